@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Re-vendor front-end assets from the npm registry into shegong/static/vendor/.
+# The files are committed: deployments run on closed networks and use no CDN.
+# Usage: scripts/vendor-static.sh   (needs npm; run only when upgrading)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dest=shegong/static/vendor
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fetch() {  # package@version -> unpacked dir
+  local spec=$1 dir="$tmp/$(echo "$1" | tr '/@' '__')"
+  mkdir -p "$dir"
+  (cd "$dir" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
+  echo "$dir/package"
+}
+mkdir -p "$dest/bootstrap" "$dest/htmx"
+b=$(fetch bootstrap@5.3.9)
+cp "$b/dist/css/bootstrap.min.css" "$b/dist/css/bootstrap.min.css.map" "$dest/bootstrap/"
+cp "$b/dist/js/bootstrap.bundle.min.js" "$b/dist/js/bootstrap.bundle.min.js.map" "$dest/bootstrap/"
+cp "$b/LICENSE" "$dest/bootstrap/LICENSE"
+h=$(fetch htmx.org@2.0.11)
+cp "$h/dist/htmx.min.js" "$dest/htmx/"
+cp "$h/LICENSE" "$dest/htmx/LICENSE"
+cat > "$dest/VERSIONS" <<TXT
+bootstrap 5.3.9 (MIT) from the npm registry
+htmx.org 2.0.11 (0BSD) from the npm registry
+TXT
+echo "vendored into $dest"

@@ -1,0 +1,145 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shegong.core.restrict import RestrictedQuerySet
+from shegong.core.validators import validate_phone
+from shegong.regions.models import Region
+
+from .roles import ADMIN_ROLES, OFFICER_LEVELS, STATION_ROLES, Role
+
+
+class ShegongUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person who logs in. What they may see is their role narrowed to their scope region.
+
+    Station roles take their scope from their station, the agency administrator from
+    the agency: those are derived on save, never typed twice.
+    """
+
+    full_name = models.CharField(_("full name"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, blank=True)
+    scope_region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("scope region"),
+    )
+    station = models.ForeignKey(
+        "stations.Station",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("station"),
+    )
+    agency = models.ForeignKey(
+        "stations.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="admins",
+        verbose_name=_("agency"),
+    )
+
+    objects = ShegongUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        indexes = [models.Index(fields=["role", "scope_region"])]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role in OFFICER_LEVELS
+
+    @property
+    def scope_code(self) -> str | None:
+        """Division code this user is confined to; None means nationwide (admins only)."""
+        return self.scope_region_id
+
+    def _derive_scope(self) -> None:
+        if self.role in STATION_ROLES and self.station_id:
+            self.scope_region_id = self.station.region_id
+            self.agency_id = None
+        elif self.role == Role.AGENCY_ADMIN and self.agency_id:
+            self.scope_region_id = self.agency.region_id
+            self.station_id = None
+        elif self.role in OFFICER_LEVELS or self.role in ADMIN_ROLES or self.role == Role.EVALUATOR:
+            self.station_id = None
+            self.agency_id = None
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if self.role in STATION_ROLES and not self.station_id:
+            errors["station"] = _("A station worker must belong to a station.")
+        if self.role == Role.AGENCY_ADMIN and not self.agency_id:
+            errors["agency"] = _("An agency administrator must belong to an agency.")
+        if self.role in OFFICER_LEVELS:
+            level = OFFICER_LEVELS[self.role]
+            if not self.scope_region_id:
+                errors["scope_region"] = _("An officer needs a scope region.")
+            elif self.scope_region.level != level:
+                errors["scope_region"] = _("This role needs a region of level “%(level)s”.") % {
+                    "level": level.label
+                }
+        if self.role == Role.EVALUATOR and not self.scope_region_id:
+            errors["scope_region"] = _("An evaluator needs a scope region.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        self._derive_scope()
+        # Django admin is for the system administrator only (三员分立).
+        self.is_staff = self.role == Role.SYSTEM_ADMIN
+        self.is_superuser = False
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = set(update_fields) | {
+                "scope_region",
+                "station",
+                "agency",
+                "is_staff",
+                "is_superuser",
+            }
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        from shegong.core.restrict import scope_q
+
+        role = user.role
+        if action == "view":
+            if role in OFFICER_LEVELS:
+                return scope_q(user, "scope_region_id") | models.Q(pk=user.pk)
+            if role in (Role.SECURITY_ADMIN, Role.SYSTEM_ADMIN):
+                return scope_q(user, "scope_region_id", admin_everything=True)
+            if role in STATION_ROLES:
+                return models.Q(station_id=user.station_id) | models.Q(pk=user.pk)
+            if role == Role.AGENCY_ADMIN:
+                return (
+                    models.Q(agency_id=user.agency_id)
+                    | models.Q(station__agency_id=user.agency_id)
+                    | models.Q(pk=user.pk)
+                )
+            return models.Q(pk=user.pk)
+        if action in ("add", "change"):
+            # Only the security administrator grants roles and scopes (三员分立).
+            if role == Role.SECURITY_ADMIN:
+                return scope_q(user, "scope_region_id", admin_everything=True)
+        return None

@@ -1,0 +1,58 @@
+"""The one restriction mechanism (in the style of NetBox's ``restrict(user, action)``).
+
+Every list, detail, export and API call reads through ``Model.objects.restrict(user, action)``.
+Each restricted model answers ``restrict_q(user, action)`` with a ``Q`` (rows allowed) or
+``None`` (nothing). The scope is always the user's region code as a prefix range, so
+"this region and below" is an index range scan. Callers fetching one object use
+``get_restricted_or_404`` so that "missing" and "not yours" look the same: 404.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+from shegong.regions.codes import in_subtree
+
+ACTIONS = ("view", "add", "change", "delete")
+
+
+def scope_q(user, field: str, *, admin_everything: bool = False) -> Q:
+    """Rows whose division code ``field`` lies in the user's scope region and below.
+
+    A user without a scope region sees nothing, unless ``admin_everything`` is set and the
+    user is one of the three administrators, whose unscoped account means nationwide.
+    """
+    from shegong.accounts.roles import ADMIN_ROLES
+
+    code = user.scope_code
+    if code is None:
+        if admin_everything and user.role in ADMIN_ROLES:
+            return Q()
+        return Q(pk__in=[])
+    return in_subtree(field, code)
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = "view") -> "RestrictedQuerySet":
+        """Only the rows ``user`` may ``action``; an anonymous or inactive user gets none."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown action {action!r}")
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        q = self.model.restrict_q(user, action)
+        if q is None:
+            return self.none()
+        return self.filter(q)
+
+
+def get_restricted_or_404(queryset, user, action: str = "view", **lookup):
+    """One object the user may ``action``, else 404 (never 403: existence is not leaked)."""
+    try:
+        return queryset.restrict(user, action).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def can(user, obj, action: str) -> bool:
+    """Whether ``user`` may ``action`` this (already visible) object."""
+    return type(obj).objects.restrict(user, action).filter(pk=obj.pk).exists()

@@ -1,0 +1,48 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .codes import in_subtree
+
+
+class Level(models.IntegerChoices):
+    PROVINCE = 1, _("Province")
+    CITY = 2, _("City")
+    COUNTY = 3, _("County")
+    TOWNSHIP = 4, _("Township")
+    VILLAGE = 5, _("Village")
+
+
+class RegionQuerySet(models.QuerySet):
+    def subtree(self, code: str | None) -> "RegionQuerySet":
+        """The region ``code`` and everything below it (an index range scan)."""
+        return self.filter(in_subtree("code", code))
+
+
+class Region(models.Model):
+    """An administrative division, keyed by its national statistical division code."""
+
+    code = models.CharField(_("division code"), max_length=12, primary_key=True)
+    name = models.CharField(_("name"), max_length=64)
+    level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+
+    objects = RegionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def level_label(self) -> str:
+        return Level(self.level).label

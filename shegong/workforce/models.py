@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shegong.regions.models import Region
+
+
+class Education(models.TextChoices):
+    HIGH_SCHOOL = "high_school", _("High school or below")
+    COLLEGE = "college", _("College (大专)")
+    BACHELOR = "bachelor", _("Bachelor")
+    MASTER = "master", _("Master")
+    DOCTOR = "doctor", _("Doctorate")
+
+
+class Qualification(models.TextChoices):
+    NONE = "none", _("None")
+    ASSISTANT = "assistant", _("Assistant social worker (助理社会工作师)")
+    SOCIAL_WORKER = "social_worker", _("Social worker (社会工作师)")
+    SENIOR = "senior", _("Senior social worker (高级社会工作师)")
+
+
+class SocialWorkerProfile(models.Model):
+    """What a resident social worker brings: education, qualification, villages they cover.
+
+    The station is the user's own (``user.station``), kept in one place.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="worker_profile",
+        verbose_name=_("user"),
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    education = models.CharField(
+        _("education"), max_length=16, choices=Education.choices, blank=True
+    )
+    major = models.CharField(_("major"), max_length=64, blank=True)
+    social_work_major = models.BooleanField(_("social work major"), default=False)
+    qualification = models.CharField(
+        _("social work qualification"),
+        max_length=16,
+        choices=Qualification.choices,
+        default=Qualification.NONE,
+    )
+    certificate_no = models.CharField(_("certificate number"), max_length=32, blank=True)
+    certificate_date = models.DateField(_("certificate date"), null=True, blank=True)
+    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    designated_villages = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="designated_workers",
+        verbose_name=_("designated villages (定点联系)"),
+        limit_choices_to={"level": 5},
+    )
+
+    class Meta:
+        verbose_name = _("social worker profile")
+        verbose_name_plural = _("social worker profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def is_qualified(self) -> bool:
+        """Counts toward the 'social-work education or certificate' share."""
+        return self.social_work_major or self.qualification != Qualification.NONE
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.qualification != Qualification.NONE:
+            if not self.certificate_no:
+                errors["certificate_no"] = _("A qualification needs its certificate number.")
+            if not self.certificate_date:
+                errors["certificate_date"] = _("A qualification needs its certificate date.")
+        if self.birth_date and self.hire_date and self.hire_date <= self.birth_date:
+            errors["hire_date"] = _("The hire date must come after the birth date.")
+        if errors:
+            raise ValidationError(errors)
