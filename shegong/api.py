@@ -1,3 +1,127 @@
-from ninja import NinjaAPI
+"""JSON API (django-ninja). Every endpoint reads through the same ``restrict`` as the pages.
 
-api = NinjaAPI(title="Shegong API", version="1")
+Authentication is the session (with CSRF for writes); OpenAPI at /api/openapi.json,
+docs at /api/docs.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from ninja import NinjaAPI, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.security import django_auth
+
+from shegong.regions import selectors as region_selectors
+from shegong.regions.models import Region
+from shegong.stations import selectors as station_selectors
+from shegong.stations.models import Agency, Station
+
+api = NinjaAPI(
+    title="Shegong API",
+    version="1",
+    description="社工站管理平台接口 — scoped to the caller's region and role.",
+    auth=django_auth,
+    urls_namespace="api",
+)
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: int
+    parent_id: str | None
+
+
+class RegionCountsOut(Schema):
+    code: str
+    name: str
+    level: int
+    stations: int
+    staff: int
+
+
+class AgencyOut(Schema):
+    id: int
+    name: str
+    credit_code: str
+    region_id: str
+    phone: str
+
+
+class StationOut(Schema):
+    id: int
+    name: str
+    tier: str
+    is_county_general: bool
+    region_id: str
+    region_name: str
+    agency_id: int | None
+    agency_name: str | None
+    service_version: str
+    star_rating: int | None
+    star_rated_on: datetime.date | None
+    floor_area: Decimal | None
+    rooms: list[str]
+    opened_on: datetime.date | None
+    phone: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_region_name(obj):
+        return obj.region.name
+
+    @staticmethod
+    def resolve_agency_name(obj):
+        return obj.agency.name if obj.agency_id else None
+
+
+@api.get("/regions/{code}", response=RegionOut, tags=["regions"])
+def region_get(request, code: str):
+    return get_object_or_404(Region.objects.restrict(request.user), code=code)
+
+
+@api.get("/regions/{code}/children", response=list[RegionCountsOut], tags=["regions"])
+def region_children(request, code: str):
+    region = get_object_or_404(Region.objects.restrict(request.user), code=code)
+    rows = region_selectors.region_children_with_counts(region=region, user=request.user)
+    return [
+        RegionCountsOut(
+            code=r.region.code,
+            name=r.region.name,
+            level=r.region.level,
+            stations=r.stations,
+            staff=r.staff,
+        )
+        for r in rows
+    ]
+
+
+@api.get("/stations", response=list[StationOut], tags=["stations"])
+@paginate(LimitOffsetPagination)
+def station_list(request, region: str = "", tier: str = "", q: str = "", service_version: str = ""):
+    filters = {"region": region, "tier": tier, "q": q, "service_version": service_version}
+    return station_selectors.station_list(
+        user=request.user, filters={k: v for k, v in filters.items() if v}
+    )
+
+
+@api.get("/stations/{station_id}", response=StationOut, tags=["stations"])
+def station_get(request, station_id: int):
+    return get_object_or_404(
+        Station.objects.restrict(request.user).select_related("region", "agency"), pk=station_id
+    )
+
+
+@api.get("/agencies", response=list[AgencyOut], tags=["agencies"])
+@paginate(LimitOffsetPagination)
+def agency_list(request, q: str = "", region: str = ""):
+    filters = {"q": q, "region": region}
+    return station_selectors.agency_list(
+        user=request.user, filters={k: v for k, v in filters.items() if v}
+    )
+
+
+@api.get("/agencies/{agency_id}", response=AgencyOut, tags=["agencies"])
+def agency_get(request, agency_id: int):
+    return get_object_or_404(Agency.objects.restrict(request.user), pk=agency_id)

@@ -56,3 +56,10 @@ def get_restricted_or_404(queryset, user, action: str = "view", **lookup):
 def can(user, obj, action: str) -> bool:
     """Whether ``user`` may ``action`` this (already visible) object."""
     return type(obj).objects.restrict(user, action).filter(pk=obj.pk).exists()
+
+
+def may_add(user, model) -> bool:
+    """Whether the policy lets ``user`` add ``model`` rows anywhere (there is no row yet)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return model.restrict_q(user, "add") is not None

@@ -1,2 +1,62 @@
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
+from shegong.audit.models import AuditEntry
+from shegong.regions import selectors as region_selectors
+from shegong.regions.models import Region
+from shegong.stations.models import Agency, Station
+from shegong.stations.selectors import station_list
+
+
+@require_GET
 def home(request):
-    pass
+    """A home page that fits the role: one's station, one's region, or one's duties."""
+    user = request.user
+    ctx: dict = {"role": user.role}
+    if user.role in STATION_ROLES and user.station_id:
+        station = Station.objects.select_related("region", "agency").get(pk=user.station_id)
+        profile = getattr(user, "worker_profile", None)
+        ctx.update(
+            station=station,
+            colleagues=User.objects.restrict(user)
+            .filter(station=station, is_active=True)
+            .select_related("worker_profile")
+            .order_by("-role", "full_name"),
+            villages=(profile.designated_villages.order_by("code") if profile is not None else []),
+            township_villages=Region.objects.filter(parent_id=station.region_id).count(),
+        )
+    elif (user.role in OFFICER_ROLES or user.role == Role.EVALUATOR) and user.scope_region_id:
+        region = user.scope_region
+        stations = Station.objects.restrict(user)
+        ctx.update(
+            region=region,
+            totals=region_selectors.region_totals(region=region, user=user),
+            rows=region_selectors.region_children_with_counts(region=region, user=user),
+            by_tier=stations.aggregate(
+                township=Count("pk", filter=Q(tier=Station.Tier.TOWNSHIP)),
+                general=Count("pk", filter=Q(is_county_general=True)),
+                village=Count("pk", filter=Q(tier=Station.Tier.VILLAGE_ROOM)),
+                five_star=Count("pk", filter=Q(star_rating=5)),
+            ),
+            agencies=Agency.objects.restrict(user).count(),
+        )
+    elif user.role == Role.AGENCY_ADMIN and user.agency_id:
+        ctx.update(
+            agency=Agency.objects.select_related("region").get(pk=user.agency_id),
+            stations=station_list(user=user)[:100],
+        )
+    elif user.role == Role.AUDIT_ADMIN:
+        ctx.update(entries=AuditEntry.objects.select_related(None).order_by("-at")[:20])
+    elif user.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
+        ctx.update(
+            counts={
+                "regions": Region.objects.restrict(user).count(),
+                "stations": Station.objects.restrict(user).count(),
+                "agencies": Agency.objects.restrict(user).count(),
+                "users": User.objects.restrict(user).count(),
+            }
+        )
+    return render(request, "home.html", ctx)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.restrict import RestrictedQuerySet, scope_q
+
 from .codes import in_subtree
 
 
@@ -12,7 +14,7 @@ class Level(models.IntegerChoices):
     VILLAGE = 5, _("Village")
 
 
-class RegionQuerySet(models.QuerySet):
+class RegionQuerySet(RestrictedQuerySet):
     def subtree(self, code: str | None) -> "RegionQuerySet":
         """The region ``code`` and everything below it (an index range scan)."""
         return self.filter(in_subtree("code", code))
@@ -46,3 +48,12 @@ class Region(models.Model):
     @property
     def level_label(self) -> str:
         return Level(self.level).label
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        """Regions are browsed within the user's scope; they are changed only by import."""
+        from shegong.accounts.roles import Role
+
+        if action != "view" or not user.role or user.role == Role.AUDIT_ADMIN:
+            return None
+        return scope_q(user, "code", admin_everything=True)

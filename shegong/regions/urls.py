@@ -1,2 +1,10 @@
+from django.urls import path
+
+from . import views
+
 app_name = "regions"
-urlpatterns = []
+urlpatterns = [
+    path("", views.browse, name="browse"),
+    path("search/", views.search, name="search"),
+    path("<str:code>/", views.detail, name="detail"),
+]

@@ -236,5 +236,3 @@ class Station(models.Model):
             if role == Role.STATION_LEAD and action == "change":
                 return Q(pk=user.station_id)
         return None
-
-

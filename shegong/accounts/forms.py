@@ -1,0 +1,65 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext_lazy as _
+
+from shegong.core.forms import BootstrapFormMixin, RegionCodeField
+from shegong.regions.models import Region
+from shegong.stations.models import Agency, Station
+
+from .models import User
+
+
+class LoginForm(BootstrapFormMixin, AuthenticationForm):
+    pass
+
+
+class UserForm(BootstrapFormMixin, forms.ModelForm):
+    """Create or change an account: role and scope, set by the security administrator."""
+
+    scope_region = RegionCodeField(label=_("Scope region (division code)"), required=False)
+    password = forms.CharField(
+        label=_("Initial password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("At least 8 characters. Leave empty to keep the current password."),
+    )
+
+    class Meta:
+        model = User
+        fields = [
+            "username",
+            "full_name",
+            "phone",
+            "role",
+            "scope_region",
+            "station",
+            "agency",
+            "is_active",
+        ]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope_region"].queryset = Region.objects.restrict(user)
+        self.fields["station"].queryset = (
+            Station.objects.restrict(user).select_related("region").order_by("region_id", "name")
+        )
+        self.fields["agency"].queryset = Agency.objects.restrict(user).order_by("name")
+        self.fields["role"].required = True
+        if self.instance.pk is None:
+            self.fields["password"].required = True
+            self.fields["password"].help_text = _("At least 8 characters.")
+
+    def clean_password(self):
+        password = self.cleaned_data.get("password")
+        if password:
+            validate_password(password, self.instance)
+        return password
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        if self.cleaned_data.get("password"):
+            user.set_password(self.cleaned_data["password"])
+        if commit:
+            user.save()
+        return user

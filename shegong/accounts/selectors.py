@@ -1,0 +1,20 @@
+from django.db.models import Q
+
+from shegong.regions.codes import in_subtree
+
+from .models import User
+
+
+def user_list(*, user, filters: dict | None = None):
+    """Accounts the user may see, filtered; station and region joined (no N+1)."""
+    f = filters or {}
+    qs = User.objects.restrict(user).select_related("scope_region", "station", "agency")
+    if f.get("q"):
+        qs = qs.filter(Q(full_name__contains=f["q"]) | Q(username__contains=f["q"]))
+    if f.get("role"):
+        qs = qs.filter(role=f["role"])
+    if f.get("region"):
+        qs = qs.filter(in_subtree("scope_region_id", f["region"]))
+    if f.get("station"):
+        qs = qs.filter(station_id=f["station"])
+    return qs.order_by("scope_region_id", "role", "username")

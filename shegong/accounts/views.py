@@ -1,0 +1,89 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shegong.core.pagination import paginate, querystring_without_page
+from shegong.core.restrict import can, get_restricted_or_404, may_add
+
+from . import selectors, services
+from .exporters import UserExporter
+from .forms import LoginForm, UserForm
+from .models import User
+from .roles import Role
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+@require_GET
+def user_list(request):
+    filters = {
+        n: request.GET.get(n, "").strip()
+        for n in ("q", "role", "region", "station")
+        if request.GET.get(n, "").strip()
+    }
+    qs = selectors.user_list(user=request.user, filters=filters)
+    if request.GET.get("export") in ("xlsx", "csv"):
+        return UserExporter(qs, user=request.user).response(request.GET["export"])
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "page": paginate(request, qs),
+            "filters": filters,
+            "roles": Role.choices,
+            "querystring": querystring_without_page(request),
+            "can_add": may_add(request.user, User),
+        },
+    )
+
+
+@require_GET
+def user_detail(request, pk: int):
+    person = get_restricted_or_404(
+        User.objects.select_related("scope_region", "station", "agency", "worker_profile"),
+        request.user,
+        pk=pk,
+    )
+    profile = getattr(person, "worker_profile", None)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "person": person,
+            "profile": profile,
+            "villages": profile.designated_villages.order_by("code") if profile else [],
+            "can_change": can(request.user, person, "change"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    if not may_add(request.user, User):
+        raise PermissionDenied(_("Only the security administrator manages accounts."))
+    form = UserForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        person = services.user_save(form=form, by=request.user, request=request)
+        messages.success(request, _("Account %(name)s was created.") % {"name": person.username})
+        return redirect("accounts:user_detail", pk=person.pk)
+    return render(request, "accounts/user_form.html", {"form": form, "person": None})
+
+
+@require_http_methods(["GET", "POST"])
+def user_edit(request, pk: int):
+    person = get_restricted_or_404(User.objects.all(), request.user, pk=pk)
+    if not can(request.user, person, "change"):
+        raise PermissionDenied(_("Only the security administrator manages accounts."))
+    form = UserForm(request.POST or None, instance=person, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_save(form=form, by=request.user, request=request)
+        messages.success(request, _("Account %(name)s was saved.") % {"name": person.username})
+        return redirect("accounts:user_detail", pk=person.pk)
+    return render(request, "accounts/user_form.html", {"form": form, "person": person})

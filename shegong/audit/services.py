@@ -1,0 +1,36 @@
+"""Writing the audit log. Callers pass what happened; this fills in who and from where."""
+
+from django.db import models
+
+from .models import AuditEntry
+
+
+def client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_log(
+    *,
+    action: str,
+    actor=None,
+    request=None,
+    obj: models.Model | None = None,
+    success: bool = True,
+    data: dict | None = None,
+) -> AuditEntry:
+    """Append one entry. ``action`` is a dotted code, e.g. ``shegong.station.changed``."""
+    if actor is None and request is not None and request.user.is_authenticated:
+        actor = request.user
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=(actor.get_username() if actor is not None else "")[:150],
+        ip=client_ip(request),
+        action=action,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        success=success,
+        data=data or {},
+    )

@@ -1,0 +1,73 @@
+from django import forms
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from shegong.regions.models import Region
+
+
+class RegionCodeField(forms.CharField):
+    """A region typed as its division code (with a search list), checked against a queryset.
+
+    Choosing among 30,000 villages needs a search, not a drop-down; the queryset given
+    by the form (already restricted to the user) decides what is acceptable.
+    """
+
+    def __init__(self, *, queryset=None, levels=None, **kwargs):
+        self.queryset = queryset if queryset is not None else Region.objects.none()
+        self.levels = levels or []
+        kwargs.setdefault("max_length", 12)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {
+                "inputmode": "numeric",
+                "list": "region-options",
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("regions:search"),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": "#region-options",
+                "data-levels": ",".join(str(lv) for lv in self.levels),
+                "placeholder": _("division code, e.g. 430302001"),
+            }
+        )
+
+    def prepare_value(self, value):
+        if isinstance(value, Region):
+            return value.code
+        return value
+
+    def to_python(self, value):
+        code = super().to_python(value).strip()
+        if not code:
+            return None
+        if not code.isdigit():
+            raise forms.ValidationError(_("A division code has only digits."), code="invalid")
+        try:
+            return self.queryset.get(code=code)
+        except Region.DoesNotExist:
+            raise forms.ValidationError(
+                _("No region with code %(code)s within your scope."),
+                code="invalid_choice",
+                params={"code": code},
+            ) from None
+
+
+class BootstrapFormMixin:
+    """Bootstrap classes on every widget, and aria-invalid on fields with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.CheckboxSelectMultiple):
+                css = ""
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            if css:
+                widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            if self.is_bound and name in self.errors:
+                widget.attrs["class"] += " is-invalid"
+                widget.attrs["aria-invalid"] = "true"

@@ -1,0 +1,43 @@
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from shegong.core.restrict import get_restricted_or_404
+
+from . import selectors
+from .models import Level, Region
+
+
+@require_GET
+def browse(request):
+    """Start at the user's own region; nationwide administrators start at the provinces."""
+    user = request.user
+    if user.scope_code:
+        return redirect("regions:detail", code=user.scope_code)
+    provinces = Region.objects.restrict(user).filter(level=Level.PROVINCE)
+    if not provinces.exists() and not Region.objects.restrict(user).exists():
+        raise Http404
+    return render(request, "regions/browse.html", {"provinces": provinces})
+
+
+@require_GET
+def detail(request, code: str):
+    region = get_restricted_or_404(Region.objects, request.user, "view", code=code)
+    return render(
+        request,
+        "regions/detail.html",
+        {
+            "region": region,
+            "breadcrumb": selectors.region_breadcrumb(region=region, user=request.user),
+            "rows": selectors.region_children_with_counts(region=region, user=request.user),
+            "totals": selectors.region_totals(region=region, user=request.user),
+        },
+    )
+
+
+@require_GET
+def search(request):
+    """Options for a region-code input (htmx): matches within the user's scope."""
+    levels = [int(x) for x in request.GET.getlist("level") if x.isdigit()]
+    regions = selectors.region_search(user=request.user, q=request.GET.get("q", ""), levels=levels)
+    return render(request, "regions/_options.html", {"regions": regions})

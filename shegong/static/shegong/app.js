@@ -1,0 +1,17 @@
+// Shegong page behaviour. No inline scripts: everything a page does is here.
+document.addEventListener("click", (event) => {
+  const printer = event.target.closest("[data-print]");
+  if (printer) {
+    event.preventDefault();
+    window.print();
+  }
+});
+// Region-code inputs: send the levels the field accepts with each search (htmx).
+document.addEventListener("htmx:configRequest", (event) => {
+  const el = event.detail.elt;
+  if (el && el.dataset && el.dataset.levels !== undefined) {
+    event.detail.parameters.q = el.value;
+    const levels = el.dataset.levels.split(",").filter(Boolean);
+    if (levels.length) event.detail.parameters.level = levels;
+  }
+});

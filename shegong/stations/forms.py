@@ -1,0 +1,88 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shegong.core.forms import BootstrapFormMixin, RegionCodeField
+from shegong.regions.models import Level, Region
+
+from .models import Agency, Station
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class StationForm(BootstrapFormMixin, forms.ModelForm):
+    region = RegionCodeField(
+        label=_("Region (division code)"),
+        levels=[Level.CITY, Level.TOWNSHIP, Level.VILLAGE],
+    )
+    rooms = forms.MultipleChoiceField(
+        label=_("Functional rooms"),
+        choices=Station.Room.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Station
+        fields = [
+            "name",
+            "tier",
+            "region",
+            "is_county_general",
+            "agency",
+            "service_version",
+            "floor_area",
+            "rooms",
+            "opened_on",
+            "star_rating",
+            "star_rated_on",
+            "phone",
+            "address",
+            "is_active",
+        ]
+        widgets = {
+            "opened_on": DateInput(),
+            "star_rated_on": DateInput(),
+            "star_rating": forms.Select(choices=[("", "—")] + [(i, "★" * i) for i in range(1, 6)]),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["region"].queryset = Region.objects.restrict(user)
+        self.fields["agency"].queryset = Agency.objects.restrict(user).order_by("name")
+
+
+class AgencyForm(BootstrapFormMixin, forms.ModelForm):
+    region = RegionCodeField(
+        label=_("Registered in (division code)"),
+        levels=[Level.PROVINCE, Level.CITY, Level.COUNTY],
+    )
+
+    class Meta:
+        model = Agency
+        fields = [
+            "name",
+            "credit_code",
+            "region",
+            "legal_representative",
+            "contact_person",
+            "phone",
+            "address",
+            "registered_on",
+        ]
+        widgets = {"registered_on": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.restrict(user).filter(level__lte=3)
+        self.fields["credit_code"].widget.attrs.update(
+            {"maxlength": 18, "style": "text-transform:uppercase", "autocapitalize": "characters"}
+        )
+
+    def clean_credit_code(self):
+        return (self.cleaned_data.get("credit_code") or "").strip().upper()

@@ -1,0 +1,46 @@
+"""Reads of stations and agencies, always through ``restrict``."""
+
+from django.db.models import Count, Q
+
+from shegong.accounts.roles import STATION_ROLES
+from shegong.regions.codes import in_subtree
+
+from .models import Agency, Station
+
+
+def station_list(*, user, filters: dict | None = None):
+    """Stations the user may see, filtered; region and agency joined (no N+1)."""
+    f = filters or {}
+    qs = Station.objects.restrict(user).select_related("region", "region__parent", "agency")
+    if f.get("q"):
+        qs = qs.filter(Q(name__contains=f["q"]) | Q(region__name__contains=f["q"]))
+    if f.get("region"):
+        qs = qs.filter(in_subtree("region_id", f["region"]))
+    if f.get("tier"):
+        if f["tier"] == "county_general":
+            qs = qs.filter(is_county_general=True)
+        else:
+            qs = qs.filter(tier=f["tier"])
+    if f.get("service_version"):
+        qs = qs.filter(service_version=f["service_version"])
+    if f.get("star"):
+        qs = (
+            qs.filter(star_rating=f["star"])
+            if f["star"] != "none"
+            else qs.filter(star_rating__isnull=True)
+        )
+    if f.get("agency"):
+        qs = qs.filter(agency_id=f["agency"])
+    return qs.annotate(
+        staff_count=Count("staff", filter=Q(staff__role__in=STATION_ROLES, staff__is_active=True))
+    ).order_by("region_id", "name")
+
+
+def agency_list(*, user, filters: dict | None = None):
+    f = filters or {}
+    qs = Agency.objects.restrict(user).select_related("region")
+    if f.get("q"):
+        qs = qs.filter(Q(name__contains=f["q"]) | Q(credit_code__startswith=f["q"].upper()))
+    if f.get("region"):
+        qs = qs.filter(in_subtree("region_id", f["region"]))
+    return qs.annotate(station_count=Count("stations", distinct=True)).order_by("name")

@@ -1,0 +1,151 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shegong.core.pagination import paginate, querystring_without_page
+from shegong.core.restrict import can, get_restricted_or_404, may_add
+from shegong.regions.models import Region
+
+from . import selectors, services
+from .exporters import AgencyExporter, StationExporter
+from .forms import AgencyForm, StationForm
+from .models import Agency, Station
+
+STATION_FILTERS = ("q", "region", "tier", "service_version", "star", "agency")
+
+
+def _filters(request, names) -> dict:
+    return {n: request.GET.get(n, "").strip() for n in names if request.GET.get(n, "").strip()}
+
+
+@require_GET
+def station_list(request):
+    filters = _filters(request, STATION_FILTERS)
+    qs = selectors.station_list(user=request.user, filters=filters)
+    if request.GET.get("export") in ("xlsx", "csv"):
+        return StationExporter(qs, user=request.user).response(request.GET["export"])
+    region = None
+    if filters.get("region"):
+        region = Region.objects.restrict(request.user).filter(code=filters["region"]).first()
+    return render(
+        request,
+        "stations/station_list.html",
+        {
+            "page": paginate(request, qs),
+            "filters": filters,
+            "filter_region": region,
+            "querystring": querystring_without_page(request),
+            "tiers": Station.Tier.choices,
+            "versions": Station.ServiceVersion.choices,
+            "agencies": Agency.objects.restrict(request.user).order_by("name"),
+            "can_add": may_add(request.user, Station),
+        },
+    )
+
+
+@require_GET
+def station_detail(request, pk: int):
+    station = get_restricted_or_404(
+        Station.objects.select_related("region", "region__parent", "agency"),
+        request.user,
+        pk=pk,
+    )
+    staff = (
+        station.staff.filter(is_active=True)
+        .select_related("worker_profile")
+        .order_by("-role", "full_name")
+    )
+    return render(
+        request,
+        "stations/station_detail.html",
+        {
+            "station": station,
+            "staff": staff,
+            "can_change": can(request.user, station, "change"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def station_create(request):
+    if not may_add(request.user, Station):
+        raise PermissionDenied(_("You may not add stations."))
+    form = StationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        station = services.station_save(form=form, by=request.user, request=request)
+        messages.success(request, _("Station “%(name)s” was created.") % {"name": station.name})
+        return redirect("stations:detail", pk=station.pk)
+    return render(request, "stations/station_form.html", {"form": form, "station": None})
+
+
+@require_http_methods(["GET", "POST"])
+def station_edit(request, pk: int):
+    station = get_restricted_or_404(Station.objects.all(), request.user, pk=pk)
+    if not can(request.user, station, "change"):
+        raise PermissionDenied(_("You may not change this station."))
+    form = StationForm(request.POST or None, instance=station, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.station_save(form=form, by=request.user, request=request)
+        messages.success(request, _("Station “%(name)s” was saved.") % {"name": station.name})
+        return redirect("stations:detail", pk=station.pk)
+    return render(request, "stations/station_form.html", {"form": form, "station": station})
+
+
+@require_GET
+def agency_list(request):
+    filters = _filters(request, ("q", "region"))
+    qs = selectors.agency_list(user=request.user, filters=filters)
+    if request.GET.get("export") in ("xlsx", "csv"):
+        return AgencyExporter(qs, user=request.user).response(request.GET["export"])
+    return render(
+        request,
+        "stations/agency_list.html",
+        {
+            "page": paginate(request, qs),
+            "filters": filters,
+            "querystring": querystring_without_page(request),
+            "can_add": may_add(request.user, Agency),
+        },
+    )
+
+
+@require_GET
+def agency_detail(request, pk: int):
+    agency = get_restricted_or_404(Agency.objects.select_related("region"), request.user, pk=pk)
+    stations = selectors.station_list(user=request.user, filters={"agency": str(agency.pk)})
+    return render(
+        request,
+        "stations/agency_detail.html",
+        {
+            "agency": agency,
+            "stations": stations[:200],
+            "can_change": can(request.user, agency, "change"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def agency_create(request):
+    if not may_add(request.user, Agency):
+        raise PermissionDenied(_("You may not add agencies."))
+    form = AgencyForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        agency = services.agency_save(form=form, by=request.user, request=request)
+        messages.success(request, _("Agency “%(name)s” was created.") % {"name": agency.name})
+        return redirect("stations:agency_detail", pk=agency.pk)
+    return render(request, "stations/agency_form.html", {"form": form, "agency": None})
+
+
+@require_http_methods(["GET", "POST"])
+def agency_edit(request, pk: int):
+    agency = get_restricted_or_404(Agency.objects.all(), request.user, pk=pk)
+    if not can(request.user, agency, "change"):
+        raise PermissionDenied(_("You may not change this agency."))
+    form = AgencyForm(request.POST or None, instance=agency, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.agency_save(form=form, by=request.user, request=request)
+        messages.success(request, _("Agency “%(name)s” was saved.") % {"name": agency.name})
+        return redirect("stations:agency_detail", pk=agency.pk)
+    return render(request, "stations/agency_form.html", {"form": form, "agency": agency})
