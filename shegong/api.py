@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from shegong.regions import selectors as region_selectors
@@ -17,7 +18,15 @@ from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
 
+
+class ChineseJSONRenderer(JSONRenderer):
+    """UTF-8 JSON with Chinese left readable (no \\u escapes)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=ChineseJSONRenderer(),
     title="Shegong API",
     version="1",
     description="社工站管理平台接口 — scoped to the caller's region and role.",

@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
+
+from shegong.core.demo import DEMO_PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo province (Xiangtan and Zhangjiajie, Hunan). Safe to run again."
+
+    def handle(self, *args, **opts):
+        translation.activate("zh-hans")
+        try:
+            summary = demo_load()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"demo: {summary.agencies} agencies, {summary.stations} stations, "
+                f"{summary.users} accounts"
+            )
+        )
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all / 所有演示账号密码: {DEMO_PASSWORD})")
+        for username, role, scope in summary.logins:
+            self.stdout.write(f"  {username:<16} {role:<12} {scope}")

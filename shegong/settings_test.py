@@ -1,0 +1,16 @@
+"""Settings for the test suite: the real settings with a cheap hasher and no HTTPS redirect."""
+
+import os
+
+os.environ.setdefault("SHEGONG_INSECURE_DEV_KEY", "1")
+os.environ.setdefault("SHEGONG_HTTPS", "0")
+
+from shegong.settings import *  # noqa: E402,F403
+from shegong.settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -1,0 +1,48 @@
+import factory
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import Role
+from shegong.core.validators import credit_code_check_char
+from shegong.stations.models import Agency, Station
+from shegong.workforce.models import SocialWorkerProfile
+
+
+def make_credit_code(n: int, county: str = "430302") -> str:
+    first17 = f"52{county}{n:09d}"
+    return first17 + credit_code_check_char(first17)
+
+
+class AgencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"测试社会工作服务中心{n}")
+    credit_code = factory.Sequence(lambda n: make_credit_code(n))
+    region_id = "430302"
+
+
+class StationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Station
+
+    name = factory.Sequence(lambda n: f"测试社工站{n}")
+    tier = Station.Tier.TOWNSHIP
+    region_id = "430302001"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    full_name = factory.Sequence(lambda n: f"用户{n}")
+    role = Role.SOCIAL_WORKER
+    password = factory.django.Password("Passw0rd!")
+
+
+class ProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SocialWorkerProfile
+
+    user = factory.SubFactory(UserFactory)
