@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from shegong.regions.models import Region
 
 
-class RegionCodeField(forms.CharField):
+class RegionCodeField(forms.Field):
     """A region typed as its division code (with a search list), checked against a queryset.
 
     Choosing among 30,000 villages needs a search, not a drop-down; the queryset given
@@ -15,7 +15,7 @@ class RegionCodeField(forms.CharField):
     def __init__(self, *, queryset=None, levels=None, **kwargs):
         self.queryset = queryset if queryset is not None else Region.objects.none()
         self.levels = levels or []
-        kwargs.setdefault("max_length", 12)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"maxlength": 12}))
         super().__init__(**kwargs)
         self.widget.attrs.update(
             {
@@ -36,10 +36,10 @@ class RegionCodeField(forms.CharField):
         return value
 
     def to_python(self, value):
-        code = super().to_python(value).strip()
+        code = str(value or "").strip()
         if not code:
             return None
-        if not code.isdigit():
+        if not code.isdigit() or len(code) > 12:
             raise forms.ValidationError(_("A division code has only digits."), code="invalid")
         try:
             return self.queryset.get(code=code)
@@ -56,7 +56,7 @@ class BootstrapFormMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
@@ -68,6 +68,13 @@ class BootstrapFormMixin:
                 css = "form-control"
             if css:
                 widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
-            if self.is_bound and name in self.errors:
-                widget.attrs["class"] += " is-invalid"
-                widget.attrs["aria-invalid"] = "true"
+
+    def full_clean(self):
+        # Mark invalid fields after validation, never before: validating in __init__ would
+        # run before a subclass has narrowed its querysets to the user's scope.
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
+                attrs["aria-invalid"] = "true"

@@ -167,7 +167,7 @@ class Station(models.Model):
                 violation_error_message=_("A station with this name already exists here."),
             ),
             models.UniqueConstraint(
-                Substr("region_id", 1, 6),
+                Substr("region", 1, 6),
                 condition=Q(is_county_general=True),
                 name="station_one_county_general_per_county",
                 violation_error_message=_("This county already has a county general station."),
