@@ -2,8 +2,8 @@
 
 A code's length gives its level: 2 province, 4 city, 6 county, 9 township, 12 village.
 Every code below a region starts with that region's code, so the subtree is the
-half-open range [code, code with its last digit + 1): an index range scan on both
-SQLite and PostgreSQL, with no tree walk and no LIKE.
+half-open range [code, code + 1): an index range scan on both SQLite and PostgreSQL,
+with no tree walk and no LIKE.
 """
 
 from django.db.models import Q
@@ -30,9 +30,23 @@ def ancestor_codes(code: str) -> list[str]:
     return [code[: LEVEL_LENGTHS[lv]] for lv in range(1, level)]
 
 
-def subtree_range(code: str) -> tuple[str, str]:
-    """The half-open string range holding ``code`` and every code below it."""
-    return code, code[:-1] + chr(ord(code[-1]) + 1)
+def subtree_range(code: str) -> tuple[str, str | None]:
+    """The half-open string range [code, successor) holding ``code`` and every code below it.
+
+    The successor is the shortest digit string above every string that starts with
+    ``code``: trailing nines dropped, then the last digit raised ("4303" -> "4304",
+    "4309" -> "431", "430999" -> "431"). Adding one to the whole code would be wrong
+    ("430999" + 1 = "431000" lets the city "4310" in), and so would a punctuation bound
+    such as "430:": under the collations production databases use (zh_CN, en_US, ICU)
+    punctuation is ignored at the first level. Digit-only strings compare digit by digit
+    under every ordinary collation. A code of all nines has no successor: open above.
+    """
+    if not code.isdigit():
+        raise ValueError(f"not a division code: {code!r}")
+    stem = code.rstrip("9")
+    if not stem:
+        return code, None
+    return code, stem[:-1] + str(int(stem[-1]) + 1)
 
 
 def in_subtree(field: str, code: str | None) -> Q:
@@ -43,4 +57,6 @@ def in_subtree(field: str, code: str | None) -> Q:
     if code is None:
         return Q()
     lo, hi = subtree_range(code)
+    if hi is None:
+        return Q(**{f"{field}__gte": lo})
     return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})

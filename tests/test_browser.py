@@ -1,0 +1,68 @@
+"""Browser paths in Debian's Chromium (headless), driven by Playwright."""
+
+import os
+import shutil
+
+import pytest
+
+from .conftest import build_world
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run must install it (apt chromium)")
+        pytest.skip("Debian chromium is not installed (make test installs it)")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
+    # happen before and after, never inside it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_county_officer_sees_only_own_county_on_a_phone(browser, live_server, regions):
+    world = build_world()
+    officer = world.actors["county_officer"]
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    page.goto(live_server.url + "/")
+    assert "/accounts/login/" in page.url
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", "Passw0rd!")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    assert "雨湖区" in page.text_content("h1")
+
+    page.goto(live_server.url + "/stations/")
+    rows = page.locator("[data-testid=station-table] tbody tr")
+    names = sorted(rows.nth(i).locator("td").first.inner_text() for i in range(rows.count()))
+    assert names == ["own社工室", "own社工站"]
+    # the page fits the phone: nothing wider than the viewport
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    # another county's station by URL: not found, and nothing of it shown
+    other = world.places["neighbour"].station
+    response = page.goto(f"{live_server.url}/stations/{other.pk}/")
+    assert response.status == 404
+    assert "neighbour" not in page.content()
+    os.makedirs("test-artifacts", exist_ok=True)
+    page.goto(live_server.url + "/")
+    page.screenshot(path="test-artifacts/county-officer-phone.png", full_page=True)

@@ -1,0 +1,70 @@
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES, Role
+from shegong.core.demo import DEMO_PASSWORD
+from shegong.regions.models import Level
+from shegong.stations.models import Agency, Station
+from shegong.workforce.models import SocialWorkerProfile
+
+
+@pytest.mark.django_db
+def test_demo_is_complete_and_loading_twice_duplicates_nothing():
+    call_command("import_divisions", only="4303,4308", stdout=StringIO())
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    counts = (
+        Agency.objects.count(),
+        Station.objects.count(),
+        User.objects.count(),
+        SocialWorkerProfile.objects.count(),
+    )
+    call_command("load_demo", stdout=StringIO())
+    again = (
+        Agency.objects.count(),
+        Station.objects.count(),
+        User.objects.count(),
+        SocialWorkerProfile.objects.count(),
+    )
+    assert again == counts
+
+    # every township of both cities has a station, each county one general station
+    townships = Station.objects.filter(tier=Station.Tier.TOWNSHIP)
+    assert townships.count() == 70 + 74
+    assert townships.filter(is_county_general=True).count() == 8 + 4
+    for station in townships:
+        staff = station.staff.filter(role__in=STATION_ROLES).count()
+        assert 3 <= staff <= 8, station
+        assert station.staff.filter(role=Role.STATION_LEAD).count() == 1
+        assert station.agency.region_id == station.region_id[:6]
+    # every village of a demo township has a designated worker
+    from shegong.regions.models import Region
+
+    villages = Region.objects.filter(level=Level.VILLAGE).count()
+    covered = Region.objects.filter(level=Level.VILLAGE, designated_workers__isnull=False)
+    assert covered.distinct().count() == villages
+    # agencies carry valid credit codes
+    for agency in Agency.objects.all():
+        agency.full_clean()
+
+    # one login per role, all working with the printed password
+    text = out.getvalue()
+    assert DEMO_PASSWORD in text
+    roles_printed = set()
+    for username in [line.split()[0] for line in text.splitlines()[3:] if line.strip()]:
+        user = authenticate(username=username, password=DEMO_PASSWORD)
+        assert user is not None, username
+        roles_printed.add(user.role)
+    assert roles_printed == set(Role.values)
+
+
+@pytest.mark.django_db
+def test_demo_without_regions_says_what_to_do():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="import_divisions"):
+        call_command("load_demo", stdout=StringIO())
