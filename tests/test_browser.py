@@ -23,7 +23,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser():
+def browser_world(regions):
+    """The data, written before Chromium starts: Playwright's sync API runs the test in a
+    greenlet with its own context, where Django would open (and leak) a second connection."""
+    return build_world()
+
+
+@pytest.fixture
+def browser(live_server, browser_world):
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("Chromium is missing in CI: .ci/run must install it (apt chromium)")
@@ -39,8 +46,8 @@ def browser():
         b.close()
 
 
-def test_county_officer_sees_only_own_county_on_a_phone(browser, live_server, regions):
-    world = build_world()
+def test_county_officer_sees_only_own_county_on_a_phone(browser, live_server, browser_world):
+    world = browser_world
     officer = world.actors["county_officer"]
     page = browser.new_page(viewport={"width": 375, "height": 812})
     page.goto(live_server.url + "/")

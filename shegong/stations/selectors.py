@@ -1,7 +1,9 @@
 """Reads of stations and agencies, always through ``restrict``."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
+from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.regions.codes import in_subtree
 
@@ -31,8 +33,17 @@ def station_list(*, user, filters: dict | None = None):
         )
     if f.get("agency"):
         qs = qs.filter(agency_id=f["agency"])
+    # A correlated count, evaluated only for the rows of the page (and dropped by count()),
+    # rather than a join and GROUP BY over every station in scope.
+    staff = (
+        User.objects.filter(station=OuterRef("pk"), role__in=STATION_ROLES, is_active=True)
+        .order_by()
+        .values("station")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return qs.annotate(
-        staff_count=Count("staff", filter=Q(staff__role__in=STATION_ROLES, staff__is_active=True))
+        staff_count=Coalesce(Subquery(staff, output_field=IntegerField()), 0)
     ).order_by("region_id", "name")
 
 

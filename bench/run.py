@@ -1,0 +1,228 @@
+"""Foundation benchmarks: division import time and the "stations under a region" scope query.
+
+    make bench                      # SQLite, and PostgreSQL when 127.0.0.1:5432 answers
+    python bench/run.py --db sqlite # one backend only
+
+Builds a province-scale station table (a station for each of Hunan's 2,008 townships,
+village rooms in ~10 % of its 29,534 villages, 3-8 workers per station) in a scratch
+database, then times through the ORM exactly what the pages run. Figures go to
+bench/results.json and bench/results.md; nothing here asserts a time.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = "postgres://postgres@127.0.0.1:5432/shegong_bench"
+REPEAT = 50
+
+
+def _setup(db: str) -> None:
+    os.environ.setdefault("SHEGONG_INSECURE_DEV_KEY", "1")
+    os.environ["SHEGONG_HTTPS"] = "0"
+    if db == "sqlite":
+        path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    else:
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-q",
+                "-c",
+                "DROP DATABASE IF EXISTS shegong_bench",
+                "-c",
+                "CREATE DATABASE shegong_bench",
+            ],
+            check=True,
+        )
+        os.environ["DATABASE_URL"] = PG_URL
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "shegong.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _timed(fn, repeat=REPEAT) -> dict:
+    fn()  # warm
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    samples.sort()
+    return {
+        "p50_ms": round(statistics.median(samples), 3),
+        "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 3),
+        "runs": repeat,
+    }
+
+
+def bench(db: str) -> dict:
+    _setup(db)
+    from django.conf import settings
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    from shegong.accounts.models import User
+    from shegong.accounts.roles import Role
+    from shegong.regions import selectors
+    from shegong.regions.models import Level, Region
+    from shegong.regions.services import divisions_import
+    from shegong.stations.models import Station
+    from shegong.stations.selectors import station_list
+
+    out: dict = {"db": db}
+    t = time.perf_counter()
+    r = divisions_import(directory=settings.SHEGONG_DIVISIONS_DIR, only=["43"])
+    out["import_hunan_s"] = round(time.perf_counter() - t, 2)
+    out["import_hunan_rows"] = r.created
+    t = time.perf_counter()
+    r = divisions_import(directory=settings.SHEGONG_DIVISIONS_DIR, only=["43"])
+    out["reimport_hunan_s"] = round(time.perf_counter() - t, 2)
+    assert r.created == r.updated == 0
+    t = time.perf_counter()
+    r = divisions_import(directory=settings.SHEGONG_DIVISIONS_DIR)
+    out["import_all_shipped_s"] = round(time.perf_counter() - t, 2)
+    out["import_all_shipped_rows"] = r.created + r.unchanged
+
+    rng = random.Random(7)
+    townships = list(Region.objects.filter(level=Level.TOWNSHIP, code__startswith="43"))
+    villages = list(Region.objects.filter(level=Level.VILLAGE, code__startswith="43"))
+    stations = [Station(name=f"{t.name}社工站", region=t) for t in townships]
+    stations += [
+        Station(name=f"{v.name}社工室", region=v, tier=Station.Tier.VILLAGE_ROOM)
+        for v in villages
+        if rng.random() < 0.1
+    ]
+    Station.objects.bulk_create(stations, batch_size=2000)
+    station_rows = list(
+        Station.objects.filter(tier=Station.Tier.TOWNSHIP).values_list("pk", "region_id")
+    )
+    pw = make_password("x")
+    users = [
+        User(
+            username=f"b{pk}_{i}",
+            password=pw,
+            role=Role.SOCIAL_WORKER,
+            station_id=pk,
+            scope_region_id=code,
+        )
+        for pk, code in station_rows
+        for i in range(rng.randint(3, 8))
+    ]
+    User.objects.bulk_create(users, batch_size=2000)
+    out["stations"] = Station.objects.count()
+    out["workers"] = len(users)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+
+    city = User.objects.create(username="b_city", role=Role.CITY_OFFICER, scope_region_id="4301")
+    prov = User.objects.create(username="b_prov", role=Role.PROVINCE_OFFICER, scope_region_id="43")
+    county = User.objects.create(
+        username="b_county", role=Role.COUNTY_OFFICER, scope_region_id="430302"
+    )
+
+    def stations_under(user):
+        return lambda: list(Station.objects.restrict(user).values_list("pk", flat=True))
+
+    out["stations_under_city_4301"] = Station.objects.restrict(city).count()
+    out["q_all_stations_under_city"] = _timed(stations_under(city))
+    out["q_all_stations_under_province"] = _timed(stations_under(prov))
+    out["q_station_list_first_page_city"] = _timed(
+        lambda: list(station_list(user=city)[:50]), repeat=20
+    )
+    province = Region.objects.get(code="43")
+    out["q_province_children_counts"] = _timed(
+        lambda: selectors.region_children_with_counts(region=province, user=prov), repeat=20
+    )
+    county_region = Region.objects.get(code="430302")
+    out["q_county_children_counts"] = _timed(
+        lambda: selectors.region_children_with_counts(region=county_region, user=county)
+    )
+    qs = Station.objects.restrict(city).values_list("pk", flat=True)
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        prefix = "EXPLAIN QUERY PLAN " if db == "sqlite" else "EXPLAIN "
+        cur.execute(prefix + sql, params)
+        out["plan_stations_under_city"] = " | ".join(str(r[-1]) for r in cur.fetchall())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgres"])
+    args = parser.parse_args()
+    if args.db:
+        print(json.dumps(bench(args.db)))
+        return
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
+        "runs": [],
+    }
+    backends = ["sqlite"]
+    if subprocess.run(["pg_isready", "-q", "-h", "127.0.0.1"]).returncode == 0:
+        backends.append("postgres")
+    for db in backends:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--db", db], capture_output=True, text=True, check=True
+        )
+        results["runs"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    lines = [
+        "# Foundation benchmark",
+        "",
+        f"{results['machine']}, {results['date']}. Reproduce: `make bench`.",
+        "",
+        "| measure | " + " | ".join(r["db"] for r in results["runs"]) + " |",
+        "|---|" + "---|" * len(results["runs"]),
+    ]
+    keys = [
+        "import_hunan_rows",
+        "import_hunan_s",
+        "reimport_hunan_s",
+        "import_all_shipped_rows",
+        "import_all_shipped_s",
+        "stations",
+        "workers",
+        "stations_under_city_4301",
+    ]
+    for k in keys:
+        lines.append(f"| {k} | " + " | ".join(str(r[k]) for r in results["runs"]) + " |")
+    for k in [
+        "q_all_stations_under_city",
+        "q_all_stations_under_province",
+        "q_station_list_first_page_city",
+        "q_province_children_counts",
+        "q_county_children_counts",
+    ]:
+        lines.append(
+            f"| {k} p50 / p95 ms | "
+            + " | ".join(f"{r[k]['p50_ms']} / {r[k]['p95_ms']}" for r in results["runs"])
+            + " |"
+        )
+    lines += ["", "Query plans for “all stations under a city”:", ""]
+    lines += [f"- {r['db']}: `{r['plan_stations_under_city']}`" for r in results["runs"]]
+    (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
