@@ -65,6 +65,7 @@ def build_world() -> World:
         worker = UserFactory(username=f"worker_{name}", role=Role.SOCIAL_WORKER, station=station)
         ProfileFactory(user=worker)
         lead = UserFactory(username=f"lead_{name}", role=Role.STATION_LEAD, station=station)
+        ProfileFactory(user=lead)
         world.places[name] = Place(county, township, village, agency, station, room, worker, lead)
     own = world.places["own"]
     scope = {

@@ -20,43 +20,43 @@ NONE: set[str] = set()
 POLICY = {
     "county_officer": {
         "view": dict(region=OWN, station=OWN, agency=OWN, user=OWN),
-        "change": dict(station=OWN, agency=OWN, user=NONE),
+        "change": dict(station=OWN, agency=OWN, user=NONE, profile=OWN),
     },
     "city_officer": {
         "view": dict(region=CITY, station=CITY, agency=CITY, user=CITY),
-        "change": dict(station=CITY, agency=CITY, user=NONE),
+        "change": dict(station=CITY, agency=CITY, user=NONE, profile=CITY),
     },
     "province_officer": {
         "view": dict(region=ALL, station=ALL, agency=ALL, user=ALL),
-        "change": dict(station=ALL, agency=ALL, user=NONE),
+        "change": dict(station=ALL, agency=ALL, user=NONE, profile=ALL),
     },
     "evaluator": {
         "view": dict(region=OWN, station=OWN, agency=OWN, user=NONE),
-        "change": dict(station=NONE, agency=NONE, user=NONE),
+        "change": dict(station=NONE, agency=NONE, user=NONE, profile=NONE),
     },
     "station_lead": {
         "view": dict(region=OWN, station=OWN, agency=OWN, user=OWN),
-        "change": dict(station=OWN, agency=NONE, user=NONE),
+        "change": dict(station=OWN, agency=NONE, user=NONE, profile=OWN),
     },
     "social_worker": {
         "view": dict(region=OWN, station=OWN, agency=OWN, user=OWN),
-        "change": dict(station=NONE, agency=NONE, user=NONE),
+        "change": dict(station=NONE, agency=NONE, user=NONE, profile=NONE),
     },
     "agency_admin": {
         "view": dict(region=OWN, station=OWN, agency=OWN, user=OWN),
-        "change": dict(station=NONE, agency=OWN, user=NONE),
+        "change": dict(station=NONE, agency=OWN, user=NONE, profile=OWN),
     },
     "system_admin": {
         "view": dict(region=ALL, station=ALL, agency=ALL, user=ALL),
-        "change": dict(station=ALL, agency=ALL, user=NONE),
+        "change": dict(station=ALL, agency=ALL, user=NONE, profile=NONE),
     },
     "security_admin": {
         "view": dict(region=ALL, station=ALL, agency=ALL, user=ALL),
-        "change": dict(station=NONE, agency=NONE, user=ALL),
+        "change": dict(station=NONE, agency=NONE, user=ALL, profile=NONE),
     },
     "audit_admin": {
         "view": dict(region=NONE, station=NONE, agency=NONE, user=NONE),
-        "change": dict(station=NONE, agency=NONE, user=NONE),
+        "change": dict(station=NONE, agency=NONE, user=NONE, profile=NONE),
     },
 }
 assert set(POLICY) == set(ROLES)
@@ -94,6 +94,11 @@ OBJECT_URLS = {
         "user",
         "change",
         lambda p: reverse("accounts:user_edit", args=[p.worker.pk]),
+    ),
+    "accounts:profile_edit": (
+        "user",
+        "change:profile",
+        lambda p: reverse("accounts:profile_edit", args=[p.worker.pk]),
     ),
     "api:region_get": ("region", "view", lambda p: f"/api/regions/{p.township}"),
     "api:region_children": ("region", "view", lambda p: f"/api/regions/{p.township}/children"),
@@ -138,12 +143,15 @@ EXEMPT = {
 
 
 def expected_status(role: str, kind: str, action: str, place: str) -> int:
+    """404 unless visible; then 200 to view, and 200/403 to change (``change:other_kind``
+    changes something hanging off the visible object, e.g. a worker's profile)."""
     rules = POLICY[role]
     if place not in rules["view"][kind]:
         return 404
     if action == "view":
         return 200
-    return 200 if place in rules["change"][kind] else 403
+    changed = action.partition(":")[2] or kind
+    return 200 if place in rules["change"][changed] else 403
 
 
 CASES = [

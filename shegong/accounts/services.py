@@ -3,13 +3,22 @@ from django.db import transaction
 from shegong.audit.services import audit_log
 
 from .models import User
+from .roles import STATION_ROLES
 
 
 @transaction.atomic
 def user_save(*, form, by, request=None) -> User:
-    """Save a valid ``UserForm``; role or scope changes are logged as such."""
+    """Save a valid ``UserForm``; role or scope changes are logged as such.
+
+    A station worker always leaves with a ``SocialWorkerProfile``.
+    """
     created = form.instance.pk is None
     user = form.save()
+    if user.role in STATION_ROLES:
+        # Every station worker has a profile (education, qualification, villages).
+        from shegong.workforce.models import SocialWorkerProfile
+
+        SocialWorkerProfile.objects.get_or_create(user=user)
     changed = [f for f in form.changed_data if f != "password"]
     if created:
         action = "shegong.user.created"

@@ -7,6 +7,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
+from shegong.workforce.forms import SocialWorkerProfileForm
+from shegong.workforce.models import SocialWorkerProfile
+from shegong.workforce.services import worker_profile_save
 
 from . import selectors, services
 from .exporters import UserExporter
@@ -60,8 +63,25 @@ def user_detail(request, pk: int):
             "profile": profile,
             "villages": profile.designated_villages.order_by("code") if profile else [],
             "can_change": can(request.user, person, "change"),
+            "can_change_profile": profile is not None and can(request.user, profile, "change"),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def worker_profile_edit(request, pk: int):
+    profile = get_restricted_or_404(
+        SocialWorkerProfile.objects.select_related("user__station"), request.user, user_id=pk
+    )
+    if not can(request.user, profile, "change"):
+        raise PermissionDenied(_("You may not change this worker's profile."))
+    person = profile.user
+    form = SocialWorkerProfileForm(request.POST or None, instance=profile, station=person.station)
+    if request.method == "POST" and form.is_valid():
+        worker_profile_save(form=form, by=request.user, request=request)
+        messages.success(request, _("Profile of %(name)s was saved.") % {"name": person})
+        return redirect("accounts:user_detail", pk=person.pk)
+    return render(request, "accounts/profile_form.html", {"form": form, "person": person})
 
 
 @require_http_methods(["GET", "POST"])

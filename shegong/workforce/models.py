@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.regions.models import Region
 
 
@@ -56,6 +57,8 @@ class SocialWorkerProfile(models.Model):
         limit_choices_to={"level": 5},
     )
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("social worker profile")
         verbose_name_plural = _("social worker profiles")
@@ -80,3 +83,19 @@ class SocialWorkerProfile(models.Model):
             errors["hire_date"] = _("The hire date must come after the birth date.")
         if errors:
             raise ValidationError(errors)
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        from shegong.accounts.models import User
+        from shegong.accounts.roles import OFFICER_ROLES, Role
+
+        if action == "view":
+            return models.Q(user__in=User.objects.restrict(user, "view").values("pk"))
+        if action == "change":
+            if user.role in OFFICER_ROLES:
+                return scope_q(user, "user__scope_region_id")
+            if user.role == Role.STATION_LEAD:
+                return models.Q(user__station_id=user.station_id)
+            if user.role == Role.AGENCY_ADMIN:
+                return models.Q(user__station__agency_id=user.agency_id)
+        return None

@@ -1,0 +1,51 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from shegong.core.forms import BootstrapFormMixin
+from shegong.regions.codes import in_subtree
+from shegong.regions.models import Level, Region
+from shegong.stations.forms import DateInput
+
+from .models import SocialWorkerProfile
+
+
+class SocialWorkerProfileForm(BootstrapFormMixin, forms.ModelForm):
+    """A worker's education, qualification and designated villages.
+
+    Villages offered (and accepted) are those under the worker's own station only.
+    """
+
+    designated_villages = forms.ModelMultipleChoiceField(
+        label=_("Designated villages (定点联系)"),
+        queryset=Region.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = SocialWorkerProfile
+        fields = [
+            "birth_date",
+            "education",
+            "major",
+            "social_work_major",
+            "qualification",
+            "certificate_no",
+            "certificate_date",
+            "hire_date",
+            "designated_villages",
+        ]
+        widgets = {
+            "birth_date": DateInput(),
+            "certificate_date": DateInput(),
+            "hire_date": DateInput(),
+        }
+
+    def __init__(self, *args, station, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = Region.objects.none()
+        if station is not None:
+            villages = Region.objects.filter(
+                in_subtree("code", station.region_id), level=Level.VILLAGE
+            ).order_by("code")
+        self.fields["designated_villages"].queryset = villages
