@@ -243,3 +243,12 @@ def test_admin_is_for_the_system_admin_only(client, world):
         client.force_login(world.actors[role])
         response = client.get("/admin/stations/station/")
         assert response.status_code == (200 if role == "system_admin" else 302), role
+
+
+def test_region_search_offers_only_regions_in_scope(client, world):
+    client.force_login(world.actors["county_officer"])
+    body = client.get(reverse("regions:search"), {"q": "43", "level": ["4"]}).content.decode()
+    assert 'value="430302001"' in body and 'value="430302002"' in body
+    assert "430304" not in body and "430102" not in body
+    body = client.get(reverse("regions:search"), {"q": "街道"}).content.decode()
+    assert "岳塘街道" not in body and "雨湖路街道" in body
