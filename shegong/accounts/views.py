@@ -1,10 +1,11 @@
-from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shegong.core.forms import form_page
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.workforce.forms import SocialWorkerProfileForm
@@ -76,24 +77,30 @@ def worker_profile_edit(request, pk: int):
     if not can(request.user, profile, "change"):
         raise PermissionDenied(_("You may not change this worker's profile."))
     person = profile.user
-    form = SocialWorkerProfileForm(request.POST or None, instance=profile, station=person.station)
-    if request.method == "POST" and form.is_valid():
-        worker_profile_save(form=form, by=request.user, request=request)
-        messages.success(request, _("Profile of %(name)s was saved.") % {"name": person})
-        return redirect("accounts:user_detail", pk=person.pk)
-    return render(request, "accounts/profile_form.html", {"form": form, "person": person})
+    return form_page(
+        request,
+        SocialWorkerProfileForm(request.POST or None, instance=profile, station=person.station),
+        save=worker_profile_save,
+        template="accounts/profile_form.html",
+        context={"person": person},
+        message=_("Profile of %(name)s was saved."),
+        redirect_to=lambda p: reverse("accounts:user_detail", args=[p.user_id]),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def user_create(request):
     if not may_add(request.user, User):
         raise PermissionDenied(_("Only the security administrator manages accounts."))
-    form = UserForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        person = services.user_save(form=form, by=request.user, request=request)
-        messages.success(request, _("Account %(name)s was created.") % {"name": person.username})
-        return redirect("accounts:user_detail", pk=person.pk)
-    return render(request, "accounts/user_form.html", {"form": form, "person": None})
+    return form_page(
+        request,
+        UserForm(request.POST or None, user=request.user),
+        save=services.user_save,
+        template="accounts/user_form.html",
+        context={"person": None},
+        message=_("Account %(name)s was created."),
+        redirect_to=lambda u: reverse("accounts:user_detail", args=[u.pk]),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,9 +108,12 @@ def user_edit(request, pk: int):
     person = get_restricted_or_404(User.objects.all(), request.user, pk=pk)
     if not can(request.user, person, "change"):
         raise PermissionDenied(_("Only the security administrator manages accounts."))
-    form = UserForm(request.POST or None, instance=person, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.user_save(form=form, by=request.user, request=request)
-        messages.success(request, _("Account %(name)s was saved.") % {"name": person.username})
-        return redirect("accounts:user_detail", pk=person.pk)
-    return render(request, "accounts/user_form.html", {"form": form, "person": person})
+    return form_page(
+        request,
+        UserForm(request.POST or None, instance=person, user=request.user),
+        save=services.user_save,
+        template="accounts/user_form.html",
+        context={"person": person},
+        message=_("Account %(name)s was saved."),
+        redirect_to=lambda u: reverse("accounts:user_detail", args=[u.pk]),
+    )

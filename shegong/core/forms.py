@@ -78,3 +78,20 @@ class BootstrapFormMixin:
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
                 attrs["aria-invalid"] = "true"
+
+
+def form_page(request, form, *, save, template: str, context: dict, message, redirect_to):
+    """The create/edit page pattern: show the form; on a valid POST save, say so, redirect.
+
+    An invalid POST re-renders with everything typed kept and nothing saved.
+    ``save(form=…, by=…, request=…)`` is a service; ``message`` takes ``%(name)s``;
+    ``redirect_to(obj)`` gives the URL to go to.
+    """
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+
+    if request.method == "POST" and form.is_valid():
+        obj = save(form=form, by=request.user, request=request)
+        messages.success(request, message % {"name": obj})
+        return redirect(redirect_to(obj))
+    return render(request, template, {"form": form, **context})

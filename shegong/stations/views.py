@@ -1,9 +1,10 @@
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shegong.core.forms import form_page
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Region
@@ -72,12 +73,15 @@ def station_detail(request, pk: int):
 def station_create(request):
     if not may_add(request.user, Station):
         raise PermissionDenied(_("You may not add stations."))
-    form = StationForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        station = services.station_save(form=form, by=request.user, request=request)
-        messages.success(request, _("Station “%(name)s” was created.") % {"name": station.name})
-        return redirect("stations:detail", pk=station.pk)
-    return render(request, "stations/station_form.html", {"form": form, "station": None})
+    return form_page(
+        request,
+        StationForm(request.POST or None, user=request.user),
+        save=services.station_save,
+        template="stations/station_form.html",
+        context={"station": None},
+        message=_("Station “%(name)s” was created."),
+        redirect_to=lambda s: reverse("stations:detail", args=[s.pk]),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -85,12 +89,15 @@ def station_edit(request, pk: int):
     station = get_restricted_or_404(Station.objects.all(), request.user, pk=pk)
     if not can(request.user, station, "change"):
         raise PermissionDenied(_("You may not change this station."))
-    form = StationForm(request.POST or None, instance=station, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.station_save(form=form, by=request.user, request=request)
-        messages.success(request, _("Station “%(name)s” was saved.") % {"name": station.name})
-        return redirect("stations:detail", pk=station.pk)
-    return render(request, "stations/station_form.html", {"form": form, "station": station})
+    return form_page(
+        request,
+        StationForm(request.POST or None, instance=station, user=request.user),
+        save=services.station_save,
+        template="stations/station_form.html",
+        context={"station": station},
+        message=_("Station “%(name)s” was saved."),
+        redirect_to=lambda s: reverse("stations:detail", args=[s.pk]),
+    )
 
 
 @require_GET
@@ -130,12 +137,15 @@ def agency_detail(request, pk: int):
 def agency_create(request):
     if not may_add(request.user, Agency):
         raise PermissionDenied(_("You may not add agencies."))
-    form = AgencyForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        agency = services.agency_save(form=form, by=request.user, request=request)
-        messages.success(request, _("Agency “%(name)s” was created.") % {"name": agency.name})
-        return redirect("stations:agency_detail", pk=agency.pk)
-    return render(request, "stations/agency_form.html", {"form": form, "agency": None})
+    return form_page(
+        request,
+        AgencyForm(request.POST or None, user=request.user),
+        save=services.agency_save,
+        template="stations/agency_form.html",
+        context={"agency": None},
+        message=_("Agency “%(name)s” was created."),
+        redirect_to=lambda a: reverse("stations:agency_detail", args=[a.pk]),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,9 +153,12 @@ def agency_edit(request, pk: int):
     agency = get_restricted_or_404(Agency.objects.all(), request.user, pk=pk)
     if not can(request.user, agency, "change"):
         raise PermissionDenied(_("You may not change this agency."))
-    form = AgencyForm(request.POST or None, instance=agency, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        services.agency_save(form=form, by=request.user, request=request)
-        messages.success(request, _("Agency “%(name)s” was saved.") % {"name": agency.name})
-        return redirect("stations:agency_detail", pk=agency.pk)
-    return render(request, "stations/agency_form.html", {"form": form, "agency": agency})
+    return form_page(
+        request,
+        AgencyForm(request.POST or None, instance=agency, user=request.user),
+        save=services.agency_save,
+        template="stations/agency_form.html",
+        context={"agency": agency},
+        message=_("Agency “%(name)s” was saved."),
+        redirect_to=lambda a: reverse("stations:agency_detail", args=[a.pk]),
+    )

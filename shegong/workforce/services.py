@@ -1,20 +1,10 @@
-from django.db import transaction
-
-from shegong.audit.services import audit_log
+from shegong.core.services import form_save_audited
 
 from .models import SocialWorkerProfile
 
 
-@transaction.atomic
 def worker_profile_save(*, form, by, request=None) -> SocialWorkerProfile:
-    """Save a valid ``SocialWorkerProfileForm`` (villages included) and log what changed."""
-    created = form.instance.pk is None
-    profile = form.save()
-    audit_log(
-        action="shegong.worker_profile.created" if created else "shegong.worker_profile.changed",
-        actor=by,
-        request=request,
-        obj=profile.user,
-        data={f: str(form.cleaned_data.get(f)) for f in form.changed_data},
+    """Save a valid ``SocialWorkerProfileForm`` (villages included); the entry names the user."""
+    return form_save_audited(
+        form=form, by=by, request=request, entity="worker_profile", audited=lambda p: p.user
     )
-    return profile
