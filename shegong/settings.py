@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "shegong.accounts",
     "shegong.stations",
     "shegong.workforce",
+    "shegong.people",
+    "shegong.work",
     "shegong.audit",
 ]
 
@@ -172,6 +174,16 @@ LOGGING = {
 }
 
 SHEGONG_DIVISIONS_DIR = BASE_DIR / "shegong" / "regions" / "data"
+
+# Personal data: field encryption keys (first encrypts) and the lookup-hash key.
+SHEGONG_FIELD_KEYS = [k.strip() for k in os.environ.get("SHEGONG_FIELD_KEYS", "").split(",")]
+SHEGONG_HASH_KEY = os.environ.get("SHEGONG_HASH_KEY", "")
+SHEGONG_ALLOW_DERIVED_KEYS = DEBUG or env_bool("SHEGONG_INSECURE_DEV_KEY", False)
+if not SHEGONG_ALLOW_DERIVED_KEYS and not (any(SHEGONG_FIELD_KEYS) and SHEGONG_HASH_KEY):
+    raise RuntimeError(
+        "SHEGONG_FIELD_KEYS and SHEGONG_HASH_KEY must be set in production "
+        "(生产环境必须设置字段加密密钥和检索哈希密钥)."
+    )
 SHEGONG_PAGE_SIZE = 50
 
 # Shown in the UI title bar.

@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("shegong.accounts.urls")),
     path("regions/", include("shegong.regions.urls")),
     path("stations/", include("shegong.stations.urls")),
+    path("people/", include("shegong.people.urls")),
+    path("work/", include("shegong.work.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

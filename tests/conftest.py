@@ -39,6 +39,11 @@ class Place:
     room: Station
     worker: User
     lead: User
+    recipient: object = None
+    visit: object = None
+    case: object = None
+    group: object = None
+    activity: object = None
 
 
 @dataclass
@@ -54,7 +59,7 @@ def regions(db):
 
 def build_world() -> World:
     world = World()
-    for name, (county, township, village) in PLACES.items():
+    for i, (name, (county, township, village)) in enumerate(PLACES.items()):
         agency = AgencyFactory(name=f"{name}机构", region_id=county)
         station = StationFactory(
             name=f"{name}社工站", region_id=township, agency=agency, is_county_general=True
@@ -66,7 +71,9 @@ def build_world() -> World:
         ProfileFactory(user=worker)
         lead = UserFactory(username=f"lead_{name}", role=Role.STATION_LEAD, station=station)
         ProfileFactory(user=lead)
-        world.places[name] = Place(county, township, village, agency, station, room, worker, lead)
+        place = Place(county, township, village, agency, station, room, worker, lead)
+        _add_work(place, name, i)
+        world.places[name] = place
     own = world.places["own"]
     scope = {
         Role.COUNTY_OFFICER: {"scope_region_id": "430302"},
@@ -83,6 +90,65 @@ def build_world() -> World:
     for role, extra in scope.items():
         world.actors[role.value] = UserFactory(username=f"actor_{role.value}", role=role, **extra)
     return world
+
+
+def _add_work(place: Place, name: str, i: int) -> None:
+    """A person and one record of each kind of station work, in this place."""
+    import datetime
+
+    from shegong.work.models import Activity, Case, Group, HomeVisit
+
+    from .factories import RecipientFactory, make_id_number
+
+    today = datetime.date(2026, 3, 1)
+    common = {"station": place.station, "created_by": place.worker}
+    place.recipient = RecipientFactory(
+        name=f"{name}居民",
+        region_id=place.village,
+        id_number=make_id_number(place.county, "19500101", 100 + i),
+    )
+    place.visit = HomeVisit.objects.create(
+        region_id=place.village,
+        date=today,
+        recipient=place.recipient,
+        hours=1,
+        situation=f"{name}走访情况",
+        **common,
+    )
+    place.visit.workers.add(place.worker)
+    place.case = Case.objects.create(
+        number=f"C-{name}",
+        region_id=place.village,
+        recipient=place.recipient,
+        worker=place.worker,
+        opened_on=today,
+        source="outreach",
+        presenting_problem=f"{name}求助",
+        **common,
+    )
+    place.group = Group.objects.create(
+        number=f"G-{name}",
+        name=f"{name}小组",
+        region_id=place.township,
+        nature="support",
+        goals="互助",
+        target="老人",
+        planned_sessions=4,
+        **common,
+    )
+    place.group.workers.add(place.worker)
+    place.group.members.add(place.recipient)
+    place.activity = Activity.objects.create(
+        title=f"{name}活动",
+        domain="elderly",
+        service_type="care",
+        date=today,
+        region_id=place.village,
+        hours=2,
+        participants_count=10,
+        **common,
+    )
+    place.activity.workers.add(place.worker)
 
 
 @pytest.fixture

@@ -46,3 +46,34 @@ class ProfileFactory(factory.django.DjangoModelFactory):
         model = SocialWorkerProfile
 
     user = factory.SubFactory(UserFactory)
+
+
+def make_id_number(region: str = "430302", birth: str = "19600101", seq: int = 123) -> str:
+    from shegong.core.validators import id_check_char
+
+    first17 = f"{region}{birth}{seq:03d}"
+    return first17 + id_check_char(first17)
+
+
+class RecipientFactory(factory.django.DjangoModelFactory):
+    """A person with the search keys the register service would set."""
+
+    class Meta:
+        model = "people.Recipient"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"居民{n}")
+    region_id = "430302001001"
+    id_number = factory.Sequence(lambda n: make_id_number(seq=n % 1000))
+    phone = "13812345678"
+    address = "雨湖路1号"
+
+    @factory.post_generation
+    def keys(obj, create, extracted, **kwargs):
+        from shegong.people.services import id_fields, name_initials
+
+        obj.name_initials = name_initials(obj.name)
+        for k, v in id_fields(obj.id_number).items():
+            setattr(obj, k, v)
+        if create:
+            obj.save()

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from shegong.accounts.roles import ADMIN_ROLES, Role
+from shegong.accounts.roles import ADMIN_ROLES, OFFICER_ROLES, STATION_ROLES, Role
 
 
 def navigation(request):
@@ -15,7 +15,15 @@ def navigation(request):
             items.append(("stations:list", _("Stations")))
             items.append(("stations:agency_list", _("Agencies")))
         if user.role and user.role not in (Role.EVALUATOR, Role.AUDIT_ADMIN):
-            items.append(("accounts:user_list", _("People")))
+            items.append(("accounts:user_list", _("Staff")))
+        if user.role in STATION_ROLES or user.role in OFFICER_ROLES:
+            items.append(("people:list", _("Recipients")))
+            items.append(("work:visit_list", _("Visits")))
+            items.append(("work:case_list", _("Cases")))
+            items.append(("work:group_list", _("Groups")))
+            items.append(("work:activity_list", _("Activities")))
+        if user.role in STATION_ROLES:
+            items.append(("work:admin_work_list", _("Admin work")))
     return {
         "nav_items": items,
         "site_name": settings.SHEGONG_SITE_NAME,

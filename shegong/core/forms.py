@@ -85,13 +85,46 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
 
     An invalid POST re-renders with everything typed kept and nothing saved.
     ``save(form=…, by=…, request=…)`` is a service; ``message`` takes ``%(name)s``;
-    ``redirect_to(obj)`` gives the URL to go to.
+    ``redirect_to(obj)`` gives the URL to go to. The form carries an idempotency key: the
+    key is claimed in the same transaction as the save, so a second submission of the same
+    form (even concurrent) does not save again but goes where the first one went.
     """
-    from django.contrib import messages
-    from django.shortcuts import redirect, render
+    import re
+    import uuid
 
+    from django.contrib import messages
+    from django.db import IntegrityError, transaction
+    from django.shortcuts import redirect, render
+    from django.utils.translation import gettext
+
+    from .models import SubmittedForm
+
+    key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
+    key = key if re.fullmatch(r"[0-9a-f]{32}", key) else ""
+
+    def already_done():
+        done = SubmittedForm.objects.filter(key=key, user=request.user).exclude(url="").first()
+        if done is None:
+            return None
+        messages.info(request, gettext("This form was already saved; it was not saved twice."))
+        return redirect(done.url)
+
+    if key and (response := already_done()):
+        return response
     if request.method == "POST" and form.is_valid():
-        obj = save(form=form, by=request.user, request=request)
+        try:
+            with transaction.atomic():
+                if key:
+                    SubmittedForm.objects.create(key=key, user=request.user)
+                obj = save(form=form, by=request.user, request=request)
+                url = redirect_to(obj)
+                if key:
+                    SubmittedForm.objects.filter(key=key).update(url=url)
+        except IntegrityError:
+            if key and (response := already_done()):
+                return response
+            raise
         messages.success(request, message % {"name": obj})
-        return redirect(redirect_to(obj))
+        return redirect(url)
+    form.idempotency_key = key or uuid.uuid4().hex
     return render(request, template, {"form": form, **context})

@@ -13,7 +13,7 @@ from django.http import Http404
 
 from shegong.regions.codes import in_subtree
 
-ACTIONS = ("view", "add", "change", "delete")
+ACTIONS = ("view", "add", "change", "delete", "reveal", "approve")
 
 
 def scope_q(user, field: str, *, admin_everything: bool = False) -> Q:

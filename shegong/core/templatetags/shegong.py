@@ -11,3 +11,36 @@ def stars(value) -> str:
     except (TypeError, ValueError):
         return "—"
     return "★" * n if 1 <= n <= 5 else "—"
+
+
+@register.filter
+def get(mapping, key):
+    """mapping[key], or "" when absent."""
+    try:
+        return mapping.get(key, "")
+    except AttributeError:
+        return ""
+
+
+@register.filter
+def index(sequence, i):
+    try:
+        return sequence[i]
+    except (IndexError, TypeError):
+        return ""
+
+
+@register.filter
+def cell(value):
+    """A table cell: dates as YYYY-MM-DD, booleans as 是/否, empty as an em dash."""
+    from datetime import date
+
+    from django.utils.translation import gettext
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

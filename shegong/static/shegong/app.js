@@ -15,3 +15,8 @@ document.addEventListener("htmx:configRequest", (event) => {
     if (levels.length) event.detail.parameters.level = levels;
   }
 });
+// htmx requests carry the CSRF token from the page (the cookie is HttpOnly).
+document.addEventListener("htmx:configRequest", (event) => {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) event.detail.headers["X-CSRFToken"] = meta.content;
+});

@@ -1,0 +1,39 @@
+"""Reads of person-level data, always through ``restrict``."""
+
+from django.db.models import Prefetch
+
+from shegong.regions.codes import in_subtree
+
+from .models import Recipient, RecipientCategory
+
+
+def recipient_list(*, user, filters: dict | None = None):
+    """People the user may see. ``q`` matches a name, pinyin initials or the last 4 ID digits."""
+    f = filters or {}
+    qs = Recipient.objects.restrict(user).select_related("region", "region__parent")
+    q = (f.get("q") or "").strip()
+    if q:
+        if q.isdigit() and len(q) == 4:
+            qs = qs.filter(id_last4=q)
+        elif q.isascii() and q.isalpha():
+            qs = qs.filter(name_initials__startswith=q.lower())
+        else:
+            qs = qs.filter(name__contains=q)
+    if f.get("region"):
+        qs = qs.filter(in_subtree("region_id", f["region"]))
+    if f.get("category"):
+        qs = qs.filter(category_links__category__code=f["category"])
+    if f.get("worker"):
+        qs = qs.filter(created_by_id=f["worker"])
+    if f.get("since"):
+        qs = qs.filter(created_at__date__gte=f["since"])
+    if f.get("until"):
+        qs = qs.filter(created_at__date__lte=f["until"])
+    return qs.prefetch_related(
+        Prefetch(
+            "category_links",
+            queryset=RecipientCategory.objects.select_related("category").order_by(
+                "category__ordering"
+            ),
+        )
+    ).order_by("region_id", "name", "pk")

@@ -1,0 +1,132 @@
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shegong.core.forms import form_page
+from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.restrict import can, get_restricted_or_404, may_add
+from shegong.regions.models import Level, Region
+
+from . import selectors, services
+from .exporters import RecipientExporter
+from .forms import RecipientForm
+from .models import Category, Recipient
+
+
+@require_GET
+def recipient_list(request):
+    user = request.user
+    villages = Region.objects.restrict(user).filter(level=Level.VILLAGE).order_by("code")[:300]
+    from shegong.accounts.models import User
+    from shegong.accounts.roles import STATION_ROLES
+
+    staff = User.objects.restrict(user).filter(role__in=STATION_ROLES).order_by("full_name")[:200]
+    filters = [
+        Filter("q", gettext_lazy("Name, initials or last 4 ID digits")),
+        Filter(
+            "region",
+            gettext_lazy("Village / community"),
+            "select",
+            [(v.code, v.name) for v in villages],
+        ),
+        Filter(
+            "category",
+            gettext_lazy("Category"),
+            "select",
+            [(c.code, c.name) for c in Category.objects.all()],
+        ),
+        Filter(
+            "worker",
+            gettext_lazy("Registered by"),
+            "select",
+            [(u.pk, u.display_name) for u in staff],
+        ),
+        Filter("since", gettext_lazy("Registered from"), "date"),
+        Filter("until", gettext_lazy("Registered to"), "date"),
+    ]
+    values = read_filters(request, filters)
+    return list_page(
+        request,
+        queryset=selectors.recipient_list(user=user, filters=values),
+        exporter=RecipientExporter,
+        title=_("Service recipients"),
+        filters=filters,
+        values=values,
+        detail_url=lambda p: reverse("people:detail", args=[p.pk]),
+        create_url=reverse("people:create") if may_add(user, Recipient) else None,
+        personal=True,
+    )
+
+
+@require_GET
+def recipient_detail(request, pk: int):
+    person = get_restricted_or_404(
+        Recipient.objects.select_related("region", "region__parent", "household__head"),
+        request.user,
+        pk=pk,
+    )
+    services.recipient_viewed(person=person, by=request.user, request=request)
+    from shegong.work.selectors import person_timeline
+
+    return render(
+        request,
+        "people/recipient_detail.html",
+        {
+            "person": person,
+            "masked": services.masked(person),
+            "categories": person.category_links.select_related("category"),
+            "members": person.household.members.exclude(pk=person.pk) if person.household else [],
+            "can_change": can(request.user, person, "change"),
+            "can_reveal": can(request.user, person, "reveal"),
+            "timeline": person_timeline(person=person, user=request.user),
+        },
+    )
+
+
+@require_POST
+def recipient_reveal(request, pk: int, field: str):
+    person = get_restricted_or_404(Recipient.objects.all(), request.user, pk=pk)
+    if field not in services.REVEALABLE:
+        raise Http404
+    if not can(request.user, person, "reveal"):
+        raise PermissionDenied(_("You may not see this field in full."))
+    value = services.recipient_reveal(person=person, field=field, by=request.user, request=request)
+    return HttpResponse(
+        f'<span class="text-danger" data-revealed="{field}">{escape(value) or "—"}</span>'
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def recipient_create(request):
+    if not may_add(request.user, Recipient):
+        raise PermissionDenied(_("Only station staff register service recipients."))
+    return form_page(
+        request,
+        RecipientForm(request.POST or None, user=request.user),
+        save=services.recipient_save,
+        template="people/recipient_form.html",
+        context={"person": None},
+        message=_("%(name)s was registered."),
+        redirect_to=lambda p: reverse("people:detail", args=[p.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def recipient_edit(request, pk: int):
+    person = get_restricted_or_404(Recipient.objects.all(), request.user, pk=pk)
+    if not can(request.user, person, "change"):
+        raise PermissionDenied(_("You may not change this record."))
+    return form_page(
+        request,
+        RecipientForm(request.POST or None, instance=person, user=request.user),
+        save=services.recipient_save,
+        template="people/recipient_form.html",
+        context={"person": person},
+        message=_("%(name)s was saved."),
+        redirect_to=lambda p: reverse("people:detail", args=[p.pk]),
+    )

@@ -1,0 +1,72 @@
+from django.utils.translation import gettext_lazy as _
+
+from shegong.core.exporters import Column, Exporter
+
+
+def _names(users) -> str:
+    return "、".join(u.display_name for u in users.all())
+
+
+class VisitExporter(Exporter):
+    title = _("Home visits")
+    columns = [
+        Column(_("Date"), lambda v: v.date, 12),
+        Column(_("Village / community"), lambda v: v.region.name, 16),
+        Column(_("Visited"), lambda v: str(v.recipient or v.household), 16),
+        Column(_("Workers"), lambda v: _names(v.workers), 16),
+        Column(_("Hours"), lambda v: v.hours, 8),
+        Column(_("Situation found"), lambda v: v.situation, 40),
+    ]
+
+
+class CaseExporter(Exporter):
+    title = _("Cases")
+    columns = [
+        Column(_("Case number"), lambda c: c.number, 20),
+        Column(_("Person"), lambda c: c.recipient.name, 10),
+        Column(_("Village / community"), lambda c: c.region.name, 16),
+        Column(_("Case worker"), lambda c: c.worker.display_name, 10),
+        Column(_("Stage"), lambda c: c.get_stage_display(), 8),
+        Column(_("Opened on"), lambda c: c.opened_on, 12),
+        Column(_("Closed on"), lambda c: c.closed_on, 12),
+    ]
+
+
+class GroupExporter(Exporter):
+    title = _("Groups")
+    columns = [
+        Column(_("Group number"), lambda g: g.number, 20),
+        Column(_("Name"), lambda g: g.name, 24),
+        Column(_("Nature"), lambda g: g.get_nature_display(), 8),
+        Column(_("Stage"), lambda g: g.get_stage_display(), 8),
+        Column(
+            _("Sessions held / planned"), lambda g: f"{g.session_count} / {g.planned_sessions}", 12
+        ),
+        Column(_("Members"), lambda g: g.member_count, 8),
+    ]
+
+
+class ActivityExporter(Exporter):
+    title = _("Community activities")
+    columns = [
+        Column(_("Date"), lambda a: a.date, 12),
+        Column(_("Title"), lambda a: a.title, 28),
+        Column(_("Domain"), lambda a: a.get_domain_display(), 10),
+        Column(_("Service type"), lambda a: a.get_service_type_display(), 12),
+        Column(_("Village / place"), lambda a: a.region.name, 16),
+        Column(_("Participants (person-times)"), lambda a: a.participants_count, 10),
+        Column(_("Volunteers"), lambda a: a.volunteers_count, 8),
+        Column(_("Resources linked (yuan)"), lambda a: a.resources_value or 0, 12),
+    ]
+
+
+class AdminWorkExporter(Exporter):
+    title = _("Administrative work")
+    columns = [
+        Column(_("Date"), lambda w: w.date, 12),
+        Column(_("Worker"), lambda w: w.worker.display_name, 10),
+        Column(_("Task"), lambda w: w.get_task_display(), 24),
+        Column(_("Hours"), lambda w: w.hours, 8),
+        Column(_("In a village"), lambda w: w.in_village, 8),
+        Column(_("Description"), lambda w: w.description, 30),
+    ]

@@ -1,0 +1,344 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES
+from shegong.core.forms import BootstrapFormMixin
+from shegong.people.models import Household, Recipient
+from shegong.regions.models import Level, Region
+from shegong.stations.forms import DateInput
+
+from .models import (
+    Activity,
+    ActivityResource,
+    AdminWork,
+    Case,
+    CaseEntry,
+    CaseReferral,
+    Group,
+    GroupSession,
+    HomeVisit,
+)
+
+NEGATIVE_LIST_MESSAGE = _(
+    "Negative list (负面清单): station staff must not exercise administrative powers — "
+    "licensing, confirmation, approval or payment (许可、确认、审批、给付). This work belongs to "
+    "the civil-affairs office and cannot be recorded as station work."
+)
+
+
+class StationFormMixin(BootstrapFormMixin):
+    """Choices narrowed to the user's station: its villages, its staff, its people."""
+
+    region_levels = (Level.VILLAGE,)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if "region" in self.fields:
+            self.fields["region"].queryset = (
+                Region.objects.restrict(user).filter(level__in=self.region_levels).order_by("code")
+            )
+            self.fields["region"].label = _("Village / place")
+        if "workers" in self.fields:
+            staff = User.objects.filter(
+                station_id=user.station_id, role__in=STATION_ROLES, is_active=True
+            ).order_by("full_name")
+            self.fields["workers"].queryset = staff
+            self.fields["workers"].widget = forms.CheckboxSelectMultiple()
+            self.fields["workers"].choices = [(u.pk, u.display_name) for u in staff]
+            if not self.is_bound and not self.instance.pk:
+                self.initial["workers"] = [user.pk]
+        for name in ("recipient", "participants", "members"):
+            if name in self.fields:
+                self.fields[name].queryset = Recipient.objects.restrict(user, "change").order_by(
+                    "name"
+                )
+        if "household" in self.fields:
+            self.fields["household"].queryset = (
+                Household.objects.restrict(user, "change").select_related("head").order_by("-pk")
+            )
+        if "date" in self.fields and not self.is_bound and not self.instance.pk:
+            self.initial["date"] = timezone.localdate()
+
+
+class HomeVisitForm(StationFormMixin, forms.ModelForm):
+    class Meta:
+        model = HomeVisit
+        fields = [
+            "date",
+            "region",
+            "recipient",
+            "household",
+            "workers",
+            "hours",
+            "situation",
+            "needs",
+            "follow_up",
+        ]
+        widgets = {
+            "date": DateInput(),
+            "hours": forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+            "situation": forms.Textarea(attrs={"rows": 3}),
+            "needs": forms.Textarea(attrs={"rows": 2}),
+            "follow_up": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].required = False
+        self.fields["household"].required = False
+        if not self.is_bound and not self.instance.pk:
+            self.initial.setdefault("hours", "1")
+
+    def clean(self):
+        data = super().clean()
+        person, household, region = data.get("recipient"), data.get("household"), data.get("region")
+        if not person and not household:
+            raise forms.ValidationError(_("Choose the person or the household visited."))
+        if person and region and person.region_id != region.code:
+            self.add_error("recipient", _("This person lives in another village."))
+        if household and region and household.region_id != region.code:
+            self.add_error("household", _("This household lives in another village."))
+        if data.get("date") and data["date"] > timezone.localdate():
+            self.add_error("date", _("A visit cannot be in the future."))
+        return data
+
+
+class CaseOpenForm(StationFormMixin, forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["recipient", "opened_on", "source", "presenting_problem"]
+        widgets = {
+            "opened_on": DateInput(),
+            "presenting_problem": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("opened_on", timezone.localdate())
+
+
+class CaseAssessmentForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = [
+            "assessment_individual",
+            "assessment_family",
+            "assessment_community",
+            "needs_summary",
+        ]
+        widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in fields}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["needs_summary"].required = True
+
+
+class CasePlanForm(BootstrapFormMixin, forms.ModelForm):
+    goals_text = forms.CharField(
+        label=_("Goals (one per line)"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    class Meta:
+        model = Case
+        fields = ["agreement_signed_on", "agreement_signed_by"]
+        widgets = {"agreement_signed_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreement_signed_on"].required = True
+        self.fields["agreement_signed_by"].required = True
+        if self.instance.pk and not self.is_bound:
+            self.initial["goals_text"] = "\n".join(
+                self.instance.goals.values_list("text", flat=True)
+            )
+
+    def goals(self) -> list[str]:
+        return [g.strip()[:200] for g in self.cleaned_data["goals_text"].splitlines() if g.strip()]
+
+
+class CaseEntryForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = CaseEntry
+        fields = ["date", "hours", "in_village", "content"]
+        widgets = {
+            "date": DateInput(),
+            "hours": forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+            "content": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("date", timezone.localdate())
+
+
+class CaseEvaluationForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["evaluation_summary"]
+        widgets = {"evaluation_summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evaluation_summary"].required = True
+        from .models import CaseGoal
+
+        for goal in self.instance.goals.all():
+            self.fields[f"goal_{goal.pk}"] = forms.ChoiceField(
+                label=goal.text,
+                choices=[c for c in CaseGoal.Achieved.choices if c[0]],
+                widget=forms.Select(attrs={"class": "form-select"}),
+            )
+
+    def achieved(self) -> dict[int, str]:
+        return {
+            int(k.removeprefix("goal_")): v
+            for k, v in self.cleaned_data.items()
+            if k.startswith("goal_")
+        }
+
+
+class CaseClosureForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["closure_reason", "closure_summary"]
+        widgets = {"closure_summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["closure_reason"].required = True
+        self.fields["closure_summary"].required = True
+
+
+class CaseReferralForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = CaseReferral
+        fields = ["direction", "organisation", "reason", "date"]
+        widgets = {"date": DateInput(), "reason": forms.Textarea(attrs={"rows": 2})}
+
+
+class GroupForm(StationFormMixin, forms.ModelForm):
+    region_levels = (Level.TOWNSHIP, Level.VILLAGE)
+
+    class Meta:
+        model = Group
+        fields = [
+            "name",
+            "nature",
+            "theory",
+            "goals",
+            "target",
+            "planned_sessions",
+            "region",
+            "workers",
+            "members",
+            "stage",
+            "closing_evaluation",
+        ]
+        widgets = {
+            "goals": forms.Textarea(attrs={"rows": 2}),
+            "closing_evaluation": forms.Textarea(attrs={"rows": 2}),
+            "members": forms.CheckboxSelectMultiple(),
+        }
+
+    def clean(self):
+        data = super().clean()
+        if data.get("stage") == Group.Stage.ENDING and not data.get("closing_evaluation"):
+            self.add_error("closing_evaluation", _("An ending group needs its closing evaluation."))
+        return data
+
+
+class GroupSessionForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = GroupSession
+        fields = ["date", "hours", "in_village", "attendees", "others_count", "record"]
+        widgets = {
+            "date": DateInput(),
+            "hours": forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+            "attendees": forms.CheckboxSelectMultiple(),
+            "record": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, group, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = group.members.order_by("name")
+        self.fields["attendees"].required = False
+        if not self.is_bound:
+            self.initial.setdefault("date", timezone.localdate())
+            self.initial.setdefault("hours", "1.5")
+
+
+class ActivityForm(StationFormMixin, forms.ModelForm):
+    region_levels = (Level.TOWNSHIP, Level.VILLAGE)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "title",
+            "domain",
+            "service_type",
+            "date",
+            "region",
+            "workers",
+            "hours",
+            "participants_count",
+            "participants",
+            "volunteers_count",
+            "volunteer_notes",
+            "description",
+        ]
+        widgets = {
+            "date": DateInput(),
+            "hours": forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+            "participants": forms.CheckboxSelectMultiple(),
+            "description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].required = False
+        self.resources = ResourceFormSet(
+            self.data if self.is_bound else None, instance=self.instance, prefix="res"
+        )
+
+    def is_valid(self):
+        return super().is_valid() & self.resources.is_valid()
+
+    def clean(self):
+        data = super().clean()
+        named = data.get("participants")
+        if (
+            named
+            and data.get("participants_count") is not None
+            and len(named) > data["participants_count"]
+        ):
+            self.add_error("participants_count", _("Fewer participants than the people named."))
+        return data
+
+
+ResourceFormSet = forms.inlineformset_factory(
+    Activity,
+    ActivityResource,
+    fields=["kind", "description", "value"],
+    extra=2,
+    can_delete=True,
+)
+
+
+class AdminWorkForm(StationFormMixin, forms.ModelForm):
+    region_levels = (Level.TOWNSHIP, Level.VILLAGE)
+
+    class Meta:
+        model = AdminWork
+        fields = ["date", "task", "hours", "region", "in_village", "description"]
+        widgets = {"date": DateInput(), "hours": forms.NumberInput(attrs={"step": "0.25"})}
+
+    def clean_task(self):
+        task = self.cleaned_data["task"]
+        if task in AdminWork.NEGATIVE:
+            raise forms.ValidationError(NEGATIVE_LIST_MESSAGE, code="negative_list")
+        return task

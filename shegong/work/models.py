@@ -1,0 +1,475 @@
+"""Daily station work: home visits, cases, groups, community activities, administrative work.
+
+Every record that takes a worker's time writes ``HoursEntry`` rows (one per worker), the
+fact table behind the hours indicators: professional vs administrative, in a village or not.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shegong.accounts.roles import Role
+from shegong.core.restrict import RestrictedQuerySet, scope_q
+from shegong.people.models import Household, Recipient, person_restrict_q
+from shegong.regions.models import Region
+from shegong.stations.models import Station
+
+HOURS = {
+    "max_digits": 5,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(0.25), MaxValueValidator(24)],
+}
+
+
+class WorkKind(models.TextChoices):
+    VISIT = "visit", _("Home visit")
+    CASE = "case", _("Case work")
+    GROUP = "group", _("Group work")
+    COMMUNITY = "community", _("Community activity")
+    ADMIN_ASSIST = "admin_assist", _("Assisting civil-affairs business")
+    ADMIN_OTHER = "admin_other", _("Other administrative work")
+
+
+PROFESSIONAL_KINDS = frozenset({WorkKind.VISIT, WorkKind.CASE, WorkKind.GROUP, WorkKind.COMMUNITY})
+
+
+class Domain(models.TextChoices):
+    ASSISTANCE = "assistance", _("Social assistance")
+    ELDERLY = "elderly", _("Elderly care")
+    CHILDREN = "children", _("Child protection")
+    GOVERNANCE = "governance", _("Community governance")
+    AFFAIRS = "affairs", _("Social affairs")
+    OTHER = "other", _("Other")
+
+
+class ServiceType(models.TextChoices):
+    HELP = "help", _("Helping the poor and weak")
+    EMOTION = "emotion", _("Emotional counselling")
+    PSYCH = "psych", _("Psychological comfort")
+    SPIRIT = "spirit", _("Spiritual care")
+    BEHAVIOUR = "behaviour", _("Behaviour correction")
+    EMPLOYMENT = "employment", _("Employment guidance")
+    REHAB = "rehab", _("Social rehabilitation")
+    RIGHTS = "rights", _("Rights protection")
+    CRISIS = "crisis", _("Crisis intervention")
+    RELATIONS = "relations", _("Relationship adjustment")
+    CONFLICT = "conflict", _("Conflict resolution")
+    CAPACITY = "capacity", _("Capacity building")
+    RESOURCES = "resources", _("Resource linking")
+    INTEGRATION = "integration", _("Social integration")
+    CARE = "care", _("Care and nursing")
+    POLICY = "policy", _("Policy publicity")
+    CHECKS = "checks", _("Assisting household checks")
+
+
+class WorkQuerySet(RestrictedQuerySet):
+    pass
+
+
+class StationWork(models.Model):
+    """What every work record has: the station, where, when, and who registered it."""
+
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, related_name="+", verbose_name=_("station")
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("village / place")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = WorkQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        return person_restrict_q(user, action, "region_id")
+
+
+class HomeVisit(StationWork):
+    date = models.DateField(_("date"), db_index=True)
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("household"),
+    )
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits",
+        verbose_name=_("person"),
+    )
+    workers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("workers")
+    )
+    hours = models.DecimalField(_("duration (hours)"), **HOURS)
+    situation = models.TextField(_("situation found"))
+    needs = models.TextField(_("needs identified"), blank=True)
+    follow_up = models.TextField(_("follow-up"), blank=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("home visit")
+        verbose_name_plural = _("home visits")
+        indexes = [models.Index(fields=["region", "date"])]
+
+    def __str__(self) -> str:
+        who = self.recipient or self.household
+        return f"{self.date:%Y-%m-%d} {who}"
+
+
+class Case(StationWork):
+    class Stage(models.TextChoices):
+        INTAKE = "intake", _("Intake")
+        ASSESSMENT = "assessment", _("Assessment")
+        PLANNING = "planning", _("Planning")
+        INTERVENTION = "intervention", _("Intervention")
+        EVALUATION = "evaluation", _("Evaluation")
+        CLOSED = "closed", _("Closed")
+
+    class Source(models.TextChoices):
+        OUTREACH = "outreach", _("Found on outreach")
+        REQUEST = "request", _("Asked for help")
+        REFERRAL = "referral", _("Referred in")
+        OTHER = "other", _("Other")
+
+    class ClosureReason(models.TextChoices):
+        GOALS_MET = "goals_met", _("Goals met")
+        REFERRED = "referred", _("Referred elsewhere")
+        MOVED = "moved", _("Moved away")
+        DECLINED = "declined", _("Declined further service")
+        DIED = "died", _("Died")
+        OTHER = "other", _("Other")
+
+    number = models.CharField(_("case number"), max_length=32, unique=True)
+    recipient = models.ForeignKey(
+        Recipient, on_delete=models.PROTECT, related_name="cases", verbose_name=_("person")
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("case worker"),
+    )
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=Stage.choices, default=Stage.INTAKE, db_index=True
+    )
+    opened_on = models.DateField(_("opened on"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    presenting_problem = models.TextField(_("presenting problem"))
+    # 预估 assessment
+    assessment_individual = models.TextField(_("individual"), blank=True)
+    assessment_family = models.TextField(_("family"), blank=True)
+    assessment_community = models.TextField(_("community"), blank=True)
+    needs_summary = models.TextField(_("summary of needs"), blank=True)
+    # service agreement / informed consent
+    agreement_signed_on = models.DateField(_("agreement signed on"), null=True, blank=True)
+    agreement_signed_by = models.CharField(_("signed by"), max_length=64, blank=True)
+    # 计划 plan
+    plan_submitted_at = models.DateTimeField(null=True, blank=True)
+    plan_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("plan approved by"),
+    )
+    plan_approved_at = models.DateTimeField(_("plan approved at"), null=True, blank=True)
+    # 评估 evaluation
+    evaluation_summary = models.TextField(_("evaluation"), blank=True)
+    # 结案 closure
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=16, choices=ClosureReason.choices, blank=True
+    )
+    closure_summary = models.TextField(_("closure report"), blank=True)
+    closure_requested_at = models.DateTimeField(null=True, blank=True)
+    closure_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closure approved by"),
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-pk"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [
+            models.Index(fields=["region", "stage"]),
+            models.Index(fields=["worker", "stage"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.recipient}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        if action == "approve":
+            return scope_q(user, "region_id") if user.role == Role.STATION_LEAD else None
+        return person_restrict_q(user, action, "region_id")
+
+
+class CaseGoal(models.Model):
+    class Achieved(models.TextChoices):
+        PENDING = "", _("Not evaluated")
+        MET = "met", _("Met")
+        PARTLY = "partly", _("Partly met")
+        NOT_MET = "not_met", _("Not met")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="goals")
+    text = models.CharField(_("goal"), max_length=200)
+    achieved = models.CharField(_("achieved"), max_length=8, choices=Achieved.choices, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class CaseEntry(models.Model):
+    """An intervention record (介入记录): a dated entry with hours."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
+    date = models.DateField(_("date"))
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    hours = models.DecimalField(_("hours"), **HOURS)
+    in_village = models.BooleanField(_("in the village"), default=True)
+    content = models.TextField(_("what was done"))
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.hours}h"
+
+
+class CaseReferral(models.Model):
+    class Direction(models.TextChoices):
+        OUT = "out", _("Referred out")
+        IN = "in", _("Referred in")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="referrals")
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    organisation = models.CharField(_("organisation"), max_length=128)
+    reason = models.TextField(_("reason"))
+    date = models.DateField(_("date"))
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.organisation}"
+
+
+class CaseEvent(models.Model):
+    """The case timeline: every stage change, approval, referral, transfer, reopening."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return self.kind
+
+
+class Group(StationWork):
+    class Nature(models.TextChoices):
+        THERAPY = "therapy", _("Therapeutic")
+        SUPPORT = "support", _("Support")
+        EDUCATION = "education", _("Educational")
+        GROWTH = "growth", _("Growth")
+        SOCIAL = "social", _("Social")
+        TASK = "task", _("Task")
+
+    class Stage(models.TextChoices):
+        PREPARATION = "preparation", _("Preparation")
+        FORMATION = "formation", _("Formation")
+        TRANSITION = "transition", _("Transition")
+        MATURITY = "maturity", _("Maturity")
+        ENDING = "ending", _("Ending")
+
+    number = models.CharField(_("group number"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=128)
+    nature = models.CharField(_("nature"), max_length=16, choices=Nature.choices)
+    theory = models.CharField(_("theory"), max_length=128, blank=True)
+    goals = models.TextField(_("goals"))
+    target = models.CharField(_("target members"), max_length=200)
+    planned_sessions = models.PositiveSmallIntegerField(
+        _("planned sessions"), validators=[MinValueValidator(1)]
+    )
+    stage = models.CharField(
+        _("stage"), max_length=16, choices=Stage.choices, default=Stage.PREPARATION
+    )
+    workers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("workers")
+    )
+    members = models.ManyToManyField(
+        Recipient, blank=True, related_name="groups", verbose_name=_("members")
+    )
+    closing_evaluation = models.TextField(_("closing evaluation"), blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupSession(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions")
+    number = models.PositiveSmallIntegerField(_("session"))
+    date = models.DateField(_("date"), db_index=True)
+    hours = models.DecimalField(_("hours"), **HOURS)
+    in_village = models.BooleanField(_("in the village"), default=True)
+    attendees = models.ManyToManyField(
+        Recipient, blank=True, related_name="+", verbose_name=_("attended")
+    )
+    others_count = models.PositiveIntegerField(_("others present (head-count)"), default=0)
+    record = models.TextField(_("session record"))
+
+    class Meta:
+        ordering = ["group", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "number"], name="group_session_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} #{self.number}"
+
+
+class Activity(StationWork):
+    title = models.CharField(_("title"), max_length=128)
+    domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
+    service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
+    date = models.DateField(_("date"), db_index=True)
+    workers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("workers")
+    )
+    hours = models.DecimalField(_("hours"), **HOURS)
+    participants_count = models.PositiveIntegerField(_("participants (person-times)"))
+    participants = models.ManyToManyField(
+        Recipient, blank=True, related_name="activities", verbose_name=_("named participants")
+    )
+    volunteers_count = models.PositiveIntegerField(_("volunteers"), default=0)
+    volunteer_notes = models.CharField(_("volunteers involved"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("community activity")
+        verbose_name_plural = _("community activities")
+        indexes = [models.Index(fields=["region", "date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ActivityResource(models.Model):
+    class Kind(models.TextChoices):
+        MONEY = "money", _("Money")
+        IN_KIND = "in_kind", _("In kind")
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="resources")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    description = models.CharField(_("from / what"), max_length=128)
+    value = models.DecimalField(
+        _("value (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+
+    def __str__(self) -> str:
+        return f"{self.description} ¥{self.value}"
+
+
+class AdminWork(StationWork):
+    """Administrative work (行政事务), kept apart from professional service."""
+
+    class Task(models.TextChoices):
+        CHECKS = "checks", _("Assisting household checks (家计调查/对象排查)")
+        POLICY = "policy", _("Policy publicity")
+        DATA = "data", _("Assisting data entry and files")
+        MEETING = "meeting", _("Meetings and township chores")
+        OTHER = "other", _("Other")
+        # Negative list (负面清单): administrative powers station staff must not exercise.
+        LICENSE = "license", _("Granting a licence (许可)")
+        CONFIRM = "confirm", _("Confirming eligibility (确认)")
+        APPROVE = "approve", _("Approving an application (审批)")
+        PAY = "pay", _("Paying out benefits (给付)")
+
+    NEGATIVE = frozenset({Task.LICENSE, Task.CONFIRM, Task.APPROVE, Task.PAY})
+    ASSISTING = frozenset({Task.CHECKS, Task.POLICY, Task.DATA})
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("worker"),
+    )
+    date = models.DateField(_("date"), db_index=True)
+    task = models.CharField(_("task"), max_length=16, choices=Task.choices)
+    hours = models.DecimalField(_("hours"), **HOURS)
+    in_village = models.BooleanField(_("in a village"), default=False)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("administrative work")
+        verbose_name_plural = _("administrative work")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_task_display()}"
+
+
+class HoursEntry(models.Model):
+    """One worker's hours on one record: the fact row for the hours indicators."""
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hours_entries"
+    )
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")
+    region_code = models.CharField(max_length=12)
+    date = models.DateField()
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    kind = models.CharField(max_length=16, choices=WorkKind.choices)
+    in_village = models.BooleanField()
+    source_type = models.CharField(max_length=32)
+    source_id = models.BigIntegerField()
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["worker", "date"]),
+            models.Index(fields=["region_code", "date"]),
+            models.Index(fields=["source_type", "source_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.date} {self.kind} {self.hours}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        if action != "view":
+            return None
+        return person_restrict_q(user, "view", "region_code")

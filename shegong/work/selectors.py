@@ -1,0 +1,129 @@
+"""Reads of station work, always through ``restrict``."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from shegong.regions.codes import in_subtree
+
+from .models import Activity, AdminWork, Case, Group, GroupSession, HomeVisit
+
+
+def visit_list(*, user, filters=None):
+    f = filters or {}
+    qs = HomeVisit.objects.restrict(user).select_related("region", "recipient", "household__head")
+    qs = _dated(qs, f, "date")
+    if f.get("worker"):
+        qs = qs.filter(workers=f["worker"])
+    return qs.prefetch_related("workers").order_by("-date", "-pk")
+
+
+def case_list(*, user, filters=None):
+    f = filters or {}
+    qs = Case.objects.restrict(user).select_related("region", "recipient", "worker")
+    qs = _dated(qs, f, "opened_on")
+    if f.get("stage"):
+        qs = qs.filter(stage=f["stage"])
+    if f.get("worker"):
+        qs = qs.filter(worker_id=f["worker"])
+    return qs.order_by("-opened_on", "-pk")
+
+
+def group_list(*, user, filters=None):
+    f = filters or {}
+    qs = Group.objects.restrict(user).select_related("region")
+    qs = _dated(qs, f, None)
+    if f.get("worker"):
+        qs = qs.filter(workers=f["worker"])
+    return qs.annotate(
+        session_count=Count("sessions", distinct=True), member_count=Count("members", distinct=True)
+    ).order_by("-pk")
+
+
+def activity_list(*, user, filters=None):
+    f = filters or {}
+    qs = Activity.objects.restrict(user).select_related("region")
+    qs = _dated(qs, f, "date")
+    if f.get("domain"):
+        qs = qs.filter(domain=f["domain"])
+    if f.get("worker"):
+        qs = qs.filter(workers=f["worker"])
+    return qs.annotate(resources_value=Sum("resources__value")).order_by("-date", "-pk")
+
+
+def admin_work_list(*, user, filters=None):
+    f = filters or {}
+    qs = AdminWork.objects.restrict(user).select_related("region", "worker")
+    qs = _dated(qs, f, "date")
+    if f.get("worker"):
+        qs = qs.filter(worker_id=f["worker"])
+    return qs.order_by("-date", "-pk")
+
+
+def _dated(qs, f: dict, date_field: str | None):
+    if f.get("region"):
+        qs = qs.filter(in_subtree("region_id", f["region"]))
+    if date_field and f.get("since"):
+        qs = qs.filter(**{f"{date_field}__gte": f["since"]})
+    if date_field and f.get("until"):
+        qs = qs.filter(**{f"{date_field}__lte": f["until"]})
+    return qs
+
+
+@dataclass
+class TimelineItem:
+    date: date
+    kind: str
+    title: str
+    url: str
+
+
+def person_timeline(*, person, user) -> list[TimelineItem]:
+    """Every service the person received that the user may see, newest first (5 queries)."""
+    items: list[TimelineItem] = []
+    visits = HomeVisit.objects.restrict(user).filter(
+        Q(recipient=person) | Q(household_id=person.household_id)
+        if person.household_id
+        else Q(recipient=person)
+    )
+    for v in visits.order_by("-date")[:200]:
+        items.append(
+            TimelineItem(
+                v.date, _("Home visit"), v.situation[:60], reverse("work:visit_detail", args=[v.pk])
+            )
+        )
+    for c in Case.objects.restrict(user).filter(recipient=person):
+        items.append(
+            TimelineItem(
+                c.opened_on,
+                _("Case"),
+                f"{c.number} · {c.get_stage_display()}",
+                reverse("work:case_detail", args=[c.pk]),
+            )
+        )
+    sessions = GroupSession.objects.filter(
+        attendees=person, group__in=Group.objects.restrict(user)
+    ).select_related("group")
+    for s in sessions:
+        items.append(
+            TimelineItem(
+                s.date,
+                _("Group session"),
+                f"{s.group.name} #{s.number}",
+                reverse("work:group_detail", args=[s.group_id]),
+            )
+        )
+    for a in Activity.objects.restrict(user).filter(participants=person):
+        items.append(
+            TimelineItem(
+                a.date,
+                _("Community activity"),
+                a.title,
+                reverse("work:activity_detail", args=[a.pk]),
+            )
+        )
+    items.sort(key=lambda i: i.date, reverse=True)
+    return items

@@ -1,0 +1,393 @@
+"""Writes of station work. Every write is atomic, keeps the hours facts in step with the
+record, and leaves an audit entry; the case state machine lives here."""
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shegong.audit.services import audit_log
+from shegong.core.restrict import can
+from shegong.core.services import form_changes
+
+from .models import (
+    Activity,
+    AdminWork,
+    Case,
+    CaseEntry,
+    CaseEvent,
+    Group,
+    GroupSession,
+    HomeVisit,
+    HoursEntry,
+    WorkKind,
+)
+
+
+def _hours(
+    *, source, kind: str, date, workers, hours: Decimal, in_village: bool, station, region_code: str
+) -> None:
+    """Replace the hours facts of one record (a record edited later is counted once)."""
+    source_type = source._meta.model_name
+    HoursEntry.objects.filter(source_type=source_type, source_id=source.pk).delete()
+    HoursEntry.objects.bulk_create(
+        HoursEntry(
+            worker=w,
+            station=station,
+            region_code=region_code,
+            date=date,
+            hours=hours,
+            kind=kind,
+            in_village=in_village,
+            source_type=source_type,
+            source_id=source.pk,
+        )
+        for w in workers
+    )
+
+
+def _stamp(form, by):
+    obj = form.save(commit=False)
+    if obj.pk is None:
+        obj.created_by = by
+        obj.station_id = by.station_id
+    return obj
+
+
+@transaction.atomic
+def visit_save(*, form, by, request=None) -> HomeVisit:
+    created = form.instance.pk is None
+    visit = _stamp(form, by)
+    visit.save()
+    form.save_m2m()
+    _hours(
+        source=visit,
+        kind=WorkKind.VISIT,
+        date=visit.date,
+        workers=visit.workers.all(),
+        hours=visit.hours,
+        in_village=True,
+        station=visit.station,
+        region_code=visit.region_id,
+    )
+    audit_log(
+        action=f"shegong.visit.{'created' if created else 'changed'}",
+        actor=by,
+        request=request,
+        obj=visit,
+        data=form_changes(form),
+    )
+    return visit
+
+
+@transaction.atomic
+def activity_save(*, form, by, request=None) -> Activity:
+    created = form.instance.pk is None
+    activity = _stamp(form, by)
+    activity.save()
+    form.save_m2m()
+    if hasattr(form, "resources"):
+        form.resources.instance = activity
+        form.resources.save()
+    _hours(
+        source=activity,
+        kind=WorkKind.COMMUNITY,
+        date=activity.date,
+        workers=activity.workers.all(),
+        hours=activity.hours,
+        in_village=activity.region.level == 5,
+        station=activity.station,
+        region_code=activity.region_id,
+    )
+    audit_log(
+        action=f"shegong.activity.{'created' if created else 'changed'}",
+        actor=by,
+        request=request,
+        obj=activity,
+        data=form_changes(form),
+    )
+    return activity
+
+
+@transaction.atomic
+def admin_work_save(*, form, by, request=None) -> AdminWork:
+    """Administrative time. Negative-list tasks never get here: the form refuses them."""
+    created = form.instance.pk is None
+    work = _stamp(form, by)
+    if created:
+        work.worker = by
+    if work.task in AdminWork.NEGATIVE:  # defence in depth behind the form
+        raise ValidationError(_("This task is on the negative list."))
+    work.save()
+    kind = WorkKind.ADMIN_ASSIST if work.task in AdminWork.ASSISTING else WorkKind.ADMIN_OTHER
+    _hours(
+        source=work,
+        kind=kind,
+        date=work.date,
+        workers=[work.worker],
+        hours=work.hours,
+        in_village=work.in_village,
+        station=work.station,
+        region_code=work.region_id,
+    )
+    audit_log(
+        action=f"shegong.admin_work.{'created' if created else 'changed'}",
+        actor=by,
+        request=request,
+        obj=work,
+        data=form_changes(form),
+    )
+    return work
+
+
+def _next_number(model, prefix: str) -> str:
+    last = model.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
+    seq = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+# ----- cases ---------------------------------------------------------------------------
+
+
+def _event(case: Case, by, kind: str, note: str = "") -> None:
+    CaseEvent.objects.create(case=case, by=by, kind=kind, note=note)
+
+
+def _log(case: Case, by, request, action: str, **data) -> None:
+    audit_log(action=f"shegong.case.{action}", actor=by, request=request, obj=case, data=data)
+
+
+def _require(case: Case, stage: str) -> None:
+    if case.stage != stage:
+        raise ValidationError(
+            _("This step needs the case to be at “%(stage)s”; it is at “%(now)s”.")
+            % {"stage": Case.Stage(stage).label, "now": case.get_stage_display()}
+        )
+
+
+@transaction.atomic
+def case_open(*, form, by, request=None) -> Case:
+    """接案: register the intake; the case starts at the intake stage with its worker."""
+    case = _stamp(form, by)
+    case.region_id = case.recipient.region_id
+    case.worker = by
+    case.number = _next_number(Case, f"GA{case.station.region_id}{case.opened_on:%Y}")
+    case.save()
+    _event(case, by, "opened", case.presenting_problem)
+    _log(case, by, request, "opened")
+    return case
+
+
+@transaction.atomic
+def case_assess(*, case: Case, form, by, request=None) -> Case:
+    """预估 → 计划: record the needs assessment and move to planning."""
+    if case.stage not in (Case.Stage.INTAKE, Case.Stage.ASSESSMENT):
+        _require(case, Case.Stage.ASSESSMENT)
+    form.save()
+    case.stage = Case.Stage.PLANNING
+    case.save(update_fields=["stage"])
+    _event(case, by, "assessed", case.needs_summary)
+    _log(case, by, request, "assessed")
+    return case
+
+
+@transaction.atomic
+def case_submit_plan(*, case: Case, form, goals: list[str], by, request=None) -> Case:
+    """计划: agreement and goals, submitted to the station lead for approval."""
+    _require(case, Case.Stage.PLANNING)
+    if not goals:
+        raise ValidationError(_("A plan needs at least one goal."))
+    form.save()
+    case.goals.all().delete()
+    case.goals.bulk_create([case.goals.model(case=case, text=g) for g in goals])
+    case.plan_submitted_at = timezone.now()
+    case.save(update_fields=["plan_submitted_at"])
+    _event(case, by, "plan_submitted", "；".join(goals))
+    _log(case, by, request, "plan_submitted", goals=goals)
+    return case
+
+
+@transaction.atomic
+def case_approve_plan(*, case: Case, by, request=None) -> Case:
+    """The station lead approves the plan: intervention begins."""
+    if not can(by, case, "approve"):  # before the stage: a worker is refused, whatever the stage
+        raise PermissionDenied(_("Only the station lead approves case plans."))
+    _require(case, Case.Stage.PLANNING)
+    if not case.plan_submitted_at:
+        raise ValidationError(_("The plan has not been submitted yet."))
+    case.plan_approved_by = by
+    case.plan_approved_at = timezone.now()
+    case.stage = Case.Stage.INTERVENTION
+    case.save(update_fields=["plan_approved_by", "plan_approved_at", "stage"])
+    _event(case, by, "plan_approved")
+    _log(case, by, request, "plan_approved")
+    return case
+
+
+@transaction.atomic
+def case_add_entry(*, case: Case, form, by, request=None) -> CaseEntry:
+    """介入: a dated intervention record with the worker's hours."""
+    _require(case, Case.Stage.INTERVENTION)
+    entry = form.save(commit=False)
+    entry.case = case
+    entry.worker = by
+    entry.save()
+    _hours(
+        source=entry,
+        kind=WorkKind.CASE,
+        date=entry.date,
+        workers=[by],
+        hours=entry.hours,
+        in_village=entry.in_village,
+        station=case.station,
+        region_code=case.region_id,
+    )
+    _event(case, by, "intervention", entry.content[:200])
+    _log(case, by, request, "intervention_recorded", hours=str(entry.hours))
+    return entry
+
+
+@transaction.atomic
+def case_evaluate(*, case: Case, form, achieved: dict[int, str], by, request=None) -> Case:
+    """评估: each goal's achievement and a summary; needs at least one intervention."""
+    _require(case, Case.Stage.INTERVENTION)
+    if not case.entries.exists():
+        raise ValidationError(_("Record at least one intervention before evaluating."))
+    form.save()
+    for goal in case.goals.all():
+        goal.achieved = achieved.get(goal.pk, "")
+        goal.save(update_fields=["achieved"])
+    case.stage = Case.Stage.EVALUATION
+    case.save(update_fields=["stage"])
+    _event(case, by, "evaluated", case.evaluation_summary)
+    _log(case, by, request, "evaluated")
+    return case
+
+
+@transaction.atomic
+def case_request_closure(*, case: Case, form, by, request=None) -> Case:
+    """结案 report, for the station lead to approve."""
+    _require(case, Case.Stage.EVALUATION)
+    form.save()
+    case.closure_requested_at = timezone.now()
+    case.save(update_fields=["closure_requested_at"])
+    _event(case, by, "closure_requested", case.get_closure_reason_display())
+    _log(case, by, request, "closure_requested", reason=case.closure_reason)
+    return case
+
+
+@transaction.atomic
+def case_approve_closure(*, case: Case, by, request=None) -> Case:
+    if not can(by, case, "approve"):
+        raise PermissionDenied(_("Only the station lead approves case closure."))
+    _require(case, Case.Stage.EVALUATION)
+    if not case.closure_requested_at:
+        raise ValidationError(_("No closure report has been submitted."))
+    case.closure_approved_by = by
+    case.closed_on = timezone.localdate()
+    case.stage = Case.Stage.CLOSED
+    case.save(update_fields=["closure_approved_by", "closed_on", "stage"])
+    _event(case, by, "closed")
+    _log(case, by, request, "closed")
+    return case
+
+
+@transaction.atomic
+def case_refer(*, case: Case, form, by, request=None):
+    referral = form.save(commit=False)
+    referral.case = case
+    referral.save()
+    _event(
+        case, by, f"referred_{referral.direction}", f"{referral.organisation}: {referral.reason}"
+    )
+    _log(case, by, request, f"referred_{referral.direction}", organisation=referral.organisation)
+    return referral
+
+
+@transaction.atomic
+def case_transfer(*, case: Case, to, by, request=None) -> Case:
+    """Hand the case to another worker of the same station."""
+    if case.stage == Case.Stage.CLOSED:
+        raise ValidationError(_("A closed case cannot be transferred; reopen it first."))
+    if to.station_id != case.station_id:
+        raise ValidationError(_("The new worker must belong to the same station."))
+    old = case.worker
+    case.worker = to
+    case.save(update_fields=["worker"])
+    _event(case, by, "transferred", f"{old} → {to}")
+    _log(case, by, request, "transferred", to=to.username)
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, case: Case, reason: str, by, request=None) -> Case:
+    _require(case, Case.Stage.CLOSED)
+    if not reason.strip():
+        raise ValidationError(_("Say why the case is reopened."))
+    case.stage = Case.Stage.INTERVENTION
+    case.closed_on = None
+    case.closure_requested_at = None
+    case.closure_approved_by = None
+    case.save(update_fields=["stage", "closed_on", "closure_requested_at", "closure_approved_by"])
+    _event(case, by, "reopened", reason)
+    _log(case, by, request, "reopened")
+    return case
+
+
+# ----- groups --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def group_save(*, form, by, request=None) -> Group:
+    created = form.instance.pk is None
+    group = _stamp(form, by)
+    if created:
+        group.number = _next_number(Group, f"XZ{by.station.region_id}{timezone.localdate():%Y}")
+    group.save()
+    form.save_m2m()
+    audit_log(
+        action=f"shegong.group.{'created' if created else 'changed'}",
+        actor=by,
+        request=request,
+        obj=group,
+        data=form_changes(form),
+    )
+    return group
+
+
+@transaction.atomic
+def group_session_add(*, group: Group, form, by, request=None) -> GroupSession:
+    """A session with its attendance: attendees must be members of the group."""
+    session = form.save(commit=False)
+    session.group = group
+    session.number = (group.sessions.aggregate(m=Max("number"))["m"] or 0) + 1
+    session.save()
+    form.save_m2m()
+    if group.stage == Group.Stage.PREPARATION:
+        group.stage = Group.Stage.FORMATION
+        group.save(update_fields=["stage"])
+    _hours(
+        source=session,
+        kind=WorkKind.GROUP,
+        date=session.date,
+        workers=group.workers.all(),
+        hours=session.hours,
+        in_village=session.in_village,
+        station=group.station,
+        region_code=group.region_id,
+    )
+    audit_log(
+        action="shegong.group.session_recorded",
+        actor=by,
+        request=request,
+        obj=group,
+        data={
+            "session": session.number,
+            "attended": session.attendees.count(),
+            "others": session.others_count,
+        },
+    )
+    return session

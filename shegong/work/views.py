@@ -1,0 +1,432 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES
+from shegong.core.forms import form_page
+from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.restrict import can, get_restricted_or_404, may_add
+
+from . import exporters, forms, selectors, services
+from .models import Activity, AdminWork, Case, Domain, Group, HomeVisit
+
+
+def _workers(user):
+    staff = User.objects.restrict(user).filter(role__in=STATION_ROLES).order_by("full_name")[:200]
+    return [(u.pk, u.display_name) for u in staff]
+
+
+def _period_filters(user, *extra):
+    return [
+        Filter("region", gettext_lazy("Division code")),
+        Filter("since", gettext_lazy("From"), "date"),
+        Filter("until", gettext_lazy("To"), "date"),
+        Filter("worker", gettext_lazy("Worker"), "select", _workers(user)),
+        *extra,
+    ]
+
+
+def _may_record(user, model):
+    if not may_add(user, model) or not user.station_id:
+        raise PermissionDenied(_("Only station staff record station work."))
+
+
+def _record_form(request, form, *, save, title, model, detail):
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="work/record_form.html",
+        context={"title": title},
+        message=_("“%(name)s” was saved."),
+        redirect_to=lambda obj: reverse(detail, args=[obj.pk]),
+    )
+
+
+# ----- home visits ---------------------------------------------------------------------
+
+
+@require_GET
+def visit_list(request):
+    filters = _period_filters(request.user)
+    values = read_filters(request, filters)
+    return list_page(
+        request,
+        queryset=selectors.visit_list(user=request.user, filters=values),
+        exporter=exporters.VisitExporter,
+        title=_("Home visits"),
+        filters=filters,
+        values=values,
+        detail_url=lambda v: reverse("work:visit_detail", args=[v.pk]),
+        create_url=reverse("work:visit_create") if may_add(request.user, HomeVisit) else None,
+        personal=True,
+    )
+
+
+@require_GET
+def visit_detail(request, pk: int):
+    visit = get_restricted_or_404(
+        HomeVisit.objects.select_related("region", "recipient", "household__head", "created_by"),
+        request.user,
+        pk=pk,
+    )
+    return render(
+        request, "work/visit_detail.html", {"visit": visit, "workers": visit.workers.all()}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def visit_create(request):
+    _may_record(request.user, HomeVisit)
+    initial = {}
+    if request.GET.get("recipient"):
+        from shegong.people.models import Recipient
+
+        person = (
+            Recipient.objects.restrict(request.user, "change")
+            .filter(pk=request.GET["recipient"])
+            .first()
+        )
+        if person:
+            initial = {"recipient": person.pk, "region": person.region_id}
+    form = forms.HomeVisitForm(request.POST or None, user=request.user, initial=initial)
+    return _record_form(
+        request,
+        form,
+        save=services.visit_save,
+        title=_("New home visit"),
+        model=HomeVisit,
+        detail="work:visit_detail",
+    )
+
+
+# ----- cases ---------------------------------------------------------------------------
+
+
+@require_GET
+def case_list(request):
+    filters = _period_filters(
+        request.user, Filter("stage", gettext_lazy("Stage"), "select", Case.Stage.choices)
+    )
+    values = read_filters(request, filters)
+    return list_page(
+        request,
+        queryset=selectors.case_list(user=request.user, filters=values),
+        exporter=exporters.CaseExporter,
+        title=_("Cases"),
+        filters=filters,
+        values=values,
+        detail_url=lambda c: reverse("work:case_detail", args=[c.pk]),
+        create_url=reverse("work:case_create") if may_add(request.user, Case) else None,
+        personal=True,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def case_create(request):
+    _may_record(request.user, Case)
+    initial = {"recipient": request.GET.get("recipient")} if request.GET.get("recipient") else {}
+    form = forms.CaseOpenForm(request.POST or None, user=request.user, initial=initial)
+    return _record_form(
+        request,
+        form,
+        save=services.case_open,
+        title=_("Open a case"),
+        model=Case,
+        detail="work:case_detail",
+    )
+
+
+STEP_FORMS = {
+    Case.Stage.INTAKE: ("assess", forms.CaseAssessmentForm),
+    Case.Stage.ASSESSMENT: ("assess", forms.CaseAssessmentForm),
+    Case.Stage.PLANNING: ("plan", forms.CasePlanForm),
+    Case.Stage.INTERVENTION: ("entry", forms.CaseEntryForm),
+    Case.Stage.EVALUATION: ("close", forms.CaseClosureForm),
+}
+
+
+@require_GET
+def case_detail(request, pk: int):
+    case = get_restricted_or_404(
+        Case.objects.select_related(
+            "recipient", "region", "worker", "plan_approved_by", "closure_approved_by"
+        ),
+        request.user,
+        pk=pk,
+    )
+    can_change = can(request.user, case, "change")
+    step = STEP_FORMS.get(case.stage)
+    ctx = {
+        "case": case,
+        "goals": case.goals.all(),
+        "entries": case.entries.select_related("worker"),
+        "referrals": case.referrals.all(),
+        "events": case.events.select_related("by"),
+        "can_change": can_change,
+        "can_approve": can(request.user, case, "approve"),
+        "step": step[0] if step and can_change else None,
+        "step_form": step[1](instance=case) if step and can_change and step[0] != "entry" else None,
+        "entry_form": forms.CaseEntryForm()
+        if case.stage == Case.Stage.INTERVENTION and can_change
+        else None,
+        "evaluation_form": forms.CaseEvaluationForm(instance=case)
+        if case.stage == Case.Stage.INTERVENTION and can_change
+        else None,
+        "referral_form": forms.CaseReferralForm() if can_change else None,
+        "colleagues": User.objects.filter(
+            station_id=case.station_id, role__in=STATION_ROLES, is_active=True
+        ).exclude(pk=case.worker_id)
+        if can_change
+        else [],
+    }
+    return render(request, "work/case_detail.html", ctx)
+
+
+def _case_action(request, pk, handler):
+    case = get_restricted_or_404(
+        Case.objects.select_related("station", "recipient"), request.user, pk=pk
+    )
+    if not can(request.user, case, "change"):
+        raise PermissionDenied(_("You may not change this case."))
+    try:
+        result = handler(case)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("work:case_detail", pk=case.pk)
+    if result is not None:  # an invalid form: show the page again with what was typed
+        return result
+    messages.success(request, _("Case %(number)s updated.") % {"number": case.number})
+    return redirect("work:case_detail", pk=case.pk)
+
+
+def _invalid(request, case, form):
+    messages.error(request, _("Please correct the errors below; nothing was saved."))
+    return render(
+        request, "work/record_form.html", {"title": f"{case.number}", "form": form}, status=200
+    )
+
+
+@require_POST
+def case_step(request, pk: int, step: str):
+    def handle(case):
+        by = {"by": request.user, "request": request}
+        if step == "assess":
+            form = forms.CaseAssessmentForm(request.POST, instance=case)
+            if not form.is_valid():
+                return _invalid(request, case, form)
+            services.case_assess(case=case, form=form, **by)
+        elif step == "plan":
+            form = forms.CasePlanForm(request.POST, instance=case)
+            if not form.is_valid():
+                return _invalid(request, case, form)
+            services.case_submit_plan(case=case, form=form, goals=form.goals(), **by)
+        elif step == "entry":
+            form = forms.CaseEntryForm(request.POST)
+            if not form.is_valid():
+                return _invalid(request, case, form)
+            services.case_add_entry(case=case, form=form, **by)
+        elif step == "evaluate":
+            form = forms.CaseEvaluationForm(request.POST, instance=case)
+            if not form.is_valid():
+                return _invalid(request, case, form)
+            services.case_evaluate(case=case, form=form, achieved=form.achieved(), **by)
+        elif step == "close":
+            form = forms.CaseClosureForm(request.POST, instance=case)
+            if not form.is_valid():
+                return _invalid(request, case, form)
+            services.case_request_closure(case=case, form=form, **by)
+        elif step == "approve_plan":
+            services.case_approve_plan(case=case, **by)
+        elif step == "approve_closure":
+            services.case_approve_closure(case=case, **by)
+        elif step == "refer":
+            form = forms.CaseReferralForm(request.POST)
+            if not form.is_valid():
+                return _invalid(request, case, form)
+            services.case_refer(case=case, form=form, **by)
+        elif step == "transfer":
+            to = User.objects.filter(
+                pk=request.POST.get("to"), station_id=case.station_id, role__in=STATION_ROLES
+            ).first()
+            if to is None:
+                raise ValidationError(_("Choose a worker of this station."))
+            services.case_transfer(case=case, to=to, **by)
+        elif step == "reopen":
+            services.case_reopen(case=case, reason=request.POST.get("reason", ""), **by)
+        else:
+            raise PermissionDenied
+        return None
+
+    return _case_action(request, pk, handle)
+
+
+# ----- groups --------------------------------------------------------------------------
+
+
+@require_GET
+def group_list(request):
+    filters = _period_filters(request.user)
+    values = read_filters(request, filters)
+    return list_page(
+        request,
+        queryset=selectors.group_list(user=request.user, filters=values),
+        exporter=exporters.GroupExporter,
+        title=_("Groups"),
+        filters=filters,
+        values=values,
+        detail_url=lambda g: reverse("work:group_detail", args=[g.pk]),
+        create_url=reverse("work:group_create") if may_add(request.user, Group) else None,
+    )
+
+
+@require_GET
+def group_detail(request, pk: int):
+    group = get_restricted_or_404(Group.objects.select_related("region"), request.user, pk=pk)
+    can_change = can(request.user, group, "change")
+    return render(
+        request,
+        "work/group_detail.html",
+        {
+            "group": group,
+            "members": group.members.order_by("name"),
+            "workers": group.workers.all(),
+            "sessions": group.sessions.prefetch_related("attendees"),
+            "can_change": can_change,
+            "session_form": forms.GroupSessionForm(group=group) if can_change else None,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def group_create(request):
+    _may_record(request.user, Group)
+    form = forms.GroupForm(request.POST or None, user=request.user)
+    return _record_form(
+        request,
+        form,
+        save=services.group_save,
+        title=_("New group"),
+        model=Group,
+        detail="work:group_detail",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def group_edit(request, pk: int):
+    group = get_restricted_or_404(Group.objects.all(), request.user, pk=pk)
+    if not can(request.user, group, "change"):
+        raise PermissionDenied(_("You may not change this group."))
+    form = forms.GroupForm(request.POST or None, instance=group, user=request.user)
+    return _record_form(
+        request,
+        form,
+        save=services.group_save,
+        title=group.name,
+        model=Group,
+        detail="work:group_detail",
+    )
+
+
+@require_POST
+def group_session_add(request, pk: int):
+    group = get_restricted_or_404(Group.objects.all(), request.user, pk=pk)
+    if not can(request.user, group, "change"):
+        raise PermissionDenied(_("You may not change this group."))
+    form = forms.GroupSessionForm(request.POST, group=group)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the errors below; nothing was saved."))
+        return render(request, "work/record_form.html", {"title": group.name, "form": form})
+    session = services.group_session_add(group=group, form=form, by=request.user, request=request)
+    messages.success(request, _("Session %(n)s recorded.") % {"n": session.number})
+    return redirect("work:group_detail", pk=group.pk)
+
+
+# ----- activities ----------------------------------------------------------------------
+
+
+@require_GET
+def activity_list(request):
+    filters = _period_filters(
+        request.user, Filter("domain", gettext_lazy("Domain"), "select", Domain.choices)
+    )
+    values = read_filters(request, filters)
+    return list_page(
+        request,
+        queryset=selectors.activity_list(user=request.user, filters=values),
+        exporter=exporters.ActivityExporter,
+        title=_("Community activities"),
+        filters=filters,
+        values=values,
+        detail_url=lambda a: reverse("work:activity_detail", args=[a.pk]),
+        create_url=reverse("work:activity_create") if may_add(request.user, Activity) else None,
+    )
+
+
+@require_GET
+def activity_detail(request, pk: int):
+    activity = get_restricted_or_404(Activity.objects.select_related("region"), request.user, pk=pk)
+    return render(
+        request,
+        "work/activity_detail.html",
+        {
+            "activity": activity,
+            "workers": activity.workers.all(),
+            "participants": activity.participants.order_by("name"),
+            "resources": activity.resources.all(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activity_create(request):
+    _may_record(request.user, Activity)
+    form = forms.ActivityForm(request.POST or None, user=request.user)
+    return _record_form(
+        request,
+        form,
+        save=services.activity_save,
+        title=_("New community activity"),
+        model=Activity,
+        detail="work:activity_detail",
+    )
+
+
+# ----- administrative work -------------------------------------------------------------
+
+
+@require_GET
+def admin_work_list(request):
+    filters = _period_filters(request.user)
+    values = read_filters(request, filters)
+    return list_page(
+        request,
+        queryset=selectors.admin_work_list(user=request.user, filters=values),
+        exporter=exporters.AdminWorkExporter,
+        title=_("Administrative work"),
+        filters=filters,
+        values=values,
+        detail_url=lambda w: reverse("work:admin_work_list") + f"?since={w.date}&until={w.date}",
+        create_url=reverse("work:admin_work_create") if may_add(request.user, AdminWork) else None,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def admin_work_create(request):
+    _may_record(request.user, AdminWork)
+    form = forms.AdminWorkForm(request.POST or None, user=request.user)
+    return form_page(
+        request,
+        form,
+        save=services.admin_work_save,
+        template="work/record_form.html",
+        context={"title": _("Record administrative work")},
+        message=_("“%(name)s” was saved."),
+        redirect_to=lambda w: reverse("work:admin_work_list"),
+    )

@@ -1,0 +1,168 @@
+"""Registering service recipients: ID rules, encryption at rest, masking, reveal, search."""
+
+import io
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from shegong.audit.models import AuditEntry
+from shegong.people.models import Recipient
+
+from .factories import make_id_number
+
+ID = make_id_number("430302", "19450315", 124)  # a woman born 1945-03-15
+
+
+def _data(**over):
+    data = {
+        "name": "李秀英",
+        "id_number": ID,
+        "phone": "13812345678",
+        "region": "430302001001",
+        "address": "雨湖路社区12栋3号",
+        "self_care": "partial",
+        "consent": "written",
+        "consent_date": "2026-03-01",
+        "consent_giver": "self",
+        "new_household": "on",
+        "categories": [],
+    }
+    data.update(over)
+    return data
+
+
+@pytest.fixture
+def worker_client(client, world):
+    client.force_login(world.actors["social_worker"])
+    return client
+
+
+def test_register_derives_sex_and_birth_and_encrypts(worker_client, world):
+    response = worker_client.post(reverse("people:create"), _data())
+    assert response.status_code == 302
+    person = Recipient.objects.get(name="李秀英")
+    assert (person.sex, str(person.birth_date)) == ("F", "1945-03-15")
+    assert person.name_initials == "lxy"
+    assert person.id_last4 == ID[-4:]
+    assert person.household.head == person
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT id_number, phone, address FROM people_recipient WHERE id = %s", [person.pk]
+        )
+        raw = " ".join(cur.fetchone())
+    assert ID not in raw and "13812345678" not in raw and "雨湖路社区" not in raw
+    assert person.id_number == ID  # and it reads back
+
+
+def test_legacy_15_digit_number_is_converted(worker_client):
+    legacy = "430302450315124"
+    worker_client.post(reverse("people:create"), _data(id_number=legacy))
+    assert Recipient.objects.get(name="李秀英").id_number == ID
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        (ID[:-1] + ("0" if ID[-1] != "0" else "1"), "校验位不正确"),
+        ("4303021945031512", "18 位"),
+        ("430302194502301234", "出生日期不存在"),
+    ],
+)
+def test_bad_id_number_is_explained_and_input_kept(worker_client, number, message):
+    response = worker_client.post(reverse("people:create"), _data(id_number=number))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert message in body and 'value="李秀英"' in body
+    assert not Recipient.objects.filter(name="李秀英").exists()
+
+
+def test_duplicate_in_scope_names_the_person(worker_client, world):
+    own = world.places["own"].recipient
+    response = worker_client.post(reverse("people:create"), _data(id_number=own.id_number))
+    assert "已登记：own居民" in response.content.decode()
+
+
+def test_duplicate_outside_scope_does_not_leak(worker_client, world):
+    other = world.places["other_city"].recipient
+    response = worker_client.post(reverse("people:create"), _data(id_number=other.id_number))
+    body = response.content.decode()
+    assert "已在您的辖区以外登记" in body and "other_city居民" not in body
+
+
+def test_children_need_a_guardian_and_guardian_consent(worker_client):
+    child = make_id_number("430302", "20180601", 111)
+    response = worker_client.post(reverse("people:create"), _data(id_number=child, name="小明"))
+    errors = response.context["form"].errors
+    assert "guardian_name" in errors and "consent_giver" in errors
+    response = worker_client.post(
+        reverse("people:create"),
+        _data(id_number=child, name="小明", guardian_name="王芳", consent_giver="guardian"),
+    )
+    assert response.status_code == 302
+
+
+def test_disability_needs_type_and_grade(worker_client):
+    from shegong.people.models import Category
+
+    disabled = Category.objects.get(code="disabled")
+    response = worker_client.post(reverse("people:create"), _data(categories=[disabled.pk]))
+    assert {"disability_type", "disability_grade"} <= set(response.context["form"].errors)
+    response = worker_client.post(
+        reverse("people:create"),
+        _data(categories=[disabled.pk], disability_type="physical", disability_grade="2"),
+    )
+    assert response.status_code == 302
+    link = Recipient.objects.get(name="李秀英").category_links.get()
+    assert (link.disability_type, link.disability_grade) == ("physical", 2)
+
+
+def test_double_submit_saves_once(worker_client):
+    page = worker_client.get(reverse("people:create"))
+    key = page.context["form"].idempotency_key
+    first = worker_client.post(reverse("people:create"), _data(idempotency_key=key))
+    second = worker_client.post(reverse("people:create"), _data(idempotency_key=key))
+    assert Recipient.objects.filter(name="李秀英").count() == 1
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+
+
+def test_list_masks_and_searches(worker_client, world):
+    own = world.places["own"].recipient
+    body = worker_client.get(reverse("people:list")).content.decode()
+    assert own.id_number not in body and own.id_number[:6] + "********" + own.id_number[-4:] in body
+    assert "138****5678" in body
+    for q in ["own", own.id_number[-4:], "o"]:
+        body = worker_client.get(reverse("people:list"), {"q": q}).content.decode()
+        assert "own居民" in body, q
+    assert "own居民" not in worker_client.get(reverse("people:list"), {"q": "zz"}).content.decode()
+
+
+def test_export_is_masked_and_logged(worker_client, world):
+    response = worker_client.get(reverse("people:list"), {"export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    flat = " ".join(str(c) for r in rows for c in r)
+    own = world.places["own"].recipient
+    assert "own居民" in flat and own.id_number not in flat and "13812345678" not in flat
+    assert AuditEntry.objects.filter(action="shegong.export").exists()
+
+
+def test_reading_and_revealing_are_audited(client, world):
+    person = world.places["own"].recipient
+    client.force_login(world.actors["social_worker"])
+    body = client.get(reverse("people:detail", args=[person.pk])).content.decode()
+    assert person.id_number not in body
+    assert (
+        AuditEntry.objects.filter(
+            action="shegong.recipient.viewed", object_id=str(person.pk)
+        ).count()
+        == 1
+    )
+    revealed = client.post(reverse("people:reveal", args=[person.pk, "id_number"]))
+    assert person.id_number in revealed.content.decode()
+    entry = AuditEntry.objects.get(action="shegong.recipient.revealed")
+    assert entry.data == {"field": "id_number"} and entry.actor == world.actors["social_worker"]
+    # a city officer sees the record masked but may not reveal
+    client.force_login(world.actors["city_officer"])
+    assert client.get(reverse("people:detail", args=[person.pk])).status_code == 200
+    assert client.post(reverse("people:reveal", args=[person.pk, "phone"])).status_code == 403
