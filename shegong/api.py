@@ -134,3 +134,14 @@ def agency_list(request, q: str = "", region: str = ""):
 @api.get("/agencies/{agency_id}", response=AgencyOut, tags=["agencies"])
 def agency_get(request, agency_id: int):
     return get_object_or_404(Agency.objects.restrict(request.user), pk=agency_id)
+
+
+def _add_routers():
+    from shegong.people.api import router as people_router
+    from shegong.work.api import router as work_router
+
+    api.add_router("/", people_router)
+    api.add_router("/", work_router)
+
+
+_add_routers()

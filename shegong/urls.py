@@ -12,6 +12,7 @@ urlpatterns = [
     path("stations/", include("shegong.stations.urls")),
     path("people/", include("shegong.people.urls")),
     path("work/", include("shegong.work.urls")),
+    path("workforce/", include("shegong.workforce.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -171,6 +171,27 @@ OBJECT_URLS = {
         "view",
         lambda p: reverse("work:activity_detail", args=[p.activity.pk]),
     ),
+    "api:recipient_get": ("recipient", "view", lambda p: f"/api/recipients/{p.recipient.pk}"),
+    "api:visit_get": ("visit", "view", lambda p: f"/api/visits/{p.visit.pk}"),
+    "api:case_get": ("case", "view", lambda p: f"/api/cases/{p.case.pk}"),
+    "api:group_get": ("group", "view", lambda p: f"/api/groups/{p.group.pk}"),
+    "api:activity_get": ("activity", "view", lambda p: f"/api/activities/{p.activity.pk}"),
+    # allowed: the case is at intake, so approving is refused as a conflict (409)
+    "api:case_step": (
+        "case",
+        "change:approve",
+        lambda p: f"/api/cases/{p.case.pk}/steps/approve_plan",
+        "post",
+        409,
+    ),
+    # allowed: an empty session is invalid (422)
+    "api:group_session_create": (
+        "group",
+        "change",
+        lambda p: f"/api/groups/{p.group.pk}/sessions",
+        "post",
+        422,
+    ),
     "api:region_get": ("region", "view", lambda p: f"/api/regions/{p.township}"),
     "api:region_children": ("region", "view", lambda p: f"/api/regions/{p.township}/children"),
     "api:station_get": ("station", "view", lambda p: f"/api/stations/{p.station.pk}"),
@@ -201,12 +222,18 @@ LIST_URLS = {
     "accounts:user_create": lambda role: 200 if role == "security_admin" else 403,
     "api:station_list": lambda role: 200,
     "api:agency_list": lambda role: 200,
+    "api:recipient_list": lambda role: 200,
+    "api:visit_list": lambda role: 200,
+    "api:case_list": lambda role: 200,
+    "api:group_list": lambda role: 200,
+    "api:activity_list": lambda role: 200,
     "people:list": lambda role: 200,
     "work:visit_list": lambda role: 200,
     "work:case_list": lambda role: 200,
     "work:group_list": lambda role: 200,
     "work:activity_list": lambda role: 200,
     "work:admin_work_list": lambda role: 200,
+    "workforce:training_list": lambda role: 200,
     **{
         name: (lambda role: 200 if role in ("social_worker", "station_lead") else 403)
         for name in (
@@ -216,6 +243,7 @@ LIST_URLS = {
             "work:group_create",
             "work:activity_create",
             "work:admin_work_create",
+            "workforce:training_create",
         )
     },
 }
@@ -230,7 +258,9 @@ EXEMPT = {
 }
 
 
-def expected_status(role: str, kind: str, action: str, place: str, method: str = "get") -> int:
+def expected_status(
+    role: str, kind: str, action: str, place: str, method: str = "get", ok: int | None = None
+) -> int:
     """404 unless visible; then 200 to view, and 200/403 to change (``change:other_kind``
     changes something hanging off the visible object, e.g. a worker's profile). Allowed
     POST actions on cases answer with a redirect back to the case."""
@@ -242,6 +272,8 @@ def expected_status(role: str, kind: str, action: str, place: str, method: str =
     changed = action.partition(":")[2] or kind
     if place not in rules["change"][changed]:
         return 403
+    if ok is not None:
+        return ok
     return 302 if (method == "post" and kind == "case") else 200
 
 
@@ -251,12 +283,18 @@ def test_object_access(client, world, role, place):
     """Every object URL for one (role, place): all mismatches are reported together."""
     client.force_login(world.actors[role])
     got, want = {}, {}
-    for url_name, (kind, action, build, *method) in OBJECT_URLS.items():
-        method = method[0] if method else "get"
+    for url_name, (kind, action, build, *rest) in OBJECT_URLS.items():
+        method = rest[0] if rest else "get"
+        ok = rest[1] if len(rest) > 1 else None
         url = build(world.places[place])
-        response = client.post(url, {}) if method == "post" else client.get(url)
+        if method == "post" and url.startswith("/api/"):
+            response = client.post(url, "{}", content_type="application/json")
+        elif method == "post":
+            response = client.post(url, {})
+        else:
+            response = client.get(url)
         got[url_name] = response.status_code
-        want[url_name] = expected_status(role, kind, action, place, method)
+        want[url_name] = expected_status(role, kind, action, place, method, ok)
     assert got == want
 
 
@@ -269,17 +307,43 @@ def test_page_access(client, world, role):
 
 def test_matrix_size():
     """The matrix checks this many (role, place, URL) cases; the note quotes the figure."""
-    cases = len(ROLES) * len(PLACES) * len(OBJECT_URLS) + len(ROLES) * len(LIST_URLS)
-    assert cases == len(ROLES) * (len(PLACES) * len(OBJECT_URLS) + len(LIST_URLS))
+    cases = len(ROLES) * (len(PLACES) * len(OBJECT_URLS) + len(LIST_URLS) + len(API_CREATES))
+    assert cases > 0
     print(f"access matrix: {cases} cases")
 
 
+API_LISTS = {
+    "api:station_list": "/api/stations",
+    "api:agency_list": "/api/agencies",
+    "api:recipient_list": "/api/recipients",
+    "api:visit_list": "/api/visits",
+    "api:case_list": "/api/cases",
+    "api:group_list": "/api/groups",
+    "api:activity_list": "/api/activities",
+}
+# POST endpoints that create: station staff get 422 for an empty body, everyone else 403.
+API_CREATES = {
+    "api:recipient_create": "/api/recipients",
+    "api:visit_create": "/api/visits",
+    "api:case_create": "/api/cases",
+    "api:activity_create": "/api/activities",
+    "api:admin_work_create": "/api/admin-work",
+}
+
+
 def _list_url(name: str) -> str:
-    if name == "api:station_list":
-        return "/api/stations"
-    if name == "api:agency_list":
-        return "/api/agencies"
-    return reverse(name)
+    return API_LISTS.get(name) or reverse(name)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_creates(client, world, role):
+    client.force_login(world.actors[role])
+    got = {
+        name: client.post(path, "{}", content_type="application/json").status_code
+        for name, path in API_CREATES.items()
+    }
+    ok = 422 if role in ("social_worker", "station_lead") else 403
+    assert got == dict.fromkeys(API_CREATES, ok)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -301,6 +365,11 @@ def test_lists_hold_only_what_is_in_scope(client, world, role):
         (reverse("work:case_list"), "case", lambda p: p.case.number),
         (reverse("work:group_list"), "group", lambda p: p.group.name),
         (reverse("work:activity_list"), "activity", lambda p: p.activity.title),
+        ("/api/recipients", "recipient", lambda p: p.recipient.name),
+        ("/api/visits", "visit", lambda p: p.visit.situation),
+        ("/api/cases", "case", lambda p: p.case.number),
+        ("/api/groups", "group", lambda p: p.group.name),
+        ("/api/activities", "activity", lambda p: p.activity.title),
     ]
     for url, kind, label in checks:
         body = client.get(url).content.decode()
@@ -313,7 +382,7 @@ def test_anonymous_gets_nothing(client, world):
     for url_name in sorted(set(OBJECT_URLS) | set(LIST_URLS)):
         if url_name in OBJECT_URLS:
             url = OBJECT_URLS[url_name][2](world.places["own"])
-            post = OBJECT_URLS[url_name][3:] == ("post",)
+            post = OBJECT_URLS[url_name][3:4] == ("post",)
         else:
             url = _list_url(url_name)
             post = False
@@ -342,7 +411,7 @@ def _url_names(resolver=None, prefix=""):
 
 
 def test_every_url_is_in_the_matrix():
-    covered = {n.split("#")[0] for n in OBJECT_URLS} | set(LIST_URLS) | EXEMPT
+    covered = {n.split("#")[0] for n in OBJECT_URLS} | set(LIST_URLS) | set(API_CREATES) | EXEMPT
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

@@ -24,6 +24,12 @@ def navigation(request):
             items.append(("work:activity_list", _("Activities")))
         if user.role in STATION_ROLES:
             items.append(("work:admin_work_list", _("Admin work")))
+        if (
+            user.role in STATION_ROLES
+            or user.role in OFFICER_ROLES
+            or user.role == Role.AGENCY_ADMIN
+        ):
+            items.append(("workforce:training_list", _("Training")))
     return {
         "nav_items": items,
         "site_name": settings.SHEGONG_SITE_NAME,

@@ -49,3 +49,27 @@ class SocialWorkerProfileForm(BootstrapFormMixin, forms.ModelForm):
                 in_subtree("code", station.region_id), level=Level.VILLAGE
             ).order_by("code")
         self.fields["designated_villages"].queryset = villages
+
+
+class TrainingRecordForm(BootstrapFormMixin, forms.ModelForm):
+    """A lead records for anyone at the station; a worker for themselves."""
+
+    class Meta:
+        from .models import TrainingRecord
+
+        model = TrainingRecord
+        fields = ["worker", "kind", "date", "hours", "organiser", "topic", "supervisor"]
+        widgets = {"date": DateInput(), "hours": forms.NumberInput(attrs={"step": "0.5"})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        from shegong.accounts.models import User
+        from shegong.accounts.roles import STATION_ROLES, Role
+
+        staff = User.objects.filter(
+            station_id=user.station_id, role__in=STATION_ROLES, is_active=True
+        )
+        if user.role != Role.STATION_LEAD:
+            staff = staff.filter(pk=user.pk)
+        self.fields["worker"].queryset = staff.order_by("full_name")
+        self.fields["worker"].initial = user.pk

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -98,4 +99,63 @@ class SocialWorkerProfile(models.Model):
                 return models.Q(user__station_id=user.station_id)
             if user.role == Role.AGENCY_ADMIN:
                 return models.Q(user__station__agency_id=user.agency_id)
+        return None
+
+
+class TrainingRecord(models.Model):
+    """Training or supervision a worker received: the inputs of the 12/24 h and 20/40 h rules."""
+
+    class Kind(models.TextChoices):
+        TRAINING = "training", _("Training")
+        SUPERVISION = "supervision", _("Supervision")
+
+    class Organiser(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County")
+        AGENCY = "agency", _("Agency")
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="training_records",
+        verbose_name=_("worker"),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    date = models.DateField(_("date"), db_index=True)
+    hours = models.DecimalField(
+        _("hours"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0.5), MaxValueValidator(200)],
+    )
+    organiser = models.CharField(_("organised by"), max_length=12, choices=Organiser.choices)
+    topic = models.CharField(_("topic"), max_length=128)
+    supervisor = models.CharField(_("supervisor / trainer"), max_length=64, blank=True)
+    region_code = models.CharField(max_length=12, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("training or supervision")
+        verbose_name_plural = _("training and supervision")
+        indexes = [models.Index(fields=["region_code", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.topic}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
+
+        if action == "view" and (user.role in OFFICER_ROLES or user.role in STATION_ROLES):
+            return scope_q(user, "region_code")
+        if action == "view" and user.role == Role.AGENCY_ADMIN:
+            return models.Q(worker__station__agency_id=user.agency_id)
+        if action == "add" and user.role in STATION_ROLES:
+            return scope_q(user, "region_code")
         return None

@@ -8,3 +8,10 @@ def worker_profile_save(*, form, by, request=None) -> SocialWorkerProfile:
     return form_save_audited(
         form=form, by=by, request=request, entity="worker_profile", audited=lambda p: p.user
     )
+
+
+def training_record_save(*, form, by, request=None):
+    """Record training or supervision received; scoped to the worker's station region."""
+    form.instance.created_by = by
+    form.instance.region_code = form.cleaned_data["worker"].scope_region_id
+    return form_save_audited(form=form, by=by, request=request, entity="training")

@@ -1,0 +1,77 @@
+import datetime
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from ninja import Body, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from shegong.core.api_forms import api_submit, as_form_data
+from shegong.core.restrict import may_add
+
+from . import selectors, services
+from .forms import RecipientForm
+from .models import Recipient
+
+router = Router(tags=["recipients"])
+
+
+class RecipientOut(Schema):
+    """A person, masked: the API never returns a full ID number, phone or address."""
+
+    id: int
+    name: str
+    sex: str
+    birth_date: datetime.date | None
+    region_id: str
+    id_number_masked: str
+    phone_masked: str
+    categories: list[str]
+    consent: str
+
+    @staticmethod
+    def resolve_id_number_masked(obj):
+        return services.masked(obj)["id_number"]
+
+    @staticmethod
+    def resolve_phone_masked(obj):
+        return services.masked(obj)["phone"]
+
+    @staticmethod
+    def resolve_categories(obj):
+        return [link.category.code for link in obj.category_links.all()]
+
+
+class Created(Schema):
+    id: int
+    replayed: bool = False
+
+
+class Invalid(Schema):
+    detail: str
+    errors: dict[str, list[str]]
+
+
+@router.get("/recipients", response=list[RecipientOut])
+@paginate(LimitOffsetPagination)
+def recipient_list(request, q: str = "", region: str = "", category: str = ""):
+    filters = {k: v for k, v in {"q": q, "region": region, "category": category}.items() if v}
+    return selectors.recipient_list(user=request.user, filters=filters)
+
+
+@router.get("/recipients/{recipient_id}", response=RecipientOut)
+def recipient_get(request, recipient_id: int):
+    person = get_object_or_404(
+        Recipient.objects.restrict(request.user).prefetch_related("category_links__category"),
+        pk=recipient_id,
+    )
+    services.recipient_viewed(person=person, by=request.user, request=request)
+    return person
+
+
+@router.post("/recipients", response={201: Created, 200: Created, 403: Invalid, 422: Invalid})
+def recipient_create(request, payload: dict[str, Any] = Body(...)):  # noqa: B008
+    """Register a person: the same fields and rules as the registration form."""
+    if not may_add(request.user, Recipient):
+        return Status(403, {"detail": "forbidden", "errors": {}})
+    form = RecipientForm(as_form_data(payload), user=request.user)
+    return api_submit(request, form, save=services.recipient_save)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workforce"
+urlpatterns = [
+    path("training/", views.training_list, name="training_list"),
+    path("training/new/", views.training_create, name="training_create"),
+]

@@ -1,0 +1,75 @@
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shegong.core.exporters import Column, Exporter
+from shegong.core.forms import form_page
+from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.restrict import may_add
+from shegong.regions.codes import in_subtree
+
+from .forms import TrainingRecordForm
+from .models import TrainingRecord
+from .services import training_record_save
+
+
+class TrainingExporter(Exporter):
+    title = gettext_lazy("Training and supervision")
+    columns = [
+        Column(gettext_lazy("Date"), lambda t: t.date, 12),
+        Column(gettext_lazy("Worker"), lambda t: t.worker.display_name, 10),
+        Column(gettext_lazy("Kind"), lambda t: t.get_kind_display(), 8),
+        Column(gettext_lazy("Organised by"), lambda t: t.get_organiser_display(), 8),
+        Column(gettext_lazy("Hours"), lambda t: t.hours, 8),
+        Column(gettext_lazy("Topic"), lambda t: t.topic, 30),
+        Column(gettext_lazy("Supervisor / trainer"), lambda t: t.supervisor, 12),
+    ]
+
+
+@require_GET
+def training_list(request):
+    filters = [
+        Filter("region", gettext_lazy("Division code")),
+        Filter("kind", gettext_lazy("Kind"), "select", TrainingRecord.Kind.choices),
+        Filter("since", gettext_lazy("From"), "date"),
+        Filter("until", gettext_lazy("To"), "date"),
+    ]
+    values = read_filters(request, filters)
+    qs = TrainingRecord.objects.restrict(request.user).select_related("worker")
+    if values.get("region"):
+        qs = qs.filter(in_subtree("region_code", values["region"]))
+    if values.get("kind"):
+        qs = qs.filter(kind=values["kind"])
+    if values.get("since"):
+        qs = qs.filter(date__gte=values["since"])
+    if values.get("until"):
+        qs = qs.filter(date__lte=values["until"])
+    return list_page(
+        request,
+        queryset=qs.order_by("-date", "-pk"),
+        exporter=TrainingExporter,
+        title=_("Training and supervision"),
+        filters=filters,
+        values=values,
+        detail_url=lambda t: reverse("accounts:user_detail", args=[t.worker_id]),
+        create_url=reverse("workforce:training_create")
+        if may_add(request.user, TrainingRecord)
+        else None,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def training_create(request):
+    if not may_add(request.user, TrainingRecord):
+        raise PermissionDenied(_("Only station staff record training received."))
+    return form_page(
+        request,
+        TrainingRecordForm(request.POST or None, user=request.user),
+        save=training_record_save,
+        template="work/record_form.html",
+        context={"title": _("Record training or supervision")},
+        message=_("“%(name)s” was saved."),
+        redirect_to=lambda t: reverse("workforce:training_list"),
+    )

@@ -1,0 +1,273 @@
+"""Station work: what a worker records, the hours it produces, the case life cycle."""
+
+import pytest
+from django.urls import reverse
+
+from shegong.audit.models import AuditEntry
+from shegong.work.models import Activity, AdminWork, Case, GroupSession, HomeVisit, HoursEntry
+
+
+@pytest.fixture
+def worker(client, world):
+    client.force_login(world.actors["social_worker"])
+    return client
+
+
+def _visit(world, **over):
+    own = world.places["own"]
+    data = {
+        "date": "2026-03-02",
+        "region": own.village,
+        "recipient": own.recipient.pk,
+        "workers": [world.actors["social_worker"].pk, own.worker.pk],
+        "hours": "1.5",
+        "situation": "老人独居，行动不便",
+        "needs": "送餐",
+        "follow_up": "链接助餐",
+    }
+    data.update(over)
+    return data
+
+
+def test_home_visit_writes_hours_for_each_worker(worker, world):
+    response = worker.post(reverse("work:visit_create"), _visit(world))
+    assert response.status_code == 302
+    visit = HomeVisit.objects.get(situation="老人独居，行动不便")
+    assert visit.station == world.places["own"].station
+    facts = HoursEntry.objects.filter(source_type="homevisit", source_id=visit.pk)
+    assert sorted((f.worker_id, str(f.hours), f.kind, f.in_village) for f in facts) == sorted(
+        (w.pk, "1.50", "visit", True)
+        for w in [world.actors["social_worker"], world.places["own"].worker]
+    )
+
+
+@pytest.mark.parametrize(
+    ("over", "message"),
+    [
+        ({"recipient": "", "household": ""}, "请选择走访的服务对象或家庭户"),
+        ({"region": "430302001002"}, "该服务对象不在所选村（社区）"),
+        ({"date": "2099-01-01"}, "走访日期不能晚于今天"),
+        ({"hours": "0"}, ""),
+        ({"workers": []}, ""),
+    ],
+)
+def test_bad_visit_is_refused_and_explained(worker, world, over, message):
+    response = worker.post(reverse("work:visit_create"), _visit(world, **over))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not HomeVisit.objects.filter(situation="老人独居，行动不便").exists()
+
+
+def test_visit_of_a_person_outside_the_township_is_impossible(worker, world):
+    other = world.places["neighbour"]
+    response = worker.post(
+        reverse("work:visit_create"),
+        _visit(world, recipient=other.recipient.pk, region=other.village),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "recipient" in errors and "region" in errors
+
+
+def _step(client, case, step, data=None):
+    return client.post(reverse("work:case_step", args=[case.pk, step]), data or {})
+
+
+def test_case_life_cycle_with_approvals(client, world):
+    worker, lead = world.actors["social_worker"], world.actors["station_lead"]
+    person = world.places["own"].recipient
+    client.force_login(worker)
+    response = client.post(
+        reverse("work:case_create"),
+        {
+            "recipient": person.pk,
+            "opened_on": "2026-03-01",
+            "source": "request",
+            "presenting_problem": "子女外出务工，独居无人照料",
+        },
+    )
+    case = Case.objects.get(presenting_problem="子女外出务工，独居无人照料")
+    assert response["Location"] == reverse("work:case_detail", args=[case.pk])
+    assert (case.stage, case.worker, case.region_id) == ("intake", worker, person.region_id)
+    assert case.number.startswith("GA4303020012026")
+
+    _step(
+        client,
+        case,
+        "assess",
+        {"needs_summary": "生活照料、情感支持", "assessment_family": "子女在外"},
+    )
+    case.refresh_from_db()
+    assert case.stage == "planning"
+    _step(
+        client,
+        case,
+        "plan",
+        {
+            "agreement_signed_on": "2026-03-03",
+            "agreement_signed_by": person.name,
+            "goals_text": "每周探访一次\n链接助餐服务",
+        },
+    )
+    case.refresh_from_db()
+    assert case.goals.count() == 2 and case.plan_submitted_at
+    # the worker cannot approve their own plan
+    assert _step(client, case, "approve_plan").status_code == 403
+    # evaluating before any intervention is refused with a reason
+    client.force_login(lead)
+    _step(client, case, "approve_plan")
+    case.refresh_from_db()
+    assert (case.stage, case.plan_approved_by) == ("intervention", lead)
+
+    client.force_login(worker)
+    response = _step(client, case, "evaluate", {"evaluation_summary": "x"})
+    assert response.status_code == 200  # goals not rated: the form is shown again
+    _step(
+        client,
+        case,
+        "entry",
+        {"date": "2026-03-10", "hours": "2", "in_village": "on", "content": "上门探访，链接助餐"},
+    )
+    assert HoursEntry.objects.filter(kind="case", worker=worker, hours=2).exists()
+    goals = {f"goal_{g.pk}": "met" for g in case.goals.all()}
+    _step(client, case, "evaluate", {"evaluation_summary": "目标基本达成", **goals})
+    case.refresh_from_db()
+    assert case.stage == "evaluation"
+    _step(client, case, "close", {"closure_reason": "goals_met", "closure_summary": "服务目标达成"})
+    assert _step(client, case, "approve_closure").status_code == 403
+    client.force_login(lead)
+    _step(client, case, "approve_closure")
+    case.refresh_from_db()
+    assert case.stage == "closed" and case.closure_approved_by == lead and case.closed_on
+
+    kinds = list(case.events.values_list("kind", flat=True))
+    assert kinds == [
+        "opened",
+        "assessed",
+        "plan_submitted",
+        "plan_approved",
+        "intervention",
+        "evaluated",
+        "closure_requested",
+        "closed",
+    ]
+    assert AuditEntry.objects.filter(action="shegong.case.closed", object_id=str(case.pk)).exists()
+
+    # reopen needs a reason; then transfer and referral
+    assert _step(client, case, "reopen", {"reason": ""}).status_code == 302
+    case.refresh_from_db()
+    assert case.stage == "closed"
+    _step(client, case, "reopen", {"reason": "老人再次摔倒"})
+    case.refresh_from_db()
+    assert case.stage == "intervention"
+    _step(client, case, "transfer", {"to": world.places["own"].worker.pk})
+    case.refresh_from_db()
+    assert case.worker == world.places["own"].worker
+    _step(
+        client,
+        case,
+        "refer",
+        {"direction": "out", "organisation": "区残联", "reason": "辅具适配", "date": "2026-04-01"},
+    )
+    assert case.referrals.get().organisation == "区残联"
+
+
+def test_transfer_to_another_station_is_refused(client, world):
+    client.force_login(world.actors["social_worker"])
+    case = world.places["own"].case
+    _step(client, case, "transfer", {"to": world.places["neighbour"].worker.pk})
+    case.refresh_from_db()
+    assert case.worker == world.places["own"].worker
+
+
+def test_group_session_attendance_only_of_members(worker, world):
+    own = world.places["own"]
+    group = own.group
+    url = reverse("work:group_session_add", args=[group.pk])
+    stranger = world.places["neighbour"].recipient
+    response = worker.post(
+        url,
+        {
+            "date": "2026-03-05",
+            "hours": "1.5",
+            "in_village": "on",
+            "attendees": [stranger.pk],
+            "others_count": "2",
+            "record": "破冰",
+        },
+    )
+    assert response.status_code == 200 and not GroupSession.objects.exists()
+    worker.post(
+        url,
+        {
+            "date": "2026-03-05",
+            "hours": "1.5",
+            "in_village": "on",
+            "attendees": [own.recipient.pk],
+            "others_count": "2",
+            "record": "破冰",
+        },
+    )
+    session = GroupSession.objects.get()
+    assert session.number == 1 and list(session.attendees.all()) == [own.recipient]
+    group.refresh_from_db()
+    assert group.stage == "formation"
+    assert HoursEntry.objects.filter(kind="group", source_id=session.pk).count() == 1
+
+
+def test_activity_with_resources(worker, world):
+    own = world.places["own"]
+    response = worker.post(
+        reverse("work:activity_create"),
+        {
+            "title": "重阳敬老",
+            "domain": "elderly",
+            "service_type": "care",
+            "date": "2026-03-08",
+            "region": own.village,
+            "workers": [world.actors["social_worker"].pk],
+            "hours": "3",
+            "participants_count": "45",
+            "participants": [own.recipient.pk],
+            "volunteers_count": "6",
+            "res-TOTAL_FORMS": "2",
+            "res-INITIAL_FORMS": "0",
+            "res-MIN_NUM_FORMS": "0",
+            "res-MAX_NUM_FORMS": "1000",
+            "res-0-kind": "money",
+            "res-0-description": "爱心企业捐款",
+            "res-0-value": "5000",
+            "res-1-kind": "in_kind",
+            "res-1-description": "米面油",
+            "res-1-value": "1200.50",
+        },
+    )
+    assert response.status_code == 302
+    activity = Activity.objects.get(title="重阳敬老")
+    assert sum(r.value for r in activity.resources.all()) == 6200.50
+    assert HoursEntry.objects.get(source_type="activity", source_id=activity.pk).kind == "community"
+    body = worker.get(reverse("work:activity_list")).content.decode()
+    assert "6200.5" in body
+
+
+def test_negative_list_is_refused_with_the_reason(worker, world):
+    own = world.places["own"]
+    data = {
+        "date": "2026-03-02",
+        "task": "approve",
+        "hours": "2",
+        "region": own.township,
+        "description": "审批低保申请",
+    }
+    response = worker.post(reverse("work:admin_work_create"), data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "负面清单" in body and "许可、确认、审批、给付" in body
+    assert (
+        not AdminWork.objects.exists()
+        and not HoursEntry.objects.filter(kind__startswith="admin").exists()
+    )
+    data["task"] = "checks"
+    assert worker.post(reverse("work:admin_work_create"), data).status_code == 302
+    fact = HoursEntry.objects.get(source_type="adminwork")
+    assert (fact.kind, fact.in_village) == ("admin_assist", False)
