@@ -16,14 +16,14 @@ from shegong.workforce.models import SocialWorkerProfile
 def test_demo_is_complete_and_loading_twice_duplicates_nothing():
     call_command("import_divisions", only="4303,4308", stdout=StringIO())
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", no_work=True, stdout=out)
     counts = (
         Agency.objects.count(),
         Station.objects.count(),
         User.objects.count(),
         SocialWorkerProfile.objects.count(),
     )
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", no_work=True, stdout=StringIO())
     again = (
         Agency.objects.count(),
         Station.objects.count(),
@@ -68,3 +68,44 @@ def test_demo_without_regions_says_what_to_do():
 
     with pytest.raises(CommandError, match="import_divisions"):
         call_command("load_demo", stdout=StringIO())
+
+
+def test_a_year_of_demo_work_is_consistent_and_loads_once(world):
+    import datetime
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from shegong.core.demo_work import demo_work_load
+    from shegong.core.validators import parse_id_number
+    from shegong.people.models import Recipient
+    from shegong.work.models import CaseEntry, HomeVisit, HoursEntry
+
+    existing = Recipient.objects.count()  # the world's own people, one per station
+    today = datetime.date(2026, 11, 22)
+    counts = demo_work_load(today=today)
+    # stations that already had people (all three in the world) are skipped
+    assert counts["recipients"] == 0
+    from shegong.work.models import Activity, Case, Group
+
+    for model in (HomeVisit, Case, Group, Activity):
+        model.objects.all().delete()
+    Recipient.objects.all().delete()
+    counts = demo_work_load(today=today)
+    assert counts["recipients"] > 0 and counts["visits"] > 0 and counts["hours"] > 0
+    assert Recipient.objects.count() == counts["recipients"]
+    numbers = [p.id_number for p in Recipient.objects.all()]
+    assert len(set(numbers)) == len(numbers)
+    for number in numbers[:50]:
+        parse_id_number(number)
+    visit_hours = HoursEntry.objects.filter(kind="visit").aggregate(s=Sum("hours"))["s"]
+    expected = sum(v.hours * v.workers.count() for v in HomeVisit.objects.all())
+    assert visit_hours == expected
+    case_hours = HoursEntry.objects.filter(kind="case").aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    assert case_hours == (CaseEntry.objects.aggregate(s=Sum("hours"))["s"] or Decimal(0))
+    assert HoursEntry.objects.filter(date__gt=today).count() == 0
+    # every record stays within its station's township
+    for visit in HomeVisit.objects.select_related("station"):
+        assert visit.region_id.startswith(visit.station.region_id)
+    assert demo_work_load(today=today)["recipients"] == 0
+    assert existing == 3

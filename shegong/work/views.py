@@ -178,7 +178,7 @@ def case_detail(request, pk: int):
         "evaluation_form": forms.CaseEvaluationForm(instance=case)
         if case.stage == Case.Stage.INTERVENTION and can_change
         else None,
-        "referral_form": forms.CaseReferralForm() if can_change else None,
+        "referral_form": forms.CaseReferralForm(prefix="ref") if can_change else None,
         "colleagues": User.objects.filter(
             station_id=case.station_id, role__in=STATION_ROLES, is_active=True
         ).exclude(pk=case.worker_id)
@@ -247,7 +247,7 @@ def case_step(request, pk: int, step: str):
         elif step == "approve_closure":
             services.case_approve_closure(case=case, **by)
         elif step == "refer":
-            form = forms.CaseReferralForm(request.POST)
+            form = forms.CaseReferralForm(request.POST, prefix="ref")
             if not form.is_valid():
                 return _invalid(request, case, form)
             services.case_refer(case=case, form=form, **by)

@@ -7,6 +7,11 @@ from shegong.core.demo import DEMO_PASSWORD, demo_load
 class Command(BaseCommand):
     help = "Load the demo province (Xiangtan and Zhangjiajie, Hunan). Safe to run again."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-work", action="store_true", help="stations and staff only, no year of work"
+        )
+
     def handle(self, *args, **opts):
         translation.activate("zh-hans")
         try:
@@ -19,6 +24,13 @@ class Command(BaseCommand):
                 f"{summary.users} accounts"
             )
         )
+        if not opts["no_work"]:
+            from shegong.core.demo_work import demo_work_load
+
+            counts = demo_work_load()
+            self.stdout.write(
+                "demo work (a year): " + ", ".join(f"{k} {v}" for k, v in counts.items())
+            )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all / 所有演示账号密码: {DEMO_PASSWORD})")
         for username, role, scope in summary.logins:

@@ -1,0 +1,405 @@
+"""A year of station work for the demo stations: people, households, visits, cases at every
+stage, groups with sessions, activities with resources, administrative time and training.
+
+Deterministic and idempotent: a station that already has people is left alone.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import Role
+from shegong.core.validators import id_check_char
+from shegong.people.models import Category, Household, Recipient, RecipientCategory
+from shegong.people.services import id_fields, name_initials
+from shegong.regions.models import Region
+from shegong.stations.models import Station
+from shegong.work.models import (
+    Activity,
+    ActivityResource,
+    AdminWork,
+    Case,
+    CaseEntry,
+    CaseEvent,
+    CaseGoal,
+    Domain,
+    Group,
+    GroupSession,
+    HomeVisit,
+    HoursEntry,
+    ServiceType,
+    WorkKind,
+)
+from shegong.workforce.models import TrainingRecord
+
+from .demo import GIVEN, SURNAMES
+
+SEED = 20261123
+SITUATIONS = [
+    "独居，行动不便，需要生活照料",
+    "子女外出务工，老人留守",
+    "低保家庭，孩子上学困难",
+    "残疾人家庭，需要康复辅具",
+    "家庭关系紧张，需要调解",
+    "空巢老人，情绪低落",
+    "困境儿童，监护不到位",
+    "刚出院，需要照护支持",
+]
+NEEDS = ["助餐服务", "康复辅具", "心理疏导", "政策咨询", "就业帮扶", "学业辅导", "临时救助申请指引"]
+ACTIVITIES = [
+    ("重阳敬老活动", Domain.ELDERLY, ServiceType.CARE),
+    ("防诈骗宣传", Domain.GOVERNANCE, ServiceType.POLICY),
+    ("暑期儿童安全课堂", Domain.CHILDREN, ServiceType.CAPACITY),
+    ("社会救助政策宣讲", Domain.ASSISTANCE, ServiceType.POLICY),
+    ("邻里节", Domain.GOVERNANCE, ServiceType.INTEGRATION),
+    ("困难群众慰问", Domain.ASSISTANCE, ServiceType.RESOURCES),
+    ("老年人健康义诊", Domain.ELDERLY, ServiceType.CARE),
+    ("四点半课堂", Domain.CHILDREN, ServiceType.CAPACITY),
+]
+GROUPS = [
+    ("银龄互助小组", Group.Nature.SUPPORT, "老年人"),
+    ("留守儿童成长小组", Group.Nature.GROWTH, "留守儿童"),
+    ("照顾者减压小组", Group.Nature.SUPPORT, "残疾人照顾者"),
+    ("社区骨干能力提升小组", Group.Nature.EDUCATION, "社区志愿者"),
+]
+
+
+def _name(rng):
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _day(rng, start: datetime.date, end: datetime.date) -> datetime.date:
+    return datetime.date.fromordinal(rng.randint(start.toordinal(), end.toordinal()))
+
+
+class _Ids:
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def make(self, rng, county: str, birth: datetime.date, sex: str) -> str:
+        while True:
+            seq = rng.randint(1, 998)
+            if (seq % 2 == 1) != (sex == "M"):
+                seq += 1
+            first17 = f"{county}{birth:%Y%m%d}{seq:03d}"
+            number = first17 + id_check_char(first17)
+            if number not in self.used:
+                self.used.add(number)
+                return number
+
+
+@transaction.atomic
+def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
+    today = today or timezone.localdate()
+    start = today - datetime.timedelta(days=364)
+    rng = random.Random(SEED)
+    ids = _Ids()
+    categories = {c.code: c for c in Category.objects.all()}
+    stations = list(
+        Station.objects.filter(tier=Station.Tier.TOWNSHIP)
+        .select_related("region")
+        .order_by("region_id")
+    )
+    done = set(Recipient.objects.values_list("region__parent_id", flat=True).distinct())
+    staff_by_station: dict[int, list[User]] = {}
+    for u in User.objects.filter(station__in=stations, is_active=True).order_by("username"):
+        staff_by_station.setdefault(u.station_id, []).append(u)
+    villages_by_township: dict[str, list[str]] = {}
+    for code, parent in Region.objects.filter(
+        level=5, parent_id__in=[s.region_id for s in stations]
+    ).values_list("code", "parent_id"):
+        villages_by_township.setdefault(parent, []).append(code)
+
+    counts = dict.fromkeys(
+        [
+            "recipients",
+            "visits",
+            "cases",
+            "groups",
+            "sessions",
+            "activities",
+            "admin",
+            "training",
+            "hours",
+        ],
+        0,
+    )
+    for station in stations:
+        rng.seed(f"{SEED}-{station.region_id}")
+        if station.region_id in done:
+            continue
+        staff = staff_by_station.get(station.pk, [])
+        villages = villages_by_township.get(station.region_id, [])
+        if not staff or not villages:
+            continue
+        lead = next((u for u in staff if u.role == Role.STATION_LEAD), staff[0])
+        county = station.region_id[:6]
+        hours: list[HoursEntry] = []
+
+        def fact(
+            source, kind, date, workers, h, in_village, region_code, hours=hours, station=station
+        ):
+            for w in workers:
+                hours.append(
+                    HoursEntry(
+                        worker=w,
+                        station=station,
+                        region_code=region_code,
+                        date=date,
+                        hours=h,
+                        kind=kind,
+                        in_village=in_village,
+                        source_type=source._meta.model_name,
+                        source_id=source.pk,
+                    )
+                )
+
+        # people, in households
+        people: list[Recipient] = []
+        for _h in range(rng.randint(15, 30)):
+            village = rng.choice(villages)
+            household = Household.objects.create(
+                region_id=village, address=f"{rng.randint(1, 80)}组{rng.randint(1, 40)}号"
+            )
+            kind = rng.choices(["elder", "child", "adult"], weights=[50, 20, 30])[0]
+            members = 1 if kind == "elder" and rng.random() < 0.5 else rng.randint(2, 4)
+            for m in range(members):
+                role_kind = kind if m == 0 else rng.choice(["adult", "child", "elder"])
+                birth = {
+                    "elder": _day(rng, datetime.date(1935, 1, 1), datetime.date(1960, 12, 31)),
+                    "child": _day(rng, datetime.date(2010, 1, 1), datetime.date(2021, 12, 31)),
+                    "adult": _day(rng, datetime.date(1966, 1, 1), datetime.date(2000, 12, 31)),
+                }[role_kind]
+                sex = rng.choice("MF")
+                number = ids.make(rng, county, birth, sex)
+                name = _name(rng)
+                minor = role_kind == "child"
+                person = Recipient(
+                    name=name,
+                    name_initials=name_initials(name),
+                    id_number=number,
+                    sex=sex,
+                    birth_date=birth,
+                    phone=""
+                    if minor
+                    else f"1{rng.choice('35789')}{rng.randint(100000000, 999999999)}",
+                    address=household.address,
+                    region_id=village,
+                    household=household,
+                    relation=Recipient.Relation.HEAD
+                    if m == 0
+                    else rng.choice(["spouse", "child", "parent", "grandchild"]),
+                    self_care=rng.choices(["full", "partial", "none"], weights=[60, 30, 10])[0],
+                    guardian_name=_name(rng) if minor else "",
+                    guardian_relation="母亲" if minor else "",
+                    consent=rng.choice(["oral", "written"]),
+                    consent_date=_day(rng, start, today),
+                    consent_giver="guardian" if minor else "self",
+                    created_by=rng.choice(staff),
+                    **id_fields(number),
+                )
+                person.save()
+                people.append(person)
+                if m == 0:
+                    household.head = person
+                    household.save(update_fields=["head"])
+                codes = {
+                    "elder": [
+                        "elder_empty_nest",
+                        "elder_alone",
+                        "elder_left_behind",
+                        "elder_semi_disabled",
+                        "dibao",
+                        "tekun",
+                    ],
+                    "child": ["child_left_behind", "child_difficulty", "orphan"],
+                    "adult": ["dibao", "dibao_edge", "disabled", "temp_relief", "migrant"],
+                }[role_kind]
+                for code in rng.sample(codes, rng.randint(1, 2)):
+                    detail = (
+                        {
+                            "disability_type": rng.choice(["physical", "visual", "intellectual"]),
+                            "disability_grade": rng.randint(1, 4),
+                        }
+                        if code == "disabled"
+                        else {}
+                    )
+                    RecipientCategory.objects.create(
+                        recipient=person, category=categories[code], since=start, **detail
+                    )
+        counts["recipients"] += len(people)
+
+        # home visits: each worker visits several times a month
+        heads = [p for p in people if p.relation == Recipient.Relation.HEAD]
+        for _v in range(rng.randint(60, 110)):
+            person = rng.choice(heads)
+            date = _day(rng, start, today)
+            workers = rng.sample(staff, min(len(staff), rng.choice((1, 1, 2))))
+            h = Decimal(rng.choice(["0.5", "1", "1", "1.5", "2"]))
+            visit = HomeVisit.objects.create(
+                station=station,
+                region_id=person.region_id,
+                created_by=workers[0],
+                date=date,
+                household=person.household,
+                recipient=person,
+                hours=h,
+                situation=rng.choice(SITUATIONS),
+                needs=rng.choice(NEEDS),
+                follow_up="持续跟进",
+            )
+            visit.workers.set(workers)
+            fact(visit, WorkKind.VISIT, date, workers, h, True, person.region_id)
+            counts["visits"] += 1
+
+        # cases at every stage
+        for n in range(rng.randint(2, 5)):
+            person = rng.choice(people)
+            worker = rng.choice(staff)
+            opened = _day(rng, start, today - datetime.timedelta(days=30))
+            stage = rng.choice(list(Case.Stage.values))
+            case = Case.objects.create(
+                station=station,
+                region_id=person.region_id,
+                created_by=worker,
+                worker=worker,
+                number=f"GA{station.region_id}{opened:%Y}{n + 1:04d}",
+                recipient=person,
+                opened_on=opened,
+                source=rng.choice(list(Case.Source.values)),
+                presenting_problem=rng.choice(SITUATIONS),
+                stage=stage,
+                needs_summary=rng.choice(NEEDS) if stage != "intake" else "",
+            )
+            CaseEvent.objects.create(case=case, by=worker, kind="opened")
+            if stage in ("intervention", "evaluation", "closed"):
+                case.plan_submitted_at = timezone.now()
+                case.plan_approved_by = lead
+                case.plan_approved_at = timezone.now()
+                case.agreement_signed_on = opened + datetime.timedelta(days=3)
+                case.agreement_signed_by = person.name
+                CaseGoal.objects.create(
+                    case=case, text=rng.choice(NEEDS), achieved="met" if stage == "closed" else ""
+                )
+                for _e in range(rng.randint(2, 6)):
+                    d = _day(rng, opened, today)
+                    h = Decimal(rng.choice(["1", "1.5", "2"]))
+                    entry = CaseEntry.objects.create(
+                        case=case, date=d, worker=worker, hours=h, content="跟进服务"
+                    )
+                    fact(entry, WorkKind.CASE, d, [worker], h, True, person.region_id)
+            if stage == "closed":
+                case.closure_reason, case.closure_summary = "goals_met", "目标达成"
+                case.closure_requested_at, case.closure_approved_by = timezone.now(), lead
+                case.closed_on = min(today, opened + datetime.timedelta(days=rng.randint(30, 200)))
+            case.save()
+            counts["cases"] += 1
+
+        # groups with sessions and attendance
+        for g in range(rng.randint(1, 2)):
+            title, nature, target = rng.choice(GROUPS)
+            members = rng.sample(people, min(len(people), rng.randint(6, 10)))
+            group = Group.objects.create(
+                station=station,
+                region_id=station.region_id,
+                created_by=lead,
+                number=f"XZ{station.region_id}{g + 1:04d}",
+                name=title,
+                nature=nature,
+                goals="增强互助与社会支持",
+                target=target,
+                planned_sessions=6,
+                stage=rng.choice([Group.Stage.MATURITY, Group.Stage.ENDING]),
+                closing_evaluation="组员互助网络形成",
+            )
+            workers = rng.sample(staff, min(2, len(staff)))
+            group.workers.set(workers)
+            group.members.set(members)
+            first = _day(rng, start, today - datetime.timedelta(days=60))
+            for s in range(rng.randint(4, 6)):
+                d = min(today, first + datetime.timedelta(days=7 * s))
+                session = GroupSession.objects.create(
+                    group=group,
+                    number=s + 1,
+                    date=d,
+                    hours=Decimal("1.5"),
+                    others_count=rng.randint(0, 3),
+                    record="按计划开展",
+                )
+                session.attendees.set(rng.sample(members, max(1, len(members) - rng.randint(0, 3))))
+                fact(session, WorkKind.GROUP, d, workers, Decimal("1.5"), True, station.region_id)
+                counts["sessions"] += 1
+            counts["groups"] += 1
+
+        # community activities with resources
+        for _a in range(rng.randint(6, 14)):
+            title, domain, service = rng.choice(ACTIVITIES)
+            d = _day(rng, start, today)
+            village = rng.choice(villages)
+            workers = rng.sample(staff, min(len(staff), rng.randint(1, 3)))
+            activity = Activity.objects.create(
+                station=station,
+                region_id=village,
+                created_by=workers[0],
+                title=title,
+                domain=domain,
+                service_type=service,
+                date=d,
+                hours=Decimal(rng.choice(["2", "3", "4"])),
+                participants_count=rng.randint(15, 120),
+                volunteers_count=rng.randint(0, 12),
+            )
+            activity.workers.set(workers)
+            activity.participants.set(rng.sample(people, min(len(people), rng.randint(0, 5))))
+            if rng.random() < 0.4:
+                ActivityResource.objects.create(
+                    activity=activity,
+                    kind=rng.choice(["money", "in_kind"]),
+                    description="爱心企业",
+                    value=Decimal(rng.randint(2, 60) * 100),
+                )
+            fact(activity, WorkKind.COMMUNITY, d, workers, activity.hours, True, village)
+            counts["activities"] += 1
+
+        # administrative time and training received
+        for worker in staff:
+            for _w in range(rng.randint(8, 20)):
+                d = _day(rng, start, today)
+                task = rng.choice([t for t in AdminWork.Task.values if t not in AdminWork.NEGATIVE])
+                h = Decimal(rng.choice(["1", "2", "3", "4"]))
+                work = AdminWork.objects.create(
+                    station=station,
+                    region_id=station.region_id,
+                    created_by=worker,
+                    worker=worker,
+                    date=d,
+                    task=task,
+                    hours=h,
+                )
+                kind = (
+                    WorkKind.ADMIN_ASSIST if task in AdminWork.ASSISTING else WorkKind.ADMIN_OTHER
+                )
+                fact(work, kind, d, [worker], h, False, station.region_id)
+                counts["admin"] += 1
+            for _t in range(rng.randint(3, 8)):
+                TrainingRecord.objects.create(
+                    worker=worker,
+                    kind=rng.choice(["training", "supervision"]),
+                    date=_day(rng, start, today),
+                    hours=Decimal(rng.choice(["2", "3", "4", "6"])),
+                    organiser=rng.choice(["city", "county", "agency"]),
+                    topic=rng.choice(
+                        ["个案管理", "小组工作技巧", "社会救助政策", "儿童保护", "督导会"]
+                    ),
+                    supervisor=_name(rng),
+                    region_code=worker.scope_region_id,
+                    created_by=lead,
+                )
+                counts["training"] += 1
+        HoursEntry.objects.bulk_create(hours, batch_size=2000)
+        counts["hours"] += len(hours)
+    return counts
