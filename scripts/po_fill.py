@@ -28,6 +28,8 @@ def main() -> int:
             entry.flags.remove("fuzzy")
             entry.msgstr = ""
             entry.previous_msgid = None
+            entry.previous_msgid_plural = None
+            entry.previous_msgctxt = None
         if entry.msgid in extra:
             entry.msgstr = extra[entry.msgid]
         if not entry.msgid_plural and not entry.msgstr:

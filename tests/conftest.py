@@ -55,6 +55,12 @@ class World:
 @pytest.fixture
 def regions(db):
     divisions_import(directory=FIXTURE_DIVISIONS)
+    # Seed data from migrations does not survive a transactional test's flush: restore it.
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("shegong.people.migrations.0002_seed_categories").seed(apps, None)
 
 
 def build_world() -> World:

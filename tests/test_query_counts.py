@@ -33,11 +33,77 @@ PAGES = {
     "people list": (lambda w: reverse("accounts:user_list"), "province_officer", 7),
     "station API": (lambda w: "/api/stations", "province_officer", 7),
     "station export": (lambda w: reverse("stations:list") + "?export=xlsx", "province_officer", 6),
+    "recipient list": (lambda w: reverse("people:list"), "social_worker", 11),
+    "recipient export": (lambda w: reverse("people:list") + "?export=xlsx", "county_officer", 11),
+    "recipient detail": (
+        lambda w: reverse("people:detail", args=[w.places["own"].recipient.pk]),
+        "social_worker",
+        14,
+    ),
+    "visit list": (lambda w: reverse("work:visit_list"), "social_worker", 9),
+    "case list": (lambda w: reverse("work:case_list"), "county_officer", 8),
+    "case detail": (
+        lambda w: reverse("work:case_detail", args=[w.places["own"].case.pk]),
+        "social_worker",
+        12,
+    ),
+    "group list": (lambda w: reverse("work:group_list"), "social_worker", 8),
+    "activity list": (lambda w: reverse("work:activity_list"), "city_officer", 8),
+    "recipient API": (lambda w: "/api/recipients", "social_worker", 8),
+    "visit API": (lambda w: "/api/visits", "social_worker", 8),
 }
 
 
 def _grow(world, n: int):
-    """Add ``n`` stations with staff in each place."""
+    """Add ``n`` stations with staff, people, visits, cases and activities in each place."""
+    import datetime
+
+    from shegong.work.models import Activity, Case, HomeVisit
+
+    from .factories import RecipientFactory, make_id_number
+
+    for k, (name, place) in enumerate(world.places.items()):
+        for i in range(n):
+            person = RecipientFactory(
+                name=f"{name}新人{i}",
+                region_id=place.village,
+                id_number=make_id_number(place.county, "19700101", 500 + 10 * k + i),
+            )
+            common = {
+                "station": place.station,
+                "created_by": place.worker,
+                "region_id": place.village,
+            }
+            visit = HomeVisit.objects.create(
+                date=datetime.date(2026, 3, 2), recipient=person, hours=1, situation="s", **common
+            )
+            visit.workers.add(place.worker, place.lead)
+            Case.objects.create(
+                number=f"N{name}{i}",
+                recipient=person,
+                worker=place.worker,
+                opened_on=datetime.date(2026, 3, 2),
+                source="outreach",
+                presenting_problem="p",
+                **common,
+            )
+            activity = Activity.objects.create(
+                title=f"a{i}",
+                domain="elderly",
+                service_type="care",
+                date=datetime.date(2026, 3, 2),
+                hours=1,
+                participants_count=5,
+                **common,
+            )
+            activity.workers.add(place.worker)
+            HomeVisit.objects.create(
+                date=datetime.date(2026, 3, 3),
+                recipient=place.recipient,
+                hours=1,
+                situation="again",
+                **common,
+            )
     for name, place in world.places.items():
         for i in range(n):
             station = StationFactory(

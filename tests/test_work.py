@@ -167,7 +167,12 @@ def test_case_life_cycle_with_approvals(client, world):
         client,
         case,
         "refer",
-        {"direction": "out", "organisation": "区残联", "reason": "辅具适配", "date": "2026-04-01"},
+        {
+            "ref-direction": "out",
+            "ref-organisation": "区残联",
+            "ref-reason": "辅具适配",
+            "ref-date": "2026-04-01",
+        },
     )
     assert case.referrals.get().organisation == "区残联"
 
