@@ -1,4 +1,4 @@
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -27,6 +27,7 @@ def home(request):
             .order_by("-role", "full_name"),
             villages=(profile.designated_villages.order_by("code") if profile is not None else []),
             township_villages=Region.objects.filter(parent_id=station.region_id).count(),
+            **_my_month(user),
         )
     elif (user.role in OFFICER_ROLES or user.role == Role.EVALUATOR) and user.scope_region_id:
         region = user.scope_region
@@ -60,3 +61,27 @@ def home(request):
             }
         )
     return render(request, "home.html", ctx)
+
+
+def _my_month(user) -> dict:
+    """The worker's own month: visits, open cases, hours (professional part), two queries."""
+    from django.utils import timezone
+
+    from shegong.work.models import PROFESSIONAL_KINDS, Case, HoursEntry
+
+    month_start = timezone.localdate().replace(day=1)
+    hours = HoursEntry.objects.filter(worker=user, date__gte=month_start).aggregate(
+        total=Sum("hours"),
+        professional=Sum("hours", filter=Q(kind__in=PROFESSIONAL_KINDS)),
+        visits=Count("pk", filter=Q(kind="visit")),
+    )
+    open_cases = Case.objects.filter(worker=user).exclude(stage=Case.Stage.CLOSED).count()
+    return {
+        "month_start": month_start,
+        "my_month": {
+            "visits": hours["visits"],
+            "hours": hours["total"] or 0,
+            "professional": hours["professional"] or 0,
+            "open_cases": open_cases,
+        },
+    }
