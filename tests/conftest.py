@@ -44,6 +44,7 @@ class Place:
     case: object = None
     group: object = None
     activity: object = None
+    photo: object = None
 
 
 @dataclass
@@ -122,6 +123,19 @@ def _add_work(place: Place, name: str, i: int) -> None:
         **common,
     )
     place.visit.workers.add(place.worker)
+    from django.core.files.base import ContentFile
+
+    from shegong.work.models import Photo
+
+    from .factories import PNG
+
+    place.photo = Photo.objects.create(
+        visit=place.visit,
+        image=ContentFile(PNG, name="v.png"),
+        kind="png",
+        size=len(PNG),
+        uploaded_by=place.worker,
+    )
     place.case = Case.objects.create(
         number=f"C-{name}",
         region_id=place.village,

@@ -77,3 +77,10 @@ class RecipientFactory(factory.django.DjangoModelFactory):
             setattr(obj, k, v)
         if create:
             obj.save()
+
+
+# A real 1×1 PNG.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)

@@ -141,6 +141,7 @@ OBJECT_URLS = {
         "view",
         lambda p: reverse("work:visit_detail", args=[p.visit.pk]),
     ),
+    "work:photo": ("visit", "view", lambda p: reverse("work:photo", args=[p.photo.pk])),
     "work:case_detail": ("case", "view", lambda p: reverse("work:case_detail", args=[p.case.pk])),
     "work:case_step": (
         "case",

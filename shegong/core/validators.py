@@ -100,3 +100,38 @@ def parse_id_number(value: str, *, today=None) -> IdNumber:
             code="id_check",
         )
     return IdNumber(raw, birth, "M" if int(raw[16]) % 2 else "F")
+
+
+# Photos: what the bytes are, not what the name says.
+IMAGE_SIGNATURES = {
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+}
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def image_kind(head: bytes) -> str | None:
+    for kind, signatures in IMAGE_SIGNATURES.items():
+        if any(head.startswith(s) for s in signatures):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+def validate_photo(upload) -> str:
+    """The image kind of an upload (jpeg, png, webp); ValidationError otherwise."""
+    if upload.size > MAX_PHOTO_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is larger than 5 MB."), code="photo_size", params={"name": upload.name}
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    kind = image_kind(head)
+    if kind is None:
+        raise ValidationError(
+            _("“%(name)s” is not a JPEG, PNG or WebP photo."),
+            code="photo_type",
+            params={"name": upload.name},
+        )
+    return kind

@@ -28,6 +28,45 @@ NEGATIVE_LIST_MESSAGE = _(
 )
 
 
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos in one input (Django's documented pattern), each checked by content."""
+
+    MAX = 6
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultiplePhotoInput(
+                attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}
+            ),
+        )
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        from shegong.core.validators import validate_photo
+
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > self.MAX:
+            raise forms.ValidationError(
+                _("At most %(n)s photos at a time."), params={"n": self.MAX}
+            )
+        checked = []
+        errors = []
+        for f in files:
+            try:
+                checked.append((super().clean(f, initial), validate_photo(f)))
+            except forms.ValidationError as exc:
+                errors.extend(exc.error_list)
+        if errors:
+            raise forms.ValidationError(errors)
+        return checked
+
+
 class StationFormMixin(BootstrapFormMixin):
     """Choices narrowed to the user's station: its villages, its staff, its people."""
 
@@ -64,6 +103,8 @@ class StationFormMixin(BootstrapFormMixin):
 
 
 class HomeVisitForm(StationFormMixin, forms.ModelForm):
+    photos = PhotosField(label=_("Photos"))
+
     class Meta:
         model = HomeVisit
         fields = [
@@ -274,6 +315,7 @@ class GroupSessionForm(BootstrapFormMixin, forms.ModelForm):
 
 class ActivityForm(StationFormMixin, forms.ModelForm):
     region_levels = (Level.TOWNSHIP, Level.VILLAGE)
+    photos = PhotosField(label=_("Photos"))
 
     class Meta:
         model = Activity

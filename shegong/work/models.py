@@ -473,3 +473,47 @@ class HoursEntry(models.Model):
         if action != "view":
             return None
         return person_restrict_q(user, "view", "region_code")
+
+
+def _photo_path(instance, filename: str) -> str:
+    import uuid
+
+    from django.utils import timezone
+
+    ext = {"jpeg": "jpg", "png": "png", "webp": "webp"}.get(instance.kind, "bin")
+    return f"photos/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"
+
+
+class Photo(models.Model):
+    """A photo of a home visit or an activity. Personal data: served only through a view
+    that applies the record's own restriction, never from a public media URL."""
+
+    visit = models.ForeignKey(
+        HomeVisit, on_delete=models.CASCADE, null=True, blank=True, related_name="photos"
+    )
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="photos"
+    )
+    image = models.FileField(upload_to=_photo_path)
+    kind = models.CharField(max_length=8)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(visit__isnull=False, activity__isnull=True)
+                | models.Q(visit__isnull=True, activity__isnull=False),
+                name="photo_of_one_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+    @property
+    def record(self):
+        return self.visit or self.activity

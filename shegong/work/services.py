@@ -49,6 +49,13 @@ def _hours(
     )
 
 
+def _save_photos(form, by, **record) -> None:
+    from .models import Photo
+
+    for upload, kind in form.cleaned_data.get("photos") or []:
+        Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, **record)
+
+
 def _stamp(form, by):
     obj = form.save(commit=False)
     if obj.pk is None:
@@ -63,6 +70,7 @@ def visit_save(*, form, by, request=None) -> HomeVisit:
     visit = _stamp(form, by)
     visit.save()
     form.save_m2m()
+    _save_photos(form, by, visit=visit)
     _hours(
         source=visit,
         kind=WorkKind.VISIT,
@@ -89,6 +97,7 @@ def activity_save(*, form, by, request=None) -> Activity:
     activity = _stamp(form, by)
     activity.save()
     form.save_m2m()
+    _save_photos(form, by, activity=activity)
     if hasattr(form, "resources"):
         form.resources.instance = activity
         form.resources.save()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("activities/", views.activity_list, name="activity_list"),
     path("activities/new/", views.activity_create, name="activity_create"),
     path("activities/<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
     path("admin-work/", views.admin_work_list, name="admin_work_list"),
     path("admin-work/new/", views.admin_work_create, name="admin_work_create"),
 ]

@@ -94,7 +94,9 @@ def visit_create(request):
         )
         if person:
             initial = {"recipient": person.pk, "region": person.region_id}
-    form = forms.HomeVisitForm(request.POST or None, user=request.user, initial=initial)
+    form = forms.HomeVisitForm(
+        request.POST or None, request.FILES or None, user=request.user, initial=initial
+    )
     return _record_form(
         request,
         form,
@@ -380,14 +382,34 @@ def activity_detail(request, pk: int):
             "workers": activity.workers.all(),
             "participants": activity.participants.order_by("name"),
             "resources": activity.resources.all(),
+            "photos": activity.photos.all(),
         },
     )
+
+
+@require_GET
+def photo(request, pk: int):
+    """A photo, only for those who may see the record it belongs to (else 404)."""
+    from django.http import FileResponse, Http404
+
+    from .models import Photo
+
+    item = Photo.objects.select_related("visit", "activity").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    model = HomeVisit if item.visit_id else Activity
+    if not model.objects.restrict(request.user).filter(pk=item.record.pk).exists():
+        raise Http404
+    response = FileResponse(item.image.open("rb"), content_type=f"image/{item.kind}")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 def activity_create(request):
     _may_record(request.user, Activity)
-    form = forms.ActivityForm(request.POST or None, user=request.user)
+    form = forms.ActivityForm(request.POST or None, request.FILES or None, user=request.user)
     return _record_form(
         request,
         form,
