@@ -1,4 +1,3 @@
-
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 

@@ -24,14 +24,26 @@ def form_save_audited(
     entity: str,
     request=None,
     audited: Callable[[models.Model], models.Model] | None = None,
+    prepare: Callable[[models.Model, bool], None] | None = None,
+    after: Callable[[models.Model], None] | None = None,
 ) -> models.Model:
     """Save a valid ModelForm and log ``shegong.<entity>.created`` or ``.changed``.
 
-    Atomic: the row and its audit entry are written together or not at all.
-    ``audited`` picks the object the entry is about (default: the saved object).
+    Atomic: the row, what ``after`` writes and the audit entry are saved together or not at
+    all. ``prepare(obj, created)`` fills fields before the first save; ``after(obj)`` runs
+    once the row and its many-to-many links exist. ``audited`` picks the object the entry
+    is about (default: the saved object).
     """
     created = form.instance.pk is None
-    obj = form.save()
+    if prepare is None:
+        obj = form.save()
+    else:
+        obj = form.save(commit=False)
+        prepare(obj, created)
+        obj.save()
+        form.save_m2m()
+    if after is not None:
+        after(obj)
     audit_log(
         action=f"shegong.{entity}.{'created' if created else 'changed'}",
         actor=by,

@@ -40,9 +40,7 @@ class PhotosField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault(
             "widget",
-            MultiplePhotoInput(
-                attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}
-            ),
+            MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
         )
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)

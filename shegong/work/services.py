@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from shegong.audit.services import audit_log
 from shegong.core.restrict import can
-from shegong.core.services import form_changes
+from shegong.core.services import form_save_audited
 
 from .models import (
     Activity,
@@ -56,100 +56,86 @@ def _save_photos(form, by, **record) -> None:
         Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, **record)
 
 
-def _stamp(form, by):
-    obj = form.save(commit=False)
-    if obj.pk is None:
-        obj.created_by = by
-        obj.station_id = by.station_id
-    return obj
+def _stamped(by, **extra):
+    """``prepare`` for a new record: who registered it and at which station."""
+
+    def prepare(obj, created):
+        if created:
+            obj.created_by = by
+            obj.station_id = by.station_id
+            for key, value in extra.items():
+                setattr(obj, key, value(obj) if callable(value) else value)
+
+    return prepare
 
 
-@transaction.atomic
 def visit_save(*, form, by, request=None) -> HomeVisit:
-    created = form.instance.pk is None
-    visit = _stamp(form, by)
-    visit.save()
-    form.save_m2m()
-    _save_photos(form, by, visit=visit)
-    _hours(
-        source=visit,
-        kind=WorkKind.VISIT,
-        date=visit.date,
-        workers=visit.workers.all(),
-        hours=visit.hours,
-        in_village=True,
-        station=visit.station,
-        region_code=visit.region_id,
+    def after(visit):
+        _save_photos(form, by, visit=visit)
+        _hours(
+            source=visit,
+            kind=WorkKind.VISIT,
+            date=visit.date,
+            workers=visit.workers.all(),
+            hours=visit.hours,
+            in_village=True,
+            station=visit.station,
+            region_code=visit.region_id,
+        )
+
+    return form_save_audited(
+        form=form, by=by, request=request, entity="visit", prepare=_stamped(by), after=after
     )
-    audit_log(
-        action=f"shegong.visit.{'created' if created else 'changed'}",
-        actor=by,
-        request=request,
-        obj=visit,
-        data=form_changes(form),
-    )
-    return visit
 
 
-@transaction.atomic
 def activity_save(*, form, by, request=None) -> Activity:
-    created = form.instance.pk is None
-    activity = _stamp(form, by)
-    activity.save()
-    form.save_m2m()
-    _save_photos(form, by, activity=activity)
-    if hasattr(form, "resources"):
-        form.resources.instance = activity
-        form.resources.save()
-    _hours(
-        source=activity,
-        kind=WorkKind.COMMUNITY,
-        date=activity.date,
-        workers=activity.workers.all(),
-        hours=activity.hours,
-        in_village=activity.region.level == 5,
-        station=activity.station,
-        region_code=activity.region_id,
+    def after(activity):
+        _save_photos(form, by, activity=activity)
+        if hasattr(form, "resources"):
+            form.resources.instance = activity
+            form.resources.save()
+        _hours(
+            source=activity,
+            kind=WorkKind.COMMUNITY,
+            date=activity.date,
+            workers=activity.workers.all(),
+            hours=activity.hours,
+            in_village=activity.region.level == 5,
+            station=activity.station,
+            region_code=activity.region_id,
+        )
+
+    return form_save_audited(
+        form=form, by=by, request=request, entity="activity", prepare=_stamped(by), after=after
     )
-    audit_log(
-        action=f"shegong.activity.{'created' if created else 'changed'}",
-        actor=by,
-        request=request,
-        obj=activity,
-        data=form_changes(form),
-    )
-    return activity
 
 
-@transaction.atomic
 def admin_work_save(*, form, by, request=None) -> AdminWork:
     """Administrative time. Negative-list tasks never get here: the form refuses them."""
-    created = form.instance.pk is None
-    work = _stamp(form, by)
-    if created:
-        work.worker = by
-    if work.task in AdminWork.NEGATIVE:  # defence in depth behind the form
+    if form.cleaned_data.get("task") in AdminWork.NEGATIVE:  # defence in depth behind the form
         raise ValidationError(_("This task is on the negative list."))
-    work.save()
-    kind = WorkKind.ADMIN_ASSIST if work.task in AdminWork.ASSISTING else WorkKind.ADMIN_OTHER
-    _hours(
-        source=work,
-        kind=kind,
-        date=work.date,
-        workers=[work.worker],
-        hours=work.hours,
-        in_village=work.in_village,
-        station=work.station,
-        region_code=work.region_id,
-    )
-    audit_log(
-        action=f"shegong.admin_work.{'created' if created else 'changed'}",
-        actor=by,
+
+    def after(work):
+        kind = WorkKind.ADMIN_ASSIST if work.task in AdminWork.ASSISTING else WorkKind.ADMIN_OTHER
+        _hours(
+            source=work,
+            kind=kind,
+            date=work.date,
+            workers=[work.worker],
+            hours=work.hours,
+            in_village=work.in_village,
+            station=work.station,
+            region_code=work.region_id,
+        )
+
+    return form_save_audited(
+        form=form,
+        by=by,
         request=request,
-        obj=work,
-        data=form_changes(form),
+        entity="admin_work",
+        prepare=_stamped(by, worker=by),
+        after=after,
     )
-    return work
 
 
 def _next_number(model, prefix: str) -> str:
@@ -180,7 +166,8 @@ def _require(case: Case, stage: str) -> None:
 @transaction.atomic
 def case_open(*, form, by, request=None) -> Case:
     """接案: register the intake; the case starts at the intake stage with its worker."""
-    case = _stamp(form, by)
+    case = form.save(commit=False)
+    _stamped(by)(case, True)
     case.region_id = case.recipient.region_id
     case.worker = by
     case.number = _next_number(Case, f"GA{case.station.region_id}{case.opened_on:%Y}")
@@ -349,22 +336,11 @@ def case_reopen(*, case: Case, reason: str, by, request=None) -> Case:
 # ----- groups --------------------------------------------------------------------------
 
 
-@transaction.atomic
 def group_save(*, form, by, request=None) -> Group:
-    created = form.instance.pk is None
-    group = _stamp(form, by)
-    if created:
-        group.number = _next_number(Group, f"XZ{by.station.region_id}{timezone.localdate():%Y}")
-    group.save()
-    form.save_m2m()
-    audit_log(
-        action=f"shegong.group.{'created' if created else 'changed'}",
-        actor=by,
-        request=request,
-        obj=group,
-        data=form_changes(form),
+    number = lambda g: _next_number(Group, f"XZ{by.station.region_id}{timezone.localdate():%Y}")  # noqa: E731
+    return form_save_audited(
+        form=form, by=by, request=request, entity="group", prepare=_stamped(by, number=number)
     )
-    return group
 
 
 @transaction.atomic
