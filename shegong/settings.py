@@ -173,6 +173,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("SHEGONG_LOG_LEVEL", "INFO")},
 }
 
+# Never on in production: lets a test database flush the append-only audit log.
+SHEGONG_AUDIT_MAINTENANCE = False
+
 SHEGONG_DIVISIONS_DIR = BASE_DIR / "shegong" / "regions" / "data"
 
 # Personal data: field encryption keys (first encrypts) and the lookup-hash key.

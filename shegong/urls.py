@@ -13,6 +13,7 @@ urlpatterns = [
     path("people/", include("shegong.people.urls")),
     path("work/", include("shegong.work.urls")),
     path("workforce/", include("shegong.workforce.urls")),
+    path("audit/", include("shegong.audit.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

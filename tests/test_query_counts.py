@@ -32,7 +32,7 @@ PAGES = {
     "agency list": (lambda w: reverse("stations:agency_list"), "province_officer", 7),
     "people list": (lambda w: reverse("accounts:user_list"), "province_officer", 7),
     "station API": (lambda w: "/api/stations", "province_officer", 7),
-    "station export": (lambda w: reverse("stations:list") + "?export=xlsx", "province_officer", 6),
+    "station export": (lambda w: reverse("stations:list") + "?export=xlsx", "province_officer", 7),
     "recipient list": (lambda w: reverse("people:list"), "social_worker", 11),
     "recipient export": (lambda w: reverse("people:list") + "?export=xlsx", "county_officer", 11),
     "recipient detail": (

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shegong.core.exporters import export_response
 from shegong.core.forms import form_page
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -34,7 +35,7 @@ def user_list(request):
     }
     qs = selectors.user_list(user=request.user, filters=filters)
     if request.GET.get("export") in ("xlsx", "csv"):
-        return UserExporter(qs, user=request.user).response(request.GET["export"])
+        return export_response(request, UserExporter, qs, personal=False, filters=filters)
     return render(
         request,
         "accounts/user_list.html",

@@ -2,6 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.restrict import RestrictedQuerySet
+
+RETENTION_DAYS = 180  # 等保: keep at least six months
+
+
+class AppendOnlyError(Exception):
+    """The audit log is append-only."""
+
 
 class AuditEntry(models.Model):
     """One append-only line of the audit log: who did what to which object, and whether it worked.
@@ -27,6 +35,8 @@ class AuditEntry(models.Model):
     success = models.BooleanField(_("success"), default=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at"]
         verbose_name = _("audit entry")
@@ -35,3 +45,20 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit entries cannot be deleted; use purge_audit for old ones")
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        """Only the audit administrator reads the log (三员分立); nobody changes it."""
+        from shegong.accounts.roles import Role
+
+        if action == "view" and user.role == Role.AUDIT_ADMIN:
+            return models.Q()
+        return None

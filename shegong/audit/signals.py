@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
 from .services import audit_log
@@ -23,3 +25,16 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         success=False,
         data={"username": str(credentials.get("username", ""))[:150]},
     )
+
+
+@receiver(connection_created)
+def _audit_maintenance(sender, connection, **kwargs):
+    """Tell the append-only trigger whether this connection may flush (tests only)."""
+    allowed = bool(getattr(settings, "SHEGONG_AUDIT_MAINTENANCE", False))
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "shegong_audit_maintenance", 0, lambda: int(settings.SHEGONG_AUDIT_MAINTENANCE)
+        )
+    elif connection.vendor == "postgresql" and allowed:
+        with connection.cursor() as cur:
+            cur.execute("SET shegong.audit_maintenance = 'on'")

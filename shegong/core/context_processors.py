@@ -30,6 +30,8 @@ def navigation(request):
             or user.role == Role.AGENCY_ADMIN
         ):
             items.append(("workforce:training_list", _("Training")))
+    if user is not None and getattr(user, "role", "") == Role.AUDIT_ADMIN:
+        items.append(("audit:list", _("Audit log")))
     return {
         "nav_items": items,
         "site_name": settings.SHEGONG_SITE_NAME,

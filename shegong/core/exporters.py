@@ -113,3 +113,35 @@ def _col_letter(i: int) -> str:
     from openpyxl.utils import get_column_letter
 
     return get_column_letter(i + 1)
+
+
+def may_export_personal(user) -> bool:
+    """Exports of personal data need this permission (PIPL: minimum necessary)."""
+    from shegong.accounts.roles import STATION_ROLES, Role
+
+    return user.role in STATION_ROLES or user.role in (Role.COUNTY_OFFICER, Role.AUDIT_ADMIN)
+
+
+def export_response(
+    request, exporter_cls, queryset, *, personal: bool, filters: dict | None = None
+):
+    """Every export goes through here: permission for personal data, then an audit entry."""
+    from django.core.exceptions import PermissionDenied
+
+    from shegong.audit.services import audit_log
+
+    fmt = request.GET.get("export")
+    if personal and not may_export_personal(request.user):
+        audit_log(
+            action="shegong.export.refused",
+            request=request,
+            success=False,
+            data={"list": str(exporter_cls.title)},
+        )
+        raise PermissionDenied(_("You may not export personal data."))
+    audit_log(
+        action="shegong.export",
+        request=request,
+        data={"list": str(exporter_cls.title), "format": fmt, **(filters or {})},
+    )
+    return exporter_cls(queryset, user=request.user).response(fmt)

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from django.shortcuts import render
 from django.utils.dateparse import parse_date
 
-from shegong.audit.services import audit_log
-
+from .exporters import export_response
 from .pagination import paginate, querystring_without_page
 
 
@@ -48,9 +47,7 @@ def list_page(
     personal: bool = False,
 ):
     if request.GET.get("export") in ("xlsx", "csv"):
-        if personal:
-            audit_log(action="shegong.export", request=request, data={"list": str(title), **values})
-        return exporter(queryset, user=request.user).response(request.GET["export"])
+        return export_response(request, exporter, queryset, personal=personal, filters=values)
     page = paginate(request, queryset)
     columns = exporter.columns
     rows = [(obj, detail_url(obj), [col.value(obj) for col in columns]) for obj in page]

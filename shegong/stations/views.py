@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shegong.core.exporters import export_response
 from shegong.core.forms import form_page
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -26,7 +27,7 @@ def station_list(request):
     filters = _filters(request, STATION_FILTERS)
     qs = selectors.station_list(user=request.user, filters=filters)
     if request.GET.get("export") in ("xlsx", "csv"):
-        return StationExporter(qs, user=request.user).response(request.GET["export"])
+        return export_response(request, StationExporter, qs, personal=False, filters=filters)
     region = None
     if filters.get("region"):
         region = Region.objects.restrict(request.user).filter(code=filters["region"]).first()
@@ -105,7 +106,7 @@ def agency_list(request):
     filters = _filters(request, ("q", "region"))
     qs = selectors.agency_list(user=request.user, filters=filters)
     if request.GET.get("export") in ("xlsx", "csv"):
-        return AgencyExporter(qs, user=request.user).response(request.GET["export"])
+        return export_response(request, AgencyExporter, qs, personal=False, filters=filters)
     return render(
         request,
         "stations/agency_list.html",
