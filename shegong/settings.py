@@ -8,6 +8,7 @@ Environment variables (all optional in development):
                          (default: SQLite file db.sqlite3 beside manage.py)
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -49,6 +50,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "shegong.core",
@@ -69,9 +73,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "shegong.core.middleware.LoginRequiredMiddleware",
+    "shegong.accounts.middleware.AccountPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shegong.urls"
@@ -110,20 +118,41 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["shegong.accounts.backends.ShegongBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # lockout after repeated failures
+    "shegong.accounts.backends.ShegongBackend",
+]
+
+# Lockout (等保: 登录失败处理): 5 failures lock the account for 15 minutes. Per account, not
+# per address: a county office shares one address, and an attacker can change theirs.
+AXES_FAILURE_LIMIT = int(os.environ.get("SHEGONG_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("SHEGONG_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
+# axes.W006 warns that locking per account lets an attacker rotate addresses; the login form
+# also has a per-address ceiling (SHEGONG_LOGIN_RATE_PER_IP), and locking per address would
+# let one person lock out a whole county office behind one NAT address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Attempts per address per ten minutes on the login form, whoever they are for.
+SHEGONG_LOGIN_RATE_PER_IP = int(os.environ.get("SHEGONG_LOGIN_RATE_PER_IP", "30"))
+
+# Second factor (TOTP) for officers and the three administrators; off only while debugging
+# (the demo) unless SHEGONG_REQUIRE_2FA says otherwise.
+SHEGONG_REQUIRE_2FA = env_bool("SHEGONG_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Shegong"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 8},
-    },
+    {"NAME": "shegong.accounts.passwords.ComplexityValidator"},
+    {"NAME": "shegong.accounts.passwords.HistoryValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+SHEGONG_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("SHEGONG_PASSWORD_MAX_AGE_DAYS", "90"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -165,6 +194,24 @@ if not DEBUG and env_bool("SHEGONG_HTTPS", True):
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy: no inline script or style; only this site's files.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -25,3 +25,6 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="shegong-test-media-")
 
 # Test databases are flushed between transactional tests; the audit trigger allows it here.
 SHEGONG_AUDIT_MAINTENANCE = True
+
+# Second factor is tested on its own (tests/test_identification.py); elsewhere it is off.
+SHEGONG_REQUIRE_2FA = False

@@ -236,6 +236,8 @@ LIST_URLS = {
     "work:admin_work_list": lambda role: 200,
     "workforce:training_list": lambda role: 200,
     "audit:list": lambda role: 200 if role == "audit_admin" else 404,
+    "accounts:password_change": lambda role: 200,
+    "accounts:otp": lambda role: 200,
     **{
         name: (lambda role: 200 if role in ("social_worker", "station_lead") else 403)
         for name in (

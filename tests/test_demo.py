@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES, Role
@@ -16,14 +17,14 @@ from shegong.workforce.models import SocialWorkerProfile
 def test_demo_is_complete_and_loading_twice_duplicates_nothing():
     call_command("import_divisions", only="4303,4308", stdout=StringIO())
     out = StringIO()
-    call_command("load_demo", no_work=True, stdout=out)
+    call_command("load_demo", no_work=True, allow_production=True, stdout=out)
     counts = (
         Agency.objects.count(),
         Station.objects.count(),
         User.objects.count(),
         SocialWorkerProfile.objects.count(),
     )
-    call_command("load_demo", no_work=True, stdout=StringIO())
+    call_command("load_demo", no_work=True, allow_production=True, stdout=StringIO())
     again = (
         Agency.objects.count(),
         Station.objects.count(),
@@ -56,7 +57,8 @@ def test_demo_is_complete_and_loading_twice_duplicates_nothing():
     assert DEMO_PASSWORD in text
     roles_printed = set()
     for username in [line.split()[0] for line in text.splitlines()[3:] if line.strip()]:
-        user = authenticate(username=username, password=DEMO_PASSWORD)
+        request = RequestFactory().post("/accounts/login/")
+        user = authenticate(request, username=username, password=DEMO_PASSWORD)
         assert user is not None, username
         roles_printed.add(user.role)
     assert roles_printed == set(Role.values)
@@ -67,7 +69,23 @@ def test_demo_without_regions_says_what_to_do():
     from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="import_divisions"):
+        call_command("load_demo", allow_production=True, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_demo_refuses_production_and_its_accounts_fail_the_deploy_check(settings):
+    from django.core.management import CommandError
+
+    from shegong.accounts.checks import demo_accounts_disabled
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="SHEGONG_DEBUG"):
         call_command("load_demo", stdout=StringIO())
+    assert demo_accounts_disabled(None) == []
+    User.objects.create(username="sysadmin", role=Role.SYSTEM_ADMIN)
+    assert [e.id for e in demo_accounts_disabled(None)] == ["shegong.E001"]
+    User.objects.filter(username="sysadmin").update(is_active=False)
+    assert demo_accounts_disabled(None) == []
 
 
 def test_a_year_of_demo_work_is_consistent_and_loads_once(world):

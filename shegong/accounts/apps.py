@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "shegong.accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from . import checks  # noqa: F401

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +12,25 @@ from .models import User
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
     pass
+
+
+class ShegongPasswordChangeForm(BootstrapFormMixin, PasswordChangeForm):
+    pass
+
+
+class TokenForm(BootstrapFormMixin, forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code from your authenticator app"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].strip()
+        if not token.isdigit():
+            raise forms.ValidationError(_("The code has 6 digits."))
+        return token
 
 
 class UserForm(BootstrapFormMixin, forms.ModelForm):

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.restrict import RestrictedQuerySet
@@ -48,6 +49,8 @@ class User(AbstractUser):
         related_name="admins",
         verbose_name=_("agency"),
     )
+
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     objects = ShegongUserManager()
 
@@ -103,6 +106,11 @@ class User(AbstractUser):
         if errors:
             raise ValidationError(errors)
 
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self._password_history = True
+
     def save(self, *args, **kwargs):
         self._derive_scope()
         # Django admin is for the system administrator only (三员分立).
@@ -110,14 +118,26 @@ class User(AbstractUser):
         self.is_superuser = False
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = set(update_fields) | {
-                "scope_region",
-                "station",
-                "agency",
-                "is_staff",
-                "is_superuser",
-            }
+            kwargs["update_fields"] = (
+                set(update_fields)
+                | {
+                    "scope_region",
+                    "station",
+                    "agency",
+                    "is_staff",
+                    "is_superuser",
+                }
+                | ({"password_changed_at"} if "password" in update_fields else set())
+            )
         super().save(*args, **kwargs)
+        if getattr(self, "_password_history", False) and self.password:
+            # Keep the last few hashes so a password cannot be reused (等保 level 3).
+            PasswordHistory.objects.create(user=self, password=self.password)
+            keep = PasswordHistory.objects.filter(user=self).order_by("-created_at", "-pk")[:5]
+            PasswordHistory.objects.filter(user=self).exclude(
+                pk__in=list(keep.values_list("pk", flat=True))
+            ).delete()
+            self._password_history = False
 
     @classmethod
     def restrict_q(cls, user, action: str):
@@ -143,3 +163,17 @@ class User(AbstractUser):
             if role == Role.SECURITY_ADMIN:
                 return scope_q(user, "scope_region_id", admin_everything=True)
         return None
+
+
+class PasswordHistory(models.Model):
+    """Recent password hashes of a user, for the no-reuse rule."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d}"

@@ -1,6 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -15,7 +15,7 @@ from shegong.workforce.services import worker_profile_save
 
 from . import selectors, services
 from .exporters import UserExporter
-from .forms import LoginForm, UserForm
+from .forms import LoginForm, ShegongPasswordChangeForm, TokenForm, UserForm
 from .models import User
 from .roles import Role
 
@@ -24,6 +24,88 @@ class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        # A ceiling per address on top of the per-account lockout (django-axes).
+        from django.conf import settings
+        from django.core.cache import cache
+
+        from shegong.audit.services import client_ip
+
+        key = f"login-rate:{client_ip(request)}"
+        cache.add(key, 0, timeout=600)
+        if cache.incr(key) > settings.SHEGONG_LOGIN_RATE_PER_IP:
+            response = render(
+                request, "registration/locked.html", {"rate_limited": True}, status=429
+            )
+            response["Retry-After"] = "600"
+            return response
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    form_class = ShegongPasswordChangeForm
+
+    def get_success_url(self):
+        return reverse("home")
+
+    def form_valid(self, form):
+        from django.contrib import messages
+
+        from shegong.audit.services import audit_log
+
+        response = super().form_valid(form)
+        audit_log(
+            action="shegong.auth.password_changed", request=self.request, obj=self.request.user
+        )
+        messages.success(self.request, _("Your password was changed."))
+        return response
+
+
+@require_http_methods(["GET", "POST"])
+def otp(request):
+    """Second factor: enrol an authenticator app (QR code) the first time, then verify."""
+    import base64
+
+    import segno
+    from django.contrib import messages
+    from django.utils.http import url_has_allowed_host_and_scheme
+    from django_otp import login as otp_login
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from shegong.audit.services import audit_log
+
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    enrolling = device is None
+    if enrolling:
+        device = TOTPDevice.objects.filter(
+            user=user, confirmed=False
+        ).first() or TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            if enrolling:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                audit_log(action="shegong.auth.otp_enrolled", request=request, obj=user)
+            otp_login(request, device)
+            audit_log(action="shegong.auth.otp_verified", request=request, obj=user)
+            nxt = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(nxt, {request.get_host()}):
+                nxt = reverse("home")
+            return redirect(nxt)
+        audit_log(action="shegong.auth.otp_failed", request=request, obj=user, success=False)
+        form.add_error("token", _("That code is not right, or has expired. Try the current one."))
+    ctx = {"form": form, "enrolling": enrolling}
+    if enrolling:
+        ctx["secret"] = base64.b32encode(device.bin_key).decode().rstrip("=")
+        ctx["qr"] = segno.make(device.config_url, error="m").png_data_uri(scale=5)
+        messages.info(
+            request, _("Scan the code with an authenticator app, then type the 6 digits it shows.")
+        )
+    return render(request, "registration/otp.html", ctx)
 
 
 @require_GET

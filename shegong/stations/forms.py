@@ -81,7 +81,7 @@ class AgencyForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.restrict(user).filter(level__lte=3)
         self.fields["credit_code"].widget.attrs.update(
-            {"maxlength": 18, "style": "text-transform:uppercase", "autocapitalize": "characters"}
+            {"maxlength": 18, "class": "text-uppercase", "autocapitalize": "characters"}
         )
 
     def clean_credit_code(self):

@@ -11,8 +11,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-work", action="store_true", help="stations and staff only, no year of work"
         )
+        parser.add_argument(
+            "--allow-production", action="store_true", help="load even when not debugging (tests)"
+        )
 
     def handle(self, *args, **opts):
+        from django.conf import settings
+
+        if not settings.DEBUG and not opts["allow_production"]:
+            raise CommandError(
+                "load_demo creates accounts with a published password; it runs only with "
+                "SHEGONG_DEBUG=1 (演示数据只能在调试模式下加载)."
+            )
         translation.activate("zh-hans")
         try:
             summary = demo_load()

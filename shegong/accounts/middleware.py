@@ -1,0 +1,48 @@
+from django.conf import settings
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .passwords import password_expired
+from .roles import ADMIN_ROLES, OFFICER_ROLES
+
+SECOND_FACTOR_ROLES = OFFICER_ROLES | ADMIN_ROLES
+ALWAYS_OPEN = ("/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/i18n/", "/static/")
+
+
+def needs_second_factor(user) -> bool:
+    return (
+        settings.SHEGONG_REQUIRE_2FA
+        and user.is_authenticated
+        and user.role in SECOND_FACTOR_ROLES
+        and not user.is_verified()
+    )
+
+
+class AccountPolicyMiddleware:
+    """After login: officers and administrators pass a second factor (TOTP) before anything
+    else, and change an expired password before going on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        path = request.path_info
+        if user is not None and user.is_authenticated and not path.startswith(ALWAYS_OPEN):
+            if needs_second_factor(user):
+                if path.startswith("/api/"):
+                    return JsonResponse(
+                        {"detail": "second factor required (需要二次验证)"}, status=403
+                    )
+                return redirect(reverse("accounts:otp") + f"?next={request.get_full_path()}")
+            if password_expired(user) and path != reverse("accounts:password_change"):
+                if path.startswith("/api/"):
+                    return JsonResponse({"detail": "password expired (密码已过期)"}, status=403)
+                messages.warning(
+                    request, _("Your password is more than 90 days old; please change it.")
+                )
+                return redirect("accounts:password_change")
+        return self.get_response(request)

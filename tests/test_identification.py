@@ -1,0 +1,139 @@
+"""Identification (等保 level 3): password rules, lockout, second factor, idle timeout."""
+
+import datetime
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from shegong.audit.models import AuditEntry
+
+PASSWORD = "Passw0rd!"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.parametrize("weak", ["Ab1!", "password1", "abcdefgh", "ABCD1234", "12345678"])
+def test_weak_passwords_are_refused(world, weak):
+    from django.contrib.auth.password_validation import validate_password
+
+    with pytest.raises(ValidationError):
+        validate_password(weak, world.actors["county_officer"])
+
+
+def test_a_strong_password_passes_and_the_last_five_cannot_be_reused(world):
+    from django.contrib.auth.password_validation import validate_password
+
+    user = world.actors["county_officer"]
+    history = [f"Winter{n}#2026" for n in range(6)]
+    for pw in history:
+        validate_password(pw, user)
+        user.set_password(pw)
+        user.save()
+    with pytest.raises(ValidationError, match="最近使用过"):
+        validate_password(history[-3], user)
+    validate_password(history[0], user)  # six passwords ago: allowed again
+    assert user.password_history.count() == 5
+
+
+def test_expired_password_must_be_changed_first(client, world):
+    officer = world.actors["county_officer"]
+    officer.password_changed_at = timezone.now() - datetime.timedelta(days=91)
+    officer.save(update_fields=["password_changed_at"])
+    client.force_login(officer)
+    response = client.get(reverse("stations:list"))
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "accounts:password_change"
+    )
+    assert client.get("/api/stations").status_code == 403
+    response = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Spring#2027go",
+            "new_password2": "Spring#2027go",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("stations:list")).status_code == 200
+    assert AuditEntry.objects.filter(action="shegong.auth.password_changed").exists()
+    # a social worker's password does not expire
+    worker = world.actors["social_worker"]
+    worker.password_changed_at = timezone.now() - datetime.timedelta(days=400)
+    worker.save(update_fields=["password_changed_at"])
+    client.force_login(worker)
+    assert client.get(reverse("stations:list")).status_code == 200
+
+
+def _login(client, username, password):
+    return client.post(reverse("accounts:login"), {"username": username, "password": password})
+
+
+def test_five_failures_lock_the_account(client, world):
+    user = world.actors["county_officer"]
+    for _ in range(4):
+        assert _login(client, user.username, "wrong").status_code == 200
+    assert _login(client, user.username, "wrong").status_code == 429  # the fifth locks
+    locked = _login(client, user.username, PASSWORD)  # even the right password, now
+    assert locked.status_code == 429
+    assert "15 分钟" in locked.content.decode()
+    assert AuditEntry.objects.filter(action="shegong.auth.login_failed", success=False).count() >= 5
+    # another account from the same address is not locked
+    assert _login(client, world.actors["city_officer"].username, PASSWORD).status_code == 302
+
+
+def test_lockout_ends_after_the_cool_off(client, world):
+    from axes.models import AccessAttempt
+
+    user = world.actors["county_officer"]
+    for _ in range(5):
+        _login(client, user.username, "wrong")
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
+    assert _login(client, user.username, PASSWORD).status_code == 302
+
+
+def test_login_attempts_per_address_are_limited(client, world, settings):
+    settings.SHEGONG_LOGIN_RATE_PER_IP = 3
+    for _ in range(3):
+        _login(client, "nobody", "x")
+    assert _login(client, world.actors["county_officer"].username, PASSWORD).status_code == 429
+
+
+def test_officers_need_a_second_factor(client, world, settings):
+    settings.SHEGONG_REQUIRE_2FA = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # no back-off wait after the wrong code below
+    officer = world.actors["county_officer"]
+    assert _login(client, officer.username, PASSWORD).status_code == 302
+    response = client.get(reverse("stations:list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:otp"))
+    assert client.get("/api/stations").status_code == 403
+    page = client.get(reverse("accounts:otp"))
+    assert page.context["enrolling"] and page.context["qr"].startswith("data:image/png;base64,")
+    device = TOTPDevice.objects.get(user=officer)
+    assert client.post(reverse("accounts:otp"), {"token": "000000"}).status_code == 200
+    assert AuditEntry.objects.filter(action="shegong.auth.otp_failed").exists()
+    code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+    response = client.post(reverse("accounts:otp") + "?next=/stations/", {"token": code})
+    assert response.status_code == 302 and response["Location"] == "/stations/"
+    assert client.get(reverse("stations:list")).status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+    # a resident social worker is not asked
+    client.post(reverse("accounts:logout"))
+    assert _login(client, world.actors["social_worker"].username, PASSWORD).status_code == 302
+    assert client.get(reverse("stations:list")).status_code == 200
+
+
+def test_idle_sessions_end_after_thirty_minutes():
+    assert django_settings.SESSION_COOKIE_AGE == 30 * 60
+    assert django_settings.SESSION_SAVE_EVERY_REQUEST  # the clock restarts with each request
