@@ -9,10 +9,11 @@ from decimal import Decimal
 
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
+from shegong.core.api_forms import Paged
 from shegong.regions import selectors as region_selectors
 from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
@@ -107,7 +108,7 @@ def region_children(request, code: str):
 
 
 @api.get("/stations", response=list[StationOut], tags=["stations"])
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def station_list(request, region: str = "", tier: str = "", q: str = "", service_version: str = ""):
     filters = {"region": region, "tier": tier, "q": q, "service_version": service_version}
     return station_selectors.station_list(
@@ -123,7 +124,7 @@ def station_get(request, station_id: int):
 
 
 @api.get("/agencies", response=list[AgencyOut], tags=["agencies"])
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def agency_list(request, q: str = "", region: str = ""):
     filters = {"q": q, "region": region}
     return station_selectors.agency_list(

@@ -218,6 +218,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SHEGONG_LOG_LEVEL", "INFO")},
+    # Lockouts reach the audit log; axes' own chatter about every login is not needed.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Never on in production: lets a test database flush the append-only audit log.

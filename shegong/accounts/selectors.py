@@ -1,6 +1,6 @@
 from django.db.models import Q
 
-from shegong.regions.codes import in_subtree
+from shegong.regions.codes import region_filter
 
 from .models import User
 
@@ -14,7 +14,8 @@ def user_list(*, user, filters: dict | None = None):
     if f.get("role"):
         qs = qs.filter(role=f["role"])
     if f.get("region"):
-        qs = qs.filter(in_subtree("scope_region_id", f["region"]))
-    if f.get("station"):
-        qs = qs.filter(station_id=f["station"])
+        qs = qs.filter(region_filter("scope_region_id", f["region"]))
+    station = f.get("station", "")
+    if station:
+        qs = qs.filter(station_id=int(station)) if station.isdigit() else qs.none()
     return qs.order_by("scope_region_id", "role", "username")

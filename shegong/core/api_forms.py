@@ -2,7 +2,8 @@
 
 from django.db import IntegrityError, transaction
 from django.http import QueryDict
-from ninja import Status
+from ninja import Field, Schema, Status
+from ninja.pagination import LimitOffsetPagination
 
 from .models import SubmittedForm
 
@@ -46,3 +47,11 @@ def api_submit(request, form, *, save, key: str = "", **save_kwargs):
     except IntegrityError:
         return api_submit(request, form, save=save, key=key, **save_kwargs)
     return Status(201, {"id": obj.pk})
+
+
+class Paged(LimitOffsetPagination):
+    """Limit/offset paging with bounds: a huge offset is a 422, not a database overflow."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=1_000_000_000)

@@ -3,9 +3,9 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from ninja import Body, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from shegong.core.api_forms import api_submit, as_form_data
+from shegong.core.api_forms import Paged, api_submit, as_form_data
 from shegong.core.restrict import may_add
 
 from . import selectors, services
@@ -52,7 +52,7 @@ class Invalid(Schema):
 
 
 @router.get("/recipients", response=list[RecipientOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def recipient_list(request, q: str = "", region: str = "", category: str = ""):
     filters = {k: v for k, v in {"q": q, "region": region, "category": category}.items() if v}
     return selectors.recipient_list(user=request.user, filters=filters)

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch
 
-from shegong.regions.codes import in_subtree
+from shegong.regions.codes import region_filter
 
 from .models import Recipient, RecipientCategory
 
@@ -20,7 +20,7 @@ def recipient_list(*, user, filters: dict | None = None):
         else:
             qs = qs.filter(name__contains=q)
     if f.get("region"):
-        qs = qs.filter(in_subtree("region_id", f["region"]))
+        qs = qs.filter(region_filter("region_id", f["region"]))
     if f.get("category"):
         qs = qs.filter(category_links__category__code=f["category"])
     if f.get("worker"):

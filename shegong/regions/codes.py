@@ -60,3 +60,11 @@ def in_subtree(field: str, code: str | None) -> Q:
     if hi is None:
         return Q(**{f"{field}__gte": lo})
     return Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+
+
+def region_filter(field: str, raw: str) -> Q:
+    """``in_subtree`` for a code typed by a user: anything that is not a code matches nothing."""
+    code = (raw or "").strip()
+    if not code.isdigit() or len(code) > 12:
+        return Q(pk__in=[])
+    return in_subtree(field, code)

@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.regions.codes import in_subtree
+from shegong.regions.codes import region_filter
 
 from .models import Agency, Station
 
@@ -17,7 +17,7 @@ def station_list(*, user, filters: dict | None = None):
     if f.get("q"):
         qs = qs.filter(Q(name__contains=f["q"]) | Q(region__name__contains=f["q"]))
     if f.get("region"):
-        qs = qs.filter(in_subtree("region_id", f["region"]))
+        qs = qs.filter(region_filter("region_id", f["region"]))
     if f.get("tier"):
         if f["tier"] == "county_general":
             qs = qs.filter(is_county_general=True)
@@ -53,5 +53,5 @@ def agency_list(*, user, filters: dict | None = None):
     if f.get("q"):
         qs = qs.filter(Q(name__contains=f["q"]) | Q(credit_code__startswith=f["q"].upper()))
     if f.get("region"):
-        qs = qs.filter(in_subtree("region_id", f["region"]))
+        qs = qs.filter(region_filter("region_id", f["region"]))
     return qs.annotate(station_count=Count("stations", distinct=True)).order_by("name")

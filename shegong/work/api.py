@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Body, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from shegong.core.api_forms import api_submit, as_form_data, form_errors
+from shegong.core.api_forms import Paged, api_submit, as_form_data, form_errors
 from shegong.core.restrict import can, may_add
 
 from . import forms, selectors, services
@@ -87,7 +87,7 @@ def _station_only(request, model):
 
 
 @router.get("/visits", response=list[VisitOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def visit_list(
     request,
     region: str = "",
@@ -111,7 +111,7 @@ def visit_create(request, payload: dict[str, Any] = Body(...)):  # noqa: B008
 
 
 @router.get("/cases", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def case_list(request, stage: str = "", region: str = ""):
     f = {"stage": stage, "region": region}
     return selectors.case_list(
@@ -193,7 +193,7 @@ def case_step(request, case_id: int, step: str, payload: dict[str, Any] = Body(N
 
 
 @router.get("/groups", response=list[GroupOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def group_list(request):
     return selectors.group_list(user=request.user)
 
@@ -217,7 +217,7 @@ def group_session_create(request, group_id: int, payload: dict[str, Any] = Body(
 
 
 @router.get("/activities", response=list[ActivityOut])
-@paginate(LimitOffsetPagination)
+@paginate(Paged)
 def activity_list(request, domain: str = "", region: str = ""):
     f = {"domain": domain, "region": region}
     return selectors.activity_list(user=request.user, filters={k: v for k, v in f.items() if v})

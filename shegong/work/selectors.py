@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from shegong.regions.codes import in_subtree
+from shegong.regions.codes import region_filter
 
 from .models import Activity, AdminWork, Case, Group, GroupSession, HomeVisit
 
@@ -65,7 +65,7 @@ def admin_work_list(*, user, filters=None):
 
 def _dated(qs, f: dict, date_field: str | None):
     if f.get("region"):
-        qs = qs.filter(in_subtree("region_id", f["region"]))
+        qs = qs.filter(region_filter("region_id", f["region"]))
     if date_field and f.get("since"):
         qs = qs.filter(**{f"{date_field}__gte": f["since"]})
     if date_field and f.get("until"):

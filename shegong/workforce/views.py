@@ -8,7 +8,7 @@ from shegong.core.exporters import Column, Exporter
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import may_add
-from shegong.regions.codes import in_subtree
+from shegong.regions.codes import region_filter
 
 from .forms import TrainingRecordForm
 from .models import TrainingRecord
@@ -39,7 +39,7 @@ def training_list(request):
     values = read_filters(request, filters)
     qs = TrainingRecord.objects.restrict(request.user).select_related("worker")
     if values.get("region"):
-        qs = qs.filter(in_subtree("region_code", values["region"]))
+        qs = qs.filter(region_filter("region_code", values["region"]))
     if values.get("kind"):
         qs = qs.filter(kind=values["kind"])
     if values.get("since"):

@@ -1,0 +1,109 @@
+"""Schemathesis against our own OpenAPI schema: no 5xx, nothing outside the caller's scope.
+
+Bounded (FUZZ_EXAMPLES per operation, 10 unless set) so CI stays within its time limit.
+"""
+
+import json
+import os
+import re
+
+import pytest
+import schemathesis
+from django.middleware.csrf import _get_new_csrf_string
+from hypothesis import HealthCheck
+from hypothesis import settings as hsettings
+
+from shegong.wsgi import application
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
+RAN = {"examples": 0}
+ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
+
+
+def _schema():
+    from shegong.api import api
+
+    loaded = schemathesis.openapi.from_dict(json.loads(json.dumps(api.get_openapi_schema())))
+    loaded.app = application  # calls go through our WSGI app, in the test's transaction
+    return loaded
+
+
+schema = _schema()
+
+
+def _session(world, client, role):
+    user = world.actors[role]
+    client.force_login(user)
+    token = _get_new_csrf_string()
+    cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": token}
+    return user, {"X-CSRFToken": token}, cookies
+
+
+@pytest.fixture
+def social_worker(world, client):
+    return _session(world, client, "social_worker")
+
+
+@pytest.fixture
+def county_officer(world, client):
+    return _session(world, client, "county_officer")
+
+
+def _region_codes(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if (
+                key in ("region_id", "region_code", "code")
+                and isinstance(item, str)
+                and item.isdigit()
+            ):
+                yield item
+            else:
+                yield from _region_codes(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _region_codes(item)
+
+
+FUZZ = hsettings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+
+
+@schema.parametrize()
+@FUZZ
+def test_api_as_a_social_worker(case, social_worker):
+    _check(case, *social_worker)
+
+
+@schema.parametrize()
+@FUZZ
+def test_api_as_a_county_officer(case, county_officer):
+    _check(case, *county_officer)
+
+
+def _check(case, user, headers, cookies):
+    response = case.call(headers=headers, cookies=cookies)
+    RAN["examples"] += 1
+    assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
+    content_type = (response.headers.get("content-type") or [""])[0]
+    if content_type.startswith("application/json") and response.text:
+        body = json.loads(response.text)
+        scope = user.scope_code
+        outside = [
+            c for c in _region_codes(body) if not (c.startswith(scope) or scope.startswith(c))
+        ]
+        assert outside == [], (case.formatted_path, outside)
+        assert not ID_NUMBER.search(response.text), case.formatted_path
+
+
+def test_report_examples():
+    """Runs after the fuzz test in this module: the count goes to the output for the note."""
+    print(f"\nschemathesis examples run: {RAN['examples']}")
+    assert RAN["examples"] > 0 or os.environ.get("PYTEST_XDIST_WORKER")
