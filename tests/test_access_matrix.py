@@ -119,6 +119,13 @@ OBJECT_URLS = {
         "change",
         lambda p: reverse("accounts:user_edit", args=[p.worker.pk]),
     ),
+    "accounts:user_security": (
+        "user",
+        "change",
+        lambda p: reverse("accounts:user_security", args=[p.worker.pk, "unlock"]),
+        "post",
+        302,
+    ),
     "accounts:profile_edit": (
         "user",
         "change:profile",

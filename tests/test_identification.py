@@ -137,3 +137,22 @@ def test_officers_need_a_second_factor(client, world, settings):
 def test_idle_sessions_end_after_thirty_minutes():
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
     assert django_settings.SESSION_SAVE_EVERY_REQUEST  # the clock restarts with each request
+
+
+def test_security_admin_unlocks_and_resets_the_second_factor(client, world):
+    from axes.models import AccessAttempt
+
+    officer = world.actors["county_officer"]
+    for _ in range(5):
+        _login(client, officer.username, "wrong")
+    TOTPDevice.objects.create(user=officer, name="lost phone")
+    assert AccessAttempt.objects.filter(username=officer.username).exists()
+    client.force_login(world.actors["security_admin"])
+    client.post(reverse("accounts:user_security", args=[officer.pk, "unlock"]))
+    client.post(reverse("accounts:user_security", args=[officer.pk, "reset_otp"]))
+    assert not AccessAttempt.objects.filter(username=officer.username).exists()
+    assert not TOTPDevice.objects.filter(user=officer).exists()
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"shegong.user.unlocked", "shegong.user.otp_reset"} <= actions
+    client.post(reverse("accounts:logout"))
+    assert _login(client, officer.username, PASSWORD).status_code == 302

@@ -200,3 +200,28 @@ def user_edit(request, pk: int):
         message=_("Account %(name)s was saved."),
         redirect_to=lambda u: reverse("accounts:user_detail", args=[u.pk]),
     )
+
+
+@require_http_methods(["POST"])
+def user_security(request, pk: int, action: str):
+    """Security administrator: reset a lost second factor, or unlock a locked account."""
+    from axes.utils import reset
+    from django.contrib import messages
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from shegong.audit.services import audit_log
+
+    person = get_restricted_or_404(User.objects.all(), request.user, pk=pk)
+    if not can(request.user, person, "change"):
+        raise PermissionDenied(_("Only the security administrator manages accounts."))
+    if action == "reset_otp":
+        TOTPDevice.objects.filter(user=person).delete()
+        audit_log(action="shegong.user.otp_reset", request=request, obj=person)
+        messages.success(request, _("The second factor of %(name)s was reset.") % {"name": person})
+    elif action == "unlock":
+        reset(username=person.username)
+        audit_log(action="shegong.user.unlocked", request=request, obj=person)
+        messages.success(request, _("%(name)s was unlocked.") % {"name": person})
+    else:
+        raise PermissionDenied
+    return redirect("accounts:user_detail", pk=person.pk)
