@@ -35,16 +35,37 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_production_refuses_to_start_without_keys():
-    env = {"PATH": os.environ["PATH"], "SHEGONG_SECRET_KEY": "k" * 50}
-    result = subprocess.run(
-        [sys.executable, "-c", "import shegong.settings"],
+    db = {"DATABASE_URL": f"sqlite:///{ROOT / 'nonexistent-check.sqlite3'}"}
+    env = {"PATH": os.environ["PATH"], "SHEGONG_SECRET_KEY": "k" * 50, **db}
+    server = subprocess.run(
+        [sys.executable, "-c", "import shegong.wsgi"],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert result.returncode != 0 and "SHEGONG_FIELD_KEYS" in result.stderr
+    assert server.returncode != 0 and "SHEGONG_FIELD_KEYS" in server.stderr
+    deploy = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert deploy.returncode != 0 and "shegong.E002" in deploy.stdout + deploy.stderr
+    # tooling that needs no secret still runs without one
+    tooling = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **db},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tooling.returncode == 0, tooling.stdout + tooling.stderr
+    (ROOT / "nonexistent-check.sqlite3").unlink(missing_ok=True)
 
 
 PAGES = [

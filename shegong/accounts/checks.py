@@ -31,3 +31,19 @@ def demo_accounts_disabled(app_configs, **kwargs):
             id="shegong.E001",
         )
     ]
+
+
+@register(Tags.security, deploy=True)
+def production_keys_set(app_configs, **kwargs):
+    from shegong.core.keys import missing_production_keys
+
+    missing = missing_production_keys()
+    if not missing:
+        return []
+    return [
+        Error(
+            f"Not set: {', '.join(missing)} (未设置生产密钥)",
+            hint="See docs/security.md, 'Key custody'.",
+            id="shegong.E002",
+        )
+    ]
