@@ -120,3 +120,10 @@ def test_province_level_region_is_the_province_officers(client, world):
         assert got == expected.get(role, 404), role
         got = client.get("/api/regions/43").status_code
         assert got == expected.get(role, 404), role
+
+
+def test_nul_bytes_are_a_bad_request_not_a_crash(client, world):
+    client.force_login(world.actors["social_worker"])
+    assert client.get("/api/recipients", {"q": "a\x00b"}).status_code == 400
+    assert client.get(reverse("people:list"), {"q": "\x00"}).status_code == 400
+    assert client.get(reverse("people:list"), {"q": "张"}).status_code == 200
