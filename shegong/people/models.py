@@ -55,10 +55,6 @@ class Category(models.Model):
         )
 
 
-class PersonScopedQuerySet(RestrictedQuerySet):
-    pass
-
-
 def person_restrict_q(user, action: str, field: str):
     """Who may do what to a person-level record whose village code is ``field``.
 
@@ -96,7 +92,7 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = PersonScopedQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("household")
@@ -196,7 +192,7 @@ class Recipient(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     is_active = models.BooleanField(_("active"), default=True)
 
-    objects = PersonScopedQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["region_id", "name"]

@@ -63,10 +63,6 @@ class ServiceType(models.TextChoices):
     CHECKS = "checks", _("Assisting household checks")
 
 
-class WorkQuerySet(RestrictedQuerySet):
-    pass
-
-
 class StationWork(models.Model):
     """What every work record has: the station, where, when, and who registered it."""
 
@@ -84,7 +80,7 @@ class StationWork(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    objects = WorkQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -36,7 +36,7 @@ def _may_record(user, model):
         raise PermissionDenied(_("Only station staff record station work."))
 
 
-def _record_form(request, form, *, save, title, model, detail):
+def _record_form(request, form, *, save, title, detail):
     return form_page(
         request,
         form,
@@ -102,7 +102,6 @@ def visit_create(request):
         form,
         save=services.visit_save,
         title=_("New home visit"),
-        model=HomeVisit,
         detail="work:visit_detail",
     )
 
@@ -139,7 +138,6 @@ def case_create(request):
         form,
         save=services.case_open,
         title=_("Open a case"),
-        model=Case,
         detail="work:case_detail",
     )
 
@@ -315,7 +313,6 @@ def group_create(request):
         form,
         save=services.group_save,
         title=_("New group"),
-        model=Group,
         detail="work:group_detail",
     )
 
@@ -331,7 +328,6 @@ def group_edit(request, pk: int):
         form,
         save=services.group_save,
         title=group.name,
-        model=Group,
         detail="work:group_detail",
     )
 
@@ -415,7 +411,6 @@ def activity_create(request):
         form,
         save=services.activity_save,
         title=_("New community activity"),
-        model=Activity,
         detail="work:activity_detail",
     )
 
