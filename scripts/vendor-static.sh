@@ -13,7 +13,7 @@ fetch() {  # package@version -> unpacked dir
   (cd "$dir" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
   echo "$dir/package"
 }
-mkdir -p "$dest/bootstrap" "$dest/htmx"
+mkdir -p "$dest/bootstrap" "$dest/htmx" "$dest/echarts"
 b=$(fetch bootstrap@5.3.9)
 cp "$b/dist/css/bootstrap.min.css" "$b/dist/css/bootstrap.min.css.map" "$dest/bootstrap/"
 cp "$b/dist/js/bootstrap.bundle.min.js" "$b/dist/js/bootstrap.bundle.min.js.map" "$dest/bootstrap/"
@@ -21,8 +21,12 @@ cp "$b/LICENSE" "$dest/bootstrap/LICENSE"
 h=$(fetch htmx.org@2.0.11)
 cp "$h/dist/htmx.min.js" "$dest/htmx/"
 cp "$h/LICENSE" "$dest/htmx/LICENSE"
+e=$(fetch echarts@${ECHARTS:-6.1.0})
+cp "$e/dist/echarts.min.js" "$dest/echarts/"
+cp "$e/LICENSE" "$e/NOTICE" "$dest/echarts/" 2>/dev/null || cp "$e/LICENSE" "$dest/echarts/"
 cat > "$dest/VERSIONS" <<TXT
 bootstrap 5.3.9 (MIT) from the npm registry
 htmx.org 2.0.11 (0BSD) from the npm registry
+echarts ${ECHARTS:-6.1.0} (Apache-2.0) from the npm registry
 TXT
 echo "vendored into $dest"

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shegong.people",
     "shegong.work",
     "shegong.audit",
+    "shegong.indicators",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("work/", include("shegong.work.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("audit/", include("shegong.audit.urls")),
+    path("indicators/", include("shegong.indicators.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -97,7 +97,8 @@ def test_a_year_of_demo_work_is_consistent_and_loads_once(world):
     from shegong.core.demo_work import demo_work_load
     from shegong.core.validators import parse_id_number
     from shegong.people.models import Recipient
-    from shegong.work.models import CaseEntry, HomeVisit, HoursEntry
+    from shegong.indicators.models import ServiceFact
+    from shegong.work.models import CaseEntry, HomeVisit
 
     existing = Recipient.objects.count()  # the world's own people, one per station
     today = datetime.date(2026, 11, 22)
@@ -110,18 +111,18 @@ def test_a_year_of_demo_work_is_consistent_and_loads_once(world):
         model.objects.all().delete()
     Recipient.objects.all().delete()
     counts = demo_work_load(today=today)
-    assert counts["recipients"] > 0 and counts["visits"] > 0 and counts["hours"] > 0
+    assert counts["recipients"] > 0 and counts["visits"] > 0 and counts["facts"] > 0
     assert Recipient.objects.count() == counts["recipients"]
     numbers = [p.id_number for p in Recipient.objects.all()]
     assert len(set(numbers)) == len(numbers)
     for number in numbers[:50]:
         parse_id_number(number)
-    visit_hours = HoursEntry.objects.filter(kind="visit").aggregate(s=Sum("hours"))["s"]
+    visit_hours = ServiceFact.objects.filter(kind="visit").aggregate(s=Sum("hours"))["s"]
     expected = sum(v.hours * v.workers.count() for v in HomeVisit.objects.all())
     assert visit_hours == expected
-    case_hours = HoursEntry.objects.filter(kind="case").aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    case_hours = ServiceFact.objects.filter(kind="case_entry").aggregate(s=Sum("hours"))["s"] or Decimal(0)
     assert case_hours == (CaseEntry.objects.aggregate(s=Sum("hours"))["s"] or Decimal(0))
-    assert HoursEntry.objects.filter(date__gt=today).count() == 0
+    assert ServiceFact.objects.filter(date__gt=today).count() == 0
     # every record stays within its station's township
     for visit in HomeVisit.objects.select_related("station"):
         assert visit.region_id.startswith(visit.station.region_id)

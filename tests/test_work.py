@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from shegong.audit.models import AuditEntry
-from shegong.work.models import Activity, AdminWork, Case, GroupSession, HomeVisit, HoursEntry
+from shegong.indicators.models import ServiceFact
+from shegong.work.models import Activity, AdminWork, Case, GroupSession, HomeVisit
 
 
 @pytest.fixture
@@ -34,8 +35,8 @@ def test_home_visit_writes_hours_for_each_worker(worker, world):
     assert response.status_code == 302
     visit = HomeVisit.objects.get(situation="老人独居，行动不便")
     assert visit.station == world.places["own"].station
-    facts = HoursEntry.objects.filter(source_type="homevisit", source_id=visit.pk)
-    assert sorted((f.worker_id, str(f.hours), f.kind, f.in_village) for f in facts) == sorted(
+    facts = ServiceFact.objects.filter(source_type="visit", source_id=visit.pk)
+    assert sorted((f.worker_id, str(f.hours), f.work_kind, f.in_village) for f in facts) == sorted(
         (w.pk, "1.50", "visit", True)
         for w in [world.actors["social_worker"], world.places["own"].worker]
     )
@@ -128,7 +129,7 @@ def test_case_life_cycle_with_approvals(client, world):
         "entry",
         {"date": "2026-03-10", "hours": "2", "in_village": "on", "content": "上门探访，链接助餐"},
     )
-    assert HoursEntry.objects.filter(kind="case", worker=worker, hours=2).exists()
+    assert ServiceFact.objects.filter(work_kind="case", worker=worker, hours=2).exists()
     goals = {f"goal_{g.pk}": "met" for g in case.goals.all()}
     _step(client, case, "evaluate", {"evaluation_summary": "目标基本达成", **goals})
     case.refresh_from_db()
@@ -217,7 +218,7 @@ def test_group_session_attendance_only_of_members(worker, world):
     assert session.number == 1 and list(session.attendees.all()) == [own.recipient]
     group.refresh_from_db()
     assert group.stage == "formation"
-    assert HoursEntry.objects.filter(kind="group", source_id=session.pk).count() == 1
+    assert ServiceFact.objects.filter(work_kind="group", source_id=session.pk, n=1).count() == 1
 
 
 def test_activity_with_resources(worker, world):
@@ -250,7 +251,7 @@ def test_activity_with_resources(worker, world):
     assert response.status_code == 302
     activity = Activity.objects.get(title="重阳敬老")
     assert sum(r.value for r in activity.resources.all()) == 6200.50
-    assert HoursEntry.objects.get(source_type="activity", source_id=activity.pk).kind == "community"
+    assert ServiceFact.objects.get(source_type="activity", source_id=activity.pk).work_kind == "community"
     body = worker.get(reverse("work:activity_list")).content.decode()
     assert "6200.5" in body
 
@@ -270,9 +271,9 @@ def test_negative_list_is_refused_with_the_reason(worker, world):
     assert "负面清单" in body and "许可、确认、审批、给付" in body
     assert (
         not AdminWork.objects.exists()
-        and not HoursEntry.objects.filter(kind__startswith="admin").exists()
+        and not ServiceFact.objects.filter(work_kind__startswith="admin").exists()
     )
     data["task"] = "checks"
     assert worker.post(reverse("work:admin_work_create"), data).status_code == 302
-    fact = HoursEntry.objects.get(source_type="adminwork")
-    assert (fact.kind, fact.in_village) == ("admin_assist", False)
+    fact = ServiceFact.objects.get(source_type="admin")
+    assert (fact.work_kind, fact.in_village, fact.professional) == ("admin_assist", False, False)

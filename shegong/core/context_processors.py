@@ -10,6 +10,10 @@ def navigation(request):
     items = []
     if user is not None and user.is_authenticated:
         items.append(("home", _("Home")))
+        if user.role in STATION_ROLES or user.role in OFFICER_ROLES or user.role == Role.EVALUATOR:
+            items.append(("indicators:dashboard", _("Dashboard")))
+        if user.role in OFFICER_ROLES or user.role == Role.EVALUATOR:
+            items.append(("indicators:rule_set_list", _("Targets")))
         if user.role and user.role != Role.AUDIT_ADMIN:
             items.append(("regions:browse", _("Regions")))
             items.append(("stations:list", _("Stations")))

@@ -14,6 +14,7 @@ from django.utils import timezone
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.core.validators import id_check_char
+from shegong.indicators.facts import rebuild_facts
 from shegong.people.models import Category, Household, Recipient, RecipientCategory
 from shegong.people.services import id_fields, name_initials
 from shegong.regions.models import Region
@@ -30,9 +31,7 @@ from shegong.work.models import (
     Group,
     GroupSession,
     HomeVisit,
-    HoursEntry,
     ServiceType,
-    WorkKind,
 )
 from shegong.workforce.models import TrainingRecord
 
@@ -94,6 +93,7 @@ class _Ids:
 
 @transaction.atomic
 def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
+    began = timezone.now()
     today = today or timezone.localdate()
     start = today - datetime.timedelta(days=364)
     rng = random.Random(SEED)
@@ -124,7 +124,7 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
             "activities",
             "admin",
             "training",
-            "hours",
+            "facts",
         ],
         0,
     )
@@ -138,26 +138,6 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
             continue
         lead = next((u for u in staff if u.role == Role.STATION_LEAD), staff[0])
         county = station.region_id[:6]
-        hours: list[HoursEntry] = []
-
-        def fact(
-            source, kind, date, workers, h, in_village, region_code, hours=hours, station=station
-        ):
-            for w in workers:
-                hours.append(
-                    HoursEntry(
-                        worker=w,
-                        station=station,
-                        region_code=region_code,
-                        date=date,
-                        hours=h,
-                        kind=kind,
-                        in_village=in_village,
-                        source_type=source._meta.model_name,
-                        source_id=source.pk,
-                    )
-                )
-
         # people, in households
         people: list[Recipient] = []
         for _h in range(rng.randint(15, 30)):
@@ -253,7 +233,6 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                 follow_up="持续跟进",
             )
             visit.workers.set(workers)
-            fact(visit, WorkKind.VISIT, date, workers, h, True, person.region_id)
             counts["visits"] += 1
 
         # cases at every stage
@@ -288,10 +267,9 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                 for _e in range(rng.randint(2, 6)):
                     d = _day(rng, opened, today)
                     h = Decimal(rng.choice(["1", "1.5", "2"]))
-                    entry = CaseEntry.objects.create(
+                    CaseEntry.objects.create(
                         case=case, date=d, worker=worker, hours=h, content="跟进服务"
                     )
-                    fact(entry, WorkKind.CASE, d, [worker], h, True, person.region_id)
             if stage == "closed":
                 case.closure_reason, case.closure_summary = "goals_met", "目标达成"
                 case.closure_requested_at, case.closure_approved_by = timezone.now(), lead
@@ -331,7 +309,6 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                     record="按计划开展",
                 )
                 session.attendees.set(rng.sample(members, max(1, len(members) - rng.randint(0, 3))))
-                fact(session, WorkKind.GROUP, d, workers, Decimal("1.5"), True, station.region_id)
                 counts["sessions"] += 1
             counts["groups"] += 1
 
@@ -362,7 +339,6 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                     description="爱心企业",
                     value=Decimal(rng.randint(2, 60) * 100),
                 )
-            fact(activity, WorkKind.COMMUNITY, d, workers, activity.hours, True, village)
             counts["activities"] += 1
 
         # administrative time and training received
@@ -371,7 +347,7 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                 d = _day(rng, start, today)
                 task = rng.choice([t for t in AdminWork.Task.values if t not in AdminWork.NEGATIVE])
                 h = Decimal(rng.choice(["1", "2", "3", "4"]))
-                work = AdminWork.objects.create(
+                AdminWork.objects.create(
                     station=station,
                     region_id=station.region_id,
                     created_by=worker,
@@ -380,10 +356,6 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                     task=task,
                     hours=h,
                 )
-                kind = (
-                    WorkKind.ADMIN_ASSIST if task in AdminWork.ASSISTING else WorkKind.ADMIN_OTHER
-                )
-                fact(work, kind, d, [worker], h, False, station.region_id)
                 counts["admin"] += 1
             for _t in range(rng.randint(3, 8)):
                 TrainingRecord.objects.create(
@@ -400,6 +372,16 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                     created_by=lead,
                 )
                 counts["training"] += 1
-        HoursEntry.objects.bulk_create(hours, batch_size=2000)
-        counts["hours"] += len(hours)
+    if counts["recipients"]:
+        # Registration dates spread over the year, as a real roster would have them.
+        when = random.Random(f"{SEED}-dates")
+        for model in (Recipient, Household):
+            rows = list(model.objects.filter(created_at__gte=began).order_by("pk").only("pk"))
+            for row in rows:
+                day = _day(when, start, today)
+                row.created_at = timezone.make_aware(
+                    datetime.datetime.combine(day, datetime.time(10))
+                )
+            model.objects.bulk_update(rows, ["created_at"], batch_size=2000)
+        counts["facts"] = rebuild_facts()
     return counts

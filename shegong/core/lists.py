@@ -45,6 +45,7 @@ def list_page(
     detail_url,
     create_url: str | None = None,
     personal: bool = False,
+    summary: str = "",
 ):
     if request.GET.get("export") in ("xlsx", "csv"):
         return export_response(request, exporter, queryset, personal=personal, filters=values)
@@ -63,5 +64,6 @@ def list_page(
             "values": values,
             "querystring": querystring_without_page(request),
             "create_url": create_url,
+            "summary": summary,
         },
     )

@@ -67,12 +67,13 @@ def _my_month(user) -> dict:
     """The worker's own month: visits, open cases, hours (professional part), two queries."""
     from django.utils import timezone
 
-    from shegong.work.models import PROFESSIONAL_KINDS, Case, HoursEntry
+    from shegong.indicators.models import ServiceFact
+    from shegong.work.models import Case
 
     month_start = timezone.localdate().replace(day=1)
-    hours = HoursEntry.objects.filter(worker=user, date__gte=month_start).aggregate(
+    hours = ServiceFact.objects.filter(worker=user, date__gte=month_start).aggregate(
         total=Sum("hours"),
-        professional=Sum("hours", filter=Q(kind__in=PROFESSIONAL_KINDS)),
+        professional=Sum("hours", filter=Q(professional=True)),
         visits=Count("pk", filter=Q(kind="visit")),
     )
     open_cases = Case.objects.filter(worker=user).exclude(stage=Case.Stage.CLOSED).count()

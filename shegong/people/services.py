@@ -6,6 +6,7 @@ from pypinyin import Style, lazy_pinyin
 from shegong.audit.services import audit_log
 from shegong.core import crypto
 from shegong.core.services import form_changes
+from shegong.indicators import facts
 
 from .models import Household, Recipient, RecipientCategory
 
@@ -51,6 +52,9 @@ def recipient_save(*, form, by, request=None) -> Recipient:
         person.household = household
         person.relation = Recipient.Relation.HEAD
         person.save(update_fields=["household", "relation"])
+        facts.sync(household)
+    if created:
+        facts.sync(person)
     categories = form.cleaned_data.get("categories")
     if categories is not None:
         RecipientCategory.objects.filter(recipient=person).exclude(category__in=categories).delete()

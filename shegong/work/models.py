@@ -1,7 +1,8 @@
 """Daily station work: home visits, cases, groups, community activities, administrative work.
 
-Every record that takes a worker's time writes ``HoursEntry`` rows (one per worker), the
-fact table behind the hours indicators: professional vs administrative, in a village or not.
+Every record that takes a worker's time writes ``indicators.ServiceFact`` rows (one per
+worker): the fact table behind the indicators, professional vs administrative time, in a
+village or not.
 """
 
 from django.conf import settings
@@ -435,40 +436,6 @@ class AdminWork(StationWork):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_task_display()}"
-
-
-class HoursEntry(models.Model):
-    """One worker's hours on one record: the fact row for the hours indicators."""
-
-    worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hours_entries"
-    )
-    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")
-    region_code = models.CharField(max_length=12)
-    date = models.DateField()
-    hours = models.DecimalField(max_digits=5, decimal_places=2)
-    kind = models.CharField(max_length=16, choices=WorkKind.choices)
-    in_village = models.BooleanField()
-    source_type = models.CharField(max_length=32)
-    source_id = models.BigIntegerField()
-
-    objects = RestrictedQuerySet.as_manager()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["worker", "date"]),
-            models.Index(fields=["region_code", "date"]),
-            models.Index(fields=["source_type", "source_id"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.worker_id} {self.date} {self.kind} {self.hours}"
-
-    @classmethod
-    def restrict_q(cls, user, action: str):
-        if action != "view":
-            return None
-        return person_restrict_q(user, "view", "region_code")
 
 
 def _photo_path(instance, filename: str) -> str:

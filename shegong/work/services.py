@@ -1,7 +1,5 @@
-"""Writes of station work. Every write is atomic, keeps the hours facts in step with the
-record, and leaves an audit entry; the case state machine lives here."""
-
-from decimal import Decimal
+"""Writes of station work. Every write is atomic, keeps the indicator facts in step with
+the record, and leaves an audit entry; the case state machine lives here."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -12,6 +10,7 @@ from django.utils.translation import gettext as _
 from shegong.audit.services import audit_log
 from shegong.core.restrict import can
 from shegong.core.services import form_save_audited
+from shegong.indicators import facts
 
 from .models import (
     Activity,
@@ -22,31 +21,7 @@ from .models import (
     Group,
     GroupSession,
     HomeVisit,
-    HoursEntry,
-    WorkKind,
 )
-
-
-def _hours(
-    *, source, kind: str, date, workers, hours: Decimal, in_village: bool, station, region_code: str
-) -> None:
-    """Replace the hours facts of one record (a record edited later is counted once)."""
-    source_type = source._meta.model_name
-    HoursEntry.objects.filter(source_type=source_type, source_id=source.pk).delete()
-    HoursEntry.objects.bulk_create(
-        HoursEntry(
-            worker=w,
-            station=station,
-            region_code=region_code,
-            date=date,
-            hours=hours,
-            kind=kind,
-            in_village=in_village,
-            source_type=source_type,
-            source_id=source.pk,
-        )
-        for w in workers
-    )
 
 
 def _save_photos(form, by, **record) -> None:
@@ -72,16 +47,7 @@ def _stamped(by, **extra):
 def visit_save(*, form, by, request=None) -> HomeVisit:
     def after(visit):
         _save_photos(form, by, visit=visit)
-        _hours(
-            source=visit,
-            kind=WorkKind.VISIT,
-            date=visit.date,
-            workers=visit.workers.all(),
-            hours=visit.hours,
-            in_village=True,
-            station=visit.station,
-            region_code=visit.region_id,
-        )
+        facts.sync(visit)
 
     return form_save_audited(
         form=form, by=by, request=request, entity="visit", prepare=_stamped(by), after=after
@@ -94,16 +60,7 @@ def activity_save(*, form, by, request=None) -> Activity:
         if hasattr(form, "resources"):
             form.resources.instance = activity
             form.resources.save()
-        _hours(
-            source=activity,
-            kind=WorkKind.COMMUNITY,
-            date=activity.date,
-            workers=activity.workers.all(),
-            hours=activity.hours,
-            in_village=activity.region.level == 5,
-            station=activity.station,
-            region_code=activity.region_id,
-        )
+        facts.sync(activity)
 
     return form_save_audited(
         form=form, by=by, request=request, entity="activity", prepare=_stamped(by), after=after
@@ -116,17 +73,7 @@ def admin_work_save(*, form, by, request=None) -> AdminWork:
         raise ValidationError(_("This task is on the negative list."))
 
     def after(work):
-        kind = WorkKind.ADMIN_ASSIST if work.task in AdminWork.ASSISTING else WorkKind.ADMIN_OTHER
-        _hours(
-            source=work,
-            kind=kind,
-            date=work.date,
-            workers=[work.worker],
-            hours=work.hours,
-            in_village=work.in_village,
-            station=work.station,
-            region_code=work.region_id,
-        )
+        facts.sync(work)
 
     return form_save_audited(
         form=form,
@@ -172,6 +119,7 @@ def case_open(*, form, by, request=None) -> Case:
     case.worker = by
     case.number = _next_number(Case, f"GA{case.station.region_id}{case.opened_on:%Y}")
     case.save()
+    facts.sync(case)
     _event(case, by, "opened", case.presenting_problem)
     _log(case, by, request, "opened")
     return case
@@ -231,16 +179,7 @@ def case_add_entry(*, case: Case, form, by, request=None) -> CaseEntry:
     entry.case = case
     entry.worker = by
     entry.save()
-    _hours(
-        source=entry,
-        kind=WorkKind.CASE,
-        date=entry.date,
-        workers=[by],
-        hours=entry.hours,
-        in_village=entry.in_village,
-        station=case.station,
-        region_code=case.region_id,
-    )
+    facts.sync(entry)
     _event(case, by, "intervention", entry.content[:200])
     _log(case, by, request, "intervention_recorded", hours=str(entry.hours))
     return entry
@@ -286,6 +225,7 @@ def case_approve_closure(*, case: Case, by, request=None) -> Case:
     case.closed_on = timezone.localdate()
     case.stage = Case.Stage.CLOSED
     case.save(update_fields=["closure_approved_by", "closed_on", "stage"])
+    facts.sync(case)
     _event(case, by, "closed")
     _log(case, by, request, "closed")
     return case
@@ -313,6 +253,7 @@ def case_transfer(*, case: Case, to, by, request=None) -> Case:
     old = case.worker
     case.worker = to
     case.save(update_fields=["worker"])
+    facts.sync(case)
     _event(case, by, "transferred", f"{old} → {to}")
     _log(case, by, request, "transferred", to=to.username)
     return case
@@ -328,6 +269,7 @@ def case_reopen(*, case: Case, reason: str, by, request=None) -> Case:
     case.closure_requested_at = None
     case.closure_approved_by = None
     case.save(update_fields=["stage", "closed_on", "closure_requested_at", "closure_approved_by"])
+    facts.sync(case)
     _event(case, by, "reopened", reason)
     _log(case, by, request, "reopened")
     return case
@@ -339,7 +281,12 @@ def case_reopen(*, case: Case, reason: str, by, request=None) -> Case:
 def group_save(*, form, by, request=None) -> Group:
     number = lambda g: _next_number(Group, f"XZ{by.station.region_id}{timezone.localdate():%Y}")  # noqa: E731
     return form_save_audited(
-        form=form, by=by, request=request, entity="group", prepare=_stamped(by, number=number)
+        form=form,
+        by=by,
+        request=request,
+        entity="group",
+        prepare=_stamped(by, number=number),
+        after=facts.sync,
     )
 
 
@@ -354,16 +301,7 @@ def group_session_add(*, group: Group, form, by, request=None) -> GroupSession:
     if group.stage == Group.Stage.PREPARATION:
         group.stage = Group.Stage.FORMATION
         group.save(update_fields=["stage"])
-    _hours(
-        source=session,
-        kind=WorkKind.GROUP,
-        date=session.date,
-        workers=group.workers.all(),
-        hours=session.hours,
-        in_village=session.in_village,
-        station=group.station,
-        region_code=group.region_id,
-    )
+    facts.sync(session)
     audit_log(
         action="shegong.group.session_recorded",
         actor=by,

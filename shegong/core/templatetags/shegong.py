@@ -44,3 +44,19 @@ def cell(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+@register.filter
+def num(value):
+    """A figure for people: 1493.00 → 1493, 12.50 → 12.5, None → an em dash."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return "—"
+    try:
+        d = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+    if d == d.to_integral_value():
+        return f"{d.quantize(Decimal(1)):f}"
+    return f"{d.normalize():f}"

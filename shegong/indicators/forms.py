@@ -1,0 +1,78 @@
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext as _
+
+from shegong.core.forms import BootstrapFormMixin
+from shegong.regions.codes import in_subtree
+from shegong.regions.models import Region
+
+from .catalogue import RULE_CHOICES
+from .models import Rule, RuleSet
+
+
+class RuleForm(BootstrapFormMixin, forms.ModelForm):
+    indicator = forms.ChoiceField(choices=RULE_CHOICES)
+
+    class Meta:
+        model = Rule
+        fields = ["indicator", "op", "target", "upper", "minimum_count", "at_risk_margin", "note"]
+
+    def clean(self):
+        data = super().clean()
+        op, target, upper = data.get("op"), data.get("target"), data.get("upper")
+        if op == Rule.Op.BETWEEN and (upper is None or target is None or upper < target):
+            self.add_error("upper", _("“Between” needs an upper bound at or above the target."))
+        margin = data.get("at_risk_margin")
+        if margin is not None and not (0 <= margin <= 100):
+            self.add_error("at_risk_margin", _("The margin is a share between 0 and 100."))
+        return data
+
+
+RuleFormSetBase = inlineformset_factory(
+    RuleSet, Rule, form=RuleForm, extra=2, can_delete=True, min_num=1, validate_min=True
+)
+
+
+class RuleFormSet(RuleFormSetBase):
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.has_changed() or not hasattr(form, "cleaned_data"):
+                continue
+            if form.cleaned_data.get("DELETE"):
+                continue
+            code = form.cleaned_data.get("indicator")
+            if code in seen:
+                raise forms.ValidationError(_("Each indicator may appear once in a rule set."))
+            seen.add(code)
+
+
+class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = RuleSet
+        fields = ["region_code", "year", "title", "source"]
+
+    def __init__(self, *args, user, rules_initial=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.rules = RuleFormSet(
+            self.data if self.is_bound else None,
+            instance=self.instance,
+            prefix="rules",
+            initial=rules_initial,
+        )
+        if rules_initial:
+            self.rules.extra = len(rules_initial)
+
+    def is_valid(self):
+        return super().is_valid() & self.rules.is_valid()
+
+    def clean_region_code(self):
+        code = (self.cleaned_data.get("region_code") or "").strip()
+        if len(code) not in (2, 4) or not code.isdigit():
+            raise forms.ValidationError(_("Give a province (2 digits) or city (4 digits) code."))
+        region = Region.objects.filter(in_subtree("code", self.user.scope_code), code=code).first()
+        if region is None:
+            raise forms.ValidationError(_("This province or city is not in your area."))
+        return code

@@ -1,0 +1,259 @@
+"""Indicators: the fact table, the pre-aggregates kept current on write, and rule sets.
+
+``ServiceFact`` holds one row per (record, worker) — or per named person where a record
+serves several — with the region codes flattened (province … village), so that any node
+of the hierarchy is an equality or prefix test on one column.
+
+``Aggregate`` holds sums by (region node, period, metric) for the province, city, county
+and township levels and for month, quarter and year. Every write of a fact applies its
+difference to the aggregates in the same transaction, so a dashboard never rescans facts.
+
+``DistinctKey`` counts, per period, how many facts mention one person (or one village);
+the first mention adds one to the distinct count, the last removal takes it away again.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shegong.core.restrict import RestrictedQuerySet, scope_q
+from shegong.people.models import person_restrict_q
+from shegong.regions.models import Region
+
+
+class FactKind(models.TextChoices):
+    VISIT = "visit", _("Home visits")
+    FILE_PERSON = "file_person", _("Files created (people)")
+    FILE_HOUSEHOLD = "file_household", _("Files created (households)")
+    CASE_OPENED = "case_opened", _("Cases opened")
+    CASE_CLOSED = "case_closed", _("Cases closed")
+    CASE_ENTRY = "case_entry", _("Case interventions")
+    GROUP = "group", _("Groups started")
+    SESSION = "session", _("Group sessions")
+    ACTIVITY = "activity", _("Community activities")
+    ADMIN = "admin", _("Administrative work")
+
+
+class ServiceFact(models.Model):
+    """Derived data: kept by ``facts.replace`` and ``facts.rebuild_facts``, so the foreign
+    keys carry no database constraint (bulk loads of millions of rows stay fast)."""
+
+    kind = models.CharField(max_length=16, choices=FactKind.choices)
+    source_type = models.CharField(max_length=16)
+    source_id = models.BigIntegerField()
+    date = models.DateField()
+    station = models.ForeignKey(
+        "stations.Station", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, related_name="facts", db_constraint=False
+    )
+    recipient = models.ForeignKey(
+        "people.Recipient", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False
+    )
+    # the place, flattened: any node of the hierarchy is one column
+    province = models.CharField(max_length=2)
+    city = models.CharField(max_length=4)
+    county = models.CharField(max_length=6)
+    township = models.CharField(max_length=9)
+    village = models.CharField(max_length=12, blank=True)
+    # what it counts
+    n = models.PositiveSmallIntegerField(default=0)
+    person_times = models.PositiveIntegerField(default=0)
+    money = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    in_kind = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    volunteers = models.PositiveIntegerField(default=0)
+    hours = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    professional = models.BooleanField(default=False)
+    in_village = models.BooleanField(default=False)
+    work_kind = models.CharField(max_length=16, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["source_type", "source_id"]),
+            models.Index(fields=["township", "date"]),
+            models.Index(fields=["county", "kind", "date"]),
+            models.Index(fields=["worker", "date"]),
+            models.Index(fields=["recipient", "date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_type}:{self.source_id} {self.date}"
+
+    @property
+    def place(self) -> str:
+        return self.village or self.township
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        if action != "view":
+            return None
+        # The facts of a place are visible to whoever may see the people of that place;
+        # a village room's staff are scoped to their village, everyone else to a prefix
+        # of the township code.
+        field = "village" if len(user.scope_code or "") > 9 else "township"
+        return person_restrict_q(user, "view", field)
+
+
+class Aggregate(models.Model):
+    """Sum of one metric for one region node and one period (``2025``, ``2025Q1``, ``2025-03``)."""
+
+    node = models.CharField(max_length=12)
+    level = models.PositiveSmallIntegerField()
+    period = models.CharField(max_length=7)
+    metric = models.CharField(max_length=16)
+    value = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["node", "period", "metric"], name="aggregate_key")
+        ]
+        indexes = [models.Index(fields=["period", "level", "node"])]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.period} {self.metric}={self.value}"
+
+
+class DistinctKey(models.Model):
+    """How many facts of a period mention one person ('p') or one village ('v')."""
+
+    kind = models.CharField(max_length=1)
+    key = models.CharField(max_length=20)
+    period = models.CharField(max_length=7)
+    region = models.CharField(max_length=12)
+    refs = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "key", "period"], name="distinct_key")
+        ]
+        indexes = [models.Index(fields=["kind", "period", "region"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key} {self.period} ({self.refs})"
+
+
+class RuleSet(models.Model):
+    """The targets one province (or city) sets for one year. Data, not code."""
+
+    # a code, not a foreign key: the seeded rule sets exist before any division is imported
+    region_code = models.CharField(_("province or city code"), max_length=4)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2018), MaxValueValidator(2100)]
+    )
+    title = models.CharField(_("title"), max_length=128)
+    source = models.CharField(_("policy source"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region_code", "-year"]
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule sets")
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "year"], name="rule_set_once_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        code = self.region_code or ""
+        if len(code) not in (2, 4) or not code.isdigit():
+            raise ValidationError(
+                {"region_code": _("A rule set belongs to a province (2 digits) or a city (4).")}
+            )
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        from shegong.accounts.roles import OFFICER_ROLES, Role
+
+        if user.role not in OFFICER_ROLES and user.role != Role.EVALUATOR:
+            return None
+        if action == "view":
+            # everyone may read the targets that apply to them: those of their ancestors
+            code = user.scope_code or ""
+            ancestors = [code[:n] for n in (2, 4) if len(code) >= n]
+            return models.Q(region_code__in=ancestors) | scope_q(user, "region_code")
+        if action in ("change", "add") and user.role in (Role.PROVINCE_OFFICER, Role.CITY_OFFICER):
+            return scope_q(user, "region_code")
+        return None
+
+
+class Rule(models.Model):
+    class Op(models.TextChoices):
+        AT_LEAST = "ge", _("at least")
+        AT_MOST = "le", _("at most")
+        BETWEEN = "between", _("between")
+
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="rules")
+    indicator = models.CharField(_("indicator"), max_length=32)
+    op = models.CharField(_("comparison"), max_length=8, choices=Op.choices, default=Op.AT_LEAST)
+    target = models.DecimalField(_("target"), max_digits=10, decimal_places=2)
+    upper = models.DecimalField(
+        _("upper bound"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    minimum_count = models.PositiveSmallIntegerField(_("at least (count)"), null=True, blank=True)
+    at_risk_margin = models.DecimalField(
+        _("at-risk margin (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        help_text=_("Within this share below the target the status is “at risk”."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_set", "indicator"], name="rule_once_per_indicator"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.op} {self.target}"
+
+
+class ReportJob(models.Model):
+    """A report built in the background: who asked, for what, how far it has got."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    period = models.CharField(max_length=7)
+    report = models.CharField(max_length=16)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    content = models.BinaryField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report} {self.region_id} {self.period}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        return models.Q(requested_by=user)

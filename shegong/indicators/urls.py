@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "indicators"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("records/", views.records, name="records"),
+    path("report/", views.report, name="report"),
+    path("report/jobs/<int:pk>/", views.job, name="job"),
+    path("report/jobs/<int:pk>/download/", views.job_download, name="job_download"),
+    path("rules/", views.rule_set_list, name="rule_set_list"),
+    path("rules/new/", views.rule_set_edit, name="rule_set_create"),
+    path("rules/<int:pk>/", views.rule_set_detail, name="rule_set_detail"),
+    path("rules/<int:pk>/edit/", views.rule_set_edit, name="rule_set_edit"),
+]
