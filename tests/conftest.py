@@ -62,6 +62,7 @@ def regions(db):
     from django.apps import apps
 
     importlib.import_module("shegong.people.migrations.0002_seed_categories").seed(apps, None)
+    importlib.import_module("shegong.indicators.migrations.0002_seed_rule_sets").seed(apps, None)
 
 
 def build_world() -> World:

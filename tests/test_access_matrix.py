@@ -426,8 +426,86 @@ def _url_names(resolver=None, prefix=""):
             yield prefix + p.name
 
 
+# Indicators: a dashboard, its drill-down and its report are for officers, evaluators and
+# station staff, on a region they can see (else 404); other roles get 403 on a visible one.
+DASHBOARD_ROLES = {
+    "county_officer",
+    "city_officer",
+    "province_officer",
+    "evaluator",
+    "station_lead",
+    "social_worker",
+}
+INDICATOR_PAGES = {
+    "indicators:dashboard": lambda p: f"{reverse('indicators:dashboard')}?node={p.township}",
+    "indicators:records": lambda p: (
+        f"{reverse('indicators:records')}?metric=visit&node={p.township}&period=2026-03"
+    ),
+    "indicators:report": lambda p: (
+        f"{reverse('indicators:report')}?node={p.township}&period=2026-03"
+    ),
+}
+OFFICERS = {"county_officer", "city_officer", "province_officer"}
+# Rule sets: read by officers and evaluators under them; set by province and city officers
+# for their own province or city.
+RULE_SET_PAGES = {
+    "indicators:rule_set_list": lambda role: 200 if role in OFFICERS | {"evaluator"} else 403,
+    "indicators:rule_set_create": lambda role: (
+        200 if role in ("province_officer", "city_officer") else 403
+    ),
+    "indicators:rule_set_detail": lambda role: 200 if role in OFFICERS | {"evaluator"} else 404,
+    "indicators:rule_set_edit": lambda role: (
+        200 if role == "province_officer" else 403 if role in OFFICERS | {"evaluator"} else 404
+    ),
+    # a report job is seen only by whoever asked for it (here the county officer)
+    "indicators:job": lambda role: 200 if role == "county_officer" else 404,
+    "indicators:job_download": lambda role: 200 if role == "county_officer" else 404,
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_indicator_access(client, world, role):
+    client.force_login(world.actors[role])
+    got, want = {}, {}
+    for name, build in INDICATOR_PAGES.items():
+        for place, p in world.places.items():
+            got[(name, place)] = client.get(build(p)).status_code
+            if place not in POLICY[role]["view"]["region"]:
+                want[(name, place)] = 404
+            else:
+                want[(name, place)] = 200 if role in DASHBOARD_ROLES else 403
+    assert got == want
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_rule_set_and_report_job_access(client, world, role):
+    from shegong.indicators.models import ReportJob, RuleSet
+
+    hunan = RuleSet.objects.get(region_code="43", year=2022)
+    job = ReportJob.objects.create(
+        requested_by=world.actors["county_officer"],
+        region_id="430302",
+        period="2026-03",
+        report="month",
+        status="done",
+        content=b"PK",
+    )
+    urls = {
+        "indicators:rule_set_list": reverse("indicators:rule_set_list"),
+        "indicators:rule_set_create": reverse("indicators:rule_set_create"),
+        "indicators:rule_set_detail": reverse("indicators:rule_set_detail", args=[hunan.pk]),
+        "indicators:rule_set_edit": reverse("indicators:rule_set_edit", args=[hunan.pk]),
+        "indicators:job": reverse("indicators:job", args=[job.pk]),
+        "indicators:job_download": reverse("indicators:job_download", args=[job.pk]),
+    }
+    client.force_login(world.actors[role])
+    got = {name: client.get(url).status_code for name, url in urls.items()}
+    assert got == {name: rule(role) for name, rule in RULE_SET_PAGES.items()}
+
+
 def test_every_url_is_in_the_matrix():
     covered = {n.split("#")[0] for n in OBJECT_URLS} | set(LIST_URLS) | set(API_CREATES) | EXEMPT
+    covered |= set(INDICATOR_PAGES) | set(RULE_SET_PAGES)
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

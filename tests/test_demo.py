@@ -96,8 +96,8 @@ def test_a_year_of_demo_work_is_consistent_and_loads_once(world):
 
     from shegong.core.demo_work import demo_work_load
     from shegong.core.validators import parse_id_number
-    from shegong.people.models import Recipient
     from shegong.indicators.models import ServiceFact
+    from shegong.people.models import Recipient
     from shegong.work.models import CaseEntry, HomeVisit
 
     existing = Recipient.objects.count()  # the world's own people, one per station
@@ -120,7 +120,9 @@ def test_a_year_of_demo_work_is_consistent_and_loads_once(world):
     visit_hours = ServiceFact.objects.filter(kind="visit").aggregate(s=Sum("hours"))["s"]
     expected = sum(v.hours * v.workers.count() for v in HomeVisit.objects.all())
     assert visit_hours == expected
-    case_hours = ServiceFact.objects.filter(kind="case_entry").aggregate(s=Sum("hours"))["s"] or Decimal(0)
+    case_hours = ServiceFact.objects.filter(kind="case_entry").aggregate(s=Sum("hours"))[
+        "s"
+    ] or Decimal(0)
     assert case_hours == (CaseEntry.objects.aggregate(s=Sum("hours"))["s"] or Decimal(0))
     assert ServiceFact.objects.filter(date__gt=today).count() == 0
     # every record stays within its station's township

@@ -59,9 +59,7 @@ def _direct(rows) -> dict:
 
 def _stored() -> dict:
     return {
-        (a.node, a.level, a.period, a.metric): a.value
-        for a in Aggregate.objects.all()
-        if a.value
+        (a.node, a.level, a.period, a.metric): a.value for a in Aggregate.objects.all() if a.value
     }
 
 

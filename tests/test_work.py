@@ -251,7 +251,10 @@ def test_activity_with_resources(worker, world):
     assert response.status_code == 302
     activity = Activity.objects.get(title="重阳敬老")
     assert sum(r.value for r in activity.resources.all()) == 6200.50
-    assert ServiceFact.objects.get(source_type="activity", source_id=activity.pk).work_kind == "community"
+    assert (
+        ServiceFact.objects.get(source_type="activity", source_id=activity.pk, n=1).work_kind
+        == "community"
+    )
     body = worker.get(reverse("work:activity_list")).content.decode()
     assert "6200.5" in body
 

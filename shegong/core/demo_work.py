@@ -375,7 +375,7 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
     if counts["recipients"]:
         # Registration dates spread over the year, as a real roster would have them.
         when = random.Random(f"{SEED}-dates")
-        for model in (Recipient, Household):
+        for model in (Recipient, Household, Group):
             rows = list(model.objects.filter(created_at__gte=began).order_by("pk").only("pk"))
             for row in rows:
                 day = _day(when, start, today)

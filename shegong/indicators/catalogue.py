@@ -327,6 +327,12 @@ def records_url(metric: str, code: str, period: Period, **extra) -> str:
     return reverse("indicators:records") + "?" + urlencode(query)
 
 
+def stations_url(code: str, **extra) -> str:
+    """Township stations are listed by the station list itself, already filtered."""
+    query = {"region": code, "tier": "township", **extra}
+    return reverse("stations:list") + "?" + urlencode(query)
+
+
 def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None) -> Board:
     code = node.code
     today = today or timezone.localdate()
@@ -385,7 +391,7 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         _share(five, len(st)),
         None,
         _("%(n)s of %(d)s township stations") % {"n": five, "d": len(st)},
-        records_url("stations", code, period, star="5"),
+        stations_url(code, star="5"),
     )
     star_rule = rules.get("five_star_share")
     lo_hi = rules.get("staff_per_station")
@@ -397,7 +403,7 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         None,
         _("%(n)s of %(d)s stations have %(lo)s–%(hi)s staff")
         % {"n": inside, "d": len(st), "lo": lo, "hi": hi},
-        records_url("stations", code, period),
+        stations_url(code),
     )
     covered_now = now.get("villages", 0)
     values["villages_covered_share"] = (

@@ -209,12 +209,14 @@ def case_entry_facts(entry) -> list[ServiceFact]:
 
 
 def group_facts(group) -> list[ServiceFact]:
+    """A group starts with its first session (or, before any, when it was registered)."""
+    first = min((s.date for s in group.sessions.all()), default=None)
     return [
         _fact(
             FactKind.GROUP,
             "group",
             group.pk,
-            timezone.localdate(group.created_at),
+            first or timezone.localdate(group.created_at),
             group.region_id,
             station_id=group.station_id,
             n=1,
@@ -460,7 +462,7 @@ def _record_querysets():
         "admin": AdminWork.objects.all(),
         "case": Case.objects.all(),
         "caseentry": CaseEntry.objects.select_related("case"),
-        "group": Group.objects.all(),
+        "group": Group.objects.prefetch_related("sessions"),
         "session": GroupSession.objects.select_related("group").prefetch_related(
             "attendees", "group__workers"
         ),

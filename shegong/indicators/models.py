@@ -45,13 +45,25 @@ class ServiceFact(models.Model):
     source_id = models.BigIntegerField()
     date = models.DateField()
     station = models.ForeignKey(
-        "stations.Station", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False
+        "stations.Station",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     worker = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, related_name="facts", db_constraint=False
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="facts",
+        db_constraint=False,
     )
     recipient = models.ForeignKey(
-        "people.Recipient", on_delete=models.DO_NOTHING, null=True, related_name="+", db_constraint=False
+        "people.Recipient",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     # the place, flattened: any node of the hierarchy is one column
     province = models.CharField(max_length=2)

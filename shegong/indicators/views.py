@@ -16,7 +16,7 @@ from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page
-from shegong.core.restrict import get_restricted_or_404, may_add
+from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.codes import in_subtree
 from shegong.regions.models import Region
 
@@ -52,14 +52,14 @@ BACKGROUND_LEVEL = 2
 def _context(request) -> tuple[Region, periods.Period, RuleSet | None]:
     """The node, period and rule set a dashboard or report is asked for, checked."""
     user = request.user
-    if user.role not in DASHBOARD_ROLES:
-        raise PermissionDenied(
-            _("Dashboards are for civil-affairs officers, evaluators and stations.")
-        )
     code = (request.GET.get("node") or user.scope_code or "").strip()
     node = Region.objects.restrict(user).filter(code=code).first() if code.isdigit() else None
     if node is None:
         raise Http404(_("No such region in your area."))
+    if user.role not in DASHBOARD_ROLES:
+        raise PermissionDenied(
+            _("Dashboards are for civil-affairs officers, evaluators and stations.")
+        )
     try:
         period = periods.parse(request.GET.get("period") or periods.current().key)
     except ValueError as exc:
@@ -335,7 +335,7 @@ def _total(qs, column: str) -> dict:
     from django.db.models import Sum
 
     agg = qs.order_by().aggregate(total=Sum(column), rows=C("pk"))
-    return {"total": catalogue.q2(agg["total"] or 0).normalize(), "rows": agg["rows"]}
+    return {"total": f"{catalogue.q2(agg['total'] or 0).normalize():f}", "rows": agg["rows"]}
 
 
 def _source_urls(qs):
@@ -465,8 +465,6 @@ def rule_set_list(request):
 @require_GET
 def rule_set_detail(request, pk: int):
     rule_set = get_restricted_or_404(RuleSet.objects.all(), request.user, pk=pk)
-    from shegong.core.restrict import can
-
     return render(
         request,
         "indicators/rule_set_detail.html",
@@ -489,7 +487,9 @@ def rule_set_edit(request, pk: int | None = None):
         if request.GET.get("copy", "").isdigit():
             copy_from = RuleSet.objects.restrict(user).filter(pk=request.GET["copy"]).first()
     else:
-        instance = get_restricted_or_404(RuleSet.objects.all(), user, pk=pk, action="change")
+        instance = get_restricted_or_404(RuleSet.objects.all(), user, pk=pk)
+        if not can(user, instance, "change"):
+            raise PermissionDenied(_("Only province and city officers set targets."))
         copy_from = None
     initial = {}
     if copy_from is not None:

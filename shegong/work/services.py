@@ -302,6 +302,8 @@ def group_session_add(*, group: Group, form, by, request=None) -> GroupSession:
         group.stage = Group.Stage.FORMATION
         group.save(update_fields=["stage"])
     facts.sync(session)
+    if session.number == 1:
+        facts.sync(group)  # the group starts with its first session
     audit_log(
         action="shegong.group.session_recorded",
         actor=by,
