@@ -13,7 +13,17 @@ from shegong.indicators import facts
 from shegong.indicators.models import Aggregate, DistinctKey, ServiceFact
 from shegong.people.models import Recipient
 
-KINDS = ["visit", "activity", "session", "case_entry", "admin", "file_person", "case_opened"]
+KINDS = [
+    "visit",
+    "activity",
+    "session",
+    "case_entry",
+    "admin",
+    "file_person",
+    "case_opened",
+    "training",
+    "supervision",
+]
 PLACES = ["430302001001", "430302001", "430304001001", "430102001001"]
 
 
@@ -27,16 +37,19 @@ def _direct(rows) -> dict:
         month = f"{f.date:%Y-%m}"
         periods = (month, f"{f.date.year}Q{(f.date.month + 2) // 3}", str(f.date.year))
         nodes = [(f.province, 1), (f.city, 2), (f.county, 3), (f.township, 4)]
-        add = {
-            f.kind: f.n,
-            "person_times": f.person_times,
-            "money": f.money,
-            "in_kind": f.in_kind,
-            "volunteers": f.volunteers,
-            "hours": f.hours,
-            "hours_prof": f.hours if f.professional else 0,
-            "hours_village": f.hours if f.in_village else 0,
-        }
+        if f.kind in ("training", "supervision"):
+            add = {f.kind: f.n, f"{f.kind}_{f.work_kind}": f.hours}
+        else:
+            add = {
+                f.kind: f.n,
+                "person_times": f.person_times,
+                "money": f.money,
+                "in_kind": f.in_kind,
+                "volunteers": f.volunteers,
+                "hours": f.hours,
+                "hours_prof": f.hours if f.professional else 0,
+                "hours_village": f.hours if f.in_village else 0,
+            }
         for node, level in nodes:
             for period in periods:
                 for metric, value in add.items():
@@ -98,6 +111,9 @@ def _build(source_id, specs, people):
                 hours=Decimal(spec["hours"]),
                 professional=spec["kind"] in facts.SERVICE_KINDS,
                 in_village=spec["in_village"],
+                work_kind=("city" if spec["in_village"] else "county")
+                if spec["kind"] in ("training", "supervision")
+                else "",
             )
         )
     return rows
@@ -186,6 +202,15 @@ def test_writes_through_the_services_equal_a_rebuild_from_the_records(client, wo
     assert client.post(reverse("work:activity_create"), activity).status_code == 302
     admin = {"date": "2026-03-02", "task": "checks", "hours": "2", "region": own.township}
     assert client.post(reverse("work:admin_work_create"), admin).status_code == 302
+    training = {
+        "worker": worker.pk,
+        "kind": "supervision",
+        "date": "2026-03-06",
+        "hours": "3",
+        "organiser": "county",
+        "topic": "个案督导",
+    }
+    assert client.post(reverse("workforce:training_create"), training).status_code == 302
     written = _snapshot()
     aggregates = _stored()
     facts.rebuild_facts()
@@ -199,6 +224,8 @@ def test_writes_through_the_services_equal_a_rebuild_from_the_records(client, wo
     assert county[("430302", 3, "2026-03", "hours")] - county[
         ("430302", 3, "2026-03", "hours_prof")
     ] == Decimal("2")  # the administrative work
+    # supervision is a worker's learning: counted apart, not as working time
+    assert county[("430302", 3, "2026-03", "supervision_county")] == Decimal("3")
 
 
 def test_case_closure_and_reopening_move_the_counts(world):

@@ -167,7 +167,9 @@ def metrics(code: str, period_keys: list[str], periods: dict | None = None) -> d
 
 def _village_metrics(code: str, period: Period) -> dict:
     sums: dict = {}
-    facts = ServiceFact.objects.filter(village=code, date__range=(period.start, period.end)).only(
+    facts = ServiceFact.objects.filter(
+        township=code[:9], village=code, date__range=(period.start, period.end)
+    ).only(
         "kind",
         "n",
         "person_times",
@@ -220,7 +222,7 @@ def cases_active(code: str, period: Period) -> Decimal:
 
 def workforce(code: str, period: Period, max_age: int | None) -> dict:
     from shegong.accounts.roles import STATION_ROLES
-    from shegong.workforce.models import SocialWorkerProfile, TrainingRecord
+    from shegong.workforce.models import SocialWorkerProfile
 
     profiles = SocialWorkerProfile.objects.filter(
         in_subtree("user__scope_region_id", code),
@@ -240,17 +242,7 @@ def workforce(code: str, period: Period, max_age: int | None) -> dict:
     for birth, hired, education in hires:
         young = birth is not None and (max_age is None or _age(birth, hired) <= max_age)
         ok += bool(young and education in COLLEGE_OR_ABOVE)
-    training: dict = {}
-    for kind, organiser, hours in (
-        TrainingRecord.objects.filter(
-            in_subtree("region_code", code), date__range=(period.start, period.end)
-        )
-        .values_list("kind", "organiser")
-        .annotate(h=Sum("hours"))
-    ):
-        level = "city" if organiser in CITY_LEVEL else "county"
-        training[(kind, level)] = training.get((kind, level), 0) + hours
-    return {**counts, "hires": len(hires), "hires_ok": ok, "training": training}
+    return {**counts, "hires": len(hires), "hires_ok": ok}
 
 
 def _age(birth: datetime.date, on: datetime.date) -> int:
@@ -418,21 +410,20 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         _("%(n)s of %(d)s villages") % {"n": vil["designated"], "d": vil["total"]},
         records_url("villages", code, period, designated="1"),
     )
-    tr = work["training"]
     for key, kind, level in (
         ("supervision_city_hours", "supervision", "city"),
         ("supervision_county_hours", "supervision", "county"),
         ("training_city_hours", "training", "city"),
         ("training_county_hours", "training", "county"),
     ):
-        hours = Decimal(tr.get((kind, level), 0))
+        hours = Decimal(now.get(f"{kind}_{level}", 0))
         values[key] = (
             q2(hours / workers) if workers else None,
             None,
             _("%(h)s h for %(w)s workers") % {"h": q2(hours), "w": workers},
             records_url("training", code, period, kind=kind, organiser=level),
         )
-    all_training = sum((Decimal(h) for (k, _l), h in tr.items() if k == "training"), Decimal(0))
+    all_training = Decimal(now.get("training_city", 0)) + Decimal(now.get("training_county", 0))
     values["training_hours"] = (
         q2(all_training / workers) if workers else None,
         None,

@@ -278,6 +278,29 @@ def household_facts(household) -> list[ServiceFact]:
     ]
 
 
+TRAINING_KINDS = frozenset({FactKind.TRAINING, FactKind.SUPERVISION})
+CITY_ORGANISED = frozenset({"province", "city"})
+
+
+def training_facts(record) -> list[ServiceFact]:
+    """Training or supervision a worker received; ``work_kind`` keeps who organised it
+    (city level: province or city; county level: county or agency)."""
+    level = "city" if record.organiser in CITY_ORGANISED else "county"
+    return [
+        _fact(
+            record.kind,
+            "training",
+            record.pk,
+            record.date,
+            record.region_code,
+            worker_id=record.worker_id,
+            n=1,
+            hours=record.hours,
+            work_kind=level,
+        )
+    ]
+
+
 BUILDERS = {
     "visit": visit_facts,
     "activity": activity_facts,
@@ -288,6 +311,7 @@ BUILDERS = {
     "session": session_facts,
     "person": person_facts,
     "household": household_facts,
+    "training": training_facts,
 }
 
 
@@ -302,6 +326,7 @@ def source_type(record) -> str:
         "groupsession": "session",
         "recipient": "person",
         "household": "household",
+        "trainingrecord": "training",
     }[record._meta.model_name]
 
 
@@ -311,6 +336,8 @@ def source_type(record) -> str:
 def metrics_of(fact) -> dict[str, Decimal]:
     """What one fact adds to the aggregates (dict of metric → amount)."""
     out: dict[str, Decimal] = {}
+    if fact.kind in TRAINING_KINDS:  # a worker's learning, not working time
+        return {fact.kind: Decimal(fact.n), f"{fact.kind}_{fact.work_kind}": Decimal(fact.hours)}
     if fact.n:
         out[fact.kind] = Decimal(fact.n)
     for name in SUMMED:
@@ -455,6 +482,7 @@ def _record_querysets():
         GroupSession,
         HomeVisit,
     )
+    from shegong.workforce.models import TrainingRecord
 
     return {
         "visit": HomeVisit.objects.select_related("household").prefetch_related("workers"),
@@ -468,6 +496,7 @@ def _record_querysets():
         ),
         "person": Recipient.objects.select_related("created_by"),
         "household": Household.objects.all(),
+        "training": TrainingRecord.objects.all(),
     }
 
 
@@ -529,11 +558,12 @@ def rebuild_aggregates() -> int:
     sums: dict[tuple[str, int, str, str], Decimal] = defaultdict(Decimal)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT township, {month_sql}, kind, professional, in_village, SUM(n), "  # noqa: S608 (names from code; values are parameters)
-            "SUM(person_times), SUM(money), SUM(in_kind), SUM(volunteers), SUM(hours) "
-            f"FROM {facts} GROUP BY 1, 2, 3, 4, 5"
+            f"SELECT township, {month_sql}, kind, professional, in_village, work_kind, "  # noqa: S608 (names from code; values are parameters)
+            "SUM(n), SUM(person_times), SUM(money), SUM(in_kind), SUM(volunteers), SUM(hours) "
+            f"FROM {facts} GROUP BY 1, 2, 3, 4, 5, 6"
         )
-        for township, month, kind, prof, in_village, n, times, money, in_kind, vol, hours in cursor:
+        for row in cursor:
+            township, month, kind, prof, in_village, wk, n, times, money, in_kind, vol, hours = row
             values = {
                 kind: n,
                 "person_times": times,
@@ -541,7 +571,9 @@ def rebuild_aggregates() -> int:
                 "in_kind": in_kind,
                 "volunteers": vol,
             }
-            if hours:
+            if kind in TRAINING_KINDS:
+                values = {kind: n, f"{kind}_{wk}": hours}
+            elif hours:
                 values["hours"] = hours
                 if prof:
                     values["hours_prof"] = hours

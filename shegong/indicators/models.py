@@ -34,6 +34,8 @@ class FactKind(models.TextChoices):
     SESSION = "session", _("Group sessions")
     ACTIVITY = "activity", _("Community activities")
     ADMIN = "admin", _("Administrative work")
+    TRAINING = "training", _("Training received")
+    SUPERVISION = "supervision", _("Supervision received")
 
 
 class ServiceFact(models.Model):
@@ -85,12 +87,15 @@ class ServiceFact(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
+        # one (node column, kind, date) index per level: a drill-down of any node and
+        # month is an index range; a village is read through its township's index
         indexes = [
             models.Index(fields=["source_type", "source_id"]),
-            models.Index(fields=["township", "date"]),
+            models.Index(fields=["province", "kind", "date"]),
+            models.Index(fields=["city", "kind", "date"]),
             models.Index(fields=["county", "kind", "date"]),
+            models.Index(fields=["township", "kind", "date"]),
             models.Index(fields=["worker", "date"]),
-            models.Index(fields=["recipient", "date"]),
         ]
 
     def __str__(self) -> str:

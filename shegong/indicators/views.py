@@ -147,15 +147,18 @@ def dashboard(request):
 
 # ----- drill-down: the records behind a number -------------------------------------------
 
+# kinds named in every condition, so that each is a range of a (node, kind, date) index
+SERVED = [FactKind.VISIT, FactKind.CASE_ENTRY, FactKind.SESSION, FactKind.ACTIVITY]
+WORKED = [*SERVED, FactKind.ADMIN]
 FACT_METRICS = {
     **{k: (Q(kind=k, n__gt=0), "n") for k in FactKind.values},
-    "person_times": (Q(person_times__gt=0), "person_times"),
-    "money": (Q(money__gt=0), "money"),
-    "in_kind": (Q(in_kind__gt=0), "in_kind"),
-    "volunteers": (Q(volunteers__gt=0), "volunteers"),
-    "hours": (Q(hours__gt=0), "hours"),
-    "hours_prof": (Q(hours__gt=0, professional=True), "hours"),
-    "hours_village": (Q(hours__gt=0, in_village=True), "hours"),
+    "person_times": (Q(kind__in=SERVED, person_times__gt=0), "person_times"),
+    "money": (Q(kind=FactKind.ACTIVITY, money__gt=0), "money"),
+    "in_kind": (Q(kind=FactKind.ACTIVITY, in_kind__gt=0), "in_kind"),
+    "volunteers": (Q(kind=FactKind.ACTIVITY, volunteers__gt=0), "volunteers"),
+    "hours": (Q(kind__in=WORKED, hours__gt=0), "hours"),
+    "hours_prof": (Q(kind__in=SERVED, hours__gt=0, professional=True), "hours"),
+    "hours_village": (Q(kind__in=WORKED, hours__gt=0, in_village=True), "hours"),
 }
 OTHER_METRICS = ["people", "cases_active", "villages", "workers", "training"]
 NODE_FIELD = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
@@ -198,7 +201,7 @@ def records(request):
         condition, column = FACT_METRICS[metric]
         qs = (
             ServiceFact.objects.restrict(user)
-            .filter(condition, **{NODE_FIELD[len(node.code)]: node.code})
+            .filter(condition, **_node_filter(node.code))
             .filter(date__range=(period.start, period.end))
             .select_related("station", "worker", "recipient")
             .order_by("-date", "-id")
@@ -328,6 +331,13 @@ def records(request):
         summary=_("Total: %(total)s, from %(rows)s records") % total,
         **common,
     )
+
+
+def _node_filter(code: str) -> dict:
+    """The fact columns that select a node; a village goes through its township's index."""
+    if len(code) > 9:
+        return {"township": code[:9], "village": code}
+    return {NODE_FIELD[len(code)]: code}
 
 
 def _total(qs, column: str) -> dict:

@@ -14,4 +14,6 @@ def training_record_save(*, form, by, request=None):
     """Record training or supervision received; scoped to the worker's station region."""
     form.instance.created_by = by
     form.instance.region_code = form.cleaned_data["worker"].scope_region_id
-    return form_save_audited(form=form, by=by, request=request, entity="training")
+    from shegong.indicators import facts
+
+    return form_save_audited(form=form, by=by, request=request, entity="training", after=facts.sync)
