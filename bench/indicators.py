@@ -204,6 +204,17 @@ def build_world(out: dict, n_people: int) -> dict:
         )
         cur.execute("SELECT MIN(id), COUNT(*) FROM people_recipient")
         r0, n = cur.fetchone()
+        # training and supervision received: facts as the training page would write them
+        cur.execute(
+            "INSERT INTO indicators_servicefact (kind, source_type, source_id, date, worker_id, "
+            "province, city, county, township, village, n, person_times, money, in_kind, "
+            "volunteers, hours, professional, in_village, work_kind) "
+            "SELECT kind, 'training', id, date, worker_id, SUBSTR(region_code, 1, 2), "
+            "SUBSTR(region_code, 1, 4), SUBSTR(region_code, 1, 6), SUBSTR(region_code, 1, 9), "
+            "'', 1, 0, 0, 0, 0, hours, FALSE, FALSE, "
+            "CASE WHEN organiser IN ('province', 'city') THEN 'city' ELSE 'county' END "
+            "FROM workforce_trainingrecord"
+        )
     out["recipients"] = n
     out["build_people_s"] = round(time.perf_counter() - t, 1)
     out["build_world_s"] = round(time.perf_counter() - t0, 1)

@@ -424,7 +424,7 @@ def _apply_refs(refs, recipients, deltas) -> None:
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, 150):
             cursor.execute(
-                f"INSERT INTO {table} (kind, key, period, region, refs) VALUES "  # noqa: S608 (names from code; values are parameters)
+                f"INSERT INTO {table} (kind, key, period, region, refs) VALUES "
                 + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
                 + " ON CONFLICT (kind, key, period) DO UPDATE SET refs = "
                 f"{table}.refs + excluded.refs RETURNING kind, key, period, region, refs",
@@ -456,7 +456,7 @@ def _upsert_aggregates(deltas) -> None:
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, 150):
             cursor.execute(
-                f"INSERT INTO {table} (node, level, period, metric, value) VALUES "  # noqa: S608 (names from code; values are parameters)
+                f"INSERT INTO {table} (node, level, period, metric, value) VALUES "
                 + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
                 + f" ON CONFLICT (node, period, metric) DO UPDATE SET value = {table}.value + excluded.value",
                 [v for row in chunk for v in row],
@@ -521,102 +521,105 @@ def rebuild_facts(progress=None) -> int:
     return total
 
 
-def _period_sql() -> tuple[str, str, str]:
+def _month_sql() -> str:
+    """The month key (``2025-03``) of the ``date`` column."""
     if connection.vendor == "postgresql":
-        return (
-            "to_char(date, 'YYYY-MM')",
-            "to_char(date, 'YYYY\"Q\"Q')",
-            "to_char(date, 'YYYY')",
-        )
+        return "to_char(date, 'YYYY-MM')"
+    return "strftime('%Y-%m', date)"
+
+
+def _quarter_sql(col: str) -> str:
+    """The quarter key of a month key column, in SQL both databases understand."""
     return (
-        "strftime('%Y-%m', date)",
-        "strftime('%Y', date) || 'Q' || ((CAST(strftime('%m', date) AS INTEGER) + 2) / 3)",
-        "strftime('%Y', date)",
+        f"SUBSTR({col}, 1, 4) || 'Q' || "
+        f"CAST((CAST(SUBSTR({col}, 6, 2) AS INTEGER) + 2) / 3 AS VARCHAR(1))"
     )
 
 
-def _quarter_of(month_key: str) -> str:
-    return f"{month_key[:4]}Q{(int(month_key[5:7]) - 1) // 3 + 1}"
+# metric rows from one grouped fact row: (metric SQL, value SQL, condition SQL)
+_TRAINING = "kind IN ('training', 'supervision')"
+_UNPIVOT = [
+    ("kind", "n", "TRUE"),
+    ("kind || '_' || wk", "hours", _TRAINING),
+    ("'person_times'", "pt", f"NOT {_TRAINING}"),
+    ("'money'", "money", f"NOT {_TRAINING}"),
+    ("'in_kind'", "ink", f"NOT {_TRAINING}"),
+    ("'volunteers'", "vol", f"NOT {_TRAINING}"),
+    ("'hours'", "hours", f"NOT {_TRAINING}"),
+    ("'hours_prof'", "hours", f"prof AND NOT {_TRAINING}"),
+    ("'hours_village'", "hours", f"inv AND NOT {_TRAINING}"),
+]
 
 
 @transaction.atomic
 def rebuild_aggregates() -> int:
-    """Recompute ``Aggregate`` and ``DistinctKey`` from the facts with GROUP BY.
+    """Recompute ``Aggregate`` and ``DistinctKey`` from the facts, in SQL.
 
-    One scan of the facts by (township, month, kind, flags); quarters, years and the upper
-    levels are sums of that. Distinct people and villages are one GROUP BY per period kind.
-    Returns the number of aggregate rows written.
+    One scan of the facts grouped by (township, month, kind, flags) into a small temporary
+    table; the metrics, the upper levels, quarters and years are GROUP BYs of that. Distinct
+    people and villages: one GROUP BY of the facts by month, then quarters and years from
+    the month keys. Returns the number of aggregate rows written.
     """
-    facts = ServiceFact._meta.db_table
-    keys = DistinctKey._meta.db_table
     from shegong.people.models import Recipient
 
-    people = Recipient._meta.db_table
-    month_sql, quarter_sql, year_sql = _period_sql()
-    Aggregate.objects.all().delete()
-    DistinctKey.objects.all().delete()
-    sums: dict[tuple[str, int, str, str], Decimal] = defaultdict(Decimal)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT township, {month_sql}, kind, professional, in_village, work_kind, "  # noqa: S608 (names from code; values are parameters)
-            "SUM(n), SUM(person_times), SUM(money), SUM(in_kind), SUM(volunteers), SUM(hours) "
-            f"FROM {facts} GROUP BY 1, 2, 3, 4, 5, 6"
-        )
-        for row in cursor:
-            township, month, kind, prof, in_village, wk, n, times, money, in_kind, vol, hours = row
-            values = {
-                kind: n,
-                "person_times": times,
-                "money": money,
-                "in_kind": in_kind,
-                "volunteers": vol,
-            }
-            if kind in TRAINING_KINDS:
-                values = {kind: n, f"{kind}_{wk}": hours}
-            elif hours:
-                values["hours"] = hours
-                if prof:
-                    values["hours_prof"] = hours
-                if in_village:
-                    values["hours_village"] = hours
-            periods = (month, _quarter_of(month), month[:4])
-            nodes = nodes_of(township)
-            for metric, amount in values.items():
-                if not amount:
-                    continue
-                amount = Decimal(str(amount))
-                for node, level in nodes:
-                    for period in periods:
-                        sums[(node, level, period, metric)] += amount
-        service = ", ".join(f"'{k}'" for k in sorted(SERVICE_KINDS))
-        for period_sql in (month_sql, quarter_sql, year_sql):
-            period_f = period_sql.replace("date", "f.date")
-            cursor.execute(
-                f"INSERT INTO {keys} (kind, key, period, region, refs) "  # noqa: S608 (names from code; values are parameters)
-                f"SELECT 'p', CAST(f.recipient_id AS VARCHAR(20)), {period_f}, r.region_id, COUNT(*) "
-                f"FROM {facts} f JOIN {people} r ON r.id = f.recipient_id "
-                f"GROUP BY f.recipient_id, r.region_id, {period_f}"
-            )
-            cursor.execute(
-                f"INSERT INTO {keys} (kind, key, period, region, refs) "  # noqa: S608 (names from code; values are parameters)
-                f"SELECT 'v', f.village, {period_f}, f.village, COUNT(*) FROM {facts} f "
-                f"WHERE f.professional AND f.village <> '' AND f.kind IN ({service}) "
-                f"GROUP BY f.village, {period_f}"
-            )
-        for level, length in NODE_LENGTHS.items():
-            cursor.execute(
-                f"SELECT kind, SUBSTR(region, 1, {length}), period, COUNT(*) FROM {keys} "  # noqa: S608 (names from code; values are parameters)
-                f"WHERE LENGTH(region) >= {length} GROUP BY 1, 2, 3"
-            )
-            for kind, node, period, count in cursor:
-                metric = "people" if kind == "p" else "villages"
-                sums[(node, level, period, metric)] += count
-    Aggregate.objects.bulk_create(
-        (
-            Aggregate(node=node, level=level, period=period, metric=metric, value=value)
-            for (node, level, period, metric), value in sums.items()
-            if value
+    facts, keys = ServiceFact._meta.db_table, DistinctKey._meta.db_table
+    aggs, people = Aggregate._meta.db_table, Recipient._meta.db_table
+    month_sql = _month_sql()
+    service = ", ".join(f"'{k}'" for k in sorted(SERVICE_KINDS))
+    truth = "TRUE" if connection.vendor == "postgresql" else "1"
+    statements = [
+        f"DELETE FROM {aggs}",
+        f"DELETE FROM {keys}",
+        "DROP TABLE IF EXISTS agg_g",
+        "DROP TABLE IF EXISTS agg_m",
+        f"CREATE TEMP TABLE agg_g AS SELECT township, {month_sql} AS month, kind, "
+        "professional AS prof, in_village AS inv, work_kind AS wk, SUM(n) AS n, "
+        "SUM(person_times) AS pt, SUM(money) AS money, SUM(in_kind) AS ink, "
+        f"SUM(volunteers) AS vol, SUM(hours) AS hours FROM {facts} GROUP BY 1, 2, 3, 4, 5, 6",
+        "CREATE TEMP TABLE agg_m AS "
+        + " UNION ALL ".join(
+            f"SELECT township, month, {metric} AS metric, {value} AS value FROM agg_g "
+            f"WHERE {cond.replace('TRUE', truth)}"
+            for metric, value, cond in _UNPIVOT
         ),
-        batch_size=5000,
-    )
-    return len(sums)
+    ]
+    periods = ("month", _quarter_sql("month"), "SUBSTR(month, 1, 4)")
+    for level, length in NODE_LENGTHS.items():
+        for period in periods:
+            statements.append(
+                f"INSERT INTO {aggs} (node, level, period, metric, value) "
+                f"SELECT SUBSTR(township, 1, {length}), {level}, {period}, metric, SUM(value) "
+                f"FROM agg_m GROUP BY SUBSTR(township, 1, {length}), {period}, metric "
+                "HAVING SUM(value) <> 0"
+            )
+    f_month = month_sql.replace("date", "f.date")
+    statements += [
+        f"INSERT INTO {keys} (kind, key, period, region, refs) "
+        f"SELECT 'p', CAST(f.recipient_id AS VARCHAR(20)), {f_month}, r.region_id, COUNT(*) "
+        f"FROM {facts} f JOIN {people} r ON r.id = f.recipient_id "
+        f"GROUP BY f.recipient_id, r.region_id, {f_month}",
+        f"INSERT INTO {keys} (kind, key, period, region, refs) "
+        f"SELECT 'v', f.village, {f_month}, f.village, COUNT(*) FROM {facts} f "
+        f"WHERE f.professional AND f.village <> '' AND f.kind IN ({service}) "
+        f"GROUP BY f.village, {f_month}",
+    ]
+    for period in (_quarter_sql("period"), "SUBSTR(period, 1, 4)"):
+        statements.append(
+            f"INSERT INTO {keys} (kind, key, period, region, refs) "
+            f"SELECT kind, key, {period}, region, SUM(refs) FROM {keys} "
+            f"WHERE LENGTH(period) = 7 GROUP BY kind, key, {period}, region"
+        )
+    for level, length in NODE_LENGTHS.items():
+        statements.append(
+            f"INSERT INTO {aggs} (node, level, period, metric, value) "
+            f"SELECT SUBSTR(region, 1, {length}), {level}, period, "
+            "CASE kind WHEN 'p' THEN 'people' ELSE 'villages' END, COUNT(*) "
+            f"FROM {keys} WHERE LENGTH(region) >= {length} "
+            f"GROUP BY SUBSTR(region, 1, {length}), period, kind"
+        )
+    statements += ["DROP TABLE agg_g", "DROP TABLE agg_m"]
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+        cursor.execute(f"SELECT COUNT(*) FROM {aggs}")
+        return cursor.fetchone()[0]

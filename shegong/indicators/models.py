@@ -122,7 +122,7 @@ class Aggregate(models.Model):
     node = models.CharField(max_length=12)
     level = models.PositiveSmallIntegerField()
     period = models.CharField(max_length=7)
-    metric = models.CharField(max_length=16)
+    metric = models.CharField(max_length=32)
     value = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
