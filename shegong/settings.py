@@ -235,3 +235,7 @@ SHEGONG_PAGE_SIZE = 50
 
 # Shown in the UI title bar.
 SHEGONG_SITE_NAME = _("Shegong social work stations")
+
+# Slow-moving stocks behind the dashboards (workers, stations, villages) are cached this
+# many seconds per region and period; service figures are never cached (kept on write).
+SHEGONG_INDICATOR_CACHE_SECONDS = int(os.environ.get("SHEGONG_INDICATOR_CACHE_SECONDS", "60"))

@@ -28,3 +28,5 @@ SHEGONG_AUDIT_MAINTENANCE = True
 
 # Second factor is tested on its own (tests/test_identification.py); elsewhere it is off.
 SHEGONG_REQUIRE_2FA = False
+
+SHEGONG_INDICATOR_CACHE_SECONDS = 0  # tests change workers and stations between requests

@@ -137,6 +137,12 @@ def test_county_dashboard_against_hunan_2022_and_every_number_drills_down(march,
     for url, metric, shown in cards:
         page = march.get(html.unescape(url)).content.decode()
         assert Decimal(TOTAL.search(page).group(1)) == Decimal(shown), metric
+        # and the rows listed are the records counted (one page holds them all here)
+        tbody = page.split("<tbody>")[1].split("</tbody>")[0]
+        listed = 0 if "暂无记录" in tbody else tbody.count("<tr>")
+        records = re.search(r"共 (\d+) 条记录", page)
+        expected = int(records.group(1)) if records else int(Decimal(shown))
+        assert listed == expected, metric
 
 
 def test_drill_down_lands_on_exactly_the_visits(march, world):

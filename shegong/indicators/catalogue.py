@@ -245,6 +245,22 @@ def workforce(code: str, period: Period, max_age: int | None) -> dict:
     return {**counts, "hires": len(hires), "hires_ok": ok}
 
 
+def stocks(code: str, period: Period, max_age: int | None) -> tuple:
+    """Workers, stations and villages of a node: they change slowly, so they are cached
+    for ``SHEGONG_INDICATOR_CACHE_SECONDS`` (a change shows within a minute)."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    seconds = settings.SHEGONG_INDICATOR_CACHE_SECONDS
+    key = f"shegong:stocks:{code}:{period.key}:{max_age}"
+    if seconds and (hit := cache.get(key)) is not None:
+        return hit
+    value = (workforce(code, period, max_age), stations(code), villages(code))
+    if seconds:
+        cache.set(key, value, seconds)
+    return value
+
+
 def _age(birth: datetime.date, on: datetime.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
@@ -348,9 +364,9 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         )
     # ruled indicators
     age_rule = rules.get("new_hire_share")
-    work = workforce(code, period, int(age_rule.upper) if age_rule and age_rule.upper else None)
-    st = stations(code)
-    vil = villages(code)
+    work, st, vil = stocks(
+        code, period, int(age_rule.upper) if age_rule and age_rule.upper else None
+    )
     workers = work["workers"]
     fraction = Decimal(str(_year_fraction(period, today)))
     values: dict[str, tuple] = {}

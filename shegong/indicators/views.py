@@ -23,7 +23,7 @@ from shegong.regions.models import Region
 from . import catalogue, periods, reports
 from .exporters import FactExporter, VillageExporter, WorkerExporter
 from .forms import RuleSetForm
-from .models import DistinctKey, FactKind, ReportJob, RuleSet, ServiceFact
+from .models import Aggregate, DistinctKey, FactKind, ReportJob, RuleSet, ServiceFact
 
 DASHBOARD_ROLES = OFFICER_ROLES | STATION_ROLES | {Role.EVALUATOR}
 # what the trend chart and the child ranking show
@@ -206,7 +206,14 @@ def records(request):
             .select_related("station", "worker", "recipient")
             .order_by("-date", "-id")
         )
-        total = _total(qs, column)
+        known = _known_count(user, node.code, period, metric) if column == "n" else None
+        if known is not None:
+            # The count is the aggregate itself (equal to a direct count: property-tested),
+            # so the first page of a province's month is an index range, not a count of it.
+            qs.count = lambda: known
+            total = {"total": known, "rows": known}
+        else:
+            total = _total(qs, column)
         return list_page(
             request,
             queryset=qs,
@@ -331,6 +338,18 @@ def records(request):
         summary=_("Total: %(total)s, from %(rows)s records") % total,
         **common,
     )
+
+
+def _known_count(user, code: str, period, metric: str) -> int | None:
+    """A count metric of a node the user sees whole, read from the aggregates; None when
+    the user sees only part of the node (or it is a village, which has no aggregate)."""
+    scope = user.scope_code or ""
+    if len(code) > 9 or not scope or not code.startswith(scope):
+        return None
+    if ServiceFact.restrict_q(user, "view") is None:
+        return None
+    row = Aggregate.objects.filter(node=code, period=period.key, metric=metric).first()
+    return int(row.value) if row else 0
 
 
 def _node_filter(code: str) -> dict:
