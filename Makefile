@@ -26,7 +26,9 @@ demo-data: migrate
 
 ## make demo: install, migrate SQLite, import Hunan, load the demo, print logins, serve
 demo: demo-data
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop); a task worker builds large reports"
+	$(BIN)/python manage.py db_worker >/dev/null 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## make test: the whole suite on SQLite (set DATABASE_URL for PostgreSQL)

@@ -1,4 +1,5 @@
-"""Foundation benchmarks: division import time and the "stations under a region" scope query.
+"""Benchmarks: division import, the "stations under a region" scope query, and (through
+bench/indicators.py) dashboards, drill-down and reports on a synthetic province.
 
     make bench                      # SQLite, and PostgreSQL when 127.0.0.1:5432 answers
     python bench/run.py --db sqlite # one backend only
@@ -185,6 +186,34 @@ def main() -> None:
             [sys.executable, __file__, "--db", db], capture_output=True, text=True, check=True
         )
         results["runs"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    # indicators: a small province on SQLite, Hunan's real scale on PostgreSQL
+    sizes = {
+        "sqlite": (os.environ.get("BENCH_SQLITE_FACTS", "200000"), "20000"),
+        "postgres": (
+            os.environ.get("BENCH_FACTS", "10000000"),
+            os.environ.get("BENCH_PEOPLE", "1000000"),
+        ),
+    }
+    results["indicators"] = []
+    for db in backends:
+        n_facts, n_people = sizes[db]
+        print(f"indicators benchmark on {db}: {n_facts} facts …", flush=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "bench" / "indicators.py"),
+                "--db",
+                db,
+                "--facts",
+                n_facts,
+                "--people",
+                n_people,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results["indicators"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
         "# Foundation benchmark",
@@ -220,8 +249,55 @@ def main() -> None:
         )
     lines += ["", "Query plans for “all stations under a city”:", ""]
     lines += [f"- {r['db']}: `{r['plan_stations_under_city']}`" for r in results["runs"]]
+    lines += indicator_lines(results["indicators"])
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+MEASURES = [
+    ("dashboard_province_month", "dashboard, province, month"),
+    ("dashboard_province_year", "dashboard, province, year"),
+    ("dashboard_city_month", "dashboard, city, month"),
+    ("dashboard_city_year", "dashboard, city, year"),
+    ("dashboard_county_month", "dashboard, county, month"),
+    ("dashboard_county_year", "dashboard, county, year"),
+    ("dashboard_station_month", "dashboard, station (township), month"),
+    ("dashboard_station_year", "dashboard, station (township), year"),
+    ("drilldown_province_month_visits_first_page", "drill-down first page: province visits, month"),
+    ("drilldown_county_month_visits_first_page", "drill-down first page: county visits, month"),
+    ("report_province_month_html", "monthly province report (page)"),
+    ("report_province_month_xlsx_with_townships", "monthly province report (Excel, all townships)"),
+    ("floor_sql_group_by_province_month", "floor: one SQL GROUP BY, province month"),
+]
+
+
+def indicator_lines(runs: list[dict]) -> list[str]:
+    lines = ["", "# Indicators benchmark", ""]
+    for r in runs:
+        lines += [
+            f"## {r['db']}: {r['at_full']['facts']:,} facts, {r['recipients']:,} people, "
+            f"{r['stations']:,} stations, {r['workers']:,} workers",
+            "",
+            f"Build: world {r['build_world_s']} s; first tenth {r['tenth_load_s']} s + "
+            f"aggregates {r['tenth_aggregates_s']} s; the rest {r['full_load_s']} s + "
+            f"aggregates {r['full_aggregates_s']} s; total {r['build_total_s']} s. "
+            f"Aggregate rows {r['at_full']['aggregate_rows']:,}, distinct keys "
+            f"{r['at_full']['distinct_keys']:,}"
+            + (f", fact table {r['fact_table_size']}." if r.get("fact_table_size") else "."),
+            "",
+            f"| measure (p50 / p95 ms) | {r['at_tenth']['facts']:,} facts | "
+            f"{r['at_full']['facts']:,} facts | growth (p95) |",
+            "|---|---|---|---|",
+        ]
+        for key, label in MEASURES:
+            a, b = r["at_tenth"][key], r["at_full"][key]
+            growth = round(b["p95_ms"] / a["p95_ms"], 2) if a["p95_ms"] else "—"
+            lines.append(
+                f"| {label} | {a['p50_ms']} / {a['p95_ms']} | {b['p50_ms']} / {b['p95_ms']} "
+                f"| {growth}× |"
+            )
+        lines.append("")
+    return lines
 
 
 if __name__ == "__main__":

@@ -51,6 +51,37 @@ PAGES = {
     "activity list": (lambda w: reverse("work:activity_list"), "city_officer", 8),
     "recipient API": (lambda w: "/api/recipients", "social_worker", 8),
     "visit API": (lambda w: "/api/visits", "social_worker", 8),
+    "dashboard (county, month)": (
+        lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
+        "county_officer",
+        23,
+    ),
+    "dashboard (province, year)": (
+        lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
+        "province_officer",
+        21,
+    ),
+    "dashboard (station)": (
+        lambda w: reverse("indicators:dashboard") + "?period=2026-03",
+        "social_worker",
+        20,
+    ),
+    "drill-down (county visits)": (
+        lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",
+        "county_officer",
+        8,
+    ),
+    "drill-down (city person-times)": (
+        lambda w: reverse("indicators:records")
+        + "?metric=person_times&node=4303&period=2026-03",
+        "city_officer",
+        9,
+    ),
+    "report (city, quarter)": (
+        lambda w: reverse("indicators:report") + "?node=4303&period=2026Q1",
+        "city_officer",
+        20,
+    ),
 }
 
 
@@ -114,6 +145,9 @@ def _grow(world, n: int):
                     username=f"g{name}{i}_{j}", role=Role.SOCIAL_WORKER, station=station
                 )
                 ProfileFactory(user=user)
+    from shegong.indicators.facts import rebuild_facts
+
+    rebuild_facts()  # the rows above were made without the services
 
 
 def _count(client, url) -> int:
@@ -125,7 +159,10 @@ def _count(client, url) -> int:
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_query_count_is_pinned_and_flat(client, world, page):
+    from shegong.indicators.facts import rebuild_facts
+
     build, role, pinned = PAGES[page]
+    rebuild_facts()  # the world's records, counted
     client.force_login(world.actors[role])
     url = build(world)
     _count(client, url)  # warm the session

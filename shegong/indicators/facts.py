@@ -195,6 +195,7 @@ def case_entry_facts(entry) -> list[ServiceFact]:
             entry.pk,
             entry.date,
             case.region_id,
+            parent_id=case.pk,
             station_id=case.station_id,
             worker_id=entry.worker_id,
             recipient_id=case.recipient_id,
@@ -245,6 +246,8 @@ def session_facts(session) -> list[ServiceFact]:
         first,
     )
     rows += _people_rows(FactKind.SESSION, "session", _Rec, session.date, session.attendees)
+    for row in rows:
+        row.parent_id = group.pk
     return rows
 
 

@@ -45,6 +45,8 @@ class ServiceFact(models.Model):
     kind = models.CharField(max_length=16, choices=FactKind.choices)
     source_type = models.CharField(max_length=16)
     source_id = models.BigIntegerField()
+    # the record a part belongs to (a case entry's case, a session's group): links need no query
+    parent_id = models.BigIntegerField(null=True)
     date = models.DateField()
     station = models.ForeignKey(
         "stations.Station",

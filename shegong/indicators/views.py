@@ -368,40 +368,22 @@ def _total(qs, column: str) -> dict:
 
 
 def _source_urls(qs):
-    """The link of each fact to its record, resolved a page at a time (no N+1)."""
-    from shegong.work.models import CaseEntry, GroupSession
-
-    cache: dict = {}
+    """The link of each fact to its record (parts link to the record they belong to)."""
 
     def url(fact) -> str:
-        stype, pk = fact.source_type, fact.source_id
-        if stype == "caseentry":
-            if "caseentry" not in cache:
-                cache["caseentry"] = {}
-            if pk not in cache["caseentry"]:
-                cache["caseentry"].update(
-                    CaseEntry.objects.filter(pk=pk).values_list("pk", "case_id")
-                )
-            return reverse("work:case_detail", args=[cache["caseentry"].get(pk, 0)])
-        if stype == "session":
-            if pk not in cache.setdefault("session", {}):
-                cache["session"].update(
-                    GroupSession.objects.filter(pk=pk).values_list("pk", "group_id")
-                )
-            return reverse("work:group_detail", args=[cache["session"].get(pk, 0)])
+        pk, parent = fact.source_id, fact.parent_id or 0
         return {
             "visit": lambda: reverse("work:visit_detail", args=[pk]),
             "activity": lambda: reverse("work:activity_detail", args=[pk]),
             "case": lambda: reverse("work:case_detail", args=[pk]),
+            "caseentry": lambda: reverse("work:case_detail", args=[parent]),
             "group": lambda: reverse("work:group_detail", args=[pk]),
+            "session": lambda: reverse("work:group_detail", args=[parent]),
             "person": lambda: reverse("people:detail", args=[pk]),
-            "household": lambda: (
-                reverse("people:detail", args=[fact.recipient_id or 0])
-                if fact.recipient_id
-                else reverse("people:list")
-            ),
+            "household": lambda: reverse("people:list"),
             "admin": lambda: reverse("work:admin_work_list"),
-        }[stype]()
+            "training": lambda: reverse("workforce:training_list"),
+        }[fact.source_type]()
 
     return url
 
