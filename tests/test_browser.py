@@ -73,3 +73,36 @@ def test_county_officer_sees_only_own_county_on_a_phone(browser, live_server, br
     os.makedirs("test-artifacts", exist_ok=True)
     page.goto(live_server.url + "/")
     page.screenshot(path="test-artifacts/county-officer-phone.png", full_page=True)
+
+
+def test_county_dashboard_draws_charts_and_a_number_opens_its_records(
+    browser, live_server, browser_world
+):
+    from shegong.indicators.facts import rebuild_facts
+
+    rebuild_facts()
+    officer = browser_world.actors["county_officer"]
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", officer.username)
+    page.fill("#id_password", "Passw0rd!")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    page.goto(live_server.url + "/indicators/?node=430302&period=2026-03")
+    assert "雨湖区" in page.text_content("[data-testid=dashboard-title]")
+    # ECharts drew the trend and the ranking (SVG, no inline script)
+    page.wait_for_selector(".chart svg")
+    assert page.locator(".chart svg").count() == 2
+    assert errors == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    os.makedirs("test-artifacts", exist_ok=True)
+    page.screenshot(path="test-artifacts/county-dashboard-phone.png", full_page=True)
+    card = page.locator("a.kpi[data-metric=visit]")
+    shown = card.inner_text()
+    card.click()
+    page.wait_for_url("**/indicators/records/**")
+    assert "走访入户" in page.text_content("h1")
+    assert f"合计：{shown}" in page.text_content("[data-testid=list-summary]")
+    assert page.locator("[data-testid=record-table] tbody tr").count() == int(shown)

@@ -244,3 +244,15 @@ def test_case_closure_and_reopening_move_the_counts(world):
     case.save()
     facts.sync(case)
     assert key not in _stored()
+
+
+def test_the_rebuild_command_restores_lost_aggregates(world):
+    from django.core.management import call_command
+
+    call_command("rebuild_indicators", "--facts", verbosity=0)
+    before = _stored()
+    assert before
+    Aggregate.objects.all().delete()
+    DistinctKey.objects.all().delete()
+    call_command("rebuild_indicators", verbosity=0)
+    assert _stored() == before

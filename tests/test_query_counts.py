@@ -72,8 +72,7 @@ PAGES = {
         8,
     ),
     "drill-down (city person-times)": (
-        lambda w: reverse("indicators:records")
-        + "?metric=person_times&node=4303&period=2026-03",
+        lambda w: reverse("indicators:records") + "?metric=person_times&node=4303&period=2026-03",
         "city_officer",
         9,
     ),
