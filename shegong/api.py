@@ -138,11 +138,13 @@ def agency_get(request, agency_id: int):
 
 
 def _add_routers():
+    from shegong.indicators.api import router as indicators_router
     from shegong.people.api import router as people_router
     from shegong.work.api import router as work_router
 
     api.add_router("/", people_router)
     api.add_router("/", work_router)
+    api.add_router("/", indicators_router)
 
 
 _add_routers()

@@ -444,6 +444,7 @@ INDICATOR_PAGES = {
     "indicators:report": lambda p: (
         f"{reverse('indicators:report')}?node={p.township}&period=2026-03"
     ),
+    "api:indicators": lambda p: f"/api/indicators?node={p.township}&period=2026-03",
 }
 OFFICERS = {"county_officer", "city_officer", "province_officer"}
 # Rule sets: read by officers and evaluators under them; set by province and city officers

@@ -319,3 +319,16 @@ def test_periods_parse_and_step():
     for bad in ("2026-00", "2026Q5", "26", "", "2026-1"):
         with pytest.raises(ValueError):
             periods.parse(bad)
+
+
+def test_the_api_gives_the_same_board(march):
+    response = march.get("/api/indicators", {"node": "430302", "period": "2026-03"})
+    assert response.status_code == 200
+    data = response.json()
+    values = {v["code"]: Decimal(str(v["value"])) for v in data["service"]}
+    assert values["visit"] == 3 and values["person_times"] == 45
+    assert data["summary"].startswith("走访入户3户")
+    assert data["rule_set"] == "湖南省 2023 年度社工站建设指标"  # carried forward to 2026
+    bad = march.get("/api/indicators", {"node": "430302", "period": "2026-13"})
+    assert bad.status_code == 422 and "不是有效的期间" in bad.json()["detail"]
+    assert march.get("/api/indicators", {"node": "430304"}).status_code == 404

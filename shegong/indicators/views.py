@@ -49,10 +49,11 @@ DOMAINS = {
 BACKGROUND_LEVEL = 2
 
 
-def _context(request) -> tuple[Region, periods.Period, RuleSet | None]:
-    """The node, period and rule set a dashboard or report is asked for, checked."""
-    user = request.user
-    code = (request.GET.get("node") or user.scope_code or "").strip()
+def resolve(user, code: str, period_key: str, rules: str):
+    """The node, period and rule set asked for, checked against the user: 404 for a region
+    outside the user's area, 403 for a role without dashboards. A malformed period is
+    returned as its error message with the current month in its place."""
+    code = (code or user.scope_code or "").strip()
     node = Region.objects.restrict(user).filter(code=code).first() if code.isdigit() else None
     if node is None:
         raise Http404(_("No such region in your area."))
@@ -60,14 +61,24 @@ def _context(request) -> tuple[Region, periods.Period, RuleSet | None]:
         raise PermissionDenied(
             _("Dashboards are for civil-affairs officers, evaluators and stations.")
         )
+    error = ""
     try:
-        period = periods.parse(request.GET.get("period") or periods.current().key)
+        period = periods.parse(period_key or periods.current().key)
     except ValueError as exc:
-        messages.error(request, str(exc))
-        period = periods.current()
+        error, period = str(exc), periods.current()
     rule_set = None
-    if request.GET.get("rules", "").isdigit():
-        rule_set = RuleSet.objects.restrict(user).filter(pk=request.GET["rules"]).first()
+    if (rules or "").isdigit():
+        rule_set = RuleSet.objects.restrict(user).filter(pk=rules).first()
+    return node, period, rule_set, error
+
+
+def _context(request) -> tuple[Region, periods.Period, RuleSet | None]:
+    g = request.GET
+    node, period, rule_set, error = resolve(
+        request.user, g.get("node", ""), g.get("period", ""), g.get("rules", "")
+    )
+    if error:
+        messages.error(request, error)
     return node, period, rule_set
 
 
