@@ -54,7 +54,8 @@ def resolve(user, code: str, period_key: str, rules: str):
     outside the user's area, 403 for a role without dashboards. A malformed period is
     returned as its error message with the current month in its place."""
     code = (code or user.scope_code or "").strip()
-    node = Region.objects.restrict(user).filter(code=code).first() if code.isdigit() else None
+    is_code = code.isascii() and code.isdigit() and len(code) <= 12
+    node = Region.objects.restrict(user).filter(code=code).first() if is_code else None
     if node is None:
         raise Http404(_("No such region in your area."))
     if user.role not in DASHBOARD_ROLES:
@@ -67,9 +68,13 @@ def resolve(user, code: str, period_key: str, rules: str):
     except ValueError as exc:
         error, period = str(exc), periods.current()
     rule_set = None
-    if (rules or "").isdigit():
+    if _small_int(rules):
         rule_set = RuleSet.objects.restrict(user).filter(pk=rules).first()
     return node, period, rule_set, error
+
+
+def _small_int(raw: str) -> bool:
+    return bool(raw) and raw.isascii() and raw.isdigit() and len(raw) <= 9
 
 
 def _context(request) -> tuple[Region, periods.Period, RuleSet | None]:
@@ -506,7 +511,7 @@ def rule_set_edit(request, pk: int | None = None):
             raise PermissionDenied(_("Only province and city officers set targets."))
         instance = RuleSet()
         copy_from = None
-        if request.GET.get("copy", "").isdigit():
+        if _small_int(request.GET.get("copy", "")):
             copy_from = RuleSet.objects.restrict(user).filter(pk=request.GET["copy"]).first()
     else:
         instance = get_restricted_or_404(RuleSet.objects.all(), user, pk=pk)
