@@ -45,8 +45,8 @@ DOMAINS = {
     "stations": gettext_lazy("Stations"),
     "coverage": gettext_lazy("Village coverage"),
 }
-# Region nodes larger than this build their Excel report in the background.
-BACKGROUND_LEVEL = 2
+# Provinces and cities (codes of up to 4 digits) build their Excel report in the background.
+BACKGROUND_CODE_LENGTH = 4
 
 
 def resolve(user, code: str, period_key: str, rules: str):
@@ -412,7 +412,7 @@ def report(request):
     node, period, rule_set = _context(request)
     fmt = request.GET.get("format", "html")
     if fmt == "xlsx":
-        if len(node.code) <= {1: 2, 2: 4}[BACKGROUND_LEVEL]:
+        if len(node.code) <= BACKGROUND_CODE_LENGTH:
             return _queue_report(request, node, period)
         built = reports.build(node, period, rule_set=rule_set, townships=True)
         content = reports.to_xlsx(built, user=request.user)
