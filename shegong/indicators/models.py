@@ -89,14 +89,15 @@ class ServiceFact(models.Model):
     objects = RestrictedQuerySet.as_manager()
 
     class Meta:
-        # one (node column, kind, date) index per level: a drill-down of any node and
-        # month is an index range; a village is read through its township's index
+        # one (node column, kind, date, id) index per level: a drill-down of any node and
+        # month is an index range already in the list's order (newest first), so its first
+        # page reads 25 entries; a village is read through its township's index
         indexes = [
             models.Index(fields=["source_type", "source_id"]),
-            models.Index(fields=["province", "kind", "date"]),
-            models.Index(fields=["city", "kind", "date"]),
-            models.Index(fields=["county", "kind", "date"]),
-            models.Index(fields=["township", "kind", "date"]),
+            models.Index(fields=["province", "kind", "date", "id"]),
+            models.Index(fields=["city", "kind", "date", "id"]),
+            models.Index(fields=["county", "kind", "date", "id"]),
+            models.Index(fields=["township", "kind", "date", "id"]),
             models.Index(fields=["worker", "date"]),
         ]
 
