@@ -332,3 +332,16 @@ def test_the_api_gives_the_same_board(march):
     bad = march.get("/api/indicators", {"node": "430302", "period": "2026-13"})
     assert bad.status_code == 422 and "不是有效的期间" in bad.json()["detail"]
     assert march.get("/api/indicators", {"node": "430304"}).status_code == 404
+
+
+def test_a_counted_drill_down_reads_one_page_and_no_count(march):
+    """The first page of a count's records is a LIMIT read; the total is the aggregate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("indicators:records")
+    with CaptureQueriesContext(connection) as ctx:
+        page = march.get(url, {"metric": "visit", "node": "430302", "period": "2026-03"})
+    assert "合计：3" in page.content.decode()
+    facts = [q["sql"] for q in ctx.captured_queries if "indicators_servicefact" in q["sql"]]
+    assert facts and all("LIMIT" in sql and "COUNT(" not in sql for sql in facts)

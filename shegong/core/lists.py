@@ -46,10 +46,11 @@ def list_page(
     create_url: str | None = None,
     personal: bool = False,
     summary: str = "",
+    count: int | None = None,
 ):
     if request.GET.get("export") in ("xlsx", "csv"):
         return export_response(request, exporter, queryset, personal=personal, filters=values)
-    page = paginate(request, queryset)
+    page = paginate(request, queryset, count=count)
     columns = exporter.columns
     rows = [(obj, detail_url(obj), [col.value(obj) for col in columns]) for obj in page]
     return render(

@@ -226,7 +226,6 @@ def records(request):
         if known is not None:
             # The count is the aggregate itself (equal to a direct count: property-tested),
             # so the first page of a province's month is an index range, not a count of it.
-            qs.count = lambda: known
             total = {"total": known, "rows": known}
         else:
             total = _total(qs, column)
@@ -236,6 +235,7 @@ def records(request):
             exporter=FactExporter.for_metric(column),
             detail_url=_source_urls(qs),
             personal=True,
+            count=known,
             summary=_("Total: %(total)s, from %(rows)s records")
             % {"total": total["total"], "rows": total["rows"]},
             **common,
