@@ -54,17 +54,17 @@ PAGES = {
     "dashboard (county, month)": (
         lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
         "county_officer",
-        23,
+        22,
     ),
     "dashboard (province, year)": (
         lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
         "province_officer",
-        21,
+        20,
     ),
     "dashboard (station)": (
         lambda w: reverse("indicators:dashboard") + "?period=2026-03",
         "social_worker",
-        20,
+        19,
     ),
     "drill-down (county visits)": (
         lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",
@@ -79,7 +79,7 @@ PAGES = {
     "report (city, quarter)": (
         lambda w: reverse("indicators:report") + "?node=4303&period=2026Q1",
         "city_officer",
-        20,
+        19,
     ),
 }
 

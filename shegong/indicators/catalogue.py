@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.regions.codes import in_subtree
 
-from .facts import NODE_LENGTHS, metrics_of
+from .facts import SERVICE_KINDS, metrics_of
 from .models import Aggregate, DistinctKey, Rule, RuleSet, ServiceFact
 from .periods import Period
 
@@ -184,9 +184,7 @@ def _village_metrics(code: str, period: Period) -> dict:
     for fact in facts:
         for metric, amount in metrics_of(fact).items():
             sums[metric] = sums.get(metric, Decimal(0)) + amount
-        covered = covered or (
-            fact.professional and fact.kind in ("visit", "case_entry", "session", "activity")
-        )
+        covered = covered or (fact.professional and fact.kind in SERVICE_KINDS)
     sums["people"] = Decimal(
         DistinctKey.objects.filter(kind="p", period=period.key, region=code).count()
     )
@@ -535,15 +533,11 @@ def children(node, period: Period, metric_codes: list[str]) -> list[dict]:
 
 def trend(code: str, period: Period, metric_codes: list[str], steps: int = 12) -> dict:
     """The last ``steps`` periods of the same kind, oldest first: {"labels", "series"}."""
-    keys = [period.previous(i) for i in range(steps - 1, -1, -1)]
     if period.kind == "year":
-        keys = [period.previous(i) for i in range(4, -1, -1)]
+        steps = 5
+    keys = [period.previous(i) for i in range(steps - 1, -1, -1)]
     data = metrics(code, [p.key for p in keys], {p.key: p for p in keys})
     return {
         "labels": [p.key for p in keys],
         "series": {m: [float(data[p.key].get(m, 0)) for p in keys] for m in metric_codes},
     }
-
-
-NODE_FIELDS = {1: "province", 2: "city", 3: "county", 4: "township", 5: "village"}
-LEVEL_OF_LENGTH = {length: level for level, length in NODE_LENGTHS.items()}

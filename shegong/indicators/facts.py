@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Aggregate, DistinctKey, FactKind, ServiceFact
@@ -444,8 +445,11 @@ def _apply_refs(refs, recipients, deltas) -> None:
                 deltas[(node, level, period, metric)] += step
         if now <= 0:
             gone.append((kind, key, period))
-    for kind, key, period in gone:
-        DistinctKey.objects.filter(kind=kind, key=key, period=period, refs__lte=0).delete()
+    if gone:  # keys nothing mentions any more: one DELETE for all of them
+        lookup = Q()
+        for kind, key, period in gone:
+            lookup |= Q(kind=kind, key=key, period=period)
+        DistinctKey.objects.filter(lookup, refs__lte=0).delete()
 
 
 def _upsert_aggregates(deltas) -> None:

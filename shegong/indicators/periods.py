@@ -46,14 +46,6 @@ class Period:
         index = self.start.year * 12 + self.start.month - 1 - steps
         return parse(f"{index // 12}-{index % 12 + 1:02d}")
 
-    def elapsed_share(self, today: datetime.date) -> float:
-        """How much of the period has passed (1.0 once it is over): for pro-rating targets."""
-        if today >= self.end:
-            return 1.0
-        if today < self.start:
-            return 0.0
-        return ((today - self.start).days + 1) / ((self.end - self.start).days + 1)
-
 
 def parse(key: str) -> Period:
     """A period from its key; ``ValueError`` with a message for the user otherwise."""

@@ -49,9 +49,8 @@ WAN = Decimal(10000)
 def summary_figures(board) -> dict:
     """The seven figures of the summary line, from a computed board."""
     raw = board.raw
-    served_cases = catalogue.cases_active(board.node.code, board.period.previous()) + Decimal(
-        raw.get("case_opened", 0)
-    )
+    # cases served in the period: those open at the start, and those opened in it
+    served_cases = board.get("cases_active").previous + Decimal(raw.get("case_opened", 0))
     return {
         "visits": int(raw.get("visit", 0)),
         "files": int(raw.get("file_person", 0)),

@@ -2,7 +2,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Count, Q
+from django.db.models import BigIntegerField, Count, Q, Sum
 from django.db.models.functions import Cast
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -233,7 +233,7 @@ def records(request):
             request,
             queryset=qs,
             exporter=FactExporter.for_metric(column),
-            detail_url=_source_urls(qs),
+            detail_url=_source_url,
             personal=True,
             count=known,
             summary=_("Total: %(total)s, from %(rows)s records")
@@ -260,7 +260,8 @@ def records(request):
             exporter=RecipientExporter,
             detail_url=lambda p: reverse("people:detail", args=[p.pk]),
             personal=True,
-            summary=_("Total: %(total)s people") % {"total": qs.count()},
+            summary=_("Total: %(total)s people") % {"total": (count := qs.count())},
+            count=count,
             **common,
         )
     if metric == "cases_active":
@@ -280,7 +281,8 @@ def records(request):
             exporter=CaseExporter,
             detail_url=lambda c: reverse("work:case_detail", args=[c.pk]),
             personal=True,
-            summary=_("Total: %(total)s cases") % {"total": qs.count()},
+            summary=_("Total: %(total)s cases") % {"total": (count := qs.count())},
+            count=count,
             **common,
         )
     if metric == "villages":
@@ -302,7 +304,8 @@ def records(request):
             queryset=qs,
             exporter=VillageExporter,
             detail_url=lambda r: reverse("regions:detail", args=[r.code]),
-            summary=_("Total: %(total)s villages") % {"total": qs.count()},
+            summary=_("Total: %(total)s villages") % {"total": (count := qs.count())},
+            count=count,
             **common,
         )
     if metric == "workers":
@@ -325,7 +328,8 @@ def records(request):
             queryset=qs,
             exporter=WorkerExporter,
             detail_url=lambda p: reverse("stations:detail", args=[p.user.station_id]),
-            summary=_("Total: %(total)s workers") % {"total": qs.count()},
+            summary=_("Total: %(total)s workers") % {"total": (count := qs.count())},
+            count=count,
             **common,
         )
     # training and supervision
@@ -376,32 +380,25 @@ def _node_filter(code: str) -> dict:
 
 
 def _total(qs, column: str) -> dict:
-    from django.db.models import Count as C
-    from django.db.models import Sum
-
-    agg = qs.order_by().aggregate(total=Sum(column), rows=C("pk"))
+    agg = qs.order_by().aggregate(total=Sum(column), rows=Count("pk"))
     return {"total": f"{catalogue.q2(agg['total'] or 0).normalize():f}", "rows": agg["rows"]}
 
 
-def _source_urls(qs):
-    """The link of each fact to its record (parts link to the record they belong to)."""
-
-    def url(fact) -> str:
-        pk, parent = fact.source_id, fact.parent_id or 0
-        return {
-            "visit": lambda: reverse("work:visit_detail", args=[pk]),
-            "activity": lambda: reverse("work:activity_detail", args=[pk]),
-            "case": lambda: reverse("work:case_detail", args=[pk]),
-            "caseentry": lambda: reverse("work:case_detail", args=[parent]),
-            "group": lambda: reverse("work:group_detail", args=[pk]),
-            "session": lambda: reverse("work:group_detail", args=[parent]),
-            "person": lambda: reverse("people:detail", args=[pk]),
-            "household": lambda: reverse("people:list"),
-            "admin": lambda: reverse("work:admin_work_list"),
-            "training": lambda: reverse("workforce:training_list"),
-        }[fact.source_type]()
-
-    return url
+def _source_url(fact) -> str:
+    """A fact's record (a part links to the record it belongs to): no query needed."""
+    pk, parent = fact.source_id, fact.parent_id or 0
+    return {
+        "visit": lambda: reverse("work:visit_detail", args=[pk]),
+        "activity": lambda: reverse("work:activity_detail", args=[pk]),
+        "case": lambda: reverse("work:case_detail", args=[pk]),
+        "caseentry": lambda: reverse("work:case_detail", args=[parent]),
+        "group": lambda: reverse("work:group_detail", args=[pk]),
+        "session": lambda: reverse("work:group_detail", args=[parent]),
+        "person": lambda: reverse("people:detail", args=[pk]),
+        "household": lambda: reverse("people:list"),
+        "admin": lambda: reverse("work:admin_work_list"),
+        "training": lambda: reverse("workforce:training_list"),
+    }[fact.source_type]()
 
 
 # ----- reports ----------------------------------------------------------------------------
@@ -479,13 +476,15 @@ def job_download(request, pk: int):
 
 @require_GET
 def rule_set_list(request):
-    qs = RuleSet.objects.restrict(request.user).annotate(n_rules=Count("rules"))
-    if not qs.exists() and request.user.role not in OFFICER_ROLES | {Role.EVALUATOR}:
+    if request.user.role not in OFFICER_ROLES | {Role.EVALUATOR}:
         raise PermissionDenied(_("Rule sets are for civil-affairs officers and evaluators."))
     return render(
         request,
         "indicators/rule_set_list.html",
-        {"rule_sets": qs, "can_add": may_add(request.user, RuleSet)},
+        {
+            "rule_sets": RuleSet.objects.restrict(request.user).annotate(n_rules=Count("rules")),
+            "can_add": may_add(request.user, RuleSet),
+        },
     )
 
 
