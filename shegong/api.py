@@ -6,7 +6,11 @@ docs at /api/docs.
 
 import datetime
 from decimal import Decimal
+from functools import wraps
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
 from ninja.pagination import paginate
@@ -14,16 +18,31 @@ from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from shegong.core.api_forms import Paged
+from shegong.core.filters import read_filters
 from shegong.regions import selectors as region_selectors
 from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
+from shegong.stations.selectors import AGENCY_FILTERS, STATION_FILTERS
 
 
 class ChineseJSONRenderer(JSONRenderer):
     """UTF-8 JSON with Chinese left readable (no \\u escapes)."""
 
     json_dumps_params = {"ensure_ascii": False}
+
+
+def docs_login_required(view):
+    """The API's docs and schema need a login unless ``SHEGONG_API_DOCS_PUBLIC`` opens them:
+    they map every endpoint and field, which is no business of an anonymous visitor."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if settings.SHEGONG_API_DOCS_PUBLIC or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapper
 
 
 api = NinjaAPI(
@@ -33,7 +52,18 @@ api = NinjaAPI(
     description="社工站管理平台接口 — scoped to the caller's region and role.",
     auth=django_auth,
     urls_namespace="api",
+    docs_decorator=docs_login_required,
 )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    """A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413 in JSON, as a form's is 400."""
+    return api.create_response(
+        request,
+        {"detail": "请求内容过大 / request body too large", "errors": {}},
+        status=413,
+    )
 
 
 class RegionOut(Schema):
@@ -110,9 +140,9 @@ def region_children(request, code: str):
 @api.get("/stations", response=list[StationOut], tags=["stations"])
 @paginate(Paged)
 def station_list(request, region: str = "", tier: str = "", q: str = "", service_version: str = ""):
-    filters = {"region": region, "tier": tier, "q": q, "service_version": service_version}
+    raw = {"region": region, "tier": tier, "q": q, "service_version": service_version}
     return station_selectors.station_list(
-        user=request.user, filters={k: v for k, v in filters.items() if v}
+        user=request.user, filters=read_filters(raw, STATION_FILTERS)
     )
 
 
@@ -126,9 +156,8 @@ def station_get(request, station_id: int):
 @api.get("/agencies", response=list[AgencyOut], tags=["agencies"])
 @paginate(Paged)
 def agency_list(request, q: str = "", region: str = ""):
-    filters = {"q": q, "region": region}
     return station_selectors.agency_list(
-        user=request.user, filters={k: v for k, v in filters.items() if v}
+        user=request.user, filters=read_filters({"q": q, "region": region}, AGENCY_FILTERS)
     )
 
 

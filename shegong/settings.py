@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shegong.core.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -132,11 +133,18 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
 # axes.W006 warns that locking per account lets an attacker rotate addresses; the login form
-# also has a per-address ceiling (SHEGONG_LOGIN_RATE_PER_IP), and locking per address would
-# let one person lock out a whole county office behind one NAT address.
+# also pauses each (address, username) pair with a growing delay (shegong.accounts.throttle),
+# and locking per address would let one person lock out a whole county office behind one
+# NAT address, or everyone behind the reverse proxy.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
-# Attempts per address per ten minutes on the login form, whoever they are for.
-SHEGONG_LOGIN_RATE_PER_IP = int(os.environ.get("SHEGONG_LOGIN_RATE_PER_IP", "30"))
+# The reverse proxies in front of the site (addresses or networks, comma-separated): the
+# client address is read from X-Forwarded-For only behind them (shegong.core.net).
+SHEGONG_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("SHEGONG_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+AXES_CLIENT_IP_CALLABLE = "shegong.core.net.client_ip"
+# The longest pause (seconds) the login throttle asks of one address and username.
+SHEGONG_LOGIN_MAX_DELAY = int(os.environ.get("SHEGONG_LOGIN_MAX_DELAY", "300"))
 
 # Second factor (TOTP) for officers and the three administrators; off only while debugging
 # (the demo) unless SHEGONG_REQUIRE_2FA says otherwise.
@@ -221,6 +229,9 @@ LOGGING = {
     # Lockouts reach the audit log; axes' own chatter about every login is not needed.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# The API's docs (/api/docs) and schema (/api/openapi.json) need a login unless this is on.
+SHEGONG_API_DOCS_PUBLIC = env_bool("SHEGONG_API_DOCS_PUBLIC", False)
 
 # Never on in production: lets a test database flush the append-only audit log.
 SHEGONG_AUDIT_MAINTENANCE = False

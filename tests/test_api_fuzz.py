@@ -12,11 +12,12 @@ import schemathesis
 from django.middleware.csrf import _get_new_csrf_string
 from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from shegong.wsgi import application
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
-RAN = {"examples": 0}
+RAN = {"examples": 0, "long_keys": 0, "odd_queries": 0}
 ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
 
 
@@ -29,6 +30,35 @@ def _schema():
 
 
 schema = _schema()
+
+# Odd values that once passed ``isdigit()`` and broke int(), or slipped past checks as new
+# people: superscripts, Arabic-Indic, Devanagari, full-width and mathematical digits.
+ODD_VALUES = ["²", "٤٣٠٣", "４３０３０２", "४३", "𝟒𝟑𝟎𝟑", "1.5", "abc", "-1", "9" * 40, "NaN"]
+odd_text = st.sampled_from(ODD_VALUES) | st.text(
+    alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=12
+)
+PRINTABLE = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+idempotency_keys = (
+    st.none()
+    | st.text(alphabet=PRINTABLE, min_size=1, max_size=64)
+    | st.text(alphabet=PRINTABLE, min_size=65, max_size=3000)  # too long: 400, never 500
+)
+
+
+@schema.hook("flatmap_query")
+def odd_query(ctx, query):
+    """Every query parameter may carry an odd digit string instead of its generated value."""
+    if not query:
+        return st.just(query)
+    return st.fixed_dictionaries({k: st.just(v) | odd_text for k, v in query.items()})
+
+
+@schema.hook("flatmap_headers")
+def idempotency_key(ctx, headers):
+    """Writes are sent with no key, a valid one or one far too long."""
+    return idempotency_keys.map(
+        lambda key: {**(headers or {}), **({"Idempotency-Key": key} if key else {})}
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -105,6 +135,8 @@ def test_api_as_a_county_officer(case, county_officer):
 def _check(case, user, headers, cookies):
     response = case.call(headers=headers, cookies=cookies)
     RAN["examples"] += 1
+    RAN["long_keys"] += len((case.headers or {}).get("Idempotency-Key", "")) > 64
+    RAN["odd_queries"] += any(str(v) in ODD_VALUES for v in (case.query or {}).values())
     assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
     content_type = (response.headers.get("content-type") or [""])[0]
     if content_type.startswith("application/json") and response.text:
@@ -119,5 +151,7 @@ def _check(case, user, headers, cookies):
 
 def test_report_examples():
     """Runs after the fuzz test in this module: the count goes to the output for the note."""
-    print(f"\nschemathesis examples run: {RAN['examples']}")
+    print(f"\nschemathesis examples run: {RAN}")
     assert RAN["examples"] > 0 or os.environ.get("PYTEST_XDIST_WORKER")
+    # the strategies above reached the API: odd digits in queries, over-long keys in headers
+    assert RAN["long_keys"] > 0 and RAN["odd_queries"] > 0

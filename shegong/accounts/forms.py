@@ -4,10 +4,12 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.forms import BootstrapFormMixin, RegionCodeField
+from shegong.core.validators import is_ascii_digits, normalize_digits, normalize_phone
 from shegong.regions.models import Region
 from shegong.stations.models import Agency, Station
 
 from .models import User
+from .roles import ADMIN_ROLES
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
@@ -27,8 +29,8 @@ class TokenForm(BootstrapFormMixin, forms.Form):
     )
 
     def clean_token(self):
-        token = self.cleaned_data["token"].strip()
-        if not token.isdigit():
+        token = normalize_digits(self.cleaned_data["token"])
+        if not is_ascii_digits(token):
             raise forms.ValidationError(_("The code has 6 digits."))
         return token
 
@@ -65,9 +67,18 @@ class UserForm(BootstrapFormMixin, forms.ModelForm):
         )
         self.fields["agency"].queryset = Agency.objects.restrict(user).order_by("name")
         self.fields["role"].required = True
+        # The three administrators are made on the server, never from a web form (三员分立).
+        self.fields["role"].choices = [
+            (value, label)
+            for value, label in self.fields["role"].choices
+            if value not in ADMIN_ROLES
+        ]
         if self.instance.pk is None:
             self.fields["password"].required = True
             self.fields["password"].help_text = _("At least 8 characters.")
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data.get("phone") or "")
 
     def clean_password(self):
         password = self.cleaned_data.get("password")

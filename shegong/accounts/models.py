@@ -159,9 +159,13 @@ class User(AbstractUser):
                 )
             return models.Q(pk=user.pk)
         if action in ("add", "change"):
-            # Only the security administrator grants roles and scopes (三员分立).
+            # Only the security administrator grants roles and scopes (三员分立), and never
+            # to an administrator account, their own included: those are managed on the
+            # server (``manage.py admin_account``), so no web session can make or become one.
             if role == Role.SECURITY_ADMIN:
-                return scope_q(user, "scope_region_id", admin_everything=True)
+                return scope_q(user, "scope_region_id", admin_everything=True) & ~models.Q(
+                    role__in=ADMIN_ROLES
+                )
         return None
 
 

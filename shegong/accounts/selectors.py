@@ -15,7 +15,6 @@ def user_list(*, user, filters: dict | None = None):
         qs = qs.filter(role=f["role"])
     if f.get("region"):
         qs = qs.filter(region_filter("scope_region_id", f["region"]))
-    station = f.get("station", "")
-    if station:
-        qs = qs.filter(station_id=int(station)) if station.isdigit() else qs.none()
+    if f.get("station"):
+        qs = qs.filter(station_id=int(f["station"]))
     return qs.order_by("scope_region_id", "role", "username")

@@ -5,7 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shegong.audit.services import audit_log
 from shegong.core.exporters import export_response
+from shegong.core.filters import Filter, read_filters
 from shegong.core.forms import form_page
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -13,11 +15,18 @@ from shegong.workforce.forms import SocialWorkerProfileForm
 from shegong.workforce.models import SocialWorkerProfile
 from shegong.workforce.services import worker_profile_save
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .exporters import UserExporter
 from .forms import LoginForm, ShegongPasswordChangeForm, TokenForm, UserForm
 from .models import User
 from .roles import Role
+
+USER_FILTERS = [
+    Filter("q"),
+    Filter("role", kind="select", choices=Role.choices),
+    Filter("region", kind="region"),
+    Filter("station", kind="id"),
+]
 
 
 class LoginView(auth_views.LoginView):
@@ -26,21 +35,29 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        # A ceiling per address on top of the per-account lockout (django-axes).
-        from django.conf import settings
-        from django.core.cache import cache
-
-        from shegong.audit.services import client_ip
-
-        key = f"login-rate:{client_ip(request)}"
-        cache.add(key, 0, timeout=600)
-        if cache.incr(key) > settings.SHEGONG_LOGIN_RATE_PER_IP:
-            response = render(
-                request, "registration/locked.html", {"rate_limited": True}, status=429
+        username = str(request.POST.get("username", ""))[:150]
+        wait = throttle.wait_seconds(request, username)
+        if wait:
+            audit_log(
+                action="shegong.auth.throttled",
+                request=request,
+                success=False,
+                data={"username": username, "wait_seconds": wait},
             )
-            response["Retry-After"] = "600"
+            response = render(
+                request,
+                "registration/locked.html",
+                {"rate_limited": True, "wait": wait},
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
             return response
-        return super().post(request, *args, **kwargs)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            throttle.succeeded(request, username)
+        else:
+            throttle.failed(request, username)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -110,11 +127,7 @@ def otp(request):
 
 @require_GET
 def user_list(request):
-    filters = {
-        n: request.GET.get(n, "").strip()
-        for n in ("q", "role", "region", "station")
-        if request.GET.get(n, "").strip()
-    }
+    filters = read_filters(request, USER_FILTERS)
     qs = selectors.user_list(user=request.user, filters=filters)
     if request.GET.get("export") in ("xlsx", "csv"):
         return export_response(request, UserExporter, qs, personal=False, filters=filters)
@@ -220,6 +233,7 @@ def user_security(request, pk: int, action: str):
         messages.success(request, _("The second factor of %(name)s was reset.") % {"name": person})
     elif action == "unlock":
         reset(username=person.username)
+        throttle.clear(person.username)
         audit_log(action="shegong.user.unlocked", request=request, obj=person)
         messages.success(request, _("%(name)s was unlocked.") % {"name": person})
     else:

@@ -2,13 +2,9 @@
 
 from django.db import models
 
+from shegong.core.net import client_ip  # the one reading of the address
+
 from .models import AuditEntry
-
-
-def client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_log(
@@ -19,13 +15,17 @@ def audit_log(
     obj: models.Model | None = None,
     success: bool = True,
     data: dict | None = None,
+    actor_name: str = "",
 ) -> AuditEntry:
-    """Append one entry. ``action`` is a dotted code, e.g. ``shegong.station.changed``."""
+    """Append one entry. ``action`` is a dotted code, e.g. ``shegong.station.changed``.
+
+    ``actor_name`` names an actor without an account (a server operator, a migration).
+    """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_name=(actor.get_username() if actor is not None else "")[:150],
+        actor_name=(actor.get_username() if actor is not None else actor_name)[:150],
         ip=client_ip(request),
         action=action,
         object_type=obj._meta.model_name if obj is not None else "",

@@ -1,3 +1,4 @@
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.backends.signals import connection_created
@@ -24,6 +25,18 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         request=request,
         success=False,
         data={"username": str(credentials.get("username", ""))[:150]},
+    )
+
+
+@receiver(user_locked_out)
+def _locked_out(sender, request=None, username=None, **kwargs):
+    """The account is locked (django-axes): the attempt that locked it and every attempt
+    refused while it stays locked."""
+    audit_log(
+        action="shegong.auth.locked_out",
+        request=request,
+        success=False,
+        data={"username": str(username or "")[:150]},
     )
 
 

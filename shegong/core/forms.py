@@ -1,8 +1,19 @@
+import re
+import uuid
+
 from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from shegong.regions.codes import parse_region_code
 from shegong.regions.models import Region
+
+from .idempotency import InProgress, previous, run_once
+
+FORM_KEY_RE = re.compile(r"[0-9a-f]{32}")
 
 
 class RegionCodeField(forms.Field):
@@ -36,10 +47,10 @@ class RegionCodeField(forms.Field):
         return value
 
     def to_python(self, value):
-        code = str(value or "").strip()
-        if not code:
+        if not str(value or "").strip():
             return None
-        if not code.isdigit() or len(code) > 12:
+        code = parse_region_code(value)
+        if code is None:
             raise forms.ValidationError(_("A division code has only digits."), code="invalid")
         try:
             return self.queryset.get(code=code)
@@ -89,42 +100,36 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
     key is claimed in the same transaction as the save, so a second submission of the same
     form (even concurrent) does not save again but goes where the first one went.
     """
-    import re
-    import uuid
-
-    from django.contrib import messages
-    from django.db import IntegrityError, transaction
-    from django.shortcuts import redirect, render
-    from django.utils.translation import gettext
-
-    from .models import SubmittedForm
-
     key = request.POST.get("idempotency_key", "") if request.method == "POST" else ""
-    key = key if re.fullmatch(r"[0-9a-f]{32}", key) else ""
+    key = key if FORM_KEY_RE.fullmatch(key) else ""
+    scope = f"form {request.path}"
 
-    def already_done():
-        done = SubmittedForm.objects.filter(key=key, user=request.user).exclude(url="").first()
-        if done is None:
-            return None
+    def go_to(done):
         messages.info(request, gettext("This form was already saved; it was not saved twice."))
         return redirect(done.url)
 
-    if key and (response := already_done()):
-        return response
+    try:
+        done = previous(user=request.user, scope=scope, key=key)
+    except InProgress:
+        done = None
+        key = ""  # the first submission is still saving: let the form show again
+    if done is not None:
+        return go_to(done)
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                if key:
-                    SubmittedForm.objects.create(key=key, user=request.user)
-                obj = save(form=form, by=request.user, request=request)
-                url = redirect_to(obj)
-                if key:
-                    SubmittedForm.objects.filter(key=key).update(url=url)
-        except IntegrityError:
-            if key and (response := already_done()):
-                return response
-            raise
+            obj, done = run_once(
+                user=request.user,
+                scope=scope,
+                key=key,
+                write=lambda: save(form=form, by=request.user, request=request),
+                result_url=redirect_to,
+            )
+        except InProgress:
+            messages.info(request, gettext("This form is being saved; please wait a moment."))
+            return redirect(request.get_full_path())
+        if done is not None:
+            return go_to(done)
         messages.success(request, message % {"name": obj})
-        return redirect(url)
+        return redirect(redirect_to(obj))
     form.idempotency_key = key or uuid.uuid4().hex
     return render(request, template, {"form": form, **context})

@@ -3,35 +3,11 @@
 The exporter's columns are the table's columns, so what is exported is what is shown.
 """
 
-from dataclasses import dataclass, field
-
 from django.shortcuts import render
-from django.utils.dateparse import parse_date
 
 from .exporters import export_response
+from .filters import Filter, read_filters  # noqa: F401  (the list pages' filter vocabulary)
 from .pagination import paginate, querystring_without_page
-
-
-@dataclass
-class Filter:
-    name: str
-    label: object
-    kind: str = "text"  # text | date | select
-    choices: list = field(default_factory=list)
-
-
-def read_filters(request, filters: list[Filter]) -> dict:
-    values = {}
-    for f in filters:
-        raw = request.GET.get(f.name, "").strip()
-        if not raw:
-            continue
-        if f.kind == "date" and parse_date(raw) is None:
-            continue  # a malformed date filters nothing rather than failing
-        if f.kind == "select" and raw not in {str(v) for v, _label in f.choices}:
-            continue
-        values[f.name] = raw
-    return values
 
 
 def list_page(

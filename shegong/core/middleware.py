@@ -54,3 +54,24 @@ class RejectNulMiddleware:
         ):
             return HttpResponseBadRequest("请求中含有非法字符 (NUL) / invalid character (NUL)")
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a logged-in user.
+
+    Pages, htmx fragments and exports carry personal data; no browser cache, shared office
+    machine or proxy between a village and the server may keep a copy. (Static files are
+    served before this by WhiteNoise and stay cacheable.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import patch_cache_control
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, no_cache=True, private=True, max_age=0)
+        return response

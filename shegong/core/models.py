@@ -3,12 +3,24 @@ from django.db import models
 
 
 class SubmittedForm(models.Model):
-    """An idempotency key: a form submitted twice (double tap, flaky signal) saves once."""
+    """An idempotency key: a form submitted twice (double tap, flaky signal) saves once.
 
-    key = models.CharField(max_length=64, unique=True)
+    A key belongs to one user and one endpoint (``scope``: the form's path, or the API
+    method and path), so the same key elsewhere, or another user's, is a new request.
+    """
+
+    key = models.CharField(max_length=64)
+    scope = models.CharField(max_length=200, default="")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     url = models.CharField(max_length=300, blank=True)
+    # the API body's SHA-256: the same key with another body is a client error, not a replay
+    body_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="submitted_form_once")
+        ]
 
     def __str__(self) -> str:
         return self.key

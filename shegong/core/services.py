@@ -6,6 +6,8 @@ from django.db import models, transaction
 
 from shegong.audit.services import audit_log
 
+from .bounds import check_bounds
+
 
 def form_changes(form) -> dict[str, str]:
     """What a bound, valid form changed, as text for the audit log (passwords never)."""
@@ -30,18 +32,18 @@ def form_save_audited(
     """Save a valid ModelForm and log ``shegong.<entity>.created`` or ``.changed``.
 
     Atomic: the row, what ``after`` writes and the audit entry are saved together or not at
-    all. ``prepare(obj, created)`` fills fields before the first save; ``after(obj)`` runs
+    all. The row's counts, amounts and dates are checked against ``core.bounds`` whatever
+    the form did. ``prepare(obj, created)`` fills fields before the first save; ``after(obj)`` runs
     once the row and its many-to-many links exist. ``audited`` picks the object the entry
     is about (default: the saved object).
     """
     created = form.instance.pk is None
-    if prepare is None:
-        obj = form.save()
-    else:
-        obj = form.save(commit=False)
+    obj = form.save(commit=False)
+    if prepare is not None:
         prepare(obj, created)
-        obj.save()
-        form.save_m2m()
+    check_bounds(obj)
+    obj.save()
+    form.save_m2m()
     if after is not None:
         after(obj)
     audit_log(

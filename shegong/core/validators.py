@@ -1,15 +1,60 @@
-"""Validators for Chinese identifiers, with messages in Chinese (translated for English)."""
+"""Validators for Chinese identifiers, with messages in Chinese (translated for English).
+
+Every identifier, phone number, code and numeric filter goes through ``normalize_digits``
+first: full-width forms typed on a Chinese keyboard (``４３０３``) become ASCII (NFKC), and
+anything that is still not an ASCII digit is refused. Python's ``str.isdigit`` and ``\\d``
+accept every Unicode digit (``²``, ``٤``), so neither is ever used on input.
+"""
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+ASCII_DIGITS = frozenset("0123456789")
+
+
+def normalize_digits(value: object) -> str:
+    """``value`` as text in NFKC form, trimmed, with inner spaces removed.
+
+    NFKC turns full-width digits and letters (``４３０３``, ``Ｘ``) into ASCII; digits of
+    other scripts (Arabic-Indic ``٤``, Devanagari ``४``) are left as they are, for the
+    callers below to refuse.
+    """
+    text = unicodedata.normalize("NFKC", str(value if value is not None else ""))
+    return "".join(text.split())
+
+
+def is_ascii_digits(value: str, *, max_length: int | None = None) -> bool:
+    """True for a non-empty string of 0-9 only (``²`` and ``٤`` are not digits here)."""
+    return (
+        bool(value)
+        and all(c in ASCII_DIGITS for c in value)
+        and (max_length is None or len(value) <= max_length)
+    )
+
+
+def ascii_digits_or_none(value: object, *, max_length: int = 18) -> str | None:
+    """A typed number or code normalised to ASCII digits, or None when it is not one."""
+    text = normalize_digits(value)
+    return text if is_ascii_digits(text, max_length=max_length) else None
+
+
+def parse_small_int(value: object, *, low: int = 0, high: int = 2**31 - 1) -> int | None:
+    """A filter's integer (an id, a star count) within [low, high], or None: never raises."""
+    text = ascii_digits_or_none(value, max_length=len(str(high)))
+    if text is None:
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
 
 # GB 32100-2015 统一社会信用代码: 18 characters from this 31-character alphabet
 # (no I, O, S, V, Z); the 18th is a check character over the first 17.
 CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = [pow(3, i, 31) for i in range(17)]
-_CREDIT_CODE_RE = re.compile(rf"^[{CREDIT_CODE_CHARS}]{{18}}$")
+_CREDIT_CODE_RE = re.compile(rf"^[{CREDIT_CODE_CHARS}]{{18}}\Z")
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -20,8 +65,12 @@ def credit_code_check_char(first17: str) -> str:
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
+def normalize_credit_code(value: str) -> str:
+    return normalize_digits(value).upper()
+
+
 def validate_credit_code(value: str) -> None:
-    code = (value or "").strip().upper()
+    code = normalize_credit_code(value)
     if not _CREDIT_CODE_RE.match(code):
         raise ValidationError(
             _(
@@ -37,11 +86,17 @@ def validate_credit_code(value: str) -> None:
         )
 
 
-_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{5,8})$")
+# ASCII digits only: re.ASCII makes \d mean [0-9], \Z refuses a trailing newline.
+_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{5,8})\Z", re.ASCII)
+
+
+def normalize_phone(value: str) -> str:
+    """A phone number as typed, in ASCII (full-width digits and dash converted)."""
+    return normalize_digits(value).replace("－", "-")
 
 
 def validate_phone(value: str) -> None:
-    if value and not _PHONE_RE.match(value.strip()):
+    if value and not _PHONE_RE.match(value):
         raise ValidationError(
             _("Enter a mobile number (11 digits) or a landline such as 0731-12345678."),
             code="phone",
@@ -74,11 +129,11 @@ def parse_id_number(value: str, *, today=None) -> IdNumber:
     """
     import datetime
 
-    raw = (value or "").strip().upper().replace(" ", "")
-    if re.fullmatch(r"\d{15}", raw):
+    raw = normalize_digits(value).upper()
+    if re.fullmatch(r"[0-9]{15}", raw):
         first17 = raw[:6] + "19" + raw[6:]
         raw = first17 + id_check_char(first17)
-    elif not re.fullmatch(r"\d{17}[\dX]", raw):
+    elif not re.fullmatch(r"[0-9]{17}[0-9X]", raw):
         raise ValidationError(
             _("An ID number has 18 characters (17 digits and a digit or X), or 15 digits."),
             code="id_format",

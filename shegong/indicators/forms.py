@@ -3,7 +3,7 @@ from django.forms import inlineformset_factory
 from django.utils.translation import gettext as _
 
 from shegong.core.forms import BootstrapFormMixin
-from shegong.regions.codes import in_subtree
+from shegong.regions.codes import in_subtree, parse_region_code
 from shegong.regions.models import Region
 
 from .catalogue import RULE_CHOICES
@@ -69,8 +69,8 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
         return super().is_valid() & self.rules.is_valid()
 
     def clean_region_code(self):
-        code = (self.cleaned_data.get("region_code") or "").strip()
-        if len(code) not in (2, 4) or not code.isdigit():
+        code = parse_region_code(self.cleaned_data.get("region_code")) or ""
+        if len(code) not in (2, 4):
             raise forms.ValidationError(_("Give a province (2 digits) or city (4 digits) code."))
         region = Region.objects.filter(in_subtree("code", self.user.scope_code), code=code).first()
         if region is None:

@@ -12,6 +12,8 @@ difference to the aggregates in the same transaction, so a dashboard never resca
 the first mention adds one to the distinct count, the last removal takes it away again.
 """
 
+import decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.restrict import RestrictedQuerySet, scope_q
+from shegong.core.validators import is_ascii_digits
 from shegong.people.models import person_restrict_q
 from shegong.regions.models import Region
 
@@ -119,6 +122,27 @@ class ServiceFact(models.Model):
         return person_restrict_q(user, "view", field)
 
 
+class SumField(models.DecimalField):
+    """A decimal that holds any sum the bounds on records allow, and always reads back.
+
+    24 digits hold ten million records a year at the largest figure one record may carry
+    (``shegong.core.bounds``) many times over. Django reads a SQLite decimal by quantizing
+    it in a context of ``max_digits`` and fails on a stored value with more digits; a
+    dashboard must show whatever is stored, so reads use a context wide enough for any.
+    """
+
+    READ_CONTEXT = decimal.Context(prec=60)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 24)
+        kwargs.setdefault("decimal_places", 2)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def context(self):
+        return self.READ_CONTEXT
+
+
 class Aggregate(models.Model):
     """Sum of one metric for one region node and one period (``2025``, ``2025Q1``, ``2025-03``)."""
 
@@ -126,7 +150,7 @@ class Aggregate(models.Model):
     level = models.PositiveSmallIntegerField()
     period = models.CharField(max_length=7)
     metric = models.CharField(max_length=32)
-    value = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    value = SumField(default=0)
 
     class Meta:
         constraints = [
@@ -188,7 +212,7 @@ class RuleSet(models.Model):
     def clean(self) -> None:
         super().clean()
         code = self.region_code or ""
-        if len(code) not in (2, 4) or not code.isdigit():
+        if len(code) not in (2, 4) or not is_ascii_digits(code):
             raise ValidationError(
                 {"region_code": _("A rule set belongs to a province (2 digits) or a city (4).")}
             )

@@ -5,7 +5,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Body, Router, Schema, Status
 from ninja.pagination import paginate
 
-from shegong.core.api_forms import Paged, api_submit, as_form_data
+from shegong.core.api_forms import WRITE_RESPONSES, Paged, api_submit, as_form_data
+from shegong.core.filters import Filter, read_filters
 from shegong.core.restrict import may_add
 
 from . import selectors, services
@@ -13,6 +14,7 @@ from .forms import RecipientForm
 from .models import Recipient
 
 router = Router(tags=["recipients"])
+API_FILTERS = [Filter("q"), Filter("region", kind="region"), Filter("category")]
 
 
 class RecipientOut(Schema):
@@ -41,21 +43,11 @@ class RecipientOut(Schema):
         return [link.category.code for link in obj.category_links.all()]
 
 
-class Created(Schema):
-    id: int
-    replayed: bool = False
-
-
-class Invalid(Schema):
-    detail: str
-    errors: dict[str, list[str]]
-
-
 @router.get("/recipients", response=list[RecipientOut])
 @paginate(Paged)
 def recipient_list(request, q: str = "", region: str = "", category: str = ""):
-    filters = {k: v for k, v in {"q": q, "region": region, "category": category}.items() if v}
-    return selectors.recipient_list(user=request.user, filters=filters)
+    raw = {"q": q, "region": region, "category": category}
+    return selectors.recipient_list(user=request.user, filters=read_filters(raw, API_FILTERS))
 
 
 @router.get("/recipients/{recipient_id}", response=RecipientOut)
@@ -68,7 +60,7 @@ def recipient_get(request, recipient_id: int):
     return person
 
 
-@router.post("/recipients", response={201: Created, 200: Created, 403: Invalid, 422: Invalid})
+@router.post("/recipients", response=WRITE_RESPONSES)
 def recipient_create(request, payload: dict[str, Any] = Body(...)):  # noqa: B008
     """Register a person: the same fields and rules as the registration form."""
     if not may_add(request.user, Recipient):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.core import crypto
 from shegong.core.forms import BootstrapFormMixin
-from shegong.core.validators import parse_id_number, validate_phone
+from shegong.core.validators import normalize_phone, parse_id_number, validate_phone
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
 
@@ -116,12 +116,12 @@ class RecipientForm(BootstrapFormMixin, forms.ModelForm):
         return parsed.number
 
     def clean_phone(self):
-        value = (self.cleaned_data.get("phone") or "").strip()
+        value = normalize_phone(self.cleaned_data.get("phone") or "")
         validate_phone(value)
         return value
 
     def clean_guardian_phone(self):
-        value = (self.cleaned_data.get("guardian_phone") or "").strip()
+        value = normalize_phone(self.cleaned_data.get("guardian_phone") or "")
         validate_phone(value)
         return value
 

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
+from shegong.core.bounds import EARLIEST_BIRTH_DATE, past_dates
 from shegong.core.fields import EncryptedTextField
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.regions.models import Region
@@ -144,7 +145,9 @@ class Recipient(models.Model):
     id_hash = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001
     id_last4 = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(
+        _("birth date"), null=True, blank=True, validators=past_dates(EARLIEST_BIRTH_DATE)
+    )
     phone = EncryptedTextField(_("phone"), blank=True)
     address = EncryptedTextField(_("address"), blank=True)
     health_notes = EncryptedTextField(_("health and disability notes"), blank=True)
@@ -177,7 +180,9 @@ class Recipient(models.Model):
     consent = models.CharField(
         _("consent"), max_length=8, choices=Consent.choices, default=Consent.NONE
     )
-    consent_date = models.DateField(_("consent date"), null=True, blank=True)
+    consent_date = models.DateField(
+        _("consent date"), null=True, blank=True, validators=past_dates()
+    )
     consent_giver = models.CharField(
         _("consent given by"), max_length=8, choices=ConsentGiver.choices, blank=True
     )

@@ -1,7 +1,10 @@
 """Reads of person-level data, always through ``restrict``."""
 
+import re
+
 from django.db.models import Prefetch
 
+from shegong.core.validators import normalize_digits
 from shegong.regions.codes import region_filter
 
 from .models import Recipient, RecipientCategory
@@ -13,8 +16,9 @@ def recipient_list(*, user, filters: dict | None = None):
     qs = Recipient.objects.restrict(user).select_related("region", "region__parent")
     q = (f.get("q") or "").strip()
     if q:
-        if q.isdigit() and len(q) == 4:
-            qs = qs.filter(id_last4=q)
+        tail = normalize_digits(q).upper()
+        if re.fullmatch(r"[0-9]{3}[0-9X]", tail):
+            qs = qs.filter(id_last4=tail)
         elif q.isascii() and q.isalpha():
             qs = qs.filter(name_initials__startswith=q.lower())
         else:

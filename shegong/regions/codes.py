@@ -8,13 +8,15 @@ with no tree walk and no LIKE.
 
 from django.db.models import Q
 
+from shegong.core.validators import ascii_digits_or_none, is_ascii_digits
+
 LEVEL_LENGTHS = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 LENGTH_LEVELS = {v: k for k, v in LEVEL_LENGTHS.items()}
 
 
 def level_of(code: str) -> int:
     """The level (1 province … 5 village) of a well-formed code; ValueError otherwise."""
-    if not code.isdigit() or len(code) not in LENGTH_LEVELS:
+    if not is_ascii_digits(code) or len(code) not in LENGTH_LEVELS:
         raise ValueError(f"not a division code: {code!r}")
     return LENGTH_LEVELS[len(code)]
 
@@ -41,7 +43,7 @@ def subtree_range(code: str) -> tuple[str, str | None]:
     punctuation is ignored at the first level. Digit-only strings compare digit by digit
     under every ordinary collation. A code of all nines has no successor: open above.
     """
-    if not code.isdigit():
+    if not is_ascii_digits(code):
         raise ValueError(f"not a division code: {code!r}")
     stem = code.rstrip("9")
     if not stem:
@@ -64,7 +66,15 @@ def in_subtree(field: str, code: str | None) -> Q:
 
 def region_filter(field: str, raw: str) -> Q:
     """``in_subtree`` for a code typed by a user: anything that is not a code matches nothing."""
-    code = (raw or "").strip()
-    if not code.isdigit() or len(code) > 12:
+    code = parse_region_code(raw)
+    if code is None:
         return Q(pk__in=[])
     return in_subtree(field, code)
+
+
+def parse_region_code(raw: object) -> str | None:
+    """A division code (or a prefix of one) as typed, in ASCII digits; None if it is not one.
+
+    Full-width digits are accepted (NFKC); ``²`` or Arabic-Indic digits are not.
+    """
+    return ascii_digits_or_none(raw, max_length=12)

@@ -9,7 +9,7 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.stations.models import Station
 
-from .codes import LEVEL_LENGTHS, ancestor_codes, in_subtree
+from .codes import LEVEL_LENGTHS, ancestor_codes, in_subtree, parse_region_code
 from .models import Region
 
 
@@ -76,11 +76,12 @@ def region_search(*, user, q: str, levels: list[int] | None = None, limit: int =
     qs = Region.objects.restrict(user)
     if levels:
         qs = qs.filter(level__in=levels)
-    q = q.strip()
+    q = q.strip()[:50]
     if not q:
         return qs.none()
-    if q.isdigit():
-        qs = qs.filter(in_subtree("code", q))
+    code = parse_region_code(q)
+    if code is not None:
+        qs = qs.filter(in_subtree("code", code))
     else:
         qs = qs.filter(name__contains=q)
     return qs.select_related("parent").order_by("level", "code")[:limit]

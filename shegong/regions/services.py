@@ -8,6 +8,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from shegong.core.validators import is_ascii_digits
+
 from .codes import LEVEL_LENGTHS
 from .models import Region
 
@@ -90,7 +92,7 @@ def _read(directory: Path, only: list[str] | None) -> tuple[list[_Row], list[str
                     code = (rec.get("code") or "").strip()
                     name = (rec.get("name") or "").strip()
                     parent = (rec.get(parent_col) or "").strip() if parent_col else None
-                    if not code.isdigit() or len(code) != length:
+                    if not is_ascii_digits(code) or len(code) != length:
                         errors.append(
                             f"{where}: 代码应为 {length} 位数字 "
                             f"(code must be {length} digits): {code!r}"

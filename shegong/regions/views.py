@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from shegong.core.restrict import get_restricted_or_404
+from shegong.core.validators import parse_small_int
 
 from . import selectors
 from .models import Level, Region
@@ -38,6 +39,6 @@ def detail(request, code: str):
 @require_GET
 def search(request):
     """Options for a region-code input (htmx): matches within the user's scope."""
-    levels = [int(x) for x in request.GET.getlist("level") if x.isdigit()]
+    levels = [lv for x in request.GET.getlist("level") if (lv := parse_small_int(x, high=5))]
     regions = selectors.region_search(user=request.user, q=request.GET.get("q", ""), levels=levels)
     return render(request, "regions/_options.html", {"regions": regions})

@@ -2,9 +2,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.forms import BootstrapFormMixin, RegionCodeField
+from shegong.core.validators import normalize_credit_code, normalize_phone
 from shegong.regions.models import Level, Region
 
 from .models import Agency, Station
+from .services import GOVERNED_FIELDS, governed_help, may_set_station_field
 
 
 class DateInput(forms.DateInput):
@@ -55,6 +57,16 @@ class StationForm(BootstrapFormMixin, forms.ModelForm):
         self.user = user
         self.fields["region"].queryset = Region.objects.restrict(user)
         self.fields["agency"].queryset = Agency.objects.restrict(user).order_by("name")
+        # Fields this user may not set are shown but not editable (Django ignores what a
+        # disabled field posts); ``station_save`` refuses them again whatever the form did.
+        created = self.instance.pk is None
+        for name in self.fields:
+            if name in GOVERNED_FIELDS and not may_set_station_field(user, name, created=created):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = governed_help(name)
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data.get("phone") or "")
 
 
 class AgencyForm(BootstrapFormMixin, forms.ModelForm):
@@ -85,4 +97,7 @@ class AgencyForm(BootstrapFormMixin, forms.ModelForm):
         )
 
     def clean_credit_code(self):
-        return (self.cleaned_data.get("credit_code") or "").strip().upper()
+        return normalize_credit_code(self.cleaned_data.get("credit_code") or "")
+
+    def clean_phone(self):
+        return normalize_phone(self.cleaned_data.get("phone") or "")

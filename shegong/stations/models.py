@@ -6,6 +6,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
+from shegong.core.bounds import EARLIEST_ORG_DATE, past_dates
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.core.validators import validate_credit_code, validate_phone
 from shegong.regions.models import Level, Region
@@ -32,7 +33,9 @@ class Agency(models.Model):
     contact_person = models.CharField(_("contact person"), max_length=64, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     address = models.CharField(_("address"), max_length=200, blank=True)
-    registered_on = models.DateField(_("registered on"), null=True, blank=True)
+    registered_on = models.DateField(
+        _("registered on"), null=True, blank=True, validators=past_dates(EARLIEST_ORG_DATE)
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -135,7 +138,9 @@ class Station(models.Model):
         validators=[MinValueValidator(0)],
     )
     rooms = models.JSONField(_("functional rooms"), default=list, blank=True)
-    opened_on = models.DateField(_("opening date"), null=True, blank=True)
+    opened_on = models.DateField(
+        _("opening date"), null=True, blank=True, validators=past_dates(EARLIEST_ORG_DATE)
+    )
     service_version = models.CharField(
         _("service version"), max_length=3, choices=ServiceVersion.choices, blank=True
     )
@@ -145,7 +150,9 @@ class Station(models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    star_rated_on = models.DateField(_("star rating date"), null=True, blank=True)
+    star_rated_on = models.DateField(
+        _("star rating date"), null=True, blank=True, validators=past_dates()
+    )
     phone = models.CharField(
         _("public contact phone"), max_length=20, blank=True, validators=[validate_phone]
     )

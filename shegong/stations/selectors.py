@@ -5,9 +5,22 @@ from django.db.models.functions import Coalesce
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
+from shegong.core.filters import Filter
 from shegong.regions.codes import region_filter
 
 from .models import Agency, Station
+
+# The filters of the station and agency lists, for the pages and the API alike.
+STAR_CHOICES = [(str(i), str(i)) for i in range(1, 6)] + [("none", "none")]
+STATION_FILTERS = [
+    Filter("q"),
+    Filter("region", kind="region"),
+    Filter("tier", kind="select", choices=[*Station.Tier.choices, ("county_general", "")]),
+    Filter("service_version", kind="select", choices=Station.ServiceVersion.choices),
+    Filter("star", kind="select", choices=STAR_CHOICES),
+    Filter("agency", kind="id"),
+]
+AGENCY_FILTERS = [Filter("q"), Filter("region", kind="region")]
 
 
 def station_list(*, user, filters: dict | None = None):

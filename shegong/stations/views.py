@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.core.exporters import export_response
+from shegong.core.filters import read_filters
 from shegong.core.forms import form_page
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -14,17 +15,12 @@ from . import selectors, services
 from .exporters import AgencyExporter, StationExporter
 from .forms import AgencyForm, StationForm
 from .models import Agency, Station
-
-STATION_FILTERS = ("q", "region", "tier", "service_version", "star", "agency")
-
-
-def _filters(request, names) -> dict:
-    return {n: request.GET.get(n, "").strip() for n in names if request.GET.get(n, "").strip()}
+from .selectors import AGENCY_FILTERS, STATION_FILTERS
 
 
 @require_GET
 def station_list(request):
-    filters = _filters(request, STATION_FILTERS)
+    filters = read_filters(request, STATION_FILTERS)
     qs = selectors.station_list(user=request.user, filters=filters)
     if request.GET.get("export") in ("xlsx", "csv"):
         return export_response(request, StationExporter, qs, personal=False, filters=filters)
@@ -103,7 +99,7 @@ def station_edit(request, pk: int):
 
 @require_GET
 def agency_list(request):
-    filters = _filters(request, ("q", "region"))
+    filters = read_filters(request, AGENCY_FILTERS)
     qs = selectors.agency_list(user=request.user, filters=filters)
     if request.GET.get("export") in ("xlsx", "csv"):
         return export_response(request, AgencyExporter, qs, personal=False, filters=filters)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
+from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.forms import BootstrapFormMixin
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level, Region
@@ -366,6 +367,9 @@ ResourceFormSet = forms.inlineformset_factory(
     fields=["kind", "description", "value"],
     extra=2,
     can_delete=True,
+    max_num=MAX_RESOURCES,
+    absolute_max=MAX_RESOURCES,
+    validate_max=True,
 )
 
 

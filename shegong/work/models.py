@@ -6,21 +6,28 @@ village or not.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import Role
+from shegong.core.bounds import (
+    HOURS_VALIDATORS,
+    MAX_PEOPLE,
+    MAX_RESOURCE_YUAN,
+    MAX_VOLUNTEERS,
+    PEOPLE_VALIDATORS,
+    RESOURCE_VALIDATORS,
+    VOLUNTEER_VALIDATORS,
+    past_dates,
+)
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.people.models import Household, Recipient, person_restrict_q
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 
-HOURS = {
-    "max_digits": 5,
-    "decimal_places": 2,
-    "validators": [MinValueValidator(0.25), MaxValueValidator(24)],
-}
+HOURS = {"max_digits": 5, "decimal_places": 2, "validators": HOURS_VALIDATORS}
+PAST = {"validators": past_dates()}
 
 
 class WorkKind(models.TextChoices):
@@ -92,7 +99,7 @@ class StationWork(models.Model):
 
 
 class HomeVisit(StationWork):
-    date = models.DateField(_("date"), db_index=True)
+    date = models.DateField(_("date"), db_index=True, **PAST)
     household = models.ForeignKey(
         Household,
         on_delete=models.PROTECT,
@@ -164,7 +171,7 @@ class Case(StationWork):
     stage = models.CharField(
         _("stage"), max_length=16, choices=Stage.choices, default=Stage.INTAKE, db_index=True
     )
-    opened_on = models.DateField(_("opened on"))
+    opened_on = models.DateField(_("opened on"), **PAST)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     presenting_problem = models.TextField(_("presenting problem"))
     # 预估 assessment
@@ -173,7 +180,7 @@ class Case(StationWork):
     assessment_community = models.TextField(_("community"), blank=True)
     needs_summary = models.TextField(_("summary of needs"), blank=True)
     # service agreement / informed consent
-    agreement_signed_on = models.DateField(_("agreement signed on"), null=True, blank=True)
+    agreement_signed_on = models.DateField(_("agreement signed on"), null=True, blank=True, **PAST)
     agreement_signed_by = models.CharField(_("signed by"), max_length=64, blank=True)
     # 计划 plan
     plan_submitted_at = models.DateTimeField(null=True, blank=True)
@@ -219,7 +226,13 @@ class Case(StationWork):
     @classmethod
     def restrict_q(cls, user, action: str):
         if action == "approve":
-            return scope_q(user, "region_id") if user.role == Role.STATION_LEAD else None
+            # Nobody approves their own case: the station lead approves the station's cases,
+            # and the county officer those whose worker is a station lead.
+            if user.role == Role.STATION_LEAD:
+                return scope_q(user, "region_id") & ~models.Q(worker_id=user.pk)
+            if user.role == Role.COUNTY_OFFICER:
+                return scope_q(user, "region_id") & models.Q(worker__role=Role.STATION_LEAD)
+            return None
         return person_restrict_q(user, action, "region_id")
 
 
@@ -245,7 +258,7 @@ class CaseEntry(models.Model):
     """An intervention record (介入记录): a dated entry with hours."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entries")
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), **PAST)
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     hours = models.DecimalField(_("hours"), **HOURS)
     in_village = models.BooleanField(_("in the village"), default=True)
@@ -267,7 +280,7 @@ class CaseReferral(models.Model):
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     organisation = models.CharField(_("organisation"), max_length=128)
     reason = models.TextField(_("reason"))
-    date = models.DateField(_("date"))
+    date = models.DateField(_("date"), **PAST)
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.organisation}"
@@ -337,19 +350,24 @@ class Group(StationWork):
 class GroupSession(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions")
     number = models.PositiveSmallIntegerField(_("session"))
-    date = models.DateField(_("date"), db_index=True)
+    date = models.DateField(_("date"), db_index=True, **PAST)
     hours = models.DecimalField(_("hours"), **HOURS)
     in_village = models.BooleanField(_("in the village"), default=True)
     attendees = models.ManyToManyField(
         Recipient, blank=True, related_name="+", verbose_name=_("attended")
     )
-    others_count = models.PositiveIntegerField(_("others present (head-count)"), default=0)
+    others_count = models.PositiveIntegerField(
+        _("others present (head-count)"), default=0, validators=PEOPLE_VALIDATORS
+    )
     record = models.TextField(_("session record"))
 
     class Meta:
         ordering = ["group", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "number"], name="group_session_number_once")
+            models.UniqueConstraint(fields=["group", "number"], name="group_session_number_once"),
+            models.CheckConstraint(
+                condition=models.Q(others_count__lte=MAX_PEOPLE), name="session_others_bounded"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -360,16 +378,20 @@ class Activity(StationWork):
     title = models.CharField(_("title"), max_length=128)
     domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
     service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
-    date = models.DateField(_("date"), db_index=True)
+    date = models.DateField(_("date"), db_index=True, **PAST)
     workers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("workers")
     )
     hours = models.DecimalField(_("hours"), **HOURS)
-    participants_count = models.PositiveIntegerField(_("participants (person-times)"))
+    participants_count = models.PositiveIntegerField(
+        _("participants (person-times)"), validators=PEOPLE_VALIDATORS
+    )
     participants = models.ManyToManyField(
         Recipient, blank=True, related_name="activities", verbose_name=_("named participants")
     )
-    volunteers_count = models.PositiveIntegerField(_("volunteers"), default=0)
+    volunteers_count = models.PositiveIntegerField(
+        _("volunteers"), default=0, validators=VOLUNTEER_VALIDATORS
+    )
     volunteer_notes = models.CharField(_("volunteers involved"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
 
@@ -378,6 +400,14 @@ class Activity(StationWork):
         verbose_name = _("community activity")
         verbose_name_plural = _("community activities")
         indexes = [models.Index(fields=["region", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    participants_count__lte=MAX_PEOPLE, volunteers_count__lte=MAX_VOLUNTEERS
+                ),
+                name="activity_counts_bounded",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -392,8 +422,16 @@ class ActivityResource(models.Model):
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     description = models.CharField(_("from / what"), max_length=128)
     value = models.DecimalField(
-        _("value (yuan)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(0)]
+        _("value (yuan)"), max_digits=12, decimal_places=2, validators=RESOURCE_VALIDATORS
     )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value__gte=0, value__lte=MAX_RESOURCE_YUAN),
+                name="activity_resource_value_bounded",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.description} ¥{self.value}"
@@ -423,7 +461,7 @@ class AdminWork(StationWork):
         related_name="+",
         verbose_name=_("worker"),
     )
-    date = models.DateField(_("date"), db_index=True)
+    date = models.DateField(_("date"), db_index=True, **PAST)
     task = models.CharField(_("task"), max_length=16, choices=Task.choices)
     hours = models.DecimalField(_("hours"), **HOURS)
     in_village = models.BooleanField(_("in a village"), default=False)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shegong.audit.services import audit_log
+from shegong.core.bounds import check_bounds
 from shegong.core.restrict import can
 from shegong.core.services import form_save_audited
 from shegong.indicators import facts
@@ -102,11 +103,53 @@ def _log(case: Case, by, request, action: str, **data) -> None:
     audit_log(action=f"shegong.case.{action}", actor=by, request=request, obj=case, data=data)
 
 
+# The columns a transition reads and writes: re-read under a row lock before each step.
+STATE_FIELDS = (
+    "stage",
+    "worker_id",
+    "plan_submitted_at",
+    "plan_approved_by_id",
+    "plan_approved_at",
+    "closure_requested_at",
+    "closure_approved_by_id",
+    "closed_on",
+)
+
+
+def _lock(case: Case) -> Case:
+    """Lock the case's row for this transaction and refresh its state from it.
+
+    Two requests moving one case (two taps, two devices, two approvers) run one after the
+    other: PostgreSQL waits on ``SELECT … FOR UPDATE``, SQLite on its write lock (every
+    transaction begins IMMEDIATE). The second then sees the first one's stage and is
+    refused by ``_require`` rather than repeating the step.
+    """
+    fresh = Case.objects.select_for_update().only(*STATE_FIELDS).get(pk=case.pk)
+    for name in STATE_FIELDS:
+        setattr(case, name, getattr(fresh, name))
+    return case
+
+
 def _require(case: Case, stage: str) -> None:
     if case.stage != stage:
         raise ValidationError(
             _("This step needs the case to be at “%(stage)s”; it is at “%(now)s”.")
             % {"stage": Case.Stage(stage).label, "now": case.get_stage_display()}
+        )
+
+
+def _may_approve(case: Case, by) -> None:
+    """PermissionDenied unless ``by`` may approve: never one's own case (it goes to the county)."""
+    if case.worker_id == by.pk:
+        raise PermissionDenied(
+            _(
+                "Nobody approves their own case: the county civil-affairs officer approves "
+                "the cases of a station lead."
+            )
+        )
+    if not can(by, case, "approve"):
+        raise PermissionDenied(
+            _("Only the station lead (or, for a lead's own case, the county) approves this.")
         )
 
 
@@ -117,6 +160,7 @@ def case_open(*, form, by, request=None) -> Case:
     _stamped(by)(case, True)
     case.region_id = case.recipient.region_id
     case.worker = by
+    check_bounds(case)
     case.number = _next_number(Case, f"GA{case.station.region_id}{case.opened_on:%Y}")
     case.save()
     facts.sync(case)
@@ -128,6 +172,7 @@ def case_open(*, form, by, request=None) -> Case:
 @transaction.atomic
 def case_assess(*, case: Case, form, by, request=None) -> Case:
     """预估 → 计划: record the needs assessment and move to planning."""
+    _lock(case)
     if case.stage not in (Case.Stage.INTAKE, Case.Stage.ASSESSMENT):
         _require(case, Case.Stage.ASSESSMENT)
     form.save()
@@ -141,6 +186,7 @@ def case_assess(*, case: Case, form, by, request=None) -> Case:
 @transaction.atomic
 def case_submit_plan(*, case: Case, form, goals: list[str], by, request=None) -> Case:
     """计划: agreement and goals, submitted to the station lead for approval."""
+    _lock(case)
     _require(case, Case.Stage.PLANNING)
     if not goals:
         raise ValidationError(_("A plan needs at least one goal."))
@@ -157,8 +203,8 @@ def case_submit_plan(*, case: Case, form, goals: list[str], by, request=None) ->
 @transaction.atomic
 def case_approve_plan(*, case: Case, by, request=None) -> Case:
     """The station lead approves the plan: intervention begins."""
-    if not can(by, case, "approve"):  # before the stage: a worker is refused, whatever the stage
-        raise PermissionDenied(_("Only the station lead approves case plans."))
+    _lock(case)
+    _may_approve(case, by)  # before the stage: a worker is refused, whatever the stage
     _require(case, Case.Stage.PLANNING)
     if not case.plan_submitted_at:
         raise ValidationError(_("The plan has not been submitted yet."))
@@ -174,10 +220,12 @@ def case_approve_plan(*, case: Case, by, request=None) -> Case:
 @transaction.atomic
 def case_add_entry(*, case: Case, form, by, request=None) -> CaseEntry:
     """介入: a dated intervention record with the worker's hours."""
+    _lock(case)
     _require(case, Case.Stage.INTERVENTION)
     entry = form.save(commit=False)
     entry.case = case
     entry.worker = by
+    check_bounds(entry)
     entry.save()
     facts.sync(entry)
     _event(case, by, "intervention", entry.content[:200])
@@ -188,6 +236,7 @@ def case_add_entry(*, case: Case, form, by, request=None) -> CaseEntry:
 @transaction.atomic
 def case_evaluate(*, case: Case, form, achieved: dict[int, str], by, request=None) -> Case:
     """评估: each goal's achievement and a summary; needs at least one intervention."""
+    _lock(case)
     _require(case, Case.Stage.INTERVENTION)
     if not case.entries.exists():
         raise ValidationError(_("Record at least one intervention before evaluating."))
@@ -205,6 +254,7 @@ def case_evaluate(*, case: Case, form, achieved: dict[int, str], by, request=Non
 @transaction.atomic
 def case_request_closure(*, case: Case, form, by, request=None) -> Case:
     """结案 report, for the station lead to approve."""
+    _lock(case)
     _require(case, Case.Stage.EVALUATION)
     form.save()
     case.closure_requested_at = timezone.now()
@@ -216,8 +266,9 @@ def case_request_closure(*, case: Case, form, by, request=None) -> Case:
 
 @transaction.atomic
 def case_approve_closure(*, case: Case, by, request=None) -> Case:
-    if not can(by, case, "approve"):
-        raise PermissionDenied(_("Only the station lead approves case closure."))
+    """The station lead (for a lead's own case, the county) approves closure: the case closes."""
+    _lock(case)
+    _may_approve(case, by)
     _require(case, Case.Stage.EVALUATION)
     if not case.closure_requested_at:
         raise ValidationError(_("No closure report has been submitted."))
@@ -246,6 +297,7 @@ def case_refer(*, case: Case, form, by, request=None):
 @transaction.atomic
 def case_transfer(*, case: Case, to, by, request=None) -> Case:
     """Hand the case to another worker of the same station."""
+    _lock(case)
     if case.stage == Case.Stage.CLOSED:
         raise ValidationError(_("A closed case cannot be transferred; reopen it first."))
     if to.station_id != case.station_id:
@@ -261,6 +313,8 @@ def case_transfer(*, case: Case, to, by, request=None) -> Case:
 
 @transaction.atomic
 def case_reopen(*, case: Case, reason: str, by, request=None) -> Case:
+    """Reopen a closed case at the intervention stage, with the reason on the timeline."""
+    _lock(case)
     _require(case, Case.Stage.CLOSED)
     if not reason.strip():
         raise ValidationError(_("Say why the case is reopened."))
@@ -292,10 +346,15 @@ def group_save(*, form, by, request=None) -> Group:
 
 @transaction.atomic
 def group_session_add(*, group: Group, form, by, request=None) -> GroupSession:
-    """A session with its attendance: attendees must be members of the group."""
+    """A session with its attendance: attendees must be members of the group.
+
+    The group's row is locked so that two sessions recorded at once get numbers in turn.
+    """
+    Group.objects.select_for_update().filter(pk=group.pk).first()
     session = form.save(commit=False)
     session.group = group
     session.number = (group.sessions.aggregate(m=Max("number"))["m"] or 0) + 1
+    check_bounds(session)
     session.save()
     form.save_m2m()
     if group.stage == Group.Stage.PREPARATION:

@@ -23,7 +23,7 @@ def _workers(user):
 
 def _period_filters(user, *extra):
     return [
-        Filter("region", gettext_lazy("Division code")),
+        Filter("region", gettext_lazy("Division code"), "region"),
         Filter("since", gettext_lazy("From"), "date"),
         Filter("until", gettext_lazy("To"), "date"),
         Filter("worker", gettext_lazy("Worker"), "select", _workers(user)),
@@ -188,11 +188,11 @@ def case_detail(request, pk: int):
     return render(request, "work/case_detail.html", ctx)
 
 
-def _case_action(request, pk, handler):
+def _case_action(request, pk, handler, *, action="change"):
     case = get_restricted_or_404(
         Case.objects.select_related("station", "recipient"), request.user, pk=pk
     )
-    if not can(request.user, case, "change"):
+    if action == "change" and not can(request.user, case, "change"):
         raise PermissionDenied(_("You may not change this case."))
     try:
         result = handler(case)
@@ -264,7 +264,10 @@ def case_step(request, pk: int, step: str):
             raise PermissionDenied
         return None
 
-    return _case_action(request, pk, handle)
+    # Approvals are checked by the service (the approver is not the worker); the rest of
+    # the steps need the right to change the case.
+    approval = step in ("approve_plan", "approve_closure")
+    return _case_action(request, pk, handle, action="approve" if approval else "change")
 
 
 # ----- groups --------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.bounds import EARLIEST_BIRTH_DATE, EARLIEST_ORG_DATE, past_dates
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.regions.models import Region
 
@@ -35,7 +36,9 @@ class SocialWorkerProfile(models.Model):
         related_name="worker_profile",
         verbose_name=_("user"),
     )
-    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_date = models.DateField(
+        _("birth date"), null=True, blank=True, validators=past_dates(EARLIEST_BIRTH_DATE)
+    )
     education = models.CharField(
         _("education"), max_length=16, choices=Education.choices, blank=True
     )
@@ -48,8 +51,12 @@ class SocialWorkerProfile(models.Model):
         default=Qualification.NONE,
     )
     certificate_no = models.CharField(_("certificate number"), max_length=32, blank=True)
-    certificate_date = models.DateField(_("certificate date"), null=True, blank=True)
-    hire_date = models.DateField(_("hire date"), null=True, blank=True)
+    certificate_date = models.DateField(
+        _("certificate date"), null=True, blank=True, validators=past_dates(EARLIEST_ORG_DATE)
+    )
+    hire_date = models.DateField(
+        _("hire date"), null=True, blank=True, validators=past_dates(EARLIEST_ORG_DATE)
+    )
     designated_villages = models.ManyToManyField(
         Region,
         blank=True,
@@ -122,7 +129,7 @@ class TrainingRecord(models.Model):
         verbose_name=_("worker"),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    date = models.DateField(_("date"), db_index=True)
+    date = models.DateField(_("date"), db_index=True, validators=past_dates())
     hours = models.DecimalField(
         _("hours"),
         max_digits=5,

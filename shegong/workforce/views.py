@@ -31,7 +31,7 @@ class TrainingExporter(Exporter):
 @require_GET
 def training_list(request):
     filters = [
-        Filter("region", gettext_lazy("Division code")),
+        Filter("region", gettext_lazy("Division code"), "region"),
         Filter("kind", gettext_lazy("Kind"), "select", TrainingRecord.Kind.choices),
         Filter("since", gettext_lazy("From"), "date"),
         Filter("until", gettext_lazy("To"), "date"),
