@@ -55,6 +55,8 @@ def test_a_lead_cannot_approve_their_own_plan_or_closure(client, world, leads_ca
 def test_the_county_approves_a_leads_own_case(client, world, leads_case):
     county = world.actors["county_officer"]
     client.force_login(county)
+    waiting = client.get(reverse("work:case_list"), {"awaiting": "me"}).context["page"]
+    assert [c.pk for c in waiting.object_list] == [leads_case.pk]
     page = client.get(reverse("work:case_detail", args=[leads_case.pk]))
     assert 'data-testid="approve-plan"' in page.content.decode()
     response = client.post(reverse("work:case_step", args=[leads_case.pk, "approve_plan"]))

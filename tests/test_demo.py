@@ -128,5 +128,9 @@ def test_a_year_of_demo_work_is_consistent_and_loads_once(world):
     # every record stays within its station's township
     for visit in HomeVisit.objects.select_related("station"):
         assert visit.region_id.startswith(visit.station.region_id)
+    # nobody approved their own case; a lead's own plan waits for the county officer
+    for case in Case.objects.exclude(plan_approved_by=None):
+        assert case.plan_approved_by_id != case.worker_id
+        assert case.closure_approved_by_id in (None, case.plan_approved_by_id)
     assert demo_work_load(today=today)["recipients"] == 0
     assert existing == 3

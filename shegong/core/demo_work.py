@@ -128,6 +128,10 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
         ],
         0,
     )
+    county_officers = {
+        u.scope_region_id: u
+        for u in User.objects.filter(role=Role.COUNTY_OFFICER, is_active=True).order_by("pk")
+    }
     for station in stations:
         rng.seed(f"{SEED}-{station.region_id}")
         if station.region_id in done:
@@ -239,6 +243,12 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
         for n in range(rng.randint(2, 5)):
             person = rng.choice(people)
             worker = rng.choice(staff)
+            # nobody approves their own case: a lead's own case is approved by the county
+            # officer, where the demo has one (雨湖区, 岳塘区); elsewhere a worker takes it
+            approver = county_officers.get(county) if worker == lead else lead
+            if approver is None:
+                worker = next((u for u in staff if u != lead), worker)
+                approver = lead if worker != lead else None
             opened = _day(rng, start, today - datetime.timedelta(days=30))
             stage = rng.choice(list(Case.Stage.values))
             case = Case.objects.create(
@@ -255,9 +265,15 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                 needs_summary=rng.choice(NEEDS) if stage != "intake" else "",
             )
             CaseEvent.objects.create(case=case, by=worker, kind="opened")
+            if stage == "planning" and worker == lead:
+                # a lead's plan waiting for the county officer's approval
+                case.plan_submitted_at = timezone.now()
+                case.agreement_signed_on = opened + datetime.timedelta(days=3)
+                case.agreement_signed_by = person.name
+                CaseGoal.objects.create(case=case, text=rng.choice(NEEDS))
             if stage in ("intervention", "evaluation", "closed"):
                 case.plan_submitted_at = timezone.now()
-                case.plan_approved_by = lead
+                case.plan_approved_by = approver
                 case.plan_approved_at = timezone.now()
                 case.agreement_signed_on = opened + datetime.timedelta(days=3)
                 case.agreement_signed_by = person.name
@@ -272,7 +288,7 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                     )
             if stage == "closed":
                 case.closure_reason, case.closure_summary = "goals_met", "目标达成"
-                case.closure_requested_at, case.closure_approved_by = timezone.now(), lead
+                case.closure_requested_at, case.closure_approved_by = timezone.now(), approver
                 case.closed_on = min(today, opened + datetime.timedelta(days=rng.randint(30, 200)))
             case.save()
             counts["cases"] += 1

@@ -29,6 +29,14 @@ def case_list(*, user, filters=None):
         qs = qs.filter(stage=f["stage"])
     if f.get("worker"):
         qs = qs.filter(worker_id=f["worker"])
+    if f.get("awaiting") == "me":
+        # plans and closures submitted and not yet approved, that this user may approve
+        qs = qs.filter(
+            pk__in=Case.objects.restrict(user, "approve").filter(
+                Q(stage=Case.Stage.PLANNING, plan_submitted_at__isnull=False)
+                | Q(stage=Case.Stage.EVALUATION, closure_requested_at__isnull=False)
+            )
+        )
     return qs.order_by("-opened_on", "-pk")
 
 

@@ -112,7 +112,14 @@ def visit_create(request):
 @require_GET
 def case_list(request):
     filters = _period_filters(
-        request.user, Filter("stage", gettext_lazy("Stage"), "select", Case.Stage.choices)
+        request.user,
+        Filter("stage", gettext_lazy("Stage"), "select", Case.Stage.choices),
+        Filter(
+            "awaiting",
+            gettext_lazy("Approval"),
+            "select",
+            [("me", gettext_lazy("Awaiting my approval"))],
+        ),
     )
     values = read_filters(request, filters)
     return list_page(
