@@ -16,7 +16,14 @@ def test_every_string_is_translated():
 
 
 def test_compiled_catalogue_matches_source():
-    po = {e.msgid: e.msgstr or e.msgstr_plural for e in polib.pofile(str(PO)) if not e.obsolete}
-    mo = {e.msgid: e.msgstr or e.msgstr_plural for e in polib.mofile(str(PO.with_suffix(".mo")))}
-    mo.pop("", None)
+    po = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
+        for e in polib.pofile(str(PO))
+        if not e.obsolete
+    }
+    mo = {
+        (e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural
+        for e in polib.mofile(str(PO.with_suffix(".mo")))
+    }
+    mo.pop((None, ""), None)
     assert mo == po, "run `make messages` to recompile django.mo"

@@ -17,6 +17,7 @@ from django.utils.encoding import force_str
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,6 +42,8 @@ class Exporter:
         return [force_str(c.header) for c in self.columns]
 
     def rows(self) -> Iterable[list[Any]]:
+        """Each object's cells, ready for a file: text that a spreadsheet would take for a
+        formula is left as text by ``to_xlsx`` and ``to_csv`` (see ``is_formula_like``)."""
         for obj in self.queryset:
             yield [_cell(c.value(obj)) for c in self.columns]
 
@@ -54,34 +57,25 @@ class Exporter:
     def filename(self, ext: str) -> str:
         return f"{force_str(self.title)}-{timezone.localtime():%Y%m%d-%H%M}.{ext}"
 
-    def to_xlsx(self) -> bytes:
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title=force_str(self.title)[:31] or "Sheet1")
-        for i, col in enumerate(self.columns):
-            ws.column_dimensions[_col_letter(i)].width = col.width
-        ws.append([force_str(self.title)])
-        ws.append([self.stamp()])
-        bold = Font(bold=True)
-        from openpyxl.cell import WriteOnlyCell
+    def sheets(self) -> Iterable["Sheet"]:
+        """The workbook's sheets: one for a list; a report yields several."""
+        yield Sheet(
+            title=force_str(self.title),
+            lines=[force_str(self.title), self.stamp()],
+            headers=self.headers(),
+            widths=[c.width for c in self.columns],
+            rows=self.rows(),
+        )
 
-        header_cells = []
-        for h in self.headers():
-            cell = WriteOnlyCell(ws, value=h)
-            cell.font = bold
-            header_cells.append(cell)
-        ws.append(header_cells)
-        for row in self.rows():
-            ws.append(row)
-        buf = io.BytesIO()
-        wb.save(buf)
-        return buf.getvalue()
+    def to_xlsx(self) -> bytes:
+        return workbook_bytes(self.sheets())
 
     def to_csv(self) -> str:
         buf = io.StringIO()
         writer = csv.writer(buf)
-        writer.writerow([self.stamp()])
-        writer.writerow(self.headers())
-        writer.writerows(self.rows())
+        writer.writerow([csv_text(self.stamp())])
+        writer.writerow([csv_text(h) for h in self.headers()])
+        writer.writerows([csv_text(v) for v in row] for row in self.rows())
         return "\ufeff" + buf.getvalue()  # BOM so Excel reads UTF-8
 
     def response(self, fmt: str = "xlsx") -> HttpResponse:
@@ -93,6 +87,115 @@ class Exporter:
             name = self.filename("xlsx")
         resp["Content-Disposition"] = content_disposition_header(True, name)
         return resp
+
+
+# OWASP CSV injection: a cell starting with one of these is run as a formula by Excel, WPS
+# and LibreOffice (``=HYPERLINK(...)`` typed as a name becomes a live link in an officer's
+# export). Residents and workers type text that officers export, so no text cell of any
+# export or report may start a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def csv_text(value):
+    """A CSV cell: formula-like text gets a leading apostrophe (shown as text, not run)."""
+    return "'" + value if is_formula_like(value) else value
+
+
+def xlsx_cell(ws, value, **style):
+    """A cell for a write-only sheet: formula-like text is stored as a string with Excel's
+    quote prefix (shown as typed, never evaluated); ``style`` sets font or alignment."""
+    if not style and not is_formula_like(value):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    if is_formula_like(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    for name, item in style.items():
+        setattr(cell, name, item)
+    return cell
+
+
+@dataclass
+class Sheet:
+    """One sheet of a workbook: a title block (each line merged across the table, wrapped,
+    its row tall enough to read), a bold header row that stays in view and repeats on every
+    printed page, then the rows. Printed on A4, fitted to the page's width."""
+
+    title: str
+    lines: list[str]
+    headers: list[str]
+    widths: list[int]
+    rows: Iterable[list[Any]]
+    landscape: bool = False
+
+
+TITLE_POINTS = 22
+LINE_POINTS = 16
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: Chinese characters count twice."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def line_height(text: str, total_width: int, *, first: bool) -> float:
+    """Points for a wrapped line of ``text`` across columns ``total_width`` wide."""
+    lines = max(1, -(-display_width(text) // max(total_width, 1)))  # ceiling division
+    return (TITLE_POINTS if first else 0) + LINE_POINTS * (lines - (1 if first else 0))
+
+
+def write_sheet(ws, sheet: Sheet) -> None:
+    """Lay out ``sheet`` on an empty write-only worksheet."""
+    from openpyxl.styles import Alignment
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    ncols = max(len(sheet.headers), 1)
+    total = sum(sheet.widths[:ncols]) or 16
+    for i, width in enumerate(sheet.widths):
+        ws.column_dimensions[_col_letter(i)].width = width
+    # a write-only sheet writes its view and page setup with its first row: set them first
+    header_row = len(sheet.lines) + 1
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if sheet.landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for n, line in enumerate(sheet.lines, start=1):
+        ws.row_dimensions[n].height = line_height(line, total, first=n == 1)
+        if ncols > 1:
+            ws.merged_cells.add(f"A{n}:{_col_letter(ncols - 1)}{n}")
+        font = Font(bold=True, size=14) if n == 1 else Font(size=11)
+        ws.append([xlsx_cell(ws, line, alignment=wrap, font=font)])
+    centre = Alignment(wrap_text=True, vertical="center")
+    ws.append([xlsx_cell(ws, h, font=Font(bold=True), alignment=centre) for h in sheet.headers])
+    for row in sheet.rows:
+        ws.append([xlsx_cell(ws, v) for v in row])
+
+
+def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
+    """A workbook of ``sheets`` (streamed: write-only, so a 100,000-row list stays small)."""
+    wb = Workbook(write_only=True)
+    for sheet in sheets:
+        write_sheet(wb.create_sheet(title=_sheet_title(sheet.title)), sheet)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """Excel refuses these characters in a sheet's name, and more than 31 of them."""
+    for ch in "[]:*?/\\":
+        title = title.replace(ch, " ")
+    return title[:31] or "Sheet1"
 
 
 def _cell(value):

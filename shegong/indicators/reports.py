@@ -6,15 +6,13 @@ The summary sentence prints the exact figures in the shape of the Xing'an League
 慈善资源链接1.7万元, 累计服务群众1.36万余人次".
 """
 
-import io
 from decimal import ROUND_DOWN, Decimal
 
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
+from shegong.core.exporters import Sheet, workbook_bytes
 from shegong.regions.codes import in_subtree
 
 from . import catalogue
@@ -27,11 +25,39 @@ REPORT_TITLES = {
     "year": gettext_lazy("Annual evaluation summary"),
 }
 STATUS_LABELS = {
-    "met": gettext_lazy("Met"),
+    "met": pgettext_lazy("indicator status", "Met"),
     "at_risk": gettext_lazy("At risk"),
     "missed": gettext_lazy("Missed"),
     "none": gettext_lazy("No target"),
 }
+# Units as a reader of the workbook expects them (the catalogue keeps short codes).
+UNIT_LABELS = {
+    "%": "%",
+    "h": gettext_lazy("hours"),
+    "h/p": gettext_lazy("hours per worker"),
+    "¥": gettext_lazy("yuan"),
+}
+COUNT_UNITS = {
+    "visit": gettext_lazy("household visits"),
+    "file_household": gettext_lazy("households"),
+    "file_person": gettext_lazy("people"),
+    "people": gettext_lazy("people"),
+    "person_times": gettext_lazy("person-times"),
+    "volunteers": gettext_lazy("person-times"),
+    "session": gettext_lazy("sessions"),
+    "activity": gettext_lazy("activities"),
+    "case_entry": gettext_lazy("entries"),
+    "group": gettext_lazy("groups"),
+}
+
+
+def unit_label(spec) -> str:
+    """The unit of an indicator in words (户次, 元, 小时/人 …); counts of cases are 个."""
+    if spec.unit:
+        return str(UNIT_LABELS.get(spec.unit, spec.unit))
+    return str(COUNT_UNITS.get(spec.code, gettext_lazy("items")))
+
+
 # the columns of the region tables: the figures of the summary line, and people served
 TABLE_METRICS = [
     "visit",
@@ -151,63 +177,76 @@ def _num(value):
 
 
 def to_xlsx(report: dict, *, user) -> bytes:
-    """The report as a workbook: Chinese headers, one sheet per part; opens in WPS and Excel."""
-    wb = Workbook()
-    bold = Font(bold=True)
-    ws = wb.active
-    ws.title = _("Summary")[:31]
+    """The report as a workbook: the summary, the targets with their status, the areas
+    below and every township, each sheet laid out by ``core.exporters.write_sheet`` (title
+    block merged and wrapped, units, frozen headers, A4 fitted to the width)."""
+    return workbook_bytes(report_sheets(report, user=user))
+
+
+def report_sheets(report: dict, *, user) -> list[Sheet]:
+    """The sheets of a report workbook (a multi-sheet export)."""
     title = f"{report['node'].name} {report['period'].label} {report['title']}"
-    ws.append([title])
-    ws["A1"].font = Font(bold=True, size=14)
     stamp = _("Exported by %(user)s at %(time)s") % {
         "user": user.display_name,
         "time": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
     }
-    ws.append([stamp])
-    ws.append([report["sentence"]])
-    ws["A3"].alignment = Alignment(wrap_text=True)
-    ws.append([])
     board = report["board"]
-    ws.append([_("Indicator"), _("Value"), _("Previous period"), _("Unit")])
-    for cell in ws[ws.max_row]:
-        cell.font = bold
-    for v in board.service:
-        ws.append([str(v.spec.label), _num(v.value), _num(v.previous or 0), v.spec.unit])
-    ws.append([])
     rule_set = board.rule_set
-    ws.append([_("Rule set in force") + ": " + (rule_set.title if rule_set else _("none"))])
-    ws.append([_("Indicator"), _("Value"), _("Target"), _("Status"), _("Detail")])
-    for cell in ws[ws.max_row]:
-        cell.font = bold
-    for v in board.ruled:
-        ws.append(
-            [
-                str(v.spec.label),
-                None if v.value is None else _num(v.value),
-                None if v.target is None else _num(v.target),
-                str(STATUS_LABELS[v.status]),
-                v.detail,
-            ]
-        )
-    ws.column_dimensions["A"].width = 40
-    for col in "BCD":
-        ws.column_dimensions[col].width = 14
-    ws.column_dimensions["E"].width = 40
+    sheets = [
+        Sheet(
+            title=_("Summary"),
+            lines=[title, stamp, report["sentence"]],
+            headers=[_("Indicator"), _("This period"), _("Previous period"), _("Unit")],
+            widths=[36, 14, 14, 10],
+            rows=[
+                [str(v.spec.label), _num(v.value), _num(v.previous or 0), unit_label(v.spec)]
+                for v in board.service
+            ],
+        ),
+        Sheet(
+            title=_("Targets"),
+            lines=[
+                title,
+                stamp,
+                _("Rule set in force") + ": " + (rule_set.title if rule_set else _("none")),
+            ],
+            headers=[
+                _("Indicator"),
+                _("Value"),
+                _("Target"),
+                _("Unit"),
+                _("Status"),
+                _("Detail"),
+            ],
+            widths=[30, 12, 12, 8, 10, 40],
+            rows=[
+                [
+                    str(v.spec.label),
+                    None if v.value is None else _num(v.value),
+                    None if v.target is None else _num(v.target),
+                    unit_label(v.spec),
+                    str(STATUS_LABELS[v.status]),
+                    v.detail,
+                ]
+                for v in board.ruled
+            ],
+            landscape=True,
+        ),
+    ]
     headers = [_("Division code"), _("Region")] + [str(x) for x in report["metric_labels"]]
     for sheet_title, rows in (
         (_("Child regions"), report["children"]),
         (_("Townships"), report["townships"]),
     ):
-        if not rows:
-            continue
-        sheet = wb.create_sheet(sheet_title[:31])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = bold
-        for row in rows:
-            sheet.append([row["code"], row["name"], *[_num(v) for v in row["values"]]])
-        sheet.column_dimensions["A"].width = 14
-        sheet.column_dimensions["B"].width = 24
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        if rows:
+            sheets.append(
+                Sheet(
+                    title=sheet_title,
+                    lines=[f"{title} · {sheet_title}", stamp],
+                    headers=headers,
+                    widths=[14, 24] + [12] * (len(headers) - 2),
+                    rows=([r["code"], r["name"], *[_num(v) for v in r["values"]]] for r in rows),
+                    landscape=True,
+                )
+            )
+    return sheets
