@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet
 from shegong.core.validators import validate_phone
 from shegong.regions.models import Region
@@ -15,7 +16,7 @@ class ShegongUserManager(UserManager.from_queryset(RestrictedQuerySet)):
     pass
 
 
-class User(AbstractUser):
+class User(Versioned, AbstractUser):
     """A person who logs in. What they may see is their role narrowed to their scope region.
 
     Station roles take their scope from their station, the agency administrator from

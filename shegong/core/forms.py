@@ -3,6 +3,7 @@ import uuid
 
 from django import forms
 from django.contrib import messages
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext
@@ -12,6 +13,7 @@ from shegong.regions.codes import parse_region_code
 from shegong.regions.models import Region
 
 from .idempotency import InProgress, previous, run_once
+from .validators import parse_small_int
 
 FORM_KEY_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -91,6 +93,75 @@ class BootstrapFormMixin:
                 attrs["aria-invalid"] = "true"
 
 
+class StaleEdit(Exception):
+    """The record was saved by someone else after this form was opened."""
+
+    def __init__(self, current):
+        super().__init__("stale")
+        self.current = current
+
+
+def editing_version(form) -> int | None:
+    """The version an edit form was opened at (posted back as ``version``), else None."""
+    instance = getattr(form, "instance", None)
+    if instance is None or instance.pk is None or not hasattr(instance, "version"):
+        return None
+    if not form.is_bound:
+        return instance.version
+    return parse_small_int(form.data.get("version"), low=1)
+
+
+def claim_version(form) -> None:
+    """Inside the save's transaction: move the record from the version the form was opened
+    at to the next one, or raise StaleEdit when another save got there first.
+
+    A conditional UPDATE, so of two concurrent saves exactly one claims the version; the
+    instance then carries the new number and ``form.save()`` writes it. Every page's form
+    posts its version (``includes/idempotency.html``); a request without one is not checked.
+    """
+    instance = form.instance
+    if instance.pk is None or not hasattr(instance, "version"):
+        return
+    model = type(instance)
+    rows = model.objects.filter(pk=instance.pk)
+    if "version" not in form.data:
+        # a client that sends no version (a script) saves as before: last write wins
+        rows.update(version=F("version") + 1)
+        instance.version = rows.values_list("version", flat=True).get()
+        return
+    seen = editing_version(form)
+    claimed = seen is not None and rows.filter(version=seen).update(version=F("version") + 1)
+    if not claimed:
+        raise StaleEdit(rows.get())
+    instance.version = seen + 1
+
+
+def stale_message(form, current) -> str:
+    """What changed since the form was opened: each field whose saved value now differs
+    from what this user typed, with the saved value."""
+    changed = []
+    for name, field in form.fields.items():
+        if not hasattr(current, name) or name in ("password",):
+            continue
+        saved = getattr(current, name)
+        typed = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
+        if hasattr(saved, "all"):  # many-to-many: compare the sets
+            saved = sorted(str(o) for o in saved.all())
+            typed = sorted(str(o) for o in (typed or []))
+        if saved != typed and str(saved or "") != str(typed or ""):
+            changed.append(f"{field.label}：{saved if saved not in (None, '') else '—'}")
+    return " ".join(
+        [
+            gettext(
+                "Someone else changed this record while you were editing it; nothing of "
+                "yours was saved. Your input is kept below: check it against the saved "
+                "values and save again."
+            ),
+            gettext("Saved values now: %(fields)s.") % {"fields": "；".join(changed) or "—"},
+        ]
+    ).strip()
+
+
 def form_page(request, form, *, save, template: str, context: dict, message, redirect_to):
     """The create/edit page pattern: show the form; on a valid POST save, say so, redirect.
 
@@ -116,20 +187,29 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
     if done is not None:
         return go_to(done)
     if request.method == "POST" and form.is_valid():
+
+        def write():
+            claim_version(form)
+            return save(form=form, by=request.user, request=request)
+
         try:
             obj, done = run_once(
-                user=request.user,
-                scope=scope,
-                key=key,
-                write=lambda: save(form=form, by=request.user, request=request),
-                result_url=redirect_to,
+                user=request.user, scope=scope, key=key, write=write, result_url=redirect_to
             )
         except InProgress:
             messages.info(request, gettext("This form is being saved; please wait a moment."))
             return redirect(request.get_full_path())
+        except StaleEdit as stale:
+            form.add_error(None, stale_message(form, stale.current))
+            form.version = stale.current.version  # saving again now is a deliberate choice
+            form.idempotency_key = uuid.uuid4().hex
+            return render(request, template, {"form": form, **context}, status=409)
         if done is not None:
             return go_to(done)
         messages.success(request, message % {"name": obj})
         return redirect(redirect_to(obj))
     form.idempotency_key = key or uuid.uuid4().hex
+    form.version = (
+        editing_version(form) if form.is_bound else getattr(form.instance, "version", None)
+    )
     return render(request, template, {"form": form, **context})

@@ -2,6 +2,20 @@ from django.conf import settings
 from django.db import models
 
 
+class Versioned(models.Model):
+    """A record people edit: ``version`` goes up by one with every saved edit.
+
+    An edit form carries the version it was opened at; saving claims the next version with
+    a conditional UPDATE (``core.forms.claim_version``), so of two people editing the same
+    record the second is told what changed instead of silently overwriting the first.
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class SubmittedForm(models.Model):
     """An idempotency key: a form submitted twice (double tap, flaky signal) saves once.
 

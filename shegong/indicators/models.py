@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.core.validators import is_ascii_digits
 from shegong.people.models import person_restrict_q
@@ -181,7 +182,7 @@ class DistinctKey(models.Model):
         return f"{self.kind}:{self.key} {self.period} ({self.refs})"
 
 
-class RuleSet(models.Model):
+class RuleSet(Versioned, models.Model):
     """The targets one province (or city) sets for one year. Data, not code."""
 
     # a code, not a foreign key: the seeded rule sets exist before any division is imported

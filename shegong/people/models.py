@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.core.bounds import EARLIEST_BIRTH_DATE, past_dates
 from shegong.core.fields import EncryptedTextField
+from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.regions.models import Region
 
@@ -107,7 +108,7 @@ class Household(models.Model):
         return person_restrict_q(user, "view" if action == "reveal" else action, "region_id")
 
 
-class Recipient(models.Model):
+class Recipient(Versioned, models.Model):
     class Sex(models.TextChoices):
         MALE = "M", _("Male")
         FEMALE = "F", _("Female")

@@ -7,12 +7,13 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.core.bounds import EARLIEST_ORG_DATE, past_dates
+from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.core.validators import validate_credit_code, validate_phone
 from shegong.regions.models import Level, Region
 
 
-class Agency(models.Model):
+class Agency(Versioned, models.Model):
     """A social work agency (承接机构) that contracts to run stations."""
 
     name = models.CharField(_("name"), max_length=128)
@@ -79,7 +80,7 @@ class Agency(models.Model):
         return None
 
 
-class Station(models.Model):
+class Station(Versioned, models.Model):
     """A social work station at one region: city centre, township station, or village room.
 
     The county general station (县级社工总站) is a township station marked ``is_county_general``;

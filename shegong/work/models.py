@@ -21,6 +21,7 @@ from shegong.core.bounds import (
     VOLUNTEER_VALIDATORS,
     past_dates,
 )
+from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.people.models import Household, Recipient, person_restrict_q
 from shegong.regions.models import Region
@@ -302,7 +303,7 @@ class CaseEvent(models.Model):
         return self.kind
 
 
-class Group(StationWork):
+class Group(Versioned, StationWork):
     class Nature(models.TextChoices):
         THERAPY = "therapy", _("Therapeutic")
         SUPPORT = "support", _("Support")

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.bounds import EARLIEST_BIRTH_DATE, EARLIEST_ORG_DATE, past_dates
+from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.regions.models import Region
 
@@ -24,7 +25,7 @@ class Qualification(models.TextChoices):
     SENIOR = "senior", _("Senior social worker (高级社会工作师)")
 
 
-class SocialWorkerProfile(models.Model):
+class SocialWorkerProfile(Versioned, models.Model):
     """What a resident social worker brings: education, qualification, villages they cover.
 
     The station is the user's own (``user.station``), kept in one place.
