@@ -6,17 +6,15 @@ county-general flag. Approval of a lead's own case now goes to the county, and a
 station's rating, tier and 总站 flag are the county's alone.
 """
 
-import json
-
 import pytest
 from django.urls import reverse
 
 from shegong.stations.models import Station
 from shegong.work.models import Case
 
+from .casework import assess_and_plan, intervene_evaluate_close, post_json
 
-def _post(client, path, payload=None):
-    return client.post(path, json.dumps(payload or {}), content_type="application/json")
+_post = post_json
 
 
 @pytest.fixture
@@ -26,16 +24,7 @@ def leads_case(client, world):
     case = world.places["own"].case
     Case.objects.filter(pk=case.pk).update(worker=lead)
     client.force_login(lead)
-    assert (
-        _post(client, f"/api/cases/{case.pk}/steps/assess", {"needs_summary": "照料"}).status_code
-        == 200
-    )
-    plan = {
-        "agreement_signed_on": "2026-03-02",
-        "agreement_signed_by": "本人",
-        "goals_text": "探访",
-    }
-    assert _post(client, f"/api/cases/{case.pk}/steps/plan", plan).status_code == 200
+    assess_and_plan(client, case)
     return case
 
 
@@ -65,13 +54,7 @@ def test_the_county_approves_a_leads_own_case(client, world, leads_case):
     assert case.stage == "intervention" and case.plan_approved_by == county
     # the lead carries on with the work, and asks for closure
     client.force_login(world.actors["station_lead"])
-    entry = {"date": "2026-03-03", "hours": 1, "content": "探访"}
-    assert _post(client, f"/api/cases/{case.pk}/steps/entry", entry).status_code == 200
-    goal = case.goals.get()
-    evaluation = {"evaluation_summary": "好", f"goal_{goal.pk}": "met"}
-    assert _post(client, f"/api/cases/{case.pk}/steps/evaluate", evaluation).status_code == 200
-    close = {"closure_reason": "goals_met", "closure_summary": "完成"}
-    assert _post(client, f"/api/cases/{case.pk}/steps/close", close).status_code == 200
+    intervene_evaluate_close(client, case)
     assert _post(client, f"/api/cases/{case.pk}/steps/approve_closure").status_code == 403
     client.force_login(county)
     assert _post(client, f"/api/cases/{case.pk}/steps/approve_closure").status_code == 200
@@ -84,13 +67,7 @@ def test_the_county_does_not_approve_a_workers_case_and_others_never(client, wor
     """A worker's case is the lead's to approve; no other role approves any case."""
     case = world.places["own"].case
     client.force_login(world.actors["social_worker"])
-    _post(client, f"/api/cases/{case.pk}/steps/assess", {"needs_summary": "照料"})
-    plan = {
-        "agreement_signed_on": "2026-03-02",
-        "agreement_signed_by": "本人",
-        "goals_text": "探访",
-    }
-    _post(client, f"/api/cases/{case.pk}/steps/plan", plan)
+    assess_and_plan(client, case)
     for role in ("social_worker", "county_officer", "city_officer", "province_officer"):
         client.force_login(world.actors[role])
         assert _post(client, f"/api/cases/{case.pk}/steps/approve_plan").status_code == 403, role

@@ -6,7 +6,6 @@ now locks the case row and re-reads its stage, so the second call is refused (40
 API, a message on the page).
 """
 
-import json
 import threading
 
 import pytest
@@ -17,9 +16,9 @@ from shegong.audit.models import AuditEntry
 from shegong.work import forms, services
 from shegong.work.models import Case, CaseEvent
 
+from .casework import assess_and_plan, intervene_evaluate_close, post_json
 
-def _post(client, path, payload=None):
-    return client.post(path, json.dumps(payload or {}), content_type="application/json")
+_post = post_json
 
 
 def _assess(case, by):
@@ -40,29 +39,11 @@ def test_a_second_assess_with_a_stale_case_is_refused(world):
 
 def _to_evaluation(client, world, case):
     client.force_login(world.actors["social_worker"])
-    _post(client, f"/api/cases/{case.pk}/steps/assess", {"needs_summary": "照料"})
-    plan = {
-        "agreement_signed_on": "2026-03-02",
-        "agreement_signed_by": "本人",
-        "goals_text": "探访",
-    }
-    _post(client, f"/api/cases/{case.pk}/steps/plan", plan)
+    assess_and_plan(client, case)
     client.force_login(world.actors["station_lead"])
-    _post(client, f"/api/cases/{case.pk}/steps/approve_plan")
+    assert _post(client, f"/api/cases/{case.pk}/steps/approve_plan").status_code == 200
     client.force_login(world.actors["social_worker"])
-    _post(
-        client,
-        f"/api/cases/{case.pk}/steps/entry",
-        {"date": "2026-03-03", "hours": 1, "content": "x"},
-    )
-    goal = case.goals.get()
-    _post(
-        client,
-        f"/api/cases/{case.pk}/steps/evaluate",
-        {"evaluation_summary": "好", f"goal_{goal.pk}": "met"},
-    )
-    close = {"closure_reason": "goals_met", "closure_summary": "完成"}
-    assert _post(client, f"/api/cases/{case.pk}/steps/close", close).status_code == 200
+    intervene_evaluate_close(client, case)
 
 
 def test_a_second_closure_approval_is_409_and_logs_nothing(client, world):

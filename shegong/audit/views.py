@@ -4,29 +4,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from shegong.core.exporters import Column, Exporter
 from shegong.core.lists import Filter, list_page, read_filters
 
+from .exporters import AuditExporter
 from .models import AuditEntry
-
-
-class AuditExporter(Exporter):
-    title = gettext_lazy("Audit log")
-    columns = [
-        Column(gettext_lazy("Time"), lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), 20),
-        Column(gettext_lazy("Who"), lambda e: e.actor_name, 14),
-        Column(gettext_lazy("Address"), lambda e: e.ip or "", 16),
-        Column(gettext_lazy("Action"), lambda e: e.action, 30),
-        Column(
-            gettext_lazy("Object"),
-            lambda e: f"{e.object_type} {e.object_id} {e.object_repr}".strip(),
-            30,
-        ),
-        Column(gettext_lazy("Success"), lambda e: e.success, 8),
-        Column(
-            gettext_lazy("Details"), lambda e: ", ".join(f"{k}={v}" for k, v in e.data.items()), 40
-        ),
-    ]
 
 
 @require_GET

@@ -334,7 +334,7 @@ def records(request):
         )
     # training and supervision
     from shegong.workforce.models import TrainingRecord
-    from shegong.workforce.views import TrainingExporter
+    from shegong.workforce.exporters import TrainingExporter
 
     qs = TrainingRecord.objects.restrict(user).filter(
         in_subtree("region_code", node.code), date__range=(period.start, period.end)

@@ -4,28 +4,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shegong.core.exporters import Column, Exporter
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import may_add
 from shegong.regions.codes import region_filter
 
+from .exporters import TrainingExporter
 from .forms import TrainingRecordForm
 from .models import TrainingRecord
 from .services import training_record_save
-
-
-class TrainingExporter(Exporter):
-    title = gettext_lazy("Training and supervision")
-    columns = [
-        Column(gettext_lazy("Date"), lambda t: t.date, 12),
-        Column(gettext_lazy("Worker"), lambda t: t.worker.display_name, 10),
-        Column(gettext_lazy("Kind"), lambda t: t.get_kind_display(), 8),
-        Column(gettext_lazy("Organised by"), lambda t: t.get_organiser_display(), 8),
-        Column(gettext_lazy("Hours"), lambda t: t.hours, 8),
-        Column(gettext_lazy("Topic"), lambda t: t.topic, 30),
-        Column(gettext_lazy("Supervisor / trainer"), lambda t: t.supervisor, 12),
-    ]
 
 
 @require_GET

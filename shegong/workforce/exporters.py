@@ -1,0 +1,18 @@
+"""What the lists of this app export (xlsx and CSV share the columns)."""
+
+from django.utils.translation import gettext_lazy
+
+from shegong.core.exporters import Column, Exporter
+
+
+class TrainingExporter(Exporter):
+    title = gettext_lazy("Training and supervision")
+    columns = [
+        Column(gettext_lazy("Date"), lambda t: t.date, 12),
+        Column(gettext_lazy("Worker"), lambda t: t.worker.display_name, 10),
+        Column(gettext_lazy("Kind"), lambda t: t.get_kind_display(), 8),
+        Column(gettext_lazy("Organised by"), lambda t: t.get_organiser_display(), 8),
+        Column(gettext_lazy("Hours"), lambda t: t.hours, 8),
+        Column(gettext_lazy("Topic"), lambda t: t.topic, 30),
+        Column(gettext_lazy("Supervisor / trainer"), lambda t: t.supervisor, 12),
+    ]
