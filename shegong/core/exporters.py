@@ -219,10 +219,11 @@ def _col_letter(i: int) -> str:
 
 
 def may_export_personal(user) -> bool:
-    """Exports of personal data need this permission (PIPL: minimum necessary)."""
-    from shegong.accounts.roles import STATION_ROLES, Role
+    """Exports of personal data need this permission (PIPL: minimum necessary); the role
+    set is ``accounts.policy.PERSONAL_EXPORT_ROLES``."""
+    from shegong.accounts.policy import may_export_personal as allowed
 
-    return user.role in STATION_ROLES or user.role in (Role.COUNTY_OFFICER, Role.AUDIT_ADMIN)
+    return allowed(user)
 
 
 def export_response(

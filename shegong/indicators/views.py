@@ -12,7 +12,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
+from shegong.accounts import policy
+from shegong.accounts.roles import STATION_ROLES
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page
@@ -25,7 +26,6 @@ from .exporters import FactExporter, VillageExporter, WorkerExporter
 from .forms import RuleSetForm
 from .models import Aggregate, DistinctKey, FactKind, ReportJob, RuleSet, ServiceFact
 
-DASHBOARD_ROLES = OFFICER_ROLES | STATION_ROLES | {Role.EVALUATOR}
 # what the trend chart and the child ranking show
 TREND_METRICS = ["visit", "person_times", "people", "activity", "session"]
 RANK_METRICS = [
@@ -58,7 +58,7 @@ def resolve(user, code: str, period_key: str, rules: str):
     node = Region.objects.restrict(user).filter(code=code).first() if is_code else None
     if node is None:
         raise Http404(_("No such region in your area."))
-    if user.role not in DASHBOARD_ROLES:
+    if not policy.may_see_dashboards(user):
         raise PermissionDenied(
             _("Dashboards are for civil-affairs officers, evaluators and stations.")
         )
@@ -333,8 +333,8 @@ def records(request):
             **common,
         )
     # training and supervision
-    from shegong.workforce.models import TrainingRecord
     from shegong.workforce.exporters import TrainingExporter
+    from shegong.workforce.models import TrainingRecord
 
     qs = TrainingRecord.objects.restrict(user).filter(
         in_subtree("region_code", node.code), date__range=(period.start, period.end)
@@ -476,7 +476,7 @@ def job_download(request, pk: int):
 
 @require_GET
 def rule_set_list(request):
-    if request.user.role not in OFFICER_ROLES | {Role.EVALUATOR}:
+    if not policy.may_read_rule_sets(request.user):
         raise PermissionDenied(_("Rule sets are for civil-affairs officers and evaluators."))
     return render(
         request,

@@ -8,6 +8,7 @@ from ninja import Body, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
+from shegong.accounts import policy
 from shegong.core.api_forms import (
     WRITE_RESPONSES,
     Invalid,
@@ -17,7 +18,7 @@ from shegong.core.api_forms import (
     form_errors,
 )
 from shegong.core.filters import Filter, read_filters
-from shegong.core.restrict import can, may_add
+from shegong.core.restrict import can
 
 from . import forms, selectors, services
 from .models import Activity, AdminWork, Case, Domain, Group, HomeVisit
@@ -83,7 +84,7 @@ class ActivityOut(Schema):
 
 
 def _station_only(request, model):
-    if not may_add(request.user, model) or not request.user.station_id:
+    if not policy.may_record_station_work(request.user, model):
         raise HttpError(403, "只有驻站人员可以登记社工站工作 (station staff only)")
 
 

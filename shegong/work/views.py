@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.core.forms import form_page
@@ -32,7 +33,7 @@ def _period_filters(user, *extra):
 
 
 def _may_record(user, model):
-    if not may_add(user, model) or not user.station_id:
+    if not policy.may_record_station_work(user, model):
         raise PermissionDenied(_("Only station staff record station work."))
 
 
