@@ -104,9 +104,19 @@ def _add_work(place: Place, name: str, i: int) -> None:
     """A person and one record of each kind of station work, in this place."""
     import datetime
 
-    from shegong.work.models import Activity, Case, Group, HomeVisit
+    from django.core.files.base import ContentFile
 
-    from .factories import RecipientFactory, make_id_number
+    from shegong.work.models import Photo
+
+    from .factories import (
+        PNG,
+        ActivityFactory,
+        CaseFactory,
+        GroupFactory,
+        HomeVisitFactory,
+        RecipientFactory,
+        make_id_number,
+    )
 
     today = datetime.date(2026, 3, 1)
     common = {"station": place.station, "created_by": place.worker}
@@ -115,21 +125,9 @@ def _add_work(place: Place, name: str, i: int) -> None:
         region_id=place.village,
         id_number=make_id_number(place.county, "19500101", 100 + i),
     )
-    place.visit = HomeVisit.objects.create(
-        region_id=place.village,
-        date=today,
-        recipient=place.recipient,
-        hours=1,
-        situation=f"{name}走访情况",
-        **common,
+    place.visit = HomeVisitFactory(
+        recipient=place.recipient, date=today, situation=f"{name}走访情况", **common
     )
-    place.visit.workers.add(place.worker)
-    from django.core.files.base import ContentFile
-
-    from shegong.work.models import Photo
-
-    from .factories import PNG
-
     place.photo = Photo.objects.create(
         visit=place.visit,
         image=ContentFile(PNG, name="v.png"),
@@ -137,39 +135,20 @@ def _add_work(place: Place, name: str, i: int) -> None:
         size=len(PNG),
         uploaded_by=place.worker,
     )
-    place.case = Case.objects.create(
+    place.case = CaseFactory(
         number=f"C-{name}",
-        region_id=place.village,
         recipient=place.recipient,
-        worker=place.worker,
         opened_on=today,
-        source="outreach",
         presenting_problem=f"{name}求助",
         **common,
     )
-    place.group = Group.objects.create(
-        number=f"G-{name}",
-        name=f"{name}小组",
-        region_id=place.township,
-        nature="support",
-        goals="互助",
-        target="老人",
-        planned_sessions=4,
-        **common,
+    place.group = GroupFactory(
+        number=f"G-{name}", name=f"{name}小组", region_id=place.township, **common
     )
-    place.group.workers.add(place.worker)
     place.group.members.add(place.recipient)
-    place.activity = Activity.objects.create(
-        title=f"{name}活动",
-        domain="elderly",
-        service_type="care",
-        date=today,
-        region_id=place.village,
-        hours=2,
-        participants_count=10,
-        **common,
+    place.activity = ActivityFactory(
+        title=f"{name}活动", date=today, region_id=place.village, participants_count=10, **common
     )
-    place.activity.workers.add(place.worker)
 
 
 @pytest.fixture

@@ -1,3 +1,6 @@
+import datetime
+from decimal import Decimal
+
 import factory
 
 from shegong.accounts.models import User
@@ -84,3 +87,146 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
 )
+
+
+# ----- station work: one factory per record type, in the station of ``created_by`` ----------
+# Each needs ``created_by`` (a station worker, whose station and township it takes) unless
+# ``station`` and ``region_id`` are given; counts, hours and dates are within core.bounds.
+# Records made here skip the services, so call ``facts.sync(record)`` when a test needs
+# the indicators to see them.
+
+
+def _station(o):
+    return o.created_by.station
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "people.Household"
+
+    region_id = "430302001001"
+    address = "雨湖路2号"
+
+
+class HomeVisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "work.HomeVisit"
+        skip_postgeneration_save = True
+
+    created_by = factory.SubFactory(UserFactory)
+    station = factory.LazyAttribute(_station)
+    region_id = factory.LazyAttribute(lambda o: o.recipient.region_id)
+    recipient = factory.SubFactory(RecipientFactory)
+    date = datetime.date(2026, 3, 2)
+    hours = Decimal("1")
+    situation = "走访了解情况"
+
+    @factory.post_generation
+    def workers(obj, create, extracted, **kwargs):
+        if create:
+            obj.workers.set(extracted or [obj.created_by])
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "work.Case"
+
+    created_by = factory.SubFactory(UserFactory)
+    worker = factory.SelfAttribute("created_by")
+    station = factory.LazyAttribute(_station)
+    recipient = factory.SubFactory(RecipientFactory)
+    region_id = factory.LazyAttribute(lambda o: o.recipient.region_id)
+    number = factory.Sequence(lambda n: f"GA-T{n:05d}")
+    opened_on = datetime.date(2026, 3, 1)
+    source = "outreach"
+    presenting_problem = "独居老人需要照料"
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "work.Group"
+        skip_postgeneration_save = True
+
+    created_by = factory.SubFactory(UserFactory)
+    station = factory.LazyAttribute(_station)
+    region_id = factory.LazyAttribute(lambda o: o.station.region_id)
+    number = factory.Sequence(lambda n: f"XZ-T{n:05d}")
+    name = factory.Sequence(lambda n: f"互助小组{n}")
+    nature = "support"
+    goals = "互助"
+    target = "老人"
+    planned_sessions = 4
+
+    @factory.post_generation
+    def workers(obj, create, extracted, **kwargs):
+        if create:
+            obj.workers.set(extracted or [obj.created_by])
+
+
+class GroupSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "work.GroupSession"
+
+    group = factory.SubFactory(GroupFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    date = datetime.date(2026, 3, 5)
+    hours = Decimal("1.5")
+    record = "第一节：相互认识"
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "work.Activity"
+        skip_postgeneration_save = True
+
+    created_by = factory.SubFactory(UserFactory)
+    station = factory.LazyAttribute(_station)
+    region_id = factory.LazyAttribute(lambda o: o.station.region_id)
+    title = factory.Sequence(lambda n: f"社区活动{n}")
+    domain = "elderly"
+    service_type = "care"
+    date = datetime.date(2026, 3, 12)
+    hours = Decimal("2")
+    participants_count = 20
+
+    @factory.post_generation
+    def workers(obj, create, extracted, **kwargs):
+        if create:
+            obj.workers.set(extracted or [obj.created_by])
+
+
+class ActivityResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "work.ActivityResource"
+
+    activity = factory.SubFactory(ActivityFactory)
+    kind = "money"
+    description = "爱心企业捐赠"
+    value = Decimal("1000")
+
+
+class AdminWorkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "work.AdminWork"
+
+    created_by = factory.SubFactory(UserFactory)
+    worker = factory.SelfAttribute("created_by")
+    station = factory.LazyAttribute(_station)
+    region_id = factory.LazyAttribute(lambda o: o.station.region_id)
+    date = datetime.date(2026, 3, 3)
+    task = "policy"
+    hours = Decimal("1")
+
+
+class TrainingRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "workforce.TrainingRecord"
+
+    worker = factory.SubFactory(UserFactory)
+    created_by = factory.SelfAttribute("worker")
+    region_code = factory.LazyAttribute(lambda o: o.worker.scope_region_id or "")
+    kind = "training"
+    date = datetime.date(2026, 3, 4)
+    hours = Decimal("8")
+    organiser = "county"
+    topic = "个案管理实务"
