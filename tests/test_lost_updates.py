@@ -111,3 +111,22 @@ def test_the_second_of_two_concurrent_edits_is_refused_and_loses_nothing(
     assert second.post(url, again).status_code == 302
     obj.refresh_from_db()
     assert getattr(obj, field) == "第二人的修改"
+
+
+def test_a_stale_save_never_shows_personal_fields(client, world):
+    """The message names a changed phone number but does not print it."""
+    from django.test import Client
+
+    person = world.places["own"].recipient
+    url = reverse("people:edit", args=[person.pk])
+    first, second = client, Client()
+    for c in (first, second):
+        c.force_login(world.actors["social_worker"])
+    a = _posted(first.get(url).context["form"])
+    b = _posted(second.get(url).context["form"])
+    a["phone"], b["name"] = "13911112222", "第二人的修改"
+    assert first.post(url, a).status_code == 302
+    refused = second.post(url, b)
+    assert refused.status_code == 409
+    errors = " ".join(refused.context["form"].non_field_errors())
+    assert "已更改" in errors and "13911112222" not in errors

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from shegong.regions.codes import parse_region_code
 from shegong.regions.models import Region
 
+from .fields import EncryptedTextField
 from .idempotency import InProgress, previous, run_once
 from .validators import parse_small_int
 
@@ -140,8 +141,9 @@ def stale_message(form, current) -> str:
     """What changed since the form was opened: each field whose saved value now differs
     from what this user typed, with the saved value."""
     changed = []
+    model_fields = {f.name: f for f in [*current._meta.fields, *current._meta.many_to_many]}
     for name, field in form.fields.items():
-        if not hasattr(current, name) or name in ("password",):
+        if name == "password" or name not in model_fields:
             continue
         saved = getattr(current, name)
         typed = form.cleaned_data.get(name) if hasattr(form, "cleaned_data") else None
@@ -149,7 +151,12 @@ def stale_message(form, current) -> str:
             saved = sorted(str(o) for o in saved.all())
             typed = sorted(str(o) for o in (typed or []))
         if saved != typed and str(saved or "") != str(typed or ""):
-            changed.append(f"{field.label}：{saved if saved not in (None, '') else '—'}")
+            if isinstance(model_fields[name], EncryptedTextField):
+                # personal data is revealed only on purpose and logged: name it, never show it
+                marker = gettext("changed")
+                changed.append(f"{field.label}：{marker}")
+            else:
+                changed.append(f"{field.label}：{saved if saved not in (None, '') else '—'}")
     return " ".join(
         [
             gettext(
