@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from .models import Aggregate, DistinctKey, FactKind, ServiceFact
@@ -491,18 +491,27 @@ def _record_querysets():
     )
     from shegong.workforce.models import TrainingRecord
 
+    # The builders read ids, places and dates, never a person's personal fields: those stay
+    # encrypted in the database (no decrypting a million addresses to count files).
+    people = Recipient.objects.only("pk")
     return {
-        "visit": HomeVisit.objects.select_related("household").prefetch_related("workers"),
-        "activity": Activity.objects.prefetch_related("workers", "participants", "resources"),
+        "visit": HomeVisit.objects.select_related("household")
+        .defer("household__address")
+        .prefetch_related("workers"),
+        "activity": Activity.objects.prefetch_related(
+            "workers", Prefetch("participants", queryset=people), "resources"
+        ),
         "admin": AdminWork.objects.all(),
         "case": Case.objects.all(),
         "caseentry": CaseEntry.objects.select_related("case"),
         "group": Group.objects.prefetch_related("sessions"),
         "session": GroupSession.objects.select_related("group").prefetch_related(
-            "attendees", "group__workers"
+            Prefetch("attendees", queryset=people), "group__workers"
         ),
-        "person": Recipient.objects.select_related("created_by"),
-        "household": Household.objects.all(),
+        "person": Recipient.objects.select_related("created_by").only(
+            "pk", "created_at", "region_id", "created_by_id", "created_by__station_id"
+        ),
+        "household": Household.objects.only("pk", "created_at", "region_id"),
         "training": TrainingRecord.objects.all(),
     }
 
