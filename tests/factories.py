@@ -100,6 +100,22 @@ def _station(o):
     return o.created_by.station
 
 
+def _workers(obj, create, extracted, **kwargs):
+    if create:
+        obj.workers.set(extracted or [obj.created_by])
+
+
+class StationWorkFactory(factory.django.DjangoModelFactory):
+    """What every station-work record has: who registered it, their station, a place in it."""
+
+    class Meta:
+        abstract = True
+
+    created_by = factory.SubFactory(UserFactory)
+    station = factory.LazyAttribute(_station)
+    region_id = factory.LazyAttribute(lambda o: o.station.region_id)
+
+
 class HouseholdFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "people.Household"
@@ -108,32 +124,24 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     address = "雨湖路2号"
 
 
-class HomeVisitFactory(factory.django.DjangoModelFactory):
+class HomeVisitFactory(StationWorkFactory):
     class Meta:
         model = "work.HomeVisit"
         skip_postgeneration_save = True
 
-    created_by = factory.SubFactory(UserFactory)
-    station = factory.LazyAttribute(_station)
-    region_id = factory.LazyAttribute(lambda o: o.recipient.region_id)
     recipient = factory.SubFactory(RecipientFactory)
+    region_id = factory.LazyAttribute(lambda o: o.recipient.region_id)
     date = datetime.date(2026, 3, 2)
     hours = Decimal("1")
     situation = "走访了解情况"
-
-    @factory.post_generation
-    def workers(obj, create, extracted, **kwargs):
-        if create:
-            obj.workers.set(extracted or [obj.created_by])
+    workers = factory.PostGeneration(_workers)
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
+class CaseFactory(StationWorkFactory):
     class Meta:
         model = "work.Case"
 
-    created_by = factory.SubFactory(UserFactory)
     worker = factory.SelfAttribute("created_by")
-    station = factory.LazyAttribute(_station)
     recipient = factory.SubFactory(RecipientFactory)
     region_id = factory.LazyAttribute(lambda o: o.recipient.region_id)
     number = factory.Sequence(lambda n: f"GA-T{n:05d}")
@@ -142,25 +150,18 @@ class CaseFactory(factory.django.DjangoModelFactory):
     presenting_problem = "独居老人需要照料"
 
 
-class GroupFactory(factory.django.DjangoModelFactory):
+class GroupFactory(StationWorkFactory):
     class Meta:
         model = "work.Group"
         skip_postgeneration_save = True
 
-    created_by = factory.SubFactory(UserFactory)
-    station = factory.LazyAttribute(_station)
-    region_id = factory.LazyAttribute(lambda o: o.station.region_id)
     number = factory.Sequence(lambda n: f"XZ-T{n:05d}")
     name = factory.Sequence(lambda n: f"互助小组{n}")
     nature = "support"
     goals = "互助"
     target = "老人"
     planned_sessions = 4
-
-    @factory.post_generation
-    def workers(obj, create, extracted, **kwargs):
-        if create:
-            obj.workers.set(extracted or [obj.created_by])
+    workers = factory.PostGeneration(_workers)
 
 
 class GroupSessionFactory(factory.django.DjangoModelFactory):
@@ -174,25 +175,18 @@ class GroupSessionFactory(factory.django.DjangoModelFactory):
     record = "第一节：相互认识"
 
 
-class ActivityFactory(factory.django.DjangoModelFactory):
+class ActivityFactory(StationWorkFactory):
     class Meta:
         model = "work.Activity"
         skip_postgeneration_save = True
 
-    created_by = factory.SubFactory(UserFactory)
-    station = factory.LazyAttribute(_station)
-    region_id = factory.LazyAttribute(lambda o: o.station.region_id)
     title = factory.Sequence(lambda n: f"社区活动{n}")
     domain = "elderly"
     service_type = "care"
     date = datetime.date(2026, 3, 12)
     hours = Decimal("2")
     participants_count = 20
-
-    @factory.post_generation
-    def workers(obj, create, extracted, **kwargs):
-        if create:
-            obj.workers.set(extracted or [obj.created_by])
+    workers = factory.PostGeneration(_workers)
 
 
 class ActivityResourceFactory(factory.django.DjangoModelFactory):
@@ -205,14 +199,11 @@ class ActivityResourceFactory(factory.django.DjangoModelFactory):
     value = Decimal("1000")
 
 
-class AdminWorkFactory(factory.django.DjangoModelFactory):
+class AdminWorkFactory(StationWorkFactory):
     class Meta:
         model = "work.AdminWork"
 
-    created_by = factory.SubFactory(UserFactory)
     worker = factory.SelfAttribute("created_by")
-    station = factory.LazyAttribute(_station)
-    region_id = factory.LazyAttribute(lambda o: o.station.region_id)
     date = datetime.date(2026, 3, 3)
     task = "policy"
     hours = Decimal("1")
