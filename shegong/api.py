@@ -19,7 +19,6 @@ from ninja.security import django_auth
 
 from shegong.core.api_forms import Paged
 from shegong.core.filters import read_filters
-from shegong.regions import selectors as region_selectors
 from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
@@ -124,7 +123,7 @@ def region_get(request, code: str):
 @api.get("/regions/{code}/children", response=list[RegionCountsOut], tags=["regions"])
 def region_children(request, code: str):
     region = get_object_or_404(Region.objects.restrict(request.user), code=code)
-    rows = region_selectors.region_children_with_counts(region=region, user=request.user)
+    rows = station_selectors.region_children_with_counts(region=region, user=request.user)
     return [
         RegionCountsOut(
             code=r.region.code,

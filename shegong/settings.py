@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "shegong.work",
     "shegong.audit",
     "shegong.indicators",
+    "shegong.home",
+    "shegong.demo",
 ]
 
 MIDDLEWARE = [
@@ -97,7 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "shegong.core.context_processors.navigation",
+                "shegong.accounts.context_processors.navigation",
             ],
         },
     }

@@ -2,13 +2,22 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shegong.api import api
-from shegong.core import views as core_views
+from shegong.home import views as home_views
+from shegong.regions import urls as region_urls
+from shegong.stations import views as station_views
+
+# The root URLconf is the one place that composes apps: a page that joins several apps
+# lives in the highest app it needs and is mounted here where users expect it.
+region_patterns = [
+    *region_urls.urlpatterns,
+    path("<str:code>/", station_views.region_detail, name="detail"),
+]
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("shegong.accounts.urls")),
-    path("regions/", include("shegong.regions.urls")),
+    path("regions/", include((region_patterns, region_urls.app_name))),
     path("stations/", include("shegong.stations.urls")),
     path("people/", include("shegong.people.urls")),
     path("work/", include("shegong.work.urls")),

@@ -126,10 +126,10 @@ OBJECT_URLS = {
         "post",
         302,
     ),
-    "accounts:profile_edit": (
+    "workforce:profile_edit": (
         "user",
         "change:profile",
-        lambda p: reverse("accounts:profile_edit", args=[p.worker.pk]),
+        lambda p: reverse("workforce:profile_edit", args=[p.worker.pk]),
     ),
     "people:detail": (
         "recipient",

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES, Role
-from shegong.core.demo import DEMO_PASSWORD
+from shegong.demo.province import DEMO_PASSWORD
 from shegong.regions.models import Level
 from shegong.stations.models import Agency, Station
 from shegong.workforce.models import SocialWorkerProfile
@@ -76,7 +76,7 @@ def test_demo_without_regions_says_what_to_do():
 def test_demo_refuses_production_and_its_accounts_fail_the_deploy_check(settings):
     from django.core.management import CommandError
 
-    from shegong.accounts.checks import demo_accounts_disabled
+    from shegong.demo.checks import demo_accounts_disabled
 
     settings.DEBUG = False
     with pytest.raises(CommandError, match="SHEGONG_DEBUG"):
@@ -94,8 +94,8 @@ def test_a_year_of_demo_work_is_consistent_and_loads_once(world):
 
     from django.db.models import Sum
 
-    from shegong.core.demo_work import demo_work_load
     from shegong.core.validators import parse_id_number
+    from shegong.demo.work import demo_work_load
     from shegong.indicators.models import ServiceFact
     from shegong.people.models import Recipient
     from shegong.work.models import CaseEntry, HomeVisit

@@ -16,7 +16,7 @@ EDITS = {
     "stations:edit": ("county_officer", lambda w: w.places["own"].station, "address"),
     "stations:agency_edit": ("county_officer", lambda w: w.places["own"].agency, "address"),
     "accounts:user_edit": ("security_admin", lambda w: w.actors["county_officer"], "full_name"),
-    "accounts:profile_edit": (
+    "workforce:profile_edit": (
         "station_lead",
         lambda w: w.places["own"].worker.worker_profile,
         "major",
@@ -46,7 +46,7 @@ def test_every_edit_page_is_in_the_table():
 
 
 def _url(name, obj):
-    pk = obj.user_id if name == "accounts:profile_edit" else obj.pk
+    pk = obj.user_id if name == "workforce:profile_edit" else obj.pk
     return reverse(name, args=[pk])
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from shegong.regions.codes import ancestor_codes, level_of, parent_code, subtree_range
+from shegong.core.divisions import ancestor_codes, level_of, parent_code, subtree_range
 from shegong.regions.models import Region
 
 

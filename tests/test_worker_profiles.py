@@ -19,7 +19,7 @@ def _data(**over):
 def test_lead_assigns_designated_villages_of_own_township(client, world):
     client.force_login(world.actors["station_lead"])
     worker = world.places["own"].worker
-    url = reverse("accounts:profile_edit", args=[worker.pk])
+    url = reverse("workforce:profile_edit", args=[worker.pk])
     response = client.post(url, _data(designated_villages=["430302001001", "430302001002"]))
     assert response.status_code == 302
     profile = worker.worker_profile
@@ -36,7 +36,7 @@ def test_village_of_another_township_is_refused(client, world):
     client.force_login(world.actors["station_lead"])
     worker = world.places["own"].worker
     response = client.post(
-        reverse("accounts:profile_edit", args=[worker.pk]),
+        reverse("workforce:profile_edit", args=[worker.pk]),
         _data(designated_villages=["430302002001"]),  # 城正街街道, not this station's
     )
     assert response.status_code == 200
@@ -48,14 +48,14 @@ def test_qualification_needs_certificate(client, world):
     client.force_login(world.actors["county_officer"])
     worker = world.places["own"].worker
     response = client.post(
-        reverse("accounts:profile_edit", args=[worker.pk]), _data(qualification="assistant")
+        reverse("workforce:profile_edit", args=[worker.pk]), _data(qualification="assistant")
     )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "有职业资格时须填写证书编号" in errors["certificate_no"][0]
     assert "certificate_date" in errors
     response = client.post(
-        reverse("accounts:profile_edit", args=[worker.pk]),
+        reverse("workforce:profile_edit", args=[worker.pk]),
         _data(qualification="assistant", certificate_no="S123", certificate_date="2021-06-20"),
     )
     assert response.status_code == 302

@@ -1,6 +1,8 @@
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 
 from .models import User
+from .policy import PERMISSIONS
 
 
 class ShegongBackend(ModelBackend):
@@ -15,3 +17,18 @@ class ShegongBackend(ModelBackend):
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+    def has_perm(self, user_obj, perm, obj=None):
+        """Policy permissions (``shegong.*``) come from the role (``accounts.policy``).
+
+        A refusal raises PermissionDenied, which Django reads as "no" without asking the
+        other backends: no permission table is consulted for them, no query is made.
+        """
+        if perm.startswith("shegong."):
+            if perm not in PERMISSIONS:
+                raise ValueError(f"unknown policy permission {perm!r}")
+            role = getattr(user_obj, "role", None)
+            if user_obj.is_active and role in PERMISSIONS[perm]:
+                return True
+            raise PermissionDenied
+        return super().has_perm(user_obj, perm, obj)

@@ -3,10 +3,10 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.forms import BootstrapFormMixin, RegionCodeField
+from shegong.core.forms import BootstrapFormMixin
 from shegong.core.validators import is_ascii_digits, normalize_digits, normalize_phone
+from shegong.regions.forms import RegionCodeField
 from shegong.regions.models import Region
-from shegong.stations.models import Agency, Station
 
 from .models import User
 from .roles import ADMIN_ROLES
@@ -62,10 +62,13 @@ class UserForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scope_region"].queryset = Region.objects.restrict(user)
-        self.fields["station"].queryset = (
-            Station.objects.restrict(user).select_related("region").order_by("region_id", "name")
+        # Station and agency come from the foreign keys' own models (stations sits above
+        # accounts, so it is not imported here), narrowed to what the user may see.
+        station, agency = self.fields["station"], self.fields["agency"]
+        station.queryset = (
+            station.queryset.restrict(user).select_related("region").order_by("region_id", "name")
         )
-        self.fields["agency"].queryset = Agency.objects.restrict(user).order_by("name")
+        agency.queryset = agency.queryset.restrict(user).order_by("name")
         self.fields["role"].required = True
         # The three administrators are made on the server, never from a web form (三员分立).
         self.fields["role"].choices = [

@@ -72,6 +72,11 @@ class User(Versioned, AbstractUser):
         return self.role in OFFICER_LEVELS
 
     @property
+    def sees_whole_country(self) -> bool:
+        """One of the three administrators without a scope region: nationwide by design."""
+        return self.role in ADMIN_ROLES and self.scope_region_id is None
+
+    @property
     def scope_code(self) -> str | None:
         """Division code this user is confined to; None means nationwide (admins only)."""
         return self.scope_region_id

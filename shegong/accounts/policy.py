@@ -5,7 +5,7 @@ Row-level questions (which stations, which people) are answered by each model's
 in each view ("dashboards are for …", "only station staff record …").
 """
 
-from shegong.core.restrict import may_add
+from shegong.core.restrict import may_add, scope_q
 
 from .roles import OFFICER_ROLES, STATION_ROLES, Role
 
@@ -15,6 +15,24 @@ DASHBOARD_ROLES = OFFICER_ROLES | STATION_ROLES | {Role.EVALUATOR}
 RULE_SET_READERS = OFFICER_ROLES | {Role.EVALUATOR}
 # exports of personal data (PIPL: minimum necessary)
 PERSONAL_EXPORT_ROLES = STATION_ROLES | {Role.COUNTY_OFFICER, Role.AUDIT_ADMIN}
+# reading the audit log (三员分立: the audit administrator only)
+AUDIT_READERS = frozenset({Role.AUDIT_ADMIN})
+# browsing the region tree (within one's scope); the audit administrator has no need
+REGION_READERS = frozenset(Role) - {Role.AUDIT_ADMIN}
+
+# The same sets as Django permissions, for the layers below accounts (core, audit,
+# regions), which ask ``user.has_perm(...)`` and never import this module. Answered by
+# ``accounts.backends.ShegongBackend``; a ``shegong.*`` name not listed here is an error.
+PERMISSIONS: dict[str, frozenset] = {
+    "shegong.export_personal": frozenset(PERSONAL_EXPORT_ROLES),
+    "shegong.read_audit_log": AUDIT_READERS,
+    "shegong.browse_regions": REGION_READERS,
+}
+
+
+def role_has_perm(role: str, perm: str) -> bool:
+    """Whether ``role`` holds the policy permission ``perm`` (KeyError for an unknown one)."""
+    return role in PERMISSIONS[perm]
 
 
 def may_see_dashboards(user) -> bool:
@@ -33,3 +51,23 @@ def may_record_station_work(user, model) -> bool:
     """Station work (visits, cases, activities, training received …) is recorded by the
     staff of a station, for their own station."""
     return may_add(user, model) and bool(user.station_id)
+
+
+def person_restrict_q(user, action: str, field: str):
+    """Who may do what to a person-level record whose village code is ``field``.
+
+    Station staff work in their own township; officers see (masked) in their region, and
+    the county officer may reveal. Evaluators, agencies and the three administrators see
+    no person-level data here.
+    """
+    role = user.role
+    if action == "view":
+        if role in STATION_ROLES or role in OFFICER_ROLES:
+            return scope_q(user, field)
+        return None
+    if action in ("add", "change"):
+        return scope_q(user, field) if role in STATION_ROLES else None
+    if action == "reveal":
+        if role in STATION_ROLES or role == Role.COUNTY_OFFICER:
+            return scope_q(user, field)
+    return None

@@ -1,6 +1,6 @@
 from django.db.models import Q
 
-from shegong.regions.codes import region_filter
+from shegong.core.divisions import region_filter
 
 from .models import User
 

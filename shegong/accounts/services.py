@@ -2,11 +2,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shegong.audit.services import audit_log
-from shegong.core.services import form_changes
+from shegong.audit.services import audit_log, form_changes
 
 from .models import User
-from .roles import ADMIN_ROLES, STATION_ROLES
+from .roles import ADMIN_ROLES
+from .signals import user_saved
 
 ROLE_FIELDS = {"role", "scope_region", "station", "agency"}
 # what nobody may change on their own account (deactivating oneself included)
@@ -38,8 +38,8 @@ def user_save(*, form, by, request=None) -> User:
     """Save a valid ``UserForm``; role or scope changes are logged as such.
 
     Refuses (PermissionDenied) a change of one's own role or scope and any change touching
-    an administrator account (see ``check_role_change``). A station worker always leaves
-    with a ``SocialWorkerProfile``.
+    an administrator account (see ``check_role_change``). Sends ``signals.user_saved``
+    (workforce gives every station worker a ``SocialWorkerProfile`` on it).
     """
     created = form.instance.pk is None
     old_role = (
@@ -53,10 +53,7 @@ def user_save(*, form, by, request=None) -> User:
         fields=form.changed_data,
     )
     user = form.save()
-    if user.role in STATION_ROLES:
-        from shegong.workforce.models import SocialWorkerProfile
-
-        SocialWorkerProfile.objects.get_or_create(user=user)
+    user_saved.send(sender=User, user=user, created=created, by=by)
     data: dict[str, object] = dict(form_changes(form))
     if created:
         action = "shegong.user.created"

@@ -13,6 +13,5 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("users/<int:pk>/edit/", views.user_edit, name="user_edit"),
-    path("users/<int:pk>/profile/", views.worker_profile_edit, name="profile_edit"),
     path("users/<int:pk>/security/<str:action>/", views.user_security, name="user_security"),
 ]

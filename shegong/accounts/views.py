@@ -11,9 +11,6 @@ from shegong.core.filters import Filter, read_filters
 from shegong.core.forms import form_page
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
-from shegong.workforce.forms import SocialWorkerProfileForm
-from shegong.workforce.models import SocialWorkerProfile
-from shegong.workforce.services import worker_profile_save
 
 from . import selectors, services, throttle
 from .exporters import UserExporter
@@ -162,25 +159,6 @@ def user_detail(request, pk: int):
             "can_change": can(request.user, person, "change"),
             "can_change_profile": profile is not None and can(request.user, profile, "change"),
         },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def worker_profile_edit(request, pk: int):
-    profile = get_restricted_or_404(
-        SocialWorkerProfile.objects.select_related("user__station"), request.user, user_id=pk
-    )
-    if not can(request.user, profile, "change"):
-        raise PermissionDenied(_("You may not change this worker's profile."))
-    person = profile.user
-    return form_page(
-        request,
-        SocialWorkerProfileForm(request.POST or None, instance=profile, station=person.station),
-        save=worker_profile_save,
-        template="accounts/profile_form.html",
-        context={"person": person},
-        message=_("Profile of %(name)s was saved."),
-        redirect_to=lambda p: reverse("accounts:user_detail", args=[p.user_id]),
     )
 
 

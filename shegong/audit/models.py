@@ -57,8 +57,6 @@ class AuditEntry(models.Model):
     @classmethod
     def restrict_q(cls, user, action: str):
         """Only the audit administrator reads the log (三员分立); nobody changes it."""
-        from shegong.accounts.roles import Role
-
-        if action == "view" and user.role == Role.AUDIT_ADMIN:
+        if action == "view" and user.has_perm("shegong.read_audit_log"):
             return models.Q()
         return None

@@ -4,7 +4,27 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
+from shegong.core.signals import export_requested
+
 from .services import audit_log
+
+
+@receiver(export_requested)
+def _export(sender, request, allowed, fmt, filters, **kwargs):
+    """Every export, and every refused one, is on the record (PIPL: who took what out)."""
+    if allowed:
+        audit_log(
+            action="shegong.export",
+            request=request,
+            data={"list": str(sender.title), "format": fmt, **filters},
+        )
+    else:
+        audit_log(
+            action="shegong.export.refused",
+            request=request,
+            success=False,
+            data={"list": str(sender.title)},
+        )
 
 
 @receiver(user_logged_in)

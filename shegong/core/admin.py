@@ -2,12 +2,11 @@
 
 from django.contrib import admin
 
-from shegong.accounts.roles import Role
-
 
 def is_system_admin(request) -> bool:
+    """``is_staff`` is the system administrator's role and no other's (``User.save``)."""
     user = request.user
-    return user.is_active and user.is_authenticated and user.role == Role.SYSTEM_ADMIN
+    return user.is_active and user.is_authenticated and user.is_staff
 
 
 admin.site.has_permission = is_system_admin

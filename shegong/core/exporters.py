@@ -218,34 +218,29 @@ def _col_letter(i: int) -> str:
     return get_column_letter(i + 1)
 
 
-def may_export_personal(user) -> bool:
-    """Exports of personal data need this permission (PIPL: minimum necessary); the role
-    set is ``accounts.policy.PERSONAL_EXPORT_ROLES``."""
-    from shegong.accounts.policy import may_export_personal as allowed
+PERSONAL_EXPORT = "shegong.export_personal"
 
-    return allowed(user)
+
+def may_export_personal(user) -> bool:
+    """Exports of personal data need this permission (PIPL: minimum necessary). The role set
+    is ``accounts.policy``'s; the question is asked through Django's ``has_perm``."""
+    return user.has_perm(PERSONAL_EXPORT)
 
 
 def export_response(
     request, exporter_cls, queryset, *, personal: bool, filters: dict | None = None
 ):
-    """Every export goes through here: permission for personal data, then an audit entry."""
+    """Every export goes through here: permission for personal data, then an audit entry
+    (``core.signals.export_requested``, recorded by the audit app), then the file."""
     from django.core.exceptions import PermissionDenied
 
-    from shegong.audit.services import audit_log
+    from .signals import export_requested
 
     fmt = request.GET.get("export")
-    if personal and not may_export_personal(request.user):
-        audit_log(
-            action="shegong.export.refused",
-            request=request,
-            success=False,
-            data={"list": str(exporter_cls.title)},
-        )
-        raise PermissionDenied(_("You may not export personal data."))
-    audit_log(
-        action="shegong.export",
-        request=request,
-        data={"list": str(exporter_cls.title), "format": fmt, **(filters or {})},
+    allowed = not personal or may_export_personal(request.user)
+    export_requested.send(
+        sender=exporter_cls, request=request, allowed=allowed, fmt=fmt, filters=filters or {}
     )
+    if not allowed:
+        raise PermissionDenied(_("You may not export personal data."))
     return exporter_cls(queryset, user=request.user).response(fmt)

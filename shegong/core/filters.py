@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils.dateparse import parse_date
 
-from shegong.regions.codes import parse_region_code
+from shegong.core.divisions import parse_region_code
 
 from .validators import normalize_digits, parse_small_int
 

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from shegong.regions.codes import in_subtree
+from shegong.core.divisions import in_subtree
 
 ACTIONS = ("view", "add", "change", "delete", "reveal", "approve")
 
@@ -22,11 +22,9 @@ def scope_q(user, field: str, *, admin_everything: bool = False) -> Q:
     A user without a scope region sees nothing, unless ``admin_everything`` is set and the
     user is one of the three administrators, whose unscoped account means nationwide.
     """
-    from shegong.accounts.roles import ADMIN_ROLES
-
     code = user.scope_code
     if code is None:
-        if admin_everything and user.role in ADMIN_ROLES:
+        if admin_everything and user.sees_whole_country:
             return Q()
         return Q(pk__in=[])
     return in_subtree(field, code)

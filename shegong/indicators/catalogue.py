@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from shegong.regions.codes import in_subtree
+from shegong.core.divisions import in_subtree
 
 from .facts import SERVICE_KINDS, metrics_of
 from .models import Aggregate, DistinctKey, Rule, RuleSet, ServiceFact

@@ -2,8 +2,8 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext as _
 
+from shegong.core.divisions import in_subtree, parse_region_code
 from shegong.core.forms import BootstrapFormMixin
-from shegong.regions.codes import in_subtree, parse_region_code
 from shegong.regions.models import Region
 
 from .catalogue import RULE_CHOICES

@@ -20,10 +20,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.accounts.policy import person_restrict_q
 from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.core.validators import is_ascii_digits
-from shegong.people.models import person_restrict_q
 from shegong.regions.models import Region
 
 

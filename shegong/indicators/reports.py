@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
+from shegong.core.divisions import in_subtree
 from shegong.core.exporters import Sheet, workbook_bytes
-from shegong.regions.codes import in_subtree
 
 from . import catalogue
 from .models import Aggregate

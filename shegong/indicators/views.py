@@ -14,11 +14,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.accounts import policy
 from shegong.accounts.roles import STATION_ROLES
+from shegong.core.divisions import in_subtree
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
-from shegong.regions.codes import in_subtree
 from shegong.regions.models import Region
 
 from . import catalogue, periods, reports

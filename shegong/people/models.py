@@ -12,11 +12,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
+from shegong.accounts.policy import person_restrict_q
 from shegong.core.bounds import EARLIEST_BIRTH_DATE, past_dates
 from shegong.core.fields import EncryptedTextField
 from shegong.core.models import Versioned
-from shegong.core.restrict import RestrictedQuerySet, scope_q
+from shegong.core.restrict import RestrictedQuerySet
 from shegong.regions.models import Region
 
 
@@ -55,26 +55,6 @@ class Category(models.Model):
             Q(effective_from__isnull=True) | Q(effective_from__lte=on),
             Q(effective_to__isnull=True) | Q(effective_to__gte=on),
         )
-
-
-def person_restrict_q(user, action: str, field: str):
-    """Who may do what to a person-level record whose village code is ``field``.
-
-    Station staff work in their own township; officers see (masked) in their region, and
-    the county officer may reveal. Evaluators, agencies and the three administrators see
-    no person-level data here.
-    """
-    role = user.role
-    if action == "view":
-        if role in STATION_ROLES or role in OFFICER_ROLES:
-            return scope_q(user, field)
-        return None
-    if action in ("add", "change"):
-        return scope_q(user, field) if role in STATION_ROLES else None
-    if action == "reveal":
-        if role in STATION_ROLES or role == Role.COUNTY_OFFICER:
-            return scope_q(user, field)
-    return None
 
 
 class Household(models.Model):

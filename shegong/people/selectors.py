@@ -4,8 +4,8 @@ import re
 
 from django.db.models import Prefetch
 
+from shegong.core.divisions import region_filter
 from shegong.core.validators import normalize_digits
-from shegong.regions.codes import region_filter
 
 from .models import Recipient, RecipientCategory
 

@@ -3,9 +3,8 @@
 from django.db import transaction
 from pypinyin import Style, lazy_pinyin
 
-from shegong.audit.services import audit_log
+from shegong.audit.services import audit_log, form_changes
 from shegong.core import crypto
-from shegong.core.services import form_changes
 from shegong.indicators import facts
 
 from .models import Household, Recipient, RecipientCategory

@@ -16,6 +16,7 @@ from . import selectors, services
 from .exporters import RecipientExporter
 from .forms import RecipientForm
 from .models import Category, Recipient
+from .panels import panels_for
 
 
 @require_GET
@@ -71,8 +72,6 @@ def recipient_detail(request, pk: int):
         pk=pk,
     )
     services.recipient_viewed(person=person, by=request.user, request=request)
-    from shegong.work.selectors import person_timeline
-
     return render(
         request,
         "people/recipient_detail.html",
@@ -83,7 +82,7 @@ def recipient_detail(request, pk: int):
             "members": person.household.members.exclude(pk=person.pk) if person.household else [],
             "can_change": can(request.user, person, "change"),
             "can_reveal": can(request.user, person, "reveal"),
-            "timeline": person_timeline(person=person, user=request.user),
+            "panels": panels_for(person=person, user=request.user),
         },
     )
 

@@ -1,9 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.divisions import in_subtree
 from shegong.core.restrict import RestrictedQuerySet, scope_q
-
-from .codes import in_subtree
 
 
 class Level(models.IntegerChoices):
@@ -52,8 +51,6 @@ class Region(models.Model):
     @classmethod
     def restrict_q(cls, user, action: str):
         """Regions are browsed within the user's scope; they are changed only by import."""
-        from shegong.accounts.roles import Role
-
-        if action != "view" or not user.role or user.role == Role.AUDIT_ADMIN:
+        if action != "view" or not user.has_perm("shegong.browse_regions"):
             return None
         return scope_q(user, "code", admin_everything=True)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from shegong.core.divisions import LEVEL_LENGTHS
 from shegong.core.validators import is_ascii_digits
 
-from .codes import LEVEL_LENGTHS
 from .models import Region
 
 # file stem -> (level, parent column); villages may be split across several files.

@@ -2,7 +2,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from shegong.core.restrict import get_restricted_or_404
 from shegong.core.validators import parse_small_int
 
 from . import selectors
@@ -19,21 +18,6 @@ def browse(request):
     if not provinces.exists() and not Region.objects.restrict(user).exists():
         raise Http404
     return render(request, "regions/browse.html", {"provinces": provinces})
-
-
-@require_GET
-def detail(request, code: str):
-    region = get_restricted_or_404(Region.objects, request.user, "view", code=code)
-    return render(
-        request,
-        "regions/detail.html",
-        {
-            "region": region,
-            "breadcrumb": selectors.region_breadcrumb(region=region, user=request.user),
-            "rows": selectors.region_children_with_counts(region=region, user=request.user),
-            "totals": selectors.region_totals(region=region, user=request.user),
-        },
-    )
 
 
 @require_GET

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.forms import BootstrapFormMixin, RegionCodeField
+from shegong.core.forms import BootstrapFormMixin
 from shegong.core.validators import normalize_credit_code, normalize_phone
+from shegong.regions.forms import RegionCodeField
 from shegong.regions.models import Level, Region
 
 from .models import Agency, Station

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from shegong.accounts.roles import Role
-from shegong.core.services import form_save_audited
+from shegong.audit.services import form_save_audited
 
 from .models import Agency, Station
 

@@ -9,6 +9,7 @@ from shegong.core.filters import read_filters
 from shegong.core.forms import form_page
 from shegong.core.pagination import paginate, querystring_without_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
+from shegong.regions import selectors as region_selectors
 from shegong.regions.models import Region
 
 from . import selectors, services
@@ -158,4 +159,21 @@ def agency_edit(request, pk: int):
         context={"agency": agency},
         message=_("Agency “%(name)s” was saved."),
         redirect_to=lambda a: reverse("stations:agency_detail", args=[a.pk]),
+    )
+
+
+@require_GET
+def region_detail(request, code: str):
+    """A region with its children and their station and staff counts (mounted by the root
+    URLconf as ``regions:detail``: the page needs stations, which regions cannot import)."""
+    region = get_restricted_or_404(Region.objects, request.user, "view", code=code)
+    return render(
+        request,
+        "regions/detail.html",
+        {
+            "region": region,
+            "breadcrumb": region_selectors.region_breadcrumb(region=region, user=request.user),
+            "rows": selectors.region_children_with_counts(region=region, user=request.user),
+            "totals": selectors.region_totals(region=region, user=request.user),
+        },
     )

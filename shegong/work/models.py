@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.accounts.policy import person_restrict_q
 from shegong.accounts.roles import Role
 from shegong.core.bounds import (
     HOURS_VALIDATORS,
@@ -23,7 +24,7 @@ from shegong.core.bounds import (
 )
 from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
-from shegong.people.models import Household, Recipient, person_restrict_q
+from shegong.people.models import Household, Recipient
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 

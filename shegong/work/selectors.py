@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from shegong.regions.codes import region_filter
+from shegong.core.divisions import region_filter
 
 from .models import Activity, AdminWork, Case, Group, GroupSession, HomeVisit
 

@@ -7,10 +7,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shegong.audit.services import audit_log
+from shegong.audit.services import audit_log, form_save_audited
 from shegong.core.bounds import check_bounds
 from shegong.core.restrict import can
-from shegong.core.services import form_save_audited
 from shegong.indicators import facts
 
 from .models import (

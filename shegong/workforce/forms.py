@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.divisions import in_subtree
 from shegong.core.forms import BootstrapFormMixin
-from shegong.regions.codes import in_subtree
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
 

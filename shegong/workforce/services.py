@@ -1,4 +1,5 @@
-from shegong.core.services import form_save_audited
+from shegong.accounts.roles import STATION_ROLES
+from shegong.audit.services import form_save_audited
 
 from .models import SocialWorkerProfile
 
@@ -17,3 +18,9 @@ def training_record_save(*, form, by, request=None):
     from shegong.indicators import facts
 
     return form_save_audited(form=form, by=by, request=request, entity="training", after=facts.sync)
+
+
+def ensure_worker_profile(*, user, **kwargs) -> None:
+    """A station worker always has a ``SocialWorkerProfile`` (on ``accounts.user_saved``)."""
+    if user.role in STATION_ROLES:
+        SocialWorkerProfile.objects.get_or_create(user=user)

@@ -6,4 +6,5 @@ app_name = "workforce"
 urlpatterns = [
     path("training/", views.training_list, name="training_list"),
     path("training/new/", views.training_create, name="training_create"),
+    path("workers/<int:pk>/profile/", views.worker_profile_edit, name="profile_edit"),
 ]

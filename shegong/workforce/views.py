@@ -4,15 +4,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shegong.core.divisions import region_filter
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page, read_filters
-from shegong.core.restrict import may_add
-from shegong.regions.codes import region_filter
+from shegong.core.restrict import can, get_restricted_or_404, may_add
 
 from .exporters import TrainingExporter
-from .forms import TrainingRecordForm
-from .models import TrainingRecord
-from .services import training_record_save
+from .forms import SocialWorkerProfileForm, TrainingRecordForm
+from .models import SocialWorkerProfile, TrainingRecord
+from .services import training_record_save, worker_profile_save
 
 
 @require_GET
@@ -59,4 +59,23 @@ def training_create(request):
         context={"title": _("Record training or supervision")},
         message=_("“%(name)s” was saved."),
         redirect_to=lambda t: reverse("workforce:training_list"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def worker_profile_edit(request, pk: int):
+    profile = get_restricted_or_404(
+        SocialWorkerProfile.objects.select_related("user__station"), request.user, user_id=pk
+    )
+    if not can(request.user, profile, "change"):
+        raise PermissionDenied(_("You may not change this worker's profile."))
+    person = profile.user
+    return form_page(
+        request,
+        SocialWorkerProfileForm(request.POST or None, instance=profile, station=person.station),
+        save=worker_profile_save,
+        template="workforce/profile_form.html",
+        context={"person": person},
+        message=_("Profile of %(name)s was saved."),
+        redirect_to=lambda p: reverse("accounts:user_detail", args=[p.user_id]),
     )

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from shegong.core.demo import DEMO_PASSWORD, demo_load
+from shegong.demo.province import DEMO_PASSWORD, demo_load
 
 
 class Command(BaseCommand):
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             )
         )
         if not opts["no_work"]:
-            from shegong.core.demo_work import demo_work_load
+            from shegong.demo.work import demo_work_load
 
             counts = demo_work_load()
             self.stdout.write(

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from shegong.accounts.roles import ADMIN_ROLES, OFFICER_ROLES, STATION_ROLES, Role
+from .roles import ADMIN_ROLES, OFFICER_ROLES, STATION_ROLES, Role
 
 
 def navigation(request):

@@ -8,7 +8,7 @@ with no tree walk and no LIKE.
 
 from django.db.models import Q
 
-from shegong.core.validators import ascii_digits_or_none, is_ascii_digits
+from .validators import ascii_digits_or_none, is_ascii_digits
 
 LEVEL_LENGTHS = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 LENGTH_LEVELS = {v: k for k, v in LEVEL_LENGTHS.items()}

@@ -19,8 +19,8 @@ from django.db import transaction
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
+from shegong.core.divisions import in_subtree
 from shegong.core.validators import credit_code_check_char
-from shegong.regions.codes import in_subtree
 from shegong.regions.models import Level, Region
 from shegong.stations.models import Agency, Station
 from shegong.workforce.models import Education, Qualification, SocialWorkerProfile

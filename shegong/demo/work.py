@@ -35,7 +35,7 @@ from shegong.work.models import (
 )
 from shegong.workforce.models import TrainingRecord
 
-from .demo import GIVEN, SURNAMES
+from .province import GIVEN, SURNAMES
 
 SEED = 20261123
 SITUATIONS = [

@@ -1,14 +1,16 @@
 from django.db.models import Count, Q, Sum
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.audit.models import AuditEntry
-from shegong.regions import selectors as region_selectors
+from shegong.indicators.models import ServiceFact
 from shegong.regions.models import Region
+from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
-from shegong.stations.selectors import station_list
+from shegong.work.models import Case
 
 
 @require_GET
@@ -34,8 +36,8 @@ def home(request):
         stations = Station.objects.restrict(user)
         ctx.update(
             region=region,
-            totals=region_selectors.region_totals(region=region, user=user),
-            rows=region_selectors.region_children_with_counts(region=region, user=user),
+            totals=station_selectors.region_totals(region=region, user=user),
+            rows=station_selectors.region_children_with_counts(region=region, user=user),
             by_tier=stations.aggregate(
                 township=Count("pk", filter=Q(tier=Station.Tier.TOWNSHIP)),
                 general=Count("pk", filter=Q(is_county_general=True)),
@@ -47,7 +49,7 @@ def home(request):
     elif user.role == Role.AGENCY_ADMIN and user.agency_id:
         ctx.update(
             agency=Agency.objects.select_related("region").get(pk=user.agency_id),
-            stations=station_list(user=user)[:100],
+            stations=station_selectors.station_list(user=user)[:100],
         )
     elif user.role == Role.AUDIT_ADMIN:
         ctx.update(entries=AuditEntry.objects.select_related(None).order_by("-at")[:20])
@@ -65,11 +67,6 @@ def home(request):
 
 def _my_month(user) -> dict:
     """The worker's own month: visits, open cases, hours (professional part), two queries."""
-    from django.utils import timezone
-
-    from shegong.indicators.models import ServiceFact
-    from shegong.work.models import Case
-
     month_start = timezone.localdate().replace(day=1)
     hours = ServiceFact.objects.filter(worker=user, date__gte=month_start).aggregate(
         total=Sum("hours"),
