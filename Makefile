@@ -33,6 +33,7 @@ demo: demo-data
 
 ## make test: the whole suite on SQLite (set DATABASE_URL for PostgreSQL)
 test: install browser-deps
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Browser tests drive Debian's Chromium; install it when missing (root or sudo).

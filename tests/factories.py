@@ -92,7 +92,7 @@ PNG = bytes.fromhex(
 # ----- station work: one factory per record type, in the station of ``created_by`` ----------
 # Each needs ``created_by`` (a station worker, whose station and township it takes) unless
 # ``station`` and ``region_id`` are given; counts, hours and dates are within core.bounds.
-# Records made here skip the services, so call ``facts.sync(record)`` when a test needs
+# Records made here skip the services, so call ``engine.sync(record)`` when a test needs
 # the indicators to see them.
 
 

@@ -78,7 +78,7 @@ def test_county_officer_sees_only_own_county_on_a_phone(browser, live_server, br
 @pytest.fixture
 def counted_world(browser_world):
     """The world's records counted into the indicators, before Chromium starts."""
-    from shegong.indicators.facts import rebuild_facts
+    from shegong.indicators.rebuild import rebuild_facts
 
     rebuild_facts()
     return browser_world

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shegong.indicators import facts
+from shegong.indicators import engine, facts, rebuild
 from shegong.indicators.models import Aggregate, DistinctKey, ServiceFact
 from shegong.people.models import Recipient
 
@@ -28,7 +28,7 @@ PLACES = ["430302001001", "430302001", "430304001001", "430102001001"]
 
 
 def _direct(rows) -> dict:
-    """Figures counted straight from fact rows, written independently of ``facts.apply``."""
+    """Figures counted straight from fact rows, written independently of ``engine.apply``."""
     homes = dict(Recipient.objects.values_list("pk", "region_id"))
     out: dict = defaultdict(Decimal)
     people = defaultdict(set)
@@ -98,7 +98,7 @@ def _build(source_id, specs, people):
     for spec in specs:
         person = people[spec["person"] - 1] if spec["person"] else None
         rows.append(
-            facts._fact(
+            facts.fact(
                 spec["kind"],
                 "prop",
                 source_id,
@@ -133,13 +133,13 @@ def test_aggregates_equal_a_direct_count_after_writes_edits_and_deletions(world,
     people = [p.recipient.pk for p in world.places.values()]
     for source_id, specs in ops:
         # an empty list deletes the source's facts; otherwise they replace the old ones
-        facts.replace("prop", [source_id], _build(source_id, specs, people))
+        engine.replace("prop", [source_id], _build(source_id, specs, people))
     expected = _direct(ServiceFact.objects.all())
     assert _stored() == expected
     # no distinct key is left with nothing behind it
     assert not DistinctKey.objects.filter(refs__lte=0).exists()
     # and a rebuild from the facts gives the same table
-    facts.rebuild_aggregates()
+    rebuild.rebuild_aggregates()
     assert _stored() == expected
 
 
@@ -169,7 +169,7 @@ def test_writes_through_the_services_equal_a_rebuild_from_the_records(client, wo
     """Facts kept on write (pages) are the facts a full rebuild derives from the records."""
     from django.urls import reverse
 
-    facts.rebuild_facts()  # the world's records were made without the services
+    rebuild.rebuild_facts()  # the world's records were made without the services
     own = world.places["own"]
     client.force_login(world.actors["social_worker"])
     worker = world.actors["social_worker"]
@@ -213,7 +213,7 @@ def test_writes_through_the_services_equal_a_rebuild_from_the_records(client, wo
     assert client.post(reverse("workforce:training_create"), training).status_code == 302
     written = _snapshot()
     aggregates = _stored()
-    facts.rebuild_facts()
+    rebuild.rebuild_facts()
     assert _snapshot() == written
     assert _stored() == aggregates
     county = aggregates
@@ -233,16 +233,16 @@ def test_case_closure_and_reopening_move_the_counts(world):
 
     from shegong.work.models import Case
 
-    facts.rebuild_facts()
+    rebuild.rebuild_facts()
     case = world.places["own"].case
     key = ("430302", 3, f"{timezone.localdate():%Y-%m}", "case_closed")
     case.stage, case.closed_on = Case.Stage.CLOSED, timezone.localdate()
     case.save()
-    facts.sync(case)
+    engine.sync(case)
     assert _stored()[key] == 1
     case.stage, case.closed_on = Case.Stage.INTERVENTION, None
     case.save()
-    facts.sync(case)
+    engine.sync(case)
     assert key not in _stored()
 
 

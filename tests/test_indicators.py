@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from shegong.audit.models import AuditEntry
-from shegong.indicators import catalogue, facts, periods, reports
+from shegong.indicators import compute, periods, rebuild, reports
 from shegong.indicators.models import ReportJob, Rule, RuleSet
 
 LINK = re.compile(r'<a[^>]*href="(/indicators/records/[^"]*)"[^>]*>([^<]*)</a>')
@@ -72,7 +72,7 @@ def march(client, world):
     Recipient.objects.filter(pk=own.recipient.pk).update(
         created_at=datetime.datetime(2026, 3, 1, 10, tzinfo=datetime.UTC)
     )
-    facts.rebuild_facts()
+    rebuild.rebuild_facts()
     client.force_login(world.actors["county_officer"])
     return client
 
@@ -91,7 +91,7 @@ def test_the_summary_line_prints_the_exact_counts(march, world):
     node = world.places["neighbour"].county
     from shegong.regions.models import Region
 
-    board = catalogue.compute(Region.objects.get(code=node), periods.parse("2026-03"))
+    board = compute.compute(Region.objects.get(code=node), periods.parse("2026-03"))
     assert reports.summary_figures(board) == {
         "visits": 1,
         "files": 0,
@@ -167,9 +167,7 @@ def test_child_ranking_and_trend_read_the_aggregates(march, world):
     assert 'data-testid="ranking"' in text and "data-chart-data" in text
     from shegong.regions.models import Region
 
-    kids = catalogue.children(
-        Region.objects.get(code="430302"), periods.parse("2026-03"), ["visit"]
-    )
+    kids = compute.children(Region.objects.get(code="430302"), periods.parse("2026-03"), ["visit"])
     by_code = {k["code"]: k["values"][0] for k in kids}
     assert by_code["430302001"] == 3 and by_code["430302002"] == 0
 
@@ -199,7 +197,7 @@ def test_excel_report_opens_with_chinese_headers(march):
 
 
 def test_a_city_report_is_built_in_the_background_with_progress(client, world):
-    facts.rebuild_facts()
+    rebuild.rebuild_facts()
     client.force_login(world.actors["city_officer"])
     response = client.get(
         reverse("indicators:report"), {"node": "4303", "period": "2026-03", "format": "xlsx"}
@@ -287,11 +285,11 @@ def test_copying_a_rule_set_to_the_next_year(client, world):
 
 @pytest.mark.django_db
 def test_the_rule_set_in_force_carries_forward_and_the_city_comes_first(regions):
-    assert catalogue.rule_set_for("430302", 2022).year == 2022
-    assert catalogue.rule_set_for("430302", 2026).year == 2023  # latest earlier year
-    assert catalogue.rule_set_for("330302", 2026).region_code == "3303"  # 温州 before 浙江
-    assert catalogue.rule_set_for("110101", 2026) is None
-    assert catalogue.rule_set_for("430302", 2020) is None
+    assert compute.rule_set_for("430302", 2022).year == 2022
+    assert compute.rule_set_for("430302", 2026).year == 2023  # latest earlier year
+    assert compute.rule_set_for("330302", 2026).region_code == "3303"  # 温州 before 浙江
+    assert compute.rule_set_for("110101", 2026) is None
+    assert compute.rule_set_for("430302", 2020) is None
 
 
 @pytest.mark.parametrize(
@@ -307,7 +305,7 @@ def test_the_rule_set_in_force_carries_forward_and_the_city_comes_first(regions)
 )
 def test_status_against_a_target(op, value, target, status):
     rule = Rule(op=op, target=Decimal(target), at_risk_margin=Decimal(10))
-    assert catalogue._status(Decimal(value), rule, Decimal(target)) == status
+    assert compute.status(Decimal(value), rule, Decimal(target)) == status
 
 
 def test_periods_parse_and_step():

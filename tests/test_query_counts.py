@@ -144,7 +144,7 @@ def _grow(world, n: int):
                     username=f"g{name}{i}_{j}", role=Role.SOCIAL_WORKER, station=station
                 )
                 ProfileFactory(user=user)
-    from shegong.indicators.facts import rebuild_facts
+    from shegong.indicators.rebuild import rebuild_facts
 
     rebuild_facts()  # the rows above were made without the services
 
@@ -158,7 +158,7 @@ def _count(client, url) -> int:
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_query_count_is_pinned_and_flat(client, world, page):
-    from shegong.indicators.facts import rebuild_facts
+    from shegong.indicators.rebuild import rebuild_facts
 
     build, role, pinned = PAGES[page]
     rebuild_facts()  # the world's records, counted

@@ -39,7 +39,6 @@ def audit_log(
     )
 
 
-
 def form_changes(form) -> dict[str, str]:
     """What a bound, valid form changed, as text for the audit log (passwords never)."""
     return {

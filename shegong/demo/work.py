@@ -14,7 +14,7 @@ from django.utils import timezone
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.core.validators import id_check_char
-from shegong.indicators.facts import rebuild_facts
+from shegong.indicators.rebuild import rebuild_facts
 from shegong.people.models import Category, Household, Recipient, RecipientCategory
 from shegong.people.services import id_fields, name_initials
 from shegong.regions.models import Region

@@ -52,7 +52,7 @@ def indicators(request, node: str = "", period: str = "", rules: str = ""):
     ``2025-03``; default: this month), against the rule set in force or ``rules``."""
     from django.core.exceptions import PermissionDenied
 
-    from . import catalogue, reports
+    from . import compute, reports
     from .views import resolve
 
     try:
@@ -63,7 +63,7 @@ def indicators(request, node: str = "", period: str = "", rules: str = ""):
         raise HttpError(403, str(exc)) from exc
     if error:
         raise HttpError(422, error)
-    board = catalogue.compute(region, when, rule_set=rule_set)
+    board = compute.compute(region, when, rule_set=rule_set)
     return {
         "node": region.code,
         "name": region.name,

@@ -40,15 +40,3 @@ class VillageExporter(Exporter):
         Column(_("Township"), lambda r: r.parent.name if r.parent else "", 16),
         Column(_("Designated workers"), lambda r: r.n_designated, 10),
     ]
-
-
-class WorkerExporter(Exporter):
-    title = _("Resident social workers")
-    columns = [
-        Column(_("Name"), lambda p: p.user.display_name, 10),
-        Column(_("Station"), lambda p: p.user.station.name if p.user.station else "", 24),
-        Column(_("Education"), lambda p: p.get_education_display(), 10),
-        Column(_("Social work major"), lambda p: p.social_work_major, 8),
-        Column(_("Social work qualification"), lambda p: p.get_qualification_display(), 16),
-        Column(_("Hire date"), lambda p: p.hire_date, 12),
-    ]

@@ -6,7 +6,7 @@ from shegong.core.divisions import in_subtree, parse_region_code
 from shegong.core.forms import BootstrapFormMixin
 from shegong.regions.models import Region
 
-from .catalogue import RULE_CHOICES
+from .definitions import RULE_CHOICES
 from .models import Rule, RuleSet
 
 

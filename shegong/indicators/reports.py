@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from shegong.core.divisions import in_subtree
 from shegong.core.exporters import Sheet, workbook_bytes
 
-from . import catalogue
+from . import compute, definitions
 from .models import Aggregate
 from .periods import Period
 
@@ -30,7 +30,7 @@ STATUS_LABELS = {
     "missed": gettext_lazy("Missed"),
     "none": gettext_lazy("No target"),
 }
-# Units as a reader of the workbook expects them (the catalogue keeps short codes).
+# Units as a reader of the workbook expects them (the definitions keep short codes).
 UNIT_LABELS = {
     "%": "%",
     "h": gettext_lazy("hours"),
@@ -146,7 +146,7 @@ def township_rows(node, period: Period, progress=None) -> list[dict]:
 
 
 def build(node, period: Period, *, rule_set=None, townships: bool = False, progress=None) -> dict:
-    board = catalogue.compute(node, period, rule_set=rule_set)
+    board = compute.compute(node, period, rule_set=rule_set)
     if progress:
         progress(30)
     report = {
@@ -155,8 +155,8 @@ def build(node, period: Period, *, rule_set=None, townships: bool = False, progr
         "period": period,
         "board": board,
         "sentence": summary_sentence(board),
-        "metric_labels": [catalogue.SPECS[m].label for m in TABLE_METRICS],
-        "children": catalogue.children(node, period, TABLE_METRICS),
+        "metric_labels": [definitions.SPECS[m].label for m in TABLE_METRICS],
+        "children": compute.children(node, period, TABLE_METRICS),
         "generated_at": timezone.localtime(),
     }
     if progress:

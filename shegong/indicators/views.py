@@ -2,8 +2,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import BigIntegerField, Count, Q, Sum
-from django.db.models.functions import Cast
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,18 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.accounts import policy
-from shegong.accounts.roles import STATION_ROLES
-from shegong.core.divisions import in_subtree
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Region
 
-from . import catalogue, periods, reports
-from .exporters import FactExporter, VillageExporter, WorkerExporter
+from . import compute, definitions, drilldown, periods, reports
 from .forms import RuleSetForm
-from .models import Aggregate, DistinctKey, FactKind, ReportJob, RuleSet, ServiceFact
+from .models import ReportJob, RuleSet
 
 # what the trend chart and the child ranking show
 TREND_METRICS = ["visit", "person_times", "people", "activity", "session"]
@@ -108,21 +104,21 @@ def _ancestors(node: Region, user) -> list[Region]:
 @require_GET
 def dashboard(request):
     node, period, rule_set = _context(request)
-    board = catalogue.compute(node, period, rule_set=rule_set)
-    trend = catalogue.trend(node.code, period, TREND_METRICS)
+    board = compute.compute(node, period, rule_set=rule_set)
+    trend = compute.trend(node.code, period, TREND_METRICS)
     trend_chart = {
         "labels": trend["labels"],
         "series": [
-            {"name": str(catalogue.SPECS[m].label), "data": trend["series"][m]}
+            {"name": str(definitions.SPECS[m].label), "data": trend["series"][m]}
             for m in TREND_METRICS
         ],
     }
-    ranking = catalogue.children(node, period, RANK_METRICS)
+    ranking = compute.children(node, period, RANK_METRICS)
     rank_chart = {
         "labels": [c["name"] for c in ranking],
         "series": [
             {
-                "name": str(catalogue.SPECS["person_times"].label),
+                "name": str(definitions.SPECS["person_times"].label),
                 "data": [float(c["values"][RANK_METRICS.index("person_times")]) for c in ranking],
             }
         ],
@@ -149,7 +145,7 @@ def dashboard(request):
                 key=lambda c: c["values"][RANK_METRICS.index("person_times")],
                 reverse=True,
             ),
-            "rank_labels": [catalogue.SPECS[m].label for m in RANK_METRICS],
+            "rank_labels": [definitions.SPECS[m].label for m in RANK_METRICS],
             "trend_json": json.dumps(trend_chart, ensure_ascii=False),
             "rank_json": json.dumps(rank_chart, ensure_ascii=False),
             "query": urlencode(query),
@@ -163,242 +159,40 @@ def dashboard(request):
 
 # ----- drill-down: the records behind a number -------------------------------------------
 
-# kinds named in every condition, so that each is a range of a (node, kind, date) index
-SERVED = [FactKind.VISIT, FactKind.CASE_ENTRY, FactKind.SESSION, FactKind.ACTIVITY]
-WORKED = [*SERVED, FactKind.ADMIN]
-FACT_METRICS = {
-    **{k: (Q(kind=k, n__gt=0), "n") for k in FactKind.values},
-    "person_times": (Q(kind__in=SERVED, person_times__gt=0), "person_times"),
-    "money": (Q(kind=FactKind.ACTIVITY, money__gt=0), "money"),
-    "in_kind": (Q(kind=FactKind.ACTIVITY, in_kind__gt=0), "in_kind"),
-    "volunteers": (Q(kind=FactKind.ACTIVITY, volunteers__gt=0), "volunteers"),
-    "hours": (Q(kind__in=WORKED, hours__gt=0), "hours"),
-    "hours_prof": (Q(kind__in=SERVED, hours__gt=0, professional=True), "hours"),
-    "hours_village": (Q(kind__in=WORKED, hours__gt=0, in_village=True), "hours"),
-}
-OTHER_METRICS = ["people", "cases_active", "villages", "workers", "training"]
-NODE_FIELD = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
-
-
-def _metric_label(metric: str):
-    if metric in catalogue.SPECS:
-        return catalogue.SPECS[metric].label
-    if metric in FactKind.values:
-        return FactKind(metric).label
-    return {
-        "villages": gettext_lazy("Villages"),
-        "workers": gettext_lazy("Resident social workers"),
-        "training": gettext_lazy("Training and supervision"),
-    }[metric]
-
 
 @require_GET
 def records(request):
-    """Exactly the records that make up one number of a dashboard, scoped to the user."""
+    """Exactly the records that make up one number of a dashboard, scoped to the user.
+
+    One selector per metric, from the dispatch table in ``drilldown``."""
     node, period, _rules = _context(request)
     metric = request.GET.get("metric", "")
-    if metric not in FACT_METRICS and metric not in OTHER_METRICS:
+    entry = drilldown.get(metric)
+    if entry is None:
         raise Http404(_("Unknown indicator."))
-    user = request.user
-    title = f"{_metric_label(metric)} · {node.name} · {period.label}"
     filters = [
         Filter(
             "metric",
             gettext_lazy("Indicator"),
             "select",
-            [(m, _metric_label(m)) for m in [*FACT_METRICS, *OTHER_METRICS]],
+            [(d.metric, d.label) for d in drilldown.metrics()],
         ),
         Filter("node", gettext_lazy("Division code")),
         Filter("period", gettext_lazy("Period")),
     ]
-    values = {"metric": metric, "node": node.code, "period": period.key}
-    common = {"title": title, "filters": filters, "values": values}
-    if metric in FACT_METRICS:
-        condition, column = FACT_METRICS[metric]
-        qs = (
-            ServiceFact.objects.restrict(user)
-            .filter(condition, **_node_filter(node.code))
-            .filter(date__range=(period.start, period.end))
-            .select_related("station", "worker", "recipient")
-            .order_by("-date", "-id")
-        )
-        known = _known_count(user, node.code, period, metric) if column == "n" else None
-        if known is not None:
-            # The count is the aggregate itself (equal to a direct count: property-tested),
-            # so the first page of a province's month is an index range, not a count of it.
-            total = {"total": known, "rows": known}
-        else:
-            total = _total(qs, column)
-        return list_page(
-            request,
-            queryset=qs,
-            exporter=FactExporter.for_metric(column),
-            detail_url=_source_url,
-            personal=True,
-            count=known,
-            summary=_("Total: %(total)s, from %(rows)s records")
-            % {"total": total["total"], "rows": total["rows"]},
-            **common,
-        )
-    if metric == "people":
-        from shegong.people.exporters import RecipientExporter
-        from shegong.people.models import Recipient
-
-        keys = DistinctKey.objects.filter(
-            in_subtree("region", node.code), kind="p", period=period.key
-        ).annotate(pk_int=Cast("key", BigIntegerField()))
-        qs = (
-            Recipient.objects.restrict(user)
-            .filter(pk__in=keys.values("pk_int"))
-            .select_related("region", "household")
-            .prefetch_related("category_links__category")
-            .order_by("region_id", "name")
-        )
-        return list_page(
-            request,
-            queryset=qs,
-            exporter=RecipientExporter,
-            detail_url=lambda p: reverse("people:detail", args=[p.pk]),
-            personal=True,
-            summary=_("Total: %(total)s people") % {"total": (count := qs.count())},
-            count=count,
-            **common,
-        )
-    if metric == "cases_active":
-        from shegong.work.exporters import CaseExporter
-        from shegong.work.models import Case
-
-        qs = (
-            Case.objects.restrict(user)
-            .filter(in_subtree("region_id", node.code), opened_on__lte=period.end)
-            .exclude(stage=Case.Stage.CLOSED, closed_on__lte=period.end)
-            .select_related("recipient", "region", "worker")
-            .order_by("-opened_on", "-pk")
-        )
-        return list_page(
-            request,
-            queryset=qs,
-            exporter=CaseExporter,
-            detail_url=lambda c: reverse("work:case_detail", args=[c.pk]),
-            personal=True,
-            summary=_("Total: %(total)s cases") % {"total": (count := qs.count())},
-            count=count,
-            **common,
-        )
-    if metric == "villages":
-        qs = Region.objects.restrict(user).filter(in_subtree("code", node.code), level=5)
-        if request.GET.get("designated"):
-            qs = qs.filter(designated_workers__isnull=False).distinct()
-        else:
-            covered = DistinctKey.objects.filter(
-                in_subtree("region", node.code), kind="v", period=period.key
-            ).values("key")
-            qs = qs.filter(code__in=covered)
-        qs = (
-            qs.select_related("parent")
-            .annotate(n_designated=Count("designated_workers"))
-            .order_by("code")
-        )
-        return list_page(
-            request,
-            queryset=qs,
-            exporter=VillageExporter,
-            detail_url=lambda r: reverse("regions:detail", args=[r.code]),
-            summary=_("Total: %(total)s villages") % {"total": (count := qs.count())},
-            count=count,
-            **common,
-        )
-    if metric == "workers":
-        from shegong.workforce.models import SocialWorkerProfile
-
-        qs = SocialWorkerProfile.objects.restrict(user).filter(
-            in_subtree("user__scope_region_id", node.code),
-            user__is_active=True,
-            user__role__in=STATION_ROLES,
-        )
-        if request.GET.get("qualified"):
-            qs = qs.filter(Q(social_work_major=True) | ~Q(qualification="none"))
-        if request.GET.get("hired"):
-            qs = qs.filter(hire_date__range=(period.start, period.end))
-        qs = qs.select_related("user", "user__station").order_by(
-            "user__station__region_id", "user__full_name"
-        )
-        return list_page(
-            request,
-            queryset=qs,
-            exporter=WorkerExporter,
-            detail_url=lambda p: reverse("stations:detail", args=[p.user.station_id]),
-            summary=_("Total: %(total)s workers") % {"total": (count := qs.count())},
-            count=count,
-            **common,
-        )
-    # training and supervision
-    from shegong.workforce.exporters import TrainingExporter
-    from shegong.workforce.models import TrainingRecord
-
-    qs = TrainingRecord.objects.restrict(user).filter(
-        in_subtree("region_code", node.code), date__range=(period.start, period.end)
-    )
-    if request.GET.get("kind") in TrainingRecord.Kind.values:
-        qs = qs.filter(kind=request.GET["kind"])
-    organiser = request.GET.get("organiser")
-    if organiser == "city":
-        qs = qs.filter(organiser__in=catalogue.CITY_LEVEL)
-    elif organiser == "county":
-        qs = qs.filter(organiser__in=catalogue.COUNTY_LEVEL)
-    qs = qs.select_related("worker").order_by("-date", "-pk")
-    total = _total(qs, "hours")
+    rows = entry.rows(user=request.user, node=node, period=period, params=request.GET)
     return list_page(
         request,
-        queryset=qs,
-        exporter=TrainingExporter,
-        detail_url=lambda t: (
-            reverse("workforce:training_list") + "?" + urlencode({"region": t.region_code})
-        ),
-        summary=_("Total: %(total)s, from %(rows)s records") % total,
-        **common,
+        queryset=rows.queryset,
+        exporter=rows.exporter,
+        detail_url=rows.detail_url,
+        personal=rows.personal,
+        count=rows.count,
+        summary=rows.summary,
+        title=f"{entry.label} · {node.name} · {period.label}",
+        filters=filters,
+        values={"metric": metric, "node": node.code, "period": period.key},
     )
-
-
-def _known_count(user, code: str, period, metric: str) -> int | None:
-    """A count metric of a node the user sees whole, read from the aggregates; None when
-    the user sees only part of the node (or it is a village, which has no aggregate)."""
-    scope = user.scope_code or ""
-    if len(code) > 9 or not scope or not code.startswith(scope):
-        return None
-    if ServiceFact.restrict_q(user, "view") is None:
-        return None
-    row = Aggregate.objects.filter(node=code, period=period.key, metric=metric).first()
-    return int(row.value) if row else 0
-
-
-def _node_filter(code: str) -> dict:
-    """The fact columns that select a node; a village goes through its township's index."""
-    if len(code) > 9:
-        return {"township": code[:9], "village": code}
-    return {NODE_FIELD[len(code)]: code}
-
-
-def _total(qs, column: str) -> dict:
-    agg = qs.order_by().aggregate(total=Sum(column), rows=Count("pk"))
-    return {"total": f"{catalogue.q2(agg['total'] or 0).normalize():f}", "rows": agg["rows"]}
-
-
-def _source_url(fact) -> str:
-    """A fact's record (a part links to the record it belongs to): no query needed."""
-    pk, parent = fact.source_id, fact.parent_id or 0
-    return {
-        "visit": lambda: reverse("work:visit_detail", args=[pk]),
-        "activity": lambda: reverse("work:activity_detail", args=[pk]),
-        "case": lambda: reverse("work:case_detail", args=[pk]),
-        "caseentry": lambda: reverse("work:case_detail", args=[parent]),
-        "group": lambda: reverse("work:group_detail", args=[pk]),
-        "session": lambda: reverse("work:group_detail", args=[parent]),
-        "person": lambda: reverse("people:detail", args=[pk]),
-        "household": lambda: reverse("people:list"),
-        "admin": lambda: reverse("work:admin_work_list"),
-        "training": lambda: reverse("workforce:training_list"),
-    }[fact.source_type]()
 
 
 # ----- reports ----------------------------------------------------------------------------
@@ -496,7 +290,7 @@ def rule_set_detail(request, pk: int):
         "indicators/rule_set_detail.html",
         {
             "rule_set": rule_set,
-            "rules": [(r, catalogue.SPECS.get(r.indicator)) for r in rule_set.rules.all()],
+            "rules": [(r, definitions.SPECS.get(r.indicator)) for r in rule_set.rules.all()],
             "can_change": can(request.user, rule_set, "change"),
         },
     )

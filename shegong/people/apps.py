@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class PeopleConfig(AppConfig):
     name = "shegong.people"
     verbose_name = _("Service recipients")
+
+    def ready(self):
+        """Tell the indicators about people: files created, and who was served."""
+        from shegong.indicators import drilldown
+        from shegong.indicators import facts as indicator_facts
+        from shegong.indicators.definitions import SPECS
+
+        from . import facts, selectors
+
+        indicator_facts.register(*facts.FACT_SOURCES)
+        drilldown.register(
+            drilldown.Drilldown("people", SPECS["people"].label, selectors.served_people_rows)
+        )

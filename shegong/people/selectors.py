@@ -2,11 +2,17 @@
 
 import re
 
-from django.db.models import Prefetch
+from django.db.models import BigIntegerField, Prefetch
+from django.db.models.functions import Cast
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from shegong.core.divisions import region_filter
+from shegong.core.divisions import in_subtree, region_filter
 from shegong.core.validators import normalize_digits
+from shegong.indicators.drilldown import Rows
+from shegong.indicators.models import DistinctKey
 
+from .exporters import RecipientExporter
 from .models import Recipient, RecipientCategory
 
 
@@ -41,3 +47,26 @@ def recipient_list(*, user, filters: dict | None = None):
             ),
         )
     ).order_by("region_id", "name", "pk")
+
+
+def served_people_rows(*, user, node, period, params) -> Rows:
+    """Drill-down ``people``: the distinct people of the node served in the period (the
+    keys the people-served figure counts)."""
+    keys = DistinctKey.objects.filter(
+        in_subtree("region", node.code), kind="p", period=period.key
+    ).annotate(pk_int=Cast("key", BigIntegerField()))
+    qs = (
+        Recipient.objects.restrict(user)
+        .filter(pk__in=keys.values("pk_int"))
+        .select_related("region", "household")
+        .prefetch_related("category_links__category")
+        .order_by("region_id", "name")
+    )
+    count = qs.count()
+    return Rows(
+        qs,
+        RecipientExporter,
+        lambda p: reverse("people:detail", args=[p.pk]),
+        _("Total: %(total)s people") % {"total": count},
+        count=count,
+    )

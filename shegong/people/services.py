@@ -5,7 +5,7 @@ from pypinyin import Style, lazy_pinyin
 
 from shegong.audit.services import audit_log, form_changes
 from shegong.core import crypto
-from shegong.indicators import facts
+from shegong.indicators import engine
 
 from .models import Household, Recipient, RecipientCategory
 
@@ -51,9 +51,9 @@ def recipient_save(*, form, by, request=None) -> Recipient:
         person.household = household
         person.relation = Recipient.Relation.HEAD
         person.save(update_fields=["household", "relation"])
-        facts.sync(household)
+        engine.sync(household)
     if created:
-        facts.sync(person)
+        engine.sync(person)
     categories = form.cleaned_data.get("categories")
     if categories is not None:
         RecipientCategory.objects.filter(recipient=person).exclude(category__in=categories).delete()

@@ -7,8 +7,24 @@ class WorkConfig(AppConfig):
     verbose_name = _("Station work")
 
     def ready(self):
-        from shegong.people.panels import Panel, register
+        """Tell the layers below about station work: its facts, the open-cases stock and
+        drill-down, and the timeline panel on a person's page."""
+        from shegong.indicators import drilldown, stocks
+        from shegong.indicators import facts as indicator_facts
+        from shegong.indicators.definitions import SPECS
+        from shegong.people import panels
 
-        from .selectors import person_timeline
+        from . import facts, selectors
 
-        register(Panel("work.timeline", "work/_person_timeline.html", person_timeline, order=10))
+        indicator_facts.register(*facts.FACT_SOURCES)
+        stocks.provide("open_cases", selectors.open_cases_stock)
+        drilldown.register(
+            drilldown.Drilldown(
+                "cases_active", SPECS["cases_active"].label, selectors.active_case_rows
+            )
+        )
+        panels.register(
+            panels.Panel(
+                "work.timeline", "work/_person_timeline.html", selectors.person_timeline, order=10
+            )
+        )

@@ -7,8 +7,10 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from shegong.core.divisions import region_filter
+from shegong.core.divisions import in_subtree, region_filter
+from shegong.indicators.drilldown import Rows
 
+from .exporters import CaseExporter
 from .models import Activity, AdminWork, Case, Group, GroupSession, HomeVisit
 
 
@@ -135,3 +137,35 @@ def person_timeline(*, person, user) -> list[TimelineItem]:
         )
     items.sort(key=lambda i: i.date, reverse=True)
     return items
+
+
+# ----- what station work tells the indicators ---------------------------------------------
+
+
+def open_cases_stock(*, code: str, period) -> int:
+    """Cases of the village ``code`` open at the end of the period (villages have no
+    aggregate; their cases are few)."""
+    return (
+        Case.objects.filter(region_id=code, opened_on__lte=period.end)
+        .exclude(stage=Case.Stage.CLOSED, closed_on__lte=period.end)
+        .count()
+    )
+
+
+def active_case_rows(*, user, node, period, params) -> Rows:
+    """Drill-down ``cases_active``: the node's cases open at the end of the period."""
+    qs = (
+        Case.objects.restrict(user)
+        .filter(in_subtree("region_id", node.code), opened_on__lte=period.end)
+        .exclude(stage=Case.Stage.CLOSED, closed_on__lte=period.end)
+        .select_related("recipient", "region", "worker")
+        .order_by("-opened_on", "-pk")
+    )
+    count = qs.count()
+    return Rows(
+        qs,
+        CaseExporter,
+        lambda c: reverse("work:case_detail", args=[c.pk]),
+        _("Total: %(total)s cases") % {"total": count},
+        count=count,
+    )

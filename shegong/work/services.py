@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from shegong.audit.services import audit_log, form_save_audited
 from shegong.core.bounds import check_bounds
 from shegong.core.restrict import can
-from shegong.indicators import facts
+from shegong.indicators import engine
 
 from .models import (
     Activity,
@@ -47,7 +47,7 @@ def _stamped(by, **extra):
 def visit_save(*, form, by, request=None) -> HomeVisit:
     def after(visit):
         _save_photos(form, by, visit=visit)
-        facts.sync(visit)
+        engine.sync(visit)
 
     return form_save_audited(
         form=form, by=by, request=request, entity="visit", prepare=_stamped(by), after=after
@@ -60,7 +60,7 @@ def activity_save(*, form, by, request=None) -> Activity:
         if hasattr(form, "resources"):
             form.resources.instance = activity
             form.resources.save()
-        facts.sync(activity)
+        engine.sync(activity)
 
     return form_save_audited(
         form=form, by=by, request=request, entity="activity", prepare=_stamped(by), after=after
@@ -73,7 +73,7 @@ def admin_work_save(*, form, by, request=None) -> AdminWork:
         raise ValidationError(_("This task is on the negative list."))
 
     def after(work):
-        facts.sync(work)
+        engine.sync(work)
 
     return form_save_audited(
         form=form,
@@ -162,7 +162,7 @@ def case_open(*, form, by, request=None) -> Case:
     check_bounds(case)
     case.number = _next_number(Case, f"GA{case.station.region_id}{case.opened_on:%Y}")
     case.save()
-    facts.sync(case)
+    engine.sync(case)
     _event(case, by, "opened", case.presenting_problem)
     _log(case, by, request, "opened")
     return case
@@ -226,7 +226,7 @@ def case_add_entry(*, case: Case, form, by, request=None) -> CaseEntry:
     entry.worker = by
     check_bounds(entry)
     entry.save()
-    facts.sync(entry)
+    engine.sync(entry)
     _event(case, by, "intervention", entry.content[:200])
     _log(case, by, request, "intervention_recorded", hours=str(entry.hours))
     return entry
@@ -275,7 +275,7 @@ def case_approve_closure(*, case: Case, by, request=None) -> Case:
     case.closed_on = timezone.localdate()
     case.stage = Case.Stage.CLOSED
     case.save(update_fields=["closure_approved_by", "closed_on", "stage"])
-    facts.sync(case)
+    engine.sync(case)
     _event(case, by, "closed")
     _log(case, by, request, "closed")
     return case
@@ -304,7 +304,7 @@ def case_transfer(*, case: Case, to, by, request=None) -> Case:
     old = case.worker
     case.worker = to
     case.save(update_fields=["worker"])
-    facts.sync(case)
+    engine.sync(case)
     _event(case, by, "transferred", f"{old} → {to}")
     _log(case, by, request, "transferred", to=to.username)
     return case
@@ -322,7 +322,7 @@ def case_reopen(*, case: Case, reason: str, by, request=None) -> Case:
     case.closure_requested_at = None
     case.closure_approved_by = None
     case.save(update_fields=["stage", "closed_on", "closure_requested_at", "closure_approved_by"])
-    facts.sync(case)
+    engine.sync(case)
     _event(case, by, "reopened", reason)
     _log(case, by, request, "reopened")
     return case
@@ -339,7 +339,7 @@ def group_save(*, form, by, request=None) -> Group:
         request=request,
         entity="group",
         prepare=_stamped(by, number=number),
-        after=facts.sync,
+        after=engine.sync,
     )
 
 
@@ -359,9 +359,9 @@ def group_session_add(*, group: Group, form, by, request=None) -> GroupSession:
     if group.stage == Group.Stage.PREPARATION:
         group.stage = Group.Stage.FORMATION
         group.save(update_fields=["stage"])
-    facts.sync(session)
+    engine.sync(session)
     if session.number == 1:
-        facts.sync(group)  # the group starts with its first session
+        engine.sync(group)  # the group starts with its first session
     audit_log(
         action="shegong.group.session_recorded",
         actor=by,

@@ -16,3 +16,19 @@ class TrainingExporter(Exporter):
         Column(gettext_lazy("Topic"), lambda t: t.topic, 30),
         Column(gettext_lazy("Supervisor / trainer"), lambda t: t.supervisor, 12),
     ]
+
+
+class WorkerExporter(Exporter):
+    title = gettext_lazy("Resident social workers")
+    columns = [
+        Column(gettext_lazy("Name"), lambda p: p.user.display_name, 10),
+        Column(
+            gettext_lazy("Station"), lambda p: p.user.station.name if p.user.station else "", 24
+        ),
+        Column(gettext_lazy("Education"), lambda p: p.get_education_display(), 10),
+        Column(gettext_lazy("Social work major"), lambda p: p.social_work_major, 8),
+        Column(
+            gettext_lazy("Social work qualification"), lambda p: p.get_qualification_display(), 16
+        ),
+        Column(gettext_lazy("Hire date"), lambda p: p.hire_date, 12),
+    ]

@@ -1,5 +1,6 @@
 from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.services import form_save_audited
+from shegong.indicators import engine
 
 from .models import SocialWorkerProfile
 
@@ -15,9 +16,9 @@ def training_record_save(*, form, by, request=None):
     """Record training or supervision received; scoped to the worker's station region."""
     form.instance.created_by = by
     form.instance.region_code = form.cleaned_data["worker"].scope_region_id
-    from shegong.indicators import facts
-
-    return form_save_audited(form=form, by=by, request=request, entity="training", after=facts.sync)
+    return form_save_audited(
+        form=form, by=by, request=request, entity="training", after=engine.sync
+    )
 
 
 def ensure_worker_profile(*, user, **kwargs) -> None:

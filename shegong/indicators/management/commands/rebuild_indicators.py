@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from shegong.indicators import facts
+from shegong.indicators import rebuild
 
 
 class Command(BaseCommand):
@@ -19,12 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         started = time.perf_counter()
         if opts["facts"]:
-            count = facts.rebuild_facts(
+            count = rebuild.rebuild_facts(
                 progress=lambda stype, total: self.stdout.write(f"  {stype}: {total} facts")
             )
             self.stdout.write(f"facts: {count}")
         else:
-            rows = facts.rebuild_aggregates()
+            rows = rebuild.rebuild_aggregates()
             self.stdout.write(f"aggregate rows: {rows}")
         self.stdout.write(
             self.style.SUCCESS(f"indicators rebuilt in {time.perf_counter() - started:.1f} s")

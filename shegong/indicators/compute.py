@@ -1,0 +1,438 @@
+"""Computing a board: the value of every indicator for a region node and a period, its
+target from the rule set in force, its status, its trend, and its children.
+
+Service counts come from ``Aggregate`` (one indexed read per node and period; a village
+reads its facts directly). Workforce and coverage indicators are stocks (``stocks.py``),
+provided by the apps that own those records; stations and villages are counted here.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from shegong.accounts.roles import STATION_ROLES
+from shegong.core.divisions import in_subtree
+from shegong.regions.models import Region
+from shegong.stations.models import Station
+
+from . import periods as P
+from . import stocks as stock_providers
+from .definitions import ANNUAL_HOURS, HUNDRED, RULED, SERVICE, Board, Spec, Value, q2, share
+from .engine import metrics_of
+from .facts import SERVICE_KINDS
+from .models import Aggregate, DistinctKey, Rule, RuleSet, ServiceFact
+from .periods import Period
+
+# the ruled indicators a board shows even when the rule set in force names no target
+ALWAYS_SHOWN = frozenset(
+    {"professional_hours_share", "qualified_share", "in_village_share", "villages_covered_share"}
+)
+
+# ----- reading the aggregates -------------------------------------------------------------
+
+
+def node_level(code: str) -> int:
+    return {2: 1, 4: 2, 6: 3, 9: 4, 12: 5}[len(code)]
+
+
+def metrics(code: str, period_keys: list[str], periods: dict | None = None) -> dict:
+    """{period key: {metric: value}} for one node; a village is read from its facts."""
+    out = {key: {} for key in period_keys}
+    if len(code) > 9:
+        for key in period_keys:
+            p = (periods or {}).get(key) or P.parse(key)
+            out[key] = _village_metrics(code, p)
+        return out
+    rows = Aggregate.objects.filter(node=code, period__in=period_keys).values_list(
+        "period", "metric", "value"
+    )
+    for period, metric, value in rows:
+        out[period][metric] = value
+    return out
+
+
+def _village_metrics(code: str, period: Period) -> dict:
+    sums: dict = {}
+    facts = ServiceFact.objects.filter(
+        township=code[:9], village=code, date__range=(period.start, period.end)
+    ).only(
+        "kind",
+        "n",
+        "person_times",
+        "money",
+        "in_kind",
+        "volunteers",
+        "hours",
+        "professional",
+        "in_village",
+    )
+    covered = False
+    for fact in facts:
+        for metric, amount in metrics_of(fact).items():
+            sums[metric] = sums.get(metric, Decimal(0)) + amount
+        covered = covered or (fact.professional and fact.kind in SERVICE_KINDS)
+    sums["people"] = Decimal(
+        DistinctKey.objects.filter(kind="p", period=period.key, region=code).count()
+    )
+    if covered:
+        sums["villages"] = Decimal(1)
+    return sums
+
+
+def cases_active(code: str, period: Period) -> Decimal:
+    """Cases open at the end of the period: all opened up to then, less all closed."""
+    if len(code) > 9:  # a village has no aggregate: its cases are counted where they are
+        return Decimal(stock_providers.read("open_cases", code=code, period=period))
+    keys = [str(y) for y in range(2000, period.end.year)] + [
+        f"{period.end.year}-{m:02d}" for m in range(1, period.end.month + 1)
+    ]
+    total = Aggregate.objects.filter(
+        node=code, period__in=keys, metric__in=("case_opened", "case_closed")
+    ).aggregate(
+        opened=Sum("value", filter=Q(metric="case_opened")),
+        closed=Sum("value", filter=Q(metric="case_closed")),
+    )
+    return q2((total["opened"] or 0) - (total["closed"] or 0))
+
+
+# ----- stocks: workers, stations, villages -------------------------------------------------
+
+
+def stocks(code: str, period: Period, max_age: int | None) -> tuple:
+    """Workers, stations and villages of a node: they change slowly, so they are cached
+    for ``SHEGONG_INDICATOR_CACHE_SECONDS`` (a change shows within a minute)."""
+    seconds = settings.SHEGONG_INDICATOR_CACHE_SECONDS
+    key = f"shegong:stocks:{code}:{period.key}:{max_age}"
+    if seconds and (hit := cache.get(key)) is not None:
+        return hit
+    work = stock_providers.read("workforce", code=code, period=period, max_age=max_age)
+    value = (work, stations(code), villages(code))
+    if seconds:
+        cache.set(key, value, seconds)
+    return value
+
+
+def stations(code: str) -> list[tuple[str, int | None, int]]:
+    """(region, star rating, active staff) for every township station in the node."""
+    return list(
+        Station.objects.filter(in_subtree("region_id", code), tier=Station.Tier.TOWNSHIP)
+        .annotate(
+            n_staff=Count("staff", filter=Q(staff__is_active=True, staff__role__in=STATION_ROLES))
+        )
+        .values_list("region_id", "star_rating", "n_staff")
+    )
+
+
+def villages(code: str) -> dict:
+    """Villages in the node, and how many have an active designated worker."""
+    if len(code) > 9:
+        total = Region.objects.filter(code=code, level=5).count()
+    else:
+        total = Region.objects.filter(in_subtree("code", code), level=5).count()
+    return {"total": total, "designated": stock_providers.read("designated_villages", code=code)}
+
+
+# ----- rule sets -------------------------------------------------------------------------
+
+
+def rule_set_for(code: str, year: int) -> RuleSet | None:
+    """The rule set in force: the city's before the province's; that year's, or else the
+    latest earlier one (targets carry forward until a new year's set is entered)."""
+    for prefix in (code[:4], code[:2]):
+        if len(code) < len(prefix) or len(prefix) not in (2, 4):
+            continue
+        found = RuleSet.objects.filter(region_code=prefix, year__lte=year).order_by("-year").first()
+        if found:
+            return found
+    return None
+
+
+def status(value: Decimal | None, rule: Rule | None, target: Decimal | None) -> str:
+    """met / at_risk / missed against the target, or none (no target, or no data)."""
+    if value is None or rule is None or target is None:
+        return "none"
+    margin = Decimal(1) - rule.at_risk_margin / HUNDRED
+    if rule.op == Rule.Op.AT_MOST:
+        if value <= target:
+            return "met"
+        return "at_risk" if value * margin <= target else "missed"
+    if value >= target:
+        return "met"
+    return "at_risk" if value >= target * margin else "missed"
+
+
+# ----- the board -------------------------------------------------------------------------
+
+
+def records_url(metric: str, code: str, period: Period, **extra) -> str:
+    query = {"metric": metric, "node": code, "period": period.key, **extra}
+    return reverse("indicators:records") + "?" + urlencode(query)
+
+
+def stations_url(code: str, **extra) -> str:
+    """Township stations are listed by the station list itself, already filtered."""
+    query = {"region": code, "tier": "township", **extra}
+    return reverse("stations:list") + "?" + urlencode(query)
+
+
+# what a ruled indicator reads off: (value, previous value, detail sentence, records URL)
+Reading = tuple[Decimal | None, Decimal | None, object, str]
+
+
+def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None) -> Board:
+    """Every indicator of ``node`` for ``period``, judged against the rule set in force."""
+    code = node.code
+    previous = period.previous()
+    data = metrics(code, [period.key, previous.key], {period.key: period, previous.key: previous})
+    now, before = data[period.key], data[previous.key]
+    now["cases_active"] = cases_active(code, period)
+    before["cases_active"] = cases_active(code, previous)
+    rule_set = rule_set or rule_set_for(code, period.year)
+    rules = {r.indicator: r for r in rule_set.rules.all()} if rule_set else {}
+    board = Board(node=node, period=period, rule_set=rule_set, raw=now)
+    board.service = service_values(code, period, now, before)
+    age_rule = rules.get("new_hire_share")
+    work, st, vil = stocks(
+        code, period, int(age_rule.upper) if age_rule and age_rule.upper else None
+    )
+    readings = {
+        **workforce_readings(code, period, work, now),
+        **hours_readings(code, period, now, before),
+        **station_readings(code, st, rules),
+        **coverage_readings(code, period, vil, now, before),
+    }
+    fraction = Decimal(str(_year_fraction(period, today or timezone.localdate())))
+    for spec in RULED:
+        rule = rules.get(spec.code)
+        if rule is None and spec.code not in ALWAYS_SHOWN:
+            continue  # shown only when the rule set in force asks for it
+        board.ruled.append(judge(spec, readings[spec.code], rule, fraction, code, st, rules))
+    return board
+
+
+def service_values(code: str, period: Period, now: dict, before: dict) -> list[Value]:
+    """The service counts, each with last period's and the link to its records."""
+    return [
+        Value(
+            spec,
+            q2(now.get(spec.code, Decimal(0))),
+            previous=q2(before.get(spec.code, Decimal(0))),
+            url=records_url(spec.code, code, period),
+        )
+        for spec in SERVICE
+    ]
+
+
+def workforce_readings(code: str, period: Period, work: dict, now: dict) -> dict[str, Reading]:
+    """Qualified staff, new hires, and training and supervision hours per worker."""
+    workers = work["workers"]
+    out: dict[str, Reading] = {
+        "qualified_share": (
+            share(work["qualified"], workers),
+            None,
+            _("%(n)s of %(d)s workers") % {"n": work["qualified"], "d": workers},
+            records_url("workers", code, period, qualified="1"),
+        ),
+        "new_hire_share": (
+            share(work["hires_ok"], work["hires"]),
+            None,
+            _("%(n)s of %(d)s hired in the period") % {"n": work["hires_ok"], "d": work["hires"]},
+            records_url("workers", code, period, hired="1"),
+        ),
+    }
+    for key, kind, level in (
+        ("supervision_city_hours", "supervision", "city"),
+        ("supervision_county_hours", "supervision", "county"),
+        ("training_city_hours", "training", "city"),
+        ("training_county_hours", "training", "county"),
+    ):
+        hours = Decimal(now.get(f"{kind}_{level}", 0))
+        out[key] = (
+            q2(hours / workers) if workers else None,
+            None,
+            _("%(h)s h for %(w)s workers") % {"h": q2(hours), "w": workers},
+            records_url("training", code, period, kind=kind, organiser=level),
+        )
+    all_training = Decimal(now.get("training_city", 0)) + Decimal(now.get("training_county", 0))
+    out["training_hours"] = (
+        q2(all_training / workers) if workers else None,
+        None,
+        _("%(h)s h for %(w)s workers") % {"h": q2(all_training), "w": workers},
+        records_url("training", code, period, kind="training"),
+    )
+    return out
+
+
+def hours_readings(code: str, period: Period, now: dict, before: dict) -> dict[str, Reading]:
+    """Shares of the hours worked: professional service, and in villages."""
+
+    def hours_share(metric, data):
+        return share(data.get(metric, 0), data.get("hours", 0))
+
+    return {
+        metric_code: (
+            hours_share(metric, now),
+            hours_share(metric, before),
+            _("%(n)s of %(d)s hours") % {"n": q2(now.get(metric, 0)), "d": q2(now.get("hours", 0))},
+            records_url(metric, code, period),
+        )
+        for metric_code, metric in (
+            ("professional_hours_share", "hours_prof"),
+            ("in_village_share", "hours_village"),
+        )
+    }
+
+
+def station_readings(code: str, st: list, rules: dict) -> dict[str, Reading]:
+    """Five-star township stations, and stations staffed within the rule's range."""
+    five = sum(1 for _r, star, _n in st if star == 5)
+    lo_hi = rules.get("staff_per_station")
+    lo = int(lo_hi.target) if lo_hi else 3
+    hi = int(lo_hi.upper) if lo_hi and lo_hi.upper else 8
+    inside = sum(1 for _r, _s, n in st if lo <= n <= hi)
+    return {
+        "five_star_share": (
+            share(five, len(st)),
+            None,
+            _("%(n)s of %(d)s township stations") % {"n": five, "d": len(st)},
+            stations_url(code, star="5"),
+        ),
+        "staff_per_station": (
+            share(inside, len(st)),
+            None,
+            _("%(n)s of %(d)s stations have %(lo)s–%(hi)s staff")
+            % {"n": inside, "d": len(st), "lo": lo, "hi": hi},
+            stations_url(code),
+        ),
+    }
+
+
+def coverage_readings(
+    code: str, period: Period, vil: dict, now: dict, before: dict
+) -> dict[str, Reading]:
+    """Villages covered by professional service, and villages with a designated worker."""
+    covered_now = now.get("villages", 0)
+    return {
+        "villages_covered_share": (
+            share(covered_now, vil["total"]),
+            share(before.get("villages", 0), vil["total"]),
+            _("%(n)s of %(d)s villages") % {"n": int(covered_now), "d": vil["total"]},
+            records_url("villages", code, period),
+        ),
+        "designated_share": (
+            share(vil["designated"], vil["total"]),
+            None,
+            _("%(n)s of %(d)s villages") % {"n": vil["designated"], "d": vil["total"]},
+            records_url("villages", code, period, designated="1"),
+        ),
+    }
+
+
+def judge(
+    spec: Spec,
+    reading: Reading,
+    rule: Rule | None,
+    fraction: Decimal,
+    code: str,
+    st: list,
+    rules: dict,
+) -> Value:
+    """One ruled indicator's value with its target and status.
+
+    A range rule (staff per station) is met by 100 % of stations inside it; a year's hours
+    target is held pro rata for a shorter period; the five-star share is at risk while a
+    county has fewer five-star stations than the rule's minimum.
+    """
+    value, prev, detail, url = reading
+    target = upper = None
+    judged = "none"
+    if rule is not None:
+        if rule.op == Rule.Op.BETWEEN:
+            target = HUNDRED
+            judged = status(value, rule, HUNDRED)
+        else:
+            target = rule.target
+            if spec.code in ANNUAL_HOURS:
+                target = q2(target * fraction)
+            judged = status(value, rule, target)
+        star_rule = rules.get("five_star_share")
+        if spec.code == "five_star_share" and star_rule and star_rule.minimum_count:
+            short = _counties_short(st, star_rule.minimum_count) if len(code) <= 6 else 0
+            if short and judged == "met":
+                judged = "at_risk"
+            if short:
+                detail = f"{detail}; " + str(
+                    _("%(n)s counties have fewer than %(m)s")
+                    % {"n": short, "m": star_rule.minimum_count}
+                )
+    return Value(spec, value, prev, target, upper, rule, judged, str(detail), url)
+
+
+def _counties_short(st, minimum: int) -> int:
+    per_county: dict[str, int] = {}
+    for region, star, _n in st:
+        per_county.setdefault(region[:6], 0)
+        if star == 5:
+            per_county[region[:6]] += 1
+    return sum(1 for n in per_county.values() if n < minimum)
+
+
+def _year_fraction(period: Period, today: datetime.date) -> float:
+    """The share of a year's target a period is held to: its elapsed days over the year's."""
+    end = min(period.end, max(today, period.start))
+    days = (end - period.start).days + 1
+    year_days = 366 if period.year % 4 == 0 else 365
+    return min(1.0, days / year_days)
+
+
+# ----- around the board: children and trend ------------------------------------------------
+
+
+def children(node, period: Period, metric_codes: list[str]) -> list[dict]:
+    """The node's child regions ranked: one aggregate read for all of them."""
+    level = node_level(node.code)
+    if level >= 4:
+        return []
+    kids = list(
+        Region.objects.filter(parent_id=node.code).order_by("code").values_list("code", "name")
+    )
+    values: dict = {c: {} for c, _n in kids}
+    for child, metric, value in Aggregate.objects.filter(
+        in_subtree("node", node.code),
+        period=period.key,
+        level=level + 1,
+        metric__in=metric_codes,
+    ).values_list("node", "metric", "value"):
+        if child in values:
+            values[child][metric] = value
+    return [
+        {
+            "code": c,
+            "name": n,
+            "values": [values[c].get(m, Decimal(0)) for m in metric_codes],
+            "urls": [records_url(m, c, period) for m in metric_codes],
+            "dashboard": reverse("indicators:dashboard")
+            + "?"
+            + urlencode({"node": c, "period": period.key}),
+        }
+        for c, n in kids
+    ]
+
+
+def trend(code: str, period: Period, metric_codes: list[str], steps: int = 12) -> dict:
+    """The last ``steps`` periods of the same kind, oldest first: {"labels", "series"}."""
+    if period.kind == "year":
+        steps = 5
+    keys = [period.previous(i) for i in range(steps - 1, -1, -1)]
+    data = metrics(code, [p.key for p in keys], {p.key: p for p in keys})
+    return {
+        "labels": [p.key for p in keys],
+        "series": {m: [float(data[p.key].get(m, 0)) for p in keys] for m in metric_codes},
+    }

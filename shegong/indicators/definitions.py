@@ -1,0 +1,127 @@
+"""The indicators: what each one is (code, label, unit, group), the values a board holds,
+and the arithmetic shared by computing them. Computing is ``compute.py``.
+"""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Rule, RuleSet
+from .periods import Period
+
+
+@dataclass(frozen=True)
+class Spec:
+    code: str
+    label: object
+    unit: str = ""  # "" count, "%" share, "h" hours, "h/p" hours per worker, "¥" yuan
+    group: str = "service"
+
+
+SERVICE = [
+    Spec("visit", _("Households visited (户次)")),
+    Spec("file_household", _("Files created (households)")),
+    Spec("file_person", _("Files created (people)")),
+    Spec("case_opened", _("Cases opened")),
+    Spec("cases_active", _("Cases active at period end")),
+    Spec("case_closed", _("Cases closed")),
+    Spec("case_entry", _("Case interventions")),
+    Spec("group", _("Groups started")),
+    Spec("session", _("Group sessions")),
+    Spec("activity", _("Theme / community activities")),
+    Spec("person_times", _("Person-times served (人次)")),
+    Spec("people", _("People served (人数)")),
+    Spec("money", _("Charity money linked"), "¥"),
+    Spec("in_kind", _("In-kind resources linked (valued)"), "¥"),
+    Spec("volunteers", _("Volunteer person-times")),
+    Spec("hours", _("Hours worked"), "h", "hours"),
+    Spec("hours_prof", _("Professional service hours"), "h", "hours"),
+    Spec("hours_village", _("Hours in villages"), "h", "hours"),
+]
+
+RULED = [
+    Spec("qualified_share", _("Staff with social-work education or certificate"), "%", "workforce"),
+    Spec("professional_hours_share", _("Professional service hours share"), "%", "hours"),
+    Spec("in_village_share", _("Hours spent in villages"), "%", "hours"),
+    Spec("five_star_share", _("Five-star township stations"), "%", "stations"),
+    Spec("staff_per_station", _("Township stations staffed within range"), "%", "stations"),
+    Spec("villages_covered_share", _("Villages covered by professional service"), "%", "coverage"),
+    Spec("designated_share", _("Villages with a designated social worker"), "%", "coverage"),
+    Spec(
+        "supervision_city_hours", _("Supervision per worker (city-organised)"), "h/p", "workforce"
+    ),
+    Spec(
+        "supervision_county_hours",
+        _("Supervision per worker (county-organised)"),
+        "h/p",
+        "workforce",
+    ),
+    Spec("training_city_hours", _("Training per worker (city-organised)"), "h/p", "workforce"),
+    Spec("training_county_hours", _("Training per worker (county-organised)"), "h/p", "workforce"),
+    Spec("training_hours", _("Training per worker (all)"), "h/p", "workforce"),
+    Spec("new_hire_share", _("New hires meeting age and education rules"), "%", "workforce"),
+]
+
+SPECS = {s.code: s for s in SERVICE + RULED}
+RULE_CHOICES = [(s.code, s.label) for s in RULED]
+# hours targets are a year's; a shorter period is held to its share of the year
+ANNUAL_HOURS = {
+    "supervision_city_hours",
+    "supervision_county_hours",
+    "training_city_hours",
+    "training_county_hours",
+    "training_hours",
+}
+CITY_LEVEL = ("province", "city")
+COUNTY_LEVEL = ("county", "agency")
+HUNDRED = Decimal(100)
+
+
+@dataclass
+class Value:
+    spec: Spec
+    value: Decimal | None
+    previous: Decimal | None = None
+    target: Decimal | None = None
+    upper: Decimal | None = None
+    rule: Rule | None = None
+    status: str = "none"  # met | at_risk | missed | none (no target or no data)
+    detail: str = ""
+    url: str = ""
+
+    @property
+    def trend(self) -> str:
+        if self.value is None or self.previous is None:
+            return ""
+        if self.value > self.previous:
+            return "up"
+        if self.value < self.previous:
+            return "down"
+        return "flat"
+
+
+@dataclass
+class Board:
+    node: object
+    period: Period
+    rule_set: RuleSet | None
+    service: list[Value] = field(default_factory=list)
+    ruled: list[Value] = field(default_factory=list)
+    raw: dict = field(default_factory=dict)
+
+    def get(self, code: str) -> Value:
+        for v in self.service + self.ruled:
+            if v.spec.code == code:
+                return v
+        raise KeyError(code)
+
+
+def q2(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def share(num, den) -> Decimal | None:
+    if not den:
+        return None
+    return q2(Decimal(num) * HUNDRED / Decimal(den))

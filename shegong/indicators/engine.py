@@ -1,0 +1,166 @@
+"""The engine that keeps the aggregates in step with the records, on every write.
+
+``sync(record)`` replaces the record's facts (built by its app's registered
+``FactSource``) and applies the difference to ``Aggregate`` and ``DistinctKey`` in one
+statement each, inside the caller's transaction: a dashboard shows a write as soon as it
+commits. The rebuild from scratch is ``rebuild.py``.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from .facts import SERVICE_KINDS, TRAINING_KINDS, source_of
+from .models import Aggregate, DistinctKey, ServiceFact
+from .periods import keys_for
+
+LEVELS = ((1, "province"), (2, "city"), (3, "county"), (4, "township"))
+NODE_LENGTHS = {1: 2, 2: 4, 3: 6, 4: 9}
+# metrics summed from fact columns (besides the count of each kind)
+SUMMED = ("person_times", "money", "in_kind", "volunteers")
+
+
+def metrics_of(fact) -> dict[str, Decimal]:
+    """What one fact adds to the aggregates (dict of metric → amount)."""
+    out: dict[str, Decimal] = {}
+    if fact.kind in TRAINING_KINDS:  # a worker's learning, not working time
+        return {fact.kind: Decimal(fact.n), f"{fact.kind}_{fact.work_kind}": Decimal(fact.hours)}
+    if fact.n:
+        out[fact.kind] = Decimal(fact.n)
+    for name in SUMMED:
+        value = getattr(fact, name)
+        if value:
+            out[name] = Decimal(value)
+    if fact.hours:
+        hours = Decimal(fact.hours)
+        out["hours"] = hours
+        if fact.professional:
+            out["hours_prof"] = hours
+        if fact.in_village:
+            out["hours_village"] = hours
+    return out
+
+
+def _distinct_keys(fact) -> list[tuple[str, str]]:
+    keys = []
+    if fact.recipient_id:
+        keys.append(("p", str(fact.recipient_id)))
+    if fact.professional and fact.village and fact.kind in SERVICE_KINDS:
+        keys.append(("v", fact.village))
+    return keys
+
+
+def nodes_of(code: str) -> list[tuple[str, int]]:
+    return [(code[:length], level) for level, length in NODE_LENGTHS.items() if len(code) >= length]
+
+
+def sync(record) -> None:
+    """Replace one record's facts with those of its current state."""
+    source = source_of(record)
+    replace(source.name, [record.pk], source.build(record))
+
+
+def remove(stype: str, ids: Iterable[int]) -> None:
+    replace(stype, list(ids), [])
+
+
+@transaction.atomic
+def replace(stype: str, source_ids: list[int], new: list[ServiceFact]) -> None:
+    old = list(ServiceFact.objects.filter(source_type=stype, source_id__in=source_ids))
+    if old:
+        ServiceFact.objects.filter(pk__in=[f.pk for f in old]).delete()
+    if new:
+        ServiceFact.objects.bulk_create(new)
+    apply(added=new, removed=old)
+
+
+def apply(*, added: Iterable, removed: Iterable) -> None:
+    """Apply the difference between two sets of facts to the aggregates."""
+    deltas: dict[tuple[str, int, str, str], Decimal] = defaultdict(Decimal)
+    refs: dict[tuple[str, str, str], int] = defaultdict(int)
+    recipients: set[int] = set()
+    for sign, facts in ((1, added), (-1, removed)):
+        for fact in facts:
+            periods = keys_for(fact.date)
+            nodes = nodes_of(fact.township)
+            for metric, amount in metrics_of(fact).items():
+                for node, level in nodes:
+                    for period in periods:
+                        deltas[(node, level, period, metric)] += sign * amount
+            for kind, key in _distinct_keys(fact):
+                if kind == "p":
+                    recipients.add(fact.recipient_id)
+                for period in periods:
+                    refs[(kind, key, period)] += sign
+    refs = {k: v for k, v in refs.items() if v}
+    if refs:
+        _apply_refs(refs, recipients, deltas)
+    _upsert_aggregates({k: v for k, v in deltas.items() if v})
+
+
+def _apply_refs(refs, recipients, deltas) -> None:
+    # a person counts where they live: their record's village (the model the facts point at)
+    homes = dict(person_model().objects.filter(pk__in=recipients).values_list("pk", "region_id"))
+    rows = []
+    for (kind, key, period), d in refs.items():
+        region = homes.get(int(key), "") if kind == "p" else key
+        rows.append((kind, key, period, region, d))
+    table = DistinctKey._meta.db_table
+    changed = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 150):
+            cursor.execute(
+                f"INSERT INTO {table} (kind, key, period, region, refs) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                + " ON CONFLICT (kind, key, period) DO UPDATE SET refs = "
+                f"{table}.refs + excluded.refs RETURNING kind, key, period, region, refs",
+                [v for row in chunk for v in row],
+            )
+            changed += cursor.fetchall()
+    gone = []
+    for kind, key, period, region, now in changed:
+        before = now - refs[(kind, key, period)]
+        step = (1 if now > 0 else 0) - (1 if before > 0 else 0)
+        if step:
+            metric = "people" if kind == "p" else "villages"
+            for node, level in nodes_of(region):
+                deltas[(node, level, period, metric)] += step
+        if now <= 0:
+            gone.append((kind, key, period))
+    if gone:  # keys nothing mentions any more: one DELETE for all of them
+        lookup = Q()
+        for kind, key, period in gone:
+            lookup |= Q(kind=kind, key=key, period=period)
+        DistinctKey.objects.filter(lookup, refs__lte=0).delete()
+
+
+def _upsert_aggregates(deltas) -> None:
+    if not deltas:
+        return
+    table = Aggregate._meta.db_table
+    rows = [
+        (node, level, period, metric, value)
+        for (node, level, period, metric), value in deltas.items()
+    ]
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, 150):
+            cursor.execute(
+                f"INSERT INTO {table} (node, level, period, metric, value) VALUES "
+                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                + f" ON CONFLICT (node, period, metric) DO UPDATE SET value = {table}.value + excluded.value",
+                [v for row in chunk for v in row],
+            )
+
+
+def _chunks(rows, size):
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def person_model():
+    """The model of the people facts name (``ServiceFact.recipient``), read from the relation:
+    indicators sits below the people app and does not import it."""
+    return ServiceFact._meta.get_field("recipient").related_model

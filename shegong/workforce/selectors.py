@@ -1,0 +1,113 @@
+"""Reads of the workforce, and what it tells the indicators (stocks and drill-downs)."""
+
+import datetime
+
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from shegong.accounts.roles import STATION_ROLES
+from shegong.core.divisions import in_subtree
+from shegong.indicators.drilldown import Rows, total
+from shegong.indicators.periods import Period
+
+from .exporters import TrainingExporter, WorkerExporter
+from .facts import CITY_ORGANISED
+from .models import Education, SocialWorkerProfile, TrainingRecord
+
+COLLEGE_OR_ABOVE = (Education.COLLEGE, Education.BACHELOR, Education.MASTER, Education.DOCTOR)
+COUNTY_ORGANISED = frozenset({"county", "agency"})
+
+
+def active_workers(*, code: str):
+    """Profiles of the active station staff of the node ``code`` and below."""
+    return SocialWorkerProfile.objects.filter(
+        in_subtree("user__scope_region_id", code),
+        user__is_active=True,
+        user__role__in=STATION_ROLES,
+    )
+
+
+def _age(birth: datetime.date, on: datetime.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def workforce_stock(*, code: str, period: Period, max_age: int | None) -> dict:
+    """Workers and qualified workers of the node; the period's hires, and how many were at
+    most ``max_age`` (any age when None) with a college education or above."""
+    profiles = active_workers(code=code)
+    counts = profiles.aggregate(
+        workers=Count("pk"),
+        qualified=Count("pk", filter=Q(social_work_major=True) | ~Q(qualification="none")),
+    )
+    hires = list(
+        profiles.filter(hire_date__range=(period.start, period.end)).values_list(
+            "birth_date", "hire_date", "education"
+        )
+    )
+    ok = 0
+    for birth, hired, education in hires:
+        young = birth is not None and (max_age is None or _age(birth, hired) <= max_age)
+        ok += bool(young and education in COLLEGE_OR_ABOVE)
+    return {**counts, "hires": len(hires), "hires_ok": ok}
+
+
+def designated_villages_stock(*, code: str) -> int:
+    """Villages of the node that have an active designated worker."""
+    through = SocialWorkerProfile.designated_villages.through
+    return (
+        through.objects.filter(
+            in_subtree("region_id", code), socialworkerprofile__user__is_active=True
+        )
+        .values("region_id")
+        .distinct()
+        .count()
+    )
+
+
+def worker_rows(*, user, node, period: Period, params) -> Rows:
+    """Drill-down ``workers``: the node's active station staff (``qualified=1``: those with
+    social-work education or a certificate; ``hired=1``: hired in the period)."""
+    qs = SocialWorkerProfile.objects.restrict(user).filter(
+        in_subtree("user__scope_region_id", node.code),
+        user__is_active=True,
+        user__role__in=STATION_ROLES,
+    )
+    if params.get("qualified"):
+        qs = qs.filter(Q(social_work_major=True) | ~Q(qualification="none"))
+    if params.get("hired"):
+        qs = qs.filter(hire_date__range=(period.start, period.end))
+    qs = qs.select_related("user", "user__station").order_by(
+        "user__station__region_id", "user__full_name"
+    )
+    count = qs.count()
+    return Rows(
+        qs,
+        WorkerExporter,
+        lambda p: reverse("stations:detail", args=[p.user.station_id]),
+        _("Total: %(total)s workers") % {"total": count},
+        count=count,
+    )
+
+
+def training_rows(*, user, node, period: Period, params) -> Rows:
+    """Drill-down ``training``: training and supervision received in the node and period
+    (``kind=training|supervision``; ``organiser=city|county``)."""
+    qs = TrainingRecord.objects.restrict(user).filter(
+        in_subtree("region_code", node.code), date__range=(period.start, period.end)
+    )
+    if params.get("kind") in TrainingRecord.Kind.values:
+        qs = qs.filter(kind=params["kind"])
+    organiser = params.get("organiser")
+    if organiser == "city":
+        qs = qs.filter(organiser__in=CITY_ORGANISED)
+    elif organiser == "county":
+        qs = qs.filter(organiser__in=COUNTY_ORGANISED)
+    qs = qs.select_related("worker").order_by("-date", "-pk")
+    return Rows(
+        qs,
+        TrainingExporter,
+        lambda t: reverse("workforce:training_list") + "?" + urlencode({"region": t.region_code}),
+        _("Total: %(total)s, from %(rows)s records") % total(qs, "hours"),
+    )

@@ -1,0 +1,88 @@
+"""The house rules that keep the apps easy to live in, checked on every run.
+
+- The import contract (``[tool.importlinter]`` in pyproject.toml): each app imports only
+  the apps below it, function-level imports included; ``core`` imports no domain app.
+- Every app knows its layer: a new app must be placed in the contract (``exhaustive``).
+- Indicators are told, not reaching: every record that counts has a registered fact
+  source, and every metric a dashboard links to has a drill-down selector.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from importlinter.cli import lint_imports
+
+from shegong.indicators import drilldown, facts
+from shegong.indicators.definitions import SERVICE
+from shegong.indicators.models import ServiceFact
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _lint() -> int:
+    return lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+
+
+def test_the_import_contract_is_kept():
+    assert _lint() == 0
+
+
+def test_the_contract_breaks_on_an_upward_import_in_a_function():
+    """The contract sees imports inside functions (the old way of hiding a cycle)."""
+    probe = ROOT / "shegong" / "core" / "_contract_probe.py"
+    probe.write_text("def f():\n    from shegong.work.models import Case\n\n    return Case\n")
+    try:
+        assert _lint() == 1
+    finally:
+        probe.unlink()
+
+
+def _source_types_written() -> set[str]:
+    return {s.name for s in facts.sources()}
+
+
+def test_every_record_that_counts_has_a_registered_fact_source():
+    names = _source_types_written()
+    assert names == {
+        "visit",
+        "activity",
+        "admin",
+        "case",
+        "caseentry",
+        "group",
+        "session",
+        "person",
+        "household",
+        "training",
+    }
+    for source in facts.sources():
+        assert source.model._meta.app_label != "indicators"  # each app owns its builders
+        assert source.records().model is source.model
+
+
+@pytest.mark.parametrize("spec", SERVICE, ids=lambda s: s.code)
+def test_every_service_metric_can_be_drilled_into(spec):
+    assert drilldown.get(spec.code) is not None
+
+
+def test_ruled_metrics_link_to_registered_drilldowns():
+    for metric in ("workers", "training", "villages", "hours_prof", "hours_village"):
+        assert drilldown.get(metric) is not None, metric
+
+
+def test_indicators_reads_no_upper_app_model_by_name():
+    """Indicators may name the people model only through its own relation."""
+    assert ServiceFact._meta.get_field("recipient").related_model is apps.get_model(
+        "people", "Recipient"
+    )
+    source = (ROOT / "shegong" / "indicators").rglob("*.py")
+    for path in source:
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith(
+                    ("shegong.people", "shegong.work", "shegong.workforce")
+                ), f"{path}: {node.module}"
