@@ -13,16 +13,20 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
-from shegong.core.api_forms import Paged
+from shegong.core.api_forms import Paged, validation_errors
 from shegong.core.filters import read_filters
+from shegong.indicators.api import router as indicators_router
+from shegong.people.api import router as people_router
 from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
 from shegong.stations.selectors import AGENCY_FILTERS, STATION_FILTERS
+from shegong.work.api import router as work_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -53,6 +57,12 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_decorator=docs_login_required,
 )
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid(request, exc):
+    """A body or query that does not fit its schema: 422 in the shape of a form's errors."""
+    return api.create_response(request, validation_errors(exc.errors), status=422)
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -166,9 +176,6 @@ def agency_get(request, agency_id: int):
 
 
 def _add_routers():
-    from shegong.indicators.api import router as indicators_router
-    from shegong.people.api import router as people_router
-    from shegong.work.api import router as work_router
 
     api.add_router("/", people_router)
     api.add_router("/", work_router)

@@ -24,7 +24,7 @@ def intervene_evaluate_close(client, case):
     entry = {"date": "2026-03-03", "hours": 1, "content": "探访"}
     assert step(client, case, "entry", entry).status_code == 200
     goal = case.goals.get()
-    evaluation = {"evaluation_summary": "好", f"goal_{goal.pk}": "met"}
+    evaluation = {"evaluation_summary": "好", "achieved": {str(goal.pk): "met"}}
     assert step(client, case, "evaluate", evaluation).status_code == 200
     close = {"closure_reason": "goals_met", "closure_summary": "完成"}
     assert step(client, case, "close", close).status_code == 200

@@ -185,13 +185,31 @@ OBJECT_URLS = {
     "api:group_get": ("group", "view", lambda p: f"/api/groups/{p.group.pk}"),
     "api:activity_get": ("activity", "view", lambda p: f"/api/activities/{p.activity.pk}"),
     # allowed: the case is at intake, so approving is refused as a conflict (409)
-    "api:case_step": (
+    "api:case_approve_plan": (
         "case",
         "change:approve",
         lambda p: f"/api/cases/{p.case.pk}/steps/approve_plan",
         "post",
         409,
     ),
+    "api:case_approve_closure": (
+        "case",
+        "change:approve",
+        lambda p: f"/api/cases/{p.case.pk}/steps/approve_closure",
+        "post",
+        409,
+    ),
+    # allowed: every step with a body refuses an empty one (422)
+    **{
+        f"api:case_{step}": (
+            "case",
+            "change",
+            lambda p, step=step: f"/api/cases/{p.case.pk}/steps/{step}",
+            "post",
+            422,
+        )
+        for step in ("assess", "plan", "entry", "evaluate", "close")
+    },
     # allowed: an empty session is invalid (422)
     "api:group_session_create": (
         "group",

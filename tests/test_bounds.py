@@ -73,16 +73,10 @@ def test_the_largest_plausible_activity_is_accepted_and_every_dashboard_reads(cl
         world,
         participants_count=MAX_PEOPLE,
         volunteers_count=MAX_VOLUNTEERS,
-        **{
-            "res-TOTAL_FORMS": "2",
-            "res-INITIAL_FORMS": "0",
-            "res-0-kind": "money",
-            "res-0-description": "基金会",
-            "res-0-value": str(MAX_RESOURCE_YUAN),
-            "res-1-kind": "in_kind",
-            "res-1-description": "物资",
-            "res-1-value": str(MAX_RESOURCE_YUAN),
-        },
+        resources=[
+            {"kind": "money", "description": "基金会", "value": str(MAX_RESOURCE_YUAN)},
+            {"kind": "in_kind", "description": "物资", "value": str(MAX_RESOURCE_YUAN)},
+        ],
     )
     assert _post(client, "/api/activities", payload).status_code == 201
     money = Aggregate.objects.get(node="430302", period="2026", metric="money")

@@ -1,9 +1,10 @@
 from django.core.checks import Error, Tags, register
 
+from shegong.core.keys import missing_production_keys
+
 
 @register(Tags.security, deploy=True)
 def production_keys_set(app_configs, **kwargs):
-    from shegong.core.keys import missing_production_keys
 
     missing = missing_production_keys()
     if not missing:

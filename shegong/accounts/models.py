@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.models import Versioned
-from shegong.core.restrict import RestrictedQuerySet
+from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.core.validators import validate_phone
 from shegong.regions.models import Region
 
@@ -147,7 +147,6 @@ class User(Versioned, AbstractUser):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        from shegong.core.restrict import scope_q
 
         role = user.role
         if action == "view":

@@ -8,6 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .models import PasswordHistory
+from .roles import ADMIN_ROLES, OFFICER_ROLES
+
 HISTORY = 5
 
 
@@ -42,7 +45,6 @@ class HistoryValidator:
     def validate(self, password, user=None):
         if user is None or user.pk is None:
             return
-        from .models import PasswordHistory
 
         hashes = [user.password] + list(
             PasswordHistory.objects.filter(user=user)
@@ -62,7 +64,6 @@ class HistoryValidator:
 
 def password_expired(user) -> bool:
     """Officers and administrators change their password every 90 days (configurable)."""
-    from .roles import ADMIN_ROLES, OFFICER_ROLES
 
     if user.role not in OFFICER_ROLES and user.role not in ADMIN_ROLES:
         return False

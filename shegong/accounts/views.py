@@ -1,9 +1,17 @@
+import base64
+
+import segno
+from axes.utils import reset
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shegong.audit.services import audit_log
 from shegong.core.exporters import export_response
@@ -65,9 +73,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return reverse("home")
 
     def form_valid(self, form):
-        from django.contrib import messages
-
-        from shegong.audit.services import audit_log
 
         response = super().form_valid(form)
         audit_log(
@@ -80,15 +85,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_http_methods(["GET", "POST"])
 def otp(request):
     """Second factor: enrol an authenticator app (QR code) the first time, then verify."""
-    import base64
-
-    import segno
-    from django.contrib import messages
-    from django.utils.http import url_has_allowed_host_and_scheme
-    from django_otp import login as otp_login
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from shegong.audit.services import audit_log
 
     user = request.user
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -196,11 +192,6 @@ def user_edit(request, pk: int):
 @require_http_methods(["POST"])
 def user_security(request, pk: int, action: str):
     """Security administrator: reset a lost second factor, or unlock a locked account."""
-    from axes.utils import reset
-    from django.contrib import messages
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from shegong.audit.services import audit_log
 
     person = get_restricted_or_404(User.objects.all(), request.user, pk=pk)
     if not can(request.user, person, "change"):

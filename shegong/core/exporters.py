@@ -6,11 +6,13 @@ exported them and when in the first rows.
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -18,7 +20,11 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .signals import export_requested
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -139,7 +145,6 @@ LINE_POINTS = 16
 
 def display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: Chinese characters count twice."""
-    import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
@@ -152,8 +157,6 @@ def line_height(text: str, total_width: int, *, first: bool) -> float:
 
 def write_sheet(ws, sheet: Sheet) -> None:
     """Lay out ``sheet`` on an empty write-only worksheet."""
-    from openpyxl.styles import Alignment
-    from openpyxl.worksheet.worksheet import Worksheet
 
     ncols = max(len(sheet.headers), 1)
     total = sum(sheet.widths[:ncols]) or 16
@@ -213,7 +216,6 @@ def _cell(value):
 
 
 def _col_letter(i: int) -> str:
-    from openpyxl.utils import get_column_letter
 
     return get_column_letter(i + 1)
 
@@ -232,9 +234,6 @@ def export_response(
 ):
     """Every export goes through here: permission for personal data, then an audit entry
     (``core.signals.export_requested``, recorded by the audit app), then the file."""
-    from django.core.exceptions import PermissionDenied
-
-    from .signals import export_requested
 
     fmt = request.GET.get("export")
     allowed = not personal or may_export_personal(request.user)

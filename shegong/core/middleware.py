@@ -1,4 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as BaseLoginRequired
+from django.http import HttpResponseBadRequest
+from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 # The API answers 401 itself (ninja's auth); language switching works before login.
 OPEN_PREFIXES = ("/api/", "/i18n/")
@@ -24,8 +28,6 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.utils import translation
 
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         supported = {code for code, _name in settings.LANGUAGES}
@@ -45,7 +47,6 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.http import HttpResponseBadRequest
 
         if (
             "\x00" in request.path
@@ -68,7 +69,6 @@ class NoStoreMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.utils.cache import patch_cache_control
 
         response = self.get_response(request)
         user = getattr(request, "user", None)

@@ -6,6 +6,7 @@ anything that is still not an ASCII digit is refused. Python's ``str.isdigit`` a
 accept every Unicode digit (``²``, ``٤``), so neither is ever used on input.
 """
 
+import datetime
 import re
 import unicodedata
 
@@ -127,7 +128,6 @@ def parse_id_number(value: str, *, today=None) -> IdNumber:
 
     Raises ValidationError with a message that says what is wrong.
     """
-    import datetime
 
     raw = normalize_digits(value).upper()
     if re.fullmatch(r"[0-9]{15}", raw):

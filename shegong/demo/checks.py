@@ -2,6 +2,11 @@
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.db import DatabaseError
+
+from shegong.accounts.models import User
+
+from .province import LOGINS
 
 
 @register(Tags.security, deploy=True)
@@ -9,11 +14,6 @@ def demo_accounts_disabled(app_configs, **kwargs):
     """No demo account (known password) may be active on a production system."""
     if settings.DEBUG:
         return []
-    from django.db import DatabaseError
-
-    from shegong.accounts.models import User
-
-    from .province import LOGINS
 
     names = [username for username, *_rest in LOGINS]
     try:

@@ -3,9 +3,13 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
+
+from . import compute, reports
+from .views import resolve
 
 router = Router(tags=["indicators"])
 
@@ -50,10 +54,6 @@ def _out(v) -> dict:
 def indicators(request, node: str = "", period: str = "", rules: str = ""):
     """Indicators of a region (default: the caller's) for a period (``2025``, ``2025Q1``,
     ``2025-03``; default: this month), against the rule set in force or ``rules``."""
-    from django.core.exceptions import PermissionDenied
-
-    from . import compute, reports
-    from .views import resolve
 
     try:
         region, when, rule_set, error = resolve(request.user, node, period, rules)

@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.policy import person_restrict_q
+from shegong.accounts.roles import OFFICER_ROLES, Role
 from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.core.validators import is_ascii_digits
@@ -220,7 +221,6 @@ class RuleSet(Versioned, models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        from shegong.accounts.roles import OFFICER_ROLES, Role
 
         if user.role not in OFFICER_ROLES and user.role != Role.EVALUATOR:
             return None

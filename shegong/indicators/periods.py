@@ -5,6 +5,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -81,7 +82,6 @@ def keys_for(date: datetime.date) -> tuple[str, str, str]:
 
 
 def current(kind: str = "month", today: datetime.date | None = None) -> Period:
-    from django.utils import timezone
 
     today = today or timezone.localdate()
     month, quarter, year = keys_for(today)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from shegong.core.divisions import in_subtree
 from shegong.core.exporters import Sheet, workbook_bytes
+from shegong.regions.models import Region
 
 from . import compute, definitions
 from .models import Aggregate
@@ -119,7 +120,6 @@ def summary_sentence(board) -> str:
 
 def township_rows(node, period: Period, progress=None) -> list[dict]:
     """Every township under the node with the table figures: one range read of aggregates."""
-    from shegong.regions.models import Region
 
     if len(node.code) >= 9:
         return []

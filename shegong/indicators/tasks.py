@@ -5,15 +5,15 @@ from django.utils import timezone
 from django.utils.translation import override
 from django_tasks import task
 
+from shegong.regions.models import Region
+
+from . import reports
 from .models import ReportJob
+from .periods import parse
 
 
 @task()
 def build_report(job_id: int, language: str = "zh-hans") -> None:
-    from shegong.regions.models import Region
-
-    from . import reports
-    from .periods import parse
 
     job = ReportJob.objects.select_related("requested_by").get(pk=job_id)
 

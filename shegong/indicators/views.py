@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.accounts import policy
+from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page
@@ -21,6 +22,8 @@ from shegong.regions.models import Region
 from . import compute, definitions, drilldown, periods, reports
 from .forms import RuleSetForm
 from .models import ReportJob, RuleSet
+from .services import rule_set_save
+from .tasks import build_report
 
 # what the trend chart and the child ranking show
 TREND_METRICS = ["visit", "person_times", "people", "activity", "session"]
@@ -223,7 +226,6 @@ def report(request):
 
 
 def _xlsx_response(content: bytes, filename: str, request, node, period) -> HttpResponse:
-    from shegong.audit.services import audit_log
 
     audit_log(
         action="shegong.export",
@@ -237,7 +239,6 @@ def _xlsx_response(content: bytes, filename: str, request, node, period) -> Http
 
 
 def _queue_report(request, node, period):
-    from .tasks import build_report
 
     job = ReportJob.objects.create(
         requested_by=request.user, region=node, period=period.key, report=period.kind
@@ -340,8 +341,6 @@ def rule_set_edit(request, pk: int | None = None):
         initial=initial,
         rules_initial=rules_initial,
     )
-
-    from .services import rule_set_save
 
     return form_page(
         request,

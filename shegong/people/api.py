@@ -1,11 +1,17 @@
 import datetime
-from typing import Any
 
 from django.shortcuts import get_object_or_404
-from ninja import Body, Router, Schema, Status
+from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from shegong.core.api_forms import WRITE_RESPONSES, Paged, api_submit, as_form_data
+from shegong.core.api_forms import (
+    WRITE_RESPONSES,
+    Paged,
+    api_submit,
+    as_form_data,
+    refuse_first,
+    schema_for,
+)
 from shegong.core.filters import Filter, read_filters
 from shegong.core.restrict import may_add
 
@@ -60,10 +66,14 @@ def recipient_get(request, recipient_id: int):
     return person
 
 
+RecipientIn = schema_for(RecipientForm, "RecipientIn")
+
+
 @router.post("/recipients", response=WRITE_RESPONSES)
-def recipient_create(request, payload: dict[str, Any] = Body(...)):  # noqa: B008
+@refuse_first(
+    lambda user: may_add(user, Recipient), "只有驻站人员可以登记服务对象 / station staff only"
+)
+def recipient_create(request, payload: RecipientIn):
     """Register a person: the same fields and rules as the registration form."""
-    if not may_add(request.user, Recipient):
-        return Status(403, {"detail": "forbidden", "errors": {}})
-    form = RecipientForm(as_form_data(payload), user=request.user)
+    form = RecipientForm(as_form_data(payload.dict()), user=request.user)
     return api_submit(request, form, save=services.recipient_save)

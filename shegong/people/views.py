@@ -7,6 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -23,8 +25,6 @@ from .panels import panels_for
 def recipient_list(request):
     user = request.user
     villages = Region.objects.restrict(user).filter(level=Level.VILLAGE).order_by("code")[:300]
-    from shegong.accounts.models import User
-    from shegong.accounts.roles import STATION_ROLES
 
     staff = User.objects.restrict(user).filter(role__in=STATION_ROLES).order_by("full_name")[:200]
     filters = [

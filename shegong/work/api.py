@@ -1,11 +1,10 @@
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Body, Router, Schema, Status
-from ninja.errors import HttpError
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shegong.accounts import policy
@@ -16,12 +15,16 @@ from shegong.core.api_forms import (
     api_submit,
     as_form_data,
     form_errors,
+    object_first,
+    refuse_first,
+    schema_for,
 )
+from shegong.core.bounds import MAX_RESOURCE_YUAN, MAX_RESOURCES
 from shegong.core.filters import Filter, read_filters
 from shegong.core.restrict import can
 
 from . import forms, selectors, services
-from .models import Activity, AdminWork, Case, Domain, Group, HomeVisit
+from .models import Activity, ActivityResource, AdminWork, Case, Domain, Group, HomeVisit
 
 router = Router(tags=["station work"])
 REGION = Filter("region", kind="region")
@@ -83,9 +86,41 @@ class ActivityOut(Schema):
     volunteers_count: int
 
 
-def _station_only(request, model):
-    if not policy.may_record_station_work(request.user, model):
-        raise HttpError(403, "只有驻站人员可以登记社工站工作 (station staff only)")
+# Request bodies: the forms' fields, typed (photos are uploaded from the page only).
+VisitIn = schema_for(forms.HomeVisitForm, "VisitIn", exclude=("photos",))
+CaseOpenIn = schema_for(forms.CaseOpenForm, "CaseOpenIn")
+SessionIn = schema_for(forms.GroupSessionForm, "SessionIn")
+
+
+class ResourceIn(Schema):
+    """One resource linked to an activity (charity money, or goods valued in yuan)."""
+
+    kind: Literal[tuple(ActivityResource.Kind.values)]  # type: ignore[valid-type]
+    description: str = Field("", max_length=128)
+    value: Decimal = Field(..., ge=0, le=MAX_RESOURCE_YUAN)
+
+
+class ActivityIn(schema_for(forms.ActivityForm, "ActivityBase", exclude=("photos",))):
+    resources: list[ResourceIn] = Field(default_factory=list, max_length=MAX_RESOURCES)
+
+    def form_data(self) -> dict:
+        """The activity form's fields and its resources formset (prefix ``res``)."""
+        data = self.dict(exclude={"resources"})
+        data |= {"res-TOTAL_FORMS": len(self.resources), "res-INITIAL_FORMS": 0}
+        for i, line in enumerate(self.resources):
+            data |= {f"res-{i}-{k}": v for k, v in line.dict().items()}
+        return data
+
+
+AdminWorkIn = schema_for(forms.AdminWorkForm, "AdminWorkIn")
+
+
+def station_only(model):
+    """Only a station's own staff record its work (refused before the body is read)."""
+    return refuse_first(
+        lambda user: policy.may_record_station_work(user, model),
+        "只有驻站人员可以登记社工站工作 / station staff only",
+    )
 
 
 @router.get("/visits", response=list[VisitOut])
@@ -107,9 +142,10 @@ def visit_get(request, visit_id: int):
 
 
 @router.post("/visits", response=WRITE_RESPONSES)
-def visit_create(request, payload: dict[str, Any] = Body(...)):  # noqa: B008
-    _station_only(request, HomeVisit)
-    form = forms.HomeVisitForm(as_form_data(payload), user=request.user)
+@station_only(HomeVisit)
+def visit_create(request, payload: VisitIn):
+    """Record a home visit: the same fields and rules as the page's form."""
+    form = forms.HomeVisitForm(as_form_data(payload.dict()), user=request.user)
     return api_submit(request, form, save=services.visit_save)
 
 
@@ -126,62 +162,81 @@ def case_get(request, case_id: int):
 
 
 @router.post("/cases", response=WRITE_RESPONSES)
-def case_create(request, payload: dict[str, Any] = Body(...)):  # noqa: B008
-    _station_only(request, Case)
-    form = forms.CaseOpenForm(as_form_data(payload), user=request.user)
+@station_only(Case)
+def case_create(request, payload: CaseOpenIn):
+    """Open a case (接案) for a person of the caller's station."""
+    form = forms.CaseOpenForm(as_form_data(payload.dict()), user=request.user)
     return api_submit(request, form, save=services.case_open)
 
 
+class CaseEvaluateIn(Schema):
+    """The evaluation (评估): a summary, and for each goal of the plan whether it was met."""
+
+    evaluation_summary: str = Field(..., title="评估小结 / evaluation summary")
+    achieved: dict[int, Literal["met", "partly", "not_met"]] = Field(
+        default_factory=dict, title="各目标达成情况 / each goal (by id): met, partly or not_met"
+    )
+
+    def form_data(self) -> dict:
+        goals = {f"goal_{pk}": result for pk, result in self.achieved.items()}
+        return {"evaluation_summary": self.evaluation_summary, **goals}
+
+
+# Each step of a case: (request body, form, what it runs). Approvals have no body.
 STEPS = {
     "assess": (
+        schema_for(forms.CaseAssessmentForm, "CaseAssessIn"),
         forms.CaseAssessmentForm,
         lambda case, form, **kw: services.case_assess(case=case, form=form, **kw),
     ),
     "plan": (
+        schema_for(forms.CasePlanForm, "CasePlanIn"),
         forms.CasePlanForm,
         lambda case, form, **kw: services.case_submit_plan(
             case=case, form=form, goals=form.goals(), **kw
         ),
     ),
     "entry": (
+        schema_for(forms.CaseEntryForm, "CaseEntryIn"),
         forms.CaseEntryForm,
         lambda case, form, **kw: services.case_add_entry(case=case, form=form, **kw),
     ),
     "evaluate": (
+        CaseEvaluateIn,
         forms.CaseEvaluationForm,
         lambda case, form, **kw: services.case_evaluate(
             case=case, form=form, achieved=form.achieved(), **kw
         ),
     ),
     "close": (
+        schema_for(forms.CaseClosureForm, "CaseCloseIn"),
         forms.CaseClosureForm,
         lambda case, form, **kw: services.case_request_closure(case=case, form=form, **kw),
     ),
-    "approve_plan": (None, lambda case, form, **kw: services.case_approve_plan(case=case, **kw)),
+    "approve_plan": (
+        None,
+        None,
+        lambda case, form, **kw: services.case_approve_plan(case=case, **kw),
+    ),
     "approve_closure": (
+        None,
         None,
         lambda case, form, **kw: services.case_approve_closure(case=case, **kw),
     ),
 }
+STEP_RESPONSES = {200: CaseOut, 403: Invalid, 404: Invalid, 409: Invalid, 422: Invalid}
 
 
-@router.post(
-    "/cases/{case_id}/steps/{step}",
-    response={200: CaseOut, 403: Invalid, 404: Invalid, 409: Invalid, 422: Invalid},
-)
-def case_step(request, case_id: int, step: str, payload: dict[str, Any] = Body(None)):  # noqa: B008
-    """Move a case along: assess, plan, entry, evaluate, close, approve_plan, approve_closure."""
+def _case_step(request, case_id: int, step: str, data: dict):
     case = get_object_or_404(Case.objects.restrict(request.user), pk=case_id)
-    if step not in STEPS:
-        return Status(404, {"detail": "unknown step", "errors": {}})
     approval = step in ("approve_plan", "approve_closure")  # the service checks the approver
     if not approval and not can(request.user, case, "change"):
         return Status(403, {"detail": "forbidden", "errors": {}})
-    form_cls, run = STEPS[step]
+    _schema, form_cls, run = STEPS[step]
     form = None
     if form_cls is not None:
         instance = {} if form_cls is forms.CaseEntryForm else {"instance": case}
-        form = form_cls(as_form_data(payload or {}), **instance)
+        form = form_cls(as_form_data(data), **instance)
         if not form.is_valid():
             return Status(422, form_errors(form))
     try:
@@ -192,6 +247,39 @@ def case_step(request, case_id: int, step: str, payload: dict[str, Any] = Body(N
         return Status(409, {"detail": " ".join(exc.messages), "errors": {}})
     case.refresh_from_db()
     return Status(200, case)
+
+
+def _step_endpoint(step: str, schema):
+    """One endpoint per step, each with its own typed body (OpenAPI shows them all)."""
+    if schema is None:
+
+        def endpoint(request, case_id: int):
+            return _case_step(request, case_id, step, {})
+
+    else:
+
+        def endpoint(request, case_id: int, payload: schema):  # type: ignore[valid-type]
+            data = payload.form_data() if hasattr(payload, "form_data") else payload.dict()
+            return _case_step(request, case_id, step, data)
+
+    endpoint.__name__ = f"case_{step}"
+    endpoint.__doc__ = STEP_DOCS[step]
+    # approvals: the service decides who approves; every other step needs "change"
+    first = object_first(Case, "case_id", action="view" if schema is None else "change")
+    router.post(f"/cases/{{case_id}}/steps/{step}", response=STEP_RESPONSES)(first(endpoint))
+
+
+STEP_DOCS = {
+    "assess": "预估 Assess the case (individual, family, community, needs).",
+    "plan": "计划 Submit the service plan (one goal per line) for approval.",
+    "entry": "介入 Record an intervention (date, hours, content).",
+    "evaluate": "评估 Evaluate: a summary and each goal's result.",
+    "close": "结案 Request closure, with the reason and a summary.",
+    "approve_plan": "Approve the plan (the station lead, or the county for a lead's own case).",
+    "approve_closure": "Approve the closure (as for the plan).",
+}
+for _step, (_schema, _form, _run) in STEPS.items():
+    _step_endpoint(_step, _schema)
 
 
 @router.get("/groups", response=list[GroupOut])
@@ -206,11 +294,13 @@ def group_get(request, group_id: int):
 
 
 @router.post("/groups/{group_id}/sessions", response=WRITE_RESPONSES)
-def group_session_create(request, group_id: int, payload: dict[str, Any] = Body(...)):  # noqa: B008
+@object_first(Group, "group_id", action="change")
+def group_session_create(request, group_id: int, payload: SessionIn):
+    """Record a session of a group the caller may change."""
     group = get_object_or_404(Group.objects.restrict(request.user), pk=group_id)
     if not can(request.user, group, "change"):
         return Status(403, {"detail": "forbidden", "errors": {}})
-    form = forms.GroupSessionForm(as_form_data(payload), group=group)
+    form = forms.GroupSessionForm(as_form_data(payload.dict()), group=group)
     return api_submit(
         request, form, save=lambda **kw: services.group_session_add(group=group, **kw)
     )
@@ -229,16 +319,16 @@ def activity_get(request, activity_id: int):
 
 
 @router.post("/activities", response=WRITE_RESPONSES)
-def activity_create(request, payload: dict[str, Any] = Body(...)):  # noqa: B008
-    _station_only(request, Activity)
-    data = {"res-TOTAL_FORMS": "0", "res-INITIAL_FORMS": "0", **payload}
-    form = forms.ActivityForm(as_form_data(data), user=request.user)
+@station_only(Activity)
+def activity_create(request, payload: ActivityIn):
+    """Record a theme or community activity, with the resources it linked."""
+    form = forms.ActivityForm(as_form_data(payload.form_data()), user=request.user)
     return api_submit(request, form, save=services.activity_save)
 
 
 @router.post("/admin-work", response=WRITE_RESPONSES)
-def admin_work_create(request, payload: dict[str, Any] = Body(...)):  # noqa: B008
+@station_only(AdminWork)
+def admin_work_create(request, payload: AdminWorkIn):
     """Administrative time; negative-list tasks answer 422 with the reason."""
-    _station_only(request, AdminWork)
-    form = forms.AdminWorkForm(as_form_data(payload), user=request.user)
+    form = forms.AdminWorkForm(as_form_data(payload.dict()), user=request.user)
     return api_submit(request, form, save=services.admin_work_save)

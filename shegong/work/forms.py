@@ -6,6 +6,7 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.forms import BootstrapFormMixin
+from shegong.core.validators import validate_photo
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
@@ -16,6 +17,7 @@ from .models import (
     AdminWork,
     Case,
     CaseEntry,
+    CaseGoal,
     CaseReferral,
     Group,
     GroupSession,
@@ -47,7 +49,6 @@ class PhotosField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
-        from shegong.core.validators import validate_photo
 
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if len(files) > self.MAX:
@@ -225,7 +226,6 @@ class CaseEvaluationForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["evaluation_summary"].required = True
-        from .models import CaseGoal
 
         for goal in self.instance.goals.all():
             self.fields[f"goal_{goal.pk}"] = forms.ChoiceField(

@@ -5,9 +5,12 @@ worker): the fact table behind the indicators, professional vs administrative ti
 village or not.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.policy import person_restrict_q
@@ -479,9 +482,6 @@ class AdminWork(StationWork):
 
 
 def _photo_path(instance, filename: str) -> str:
-    import uuid
-
-    from django.utils import timezone
 
     ext = {"jpeg": "jpg", "png": "png", "webp": "webp"}.get(instance.kind, "bin")
     return f"photos/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{ext}"

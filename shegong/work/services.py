@@ -21,11 +21,11 @@ from .models import (
     Group,
     GroupSession,
     HomeVisit,
+    Photo,
 )
 
 
 def _save_photos(form, by, **record) -> None:
-    from .models import Photo
 
     for upload, kind in form.cleaned_data.get("photos") or []:
         Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, **record)

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,9 +13,10 @@ from shegong.accounts.roles import STATION_ROLES
 from shegong.core.forms import form_page
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
+from shegong.people.models import Recipient
 
 from . import exporters, forms, selectors, services
-from .models import Activity, AdminWork, Case, Domain, Group, HomeVisit
+from .models import Activity, AdminWork, Case, Domain, Group, HomeVisit, Photo
 
 
 def _workers(user):
@@ -86,8 +88,6 @@ def visit_create(request):
     _may_record(request.user, HomeVisit)
     initial = {}
     if request.GET.get("recipient"):
-        from shegong.people.models import Recipient
-
         person = (
             Recipient.objects.restrict(request.user, "change")
             .filter(pk=request.GET["recipient"])
@@ -397,9 +397,6 @@ def activity_detail(request, pk: int):
 @require_GET
 def photo(request, pk: int):
     """A photo, only for those who may see the record it belongs to (else 404)."""
-    from django.http import FileResponse, Http404
-
-    from .models import Photo
 
     item = Photo.objects.select_related("visit", "activity").filter(pk=pk).first()
     if item is None:

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES, Role
 from shegong.core.divisions import in_subtree
 from shegong.core.forms import BootstrapFormMixin
 from shegong.regions.models import Level, Region
@@ -63,8 +65,6 @@ class TrainingRecordForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        from shegong.accounts.models import User
-        from shegong.accounts.roles import STATION_ROLES, Role
 
         staff = User.objects.filter(
             station_id=user.station_id, role__in=STATION_ROLES, is_active=True

@@ -4,6 +4,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shegong.accounts.models import User
+from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.core.bounds import EARLIEST_BIRTH_DATE, EARLIEST_ORG_DATE, past_dates
 from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
@@ -95,8 +97,6 @@ class SocialWorkerProfile(Versioned, models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        from shegong.accounts.models import User
-        from shegong.accounts.roles import OFFICER_ROLES, Role
 
         if action == "view":
             return models.Q(user__in=User.objects.restrict(user, "view").values("pk"))
@@ -158,7 +158,6 @@ class TrainingRecord(models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 
         if action == "view" and (user.role in OFFICER_ROLES or user.role in STATION_ROLES):
             return scope_q(user, "region_code")

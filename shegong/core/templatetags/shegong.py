@@ -1,4 +1,8 @@
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -33,9 +37,6 @@ def index(sequence, i):
 @register.filter
 def cell(value):
     """A table cell: dates as YYYY-MM-DD, booleans as 是/否, empty as an em dash."""
-    from datetime import date
-
-    from django.utils.translation import gettext
 
     if value is None or value == "":
         return "—"
@@ -49,7 +50,6 @@ def cell(value):
 @register.filter
 def num(value):
     """A figure for people: 1493.00 → 1493, 12.50 → 12.5, None → an em dash."""
-    from decimal import Decimal, InvalidOperation
 
     if value is None or value == "":
         return "—"

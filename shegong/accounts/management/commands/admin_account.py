@@ -15,10 +15,12 @@ names who ran it and why, and is written to the audit log.
 import getpass
 import os
 
+from axes.utils import reset
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shegong.accounts import throttle
 from shegong.accounts.models import User
@@ -97,8 +99,6 @@ class Command(BaseCommand):
         new.save()
 
     def _unlock(self, user):
-        from axes.utils import reset
-        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         reset(username=user.username)
         throttle.clear(user.username)

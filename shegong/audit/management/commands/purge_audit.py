@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from shegong.audit.models import RETENTION_DAYS, AuditEntry
+from shegong.audit.services import audit_log
 
 
 class Command(BaseCommand):
@@ -21,7 +22,6 @@ class Command(BaseCommand):
         cutoff = timezone.now() - datetime.timedelta(days=days)
         # A queryset delete goes straight to SQL; the database trigger still guards recent rows.
         deleted, _ = AuditEntry.objects.filter(at__lt=cutoff)._raw_delete(AuditEntry.objects.db), 0
-        from shegong.audit.services import audit_log
 
         audit_log(action="shegong.audit.purged", data={"older_than_days": days, "deleted": deleted})
         self.stdout.write(f"deleted {deleted} audit entries older than {cutoff:%Y-%m-%d}")

@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from shegong.demo.province import DEMO_PASSWORD, demo_load
+from shegong.demo.work import demo_work_load
 
 
 class Command(BaseCommand):
@@ -16,7 +18,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
-        from django.conf import settings
 
         if not settings.DEBUG and not opts["allow_production"]:
             raise CommandError(
@@ -35,8 +36,6 @@ class Command(BaseCommand):
             )
         )
         if not opts["no_work"]:
-            from shegong.demo.work import demo_work_load
-
             counts = demo_work_load()
             self.stdout.write(
                 "demo work (a year): " + ", ".join(f"{k} {v}" for k, v in counts.items())
