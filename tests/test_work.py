@@ -47,7 +47,7 @@ def test_home_visit_writes_hours_for_each_worker(worker, world):
     [
         ({"recipient": "", "household": ""}, "请选择走访的服务对象或家庭户"),
         ({"region": "430302001002"}, "该服务对象不在所选村（社区）"),
-        ({"date": "2099-01-01"}, "走访日期不能晚于今天"),
+        ({"date": "2099-01-01"}, "日期不能晚于今天"),
         ({"hours": "0"}, ""),
         ({"workers": []}, ""),
     ],

@@ -9,9 +9,10 @@ import datetime
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField as models_CharField
 from django.http import JsonResponse, QueryDict
 from ninja import Field, Schema, Status
@@ -52,12 +53,19 @@ WRITE_RESPONSES = {
 }
 
 
+# A record's id: a positive integer a database column and a JavaScript number both hold.
+MAX_ID = 2**53 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A division code (or another text key)
+Code = Annotated[str, Field(min_length=1, max_length=32)]
+
+
 def _python_type(field: forms.Field) -> Any:
     """The JSON type a form field accepts (a related record is named by its primary key)."""
     queryset = getattr(field, "queryset", None)
     if queryset is not None:
         pk = queryset.model._meta.pk
-        key = str if isinstance(pk, models_CharField) else int
+        key = Code if isinstance(pk, models_CharField) else Id
         return list[key] if isinstance(field, forms.ModelMultipleChoiceField) else key
     if isinstance(field, forms.BooleanField):
         return bool
@@ -133,8 +141,10 @@ def object_first(model, kwarg: str, *, action: str = "change"):
             user = request.user
             if user.is_authenticated:
                 key = kwargs.get(kwarg)
-                visible = model.objects.restrict(user).filter(pk=key)
-                if not _small_pk(key) or not visible.exists():
+                if not _small_pk(key):  # a path no record has (the id is not a number)
+                    return _json({"detail": "未找到 / not found", "errors": {}}, 404)
+                visible = model.objects.restrict(user).filter(pk=int(key))
+                if not visible.exists():
                     return _json({"detail": "未找到 / not found", "errors": {}}, 404)
                 if action != "view" and not visible.restrict(user, action).exists():
                     return _json({"detail": "无权操作 / forbidden", "errors": {}}, 403)
@@ -238,9 +248,22 @@ def api_submit(request, form, *, save, **save_kwargs):
         )
     except InProgress:
         return Status(409, in_progress_body())
+    except ValidationError as refused:  # the service's own rules
+        return Status(422, refused_body(refused))
+    except PermissionDenied as refused:
+        return Status(403, {"detail": str(refused) or "forbidden", "errors": {}})
     if done is not None:
         return replayed(done, digest)
     return Status(201, {"id": obj.pk})
+
+
+def refused_body(exc: ValidationError) -> dict:
+    """A service's ValidationError in the shape of a form's errors."""
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+    else:
+        errors = {"__all__": [str(m) for m in exc.messages]}
+    return {"detail": "invalid", "errors": errors}
 
 
 def replayed(done, digest: str):

@@ -3,6 +3,7 @@ import uuid
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -118,6 +119,17 @@ def stale_message(form, current) -> str:
     ).strip()
 
 
+def through(service):
+    """``save=`` for ``form_page`` and ``api_submit`` when the service takes data: the form
+    only parses (``form.to_input()``), the service checks every rule and writes."""
+
+    def save(*, form, by, request=None):
+        return service(by=by, data=form.to_input(), request=request)
+
+    save.service = service
+    return save
+
+
 def form_page(request, form, *, save, template: str, context: dict, message, redirect_to):
     """The create/edit page pattern: show the form; on a valid POST save, say so, redirect.
 
@@ -155,6 +167,11 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
         except InProgress:
             messages.info(request, gettext("This form is being saved; please wait a moment."))
             return redirect(request.get_full_path())
+        except ValidationError as refused:  # the service's own rules: shown on the form
+            form.add_error(None, refused)
+            form.idempotency_key = uuid.uuid4().hex
+            form.version = editing_version(form)
+            return render(request, template, {"form": form, **context})
         except StaleEdit as stale:
             form.add_error(None, stale_message(form, stale.current))
             form.version = stale.current.version  # saving again now is a deliberate choice

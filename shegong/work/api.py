@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 from shegong.accounts import policy
 from shegong.core.api_forms import (
     WRITE_RESPONSES,
+    Id,
     Invalid,
     Paged,
     api_submit,
@@ -21,6 +22,7 @@ from shegong.core.api_forms import (
 )
 from shegong.core.bounds import MAX_RESOURCE_YUAN, MAX_RESOURCES
 from shegong.core.filters import Filter, read_filters
+from shegong.core.forms import through
 from shegong.core.restrict import can
 
 from . import forms, selectors, services
@@ -146,7 +148,7 @@ def visit_get(request, visit_id: int):
 def visit_create(request, payload: VisitIn):
     """Record a home visit: the same fields and rules as the page's form."""
     form = forms.HomeVisitForm(as_form_data(payload.dict()), user=request.user)
-    return api_submit(request, form, save=services.visit_save)
+    return api_submit(request, form, save=through(services.visit_record))
 
 
 @router.get("/cases", response=list[CaseOut])
@@ -173,7 +175,7 @@ class CaseEvaluateIn(Schema):
     """The evaluation (评估): a summary, and for each goal of the plan whether it was met."""
 
     evaluation_summary: str = Field(..., title="评估小结 / evaluation summary")
-    achieved: dict[int, Literal["met", "partly", "not_met"]] = Field(
+    achieved: dict[Id, Literal["met", "partly", "not_met"]] = Field(
         default_factory=dict, title="各目标达成情况 / each goal (by id): met, partly or not_met"
     )
 
@@ -331,4 +333,4 @@ def activity_create(request, payload: ActivityIn):
 def admin_work_create(request, payload: AdminWorkIn):
     """Administrative time; negative-list tasks answer 422 with the reason."""
     form = forms.AdminWorkForm(as_form_data(payload.dict()), user=request.user)
-    return api_submit(request, form, save=services.admin_work_save)
+    return api_submit(request, form, save=through(services.admin_work_record))

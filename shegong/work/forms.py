@@ -23,12 +23,7 @@ from .models import (
     GroupSession,
     HomeVisit,
 )
-
-NEGATIVE_LIST_MESSAGE = _(
-    "Negative list (负面清单): station staff must not exercise administrative powers — "
-    "licensing, confirmation, approval or payment (许可、确认、审批、给付). This work belongs to "
-    "the civil-affairs office and cannot be recorded as station work."
-)
+from .services import AdminWorkInput, VisitInput
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -133,18 +128,21 @@ class HomeVisitForm(StationFormMixin, forms.ModelForm):
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("hours", "1")
 
-    def clean(self):
-        data = super().clean()
-        person, household, region = data.get("recipient"), data.get("household"), data.get("region")
-        if not person and not household:
-            raise forms.ValidationError(_("Choose the person or the household visited."))
-        if person and region and person.region_id != region.code:
-            self.add_error("recipient", _("This person lives in another village."))
-        if household and region and household.region_id != region.code:
-            self.add_error("household", _("This household lives in another village."))
-        if data.get("date") and data["date"] > timezone.localdate():
-            self.add_error("date", _("A visit cannot be in the future."))
-        return data
+    def to_input(self) -> VisitInput:
+        """What was typed, for ``services.visit_record`` (which checks every rule)."""
+        d = self.cleaned_data
+        return VisitInput(
+            date=d["date"],
+            region=d["region"].code,
+            workers=tuple(w.pk for w in d["workers"]),
+            hours=d["hours"],
+            situation=d["situation"],
+            recipient=d["recipient"].pk if d.get("recipient") else None,
+            household=d["household"].pk if d.get("household") else None,
+            needs=d.get("needs", ""),
+            follow_up=d.get("follow_up", ""),
+            photos=tuple(d.get("photos") or ()),
+        )
 
 
 class CaseOpenForm(StationFormMixin, forms.ModelForm):
@@ -381,8 +379,14 @@ class AdminWorkForm(StationFormMixin, forms.ModelForm):
         fields = ["date", "task", "hours", "region", "in_village", "description"]
         widgets = {"date": DateInput(), "hours": forms.NumberInput(attrs={"step": "0.25"})}
 
-    def clean_task(self):
-        task = self.cleaned_data["task"]
-        if task in AdminWork.NEGATIVE:
-            raise forms.ValidationError(NEGATIVE_LIST_MESSAGE, code="negative_list")
-        return task
+    def to_input(self) -> AdminWorkInput:
+        """What was typed, for ``services.admin_work_record`` (the negative list is its)."""
+        d = self.cleaned_data
+        return AdminWorkInput(
+            date=d["date"],
+            task=d["task"],
+            hours=d["hours"],
+            region=d["region"].code,
+            in_village=d.get("in_village", False),
+            description=d.get("description", ""),
+        )

@@ -1,16 +1,27 @@
 """Writes of station work. Every write is atomic, keeps the indicator facts in step with
 the record, and leaves an audit entry; the case state machine lives here."""
 
+import datetime
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from shegong.accounts import policy
+from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.services import audit_log, form_save_audited
 from shegong.core.bounds import check_bounds
 from shegong.core.restrict import can
+from shegong.core.validators import is_ascii_digits
 from shegong.indicators import engine
+from shegong.people.models import Household, Recipient
+from shegong.regions.models import Level, Region
 
 from .models import (
     Activity,
@@ -22,6 +33,12 @@ from .models import (
     GroupSession,
     HomeVisit,
     Photo,
+)
+
+NEGATIVE_LIST_MESSAGE = _lazy(
+    "Negative list (负面清单): station staff must not exercise administrative powers — "
+    "licensing, confirmation, approval or payment (许可、确认、审批、给付). This work belongs to "
+    "the civil-affairs office and cannot be recorded as station work."
 )
 
 
@@ -44,14 +61,72 @@ def _stamped(by, **extra):
     return prepare
 
 
-def visit_save(*, form, by, request=None) -> HomeVisit:
-    def after(visit):
-        _save_photos(form, by, visit=visit)
-        engine.sync(visit)
+# ----- services that take data --------------------------------------------------------
+# A write takes the acting user and a typed input (a frozen dataclass): what a form, the
+# API, an import row or a test has to say, with no form and no request inside. It checks
+# every rule itself and raises ValidationError (field -> message, in Chinese) or
+# PermissionDenied; nothing is written unless all rules hold. ``request`` is optional and
+# only tells the audit entry where the write came from.
 
-    return form_save_audited(
-        form=form, by=by, request=request, entity="visit", prepare=_stamped(by), after=after
+
+@dataclass(frozen=True)
+class VisitInput:
+    """A home visit as typed: ids of the person or household, the village code, workers."""
+
+    date: datetime.date
+    region: str
+    workers: tuple[int, ...]
+    hours: Decimal
+    situation: str
+    recipient: int | None = None
+    household: int | None = None
+    needs: str = ""
+    follow_up: str = ""
+    photos: tuple = ()  # (uploaded file, checked kind) pairs, from the page only
+
+
+@transaction.atomic
+def visit_record(*, by: User, data: VisitInput, request=None) -> HomeVisit:
+    """Record a home visit made by staff of ``by``'s station.
+
+    The caller may rely on: the village is one of the station's; the person or the household
+    (at least one) may be changed by ``by`` and lives in that village; every worker is
+    active staff of the station; date, hours and texts pass the model's rules (no date in
+    the future, 0.25–24 hours). The visit, its workers, photos, facts and audit entry are
+    written together or not at all.
+    """
+    _require_station_staff(by, HomeVisit)
+    errors: dict[str, str] = {}
+    region = _station_place(by, data.region, (Level.VILLAGE,), errors)
+    person = _editable(Recipient, by, data.recipient, "recipient", errors)
+    household = _editable(Household, by, data.household, "household", errors)
+    if data.recipient is None and data.household is None:
+        errors.setdefault("__all__", _("Choose the person or the household visited."))
+    if region is not None and person is not None and person.region_id != region.code:
+        errors["recipient"] = _("This person lives in another village.")
+    if region is not None and household is not None and household.region_id != region.code:
+        errors["household"] = _("This household lives in another village.")
+    workers = _station_workers(by, data.workers, errors)
+    visit = HomeVisit(
+        station_id=by.station_id,
+        created_by=by,
+        region=region,
+        recipient=person,
+        household=household,
+        date=data.date,
+        hours=data.hours,
+        situation=data.situation,
+        needs=data.needs,
+        follow_up=data.follow_up,
     )
+    _full_clean(visit, errors, exclude=("region",) if region is None else ())
+    visit.save()
+    visit.workers.set(workers)
+    for upload, kind in data.photos:
+        Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, visit=visit)
+    engine.sync(visit)
+    _audit_created("visit", visit, by, request, data)
+    return visit
 
 
 def activity_save(*, form, by, request=None) -> Activity:
@@ -67,22 +142,115 @@ def activity_save(*, form, by, request=None) -> Activity:
     )
 
 
-def admin_work_save(*, form, by, request=None) -> AdminWork:
-    """Administrative time. Negative-list tasks never get here: the form refuses them."""
-    if form.cleaned_data.get("task") in AdminWork.NEGATIVE:  # defence in depth behind the form
-        raise ValidationError(_("This task is on the negative list."))
+@dataclass(frozen=True)
+class AdminWorkInput:
+    """Administrative time as typed: the task, where (a township or village code), hours."""
 
-    def after(work):
-        engine.sync(work)
+    date: datetime.date
+    task: str
+    hours: Decimal
+    region: str
+    in_village: bool = False
+    description: str = ""
 
-    return form_save_audited(
-        form=form,
-        by=by,
-        request=request,
-        entity="admin_work",
-        prepare=_stamped(by, worker=by),
-        after=after,
+
+@transaction.atomic
+def admin_work_record(*, by: User, data: AdminWorkInput, request=None) -> AdminWork:
+    """Record administrative time worked by ``by`` at ``by``'s station.
+
+    The caller may rely on: a negative-list task (licensing, confirming, approving, paying:
+    powers station staff must not exercise) is refused with the reason; the place is the
+    station's township or one of its villages; date and hours pass the model's rules. The
+    record, its facts and its audit entry are written together or not at all.
+    """
+    _require_station_staff(by, AdminWork)
+    errors: dict[str, str] = {}
+    if data.task in AdminWork.NEGATIVE:
+        errors["task"] = NEGATIVE_LIST_MESSAGE
+    region = _station_place(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    work = AdminWork(
+        station_id=by.station_id,
+        created_by=by,
+        worker=by,
+        region=region,
+        date=data.date,
+        task=data.task,
+        hours=data.hours,
+        in_village=data.in_village,
+        description=data.description,
     )
+    _full_clean(work, errors, exclude=("region",) if region is None else ())
+    work.save()
+    engine.sync(work)
+    _audit_created("admin_work", work, by, request, data)
+    return work
+
+
+# ----- the rules those services share ------------------------------------------------------
+
+
+def _require_station_staff(by, model) -> None:
+    if not policy.may_record_station_work(by, model):
+        raise PermissionDenied(_("Only a station's own staff record its work."))
+
+
+def _station_place(by, code: str, levels, errors: dict) -> Region | None:
+    """The region ``code`` if ``by`` may work there at one of ``levels``; else an error."""
+    region = (
+        Region.objects.restrict(by).filter(code=str(code), level__in=levels).first()
+        if is_ascii_digits(str(code))
+        else None
+    )
+    if region is None:
+        errors["region"] = _("No region with code %(code)s within your scope.") % {
+            "code": str(code)[:12]
+        }
+    return region
+
+
+def _editable(model, by, pk: int | None, field: str, errors: dict):
+    """The ``model`` row ``pk`` if ``by`` may change it (None when not given)."""
+    if pk is None:
+        return None
+    row = model.objects.restrict(by, "change").filter(pk=pk).first()
+    if row is None:
+        errors[field] = _("Not found among the records you may change.")
+    return row
+
+
+def _station_workers(by, ids, errors: dict) -> list[User]:
+    """Active staff of ``by``'s station named by ``ids`` (at least one, all of them)."""
+    wanted = {int(i) for i in ids}
+    staff = list(
+        User.objects.filter(
+            pk__in=wanted, station_id=by.station_id, role__in=STATION_ROLES, is_active=True
+        )
+    )
+    if not wanted or len(staff) != len(wanted):
+        errors["workers"] = _("Choose workers of your own station.")
+    return staff
+
+
+def _full_clean(obj, errors: dict, *, exclude=()) -> None:
+    """The model's own rules (choices, lengths, bounds, dates) and the service's, together."""
+    try:
+        obj.full_clean(exclude=[*exclude, "station", "created_by"], validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages[0])
+    if errors:
+        raise ValidationError(errors)
+    check_bounds(obj)
+
+
+def _audit_created(entity: str, obj, by, request, data) -> None:
+    """``shegong.<entity>.created`` with what was typed (never a file's content)."""
+    typed = {
+        k: (", ".join(map(str, v)) if isinstance(v, tuple) else str(v))
+        for k, v in asdict(data).items()
+        if k != "photos" and v not in (None, "", ())
+    }
+    audit_log(action=f"shegong.{entity}.created", actor=by, request=request, obj=obj, data=typed)
 
 
 def _next_number(model, prefix: str) -> str:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.core.forms import form_page
+from shegong.core.forms import form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.people.models import Recipient
@@ -101,7 +101,7 @@ def visit_create(request):
     return _record_form(
         request,
         form,
-        save=services.visit_save,
+        save=through(services.visit_record),
         title=_("New home visit"),
         detail="work:visit_detail",
     )
@@ -449,7 +449,7 @@ def admin_work_create(request):
     return form_page(
         request,
         form,
-        save=services.admin_work_save,
+        save=through(services.admin_work_record),
         template="work/record_form.html",
         context={"title": _("Record administrative work")},
         message=_("“%(name)s” was saved."),
