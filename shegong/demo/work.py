@@ -6,6 +6,7 @@ Deterministic and idempotent: a station that already has people is left alone.
 
 import datetime
 import random
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
@@ -67,6 +68,20 @@ GROUPS = [
 ]
 
 
+CATEGORY_CODES = {
+    "elder": [
+        "elder_empty_nest",
+        "elder_alone",
+        "elder_left_behind",
+        "elder_semi_disabled",
+        "dibao",
+        "tekun",
+    ],
+    "child": ["child_left_behind", "child_difficulty", "orphan"],
+    "adult": ["dibao", "dibao_edge", "disabled", "temp_relief", "migrant"],
+}
+
+
 def _name(rng):
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
@@ -91,8 +106,35 @@ class _Ids:
                 return number
 
 
+def _links(model, field: str, pairs) -> None:
+    """Many-to-many rows (owner, target) written in one statement per batch."""
+    m2m = model._meta.get_field(field)
+    through = m2m.remote_field.through
+    src, dst = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
+    through.objects.bulk_create(
+        [through(**{f"{src}_id": a.pk, f"{dst}_id": b.pk}) for a, b in pairs], batch_size=2000
+    )
+
+
+@dataclass
+class _Station:
+    """One station's context while its year of work is made up."""
+
+    station: Station
+    staff: list[User]
+    villages: list[str]
+    lead: User
+    county: str
+    start: datetime.date
+    today: datetime.date
+    rng: random.Random
+    people: list[Recipient] = field(default_factory=list)
+
+
 @transaction.atomic
 def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
+    """A year of work for every demo township station that has none yet (a few thousand
+    statements for a province: every kind of record is written in bulk)."""
     began = timezone.now()
     today = today or timezone.localdate()
     start = today - datetime.timedelta(days=364)
@@ -113,25 +155,14 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
         level=5, parent_id__in=[s.region_id for s in stations]
     ).values_list("code", "parent_id"):
         villages_by_township.setdefault(parent, []).append(code)
-
-    counts = dict.fromkeys(
-        [
-            "recipients",
-            "visits",
-            "cases",
-            "groups",
-            "sessions",
-            "activities",
-            "admin",
-            "training",
-            "facts",
-        ],
-        0,
-    )
     county_officers = {
         u.scope_region_id: u
         for u in User.objects.filter(role=Role.COUNTY_OFFICER, is_active=True).order_by("pk")
     }
+    counts = dict.fromkeys(
+        ["recipients", "visits", "cases", "groups", "sessions", "activities", "admin", "training"],
+        0,
+    )
     for station in stations:
         rng.seed(f"{SEED}-{station.region_id}")
         if station.region_id in done:
@@ -141,91 +172,110 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
         if not staff or not villages:
             continue
         lead = next((u for u in staff if u.role == Role.STATION_LEAD), staff[0])
-        county = station.region_id[:6]
-        # people, in households
-        people: list[Recipient] = []
-        for _h in range(rng.randint(15, 30)):
-            village = rng.choice(villages)
-            household = Household.objects.create(
-                region_id=village, address=f"{rng.randint(1, 80)}组{rng.randint(1, 40)}号"
+        ctx = _Station(station, staff, villages, lead, station.region_id[:6], start, today, rng)
+        counts["recipients"] += _people(ctx, ids, categories)
+        counts["visits"] += _visits(ctx)
+        counts["cases"] += _cases(ctx, county_officers.get(ctx.county))
+        groups, sessions = _groups(ctx)
+        counts["groups"] += groups
+        counts["sessions"] += sessions
+        counts["activities"] += _activities(ctx)
+        admin, training = _admin_and_training(ctx)
+        counts["admin"] += admin
+        counts["training"] += training
+    counts["facts"] = 0
+    if counts["recipients"]:
+        _spread_registration_dates(began, start, today)
+        counts["facts"] = rebuild_facts()
+    return counts
+
+
+def _people(ctx: _Station, ids: _Ids, categories: dict) -> int:
+    """15–30 households of 1–4 people, each with one or two categories."""
+    rng, start, today = ctx.rng, ctx.start, ctx.today
+    households: list[Household] = []
+    heads: list[tuple[Household, Recipient]] = []
+    links: list[RecipientCategory] = []
+    for _h in range(rng.randint(15, 30)):
+        village = rng.choice(ctx.villages)
+        household = Household(
+            region_id=village, address=f"{rng.randint(1, 80)}组{rng.randint(1, 40)}号"
+        )
+        households.append(household)
+        kind = rng.choices(["elder", "child", "adult"], weights=[50, 20, 30])[0]
+        members = 1 if kind == "elder" and rng.random() < 0.5 else rng.randint(2, 4)
+        for m in range(members):
+            role_kind = kind if m == 0 else rng.choice(["adult", "child", "elder"])
+            birth = {
+                "elder": _day(rng, datetime.date(1935, 1, 1), datetime.date(1960, 12, 31)),
+                "child": _day(rng, datetime.date(2010, 1, 1), datetime.date(2021, 12, 31)),
+                "adult": _day(rng, datetime.date(1966, 1, 1), datetime.date(2000, 12, 31)),
+            }[role_kind]
+            sex = rng.choice("MF")
+            number = ids.make(rng, ctx.county, birth, sex)
+            name = _name(rng)
+            minor = role_kind == "child"
+            person = Recipient(
+                name=name,
+                name_initials=name_initials(name),
+                id_number=number,
+                sex=sex,
+                birth_date=birth,
+                phone="" if minor else f"1{rng.choice('35789')}{rng.randint(100000000, 999999999)}",
+                address=household.address,
+                region_id=village,
+                household=household,
+                relation=Recipient.Relation.HEAD
+                if m == 0
+                else rng.choice(["spouse", "child", "parent", "grandchild"]),
+                self_care=rng.choices(["full", "partial", "none"], weights=[60, 30, 10])[0],
+                guardian_name=_name(rng) if minor else "",
+                guardian_relation="母亲" if minor else "",
+                consent=rng.choice(["oral", "written"]),
+                consent_date=_day(rng, start, today),
+                consent_giver="guardian" if minor else "self",
+                created_by=rng.choice(ctx.staff),
+                **id_fields(number),
             )
-            kind = rng.choices(["elder", "child", "adult"], weights=[50, 20, 30])[0]
-            members = 1 if kind == "elder" and rng.random() < 0.5 else rng.randint(2, 4)
-            for m in range(members):
-                role_kind = kind if m == 0 else rng.choice(["adult", "child", "elder"])
-                birth = {
-                    "elder": _day(rng, datetime.date(1935, 1, 1), datetime.date(1960, 12, 31)),
-                    "child": _day(rng, datetime.date(2010, 1, 1), datetime.date(2021, 12, 31)),
-                    "adult": _day(rng, datetime.date(1966, 1, 1), datetime.date(2000, 12, 31)),
-                }[role_kind]
-                sex = rng.choice("MF")
-                number = ids.make(rng, county, birth, sex)
-                name = _name(rng)
-                minor = role_kind == "child"
-                person = Recipient(
-                    name=name,
-                    name_initials=name_initials(name),
-                    id_number=number,
-                    sex=sex,
-                    birth_date=birth,
-                    phone=""
-                    if minor
-                    else f"1{rng.choice('35789')}{rng.randint(100000000, 999999999)}",
-                    address=household.address,
-                    region_id=village,
-                    household=household,
-                    relation=Recipient.Relation.HEAD
-                    if m == 0
-                    else rng.choice(["spouse", "child", "parent", "grandchild"]),
-                    self_care=rng.choices(["full", "partial", "none"], weights=[60, 30, 10])[0],
-                    guardian_name=_name(rng) if minor else "",
-                    guardian_relation="母亲" if minor else "",
-                    consent=rng.choice(["oral", "written"]),
-                    consent_date=_day(rng, start, today),
-                    consent_giver="guardian" if minor else "self",
-                    created_by=rng.choice(staff),
-                    **id_fields(number),
+            ctx.people.append(person)
+            if m == 0:
+                heads.append((household, person))
+            for code in rng.sample(CATEGORY_CODES[role_kind], rng.randint(1, 2)):
+                detail = (
+                    {
+                        "disability_type": rng.choice(["physical", "visual", "intellectual"]),
+                        "disability_grade": rng.randint(1, 4),
+                    }
+                    if code == "disabled"
+                    else {}
                 )
-                person.save()
-                people.append(person)
-                if m == 0:
-                    household.head = person
-                    household.save(update_fields=["head"])
-                codes = {
-                    "elder": [
-                        "elder_empty_nest",
-                        "elder_alone",
-                        "elder_left_behind",
-                        "elder_semi_disabled",
-                        "dibao",
-                        "tekun",
-                    ],
-                    "child": ["child_left_behind", "child_difficulty", "orphan"],
-                    "adult": ["dibao", "dibao_edge", "disabled", "temp_relief", "migrant"],
-                }[role_kind]
-                for code in rng.sample(codes, rng.randint(1, 2)):
-                    detail = (
-                        {
-                            "disability_type": rng.choice(["physical", "visual", "intellectual"]),
-                            "disability_grade": rng.randint(1, 4),
-                        }
-                        if code == "disabled"
-                        else {}
-                    )
-                    RecipientCategory.objects.create(
+                links.append(
+                    RecipientCategory(
                         recipient=person, category=categories[code], since=start, **detail
                     )
-        counts["recipients"] += len(people)
+                )
+    Household.objects.bulk_create(households)
+    Recipient.objects.bulk_create(ctx.people)
+    for household, person in heads:
+        household.head = person
+    Household.objects.bulk_update(households, ["head"])
+    RecipientCategory.objects.bulk_create(links)
+    return len(ctx.people)
 
-        # home visits: each worker visits several times a month
-        heads = [p for p in people if p.relation == Recipient.Relation.HEAD]
-        for _v in range(rng.randint(60, 110)):
-            person = rng.choice(heads)
-            date = _day(rng, start, today)
-            workers = rng.sample(staff, min(len(staff), rng.choice((1, 1, 2))))
-            h = Decimal(rng.choice(["0.5", "1", "1", "1.5", "2"]))
-            visit = HomeVisit.objects.create(
-                station=station,
+
+def _visits(ctx: _Station) -> int:
+    """Each worker visits several times a month."""
+    rng = ctx.rng
+    heads = [p for p in ctx.people if p.relation == Recipient.Relation.HEAD]
+    visits, workers_of = [], []
+    for _v in range(rng.randint(60, 110)):
+        person = rng.choice(heads)
+        date = _day(rng, ctx.start, ctx.today)
+        workers = rng.sample(ctx.staff, min(len(ctx.staff), rng.choice((1, 1, 2))))
+        h = Decimal(rng.choice(["0.5", "1", "1", "1.5", "2"]))
+        visits.append(
+            HomeVisit(
+                station=ctx.station,
                 region_id=person.region_id,
                 created_by=workers[0],
                 date=date,
@@ -236,148 +286,190 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                 needs=rng.choice(NEEDS),
                 follow_up="持续跟进",
             )
-            visit.workers.set(workers)
-            counts["visits"] += 1
+        )
+        workers_of.append(workers)
+    HomeVisit.objects.bulk_create(visits)
+    _links(
+        HomeVisit, "workers", [(v, w) for v, ws in zip(visits, workers_of, strict=True) for w in ws]
+    )
+    return len(visits)
 
-        # cases at every stage
-        for n in range(rng.randint(2, 5)):
-            person = rng.choice(people)
-            worker = rng.choice(staff)
-            # nobody approves their own case: a lead's own case is approved by the county
-            # officer, where the demo has one (雨湖区, 岳塘区); elsewhere a worker takes it
-            approver = county_officers.get(county) if worker == lead else lead
-            if approver is None:
-                worker = next((u for u in staff if u != lead), worker)
-                approver = lead if worker != lead else None
-            opened = _day(rng, start, today - datetime.timedelta(days=30))
-            stage = rng.choice(list(Case.Stage.values))
-            case = Case.objects.create(
-                station=station,
-                region_id=person.region_id,
-                created_by=worker,
-                worker=worker,
-                number=f"GA{station.region_id}{opened:%Y}{n + 1:04d}",
-                recipient=person,
-                opened_on=opened,
-                source=rng.choice(list(Case.Source.values)),
-                presenting_problem=rng.choice(SITUATIONS),
-                stage=stage,
-                needs_summary=rng.choice(NEEDS) if stage != "intake" else "",
-            )
-            CaseEvent.objects.create(case=case, by=worker, kind="opened")
-            if stage == "planning" and worker == lead:
-                # a lead's plan waiting for the county officer's approval
-                case.plan_submitted_at = timezone.now()
-                case.agreement_signed_on = opened + datetime.timedelta(days=3)
-                case.agreement_signed_by = person.name
-                CaseGoal.objects.create(case=case, text=rng.choice(NEEDS))
-            if stage in ("intervention", "evaluation", "closed"):
-                case.plan_submitted_at = timezone.now()
-                case.plan_approved_by = approver
-                case.plan_approved_at = timezone.now()
-                case.agreement_signed_on = opened + datetime.timedelta(days=3)
-                case.agreement_signed_by = person.name
-                CaseGoal.objects.create(
-                    case=case, text=rng.choice(NEEDS), achieved="met" if stage == "closed" else ""
+
+def _cases(ctx: _Station, county_officer: User | None) -> int:
+    """Cases at every stage; nobody approves their own case (a lead's own case is approved
+    by the county officer, where the demo has one: 雨湖区, 岳塘区; elsewhere a worker takes
+    it)."""
+    rng, staff, lead, today = ctx.rng, ctx.staff, ctx.lead, ctx.today
+    cases, events, goals, entries = [], [], [], []
+    for n in range(rng.randint(2, 5)):
+        person = rng.choice(ctx.people)
+        worker = rng.choice(staff)
+        approver = county_officer if worker == lead else lead
+        if approver is None:
+            worker = next((u for u in staff if u != lead), worker)
+            approver = lead if worker != lead else None
+        opened = _day(rng, ctx.start, today - datetime.timedelta(days=30))
+        stage = rng.choice(list(Case.Stage.values))
+        case = Case(
+            station=ctx.station,
+            region_id=person.region_id,
+            created_by=worker,
+            worker=worker,
+            number=f"GA{ctx.station.region_id}{opened:%Y}{n + 1:04d}",
+            recipient=person,
+            opened_on=opened,
+            source=rng.choice(list(Case.Source.values)),
+            presenting_problem=rng.choice(SITUATIONS),
+            stage=stage,
+            needs_summary=rng.choice(NEEDS) if stage != "intake" else "",
+        )
+        cases.append(case)
+        events.append(CaseEvent(case=case, by=worker, kind="opened"))
+        if stage == "planning" and worker == lead:
+            # a lead's plan waiting for the county officer's approval
+            case.plan_submitted_at = timezone.now()
+            case.agreement_signed_on = opened + datetime.timedelta(days=3)
+            case.agreement_signed_by = person.name
+            goals.append(CaseGoal(case=case, text=rng.choice(NEEDS)))
+        if stage in ("intervention", "evaluation", "closed"):
+            case.plan_submitted_at = timezone.now()
+            case.plan_approved_by = approver
+            case.plan_approved_at = timezone.now()
+            case.agreement_signed_on = opened + datetime.timedelta(days=3)
+            case.agreement_signed_by = person.name
+            achieved = "met" if stage == "closed" else ""
+            goals.append(CaseGoal(case=case, text=rng.choice(NEEDS), achieved=achieved))
+            for _e in range(rng.randint(2, 6)):
+                d = _day(rng, opened, today)
+                h = Decimal(rng.choice(["1", "1.5", "2"]))
+                entries.append(
+                    CaseEntry(case=case, date=d, worker=worker, hours=h, content="跟进服务")
                 )
-                for _e in range(rng.randint(2, 6)):
-                    d = _day(rng, opened, today)
-                    h = Decimal(rng.choice(["1", "1.5", "2"]))
-                    CaseEntry.objects.create(
-                        case=case, date=d, worker=worker, hours=h, content="跟进服务"
-                    )
-            if stage == "closed":
-                case.closure_reason, case.closure_summary = "goals_met", "目标达成"
-                case.closure_requested_at, case.closure_approved_by = timezone.now(), approver
-                case.closed_on = min(today, opened + datetime.timedelta(days=rng.randint(30, 200)))
-            case.save()
-            counts["cases"] += 1
+        if stage == "closed":
+            case.closure_reason, case.closure_summary = "goals_met", "目标达成"
+            case.closure_requested_at, case.closure_approved_by = timezone.now(), approver
+            case.closed_on = min(today, opened + datetime.timedelta(days=rng.randint(30, 200)))
+    Case.objects.bulk_create(cases)
+    CaseEvent.objects.bulk_create(events)
+    CaseGoal.objects.bulk_create(goals)
+    CaseEntry.objects.bulk_create(entries)
+    return len(cases)
 
-        # groups with sessions and attendance
-        for g in range(rng.randint(1, 2)):
-            title, nature, target = rng.choice(GROUPS)
-            members = rng.sample(people, min(len(people), rng.randint(6, 10)))
-            group = Group.objects.create(
-                station=station,
-                region_id=station.region_id,
-                created_by=lead,
-                number=f"XZ{station.region_id}{g + 1:04d}",
-                name=title,
-                nature=nature,
-                goals="增强互助与社会支持",
-                target=target,
-                planned_sessions=6,
-                stage=rng.choice([Group.Stage.MATURITY, Group.Stage.ENDING]),
-                closing_evaluation="组员互助网络形成",
-            )
-            workers = rng.sample(staff, min(2, len(staff)))
-            group.workers.set(workers)
-            group.members.set(members)
-            first = _day(rng, start, today - datetime.timedelta(days=60))
-            for s in range(rng.randint(4, 6)):
-                d = min(today, first + datetime.timedelta(days=7 * s))
-                session = GroupSession.objects.create(
-                    group=group,
-                    number=s + 1,
-                    date=d,
-                    hours=Decimal("1.5"),
-                    others_count=rng.randint(0, 3),
-                    record="按计划开展",
-                )
-                session.attendees.set(rng.sample(members, max(1, len(members) - rng.randint(0, 3))))
-                counts["sessions"] += 1
-            counts["groups"] += 1
 
-        # community activities with resources
-        for _a in range(rng.randint(6, 14)):
-            title, domain, service = rng.choice(ACTIVITIES)
-            d = _day(rng, start, today)
-            village = rng.choice(villages)
-            workers = rng.sample(staff, min(len(staff), rng.randint(1, 3)))
-            activity = Activity.objects.create(
-                station=station,
-                region_id=village,
-                created_by=workers[0],
-                title=title,
-                domain=domain,
-                service_type=service,
+def _groups(ctx: _Station) -> tuple[int, int]:
+    """One or two groups, each with four to six weekly sessions and their attendance."""
+    rng, staff, people, today = ctx.rng, ctx.staff, ctx.people, ctx.today
+    groups, sessions = [], []
+    group_workers, group_members, attendance = [], [], []
+    for g in range(rng.randint(1, 2)):
+        title, nature, target = rng.choice(GROUPS)
+        members = rng.sample(people, min(len(people), rng.randint(6, 10)))
+        group = Group(
+            station=ctx.station,
+            region_id=ctx.station.region_id,
+            created_by=ctx.lead,
+            number=f"XZ{ctx.station.region_id}{g + 1:04d}",
+            name=title,
+            nature=nature,
+            goals="增强互助与社会支持",
+            target=target,
+            planned_sessions=6,
+            stage=rng.choice([Group.Stage.MATURITY, Group.Stage.ENDING]),
+            closing_evaluation="组员互助网络形成",
+        )
+        groups.append(group)
+        group_workers += [(group, w) for w in rng.sample(staff, min(2, len(staff)))]
+        group_members += [(group, m) for m in members]
+        first = _day(rng, ctx.start, today - datetime.timedelta(days=60))
+        for s in range(rng.randint(4, 6)):
+            d = min(today, first + datetime.timedelta(days=7 * s))
+            session = GroupSession(
+                group=group,
+                number=s + 1,
                 date=d,
-                hours=Decimal(rng.choice(["2", "3", "4"])),
-                participants_count=rng.randint(15, 120),
-                volunteers_count=rng.randint(0, 12),
+                hours=Decimal("1.5"),
+                others_count=rng.randint(0, 3),
+                record="按计划开展",
             )
-            activity.workers.set(workers)
-            activity.participants.set(rng.sample(people, min(len(people), rng.randint(0, 5))))
-            if rng.random() < 0.4:
-                ActivityResource.objects.create(
+            sessions.append(session)
+            came = rng.sample(members, max(1, len(members) - rng.randint(0, 3)))
+            attendance += [(session, p) for p in came]
+    Group.objects.bulk_create(groups)
+    _links(Group, "workers", group_workers)
+    _links(Group, "members", group_members)
+    GroupSession.objects.bulk_create(sessions)
+    _links(GroupSession, "attendees", attendance)
+    return len(groups), len(sessions)
+
+
+def _activities(ctx: _Station) -> int:
+    """Six to fourteen community activities, some with resources linked."""
+    rng = ctx.rng
+    activities, workers_of, participants, resources = [], [], [], []
+    for _a in range(rng.randint(6, 14)):
+        title, domain, service = rng.choice(ACTIVITIES)
+        d = _day(rng, ctx.start, ctx.today)
+        village = rng.choice(ctx.villages)
+        workers = rng.sample(ctx.staff, min(len(ctx.staff), rng.randint(1, 3)))
+        activity = Activity(
+            station=ctx.station,
+            region_id=village,
+            created_by=workers[0],
+            title=title,
+            domain=domain,
+            service_type=service,
+            date=d,
+            hours=Decimal(rng.choice(["2", "3", "4"])),
+            participants_count=rng.randint(15, 120),
+            volunteers_count=rng.randint(0, 12),
+        )
+        activities.append(activity)
+        workers_of += [(activity, w) for w in workers]
+        came = rng.sample(ctx.people, min(len(ctx.people), rng.randint(0, 5)))
+        participants += [(activity, p) for p in came]
+        if rng.random() < 0.4:
+            resources.append(
+                ActivityResource(
                     activity=activity,
                     kind=rng.choice(["money", "in_kind"]),
                     description="爱心企业",
                     value=Decimal(rng.randint(2, 60) * 100),
                 )
-            counts["activities"] += 1
+            )
+    Activity.objects.bulk_create(activities)
+    _links(Activity, "workers", workers_of)
+    _links(Activity, "participants", participants)
+    ActivityResource.objects.bulk_create(resources)
+    return len(activities)
 
-        # administrative time and training received
-        for worker in staff:
-            for _w in range(rng.randint(8, 20)):
-                d = _day(rng, start, today)
-                task = rng.choice([t for t in AdminWork.Task.values if t not in AdminWork.NEGATIVE])
-                h = Decimal(rng.choice(["1", "2", "3", "4"]))
-                AdminWork.objects.create(
-                    station=station,
-                    region_id=station.region_id,
+
+def _admin_and_training(ctx: _Station) -> tuple[int, int]:
+    """Each worker's administrative time and the training and supervision they received."""
+    rng = ctx.rng
+    admin, training = [], []
+    tasks = [t for t in AdminWork.Task.values if t not in AdminWork.NEGATIVE]
+    for worker in ctx.staff:
+        for _w in range(rng.randint(8, 20)):
+            d = _day(rng, ctx.start, ctx.today)
+            task = rng.choice(tasks)
+            h = Decimal(rng.choice(["1", "2", "3", "4"]))
+            admin.append(
+                AdminWork(
+                    station=ctx.station,
+                    region_id=ctx.station.region_id,
                     created_by=worker,
                     worker=worker,
                     date=d,
                     task=task,
                     hours=h,
                 )
-                counts["admin"] += 1
-            for _t in range(rng.randint(3, 8)):
-                TrainingRecord.objects.create(
+            )
+        for _t in range(rng.randint(3, 8)):
+            training.append(
+                TrainingRecord(
                     worker=worker,
                     kind=rng.choice(["training", "supervision"]),
-                    date=_day(rng, start, today),
+                    date=_day(rng, ctx.start, ctx.today),
                     hours=Decimal(rng.choice(["2", "3", "4", "6"])),
                     organiser=rng.choice(["city", "county", "agency"]),
                     topic=rng.choice(
@@ -385,19 +477,20 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
                     ),
                     supervisor=_name(rng),
                     region_code=worker.scope_region_id,
-                    created_by=lead,
+                    created_by=ctx.lead,
                 )
-                counts["training"] += 1
-    if counts["recipients"]:
-        # Registration dates spread over the year, as a real roster would have them.
-        when = random.Random(f"{SEED}-dates")
-        for model in (Recipient, Household, Group):
-            rows = list(model.objects.filter(created_at__gte=began).order_by("pk").only("pk"))
-            for row in rows:
-                day = _day(when, start, today)
-                row.created_at = timezone.make_aware(
-                    datetime.datetime.combine(day, datetime.time(10))
-                )
-            model.objects.bulk_update(rows, ["created_at"], batch_size=2000)
-        counts["facts"] = rebuild_facts()
-    return counts
+            )
+    AdminWork.objects.bulk_create(admin)
+    TrainingRecord.objects.bulk_create(training)
+    return len(admin), len(training)
+
+
+def _spread_registration_dates(began, start: datetime.date, today: datetime.date) -> None:
+    """Registration dates spread over the year, as a real roster would have them."""
+    when = random.Random(f"{SEED}-dates")
+    for model in (Recipient, Household, Group):
+        rows = list(model.objects.filter(created_at__gte=began).order_by("pk").only("pk"))
+        for row in rows:
+            day = _day(when, start, today)
+            row.created_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10)))
+        model.objects.bulk_update(rows, ["created_at"], batch_size=2000)
