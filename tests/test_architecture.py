@@ -120,3 +120,53 @@ def test_every_api_write_has_a_typed_request_body():
                 typed = {"type", "anyOf", "enum", "const", "format", "items"} & set(prop)
                 assert typed, f"{path}: {name} has no type"
     assert writes >= 12
+
+
+def _calls(name: str) -> list[str]:
+    """Modules (outside core and the API, which pages with django-ninja's ``@paginate``)
+    that call ``name`` directly."""
+    found = []
+    for path in (ROOT / "shegong").rglob("*.py"):
+        if "migrations" in path.parts or path.parts[-2] == "core" or path.name == "api.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if called == name:
+                    found.append(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_every_list_and_export_goes_through_the_list_helper():
+    """Lists page and export through ``core.lists.list_page`` (paging, filters, the audit of
+    every export, personal-data permission): no view pages or exports by hand."""
+    assert _calls("paginate") == []
+    assert _calls("export_response") == []
+
+
+def test_create_and_edit_share_one_view():
+    """Where a record can be both created and edited, one view does both (``pk=None``
+    for a new one), so the two can never apply different rules."""
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    views: dict[str, object] = {}
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace)
+            elif p.name:
+                views[namespace + p.name] = p.callback
+
+    walk(resolver.url_patterns)
+    pairs = 0
+    for name, view in views.items():
+        if not name.endswith("edit"):
+            continue
+        create = name[: -len("edit")] + "create"
+        if create in views:
+            pairs += 1
+            assert views[create] is view, f"{create} and {name} are different views"
+    assert pairs >= 5

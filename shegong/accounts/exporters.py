@@ -15,3 +15,10 @@ class UserExporter(Exporter):
         Column(_("Agency"), lambda u: u.agency.name if u.agency else "", 24),
         Column(_("Active"), lambda u: u.is_active, 8),
     ]
+    page_columns = [
+        Column(_("Name"), lambda u: f"{u.display_name} ({u.username})"),
+        Column(_("Role"), lambda u: u.get_role_display() or "—"),
+        Column(_("Scope region"), lambda u: u.scope_region.name if u.scope_region else "—"),
+        Column(_("Station"), lambda u: u.station.name if u.station else "—"),
+        Column(_("Active"), lambda u: u.is_active),
+    ]

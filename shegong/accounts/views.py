@@ -9,15 +9,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shegong.audit.services import audit_log
-from shegong.core.exporters import export_response
-from shegong.core.filters import Filter, read_filters
-from shegong.core.forms import form_page
-from shegong.core.pagination import paginate, querystring_without_page
+from shegong.core.forms import editable, form_page
+from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
 from . import selectors, services, throttle
@@ -27,10 +26,10 @@ from .models import User
 from .roles import Role
 
 USER_FILTERS = [
-    Filter("q"),
-    Filter("role", kind="select", choices=Role.choices),
-    Filter("region", kind="region"),
-    Filter("station", kind="id"),
+    Filter("q", gettext_lazy("Name or username")),
+    Filter("role", gettext_lazy("All roles"), kind="select", choices=Role.choices),
+    Filter("region", gettext_lazy("Division code"), kind="region"),
+    Filter("station", gettext_lazy("Station"), kind="id"),
 ]
 
 
@@ -120,20 +119,16 @@ def otp(request):
 
 @require_GET
 def user_list(request):
-    filters = read_filters(request, USER_FILTERS)
-    qs = selectors.user_list(user=request.user, filters=filters)
-    if request.GET.get("export") in ("xlsx", "csv"):
-        return export_response(request, UserExporter, qs, personal=False, filters=filters)
-    return render(
+    values = read_filters(request, USER_FILTERS)
+    return list_page(
         request,
-        "accounts/user_list.html",
-        {
-            "page": paginate(request, qs),
-            "filters": filters,
-            "roles": Role.choices,
-            "querystring": querystring_without_page(request),
-            "can_add": may_add(request.user, User),
-        },
+        queryset=selectors.user_list(user=request.user, filters=values),
+        exporter=UserExporter,
+        title=_("People"),
+        filters=USER_FILTERS,
+        values=values,
+        detail_url=lambda u: reverse("accounts:user_detail", args=[u.pk]),
+        create_url=reverse("accounts:user_create") if may_add(request.user, User) else None,
     )
 
 
@@ -159,32 +154,17 @@ def user_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def user_create(request):
-    if not may_add(request.user, User):
-        raise PermissionDenied(_("Only the security administrator manages accounts."))
-    return form_page(
-        request,
-        UserForm(request.POST or None, user=request.user),
-        save=services.user_save,
-        template="accounts/user_form.html",
-        context={"person": None},
-        message=_("Account %(name)s was created."),
-        redirect_to=lambda u: reverse("accounts:user_detail", args=[u.pk]),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def user_edit(request, pk: int):
-    person = get_restricted_or_404(User.objects.all(), request.user, pk=pk)
-    if not can(request.user, person, "change"):
-        raise PermissionDenied(_("Only the security administrator manages accounts."))
+def user_edit(request, pk: int | None = None):
+    """Create (no ``pk``) or change an account (the security administrator)."""
+    refused = _("Only the security administrator manages accounts.")
+    person = editable(request, User, pk, add_refused=refused, change_refused=refused)
     return form_page(
         request,
         UserForm(request.POST or None, instance=person, user=request.user),
         save=services.user_save,
         template="accounts/user_form.html",
         context={"person": person},
-        message=_("Account %(name)s was saved."),
+        message=_("Account %(name)s was saved.") if person else _("Account %(name)s was created."),
         redirect_to=lambda u: reverse("accounts:user_detail", args=[u.pk]),
     )
 

@@ -39,6 +39,8 @@ class Column:
 class Exporter:
     title: Any = ""
     columns: list[Column] = []
+    # what the list page shows (default: every column); the first links to the record
+    page_columns: list[Column] | None = None
 
     def __init__(self, queryset: Iterable, *, user):
         self.queryset = queryset

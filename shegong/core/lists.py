@@ -23,11 +23,12 @@ def list_page(
     personal: bool = False,
     summary: str = "",
     count: int | None = None,
+    testid: str = "record-table",
 ):
     if request.GET.get("export") in ("xlsx", "csv"):
         return export_response(request, exporter, queryset, personal=personal, filters=values)
     page = paginate(request, queryset, count=count)
-    columns = exporter.columns
+    columns = exporter.page_columns or exporter.columns
     rows = [(obj, detail_url(obj), [col.value(obj) for col in columns]) for obj in page]
     return render(
         request,
@@ -42,5 +43,6 @@ def list_page(
             "querystring": querystring_without_page(request),
             "create_url": create_url,
             "summary": summary,
+            "testid": testid,
         },
     )

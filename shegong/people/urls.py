@@ -5,7 +5,7 @@ from . import views
 app_name = "people"
 urlpatterns = [
     path("", views.recipient_list, name="list"),
-    path("new/", views.recipient_create, name="create"),
+    path("new/", views.recipient_edit, name="create"),
     path("<int:pk>/", views.recipient_detail, name="detail"),
     path("<int:pk>/edit/", views.recipient_edit, name="edit"),
     path("<int:pk>/reveal/<str:field>/", views.recipient_reveal, name="reveal"),

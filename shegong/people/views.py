@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.core.forms import form_page
+from shegong.core.forms import editable, form_page
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Level, Region
@@ -101,31 +101,21 @@ def recipient_reveal(request, pk: int, field: str):
 
 
 @require_http_methods(["GET", "POST"])
-def recipient_create(request):
-    if not may_add(request.user, Recipient):
-        raise PermissionDenied(_("Only station staff register service recipients."))
-    return form_page(
+def recipient_edit(request, pk: int | None = None):
+    """Register (no ``pk``) or correct a service recipient."""
+    person = editable(
         request,
-        RecipientForm(request.POST or None, user=request.user),
-        save=services.recipient_save,
-        template="people/recipient_form.html",
-        context={"person": None},
-        message=_("%(name)s was registered."),
-        redirect_to=lambda p: reverse("people:detail", args=[p.pk]),
+        Recipient,
+        pk,
+        add_refused=_("Only station staff register service recipients."),
+        change_refused=_("You may not change this record."),
     )
-
-
-@require_http_methods(["GET", "POST"])
-def recipient_edit(request, pk: int):
-    person = get_restricted_or_404(Recipient.objects.all(), request.user, pk=pk)
-    if not can(request.user, person, "change"):
-        raise PermissionDenied(_("You may not change this record."))
     return form_page(
         request,
         RecipientForm(request.POST or None, instance=person, user=request.user),
         save=services.recipient_save,
         template="people/recipient_form.html",
         context={"person": person},
-        message=_("%(name)s was saved."),
+        message=_("%(name)s was saved.") if person else _("%(name)s was registered."),
         redirect_to=lambda p: reverse("people:detail", args=[p.pk]),
     )

@@ -21,6 +21,20 @@ class StationExporter(Exporter):
         Column(_("Public contact phone"), lambda s: s.phone, 16),
         Column(_("Active"), lambda s: s.is_active, 8),
     ]
+    page_columns = [
+        Column(_("Name"), lambda s: s.name),
+        Column(
+            _("Region"),
+            lambda s: (
+                f"{s.region.parent.name} · {s.region.name}" if s.region.parent else s.region.name
+            ),
+        ),
+        Column(_("Tier"), lambda s: s.tier_label),
+        Column(_("Contracted agency"), lambda s: s.agency.name if s.agency else "—"),
+        Column(_("Version"), lambda s: s.service_version or "—"),
+        Column(_("Stars"), lambda s: "★" * s.star_rating if s.star_rating else "—"),
+        Column(_("Staff"), lambda s: s.staff_count),
+    ]
 
 
 class AgencyExporter(Exporter):
@@ -34,4 +48,10 @@ class AgencyExporter(Exporter):
         Column(_("Phone"), lambda a: a.phone, 16),
         Column(_("Stations"), lambda a: a.station_count, 8),
         Column(_("Registered on"), lambda a: a.registered_on, 12),
+    ]
+    page_columns = [
+        Column(_("Name"), lambda a: a.name),
+        Column(_("Unified social credit code"), lambda a: a.credit_code),
+        Column(_("Registered in"), lambda a: a.region.name),
+        Column(_("Stations"), lambda a: a.station_count),
     ]

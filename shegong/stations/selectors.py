@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Substr
+from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
@@ -14,16 +15,29 @@ from shegong.regions.models import Region
 from .models import Agency, Station
 
 # The filters of the station and agency lists, for the pages and the API alike.
-STAR_CHOICES = [(str(i), str(i)) for i in range(1, 6)] + [("none", "none")]
+STAR_CHOICES = [(str(i), "★" * i) for i in range(1, 6)] + [("none", _("Not rated"))]
 STATION_FILTERS = [
-    Filter("q"),
-    Filter("region", kind="region"),
-    Filter("tier", kind="select", choices=[*Station.Tier.choices, ("county_general", "")]),
-    Filter("service_version", kind="select", choices=Station.ServiceVersion.choices),
-    Filter("star", kind="select", choices=STAR_CHOICES),
-    Filter("agency", kind="id"),
+    Filter("q", _("Name or region")),
+    Filter("region", _("Division code"), kind="region"),
+    Filter(
+        "tier",
+        _("All tiers"),
+        kind="select",
+        choices=[*Station.Tier.choices, ("county_general", _("County general station"))],
+    ),
+    Filter(
+        "service_version",
+        _("All versions"),
+        kind="select",
+        choices=Station.ServiceVersion.choices,
+    ),
+    Filter("star", _("Any rating"), kind="select", choices=STAR_CHOICES),
+    Filter("agency", _("Agency"), kind="id"),
 ]
-AGENCY_FILTERS = [Filter("q"), Filter("region", kind="region")]
+AGENCY_FILTERS = [
+    Filter("q", _("Name or credit code")),
+    Filter("region", _("Division code"), kind="region"),
+]
 
 
 def station_list(*, user, filters: dict | None = None):

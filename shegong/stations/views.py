@@ -1,13 +1,10 @@
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shegong.core.exporters import export_response
-from shegong.core.filters import read_filters
-from shegong.core.forms import form_page
-from shegong.core.pagination import paginate, querystring_without_page
+from shegong.core.forms import editable, form_page
+from shegong.core.lists import list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions import selectors as region_selectors
 from shegong.regions.models import Region
@@ -21,26 +18,21 @@ from .selectors import AGENCY_FILTERS, STATION_FILTERS
 
 @require_GET
 def station_list(request):
-    filters = read_filters(request, STATION_FILTERS)
-    qs = selectors.station_list(user=request.user, filters=filters)
-    if request.GET.get("export") in ("xlsx", "csv"):
-        return export_response(request, StationExporter, qs, personal=False, filters=filters)
-    region = None
-    if filters.get("region"):
-        region = Region.objects.restrict(request.user).filter(code=filters["region"]).first()
-    return render(
+    values = read_filters(request, STATION_FILTERS)
+    title = _("Stations")
+    if values.get("region"):
+        region = Region.objects.restrict(request.user).filter(code=values["region"]).first()
+        title = f"{title} · {region.name}" if region else title
+    return list_page(
         request,
-        "stations/station_list.html",
-        {
-            "page": paginate(request, qs),
-            "filters": filters,
-            "filter_region": region,
-            "querystring": querystring_without_page(request),
-            "tiers": Station.Tier.choices,
-            "versions": Station.ServiceVersion.choices,
-            "agencies": Agency.objects.restrict(request.user).order_by("name"),
-            "can_add": may_add(request.user, Station),
-        },
+        queryset=selectors.station_list(user=request.user, filters=values),
+        exporter=StationExporter,
+        title=title,
+        filters=STATION_FILTERS,
+        values=values,
+        detail_url=lambda s: reverse("stations:detail", args=[s.pk]),
+        create_url=reverse("stations:create") if may_add(request.user, Station) else None,
+        testid="station-table",
     )
 
 
@@ -68,51 +60,40 @@ def station_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def station_create(request):
-    if not may_add(request.user, Station):
-        raise PermissionDenied(_("You may not add stations."))
-    return form_page(
+def station_edit(request, pk: int | None = None):
+    """Create (no ``pk``) or edit a station: one view, one form, one service."""
+    station = editable(
         request,
-        StationForm(request.POST or None, user=request.user),
-        save=services.station_save,
-        template="stations/station_form.html",
-        context={"station": None},
-        message=_("Station “%(name)s” was created."),
-        redirect_to=lambda s: reverse("stations:detail", args=[s.pk]),
+        Station,
+        pk,
+        add_refused=_("You may not add stations."),
+        change_refused=_("You may not change this station."),
     )
-
-
-@require_http_methods(["GET", "POST"])
-def station_edit(request, pk: int):
-    station = get_restricted_or_404(Station.objects.all(), request.user, pk=pk)
-    if not can(request.user, station, "change"):
-        raise PermissionDenied(_("You may not change this station."))
     return form_page(
         request,
         StationForm(request.POST or None, instance=station, user=request.user),
         save=services.station_save,
         template="stations/station_form.html",
         context={"station": station},
-        message=_("Station “%(name)s” was saved."),
+        message=_("Station “%(name)s” was saved.")
+        if station
+        else _("Station “%(name)s” was created."),
         redirect_to=lambda s: reverse("stations:detail", args=[s.pk]),
     )
 
 
 @require_GET
 def agency_list(request):
-    filters = read_filters(request, AGENCY_FILTERS)
-    qs = selectors.agency_list(user=request.user, filters=filters)
-    if request.GET.get("export") in ("xlsx", "csv"):
-        return export_response(request, AgencyExporter, qs, personal=False, filters=filters)
-    return render(
+    values = read_filters(request, AGENCY_FILTERS)
+    return list_page(
         request,
-        "stations/agency_list.html",
-        {
-            "page": paginate(request, qs),
-            "filters": filters,
-            "querystring": querystring_without_page(request),
-            "can_add": may_add(request.user, Agency),
-        },
+        queryset=selectors.agency_list(user=request.user, filters=values),
+        exporter=AgencyExporter,
+        title=_("Agencies"),
+        filters=AGENCY_FILTERS,
+        values=values,
+        detail_url=lambda a: reverse("stations:agency_detail", args=[a.pk]),
+        create_url=reverse("stations:agency_create") if may_add(request.user, Agency) else None,
     )
 
 
@@ -132,32 +113,24 @@ def agency_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def agency_create(request):
-    if not may_add(request.user, Agency):
-        raise PermissionDenied(_("You may not add agencies."))
-    return form_page(
+def agency_edit(request, pk: int | None = None):
+    """Create (no ``pk``) or edit an agency."""
+    agency = editable(
         request,
-        AgencyForm(request.POST or None, user=request.user),
-        save=services.agency_save,
-        template="stations/agency_form.html",
-        context={"agency": None},
-        message=_("Agency “%(name)s” was created."),
-        redirect_to=lambda a: reverse("stations:agency_detail", args=[a.pk]),
+        Agency,
+        pk,
+        add_refused=_("You may not add agencies."),
+        change_refused=_("You may not change this agency."),
     )
-
-
-@require_http_methods(["GET", "POST"])
-def agency_edit(request, pk: int):
-    agency = get_restricted_or_404(Agency.objects.all(), request.user, pk=pk)
-    if not can(request.user, agency, "change"):
-        raise PermissionDenied(_("You may not change this agency."))
     return form_page(
         request,
         AgencyForm(request.POST or None, instance=agency, user=request.user),
         save=services.agency_save,
         template="stations/agency_form.html",
         context={"agency": agency},
-        message=_("Agency “%(name)s” was saved."),
+        message=_("Agency “%(name)s” was saved.")
+        if agency
+        else _("Agency “%(name)s” was created."),
         redirect_to=lambda a: reverse("stations:agency_detail", args=[a.pk]),
     )
 

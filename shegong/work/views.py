@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.core.forms import form_page, through
+from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.people.models import Recipient
@@ -316,29 +316,25 @@ def group_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def group_create(request):
-    _may_record(request.user, Group)
-    form = forms.GroupForm(request.POST or None, user=request.user)
-    return _record_form(
-        request,
-        form,
-        save=services.group_save,
-        title=_("New group"),
-        detail="work:group_detail",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def group_edit(request, pk: int):
-    group = get_restricted_or_404(Group.objects.all(), request.user, pk=pk)
-    if not can(request.user, group, "change"):
-        raise PermissionDenied(_("You may not change this group."))
+def group_edit(request, pk: int | None = None):
+    """Start (no ``pk``) or edit a group; only a station's own staff start one."""
+    if pk is None:
+        _may_record(request.user, Group)
+        group = None
+    else:
+        group = editable(
+            request,
+            Group,
+            pk,
+            add_refused="",
+            change_refused=_("You may not change this group."),
+        )
     form = forms.GroupForm(request.POST or None, instance=group, user=request.user)
     return _record_form(
         request,
         form,
         save=services.group_save,
-        title=group.name,
+        title=group.name if group else _("New group"),
         detail="work:group_detail",
     )
 
