@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from shegong.audit.models import AuditEntry
-from shegong.work import forms, services
+from shegong.work import services
 from shegong.work.models import Case, CaseEvent
 
 from .casework import assess_and_plan, intervene_evaluate_close, post_json
@@ -22,9 +22,7 @@ _post = post_json
 
 
 def _assess(case, by):
-    form = forms.CaseAssessmentForm({"needs_summary": "照料"}, instance=case)
-    assert form.is_valid()
-    return services.case_assess(case=case, form=form, by=by)
+    return services.case_assess(case=case, by=by, data=services.CaseAssessment("照料"))
 
 
 def test_a_second_assess_with_a_stale_case_is_refused(world):

@@ -105,7 +105,8 @@ def schema_for(form_cls: type[forms.BaseForm], name: str, *, exclude=()) -> type
                 extra["le"] = field.max_value
         if field.help_text:
             extra["description"] = str(field.help_text)
-        if field.required and not isinstance(field, forms.BooleanField):
+        required = field.required or field_name in getattr(form_cls, "required_fields", ())
+        if required and not isinstance(field, forms.BooleanField):
             fields[field_name] = (kind, Field(..., **extra))
         else:
             default = False if kind is bool else None

@@ -17,10 +17,18 @@ FORM_KEY_RE = re.compile(r"[0-9a-f]{32}")
 
 
 class BootstrapFormMixin:
-    """Bootstrap classes on every widget, and aria-invalid on fields with errors."""
+    """Bootstrap classes on every widget, and aria-invalid on fields with errors.
+
+    ``required_fields`` names model fields that may be blank on the row but not in this
+    form (the API schema reads it too: ``core.api_forms.schema_for``).
+    """
+
+    required_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.required_fields:
+            self.fields[name].required = True
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

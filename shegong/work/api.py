@@ -168,7 +168,7 @@ def case_get(request, case_id: int):
 def case_create(request, payload: CaseOpenIn):
     """Open a case (接案) for a person of the caller's station."""
     form = forms.CaseOpenForm(as_form_data(payload.dict()), user=request.user)
-    return api_submit(request, form, save=services.case_open)
+    return api_submit(request, form, save=through(services.case_open))
 
 
 class CaseEvaluateIn(Schema):
@@ -189,31 +189,29 @@ STEPS = {
     "assess": (
         schema_for(forms.CaseAssessmentForm, "CaseAssessIn"),
         forms.CaseAssessmentForm,
-        lambda case, form, **kw: services.case_assess(case=case, form=form, **kw),
+        lambda case, form, **kw: services.case_assess(case=case, data=form.to_input(), **kw),
     ),
     "plan": (
         schema_for(forms.CasePlanForm, "CasePlanIn"),
         forms.CasePlanForm,
-        lambda case, form, **kw: services.case_submit_plan(
-            case=case, form=form, goals=form.goals(), **kw
-        ),
+        lambda case, form, **kw: services.case_submit_plan(case=case, data=form.to_input(), **kw),
     ),
     "entry": (
         schema_for(forms.CaseEntryForm, "CaseEntryIn"),
         forms.CaseEntryForm,
-        lambda case, form, **kw: services.case_add_entry(case=case, form=form, **kw),
+        lambda case, form, **kw: services.case_add_entry(case=case, data=form.to_input(), **kw),
     ),
     "evaluate": (
         CaseEvaluateIn,
         forms.CaseEvaluationForm,
-        lambda case, form, **kw: services.case_evaluate(
-            case=case, form=form, achieved=form.achieved(), **kw
-        ),
+        lambda case, form, **kw: services.case_evaluate(case=case, data=form.to_input(), **kw),
     ),
     "close": (
         schema_for(forms.CaseClosureForm, "CaseCloseIn"),
         forms.CaseClosureForm,
-        lambda case, form, **kw: services.case_request_closure(case=case, form=form, **kw),
+        lambda case, form, **kw: services.case_request_closure(
+            case=case, data=form.to_input(), **kw
+        ),
     ),
     "approve_plan": (
         None,

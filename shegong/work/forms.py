@@ -11,6 +11,7 @@ from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
 
+from . import services
 from .models import (
     Activity,
     ActivityResource,
@@ -159,8 +160,19 @@ class CaseOpenForm(StationFormMixin, forms.ModelForm):
         if not self.is_bound:
             self.initial.setdefault("opened_on", timezone.localdate())
 
+    def to_input(self) -> services.CaseOpenInput:
+        d = self.cleaned_data
+        return services.CaseOpenInput(
+            recipient=d["recipient"].pk,
+            opened_on=d["opened_on"],
+            source=d["source"],
+            presenting_problem=d["presenting_problem"],
+        )
+
 
 class CaseAssessmentForm(BootstrapFormMixin, forms.ModelForm):
+    required_fields = ("needs_summary",)
+
     class Meta:
         model = Case
         fields = [
@@ -171,15 +183,18 @@ class CaseAssessmentForm(BootstrapFormMixin, forms.ModelForm):
         ]
         widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in fields}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["needs_summary"].required = True
+    def to_input(self) -> services.CaseAssessment:
+        return services.CaseAssessment(
+            **{k: self.cleaned_data.get(k, "") for k in self._meta.fields}
+        )
 
 
 class CasePlanForm(BootstrapFormMixin, forms.ModelForm):
     goals_text = forms.CharField(
         label=_("Goals (one per line)"), widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    required_fields = ("agreement_signed_on", "agreement_signed_by")
 
     class Meta:
         model = Case
@@ -188,8 +203,6 @@ class CasePlanForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agreement_signed_on"].required = True
-        self.fields["agreement_signed_by"].required = True
         if self.instance.pk and not self.is_bound:
             self.initial["goals_text"] = "\n".join(
                 self.instance.goals.values_list("text", flat=True)
@@ -197,6 +210,14 @@ class CasePlanForm(BootstrapFormMixin, forms.ModelForm):
 
     def goals(self) -> list[str]:
         return [g.strip()[:200] for g in self.cleaned_data["goals_text"].splitlines() if g.strip()]
+
+    def to_input(self) -> services.CasePlan:
+        d = self.cleaned_data
+        return services.CasePlan(
+            agreement_signed_on=d["agreement_signed_on"],
+            agreement_signed_by=d["agreement_signed_by"],
+            goals=tuple(self.goals()),
+        )
 
 
 class CaseEntryForm(BootstrapFormMixin, forms.ModelForm):
@@ -214,8 +235,16 @@ class CaseEntryForm(BootstrapFormMixin, forms.ModelForm):
         if not self.is_bound:
             self.initial.setdefault("date", timezone.localdate())
 
+    def to_input(self) -> services.CaseEntryInput:
+        d = self.cleaned_data
+        return services.CaseEntryInput(
+            date=d["date"], hours=d["hours"], content=d["content"], in_village=d["in_village"]
+        )
+
 
 class CaseEvaluationForm(BootstrapFormMixin, forms.ModelForm):
+    required_fields = ("evaluation_summary",)
+
     class Meta:
         model = Case
         fields = ["evaluation_summary"]
@@ -223,7 +252,6 @@ class CaseEvaluationForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["evaluation_summary"].required = True
 
         for goal in self.instance.goals.all():
             self.fields[f"goal_{goal.pk}"] = forms.ChoiceField(
@@ -239,17 +267,25 @@ class CaseEvaluationForm(BootstrapFormMixin, forms.ModelForm):
             if k.startswith("goal_")
         }
 
+    def to_input(self) -> services.CaseEvaluation:
+        return services.CaseEvaluation(
+            evaluation_summary=self.cleaned_data["evaluation_summary"], achieved=self.achieved()
+        )
+
 
 class CaseClosureForm(BootstrapFormMixin, forms.ModelForm):
+    required_fields = ("closure_reason", "closure_summary")
+
     class Meta:
         model = Case
         fields = ["closure_reason", "closure_summary"]
         widgets = {"closure_summary": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["closure_reason"].required = True
-        self.fields["closure_summary"].required = True
+    def to_input(self) -> services.CaseClosure:
+        d = self.cleaned_data
+        return services.CaseClosure(
+            closure_reason=d["closure_reason"], closure_summary=d["closure_summary"]
+        )
 
 
 class CaseReferralForm(BootstrapFormMixin, forms.ModelForm):
@@ -257,6 +293,9 @@ class CaseReferralForm(BootstrapFormMixin, forms.ModelForm):
         model = CaseReferral
         fields = ["direction", "organisation", "reason", "date"]
         widgets = {"date": DateInput(), "reason": forms.Textarea(attrs={"rows": 2})}
+
+    def to_input(self) -> services.ReferralInput:
+        return services.ReferralInput(**{k: self.cleaned_data[k] for k in self._meta.fields})
 
 
 class GroupForm(StationFormMixin, forms.ModelForm):

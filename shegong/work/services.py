@@ -2,7 +2,7 @@
 the record, and leaves an audit entry; the case state machine lives here."""
 
 import datetime
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,6 +29,8 @@ from .models import (
     Case,
     CaseEntry,
     CaseEvent,
+    CaseGoal,
+    CaseReferral,
     Group,
     GroupSession,
     HomeVisit,
@@ -243,6 +245,22 @@ def _full_clean(obj, errors: dict, *, exclude=()) -> None:
     check_bounds(obj)
 
 
+def _set_fields(obj, values: dict, *, required=(), errors: dict | None = None) -> None:
+    """Set fields of an existing row from typed values, each checked by its model field;
+    ValidationError (field -> message) for a missing required value or a bad one."""
+    errors = {} if errors is None else errors
+    for name, value in values.items():
+        if name in required and (value is None or (isinstance(value, str) and not value.strip())):
+            errors[name] = _("This field is required.")
+            continue
+        try:
+            setattr(obj, name, obj._meta.get_field(name).clean(value, obj))
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+
+
 def _audit_created(entity: str, obj, by, request, data) -> None:
     """``shegong.<entity>.created`` with what was typed (never a file's content)."""
     typed = {
@@ -320,15 +338,42 @@ def _may_approve(case: Case, by) -> None:
         )
 
 
+@dataclass(frozen=True)
+class CaseOpenInput:
+    """An intake (接案) as typed: the person (id), when, how the case came, the problem."""
+
+    recipient: int
+    opened_on: datetime.date
+    source: str
+    presenting_problem: str
+
+
 @transaction.atomic
-def case_open(*, form, by, request=None) -> Case:
-    """接案: register the intake; the case starts at the intake stage with its worker."""
-    case = form.save(commit=False)
-    _stamped(by)(case, True)
-    case.region_id = case.recipient.region_id
-    case.worker = by
-    check_bounds(case)
-    case.number = _next_number(Case, f"GA{case.station.region_id}{case.opened_on:%Y}")
+def case_open(*, by: User, data: CaseOpenInput, request=None) -> Case:
+    """接案: open a case for a person ``by`` may change; ``by`` is its worker.
+
+    The caller may rely on: only station staff open cases; the person is one of the
+    station's; the date, source and problem pass the model's rules; the case gets the next
+    number of its station and year, starts at intake, and its facts, first timeline event
+    and audit entry are written with it.
+    """
+    _require_station_staff(by, Case)
+    errors: dict[str, str] = {}
+    person = _editable(Recipient, by, data.recipient, "recipient", errors)
+    case = Case(
+        station_id=by.station_id,
+        created_by=by,
+        worker=by,
+        recipient=person,
+        region_id=person.region_id if person else None,
+        opened_on=data.opened_on,
+        source=data.source,
+        presenting_problem=data.presenting_problem,
+    )
+    _full_clean(
+        case, errors, exclude=("region", "recipient", "number") if person is None else ("number",)
+    )
+    case.number = _next_number(Case, f"GA{by.station.region_id}{case.opened_on:%Y}")
     case.save()
     engine.sync(case)
     _event(case, by, "opened", case.presenting_problem)
@@ -336,32 +381,58 @@ def case_open(*, form, by, request=None) -> Case:
     return case
 
 
+@dataclass(frozen=True)
+class CaseAssessment:
+    """预估: the assessment (individual, family, community) and the needs it found."""
+
+    needs_summary: str
+    assessment_individual: str = ""
+    assessment_family: str = ""
+    assessment_community: str = ""
+
+
 @transaction.atomic
-def case_assess(*, case: Case, form, by, request=None) -> Case:
-    """预估 → 计划: record the needs assessment and move to planning."""
+def case_assess(*, case: Case, by: User, data: CaseAssessment, request=None) -> Case:
+    """预估 → 计划: record the needs assessment (a summary of needs is required) and move
+    the case to planning. Refused (ValidationError) unless the case is at intake or
+    assessment."""
     _lock(case)
     if case.stage not in (Case.Stage.INTAKE, Case.Stage.ASSESSMENT):
         _require(case, Case.Stage.ASSESSMENT)
-    form.save()
+    _set_fields(case, asdict(data), required=("needs_summary",))
     case.stage = Case.Stage.PLANNING
-    case.save(update_fields=["stage"])
+    case.save(update_fields=[*asdict(data), "stage"])
     _event(case, by, "assessed", case.needs_summary)
     _log(case, by, request, "assessed")
     return case
 
 
+@dataclass(frozen=True)
+class CasePlan:
+    """计划: the service agreement (when, signed by whom) and the goals, one per line."""
+
+    agreement_signed_on: datetime.date
+    agreement_signed_by: str
+    goals: tuple[str, ...]
+
+
 @transaction.atomic
-def case_submit_plan(*, case: Case, form, goals: list[str], by, request=None) -> Case:
-    """计划: agreement and goals, submitted to the station lead for approval."""
+def case_submit_plan(*, case: Case, by: User, data: CasePlan, request=None) -> Case:
+    """计划: the agreement and at least one goal, submitted for approval (the station lead;
+    for a lead's own case, the county). Refused unless the case is at planning."""
     _lock(case)
     _require(case, Case.Stage.PLANNING)
-    if not goals:
-        raise ValidationError(_("A plan needs at least one goal."))
-    form.save()
+    goals = [g.strip()[:200] for g in data.goals if g.strip()]
+    fields = {
+        "agreement_signed_on": data.agreement_signed_on,
+        "agreement_signed_by": data.agreement_signed_by,
+    }
+    errors = {} if goals else {"goals": _("A plan needs at least one goal.")}
+    _set_fields(case, fields, required=tuple(fields), errors=errors)
     case.goals.all().delete()
     case.goals.bulk_create([case.goals.model(case=case, text=g) for g in goals])
     case.plan_submitted_at = timezone.now()
-    case.save(update_fields=["plan_submitted_at"])
+    case.save(update_fields=[*fields, "plan_submitted_at"])
     _event(case, by, "plan_submitted", "；".join(goals))
     _log(case, by, request, "plan_submitted", goals=goals)
     return case
@@ -384,15 +455,24 @@ def case_approve_plan(*, case: Case, by, request=None) -> Case:
     return case
 
 
+@dataclass(frozen=True)
+class CaseEntryInput:
+    """介入: one dated intervention with the worker's hours."""
+
+    date: datetime.date
+    hours: Decimal
+    content: str
+    in_village: bool = False
+
+
 @transaction.atomic
-def case_add_entry(*, case: Case, form, by, request=None) -> CaseEntry:
-    """介入: a dated intervention record with the worker's hours."""
+def case_add_entry(*, case: Case, by: User, data: CaseEntryInput, request=None) -> CaseEntry:
+    """介入: an intervention by ``by`` (date, hours 0.25–24, content). Refused unless the
+    case is at intervention; its facts and the timeline event are written with it."""
     _lock(case)
     _require(case, Case.Stage.INTERVENTION)
-    entry = form.save(commit=False)
-    entry.case = case
-    entry.worker = by
-    check_bounds(entry)
+    entry = CaseEntry(case=case, worker=by, **asdict(data))
+    _full_clean(entry, {})
     entry.save()
     engine.sync(entry)
     _event(case, by, "intervention", entry.content[:200])
@@ -400,32 +480,67 @@ def case_add_entry(*, case: Case, form, by, request=None) -> CaseEntry:
     return entry
 
 
+@dataclass(frozen=True)
+class CaseEvaluation:
+    """评估: a summary, and each goal's result by goal id (met, partly, not_met)."""
+
+    evaluation_summary: str
+    achieved: dict[int, str] = field(default_factory=dict)
+
+
 @transaction.atomic
-def case_evaluate(*, case: Case, form, achieved: dict[int, str], by, request=None) -> Case:
-    """评估: each goal's achievement and a summary; needs at least one intervention."""
+def case_evaluate(*, case: Case, by: User, data: CaseEvaluation, request=None) -> Case:
+    """评估: every goal of the plan judged and a summary written; needs at least one
+    intervention. Refused unless the case is at intervention."""
     _lock(case)
     _require(case, Case.Stage.INTERVENTION)
     if not case.entries.exists():
         raise ValidationError(_("Record at least one intervention before evaluating."))
-    form.save()
-    for goal in case.goals.all():
-        goal.achieved = achieved.get(goal.pk, "")
-        goal.save(update_fields=["achieved"])
+    errors: dict[str, str] = {}
+    goals = list(case.goals.all())
+    results = {int(k): v for k, v in data.achieved.items()}
+    allowed = {c for c, _label in CaseGoal.Achieved.choices if c}
+    for goal in goals:
+        if results.get(goal.pk) not in allowed:
+            errors[f"goal_{goal.pk}"] = _("Say whether this goal was met.")
+    unknown = set(results) - {g.pk for g in goals}
+    if unknown:
+        errors["achieved"] = _("These goals are not in this case's plan: %(ids)s") % {
+            "ids": ", ".join(map(str, sorted(unknown)))
+        }
+    _set_fields(
+        case,
+        {"evaluation_summary": data.evaluation_summary},
+        required=("evaluation_summary",),
+        errors=errors,
+    )
+    for goal in goals:
+        goal.achieved = results[goal.pk]
+    CaseGoal.objects.bulk_update(goals, ["achieved"])
     case.stage = Case.Stage.EVALUATION
-    case.save(update_fields=["stage"])
+    case.save(update_fields=["evaluation_summary", "stage"])
     _event(case, by, "evaluated", case.evaluation_summary)
     _log(case, by, request, "evaluated")
     return case
 
 
+@dataclass(frozen=True)
+class CaseClosure:
+    """结案: why the case closes and the closure report."""
+
+    closure_reason: str
+    closure_summary: str
+
+
 @transaction.atomic
-def case_request_closure(*, case: Case, form, by, request=None) -> Case:
-    """结案 report, for the station lead to approve."""
+def case_request_closure(*, case: Case, by: User, data: CaseClosure, request=None) -> Case:
+    """结案 report (reason and summary required), for the station lead to approve. Refused
+    unless the case is at evaluation."""
     _lock(case)
     _require(case, Case.Stage.EVALUATION)
-    form.save()
+    _set_fields(case, asdict(data), required=("closure_reason", "closure_summary"))
     case.closure_requested_at = timezone.now()
-    case.save(update_fields=["closure_requested_at"])
+    case.save(update_fields=[*asdict(data), "closure_requested_at"])
     _event(case, by, "closure_requested", case.get_closure_reason_display())
     _log(case, by, request, "closure_requested", reason=case.closure_reason)
     return case
@@ -449,10 +564,22 @@ def case_approve_closure(*, case: Case, by, request=None) -> Case:
     return case
 
 
+@dataclass(frozen=True)
+class ReferralInput:
+    """A referral out of or into the case: which way, which organisation, why, when."""
+
+    direction: str
+    organisation: str
+    reason: str
+    date: datetime.date
+
+
 @transaction.atomic
-def case_refer(*, case: Case, form, by, request=None):
-    referral = form.save(commit=False)
-    referral.case = case
+def case_refer(*, case: Case, by: User, data: ReferralInput, request=None):
+    """Record a referral on the case's timeline (the model's rules: direction, no future
+    date)."""
+    referral = CaseReferral(case=case, **asdict(data))
+    _full_clean(referral, {})
     referral.save()
     _event(
         case, by, f"referred_{referral.direction}", f"{referral.organisation}: {referral.reason}"

@@ -144,7 +144,7 @@ def case_create(request):
     return _record_form(
         request,
         form,
-        save=services.case_open,
+        save=through(services.case_open),
         title=_("Open a case"),
         detail="work:case_detail",
     )
@@ -229,27 +229,27 @@ def case_step(request, pk: int, step: str):
             form = forms.CaseAssessmentForm(request.POST, instance=case)
             if not form.is_valid():
                 return _invalid(request, case, form)
-            services.case_assess(case=case, form=form, **by)
+            services.case_assess(case=case, data=form.to_input(), **by)
         elif step == "plan":
             form = forms.CasePlanForm(request.POST, instance=case)
             if not form.is_valid():
                 return _invalid(request, case, form)
-            services.case_submit_plan(case=case, form=form, goals=form.goals(), **by)
+            services.case_submit_plan(case=case, data=form.to_input(), **by)
         elif step == "entry":
             form = forms.CaseEntryForm(request.POST)
             if not form.is_valid():
                 return _invalid(request, case, form)
-            services.case_add_entry(case=case, form=form, **by)
+            services.case_add_entry(case=case, data=form.to_input(), **by)
         elif step == "evaluate":
             form = forms.CaseEvaluationForm(request.POST, instance=case)
             if not form.is_valid():
                 return _invalid(request, case, form)
-            services.case_evaluate(case=case, form=form, achieved=form.achieved(), **by)
+            services.case_evaluate(case=case, data=form.to_input(), **by)
         elif step == "close":
             form = forms.CaseClosureForm(request.POST, instance=case)
             if not form.is_valid():
                 return _invalid(request, case, form)
-            services.case_request_closure(case=case, form=form, **by)
+            services.case_request_closure(case=case, data=form.to_input(), **by)
         elif step == "approve_plan":
             services.case_approve_plan(case=case, **by)
         elif step == "approve_closure":
@@ -258,7 +258,7 @@ def case_step(request, pk: int, step: str):
             form = forms.CaseReferralForm(request.POST, prefix="ref")
             if not form.is_valid():
                 return _invalid(request, case, form)
-            services.case_refer(case=case, form=form, **by)
+            services.case_refer(case=case, data=form.to_input(), **by)
         elif step == "transfer":
             to = User.objects.filter(
                 pk=request.POST.get("to"), station_id=case.station_id, role__in=STATION_ROLES
