@@ -7,6 +7,7 @@ PostgreSQL); the aggregates hold any sum the bounds allow; and a dashboard reads
 whatever is stored.
 """
 
+import dataclasses
 import datetime
 import json
 from decimal import Decimal
@@ -116,9 +117,9 @@ def test_the_service_checks_bounds_whoever_calls_it(world):
         data={**_activity(world), "res-TOTAL_FORMS": "0", "res-INITIAL_FORMS": "0"}, user=worker
     )
     assert form.is_valid(), form.errors
-    form.instance.participants_count = HUGE
+    data = dataclasses.replace(form.to_input(), participants_count=HUGE)  # past the form
     with pytest.raises(ValidationError) as exc:
-        services.activity_save(form=form, by=worker)
+        services.activity_record(by=worker, data=data)
     assert "participants_count" in exc.value.message_dict
     assert not Activity.objects.filter(title="重阳敬老").exists()
 

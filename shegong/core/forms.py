@@ -144,12 +144,25 @@ def editable(request, model, pk, *, add_refused, change_refused, queryset=None):
     return obj
 
 
-def through(service):
+def show_refusal(form, refused: ValidationError) -> None:
+    """A service's ValidationError on the form: each message at its field where the form
+    has that field, above the form otherwise."""
+    if not hasattr(refused, "error_dict"):
+        form.add_error(None, refused)
+        return
+    for name, errors in refused.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def through(service, *, edit: bool = False):
     """``save=`` for ``form_page`` and ``api_submit`` when the service takes data: the form
-    only parses (``form.to_input()``), the service checks every rule and writes."""
+    only parses (``form.to_input()``), the service checks every rule and writes. With
+    ``edit``, the service also gets ``instance``: the row being changed (its version already
+    claimed by ``form_page``), or None for a new one."""
 
     def save(*, form, by, request=None):
-        return service(by=by, data=form.to_input(), request=request)
+        extra = {"instance": form.instance if form.instance.pk else None} if edit else {}
+        return service(by=by, data=form.to_input(), request=request, **extra)
 
     save.service = service
     return save
@@ -193,7 +206,7 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
             messages.info(request, gettext("This form is being saved; please wait a moment."))
             return redirect(request.get_full_path())
         except ValidationError as refused:  # the service's own rules: shown on the form
-            form.add_error(None, refused)
+            show_refusal(form, refused)
             form.idempotency_key = uuid.uuid4().hex
             form.version = editing_version(form)
             return render(request, template, {"form": form, **context})

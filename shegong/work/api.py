@@ -302,7 +302,11 @@ def group_session_create(request, group_id: int, payload: SessionIn):
         return Status(403, {"detail": "forbidden", "errors": {}})
     form = forms.GroupSessionForm(as_form_data(payload.dict()), group=group)
     return api_submit(
-        request, form, save=lambda **kw: services.group_session_add(group=group, **kw)
+        request,
+        form,
+        save=lambda *, form, **kw: services.group_session_add(
+            group=group, data=form.to_input(), **kw
+        ),
     )
 
 
@@ -323,7 +327,7 @@ def activity_get(request, activity_id: int):
 def activity_create(request, payload: ActivityIn):
     """Record a theme or community activity, with the resources it linked."""
     form = forms.ActivityForm(as_form_data(payload.form_data()), user=request.user)
-    return api_submit(request, form, save=services.activity_save)
+    return api_submit(request, form, save=through(services.activity_record))
 
 
 @router.post("/admin-work", response=WRITE_RESPONSES)

@@ -322,11 +322,14 @@ class GroupForm(StationFormMixin, forms.ModelForm):
             "members": forms.CheckboxSelectMultiple(),
         }
 
-    def clean(self):
-        data = super().clean()
-        if data.get("stage") == Group.Stage.ENDING and not data.get("closing_evaluation"):
-            self.add_error("closing_evaluation", _("An ending group needs its closing evaluation."))
-        return data
+    def to_input(self) -> services.GroupInput:
+        d = self.cleaned_data
+        return services.GroupInput(
+            **{name: d.get(name) for name in services.GROUP_COLUMNS},
+            region=d["region"].code,
+            workers=tuple(w.pk for w in d["workers"]),
+            members=tuple(m.pk for m in d.get("members") or ()),
+        )
 
 
 class GroupSessionForm(BootstrapFormMixin, forms.ModelForm):
@@ -347,6 +350,17 @@ class GroupSessionForm(BootstrapFormMixin, forms.ModelForm):
         if not self.is_bound:
             self.initial.setdefault("date", timezone.localdate())
             self.initial.setdefault("hours", "1.5")
+
+    def to_input(self) -> services.SessionInput:
+        d = self.cleaned_data
+        return services.SessionInput(
+            date=d["date"],
+            hours=d["hours"],
+            record=d["record"],
+            attendees=tuple(p.pk for p in d.get("attendees") or ()),
+            others_count=d["others_count"],
+            in_village=d["in_village"],
+        )
 
 
 class ActivityForm(StationFormMixin, forms.ModelForm):
@@ -386,16 +400,30 @@ class ActivityForm(StationFormMixin, forms.ModelForm):
     def is_valid(self):
         return super().is_valid() & self.resources.is_valid()
 
-    def clean(self):
-        data = super().clean()
-        named = data.get("participants")
-        if (
-            named
-            and data.get("participants_count") is not None
-            and len(named) > data["participants_count"]
-        ):
-            self.add_error("participants_count", _("Fewer participants than the people named."))
-        return data
+    def to_input(self) -> services.ActivityInput:
+        """What was typed, resources included, for ``services.activity_record``."""
+        d = self.cleaned_data
+        lines = [
+            services.ResourceLine(kind=f["kind"], value=f["value"], description=f["description"])
+            for f in (form.cleaned_data for form in self.resources.forms)
+            if f and not f.get("DELETE")
+        ]
+        return services.ActivityInput(
+            title=d["title"],
+            domain=d["domain"],
+            service_type=d["service_type"],
+            date=d["date"],
+            region=d["region"].code,
+            workers=tuple(w.pk for w in d["workers"]),
+            hours=d["hours"],
+            participants_count=d["participants_count"],
+            volunteers_count=d["volunteers_count"],
+            participants=tuple(p.pk for p in d.get("participants") or ()),
+            volunteer_notes=d.get("volunteer_notes", ""),
+            description=d.get("description", ""),
+            resources=tuple(lines),
+            photos=tuple(d.get("photos") or ()),
+        )
 
 
 ResourceFormSet = forms.inlineformset_factory(

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.audit.services import audit_log, form_save_audited
-from shegong.core.bounds import check_bounds
+from shegong.audit.services import audit_log
+from shegong.core.bounds import MAX_RESOURCES, check_bounds
 from shegong.core.restrict import can
 from shegong.core.validators import is_ascii_digits
 from shegong.indicators import engine
@@ -25,6 +25,7 @@ from shegong.regions.models import Level, Region
 
 from .models import (
     Activity,
+    ActivityResource,
     AdminWork,
     Case,
     CaseEntry,
@@ -131,17 +132,85 @@ def visit_record(*, by: User, data: VisitInput, request=None) -> HomeVisit:
     return visit
 
 
-def activity_save(*, form, by, request=None) -> Activity:
-    def after(activity):
-        _save_photos(form, by, activity=activity)
-        if hasattr(form, "resources"):
-            form.resources.instance = activity
-            form.resources.save()
-        engine.sync(activity)
+@dataclass(frozen=True)
+class ResourceLine:
+    """A resource an activity linked: charity money, or goods valued in yuan."""
 
-    return form_save_audited(
-        form=form, by=by, request=request, entity="activity", prepare=_stamped(by), after=after
+    kind: str
+    value: Decimal
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityInput:
+    """A theme or community activity as typed (ids of workers and people named)."""
+
+    title: str
+    domain: str
+    service_type: str
+    date: datetime.date
+    region: str
+    workers: tuple[int, ...]
+    hours: Decimal
+    participants_count: int
+    volunteers_count: int = 0
+    participants: tuple[int, ...] = ()
+    volunteer_notes: str = ""
+    description: str = ""
+    resources: tuple[ResourceLine, ...] = ()
+    photos: tuple = ()
+
+
+@transaction.atomic
+def activity_record(*, by: User, data: ActivityInput, request=None) -> Activity:
+    """Record an activity held by ``by``'s station.
+
+    The caller may rely on: the place is the station's township or one of its villages;
+    the workers are its active staff; the people named may be changed by ``by`` and are no
+    more than the participants counted; at most ``MAX_RESOURCES`` resource lines, each
+    within the model's bounds. The activity, its links, resources, photos, facts and audit
+    entry are written together or not at all.
+    """
+    _require_station_staff(by, Activity)
+    errors: dict[str, str] = {}
+    region = _station_place(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    workers = _station_workers(by, data.workers, errors)
+    named = set(data.participants)
+    people = list(Recipient.objects.restrict(by, "change").filter(pk__in=named))
+    if len(people) != len(named):
+        errors["participants"] = _("Not found among the records you may change.")
+    if data.participants_count is not None and len(named) > data.participants_count:
+        errors["participants_count"] = _("Fewer participants than the people named.")
+    if len(data.resources) > MAX_RESOURCES:
+        errors["resources"] = _("At most %(n)s resource lines.") % {"n": MAX_RESOURCES}
+    activity = Activity(
+        station_id=by.station_id,
+        created_by=by,
+        region=region,
+        **{k: v for k, v in asdict(data).items() if k not in ACTIVITY_LINKS},
     )
+    lines = [ActivityResource(activity=activity, **asdict(r)) for r in data.resources]
+    for i, line in enumerate(lines):
+        try:
+            line.full_clean(exclude=["activity"])
+        except ValidationError as exc:
+            errors[f"resources.{i}"] = "; ".join(exc.messages)
+    _full_clean(activity, errors, exclude=("region",) if region is None else ())
+    activity.save()
+    activity.workers.set(workers)
+    activity.participants.set(people)
+    ActivityResource.objects.bulk_create(lines)
+    for upload, kind in data.photos:
+        Photo.objects.create(
+            image=upload, kind=kind, size=upload.size, uploaded_by=by, activity=activity
+        )
+    engine.sync(activity)
+    _audit_created("activity", activity, by, request, data)
+    return activity
+
+
+# what an ActivityInput carries that is not a column of the activity
+ACTIVITY_LINKS = frozenset({"region", "workers", "participants", "resources", "photos"})
 
 
 @dataclass(frozen=True)
@@ -626,31 +695,123 @@ def case_reopen(*, case: Case, reason: str, by, request=None) -> Case:
 # ----- groups --------------------------------------------------------------------------
 
 
-def group_save(*, form, by, request=None) -> Group:
-    number = lambda g: _next_number(Group, f"XZ{by.station.region_id}{timezone.localdate():%Y}")  # noqa: E731
-    return form_save_audited(
-        form=form,
-        by=by,
-        request=request,
-        entity="group",
-        prepare=_stamped(by, number=number),
-        after=engine.sync,
-    )
+@dataclass(frozen=True)
+class GroupInput:
+    """A group (小组) as typed: what it is for, where, its workers and members (ids)."""
+
+    name: str
+    nature: str
+    goals: str
+    target: str
+    planned_sessions: int
+    region: str
+    workers: tuple[int, ...]
+    members: tuple[int, ...] = ()
+    theory: str = ""
+    stage: str = Group.Stage.PREPARATION
+    closing_evaluation: str = ""
 
 
 @transaction.atomic
-def group_session_add(*, group: Group, form, by, request=None) -> GroupSession:
+def group_record(
+    *, by: User, data: GroupInput, instance: Group | None = None, request=None
+) -> Group:
+    """Start a group (``instance`` None) or change one ``by`` may change.
+
+    The caller may rely on: only station staff start groups, at their township or one of
+    its villages; workers are the station's active staff; members are people ``by`` may
+    change; an ending group has its closing evaluation. A new group gets the next number of
+    its station and year; the row, its links, facts and audit entry are one transaction.
+    """
+    if instance is None:
+        _require_station_staff(by, Group)
+    elif not can(by, instance, "change"):
+        raise PermissionDenied(_("You may not change this group."))
+    errors: dict[str, str] = {}
+    region = _station_place(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    workers = _station_workers(by, data.workers, errors)
+    members = list(Recipient.objects.restrict(by, "change").filter(pk__in=set(data.members)))
+    if len(members) != len(set(data.members)):
+        errors["members"] = _("Not found among the records you may change.")
+    if data.stage == Group.Stage.ENDING and not data.closing_evaluation.strip():
+        errors["closing_evaluation"] = _("An ending group needs its closing evaluation.")
+    group = instance or Group(station_id=by.station_id, created_by=by)
+    before = {} if instance is None else _values(instance, GROUP_COLUMNS)
+    for name in GROUP_COLUMNS:
+        setattr(group, name, getattr(data, name))
+    group.region = region
+    if instance is None:
+        group.number = _next_number(Group, f"XZ{by.station.region_id}{timezone.localdate():%Y}")
+    _full_clean(group, errors, exclude=("region",) if region is None else ())
+    group.save()
+    group.workers.set(workers)
+    group.members.set(members)
+    engine.sync(group)
+    if instance is None:
+        _audit_created("group", group, by, request, data)
+    else:
+        changed = {k: str(v) for k, v in _values(group, GROUP_COLUMNS).items() if before[k] != v}
+        audit_log(
+            action="shegong.group.changed", actor=by, request=request, obj=group, data=changed
+        )
+    return group
+
+
+GROUP_COLUMNS = (
+    "name",
+    "nature",
+    "goals",
+    "target",
+    "planned_sessions",
+    "theory",
+    "stage",
+    "closing_evaluation",
+)
+
+
+def _values(obj, names) -> dict:
+    return {name: getattr(obj, name) for name in names}
+
+
+@dataclass(frozen=True)
+class SessionInput:
+    """One session of a group: when, how long, who came (member ids) and the record."""
+
+    date: datetime.date
+    hours: Decimal
+    record: str
+    attendees: tuple[int, ...] = ()
+    others_count: int = 0
+    in_village: bool = True
+
+
+@transaction.atomic
+def group_session_add(*, group: Group, by: User, data: SessionInput, request=None) -> GroupSession:
     """A session with its attendance: attendees must be members of the group.
 
     The group's row is locked so that two sessions recorded at once get numbers in turn.
+    The first session moves a group in preparation to formation and starts it in the
+    figures.
     """
+    if not can(by, group, "change"):
+        raise PermissionDenied(_("You may not change this group."))
     Group.objects.select_for_update().filter(pk=group.pk).first()
-    session = form.save(commit=False)
-    session.group = group
-    session.number = (group.sessions.aggregate(m=Max("number"))["m"] or 0) + 1
-    check_bounds(session)
+    errors: dict[str, str] = {}
+    came = list(group.members.filter(pk__in=set(data.attendees)))
+    if len(came) != len(set(data.attendees)):
+        errors["attendees"] = _("Only members of the group attend its sessions.")
+    session = GroupSession(
+        group=group,
+        number=(group.sessions.aggregate(m=Max("number"))["m"] or 0) + 1,
+        date=data.date,
+        hours=data.hours,
+        record=data.record,
+        others_count=data.others_count,
+        in_village=data.in_village,
+    )
+    _full_clean(session, errors)
     session.save()
-    form.save_m2m()
+    session.attendees.set(came)
     if group.stage == Group.Stage.PREPARATION:
         group.stage = Group.Stage.FORMATION
         group.save(update_fields=["stage"])
@@ -662,10 +823,6 @@ def group_session_add(*, group: Group, form, by, request=None) -> GroupSession:
         actor=by,
         request=request,
         obj=group,
-        data={
-            "session": session.number,
-            "attended": session.attendees.count(),
-            "others": session.others_count,
-        },
+        data={"session": session.number, "attended": len(came), "others": session.others_count},
     )
     return session

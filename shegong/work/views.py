@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.core.forms import editable, form_page, through
+from shegong.core.forms import editable, form_page, show_refusal, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.people.models import Recipient
@@ -333,7 +333,7 @@ def group_edit(request, pk: int | None = None):
     return _record_form(
         request,
         form,
-        save=services.group_save,
+        save=through(services.group_record, edit=True),
         title=group.name if group else _("New group"),
         detail="work:group_detail",
     )
@@ -348,7 +348,13 @@ def group_session_add(request, pk: int):
     if not form.is_valid():
         messages.error(request, _("Please correct the errors below; nothing was saved."))
         return render(request, "work/record_form.html", {"title": group.name, "form": form})
-    session = services.group_session_add(group=group, form=form, by=request.user, request=request)
+    try:
+        session = services.group_session_add(
+            group=group, by=request.user, data=form.to_input(), request=request
+        )
+    except ValidationError as refused:
+        show_refusal(form, refused)
+        return render(request, "work/record_form.html", {"title": group.name, "form": form})
     messages.success(request, _("Session %(n)s recorded.") % {"n": session.number})
     return redirect("work:group_detail", pk=group.pk)
 
@@ -413,7 +419,7 @@ def activity_create(request):
     return _record_form(
         request,
         form,
-        save=services.activity_save,
+        save=through(services.activity_record),
         title=_("New community activity"),
         detail="work:activity_detail",
     )
