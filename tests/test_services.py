@@ -10,8 +10,22 @@ from django.utils import translation
 
 from shegong.audit.models import AuditEntry
 from shegong.indicators.models import ServiceFact
+from shegong.people.models import Category, Recipient
+from shegong.people.services import RecipientInput, recipient_record
 from shegong.work.models import AdminWork, HomeVisit
-from shegong.work.services import AdminWorkInput, VisitInput, admin_work_record, visit_record
+from shegong.work.services import (
+    ActivityInput,
+    AdminWorkInput,
+    CaseOpenInput,
+    ResourceLine,
+    VisitInput,
+    activity_record,
+    admin_work_record,
+    case_open,
+    visit_record,
+)
+
+from .factories import HouseholdFactory, make_id_number
 
 
 @pytest.fixture(autouse=True)
@@ -121,3 +135,93 @@ def test_an_unknown_task_is_refused_by_the_models_own_rules(world):
         lambda: admin_work_record(by=world.actors["social_worker"], data=_admin(world, task="nap"))
     )
     assert "task" in errors
+
+
+# ----- people ---------------------------------------------------------------------------
+
+
+def _person(world, **over) -> RecipientInput:
+    data = {
+        "name": "李秀英",
+        "region": world.places["own"].village,
+        "consent": "oral",
+        "consent_date": datetime.date(2026, 3, 1),
+        "consent_giver": "self",
+    }
+    return RecipientInput(**{**data, **over})
+
+
+def test_a_person_from_data_takes_sex_and_birth_from_the_id_number(world):
+    number = make_id_number("430302", "19480101", 516)  # 516: even, a woman
+    person = recipient_record(
+        by=world.actors["social_worker"],
+        data=_person(world, id_number=number, sex="M", birth_date=datetime.date(2000, 1, 1)),
+    )
+    assert (person.sex, person.birth_date) == ("F", datetime.date(1948, 1, 1))
+    assert person.id_last4 == number[-4:] and person.name_initials == "lxy"
+    entry = AuditEntry.objects.get(action="shegong.recipient.created", object_id=str(person.pk))
+    assert number not in str(entry.data)  # no personal field's value in the log
+
+
+def test_an_id_number_registered_elsewhere_says_so_without_naming_the_person(world):
+    theirs = world.places["neighbour"].recipient
+    by = world.actors["social_worker"]
+    before = Recipient.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        recipient_record(by=by, data=_person(world, id_number=theirs.id_number))
+    message = refused.value.message_dict["id_number"][0]
+    assert "辖区外" in message or "转移" in message, message
+    assert theirs.name not in message
+    assert Recipient.objects.count() == before
+
+
+def test_a_disability_category_needs_its_detail_and_a_household_its_relation(world):
+    disabled = Category.objects.get(code="disabled")
+    household = world.places["own"].recipient.household or HouseholdFactory(
+        region_id=world.places["own"].village
+    )
+    with pytest.raises(ValidationError) as refused:
+        recipient_record(
+            by=world.actors["social_worker"],
+            data=_person(world, categories=(disabled.pk,), household=household.pk),
+        )
+    assert {"disability_type", "disability_grade", "relation"} <= set(refused.value.message_dict)
+
+
+def test_only_station_staff_register_people(world):
+    with pytest.raises(PermissionDenied):
+        recipient_record(by=world.actors["county_officer"], data=_person(world))
+
+
+# ----- cases and activities ---------------------------------------------------------------
+
+
+def test_a_case_cannot_be_opened_for_another_stations_person(world):
+    theirs = world.places["neighbour"].recipient
+    data = CaseOpenInput(
+        recipient=theirs.pk,
+        opened_on=datetime.date(2026, 3, 2),
+        source="outreach",
+        presenting_problem="独居",
+    )
+    with pytest.raises(ValidationError) as refused:
+        case_open(by=world.actors["social_worker"], data=data)
+    assert "recipient" in refused.value.message_dict
+
+
+def test_an_activity_may_not_name_more_people_than_it_counts(world):
+    own = world.places["own"]
+    data = ActivityInput(
+        title="重阳敬老",
+        domain="elderly",
+        service_type="care",
+        date=datetime.date(2026, 3, 2),
+        region=own.village,
+        workers=(world.actors["social_worker"].pk,),
+        hours=Decimal("2"),
+        participants_count=0,
+        participants=(own.recipient.pk,),
+        resources=(ResourceLine(kind="money", value=Decimal("-1")),),
+    )
+    errors = _refused(lambda: activity_record(by=world.actors["social_worker"], data=data))
+    assert "participants_count" in errors and "resources.0" in errors

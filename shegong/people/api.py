@@ -13,6 +13,7 @@ from shegong.core.api_forms import (
     schema_for,
 )
 from shegong.core.filters import Filter, read_filters
+from shegong.core.forms import through
 from shegong.core.restrict import may_add
 
 from . import selectors, services
@@ -76,4 +77,4 @@ RecipientIn = schema_for(RecipientForm, "RecipientIn")
 def recipient_create(request, payload: RecipientIn):
     """Register a person: the same fields and rules as the registration form."""
     form = RecipientForm(as_form_data(payload.dict()), user=request.user)
-    return api_submit(request, form, save=services.recipient_save)
+    return api_submit(request, form, save=through(services.recipient_record))

@@ -1,13 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core import crypto
 from shegong.core.forms import BootstrapFormMixin
-from shegong.core.validators import normalize_phone, parse_id_number, validate_phone
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
 
 from .models import Category, Household, Recipient, RecipientCategory
+from .services import PERSON_COLUMNS, RecipientInput
 
 
 class RecipientForm(BootstrapFormMixin, forms.ModelForm):
@@ -88,66 +87,21 @@ class RecipientForm(BootstrapFormMixin, forms.ModelForm):
                 self.fields["disability_type"].initial = link.disability_type
                 self.fields["disability_grade"].initial = link.disability_grade
 
-    def clean_id_number(self):
-        raw = self.cleaned_data.get("id_number", "")
-        if not raw.strip():
-            return ""
-        parsed = parse_id_number(raw)
-        self._parsed_id = parsed
-        clash = Recipient.objects.filter(id_hash=crypto.keyed_hash(parsed.number))
-        if self.instance.pk:
-            clash = clash.exclude(pk=self.instance.pk)
-        other = clash.first()
-        if other is not None:
-            visible = Recipient.objects.restrict(self.user).filter(pk=other.pk).exists()
-            if visible:
-                raise forms.ValidationError(
-                    _("This ID number is already registered: %(name)s (%(village)s)."),
-                    params={"name": other.name, "village": other.region.name},
-                    code="duplicate",
-                )
-            raise forms.ValidationError(
-                _(
-                    "This ID number is already registered outside your area; ask the county "
-                    "civil-affairs bureau to transfer the person."
-                ),
-                code="duplicate",
-            )
-        return parsed.number
+    def to_input(self) -> RecipientInput:
+        """What was typed; ``services.recipient_record`` checks the ID number, phones,
+        household and categories."""
+        d = self.cleaned_data
+        return RecipientInput(
+            **{name: d.get(name) or _EMPTY.get(name, "") for name in PERSON_COLUMNS},
+            region=d["region"].code,
+            id_number=d.get("id_number") or "",
+            household=d["household"].pk if d.get("household") else None,
+            new_household=bool(d.get("new_household")),
+            categories=tuple(c.pk for c in d.get("categories") or ()),
+            disability_type=d.get("disability_type") or "",
+            disability_grade=d.get("disability_grade"),
+        )
 
-    def clean_phone(self):
-        value = normalize_phone(self.cleaned_data.get("phone") or "")
-        validate_phone(value)
-        return value
 
-    def clean_guardian_phone(self):
-        value = normalize_phone(self.cleaned_data.get("guardian_phone") or "")
-        validate_phone(value)
-        return value
-
-    def clean(self):
-        data = super().clean()
-        parsed = getattr(self, "_parsed_id", None)
-        if parsed is not None:
-            # The ID number says when and who: it wins over what was typed.
-            data["sex"] = parsed.sex
-            data["birth_date"] = parsed.birth_date
-            self.instance.sex = parsed.sex
-            self.instance.birth_date = parsed.birth_date
-        cats = data.get("categories") or []
-        if any(c.needs_disability_detail for c in cats):
-            if not data.get("disability_type"):
-                self.add_error("disability_type", _("Give the disability type."))
-            if not data.get("disability_grade"):
-                self.add_error("disability_grade", _("Give the disability grade."))
-        household = data.get("household")
-        region = data.get("region")
-        if data.get("new_household") and household:
-            self.add_error(
-                "household", _("Choose an existing household or start a new one, not both.")
-            )
-        if household and region and household.region_id != region.code:
-            self.add_error("household", _("This household lives in another village."))
-        if household and not data.get("relation"):
-            self.add_error("relation", _("Give the relation to the head of the household."))
-        return data
+# columns whose empty value is None rather than ""
+_EMPTY = {"birth_date": None, "consent_date": None}

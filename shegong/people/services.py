@@ -1,13 +1,24 @@
 """Writes and audited reads of person-level data."""
 
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from shegong.audit.services import audit_log, form_changes
+from shegong.accounts.models import User
+from shegong.audit.services import audit_log
 from shegong.core import crypto
+from shegong.core.restrict import can, may_add
+from shegong.core.validation import all_of, full_clean, one_of
+from shegong.core.validators import normalize_phone, parse_id_number, validate_phone
 from shegong.indicators import engine
+from shegong.regions.models import Level
+from shegong.regions.selectors import place_in_scope
 
-from .models import Household, Recipient, RecipientCategory
+from .models import Category, Household, Recipient, RecipientCategory
 
 REVEALABLE = {
     "id_number": crypto.mask_id_number,
@@ -29,59 +40,199 @@ def id_fields(number: str) -> dict:
     return {"id_hash": crypto.keyed_hash(number), "id_last4": number[-4:]}
 
 
-@transaction.atomic
-def recipient_save(*, form, by, request=None) -> Recipient:
-    """Register or update a person from a valid ``RecipientForm``.
+@dataclass(frozen=True)
+class RecipientInput:
+    """A person as typed by a worker, the API or an import row: ids and codes, no objects.
 
-    Sets the search keys (pinyin initials, keyed hash, last four digits), the categories
-    with their details, and the household (a new one with this person as head when asked).
+    ``id_number`` may be 18 characters or a legacy 15 digits; when given, the sex and birth
+    date it encodes win over ``sex`` and ``birth_date``.
     """
-    created = form.instance.pk is None
-    person: Recipient = form.save(commit=False)
+
+    name: str
+    region: str
+    consent: str = Recipient.Consent.NONE
+    id_number: str = ""
+    sex: str = ""
+    birth_date: datetime.date | None = None
+    phone: str = ""
+    address: str = ""
+    household: int | None = None
+    new_household: bool = False
+    relation: str = ""
+    self_care: str = ""
+    guardian_name: str = ""
+    guardian_relation: str = ""
+    guardian_phone: str = ""
+    consent_date: datetime.date | None = None
+    consent_giver: str = ""
+    health_notes: str = ""
+    categories: tuple[int, ...] = ()
+    disability_type: str = ""
+    disability_grade: int | None = None
+
+
+# what a RecipientInput carries that is a plain column of the person
+PERSON_COLUMNS = (
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "address",
+    "relation",
+    "self_care",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "consent",
+    "consent_date",
+    "consent_giver",
+    "health_notes",
+)
+
+
+@transaction.atomic
+def recipient_record(
+    *, by: User, data: RecipientInput, instance: Recipient | None = None, request=None
+) -> Recipient:
+    """Register a person (``instance`` None) or correct one ``by`` may change.
+
+    The caller may rely on: only station staff register people, in a village of their
+    township; the ID number is well formed (check character, a birth date that exists) and
+    registered once in the whole system (the message says whose it is only when the
+    caller may see that person); phones are normalised; a disability category needs its
+    type and grade; an existing household is one ``by`` may change, in the same village,
+    with a relation to its head; the model's rules hold. The person, the search keys, the
+    categories, a new household and the audit entry (never a personal field's value) are
+    one transaction.
+    """
+    if instance is None and not may_add(by, Recipient):
+        raise PermissionDenied(_("Only station staff register service recipients."))
+    if instance is not None and not can(by, instance, "change"):
+        raise PermissionDenied(_("You may not change this record."))
+    errors: dict[str, str] = {}
+    person = instance or Recipient(created_by=by)
+    before = {} if instance is None else _columns(instance)
+    person.region = place_in_scope(by, data.region, (Level.VILLAGE,), errors)
+    for name in PERSON_COLUMNS:
+        setattr(person, name, getattr(data, name))
+    _identity(person, data, by, errors)
+    household = _household(person, data, by, errors)
+    categories = _categories(data, errors)
+    full_clean(person, errors, exclude=("region",) if person.region is None else ())
     person.name_initials = name_initials(person.name)
     for key, value in id_fields(person.id_number).items():
         setattr(person, key, value)
-    if created:
-        person.created_by = by
+    person.household = household
     person.save()
-    if form.cleaned_data.get("new_household"):
+    if data.new_household:
         household = Household.objects.create(
             region=person.region, address=person.address, head=person
         )
-        person.household = household
-        person.relation = Recipient.Relation.HEAD
+        person.household, person.relation = household, Recipient.Relation.HEAD
         person.save(update_fields=["household", "relation"])
         engine.sync(household)
-    if created:
+    if instance is None:
         engine.sync(person)
-    categories = form.cleaned_data.get("categories")
-    if categories is not None:
-        RecipientCategory.objects.filter(recipient=person).exclude(category__in=categories).delete()
-        have = set(
-            RecipientCategory.objects.filter(recipient=person).values_list("category_id", flat=True)
-        )
-        for category in categories:
-            detail = {}
-            if category.needs_disability_detail:
-                detail = {
-                    "disability_type": form.cleaned_data.get("disability_type") or "",
-                    "disability_grade": form.cleaned_data.get("disability_grade") or None,
-                }
-            if category.pk in have:
-                RecipientCategory.objects.filter(recipient=person, category=category).update(
-                    **detail
-                )
-            else:
-                RecipientCategory.objects.create(recipient=person, category=category, **detail)
-    data = {k: v for k, v in form_changes(form).items() if k not in REVEALABLE}
+    _link_categories(person, categories, data)
+    changed = {
+        k: str(v)
+        for k, v in _columns(person).items()
+        if k not in REVEALABLE and before.get(k, "") != v and v not in ("", None)
+    }
     audit_log(
-        action="shegong.recipient.created" if created else "shegong.recipient.changed",
+        action="shegong.recipient.created" if instance is None else "shegong.recipient.changed",
         actor=by,
         request=request,
         obj=person,
-        data=data,
+        data=changed,
     )
     return person
+
+
+def _columns(person: Recipient) -> dict:
+    return {name: getattr(person, name) for name in (*PERSON_COLUMNS, "region_id")}
+
+
+def _identity(person: Recipient, data: RecipientInput, by, errors: dict) -> None:
+    """The ID number checked, unique, and its sex and birth date; phones normalised."""
+    person.id_number = ""
+    if data.id_number.strip():
+        try:
+            parsed = parse_id_number(data.id_number)
+        except ValidationError as exc:
+            errors["id_number"] = exc.messages[0]
+        else:
+            person.id_number = parsed.number
+            person.sex, person.birth_date = parsed.sex, parsed.birth_date
+            clash = Recipient.objects.filter(id_hash=crypto.keyed_hash(parsed.number))
+            other = clash.exclude(pk=person.pk).first() if person.pk else clash.first()
+            if other is not None:
+                errors["id_number"] = _duplicate_message(other, by)
+    for name in ("phone", "guardian_phone"):
+        value = normalize_phone(getattr(data, name) or "")
+        try:
+            validate_phone(value)
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+        setattr(person, name, value)
+
+
+def _duplicate_message(other: Recipient, by) -> str:
+    if Recipient.objects.restrict(by).filter(pk=other.pk).exists():
+        return _("This ID number is already registered: %(name)s (%(village)s).") % {
+            "name": other.name,
+            "village": other.region.name,
+        }
+    return _(
+        "This ID number is already registered outside your area; ask the county "
+        "civil-affairs bureau to transfer the person."
+    )
+
+
+def _household(person: Recipient, data: RecipientInput, by, errors: dict):
+    """The existing household named (one ``by`` may change, in the same village, with a
+    relation to its head), or None."""
+    household = one_of(
+        Household.objects.restrict(by, "change"), data.household, "household", errors
+    )
+    if household is None:
+        return None
+    if data.new_household:
+        errors["household"] = _("Choose an existing household or start a new one, not both.")
+    elif person.region is not None and household.region_id != person.region.code:
+        errors["household"] = _("This household lives in another village.")
+    if not data.relation:
+        errors["relation"] = _("Give the relation to the head of the household.")
+    return household
+
+
+def _categories(data: RecipientInput, errors: dict) -> list[Category]:
+    """The current categories named; a disability category needs its type and grade."""
+    categories = all_of(Category.current(), data.categories, "categories", errors)
+    if any(c.needs_disability_detail for c in categories):
+        if not data.disability_type:
+            errors["disability_type"] = _("Give the disability type.")
+        if not data.disability_grade:
+            errors["disability_grade"] = _("Give the disability grade.")
+    return categories
+
+
+def _link_categories(person: Recipient, categories: list[Category], data: RecipientInput) -> None:
+    """The person's categories become exactly ``categories`` (details kept up to date)."""
+    links = RecipientCategory.objects.filter(recipient=person)
+    links.exclude(category__in=categories).delete()
+    have = set(links.values_list("category_id", flat=True))
+    for category in categories:
+        detail = {}
+        if category.needs_disability_detail:
+            detail = {
+                "disability_type": data.disability_type or "",
+                "disability_grade": data.disability_grade or None,
+            }
+        if category.pk in have:
+            links.filter(category=category).update(**detail)
+        else:
+            RecipientCategory.objects.create(recipient=person, category=category, **detail)
 
 
 def recipient_viewed(*, person: Recipient, by, request=None) -> None:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.core.forms import editable, form_page
+from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Level, Region
@@ -113,7 +113,7 @@ def recipient_edit(request, pk: int | None = None):
     return form_page(
         request,
         RecipientForm(request.POST or None, instance=person, user=request.user),
-        save=services.recipient_save,
+        save=through(services.recipient_record, edit=True),
         template="people/recipient_form.html",
         context={"person": person},
         message=_("%(name)s was saved.") if person else _("%(name)s was registered."),

@@ -1,6 +1,9 @@
 """Reads of the region tree, always within what the user may see."""
 
+from django.utils.translation import gettext as _
+
 from shegong.core.divisions import ancestor_codes, in_subtree, parse_region_code
+from shegong.core.validators import is_ascii_digits
 
 from .models import Region
 
@@ -29,3 +32,19 @@ def region_search(*, user, q: str, levels: list[int] | None = None, limit: int =
     else:
         qs = qs.filter(name__contains=q)
     return qs.select_related("parent").order_by("level", "code")[:limit]
+
+
+def place_in_scope(by, code: str, levels, errors: dict) -> Region | None:
+    """The region ``code`` if it lies in ``by``'s scope at one of ``levels``; else None, with
+    the reason at ``errors["region"]`` (for a service that takes data)."""
+    code = str(code)
+    region = (
+        Region.objects.restrict(by).filter(code=code, level__in=levels).first()
+        if is_ascii_digits(code)
+        else None
+    )
+    if region is None:
+        errors["region"] = _("No region with code %(code)s within your scope.") % {
+            "code": code[:12]
+        }
+    return region

@@ -16,12 +16,13 @@ from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.services import audit_log
-from shegong.core.bounds import MAX_RESOURCES, check_bounds
+from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.restrict import can
-from shegong.core.validators import is_ascii_digits
+from shegong.core.validation import full_clean, one_of, set_fields
 from shegong.indicators import engine
 from shegong.people.models import Household, Recipient
-from shegong.regions.models import Level, Region
+from shegong.regions.models import Level
+from shegong.regions.selectors import place_in_scope
 
 from .models import (
     Activity,
@@ -100,9 +101,11 @@ def visit_record(*, by: User, data: VisitInput, request=None) -> HomeVisit:
     """
     _require_station_staff(by, HomeVisit)
     errors: dict[str, str] = {}
-    region = _station_place(by, data.region, (Level.VILLAGE,), errors)
-    person = _editable(Recipient, by, data.recipient, "recipient", errors)
-    household = _editable(Household, by, data.household, "household", errors)
+    region = place_in_scope(by, data.region, (Level.VILLAGE,), errors)
+    person = one_of(Recipient.objects.restrict(by, "change"), data.recipient, "recipient", errors)
+    household = one_of(
+        Household.objects.restrict(by, "change"), data.household, "household", errors
+    )
     if data.recipient is None and data.household is None:
         errors.setdefault("__all__", _("Choose the person or the household visited."))
     if region is not None and person is not None and person.region_id != region.code:
@@ -122,7 +125,7 @@ def visit_record(*, by: User, data: VisitInput, request=None) -> HomeVisit:
         needs=data.needs,
         follow_up=data.follow_up,
     )
-    _full_clean(visit, errors, exclude=("region",) if region is None else ())
+    full_clean(visit, errors, exclude=("region",) if region is None else ())
     visit.save()
     visit.workers.set(workers)
     for upload, kind in data.photos:
@@ -173,7 +176,7 @@ def activity_record(*, by: User, data: ActivityInput, request=None) -> Activity:
     """
     _require_station_staff(by, Activity)
     errors: dict[str, str] = {}
-    region = _station_place(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    region = place_in_scope(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
     workers = _station_workers(by, data.workers, errors)
     named = set(data.participants)
     people = list(Recipient.objects.restrict(by, "change").filter(pk__in=named))
@@ -195,7 +198,7 @@ def activity_record(*, by: User, data: ActivityInput, request=None) -> Activity:
             line.full_clean(exclude=["activity"])
         except ValidationError as exc:
             errors[f"resources.{i}"] = "; ".join(exc.messages)
-    _full_clean(activity, errors, exclude=("region",) if region is None else ())
+    full_clean(activity, errors, exclude=("region",) if region is None else ())
     activity.save()
     activity.workers.set(workers)
     activity.participants.set(people)
@@ -238,7 +241,7 @@ def admin_work_record(*, by: User, data: AdminWorkInput, request=None) -> AdminW
     errors: dict[str, str] = {}
     if data.task in AdminWork.NEGATIVE:
         errors["task"] = NEGATIVE_LIST_MESSAGE
-    region = _station_place(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    region = place_in_scope(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
     work = AdminWork(
         station_id=by.station_id,
         created_by=by,
@@ -250,7 +253,7 @@ def admin_work_record(*, by: User, data: AdminWorkInput, request=None) -> AdminW
         in_village=data.in_village,
         description=data.description,
     )
-    _full_clean(work, errors, exclude=("region",) if region is None else ())
+    full_clean(work, errors, exclude=("region",) if region is None else ())
     work.save()
     engine.sync(work)
     _audit_created("admin_work", work, by, request, data)
@@ -265,30 +268,6 @@ def _require_station_staff(by, model) -> None:
         raise PermissionDenied(_("Only a station's own staff record its work."))
 
 
-def _station_place(by, code: str, levels, errors: dict) -> Region | None:
-    """The region ``code`` if ``by`` may work there at one of ``levels``; else an error."""
-    region = (
-        Region.objects.restrict(by).filter(code=str(code), level__in=levels).first()
-        if is_ascii_digits(str(code))
-        else None
-    )
-    if region is None:
-        errors["region"] = _("No region with code %(code)s within your scope.") % {
-            "code": str(code)[:12]
-        }
-    return region
-
-
-def _editable(model, by, pk: int | None, field: str, errors: dict):
-    """The ``model`` row ``pk`` if ``by`` may change it (None when not given)."""
-    if pk is None:
-        return None
-    row = model.objects.restrict(by, "change").filter(pk=pk).first()
-    if row is None:
-        errors[field] = _("Not found among the records you may change.")
-    return row
-
-
 def _station_workers(by, ids, errors: dict) -> list[User]:
     """Active staff of ``by``'s station named by ``ids`` (at least one, all of them)."""
     wanted = {int(i) for i in ids}
@@ -300,34 +279,6 @@ def _station_workers(by, ids, errors: dict) -> list[User]:
     if not wanted or len(staff) != len(wanted):
         errors["workers"] = _("Choose workers of your own station.")
     return staff
-
-
-def _full_clean(obj, errors: dict, *, exclude=()) -> None:
-    """The model's own rules (choices, lengths, bounds, dates) and the service's, together."""
-    try:
-        obj.full_clean(exclude=[*exclude, "station", "created_by"], validate_unique=False)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            errors.setdefault(field, messages[0])
-    if errors:
-        raise ValidationError(errors)
-    check_bounds(obj)
-
-
-def _set_fields(obj, values: dict, *, required=(), errors: dict | None = None) -> None:
-    """Set fields of an existing row from typed values, each checked by its model field;
-    ValidationError (field -> message) for a missing required value or a bad one."""
-    errors = {} if errors is None else errors
-    for name, value in values.items():
-        if name in required and (value is None or (isinstance(value, str) and not value.strip())):
-            errors[name] = _("This field is required.")
-            continue
-        try:
-            setattr(obj, name, obj._meta.get_field(name).clean(value, obj))
-        except ValidationError as exc:
-            errors[name] = exc.messages[0]
-    if errors:
-        raise ValidationError(errors)
 
 
 def _audit_created(entity: str, obj, by, request, data) -> None:
@@ -428,7 +379,7 @@ def case_open(*, by: User, data: CaseOpenInput, request=None) -> Case:
     """
     _require_station_staff(by, Case)
     errors: dict[str, str] = {}
-    person = _editable(Recipient, by, data.recipient, "recipient", errors)
+    person = one_of(Recipient.objects.restrict(by, "change"), data.recipient, "recipient", errors)
     case = Case(
         station_id=by.station_id,
         created_by=by,
@@ -439,7 +390,7 @@ def case_open(*, by: User, data: CaseOpenInput, request=None) -> Case:
         source=data.source,
         presenting_problem=data.presenting_problem,
     )
-    _full_clean(
+    full_clean(
         case, errors, exclude=("region", "recipient", "number") if person is None else ("number",)
     )
     case.number = _next_number(Case, f"GA{by.station.region_id}{case.opened_on:%Y}")
@@ -468,7 +419,7 @@ def case_assess(*, case: Case, by: User, data: CaseAssessment, request=None) -> 
     _lock(case)
     if case.stage not in (Case.Stage.INTAKE, Case.Stage.ASSESSMENT):
         _require(case, Case.Stage.ASSESSMENT)
-    _set_fields(case, asdict(data), required=("needs_summary",))
+    set_fields(case, asdict(data), required=("needs_summary",))
     case.stage = Case.Stage.PLANNING
     case.save(update_fields=[*asdict(data), "stage"])
     _event(case, by, "assessed", case.needs_summary)
@@ -497,7 +448,7 @@ def case_submit_plan(*, case: Case, by: User, data: CasePlan, request=None) -> C
         "agreement_signed_by": data.agreement_signed_by,
     }
     errors = {} if goals else {"goals": _("A plan needs at least one goal.")}
-    _set_fields(case, fields, required=tuple(fields), errors=errors)
+    set_fields(case, fields, required=tuple(fields), errors=errors)
     case.goals.all().delete()
     case.goals.bulk_create([case.goals.model(case=case, text=g) for g in goals])
     case.plan_submitted_at = timezone.now()
@@ -541,7 +492,7 @@ def case_add_entry(*, case: Case, by: User, data: CaseEntryInput, request=None) 
     _lock(case)
     _require(case, Case.Stage.INTERVENTION)
     entry = CaseEntry(case=case, worker=by, **asdict(data))
-    _full_clean(entry, {})
+    full_clean(entry, {})
     entry.save()
     engine.sync(entry)
     _event(case, by, "intervention", entry.content[:200])
@@ -577,7 +528,7 @@ def case_evaluate(*, case: Case, by: User, data: CaseEvaluation, request=None) -
         errors["achieved"] = _("These goals are not in this case's plan: %(ids)s") % {
             "ids": ", ".join(map(str, sorted(unknown)))
         }
-    _set_fields(
+    set_fields(
         case,
         {"evaluation_summary": data.evaluation_summary},
         required=("evaluation_summary",),
@@ -607,7 +558,7 @@ def case_request_closure(*, case: Case, by: User, data: CaseClosure, request=Non
     unless the case is at evaluation."""
     _lock(case)
     _require(case, Case.Stage.EVALUATION)
-    _set_fields(case, asdict(data), required=("closure_reason", "closure_summary"))
+    set_fields(case, asdict(data), required=("closure_reason", "closure_summary"))
     case.closure_requested_at = timezone.now()
     case.save(update_fields=[*asdict(data), "closure_requested_at"])
     _event(case, by, "closure_requested", case.get_closure_reason_display())
@@ -648,7 +599,7 @@ def case_refer(*, case: Case, by: User, data: ReferralInput, request=None):
     """Record a referral on the case's timeline (the model's rules: direction, no future
     date)."""
     referral = CaseReferral(case=case, **asdict(data))
-    _full_clean(referral, {})
+    full_clean(referral, {})
     referral.save()
     _event(
         case, by, f"referred_{referral.direction}", f"{referral.organisation}: {referral.reason}"
@@ -728,7 +679,7 @@ def group_record(
     elif not can(by, instance, "change"):
         raise PermissionDenied(_("You may not change this group."))
     errors: dict[str, str] = {}
-    region = _station_place(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    region = place_in_scope(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
     workers = _station_workers(by, data.workers, errors)
     members = list(Recipient.objects.restrict(by, "change").filter(pk__in=set(data.members)))
     if len(members) != len(set(data.members)):
@@ -742,7 +693,7 @@ def group_record(
     group.region = region
     if instance is None:
         group.number = _next_number(Group, f"XZ{by.station.region_id}{timezone.localdate():%Y}")
-    _full_clean(group, errors, exclude=("region",) if region is None else ())
+    full_clean(group, errors, exclude=("region",) if region is None else ())
     group.save()
     group.workers.set(workers)
     group.members.set(members)
@@ -809,7 +760,7 @@ def group_session_add(*, group: Group, by: User, data: SessionInput, request=Non
         others_count=data.others_count,
         in_village=data.in_village,
     )
-    _full_clean(session, errors)
+    full_clean(session, errors)
     session.save()
     session.attendees.set(came)
     if group.stage == Group.Stage.PREPARATION:

@@ -1,0 +1,64 @@
+"""The rule-checking steps every service that takes data shares.
+
+A service collects what is wrong in a dict (field -> message) and raises one
+``ValidationError`` with all of it, so a form or an API client learns every problem at
+once, in Chinese (the messages are translated), and nothing is written.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .bounds import check_bounds
+
+
+def full_clean(obj, errors: dict, *, exclude=()) -> None:
+    """The model's own rules (choices, lengths, bounds, dates, blank) merged with the
+    service's ``errors``; raises if either found something, then checks the bounds."""
+    try:
+        obj.full_clean(exclude=[*exclude, "station", "created_by"], validate_unique=False)
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, messages[0])
+    if errors:
+        raise ValidationError(errors)
+    check_bounds(obj)
+
+
+def set_fields(obj, values: dict, *, required=(), errors: dict | None = None) -> None:
+    """Set fields of a row from typed values, each checked by its model field; raises
+    (with ``errors`` too) for a missing required value or a bad one."""
+    errors = {} if errors is None else errors
+    for name, value in values.items():
+        if name in required and (value is None or (isinstance(value, str) and not value.strip())):
+            errors[name] = _("This field is required.")
+            continue
+        try:
+            setattr(obj, name, obj._meta.get_field(name).clean(value, obj))
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+
+
+def one_of(queryset, pk, field: str, errors: dict):
+    """The row ``pk`` of ``queryset`` (already restricted to what the caller may use), or
+    None with a message at ``field``; None without one when ``pk`` is None."""
+    if pk is None:
+        return None
+    row = queryset.filter(pk=pk).first() if _small(pk) else None
+    if row is None:
+        errors[field] = _("Not found among the records you may change.")
+    return row
+
+
+def all_of(queryset, pks, field: str, errors: dict) -> list:
+    """Every row named by ``pks`` in ``queryset``, or a message at ``field``."""
+    wanted = {pk for pk in pks if _small(pk)}
+    rows = list(queryset.filter(pk__in=wanted)) if wanted else []
+    if len(rows) != len(set(pks)):
+        errors[field] = _("Not found among the records you may change.")
+    return rows
+
+
+def _small(pk) -> bool:
+    return str(pk).isascii() and str(pk).isdigit() and 0 < int(pk) < 2**53
