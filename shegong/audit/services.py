@@ -84,3 +84,10 @@ def form_save_audited(
         data=form_changes(form),
     )
     return obj
+
+
+def audit_saved(entity: str, obj, *, by, request=None, created: bool, data: dict) -> AuditEntry:
+    """``shegong.<entity>.created`` or ``.changed`` with what was typed or changed (the
+    caller leaves out personal fields' values)."""
+    action = f"shegong.{entity}.{'created' if created else 'changed'}"
+    return audit_log(action=action, actor=by, request=request, obj=obj, data=data)

@@ -12,10 +12,11 @@ from .bounds import check_bounds
 
 
 def full_clean(obj, errors: dict, *, exclude=()) -> None:
-    """The model's own rules (choices, lengths, bounds, dates, blank) merged with the
-    service's ``errors``; raises if either found something, then checks the bounds."""
+    """The model's own rules (choices, lengths, bounds, dates, blank, ``clean()``, unique
+    fields and constraints) merged with the service's ``errors``; raises if either found
+    something, then checks the bounds."""
     try:
-        obj.full_clean(exclude=[*exclude, "station", "created_by"], validate_unique=False)
+        obj.full_clean(exclude=[*exclude, "station", "created_by"])
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, messages[0])
@@ -62,3 +63,8 @@ def all_of(queryset, pks, field: str, errors: dict) -> list:
 
 def _small(pk) -> bool:
     return str(pk).isascii() and str(pk).isdigit() and 0 < int(pk) < 2**53
+
+
+def changes(before: dict, after: dict) -> dict[str, str]:
+    """What an edit changed, as text for the audit log."""
+    return {k: str(v) for k, v in after.items() if before.get(k) != v}

@@ -7,7 +7,14 @@ from shegong.regions.forms import RegionCodeField
 from shegong.regions.models import Level, Region
 
 from .models import Agency, Station
-from .services import GOVERNED_FIELDS, governed_help, may_set_station_field
+from .services import (
+    GOVERNED_FIELDS,
+    STATION_COLUMNS,
+    AgencyInput,
+    StationInput,
+    governed_help,
+    may_set_station_field,
+)
 
 
 class DateInput(forms.DateInput):
@@ -69,6 +76,16 @@ class StationForm(BootstrapFormMixin, forms.ModelForm):
     def clean_phone(self):
         return normalize_phone(self.cleaned_data.get("phone") or "")
 
+    def to_input(self) -> StationInput:
+        """What the form shows (a field the user may not set keeps the saved value)."""
+        d = self.cleaned_data
+        return StationInput(
+            **{name: d.get(name) for name in STATION_COLUMNS},
+            region=d["region"].code,
+            agency=d["agency"].pk if d.get("agency") else None,
+            rooms=tuple(d.get("rooms") or ()),
+        )
+
 
 class AgencyForm(BootstrapFormMixin, forms.ModelForm):
     region = RegionCodeField(
@@ -102,3 +119,10 @@ class AgencyForm(BootstrapFormMixin, forms.ModelForm):
 
     def clean_phone(self):
         return normalize_phone(self.cleaned_data.get("phone") or "")
+
+    def to_input(self) -> AgencyInput:
+        d = self.cleaned_data
+        return AgencyInput(
+            **{name: d.get(name) for name in self._meta.fields if name != "region"},
+            region=d["region"].code,
+        )

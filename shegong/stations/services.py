@@ -1,10 +1,21 @@
 """Writes to stations and agencies. Each is atomic and leaves one audit entry."""
 
+import datetime
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shegong.accounts.models import User
 from shegong.accounts.roles import Role
-from shegong.audit.services import form_save_audited
+from shegong.audit.services import audit_saved
+from shegong.core.restrict import can, may_add
+from shegong.core.validation import changes, full_clean, one_of
+from shegong.core.validators import normalize_credit_code, normalize_phone
+from shegong.regions.models import Level
+from shegong.regions.selectors import place_in_scope
 
 from .models import Agency, Station
 
@@ -33,27 +44,150 @@ def governed_help(name: str) -> str:
     return _("Set by the civil-affairs bureau.")
 
 
-def station_save(*, form, by, request=None) -> Station:
-    """Save a valid ``StationForm`` (create or change) and log it.
+@dataclass(frozen=True)
+class StationInput:
+    """A station as typed: the region as a division code, the agency by id."""
 
-    Refuses (PermissionDenied) a change of a field ``by`` may not set: the star rating,
-    tier and county-general flag are the county's, the place, agency and status the
-    bureau's, whatever the form posted.
+    name: str
+    tier: str
+    region: str
+    is_county_general: bool = False
+    agency: int | None = None
+    service_version: str = ""
+    floor_area: Decimal | None = None
+    rooms: tuple[str, ...] = ()
+    opened_on: datetime.date | None = None
+    star_rating: int | None = None
+    star_rated_on: datetime.date | None = None
+    phone: str = ""
+    address: str = ""
+    is_active: bool = True
+
+
+STATION_COLUMNS = (
+    "name",
+    "tier",
+    "is_county_general",
+    "service_version",
+    "floor_area",
+    "opened_on",
+    "star_rating",
+    "star_rated_on",
+    "phone",
+    "address",
+    "is_active",
+)
+
+
+@transaction.atomic
+def station_record(
+    *, by: User, data: StationInput, instance: Station | None = None, request=None
+) -> Station:
+    """Add a station (``instance`` None) or change one ``by`` may change.
+
+    The caller may rely on: the region is in ``by``'s scope and fits the tier; the agency
+    is one ``by`` may see; a field ``by`` may not set (the county's rating, tier and
+    county-general flag; the bureau's place, agency and status) is refused with
+    PermissionDenied if the data would change it; one county general station per county;
+    the model's rules. The row and its audit entry are one transaction.
     """
-    created = form.instance.pk is None
+    if instance is None and not may_add(by, Station):
+        raise PermissionDenied(_("You may not add stations."))
+    if instance is not None and not can(by, instance, "change"):
+        raise PermissionDenied(_("You may not change this station."))
+    errors: dict[str, str] = {}
+    region = place_in_scope(by, data.region, (Level.CITY, Level.TOWNSHIP, Level.VILLAGE), errors)
+    agency = one_of(Agency.objects.restrict(by), data.agency, "agency", errors)
+    station = instance or Station()
+    before = _station_values(station) if instance is not None else _station_values(Station())
+    for name in STATION_COLUMNS:
+        setattr(station, name, getattr(data, name))
+    station.phone = normalize_phone(data.phone or "")
+    station.rooms = list(data.rooms)
+    station.region, station.agency = region, agency
+    after = _station_values(station)
+    _refuse_governed(by, before, after, created=instance is None)
+    full_clean(station, errors, exclude=("region",) if region is None else ())
+    station.save()
+    audit_saved(
+        "station",
+        station,
+        by=by,
+        request=request,
+        created=instance is None,
+        data=changes(before, after),
+    )
+    return station
+
+
+def _station_values(station: Station) -> dict:
+    return {
+        **{name: getattr(station, name) for name in STATION_COLUMNS},
+        "region": station.region_id,
+        "agency": station.agency_id,
+        "rooms": list(station.rooms or []),
+    }
+
+
+def _refuse_governed(by, before: dict, after: dict, *, created: bool) -> None:
     refused = [
         name
-        for name in form.changed_data
-        if name in GOVERNED_FIELDS and not may_set_station_field(by, name, created=created)
+        for name in sorted(GOVERNED_FIELDS)
+        if before.get(name) != after.get(name)
+        and not may_set_station_field(by, name, created=created)
     ]
     if refused:
-        raise PermissionDenied(
-            _("You may not change: %(fields)s.")
-            % {"fields": ", ".join(str(form.fields[n].label) for n in refused)}
-        )
-    return form_save_audited(form=form, by=by, request=request, entity="station")
+        labels = ", ".join(str(Station._meta.get_field(n).verbose_name) for n in refused)
+        raise PermissionDenied(_("You may not change: %(fields)s.") % {"fields": labels})
 
 
-def agency_save(*, form, by, request=None) -> Agency:
-    """Save a valid ``AgencyForm`` (create or change) and log it."""
-    return form_save_audited(form=form, by=by, request=request, entity="agency")
+@dataclass(frozen=True)
+class AgencyInput:
+    """A contracted agency (承接机构) as typed: where it is registered, as a division code."""
+
+    name: str
+    credit_code: str
+    region: str
+    legal_representative: str = ""
+    contact_person: str = ""
+    phone: str = ""
+    address: str = ""
+    registered_on: datetime.date | None = None
+
+
+@transaction.atomic
+def agency_record(
+    *, by: User, data: AgencyInput, instance: Agency | None = None, request=None
+) -> Agency:
+    """Add an agency (``instance`` None) or change one ``by`` may change.
+
+    The caller may rely on: registered at province, city or county level within ``by``'s
+    scope; the unified social credit code normalised, checked and unique; the model's
+    rules. The row and its audit entry are one transaction.
+    """
+    if instance is None and not may_add(by, Agency):
+        raise PermissionDenied(_("You may not add agencies."))
+    if instance is not None and not can(by, instance, "change"):
+        raise PermissionDenied(_("You may not change this agency."))
+    errors: dict[str, str] = {}
+    region = place_in_scope(by, data.region, (Level.PROVINCE, Level.CITY, Level.COUNTY), errors)
+    agency = instance or Agency()
+    columns = [f for f in asdict(data) if f != "region"]
+    before = {name: getattr(agency, name) for name in columns} | {"region": agency.region_id}
+    for name in columns:
+        setattr(agency, name, getattr(data, name))
+    agency.credit_code = normalize_credit_code(data.credit_code or "")
+    agency.phone = normalize_phone(data.phone or "")
+    agency.region = region
+    after = {name: getattr(agency, name) for name in columns} | {"region": agency.region_id}
+    full_clean(agency, errors, exclude=("region",) if region is None else ())
+    agency.save()
+    audit_saved(
+        "agency",
+        agency,
+        by=by,
+        request=request,
+        created=instance is None,
+        data=changes(before, after),
+    )
+    return agency

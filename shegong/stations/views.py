@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shegong.core.forms import editable, form_page
+from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions import selectors as region_selectors
@@ -72,7 +72,7 @@ def station_edit(request, pk: int | None = None):
     return form_page(
         request,
         StationForm(request.POST or None, instance=station, user=request.user),
-        save=services.station_save,
+        save=through(services.station_record, edit=True),
         template="stations/station_form.html",
         context={"station": station},
         message=_("Station “%(name)s” was saved.")
@@ -125,7 +125,7 @@ def agency_edit(request, pk: int | None = None):
     return form_page(
         request,
         AgencyForm(request.POST or None, instance=agency, user=request.user),
-        save=services.agency_save,
+        save=through(services.agency_record, edit=True),
         template="stations/agency_form.html",
         context={"agency": agency},
         message=_("Agency “%(name)s” was saved.")
