@@ -9,6 +9,7 @@ from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
 
 from .models import SocialWorkerProfile
+from .services import PROFILE_COLUMNS, ProfileInput, TrainingInput
 
 
 class SocialWorkerProfileForm(BootstrapFormMixin, forms.ModelForm):
@@ -52,6 +53,13 @@ class SocialWorkerProfileForm(BootstrapFormMixin, forms.ModelForm):
             ).order_by("code")
         self.fields["designated_villages"].queryset = villages
 
+    def to_input(self) -> ProfileInput:
+        d = self.cleaned_data
+        return ProfileInput(
+            **{name: d.get(name) for name in PROFILE_COLUMNS},
+            designated_villages=tuple(r.code for r in d.get("designated_villages") or ()),
+        )
+
 
 class TrainingRecordForm(BootstrapFormMixin, forms.ModelForm):
     """A lead records for anyone at the station; a worker for themselves."""
@@ -73,3 +81,10 @@ class TrainingRecordForm(BootstrapFormMixin, forms.ModelForm):
             staff = staff.filter(pk=user.pk)
         self.fields["worker"].queryset = staff.order_by("full_name")
         self.fields["worker"].initial = user.pk
+
+    def to_input(self) -> TrainingInput:
+        d = self.cleaned_data
+        return TrainingInput(
+            **{name: d[name] for name in self._meta.fields if name != "worker"},
+            worker=d["worker"].pk,
+        )

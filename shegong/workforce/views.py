@@ -5,14 +5,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.core.divisions import region_filter
-from shegong.core.forms import form_page
+from shegong.core.forms import form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
 from .exporters import TrainingExporter
 from .forms import SocialWorkerProfileForm, TrainingRecordForm
 from .models import SocialWorkerProfile, TrainingRecord
-from .services import training_record_save, worker_profile_save
+from .services import training_record, worker_profile_record
 
 
 @require_GET
@@ -54,7 +54,7 @@ def training_create(request):
     return form_page(
         request,
         TrainingRecordForm(request.POST or None, user=request.user),
-        save=training_record_save,
+        save=through(training_record),
         template="work/record_form.html",
         context={"title": _("Record training or supervision")},
         message=_("“%(name)s” was saved."),
@@ -73,7 +73,7 @@ def worker_profile_edit(request, pk: int):
     return form_page(
         request,
         SocialWorkerProfileForm(request.POST or None, instance=profile, station=person.station),
-        save=worker_profile_save,
+        save=through(worker_profile_record, edit=True),
         template="workforce/profile_form.html",
         context={"person": person},
         message=_("Profile of %(name)s was saved."),
