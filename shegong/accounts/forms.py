@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
-from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.forms import BootstrapFormMixin
@@ -10,6 +9,7 @@ from shegong.regions.models import Region
 
 from .models import User
 from .roles import ADMIN_ROLES
+from .services import AccountInput
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
@@ -83,16 +83,17 @@ class UserForm(BootstrapFormMixin, forms.ModelForm):
     def clean_phone(self):
         return normalize_phone(self.cleaned_data.get("phone") or "")
 
-    def clean_password(self):
-        password = self.cleaned_data.get("password")
-        if password:
-            validate_password(password, self.instance)
-        return password
-
-    def save(self, commit=True):
-        user = super().save(commit=False)
-        if self.cleaned_data.get("password"):
-            user.set_password(self.cleaned_data["password"])
-        if commit:
-            user.save()
-        return user
+    def to_input(self) -> AccountInput:
+        """What was typed; ``services.user_record`` checks roles, scope and the password."""
+        d = self.cleaned_data
+        return AccountInput(
+            username=d["username"],
+            role=d.get("role") or "",
+            full_name=d.get("full_name") or "",
+            phone=d.get("phone") or "",
+            scope_region=d["scope_region"].code if d.get("scope_region") else "",
+            station=d["station"].pk if d.get("station") else None,
+            agency=d["agency"].pk if d.get("agency") else None,
+            is_active=d.get("is_active", False),
+            password=d.get("password") or "",
+        )

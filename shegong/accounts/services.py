@@ -1,8 +1,15 @@
-from django.core.exceptions import PermissionDenied
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shegong.audit.services import audit_log, form_changes
+from shegong.audit.services import audit_log
+from shegong.core.restrict import can, may_add
+from shegong.core.validation import changes, full_clean, one_of
+from shegong.core.validators import normalize_phone
+from shegong.regions.selectors import place_in_scope
 
 from .models import User
 from .roles import ADMIN_ROLES
@@ -33,35 +40,102 @@ def check_role_change(
         )
 
 
-@transaction.atomic
-def user_save(*, form, by, request=None) -> User:
-    """Save a valid ``UserForm``; role or scope changes are logged as such.
+@dataclass(frozen=True)
+class AccountInput:
+    """An account as the security administrator types it: scope as a division code,
+    station and agency by id; ``password`` only to set one (required for a new account)."""
 
-    Refuses (PermissionDenied) a change of one's own role or scope and any change touching
-    an administrator account (see ``check_role_change``). Sends ``signals.user_saved``
-    (workforce gives every station worker a ``SocialWorkerProfile`` on it).
+    username: str
+    role: str
+    full_name: str = ""
+    phone: str = ""
+    scope_region: str = ""
+    station: int | None = None
+    agency: int | None = None
+    is_active: bool = True
+    password: str = ""
+
+
+ACCOUNT_COLUMNS = ("username", "full_name", "phone", "role", "is_active")
+
+
+@transaction.atomic
+def user_record(
+    *, by: User, data: AccountInput, instance: User | None = None, request=None
+) -> User:
+    """Create an account (``instance`` None) or change one ``by`` may change.
+
+    The caller may rely on: only the security administrator does this; 三员分立 holds
+    (``check_role_change``: never one's own role or scope, never an administrator account);
+    the scope region, station and agency are ones ``by`` may see; the phone is normalised;
+    a password (required for a new account) passes the password rules; the role, scope and
+    station fit together (``User.clean``). The row, ``signals.user_saved`` (workforce gives
+    every station worker a profile) and the audit entry (``.created``, ``.role_changed``
+    or ``.changed``; never the password) are one transaction.
     """
-    created = form.instance.pk is None
-    old_role = (
-        "" if created else User.objects.values_list("role", flat=True).get(pk=form.instance.pk)
-    )
+    refused = _("Only the security administrator manages accounts.")
+    if instance is None and not may_add(by, User):
+        raise PermissionDenied(refused)
+    if instance is not None and not can(by, instance, "change"):
+        raise PermissionDenied(refused)
+    errors: dict[str, str] = {}
+    user = instance or User()
+    before = _account_values(user) if instance is not None else {}
+    for name in ACCOUNT_COLUMNS:
+        setattr(user, name, getattr(data, name))
+    user.phone = normalize_phone(data.phone or "")
+    if data.scope_region:
+        region = place_in_scope(by, data.scope_region, tuple(range(1, 6)), errors)
+        user.scope_region = region
+        if region is None:
+            errors["scope_region"] = errors.pop("region")
+    else:
+        user.scope_region = None
+    user.station = one_of(_related("station").objects.restrict(by), data.station, "station", errors)
+    user.agency = one_of(_related("agency").objects.restrict(by), data.agency, "agency", errors)
+    if not data.role:
+        errors["role"] = _("This field is required.")
+    after = _account_values(user)
     check_role_change(
         by=by,
-        target_pk=form.instance.pk,
-        old_role=old_role,
-        new_role=form.cleaned_data.get("role") or form.instance.role,
-        fields=form.changed_data,
+        target_pk=user.pk,
+        old_role=before.get("role", ""),
+        new_role=data.role,
+        fields=[k for k, v in after.items() if before.get(k) != v] if instance else list(after),
     )
-    user = form.save()
-    user_saved.send(sender=User, user=user, created=created, by=by)
-    data: dict[str, object] = dict(form_changes(form))
-    if created:
+    if data.password:
+        try:
+            validate_password(data.password, user)
+        except ValidationError as exc:
+            errors["password"] = " ".join(exc.messages)
+        user.set_password(data.password)
+    elif instance is None:
+        errors["password"] = _("This field is required.")
+    full_clean(user, errors, exclude=("password",))
+    user.save()
+    user_saved.send(sender=User, user=user, created=instance is None, by=by)
+    changed: dict[str, object] = changes(before, _account_values(user))
+    if instance is None:
         action = "shegong.user.created"
-    elif ROLE_FIELDS & set(data):
+    elif ROLE_FIELDS & set(changed):
         action = "shegong.user.role_changed"
     else:
         action = "shegong.user.changed"
-    if form.cleaned_data.get("password") and not created:
-        data["password_reset"] = True
-    audit_log(action=action, actor=by, request=request, obj=user, data=data)
+    if data.password and instance is not None:
+        changed["password_reset"] = True
+    audit_log(action=action, actor=by, request=request, obj=user, data=changed)
     return user
+
+
+def _related(field: str):
+    """The model a user's foreign key points at (stations sit above accounts)."""
+    return User._meta.get_field(field).related_model
+
+
+def _account_values(user: User) -> dict:
+    return {
+        **{name: getattr(user, name) for name in ACCOUNT_COLUMNS},
+        "scope_region": user.scope_region_id,
+        "station": user.station_id,
+        "agency": user.agency_id,
+    }

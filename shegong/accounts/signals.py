@@ -1,6 +1,6 @@
 """Signals accounts sends to the apps above it (which accounts never imports).
 
-``user_saved`` is sent by ``services.user_save`` inside its transaction, after the row is
+``user_saved`` is sent by ``services.user_record`` inside its transaction, after the row is
 written and before the audit entry: a receiver that fails undoes the whole save.
 """
 

@@ -15,7 +15,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shegong.audit.services import audit_log
-from shegong.core.forms import editable, form_page
+from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
@@ -161,7 +161,7 @@ def user_edit(request, pk: int | None = None):
     return form_page(
         request,
         UserForm(request.POST or None, instance=person, user=request.user),
-        save=services.user_save,
+        save=through(services.user_record, edit=True),
         template="accounts/user_form.html",
         context={"person": person},
         message=_("Account %(name)s was saved.") if person else _("Account %(name)s was created."),

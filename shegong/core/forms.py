@@ -161,7 +161,12 @@ def through(service, *, edit: bool = False):
     claimed by ``form_page``), or None for a new one."""
 
     def save(*, form, by, request=None):
-        extra = {"instance": form.instance if form.instance.pk else None} if edit else {}
+        extra = {}
+        if edit:
+            # the row as saved (a ModelForm has already copied what was typed onto its
+            # instance), with the version form_page has just claimed
+            pk = form.instance.pk
+            extra["instance"] = type(form.instance)._default_manager.get(pk=pk) if pk else None
         return service(by=by, data=form.to_input(), request=request, **extra)
 
     save.service = service
