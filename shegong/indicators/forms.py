@@ -8,6 +8,7 @@ from shegong.regions.models import Region
 
 from .definitions import RULE_CHOICES
 from .models import Rule, RuleSet
+from .services import RuleLine, RuleSetInput
 
 
 class RuleForm(BootstrapFormMixin, forms.ModelForm):
@@ -76,3 +77,27 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
         if region is None:
             raise forms.ValidationError(_("This province or city is not in your area."))
         return code
+
+    def to_input(self) -> RuleSetInput:
+        """The set and its rules as typed (rows left empty or marked for deletion dropped)."""
+        d = self.cleaned_data
+        lines = [
+            RuleLine(**{k: f[k] for k in RULE_FIELDS if k in f and f[k] is not None})
+            for f in (form.cleaned_data for form in self.rules.forms if form.has_changed())
+            if f and not f.get("DELETE")
+        ]
+        kept = [  # unchanged saved rows stay
+            RuleLine(**{k: getattr(form.instance, k) for k in RULE_FIELDS})
+            for form in self.rules.forms
+            if form.instance.pk and not form.has_changed()
+        ]
+        return RuleSetInput(
+            region_code=d["region_code"],
+            year=d["year"],
+            title=d["title"],
+            source=d.get("source") or "",
+            rules=tuple(kept + lines),
+        )
+
+
+RULE_FIELDS = ("indicator", "op", "target", "upper", "minimum_count", "at_risk_margin", "note")

@@ -1,28 +1,120 @@
+"""Writes of targets: a rule set (政策指标) and its rules, set by province and city officers."""
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from shegong.audit.services import audit_log
+from shegong.accounts.models import User
+from shegong.audit.services import audit_saved
+from shegong.core.divisions import in_subtree, parse_region_code
+from shegong.core.restrict import can, may_add
+from shegong.core.validation import full_clean
+from shegong.regions.models import Region
 
-from .models import RuleSet
+from .definitions import SPECS
+from .models import Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class RuleLine:
+    """One target: the indicator, a comparison, the target (and upper bound for a range)."""
+
+    indicator: str
+    target: Decimal
+    op: str = Rule.Op.AT_LEAST
+    upper: Decimal | None = None
+    minimum_count: int | None = None
+    at_risk_margin: Decimal = Decimal(10)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSetInput:
+    """A rule set as typed: for a province (2 digits) or city (4 digits) and a year."""
+
+    region_code: str
+    year: int
+    title: str
+    rules: tuple[RuleLine, ...]
+    source: str = ""
 
 
 @transaction.atomic
-def rule_set_save(*, form, by, request=None) -> RuleSet:
-    """Save a rule set and its rules together; the audit log keeps every target change."""
-    created = form.instance.pk is None
-    rule_set = form.save(commit=False)
-    rule_set.updated_by = by
+def rule_set_record(
+    *, by: User, data: RuleSetInput, instance: RuleSet | None = None, request=None
+) -> RuleSet:
+    """Add a rule set (``instance`` None) or change one ``by`` may change.
+
+    The caller may rely on: only province and city officers set targets, for a province or
+    city in their area; one set per place and year; at least one rule, each indicator once,
+    each a known ruled indicator; a range ("between") has an upper bound at or above its
+    target; an at-risk margin is a share from 0 to 100. The set, its rules (replaced
+    whole) and the audit entry (every target) are one transaction.
+    """
+    refused = _("Only province and city officers set targets.")
+    if instance is None and not may_add(by, RuleSet):
+        raise PermissionDenied(refused)
+    if instance is not None and not can(by, instance, "change"):
+        raise PermissionDenied(refused)
+    errors: dict[str, str] = {}
+    code = parse_region_code(data.region_code) or ""
+    if len(code) not in (2, 4):
+        errors["region_code"] = _("Give a province (2 digits) or city (4 digits) code.")
+    elif not Region.objects.filter(in_subtree("code", by.scope_code), code=code).exists():
+        errors["region_code"] = _("This province or city is not in your area.")
+    rule_set = instance or RuleSet()
+    rule_set.region_code, rule_set.year = code, data.year
+    rule_set.title, rule_set.source, rule_set.updated_by = data.title, data.source, by
+    rules = _rules(rule_set, data.rules, errors)
+    full_clean(rule_set, errors)
     rule_set.save()
-    form.rules.instance = rule_set
-    form.rules.save()
-    audit_log(
-        action="shegong.rule_set.created" if created else "shegong.rule_set.changed",
-        actor=by,
+    _replace_rules(rule_set, rules)
+    audit_saved(
+        "rule_set",
+        rule_set,
+        by=by,
         request=request,
-        obj=rule_set,
-        data={
-            "rules": {
-                r.indicator: [r.op, str(r.target), str(r.upper or "")] for r in rule_set.rules.all()
-            }
-        },
+        created=instance is None,
+        data={"rules": {r.indicator: [r.op, str(r.target), str(r.upper or "")] for r in rules}},
     )
     return rule_set
+
+
+def _replace_rules(rule_set: RuleSet, rules: list[Rule]) -> None:
+    """The set's rules become ``rules``; a rule for an indicator already set keeps its row."""
+    existing = {r.indicator: r for r in rule_set.rules.all()}
+    rule_set.rules.exclude(indicator__in=[r.indicator for r in rules]).delete()
+    for rule in rules:
+        old = existing.get(rule.indicator)
+        if old is not None:
+            rule.pk = old.pk
+        rule.rule_set = rule_set
+        rule.save()
+
+
+def _rules(rule_set: RuleSet, lines, errors: dict) -> list[Rule]:
+    if not lines:
+        errors["rules"] = _("A rule set needs at least one rule.")
+    seen: set[str] = set()
+    rules = []
+    for i, line in enumerate(lines):
+        where = f"rules.{i}"
+        if line.indicator in seen:
+            errors["rules"] = _("Each indicator may appear once in a rule set.")
+        seen.add(line.indicator)
+        if line.indicator not in SPECS:
+            errors[where] = _("Unknown indicator: %(code)s") % {"code": line.indicator[:32]}
+        if line.op == Rule.Op.BETWEEN and (line.upper is None or line.upper < line.target):
+            errors[where] = _("“Between” needs an upper bound at or above the target.")
+        if line.at_risk_margin is not None and not (0 <= line.at_risk_margin <= 100):
+            errors[where] = _("The margin is a share between 0 and 100.")
+        rule = Rule(rule_set=rule_set, **asdict(line))
+        try:
+            rule.full_clean(exclude=["rule_set"], validate_unique=False, validate_constraints=False)
+        except ValidationError as exc:
+            errors.setdefault(where, "; ".join(exc.messages))
+        rules.append(rule)
+    return rules

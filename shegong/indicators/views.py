@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from shegong.accounts import policy
 from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE
-from shegong.core.forms import form_page
+from shegong.core.forms import form_page, through
 from shegong.core.lists import Filter, list_page
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Region
@@ -22,7 +22,7 @@ from shegong.regions.models import Region
 from . import compute, definitions, drilldown, periods, reports
 from .forms import RuleSetForm
 from .models import ReportJob, RuleSet
-from .services import rule_set_save
+from .services import rule_set_record
 from .tasks import build_report
 
 # what the trend chart and the child ranking show
@@ -345,7 +345,7 @@ def rule_set_edit(request, pk: int | None = None):
     return form_page(
         request,
         form,
-        save=rule_set_save,
+        save=through(rule_set_record, edit=True),
         template="indicators/rule_set_form.html",
         context={"title": _("Edit rule set") if pk else _("New rule set")},
         message=_("“%(name)s” was saved."),

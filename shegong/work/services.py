@@ -46,25 +46,6 @@ NEGATIVE_LIST_MESSAGE = _lazy(
 )
 
 
-def _save_photos(form, by, **record) -> None:
-
-    for upload, kind in form.cleaned_data.get("photos") or []:
-        Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, **record)
-
-
-def _stamped(by, **extra):
-    """``prepare`` for a new record: who registered it and at which station."""
-
-    def prepare(obj, created):
-        if created:
-            obj.created_by = by
-            obj.station_id = by.station_id
-            for key, value in extra.items():
-                setattr(obj, key, value(obj) if callable(value) else value)
-
-    return prepare
-
-
 # ----- services that take data --------------------------------------------------------
 # A write takes the acting user and a typed input (a frozen dataclass): what a form, the
 # API, an import row or a test has to say, with no form and no request inside. It checks
