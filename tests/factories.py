@@ -73,7 +73,7 @@ class RecipientFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def keys(obj, create, extracted, **kwargs):
-        from shegong.people.services import id_fields, name_initials
+        from shegong.people.identity import id_fields, name_initials
 
         obj.name_initials = name_initials(obj.name)
         for k, v in id_fields(obj.id_number).items():

@@ -111,7 +111,8 @@ def test_only_the_county_changes_a_rating_and_the_service_refuses_others(client,
     from django.core.exceptions import PermissionDenied
 
     from shegong.stations.forms import StationForm
-    from shegong.stations.services import station_save
+    from shegong.stations.models import Station
+    from shegong.stations.services import station_record
 
     station = world.places["own"].station
     data = {
@@ -134,7 +135,7 @@ def test_only_the_county_changes_a_rating_and_the_service_refuses_others(client,
     form = StationForm(data, instance=station, user=world.actors["county_officer"])
     assert form.is_valid(), form.errors
     with pytest.raises(PermissionDenied):
-        station_save(form=form, by=city)
+        station_record(by=city, data=form.to_input(), instance=Station.objects.get(pk=station.pk))
     county = world.actors["county_officer"]
     client.force_login(county)
     assert client.post(reverse("stations:edit", args=[station.pk]), data).status_code == 302

@@ -170,3 +170,32 @@ def test_create_and_edit_share_one_view():
             pairs += 1
             assert views[create] is view, f"{create} and {name} are different views"
     assert pairs >= 5
+
+
+def _public_functions(kind: str):
+    for path in sorted((ROOT / "shegong").glob(f"*/{kind}.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                yield f"{path.parent.name}.{kind}.{node.name}", node
+
+
+@pytest.mark.parametrize("kind", ["services", "selectors"])
+def test_every_public_service_and_selector_is_typed_keyword_only_and_documented(kind):
+    """What a caller (a page, the API, an import, a test) may rely on is in the signature
+    and the docstring: keyword-only, every parameter and the result typed."""
+    found = 0
+    for name, node in _public_functions(kind):
+        found += 1
+        args = node.args
+        assert not args.args and not args.posonlyargs, f"{name}: positional parameters"
+        untyped = [a.arg for a in args.kwonlyargs if a.annotation is None]
+        assert not untyped, f"{name}: untyped {untyped}"
+        assert node.returns is not None, f"{name}: no return type"
+        assert ast.get_docstring(node), f"{name}: no docstring"
+    assert found >= 20
+
+
+def test_no_service_takes_a_form():
+    """Services take data (a typed input), never a bound form."""
+    for name, node in _public_functions("services"):
+        assert "form" not in {a.arg for a in node.args.kwonlyargs}, name

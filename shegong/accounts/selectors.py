@@ -1,11 +1,11 @@
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from shegong.core.divisions import region_filter
 
 from .models import User
 
 
-def user_list(*, user, filters: dict | None = None):
+def user_list(*, user: User, filters: dict | None = None) -> QuerySet[User]:
     """Accounts the user may see, filtered; station and region joined (no N+1)."""
     f = filters or {}
     qs = User.objects.restrict(user).select_related("scope_region", "station", "agency")

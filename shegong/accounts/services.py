@@ -1,8 +1,10 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shegong.audit.services import audit_log
@@ -21,7 +23,7 @@ SELF_FIELDS = ROLE_FIELDS | {"is_active"}
 
 
 def check_role_change(
-    *, by: User, target_pk: int | None, old_role: str, new_role: str, fields
+    *, by: User, target_pk: int | None, old_role: str, new_role: str, fields: Iterable[str]
 ) -> None:
     """Refuse what 三员分立 forbids from the web: PermissionDenied with the reason.
 
@@ -61,7 +63,11 @@ ACCOUNT_COLUMNS = ("username", "full_name", "phone", "role", "is_active")
 
 @transaction.atomic
 def user_record(
-    *, by: User, data: AccountInput, instance: User | None = None, request=None
+    *,
+    by: User,
+    data: AccountInput,
+    instance: User | None = None,
+    request: HttpRequest | None = None,
 ) -> User:
     """Create an account (``instance`` None) or change one ``by`` may change.
 
@@ -85,7 +91,9 @@ def user_record(
         setattr(user, name, getattr(data, name))
     user.phone = normalize_phone(data.phone or "")
     if data.scope_region:
-        region = place_in_scope(by, data.scope_region, tuple(range(1, 6)), errors)
+        region = place_in_scope(
+            by=by, code=data.scope_region, levels=tuple(range(1, 6)), errors=errors
+        )
         user.scope_region = region
         if region is None:
             errors["scope_region"] = errors.pop("region")

@@ -1,6 +1,8 @@
 """Writing the audit log. Callers pass what happened; this fills in who and from where."""
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.http import HttpRequest
 
 from shegong.core.net import client_ip  # the one reading of the address
 
@@ -10,8 +12,8 @@ from .models import AuditEntry
 def audit_log(
     *,
     action: str,
-    actor=None,
-    request=None,
+    actor: AbstractBaseUser | None = None,
+    request: HttpRequest | None = None,
     obj: models.Model | None = None,
     success: bool = True,
     data: dict | None = None,
@@ -36,7 +38,15 @@ def audit_log(
     )
 
 
-def audit_saved(entity: str, obj, *, by, request=None, created: bool, data: dict) -> AuditEntry:
+def audit_saved(
+    *,
+    entity: str,
+    obj: models.Model,
+    by: AbstractBaseUser,
+    request: HttpRequest | None = None,
+    created: bool,
+    data: dict,
+) -> AuditEntry:
     """``shegong.<entity>.created`` or ``.changed`` with what was typed or changed (the
     caller leaves out personal fields' values)."""
     action = f"shegong.{entity}.{'created' if created else 'changed'}"

@@ -16,8 +16,8 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.core.validators import id_check_char
 from shegong.indicators.rebuild import rebuild_facts
+from shegong.people.identity import id_fields, name_initials
 from shegong.people.models import Category, Household, Recipient, RecipientCategory
-from shegong.people.services import id_fields, name_initials
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 from shegong.work.models import (

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
@@ -44,7 +45,11 @@ class RuleSetInput:
 
 @transaction.atomic
 def rule_set_record(
-    *, by: User, data: RuleSetInput, instance: RuleSet | None = None, request=None
+    *,
+    by: User,
+    data: RuleSetInput,
+    instance: RuleSet | None = None,
+    request: HttpRequest | None = None,
 ) -> RuleSet:
     """Add a rule set (``instance`` None) or change one ``by`` may change.
 
@@ -73,8 +78,8 @@ def rule_set_record(
     rule_set.save()
     _replace_rules(rule_set, rules)
     audit_saved(
-        "rule_set",
-        rule_set,
+        entity="rule_set",
+        obj=rule_set,
         by=by,
         request=request,
         created=instance is None,

@@ -2,21 +2,25 @@
 
 import re
 
-from django.db.models import BigIntegerField, Prefetch
+from django.db.models import BigIntegerField, Prefetch, QuerySet
 from django.db.models.functions import Cast
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shegong.accounts.models import User
 from shegong.core.divisions import in_subtree, region_filter
 from shegong.core.validators import normalize_digits
 from shegong.indicators.drilldown import Rows
 from shegong.indicators.models import DistinctKey
+from shegong.indicators.periods import Period
+from shegong.regions.models import Region
 
 from .exporters import RecipientExporter
 from .models import Recipient, RecipientCategory
 
 
-def recipient_list(*, user, filters: dict | None = None):
+def recipient_list(*, user: User, filters: dict | None = None) -> QuerySet[Recipient]:
     """People the user may see. ``q`` matches a name, pinyin initials or the last 4 ID digits."""
     f = filters or {}
     qs = Recipient.objects.restrict(user).select_related("region", "region__parent")
@@ -49,7 +53,7 @@ def recipient_list(*, user, filters: dict | None = None):
     ).order_by("region_id", "name", "pk")
 
 
-def served_people_rows(*, user, node, period, params) -> Rows:
+def served_people_rows(*, user: User, node: Region, period: Period, params: QueryDict) -> Rows:
     """Drill-down ``people``: the distinct people of the node served in the period (the
     keys the people-served figure counts)."""
     keys = DistinctKey.objects.filter(

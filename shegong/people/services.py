@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
 
 from shegong.accounts.models import User
 from shegong.audit.services import audit_log
@@ -18,26 +18,8 @@ from shegong.indicators import engine
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
 
+from .identity import REVEALABLE, id_fields, name_initials
 from .models import Category, Household, Recipient, RecipientCategory
-
-REVEALABLE = {
-    "id_number": crypto.mask_id_number,
-    "phone": crypto.mask_phone,
-    "address": crypto.mask_text,
-    "guardian_phone": crypto.mask_phone,
-    "health_notes": crypto.mask_text,
-}
-
-
-def name_initials(name: str) -> str:
-    """Pinyin initials for search: 张伟华 -> zwh (letters and digits kept as they are)."""
-    return "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower()[:64]
-
-
-def id_fields(number: str) -> dict:
-    if not number:
-        return {"id_hash": None, "id_last4": ""}
-    return {"id_hash": crypto.keyed_hash(number), "id_last4": number[-4:]}
 
 
 @dataclass(frozen=True)
@@ -92,7 +74,11 @@ PERSON_COLUMNS = (
 
 @transaction.atomic
 def recipient_record(
-    *, by: User, data: RecipientInput, instance: Recipient | None = None, request=None
+    *,
+    by: User,
+    data: RecipientInput,
+    instance: Recipient | None = None,
+    request: HttpRequest | None = None,
 ) -> Recipient:
     """Register a person (``instance`` None) or correct one ``by`` may change.
 
@@ -112,7 +98,7 @@ def recipient_record(
     errors: dict[str, str] = {}
     person = instance or Recipient(created_by=by)
     before = {} if instance is None else _columns(instance)
-    person.region = place_in_scope(by, data.region, (Level.VILLAGE,), errors)
+    person.region = place_in_scope(by=by, code=data.region, levels=(Level.VILLAGE,), errors=errors)
     for name in PERSON_COLUMNS:
         setattr(person, name, getattr(data, name))
     _identity(person, data, by, errors)
@@ -235,12 +221,14 @@ def _link_categories(person: Recipient, categories: list[Category], data: Recipi
             RecipientCategory.objects.create(recipient=person, category=category, **detail)
 
 
-def recipient_viewed(*, person: Recipient, by, request=None) -> None:
+def recipient_viewed(*, person: Recipient, by: User, request: HttpRequest | None = None) -> None:
     """Record that ``by`` opened a person's record (PIPL: reads of personal data are logged)."""
     audit_log(action="shegong.recipient.viewed", actor=by, request=request, obj=person)
 
 
-def recipient_reveal(*, person: Recipient, field: str, by, request=None) -> str:
+def recipient_reveal(
+    *, person: Recipient, field: str, by: User, request: HttpRequest | None = None
+) -> str:
     """The full value of a masked field; the caller has checked the 'reveal' permission."""
     if field not in REVEALABLE:
         raise ValueError(field)
@@ -252,7 +240,3 @@ def recipient_reveal(*, person: Recipient, field: str, by, request=None) -> str:
         data={"field": field},
     )
     return getattr(person, field)
-
-
-def masked(person: Recipient) -> dict[str, str]:
-    return {field: mask(getattr(person, field)) for field, mask in REVEALABLE.items()}

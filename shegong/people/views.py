@@ -17,6 +17,7 @@ from shegong.regions.models import Level, Region
 from . import selectors, services
 from .exporters import RecipientExporter
 from .forms import RecipientForm
+from .identity import REVEALABLE, masked
 from .models import Category, Recipient
 from .panels import panels_for
 
@@ -77,7 +78,7 @@ def recipient_detail(request, pk: int):
         "people/recipient_detail.html",
         {
             "person": person,
-            "masked": services.masked(person),
+            "masked": masked(person),
             "categories": person.category_links.select_related("category"),
             "members": person.household.members.exclude(pk=person.pk) if person.household else [],
             "can_change": can(request.user, person, "change"),
@@ -90,7 +91,7 @@ def recipient_detail(request, pk: int):
 @require_POST
 def recipient_reveal(request, pk: int, field: str):
     person = get_restricted_or_404(Recipient.objects.all(), request.user, pk=pk)
-    if field not in services.REVEALABLE:
+    if field not in REVEALABLE:
         raise Http404
     if not can(request.user, person, "reveal"):
         raise PermissionDenied(_("You may not see this field in full."))

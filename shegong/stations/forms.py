@@ -6,15 +6,9 @@ from shegong.core.validators import normalize_credit_code, normalize_phone
 from shegong.regions.forms import RegionCodeField
 from shegong.regions.models import Level, Region
 
+from .governance import GOVERNED_FIELDS, governed_help, may_set_station_field
 from .models import Agency, Station
-from .services import (
-    GOVERNED_FIELDS,
-    STATION_COLUMNS,
-    AgencyInput,
-    StationInput,
-    governed_help,
-    may_set_station_field,
-)
+from .services import STATION_COLUMNS, AgencyInput, StationInput
 
 
 class DateInput(forms.DateInput):

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +40,7 @@ AGENCY_FILTERS = [
 ]
 
 
-def station_list(*, user, filters: dict | None = None):
+def station_list(*, user: User, filters: dict | None = None) -> QuerySet[Station]:
     """Stations the user may see, filtered; region and agency joined (no N+1)."""
     f = filters or {}
     qs = Station.objects.restrict(user).select_related("region", "region__parent", "agency")
@@ -77,7 +77,9 @@ def station_list(*, user, filters: dict | None = None):
     ).order_by("region_id", "name")
 
 
-def agency_list(*, user, filters: dict | None = None):
+def agency_list(*, user: User, filters: dict | None = None) -> QuerySet[Agency]:
+    """Agencies ``user`` may see, filtered by name, credit code and place, with how many
+    stations each runs."""
     f = filters or {}
     qs = Agency.objects.restrict(user).select_related("region")
     if f.get("q"):
@@ -109,7 +111,7 @@ def _counts_by_prefix(queryset, field: str, code: str, length: int) -> dict[str,
     return dict(rows)
 
 
-def region_totals(*, region: Region, user) -> dict[str, int]:
+def region_totals(*, region: Region, user: User) -> dict[str, int]:
     """Stations and station staff in the region and below, as far as the user may see."""
     stations = Station.objects.restrict(user).filter(in_subtree("region_id", region.code))
     staff = User.objects.restrict(user).filter(
@@ -118,7 +120,7 @@ def region_totals(*, region: Region, user) -> dict[str, int]:
     return {"stations": stations.count(), "staff": staff.count()}
 
 
-def region_children_with_counts(*, region: Region, user) -> list[RegionRow]:
+def region_children_with_counts(*, region: Region, user: User) -> list[RegionRow]:
     """Each child region with its station and staff counts: three queries, any depth.
 
     Counts group on the code prefix of the child level, so a province of 2,000 stations

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
-from shegong.accounts.roles import Role
 from shegong.audit.services import audit_saved
 from shegong.core.restrict import can, may_add
 from shegong.core.validation import changes, full_clean, one_of
@@ -17,31 +17,8 @@ from shegong.core.validators import normalize_credit_code, normalize_phone
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
 
+from .governance import GOVERNED_FIELDS, may_set_station_field
 from .models import Agency, Station
-
-# What the county decides about a station (its rating, its tier, which one is the county
-# general station), and what the office that runs the system decides (where it is, who runs
-# it, whether it is active): never the station itself.
-COUNTY_FIELDS = frozenset({"tier", "is_county_general", "star_rating", "star_rated_on"})
-OFFICE_FIELDS = frozenset({"region", "agency", "is_active"})
-GOVERNED_FIELDS = COUNTY_FIELDS | OFFICE_FIELDS
-# On a new station, whoever adds it gives its tier; a rating is still the county's.
-CREATE_FIELDS = frozenset({"tier", "is_county_general"})
-
-
-def may_set_station_field(user, name: str, *, created: bool) -> bool:
-    """Whether ``user`` (who may change the station at all) may set field ``name``."""
-    if name in OFFICE_FIELDS:
-        return user.role != Role.STATION_LEAD
-    if name in COUNTY_FIELDS:
-        return user.role == Role.COUNTY_OFFICER or (created and name in CREATE_FIELDS)
-    return True
-
-
-def governed_help(name: str) -> str:
-    if name in COUNTY_FIELDS:
-        return _("Set by the county civil-affairs bureau.")
-    return _("Set by the civil-affairs bureau.")
 
 
 @dataclass(frozen=True)
@@ -81,7 +58,11 @@ STATION_COLUMNS = (
 
 @transaction.atomic
 def station_record(
-    *, by: User, data: StationInput, instance: Station | None = None, request=None
+    *,
+    by: User,
+    data: StationInput,
+    instance: Station | None = None,
+    request: HttpRequest | None = None,
 ) -> Station:
     """Add a station (``instance`` None) or change one ``by`` may change.
 
@@ -96,7 +77,9 @@ def station_record(
     if instance is not None and not can(by, instance, "change"):
         raise PermissionDenied(_("You may not change this station."))
     errors: dict[str, str] = {}
-    region = place_in_scope(by, data.region, (Level.CITY, Level.TOWNSHIP, Level.VILLAGE), errors)
+    region = place_in_scope(
+        by=by, code=data.region, levels=(Level.CITY, Level.TOWNSHIP, Level.VILLAGE), errors=errors
+    )
     agency = one_of(Agency.objects.restrict(by), data.agency, "agency", errors)
     station = instance or Station()
     before = _station_values(station) if instance is not None else _station_values(Station())
@@ -110,8 +93,8 @@ def station_record(
     full_clean(station, errors, exclude=("region",) if region is None else ())
     station.save()
     audit_saved(
-        "station",
-        station,
+        entity="station",
+        obj=station,
         by=by,
         request=request,
         created=instance is None,
@@ -157,7 +140,11 @@ class AgencyInput:
 
 @transaction.atomic
 def agency_record(
-    *, by: User, data: AgencyInput, instance: Agency | None = None, request=None
+    *,
+    by: User,
+    data: AgencyInput,
+    instance: Agency | None = None,
+    request: HttpRequest | None = None,
 ) -> Agency:
     """Add an agency (``instance`` None) or change one ``by`` may change.
 
@@ -170,7 +157,9 @@ def agency_record(
     if instance is not None and not can(by, instance, "change"):
         raise PermissionDenied(_("You may not change this agency."))
     errors: dict[str, str] = {}
-    region = place_in_scope(by, data.region, (Level.PROVINCE, Level.CITY, Level.COUNTY), errors)
+    region = place_in_scope(
+        by=by, code=data.region, levels=(Level.PROVINCE, Level.CITY, Level.COUNTY), errors=errors
+    )
     agency = instance or Agency()
     columns = [f for f in asdict(data) if f != "region"]
     before = {name: getattr(agency, name) for name in columns} | {"region": agency.region_id}
@@ -183,8 +172,8 @@ def agency_record(
     full_clean(agency, errors, exclude=("region",) if region is None else ())
     agency.save()
     audit_saved(
-        "agency",
-        agency,
+        entity="agency",
+        obj=agency,
         by=by,
         request=request,
         created=instance is None,

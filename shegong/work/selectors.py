@@ -3,18 +3,24 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shegong.accounts.models import User
 from shegong.core.divisions import in_subtree, region_filter
 from shegong.indicators.drilldown import Rows
+from shegong.indicators.periods import Period
+from shegong.people.models import Recipient
+from shegong.regions.models import Region
 
 from .exporters import CaseExporter
 from .models import Activity, AdminWork, Case, Group, GroupSession, HomeVisit
 
 
-def visit_list(*, user, filters=None):
+def visit_list(*, user: User, filters: dict | None = None) -> QuerySet[HomeVisit]:
+    """Home visits ``user`` may see, filtered by place and period; newest first."""
     f = filters or {}
     qs = HomeVisit.objects.restrict(user).select_related("region", "recipient", "household__head")
     qs = _dated(qs, f, "date")
@@ -23,7 +29,8 @@ def visit_list(*, user, filters=None):
     return qs.prefetch_related("workers").order_by("-date", "-pk")
 
 
-def case_list(*, user, filters=None):
+def case_list(*, user: User, filters: dict | None = None) -> QuerySet[Case]:
+    """Cases ``user`` may see, filtered by stage, place, period and ``awaiting=me``."""
     f = filters or {}
     qs = Case.objects.restrict(user).select_related("region", "recipient", "worker")
     qs = _dated(qs, f, "opened_on")
@@ -42,7 +49,8 @@ def case_list(*, user, filters=None):
     return qs.order_by("-opened_on", "-pk")
 
 
-def group_list(*, user, filters=None):
+def group_list(*, user: User, filters: dict | None = None) -> QuerySet[Group]:
+    """Groups ``user`` may see, filtered by place and period."""
     f = filters or {}
     qs = Group.objects.restrict(user).select_related("region")
     qs = _dated(qs, f, None)
@@ -53,7 +61,8 @@ def group_list(*, user, filters=None):
     ).order_by("-pk")
 
 
-def activity_list(*, user, filters=None):
+def activity_list(*, user: User, filters: dict | None = None) -> QuerySet[Activity]:
+    """Activities ``user`` may see, filtered by domain, place and period."""
     f = filters or {}
     qs = Activity.objects.restrict(user).select_related("region")
     qs = _dated(qs, f, "date")
@@ -64,7 +73,8 @@ def activity_list(*, user, filters=None):
     return qs.annotate(resources_value=Sum("resources__value")).order_by("-date", "-pk")
 
 
-def admin_work_list(*, user, filters=None):
+def admin_work_list(*, user: User, filters: dict | None = None) -> QuerySet[AdminWork]:
+    """Administrative time ``user`` may see, filtered by place and period."""
     f = filters or {}
     qs = AdminWork.objects.restrict(user).select_related("region", "worker")
     qs = _dated(qs, f, "date")
@@ -91,7 +101,7 @@ class TimelineItem:
     url: str
 
 
-def person_timeline(*, person, user) -> list[TimelineItem]:
+def person_timeline(*, person: Recipient, user: User) -> list[TimelineItem]:
     """Every service the person received that the user may see, newest first (5 queries)."""
     items: list[TimelineItem] = []
     visits = HomeVisit.objects.restrict(user).filter(
@@ -142,7 +152,7 @@ def person_timeline(*, person, user) -> list[TimelineItem]:
 # ----- what station work tells the indicators ---------------------------------------------
 
 
-def open_cases_stock(*, code: str, period) -> int:
+def open_cases_stock(*, code: str, period: Period) -> int:
     """Cases of the village ``code`` open at the end of the period (villages have no
     aggregate; their cases are few)."""
     return (
@@ -152,7 +162,7 @@ def open_cases_stock(*, code: str, period) -> int:
     )
 
 
-def active_case_rows(*, user, node, period, params) -> Rows:
+def active_case_rows(*, user: User, node: Region, period: Period, params: QueryDict) -> Rows:
     """Drill-down ``cases_active``: the node's cases open at the end of the period."""
     qs = (
         Case.objects.restrict(user)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -71,7 +72,7 @@ class VisitInput:
 
 
 @transaction.atomic
-def visit_record(*, by: User, data: VisitInput, request=None) -> HomeVisit:
+def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = None) -> HomeVisit:
     """Record a home visit made by staff of ``by``'s station.
 
     The caller may rely on: the village is one of the station's; the person or the household
@@ -82,7 +83,7 @@ def visit_record(*, by: User, data: VisitInput, request=None) -> HomeVisit:
     """
     _require_station_staff(by, HomeVisit)
     errors: dict[str, str] = {}
-    region = place_in_scope(by, data.region, (Level.VILLAGE,), errors)
+    region = place_in_scope(by=by, code=data.region, levels=(Level.VILLAGE,), errors=errors)
     person = one_of(Recipient.objects.restrict(by, "change"), data.recipient, "recipient", errors)
     household = one_of(
         Household.objects.restrict(by, "change"), data.household, "household", errors
@@ -146,7 +147,9 @@ class ActivityInput:
 
 
 @transaction.atomic
-def activity_record(*, by: User, data: ActivityInput, request=None) -> Activity:
+def activity_record(
+    *, by: User, data: ActivityInput, request: HttpRequest | None = None
+) -> Activity:
     """Record an activity held by ``by``'s station.
 
     The caller may rely on: the place is the station's township or one of its villages;
@@ -157,7 +160,9 @@ def activity_record(*, by: User, data: ActivityInput, request=None) -> Activity:
     """
     _require_station_staff(by, Activity)
     errors: dict[str, str] = {}
-    region = place_in_scope(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    region = place_in_scope(
+        by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
+    )
     workers = _station_workers(by, data.workers, errors)
     named = set(data.participants)
     people = list(Recipient.objects.restrict(by, "change").filter(pk__in=named))
@@ -210,7 +215,9 @@ class AdminWorkInput:
 
 
 @transaction.atomic
-def admin_work_record(*, by: User, data: AdminWorkInput, request=None) -> AdminWork:
+def admin_work_record(
+    *, by: User, data: AdminWorkInput, request: HttpRequest | None = None
+) -> AdminWork:
     """Record administrative time worked by ``by`` at ``by``'s station.
 
     The caller may rely on: a negative-list task (licensing, confirming, approving, paying:
@@ -222,7 +229,9 @@ def admin_work_record(*, by: User, data: AdminWorkInput, request=None) -> AdminW
     errors: dict[str, str] = {}
     if data.task in AdminWork.NEGATIVE:
         errors["task"] = NEGATIVE_LIST_MESSAGE
-    region = place_in_scope(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    region = place_in_scope(
+        by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
+    )
     work = AdminWork(
         station_id=by.station_id,
         created_by=by,
@@ -350,7 +359,7 @@ class CaseOpenInput:
 
 
 @transaction.atomic
-def case_open(*, by: User, data: CaseOpenInput, request=None) -> Case:
+def case_open(*, by: User, data: CaseOpenInput, request: HttpRequest | None = None) -> Case:
     """接案: open a case for a person ``by`` may change; ``by`` is its worker.
 
     The caller may rely on: only station staff open cases; the person is one of the
@@ -393,7 +402,9 @@ class CaseAssessment:
 
 
 @transaction.atomic
-def case_assess(*, case: Case, by: User, data: CaseAssessment, request=None) -> Case:
+def case_assess(
+    *, case: Case, by: User, data: CaseAssessment, request: HttpRequest | None = None
+) -> Case:
     """预估 → 计划: record the needs assessment (a summary of needs is required) and move
     the case to planning. Refused (ValidationError) unless the case is at intake or
     assessment."""
@@ -418,7 +429,9 @@ class CasePlan:
 
 
 @transaction.atomic
-def case_submit_plan(*, case: Case, by: User, data: CasePlan, request=None) -> Case:
+def case_submit_plan(
+    *, case: Case, by: User, data: CasePlan, request: HttpRequest | None = None
+) -> Case:
     """计划: the agreement and at least one goal, submitted for approval (the station lead;
     for a lead's own case, the county). Refused unless the case is at planning."""
     _lock(case)
@@ -440,7 +453,7 @@ def case_submit_plan(*, case: Case, by: User, data: CasePlan, request=None) -> C
 
 
 @transaction.atomic
-def case_approve_plan(*, case: Case, by, request=None) -> Case:
+def case_approve_plan(*, case: Case, by: User, request: HttpRequest | None = None) -> Case:
     """The station lead approves the plan: intervention begins."""
     _lock(case)
     _may_approve(case, by)  # before the stage: a worker is refused, whatever the stage
@@ -467,7 +480,9 @@ class CaseEntryInput:
 
 
 @transaction.atomic
-def case_add_entry(*, case: Case, by: User, data: CaseEntryInput, request=None) -> CaseEntry:
+def case_add_entry(
+    *, case: Case, by: User, data: CaseEntryInput, request: HttpRequest | None = None
+) -> CaseEntry:
     """介入: an intervention by ``by`` (date, hours 0.25–24, content). Refused unless the
     case is at intervention; its facts and the timeline event are written with it."""
     _lock(case)
@@ -490,7 +505,9 @@ class CaseEvaluation:
 
 
 @transaction.atomic
-def case_evaluate(*, case: Case, by: User, data: CaseEvaluation, request=None) -> Case:
+def case_evaluate(
+    *, case: Case, by: User, data: CaseEvaluation, request: HttpRequest | None = None
+) -> Case:
     """评估: every goal of the plan judged and a summary written; needs at least one
     intervention. Refused unless the case is at intervention."""
     _lock(case)
@@ -534,7 +551,9 @@ class CaseClosure:
 
 
 @transaction.atomic
-def case_request_closure(*, case: Case, by: User, data: CaseClosure, request=None) -> Case:
+def case_request_closure(
+    *, case: Case, by: User, data: CaseClosure, request: HttpRequest | None = None
+) -> Case:
     """结案 report (reason and summary required), for the station lead to approve. Refused
     unless the case is at evaluation."""
     _lock(case)
@@ -548,7 +567,7 @@ def case_request_closure(*, case: Case, by: User, data: CaseClosure, request=Non
 
 
 @transaction.atomic
-def case_approve_closure(*, case: Case, by, request=None) -> Case:
+def case_approve_closure(*, case: Case, by: User, request: HttpRequest | None = None) -> Case:
     """The station lead (for a lead's own case, the county) approves closure: the case closes."""
     _lock(case)
     _may_approve(case, by)
@@ -576,7 +595,9 @@ class ReferralInput:
 
 
 @transaction.atomic
-def case_refer(*, case: Case, by: User, data: ReferralInput, request=None):
+def case_refer(
+    *, case: Case, by: User, data: ReferralInput, request: HttpRequest | None = None
+) -> CaseReferral:
     """Record a referral on the case's timeline (the model's rules: direction, no future
     date)."""
     referral = CaseReferral(case=case, **asdict(data))
@@ -590,7 +611,7 @@ def case_refer(*, case: Case, by: User, data: ReferralInput, request=None):
 
 
 @transaction.atomic
-def case_transfer(*, case: Case, to, by, request=None) -> Case:
+def case_transfer(*, case: Case, to: User, by: User, request: HttpRequest | None = None) -> Case:
     """Hand the case to another worker of the same station."""
     _lock(case)
     if case.stage == Case.Stage.CLOSED:
@@ -607,7 +628,7 @@ def case_transfer(*, case: Case, to, by, request=None) -> Case:
 
 
 @transaction.atomic
-def case_reopen(*, case: Case, reason: str, by, request=None) -> Case:
+def case_reopen(*, case: Case, reason: str, by: User, request: HttpRequest | None = None) -> Case:
     """Reopen a closed case at the intervention stage, with the reason on the timeline."""
     _lock(case)
     _require(case, Case.Stage.CLOSED)
@@ -646,7 +667,7 @@ class GroupInput:
 
 @transaction.atomic
 def group_record(
-    *, by: User, data: GroupInput, instance: Group | None = None, request=None
+    *, by: User, data: GroupInput, instance: Group | None = None, request: HttpRequest | None = None
 ) -> Group:
     """Start a group (``instance`` None) or change one ``by`` may change.
 
@@ -660,7 +681,9 @@ def group_record(
     elif not can(by, instance, "change"):
         raise PermissionDenied(_("You may not change this group."))
     errors: dict[str, str] = {}
-    region = place_in_scope(by, data.region, (Level.TOWNSHIP, Level.VILLAGE), errors)
+    region = place_in_scope(
+        by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
+    )
     workers = _station_workers(by, data.workers, errors)
     members = list(Recipient.objects.restrict(by, "change").filter(pk__in=set(data.members)))
     if len(members) != len(set(data.members)):
@@ -718,7 +741,9 @@ class SessionInput:
 
 
 @transaction.atomic
-def group_session_add(*, group: Group, by: User, data: SessionInput, request=None) -> GroupSession:
+def group_session_add(
+    *, group: Group, by: User, data: SessionInput, request: HttpRequest | None = None
+) -> GroupSession:
     """A session with its attendance: attendees must be members of the group.
 
     The group's row is locked so that two sessions recorded at once get numbers in turn.

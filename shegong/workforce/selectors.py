@@ -2,15 +2,18 @@
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.core.divisions import in_subtree
 from shegong.indicators.drilldown import Rows, total
 from shegong.indicators.periods import Period
+from shegong.regions.models import Region
 
 from .exporters import TrainingExporter, WorkerExporter
 from .facts import CITY_ORGANISED
@@ -20,7 +23,7 @@ COLLEGE_OR_ABOVE = (Education.COLLEGE, Education.BACHELOR, Education.MASTER, Edu
 COUNTY_ORGANISED = frozenset({"county", "agency"})
 
 
-def active_workers(*, code: str):
+def active_workers(*, code: str) -> QuerySet[SocialWorkerProfile]:
     """Profiles of the active station staff of the node ``code`` and below."""
     return SocialWorkerProfile.objects.filter(
         in_subtree("user__scope_region_id", code),
@@ -66,7 +69,7 @@ def designated_villages_stock(*, code: str) -> int:
     )
 
 
-def worker_rows(*, user, node, period: Period, params) -> Rows:
+def worker_rows(*, user: User, node: Region, period: Period, params: QueryDict) -> Rows:
     """Drill-down ``workers``: the node's active station staff (``qualified=1``: those with
     social-work education or a certificate; ``hired=1``: hired in the period)."""
     qs = SocialWorkerProfile.objects.restrict(user).filter(
@@ -91,7 +94,7 @@ def worker_rows(*, user, node, period: Period, params) -> Rows:
     )
 
 
-def training_rows(*, user, node, period: Period, params) -> Rows:
+def training_rows(*, user: User, node: Region, period: Period, params: QueryDict) -> Rows:
     """Drill-down ``training``: training and supervision received in the node and period
     (``kind=training|supervision``; ``organiser=city|county``)."""
     qs = TrainingRecord.objects.restrict(user).filter(

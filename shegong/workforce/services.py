@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
@@ -45,7 +46,11 @@ PROFILE_COLUMNS = tuple(f for f in ProfileInput.__dataclass_fields__ if f != "de
 
 @transaction.atomic
 def worker_profile_record(
-    *, by: User, data: ProfileInput, instance: SocialWorkerProfile, request=None
+    *,
+    by: User,
+    data: ProfileInput,
+    instance: SocialWorkerProfile,
+    request: HttpRequest | None = None,
 ) -> SocialWorkerProfile:
     """Change a worker's profile (``by`` must be allowed to change it).
 
@@ -73,7 +78,12 @@ def worker_profile_record(
     if old != new:
         data_changed["designated_villages"] = ", ".join(sorted(new))
     audit_saved(
-        "worker_profile", instance.user, by=by, request=request, created=False, data=data_changed
+        entity="worker_profile",
+        obj=instance.user,
+        by=by,
+        request=request,
+        created=False,
+        data=data_changed,
     )
     return instance
 
@@ -92,7 +102,9 @@ class TrainingInput:
 
 
 @transaction.atomic
-def training_record(*, by: User, data: TrainingInput, request=None) -> TrainingRecord:
+def training_record(
+    *, by: User, data: TrainingInput, request: HttpRequest | None = None
+) -> TrainingRecord:
     """Record training or supervision received at ``by``'s station.
 
     The caller may rely on: station staff record it, a lead for anyone active at the
@@ -117,11 +129,11 @@ def training_record(*, by: User, data: TrainingInput, request=None) -> TrainingR
     record.save()
     engine.sync(record)
     typed = {k: str(v) for k, v in asdict(data).items() if v not in ("", None)}
-    audit_saved("training", record, by=by, request=request, created=True, data=typed)
+    audit_saved(entity="training", obj=record, by=by, request=request, created=True, data=typed)
     return record
 
 
-def ensure_worker_profile(*, user, **kwargs) -> None:
+def ensure_worker_profile(*, user: User, **kwargs) -> None:
     """A station worker always has a ``SocialWorkerProfile`` (on ``accounts.user_saved``)."""
     if user.role in STATION_ROLES:
         SocialWorkerProfile.objects.get_or_create(user=user)
