@@ -173,10 +173,12 @@ def test_create_and_edit_share_one_view():
 
 
 def _public_functions(kind: str):
-    for path in sorted((ROOT / "shegong").glob(f"*/{kind}.py")):
+    """Public functions of every ``<app>/<kind>.py`` and ``<app>/<kind>/*.py``."""
+    paths = [*(ROOT / "shegong").glob(f"*/{kind}.py"), *(ROOT / "shegong").glob(f"*/{kind}/*.py")]
+    for path in sorted(paths):
         for node in ast.parse(path.read_text()).body:
             if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
-                yield f"{path.parent.name}.{kind}.{node.name}", node
+                yield f"{path.relative_to(ROOT)}:{node.name}", node
 
 
 @pytest.mark.parametrize("kind", ["services", "selectors"])

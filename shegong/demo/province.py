@@ -83,7 +83,6 @@ def _date(rng: random.Random, start_year: int, end_year: int) -> datetime.date:
 def demo_load(*, cities: tuple[str, ...] = DEMO_CITIES) -> DemoSummary:
     """Create (or complete) the demo data; returns what exists afterwards."""
     rng = random.Random(SEED)
-    password = make_password(DEMO_PASSWORD)
     regions = list(
         Region.objects.filter(level__in=[Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE])
         .filter(functools.reduce(operator.or_, (in_subtree("code", c) for c in cities)))
@@ -91,14 +90,33 @@ def demo_load(*, cities: tuple[str, ...] = DEMO_CITIES) -> DemoSummary:
     )
     if not any(r.level == Level.CITY for r in regions):
         raise RuntimeError("Load the division codes first: manage.py import_divisions --only 43")
-    counties = [r for r in regions if r.level == Level.COUNTY]
-    townships = [r for r in regions if r.level == Level.TOWNSHIP]
     villages_by_township: dict[str, list[Region]] = {}
     for r in regions:
         if r.level == Level.VILLAGE:
             villages_by_township.setdefault(r.parent_id, []).append(r)
+    counties = [r for r in regions if r.level == Level.COUNTY]
+    townships = [r for r in regions if r.level == Level.TOWNSHIP]
+    agencies, agency_ids = _agencies(rng, counties)
+    station_ids = _stations(rng, regions, townships, villages_by_township, agencies, agency_ids)
+    _staff(
+        rng,
+        make_password(DEMO_PASSWORD),
+        townships,
+        villages_by_township,
+        station_ids,
+        agencies,
+        agency_ids,
+    )
+    return DemoSummary(
+        agencies=Agency.objects.count(),
+        stations=Station.objects.count(),
+        users=User.objects.count(),
+        logins=demo_logins(),
+    )
 
-    # Agencies: two per county, registered there.
+
+def _agencies(rng, counties: list[Region]) -> tuple[list[Agency], dict[str, int]]:
+    """Two agencies per county, registered there; their ids by credit code."""
     agencies = []
     for county in counties:
         for i in range(2):
@@ -120,11 +138,15 @@ def demo_load(*, cities: tuple[str, ...] = DEMO_CITIES) -> DemoSummary:
         a.credit_code: a.pk
         for a in Agency.objects.filter(credit_code__in=[a.credit_code for a in agencies])
     }
+    return agencies, agency_ids
+
+
+def _stations(rng, regions, townships, villages_by_township, agencies, agency_ids) -> dict:
+    """A city centre per city, a station per township (the first of each county its
+    general station), village rooms in about 6 % of villages; ids by (region, name)."""
     county_agencies: dict[str, list[int]] = {}
     for a in agencies:
         county_agencies.setdefault(a.region.code, []).append(agency_ids[a.credit_code])
-
-    # Stations: a city centre per city, a station per township, village rooms in some villages.
     stations: list[Station] = []
     for city in (r for r in regions if r.level == Level.CITY):
         stations.append(
@@ -181,8 +203,12 @@ def demo_load(*, cities: tuple[str, ...] = DEMO_CITIES) -> DemoSummary:
         (s.region_id, s.name): (s.pk, s.agency_id)
         for s in Station.objects.filter(region_id__in={s.region_id for s in stations})
     }
+    return station_ids
 
-    # Staff: 3–8 per township station, the first is the lead; villages shared out.
+
+def _staff(rng, password, townships, villages_by_township, station_ids, agencies, agency_ids):
+    """3–8 staff per township station (the first its lead) with profiles and designated
+    villages shared out, an administrator per agency, and one login per other role."""
     users: list[User] = []
     profiles: list[tuple[str, dict, list[str]]] = []
     for t in townships:
@@ -277,12 +303,6 @@ def demo_load(*, cities: tuple[str, ...] = DEMO_CITIES) -> DemoSummary:
         ],
         ignore_conflicts=True,
         batch_size=2000,
-    )
-    return DemoSummary(
-        agencies=Agency.objects.count(),
-        stations=Station.objects.count(),
-        users=User.objects.count(),
-        logins=demo_logins(),
     )
 
 
