@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shegong.audit.services import audit_log
-from shegong.core.restrict import can, may_add
+from shegong.core.restrict import require_may_save
 from shegong.core.validation import changes, full_clean, one_of
 from shegong.core.validators import normalize_phone
 from shegong.regions.selectors import place_in_scope
@@ -80,10 +80,7 @@ def user_record(
     or ``.changed``; never the password) are one transaction.
     """
     refused = _("Only the security administrator manages accounts.")
-    if instance is None and not may_add(by, User):
-        raise PermissionDenied(refused)
-    if instance is not None and not can(by, instance, "change"):
-        raise PermissionDenied(refused)
+    require_may_save(by, User, instance, add_refused=refused, change_refused=refused)
     errors: dict[str, str] = {}
     user = instance or User()
     before = _account_values(user) if instance is not None else {}

@@ -3,14 +3,14 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
 from .fields import EncryptedTextField
 from .idempotency import InProgress, previous, run_once
-from .restrict import can, get_restricted_or_404, may_add
+from .restrict import get_restricted_or_404, require_may_save
 from .validators import parse_small_int
 
 FORM_KEY_RE = re.compile(r"[0-9a-f]{32}")
@@ -132,15 +132,14 @@ def editable(request, model, pk, *, add_refused, change_refused, queryset=None):
     """The record one create-or-edit view works on: None for a new one (the user must be
     allowed to add one: else 403), or the record ``pk`` if the user can see it (else 404)
     and change it (else 403)."""
-    if pk is None:
-        if not may_add(request.user, model):
-            raise PermissionDenied(add_refused)
-        return None
-    obj = get_restricted_or_404(
-        queryset if queryset is not None else model.objects.all(), request.user, pk=pk
+    obj = None
+    if pk is not None:
+        obj = get_restricted_or_404(
+            queryset if queryset is not None else model.objects.all(), request.user, pk=pk
+        )
+    require_may_save(
+        request.user, model, obj, add_refused=add_refused, change_refused=change_refused
     )
-    if not can(request.user, obj, "change"):
-        raise PermissionDenied(change_refused)
     return obj
 
 

@@ -7,6 +7,7 @@ Each restricted model answers ``restrict_q(user, action)`` with a ``Q`` (rows al
 ``get_restricted_or_404`` so that "missing" and "not yours" look the same: 404.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -61,3 +62,12 @@ def may_add(user, model) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     return model.restrict_q(user, "add") is not None
+
+
+def require_may_save(user, model, instance, *, add_refused, change_refused) -> None:
+    """PermissionDenied unless ``user`` may add a ``model`` row (``instance`` None) or change
+    ``instance``: the first check of every create-or-edit service."""
+    if instance is None and not may_add(user, model):
+        raise PermissionDenied(add_refused)
+    if instance is not None and not can(user, instance, "change"):
+        raise PermissionDenied(change_refused)

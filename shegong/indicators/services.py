@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from shegong.accounts.models import User
 from shegong.audit.services import audit_saved
 from shegong.core.divisions import in_subtree, parse_region_code
-from shegong.core.restrict import can, may_add
+from shegong.core.restrict import require_may_save
 from shegong.core.validation import full_clean
 from shegong.regions.models import Region
 
@@ -60,10 +60,7 @@ def rule_set_record(
     whole) and the audit entry (every target) are one transaction.
     """
     refused = _("Only province and city officers set targets.")
-    if instance is None and not may_add(by, RuleSet):
-        raise PermissionDenied(refused)
-    if instance is not None and not can(by, instance, "change"):
-        raise PermissionDenied(refused)
+    require_may_save(by, RuleSet, instance, add_refused=refused, change_refused=refused)
     errors: dict[str, str] = {}
     code = parse_region_code(data.region_code) or ""
     if len(code) not in (2, 4):

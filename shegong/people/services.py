@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from shegong.accounts.models import User
 from shegong.audit.services import audit_log
 from shegong.core import crypto
-from shegong.core.restrict import can, may_add
+from shegong.core.restrict import require_may_save
 from shegong.core.validation import all_of, full_clean, one_of
 from shegong.core.validators import normalize_phone, parse_id_number, validate_phone
 from shegong.indicators import engine
@@ -91,10 +91,13 @@ def recipient_record(
     categories, a new household and the audit entry (never a personal field's value) are
     one transaction.
     """
-    if instance is None and not may_add(by, Recipient):
-        raise PermissionDenied(_("Only station staff register service recipients."))
-    if instance is not None and not can(by, instance, "change"):
-        raise PermissionDenied(_("You may not change this record."))
+    require_may_save(
+        by,
+        Recipient,
+        instance,
+        add_refused=_("Only station staff register service recipients."),
+        change_refused=_("You may not change this record."),
+    )
     errors: dict[str, str] = {}
     person = instance or Recipient(created_by=by)
     before = {} if instance is None else _columns(instance)

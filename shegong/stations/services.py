@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
 from shegong.audit.services import audit_saved
-from shegong.core.restrict import can, may_add
+from shegong.core.restrict import require_may_save
 from shegong.core.validation import changes, full_clean, one_of
 from shegong.core.validators import normalize_credit_code, normalize_phone
 from shegong.regions.models import Level
@@ -72,10 +72,13 @@ def station_record(
     PermissionDenied if the data would change it; one county general station per county;
     the model's rules. The row and its audit entry are one transaction.
     """
-    if instance is None and not may_add(by, Station):
-        raise PermissionDenied(_("You may not add stations."))
-    if instance is not None and not can(by, instance, "change"):
-        raise PermissionDenied(_("You may not change this station."))
+    require_may_save(
+        by,
+        Station,
+        instance,
+        add_refused=_("You may not add stations."),
+        change_refused=_("You may not change this station."),
+    )
     errors: dict[str, str] = {}
     region = place_in_scope(
         by=by, code=data.region, levels=(Level.CITY, Level.TOWNSHIP, Level.VILLAGE), errors=errors
@@ -152,10 +155,13 @@ def agency_record(
     scope; the unified social credit code normalised, checked and unique; the model's
     rules. The row and its audit entry are one transaction.
     """
-    if instance is None and not may_add(by, Agency):
-        raise PermissionDenied(_("You may not add agencies."))
-    if instance is not None and not can(by, instance, "change"):
-        raise PermissionDenied(_("You may not change this agency."))
+    require_may_save(
+        by,
+        Agency,
+        instance,
+        add_refused=_("You may not add agencies."),
+        change_refused=_("You may not change this agency."),
+    )
     errors: dict[str, str] = {}
     region = place_in_scope(
         by=by, code=data.region, levels=(Level.PROVINCE, Level.CITY, Level.COUNTY), errors=errors
