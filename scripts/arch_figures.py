@@ -114,6 +114,7 @@ def figures():
     longest_module = (0, "")
     longest_function = (0, "")
     nested_imports = 0
+    nested_cross = 0
     edges: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path in sources():
         text = path.read_text()
@@ -132,7 +133,14 @@ def figures():
                 where = f"{module} -> {target}{' (in a function)' if nested else ''}"
                 if where not in edges[(src, dst)]:
                     edges[(src, dst)].append(where)
-        nested_imports += len(function_level_imports(tree))
+        nested = function_level_imports(tree)
+        nested_imports += len(nested)
+        for node in nested:
+            target = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+            if isinstance(node, ast.ImportFrom) and node.level:
+                target = module  # a relative import stays inside its app
+            dst = app_of(target or "")
+            nested_cross += bool(src and dst and dst != src)
     graph: dict[str, set[str]] = defaultdict(set)
     for src, dst in edges:
         graph[src].add(dst)
@@ -142,6 +150,7 @@ def figures():
         "longest_module": longest_module,
         "longest_function": longest_function,
         "function_level_imports": nested_imports,
+        "function_level_cross_app": nested_cross,
         "largest_cycle": max(cycles, key=len) if cycles else set(),
         "edges": edges,
     }
@@ -154,7 +163,10 @@ def main():
     f = figures()
     print(f"longest module:         {f['longest_module'][1]} ({f['longest_module'][0]} lines)")
     print(f"longest function:       {f['longest_function'][1]} ({f['longest_function'][0]} lines)")
-    print(f"function-level imports: {f['function_level_imports']}")
+    print(
+        f"function-level imports: {f['function_level_imports']}"
+        f" ({f['function_level_cross_app']} of another app's module)"
+    )
     cycle = sorted(f["largest_cycle"])
     print(f"largest import cycle:   {len(cycle)} apps {cycle}")
     if args.edges:
