@@ -153,14 +153,27 @@ def _person(world, **over) -> RecipientInput:
 
 def test_a_person_from_data_takes_sex_and_birth_from_the_id_number(world):
     number = make_id_number("430302", "19480101", 516)  # 516: even, a woman
-    person = recipient_record(
-        by=world.actors["social_worker"],
-        data=_person(world, id_number=number, sex="M", birth_date=datetime.date(2000, 1, 1)),
+    by = world.actors["social_worker"]
+    errors = _refused_person(
+        lambda: recipient_record(
+            by=by,
+            data=_person(world, id_number=number, sex="M", birth_date=datetime.date(2000, 1, 1)),
+        )
     )
+    assert "女" in errors["sex"][0] and "1948-01-01" in errors["birth_date"][0]
+    person = recipient_record(by=by, data=_person(world, id_number=number))
     assert (person.sex, person.birth_date) == ("F", datetime.date(1948, 1, 1))
     assert person.id_last4 == number[-4:] and person.name_initials == "lxy"
     entry = AuditEntry.objects.get(action="shegong.recipient.created", object_id=str(person.pk))
     assert number not in str(entry.data)  # no personal field's value in the log
+
+
+def _refused_person(call) -> dict[str, list[str]]:
+    before = Recipient.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        call()
+    assert Recipient.objects.count() == before
+    return refused.value.message_dict
 
 
 def test_an_id_number_registered_elsewhere_says_so_without_naming_the_person(world):

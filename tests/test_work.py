@@ -277,6 +277,11 @@ def test_negative_list_is_refused_with_the_reason(worker, world):
         and not ServiceFact.objects.filter(work_kind__startswith="admin").exists()
     )
     data["task"] = "checks"
+    # an ordinary task whose description names 审批 is warned, and saved once confirmed
+    warned = worker.post(reverse("work:admin_work_create"), data)
+    assert warned.status_code == 200 and "“审批”" in warned.content.decode()
+    assert not AdminWork.objects.exists()
+    data["confirmed"] = "on"
     assert worker.post(reverse("work:admin_work_create"), data).status_code == 302
     fact = ServiceFact.objects.get(source_type="admin")
     assert (fact.work_kind, fact.in_village, fact.professional) == ("admin_assist", False, False)

@@ -368,7 +368,7 @@ def _groups(ctx: _Station) -> tuple[int, int]:
             station=ctx.station,
             region_id=ctx.station.region_id,
             created_by=ctx.lead,
-            number=f"XZ{ctx.station.region_id}{g + 1:04d}",
+            number=f"XZ{ctx.station.region_id}{today:%Y}{g + 1:04d}",
             name=title,
             nature=nature,
             goals="增强互助与社会支持",

@@ -152,6 +152,7 @@ def _identity(person: Recipient, data: RecipientInput, by, errors: dict) -> None
             errors["id_number"] = exc.messages[0]
         else:
             person.id_number = parsed.number
+            _agrees_with_id(parsed, data, errors)
             person.sex, person.birth_date = parsed.sex, parsed.birth_date
             clash = Recipient.objects.filter(id_hash=crypto.keyed_hash(parsed.number))
             other = clash.exclude(pk=person.pk).first() if person.pk else clash.first()
@@ -164,6 +165,19 @@ def _identity(person: Recipient, data: RecipientInput, by, errors: dict) -> None
         except ValidationError as exc:
             errors[name] = exc.messages[0]
         setattr(person, name, value)
+
+
+def _agrees_with_id(parsed, data: RecipientInput, errors: dict) -> None:
+    """A typed sex or birth date that contradicts the ID number is pointed out, not
+    silently replaced (leave them empty and the ID number fills them in)."""
+    if data.sex and data.sex != parsed.sex:
+        errors["sex"] = _(
+            "The ID number says %(sex)s; leave the sex empty or correct the ID number."
+        ) % {"sex": Recipient.Sex(parsed.sex).label}
+    if data.birth_date and data.birth_date != parsed.birth_date:
+        errors["birth_date"] = _(
+            "The ID number says born %(date)s; leave the birth date empty or correct the ID number."
+        ) % {"date": parsed.birth_date.isoformat()}
 
 
 def _duplicate_message(other: Recipient, by) -> str:

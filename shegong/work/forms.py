@@ -438,13 +438,47 @@ ResourceFormSet = forms.inlineformset_factory(
 )
 
 
+class NegativeListSelect(forms.Select):
+    """The task list: ordinary tasks, then the negative list shown greyed out (never chosen
+    by mistake; posted anyway, the service refuses it with the reason)."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if value in AdminWork.NEGATIVE:
+            option["attrs"]["disabled"] = True
+        return option
+
+
+def _task_choices():
+    ordinary = [(v, label) for v, label in AdminWork.Task.choices if v not in AdminWork.NEGATIVE]
+    negative = [(v, label) for v, label in AdminWork.Task.choices if v in AdminWork.NEGATIVE]
+    return [
+        ("", "---------"),
+        (_("Administrative work"), ordinary),
+        (_("Negative list: not station work (负面清单)"), negative),
+    ]
+
+
 class AdminWorkForm(StationFormMixin, forms.ModelForm):
     region_levels = (Level.TOWNSHIP, Level.VILLAGE)
+    confirmed = forms.BooleanField(
+        label=_("I confirm this was only assistance, not an administrative power"),
+        required=False,
+        help_text=_("Needed when the description names licensing, approval or payment."),
+    )
 
     class Meta:
         model = AdminWork
         fields = ["date", "task", "hours", "region", "in_village", "description"]
-        widgets = {"date": DateInput(), "hours": forms.NumberInput(attrs={"step": "0.25"})}
+        widgets = {
+            "date": DateInput(),
+            "hours": forms.NumberInput(attrs={"step": "0.25"}),
+            "task": NegativeListSelect(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["task"].choices = _task_choices()
 
     def to_input(self) -> AdminWorkInput:
         """What was typed, for ``services.admin_work_record`` (the negative list is its)."""
@@ -456,4 +490,5 @@ class AdminWorkForm(StationFormMixin, forms.ModelForm):
             region=d["region"].code,
             in_village=d.get("in_village", False),
             description=d.get("description", ""),
+            confirmed=d.get("confirmed", False),
         )

@@ -347,6 +347,11 @@ class Group(Versioned, StationWork):
         ordering = ["-pk"]
         verbose_name = _("group")
         verbose_name_plural = _("groups")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_sessions__gte=1), name="group_plans_a_session"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -21,6 +21,7 @@ from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can, may_add
 from shegong.core.validation import all_of, changes, full_clean, one_of
 from shegong.indicators import engine
+from shegong.indicators.selectors import day_hours_exceeded
 from shegong.regions.models import Level, Region
 
 from .models import SocialWorkerProfile, TrainingRecord
@@ -119,6 +120,10 @@ def training_record(
     if by.role != Role.STATION_LEAD:
         staff = staff.filter(pk=by.pk)
     worker = one_of(staff, data.worker, "worker", errors)
+    if worker is not None and (
+        reason := day_hours_exceeded(workers=[worker], date=data.date, hours=data.hours)
+    ):
+        errors["hours"] = reason
     record = TrainingRecord(
         created_by=by,
         worker=worker,

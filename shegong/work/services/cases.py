@@ -26,7 +26,7 @@ from ..models import (
     CaseGoal,
     CaseReferral,
 )
-from .records import _next_number, _require_station_staff
+from .records import _day_hours, _next_number, _require_station_staff
 
 # ----- cases ---------------------------------------------------------------------------
 
@@ -229,7 +229,9 @@ def case_add_entry(
     _lock(case)
     _require(case, Case.Stage.INTERVENTION)
     entry = CaseEntry(case=case, worker=by, **asdict(data))
-    full_clean(entry, {})
+    errors: dict[str, str] = {}
+    _day_hours([by], data.date, data.hours, errors)
+    full_clean(entry, errors)
     entry.save()
     engine.sync(entry)
     _event(case, by, "intervention", entry.content[:200])

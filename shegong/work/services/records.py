@@ -21,6 +21,7 @@ from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of
 from shegong.indicators import engine
+from shegong.indicators.selectors import day_hours_exceeded
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
@@ -90,6 +91,7 @@ def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = No
     if region is not None and household is not None and household.region_id != region.code:
         errors["household"] = _("This household lives in another village.")
     workers = _station_workers(by, data.workers, errors)
+    _day_hours(workers, data.date, data.hours, errors)
     visit = HomeVisit(
         station_id=by.station_id,
         created_by=by,
@@ -159,6 +161,7 @@ def activity_record(
         by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
     )
     workers = _station_workers(by, data.workers, errors)
+    _day_hours(workers, data.date, data.hours, errors)
     named = set(data.participants)
     people = list(Recipient.objects.restrict(by, "change").filter(pk__in=named))
     if len(people) != len(named):
@@ -207,6 +210,28 @@ class AdminWorkInput:
     region: str
     in_village: bool = False
     description: str = ""
+    # the worker confirms that a description naming a negative-list act is only assistance
+    confirmed: bool = False
+
+
+# Words that name an administrative power (负面清单) in a description of "other" work
+NEGATIVE_WORDS = (
+    "许可",
+    "确认",
+    "审批",
+    "审核",
+    "批准",
+    "给付",
+    "发放",
+    "救助金",
+    "补助金",
+    "认定",
+)
+
+
+def _negative_words(text: str) -> list[str]:
+    """The negative-list words a free-text description names (in the order listed)."""
+    return [word for word in NEGATIVE_WORDS if word in (text or "")]
 
 
 @transaction.atomic
@@ -216,7 +241,8 @@ def admin_work_record(
     """Record administrative time worked by ``by`` at ``by``'s station.
 
     The caller may rely on: a negative-list task (licensing, confirming, approving, paying:
-    powers station staff must not exercise) is refused with the reason; the place is the
+    powers station staff must not exercise) is refused with the reason; a description that
+    names such an act (审批, 发放…) needs ``confirmed`` (it was only assistance); the place is the
     station's township or one of its villages; date and hours pass the model's rules. The
     record, its facts and its audit entry are written together or not at all.
     """
@@ -224,9 +250,16 @@ def admin_work_record(
     errors: dict[str, str] = {}
     if data.task in AdminWork.NEGATIVE:
         errors["task"] = NEGATIVE_LIST_MESSAGE
+    elif (named := _negative_words(data.description)) and not data.confirmed:
+        errors["confirmed"] = _(
+            "The description names %(words)s: station staff must not exercise administrative "
+            "powers (负面清单). If this was only assistance to the civil-affairs office, "
+            "confirm it below and save again."
+        ) % {"words": "、".join(f"“{w}”" for w in named)}
     region = place_in_scope(
         by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
     )
+    _day_hours([by], data.date, data.hours, errors)
     work = AdminWork(
         station_id=by.station_id,
         created_by=by,
@@ -264,6 +297,12 @@ def _station_workers(by, ids, errors: dict) -> list[User]:
     if not wanted or len(staff) != len(wanted):
         errors["workers"] = _("Choose workers of your own station.")
     return staff
+
+
+def _day_hours(workers, date, hours, errors: dict, *, excluding=("", None)) -> None:
+    """No worker's hours on one day may pass 24, across every kind of record."""
+    if reason := day_hours_exceeded(workers=workers, date=date, hours=hours, excluding=excluding):
+        errors["hours"] = reason
 
 
 def _audit_created(entity: str, obj, by, request, data) -> None:
@@ -394,6 +433,7 @@ def group_session_add(
     came = list(group.members.filter(pk__in=set(data.attendees)))
     if len(came) != len(set(data.attendees)):
         errors["attendees"] = _("Only members of the group attend its sessions.")
+    _day_hours(list(group.workers.all()), data.date, data.hours, errors)
     session = GroupSession(
         group=group,
         number=(group.sessions.aggregate(m=Max("number"))["m"] or 0) + 1,
