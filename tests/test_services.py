@@ -63,7 +63,7 @@ def test_a_visit_from_data_is_recorded_with_facts_and_audit(world):
     assert set(visit.workers.values_list("pk", flat=True)) == set(_visit(world).workers)
     assert ServiceFact.objects.filter(source_type="visit", source_id=visit.pk).count() == 2
     entry = AuditEntry.objects.get(action="shegong.visit.created", object_id=str(visit.pk))
-    assert entry.actor == by and entry.data["region"] == world.places["own"].village
+    assert entry.actor == by and entry.data["region"] == visit.region.name  # in words
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from shegong.audit.services import audit_log
+from shegong.audit.describe import snapshot
+from shegong.audit.services import audit_saved
 from shegong.core.restrict import require_may_save
 from shegong.core.validation import changes, full_clean, one_of
 from shegong.core.validators import normalize_phone
@@ -59,6 +60,8 @@ class AccountInput:
 
 
 ACCOUNT_COLUMNS = ("username", "full_name", "phone", "role", "is_active")
+# what the audit log keeps of an account, as saved (never the password)
+ACCOUNT_AUDIT = (*ACCOUNT_COLUMNS, "scope_region", "station", "agency")
 
 
 @transaction.atomic
@@ -84,6 +87,7 @@ def user_record(
     errors: dict[str, str] = {}
     user = instance or User()
     before = _account_values(user) if instance is not None else {}
+    audited = snapshot(instance, ACCOUNT_AUDIT) if instance is not None else None
     for name in ACCOUNT_COLUMNS:
         setattr(user, name, getattr(data, name))
     user.phone = normalize_phone(data.phone or "")
@@ -119,16 +123,20 @@ def user_record(
     full_clean(user, errors, exclude=("password",))
     user.save()
     user_saved.send(sender=User, user=user, created=instance is None, by=by)
-    changed: dict[str, object] = changes(before, _account_values(user))
-    if instance is None:
-        action = "shegong.user.created"
-    elif ROLE_FIELDS & set(changed):
+    changed = changes(before, _account_values(user))
+    action = ""
+    if instance is not None and ROLE_FIELDS & set(changed):
         action = "shegong.user.role_changed"
-    else:
-        action = "shegong.user.changed"
-    if data.password and instance is not None:
-        changed["password_reset"] = True
-    audit_log(action=action, actor=by, request=request, obj=user, data=changed)
+    audit_saved(
+        entity="user",
+        obj=user,
+        by=by,
+        request=request,
+        before=audited,
+        fields=ACCOUNT_AUDIT,
+        extra={"password_reset": True} if data.password and instance is not None else None,
+        action=action,
+    )
     return user
 
 

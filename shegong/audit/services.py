@@ -1,11 +1,14 @@
 """Writing the audit log. Callers pass what happened; this fills in who and from where."""
 
+from collections.abc import Sequence
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.http import HttpRequest
 
 from shegong.core.net import client_ip  # the one reading of the address
 
+from .describe import diff, snapshot
 from .models import AuditEntry
 
 
@@ -43,11 +46,19 @@ def audit_saved(
     entity: str,
     obj: models.Model,
     by: AbstractBaseUser,
+    fields: Sequence[str],
+    before: dict[str, str] | None = None,
     request: HttpRequest | None = None,
-    created: bool,
-    data: dict,
+    extra: dict | None = None,
+    action: str = "",
 ) -> AuditEntry:
-    """``shegong.<entity>.created`` or ``.changed`` with what was typed or changed (the
-    caller leaves out personal fields' values)."""
-    action = f"shegong.{entity}.{'created' if created else 'changed'}"
+    """``shegong.<entity>.created`` (``before`` None) or ``.changed``, with the saved row's
+    ``fields`` as a page shows them (``describe.snapshot``, read after saving): all of them
+    for a new row, "old → new" for the ones an edit changed. ``before`` is the snapshot
+    taken before the edit. Personal fields are the caller's to leave out of ``fields``."""
+    saved = type(obj)._base_manager.get(pk=obj.pk)  # what the database holds, not the input
+    after = snapshot(saved, fields)
+    data = after if before is None else diff(before, after)
+    data = {k: v for k, v in data.items() if v not in ("", None)} | (extra or {})
+    action = action or f"shegong.{entity}.{'created' if before is None else 'changed'}"
     return audit_log(action=action, actor=by, request=request, obj=obj, data=data)

@@ -1,11 +1,13 @@
 from django.db.models import Q
 from django.http import Http404
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from shegong.core.lists import Filter, list_page, read_filters
 
+from .describe import action_choices, actions_matching
 from .exporters import AuditExporter
 from .models import AuditEntry
 
@@ -14,7 +16,7 @@ from .models import AuditEntry
 def audit_list(request):
     filters = [
         Filter("who", gettext_lazy("Username")),
-        Filter("action", gettext_lazy("Action (prefix)")),
+        Filter("action", gettext_lazy("Action"), "select", action_choices()),
         Filter("since", gettext_lazy("From"), "date"),
         Filter("until", gettext_lazy("To"), "date"),
         Filter(
@@ -31,7 +33,7 @@ def audit_list(request):
     if values.get("who"):
         qs = qs.filter(Q(actor_name=values["who"]) | Q(data__username=values["who"]))
     if values.get("action"):
-        qs = qs.filter(action__startswith=values["action"])
+        qs = qs.filter(action__in=actions_matching(values["action"]))
     if values.get("since"):
         qs = qs.filter(at__date__gte=values["since"])
     if values.get("until"):
@@ -45,6 +47,6 @@ def audit_list(request):
         title=_("Audit log"),
         filters=filters,
         values=values,
-        detail_url=lambda e: f"?action={e.action}",
+        detail_url=lambda e: "?" + urlencode({"action": e.action}),
         personal=True,
     )

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
+from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_saved
 from shegong.core.divisions import in_subtree, parse_region_code
 from shegong.core.restrict import require_may_save
@@ -68,6 +69,7 @@ def rule_set_record(
     elif not Region.objects.filter(in_subtree("code", by.scope_code), code=code).exists():
         errors["region_code"] = _("This province or city is not in your area.")
     rule_set = instance or RuleSet()
+    before = snapshot(instance, ("region_code", "year", "title", "source")) if instance else None
     rule_set.region_code, rule_set.year = code, data.year
     rule_set.title, rule_set.source, rule_set.updated_by = data.title, data.source, by
     rules = _rules(rule_set, data.rules, errors)
@@ -79,10 +81,19 @@ def rule_set_record(
         obj=rule_set,
         by=by,
         request=request,
-        created=instance is None,
-        data={"rules": {r.indicator: [r.op, str(r.target), str(r.upper or "")] for r in rules}},
+        before=before,
+        fields=("region_code", "year", "title", "source"),
+        extra={"rules": {str(SPECS[r.indicator].label): _rule_text(r) for r in rules}},
     )
     return rule_set
+
+
+def _rule_text(rule: Rule) -> str:
+    """A rule in words: "≥ 60", "3–8"."""
+    if rule.op == Rule.Op.BETWEEN:
+        return f"{rule.target.normalize():f}–{(rule.upper or 0):f}"
+    sign = "≤" if rule.op == Rule.Op.AT_MOST else "≥"
+    return f"{sign} {rule.target.normalize():f}"
 
 
 def _replace_rules(rule_set: RuleSet, rules: list[Rule]) -> None:

@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
-from shegong.audit.services import audit_log
+from shegong.audit.describe import snapshot
+from shegong.audit.services import audit_log, audit_saved
 from shegong.core import crypto
 from shegong.core.restrict import require_may_save
 from shegong.core.validation import all_of, full_clean, one_of
@@ -72,6 +73,14 @@ PERSON_COLUMNS = (
 )
 
 
+# what the audit log keeps of a person: never a revealable (encrypted) field's value
+PERSON_AUDIT = (
+    *(name for name in PERSON_COLUMNS if name not in REVEALABLE),
+    "region",
+    "household",
+)
+
+
 @transaction.atomic
 def recipient_record(
     *,
@@ -100,7 +109,7 @@ def recipient_record(
     )
     errors: dict[str, str] = {}
     person = instance or Recipient(created_by=by)
-    before = {} if instance is None else _columns(instance)
+    before = None if instance is None else snapshot(instance, PERSON_AUDIT)
     person.region = place_in_scope(by=by, code=data.region, levels=(Level.VILLAGE,), errors=errors)
     for name in PERSON_COLUMNS:
         setattr(person, name, getattr(data, name))
@@ -123,23 +132,16 @@ def recipient_record(
     if instance is None:
         engine.sync(person)
     _link_categories(person, categories, data)
-    changed = {
-        k: str(v)
-        for k, v in _columns(person).items()
-        if k not in REVEALABLE and before.get(k, "") != v and v not in ("", None)
-    }
-    audit_log(
-        action="shegong.recipient.created" if instance is None else "shegong.recipient.changed",
-        actor=by,
-        request=request,
+    audit_saved(
+        entity="recipient",
         obj=person,
-        data=changed,
+        by=by,
+        request=request,
+        before=before,
+        fields=PERSON_AUDIT,
+        extra={"categories": "、".join(c.name for c in categories)} if instance is None else None,
     )
     return person
-
-
-def _columns(person: Recipient) -> dict:
-    return {name: getattr(person, name) for name in (*PERSON_COLUMNS, "region_id")}
 
 
 def _identity(person: Recipient, data: RecipientInput, by, errors: dict) -> None:

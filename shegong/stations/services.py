@@ -10,9 +10,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
+from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_saved
 from shegong.core.restrict import require_may_save
-from shegong.core.validation import changes, full_clean, one_of
+from shegong.core.validation import full_clean, one_of
 from shegong.core.validators import normalize_credit_code, normalize_phone
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
@@ -56,6 +57,20 @@ STATION_COLUMNS = (
 )
 
 
+# what the audit log keeps of a station and an agency (as saved, in words)
+STATION_AUDIT = (*STATION_COLUMNS, "region", "agency", "rooms")
+AGENCY_AUDIT = (
+    "name",
+    "credit_code",
+    "region",
+    "legal_representative",
+    "contact_person",
+    "phone",
+    "address",
+    "registered_on",
+)
+
+
 @transaction.atomic
 def station_record(
     *,
@@ -85,6 +100,7 @@ def station_record(
     )
     agency = one_of(Agency.objects.restrict(by), data.agency, "agency", errors)
     station = instance or Station()
+    audited = snapshot(instance, STATION_AUDIT) if instance is not None else None
     before = _station_values(station) if instance is not None else _station_values(Station())
     for name in STATION_COLUMNS:
         setattr(station, name, getattr(data, name))
@@ -96,12 +112,7 @@ def station_record(
     full_clean(station, errors, exclude=("region",) if region is None else ())
     station.save()
     audit_saved(
-        entity="station",
-        obj=station,
-        by=by,
-        request=request,
-        created=instance is None,
-        data=changes(before, after),
+        entity="station", obj=station, by=by, request=request, before=audited, fields=STATION_AUDIT
     )
     return station
 
@@ -168,21 +179,15 @@ def agency_record(
     )
     agency = instance or Agency()
     columns = [f for f in asdict(data) if f != "region"]
-    before = {name: getattr(agency, name) for name in columns} | {"region": agency.region_id}
+    audited = snapshot(instance, AGENCY_AUDIT) if instance is not None else None
     for name in columns:
         setattr(agency, name, getattr(data, name))
     agency.credit_code = normalize_credit_code(data.credit_code or "")
     agency.phone = normalize_phone(data.phone or "")
     agency.region = region
-    after = {name: getattr(agency, name) for name in columns} | {"region": agency.region_id}
     full_clean(agency, errors, exclude=("region",) if region is None else ())
     agency.save()
     audit_saved(
-        entity="agency",
-        obj=agency,
-        by=by,
-        request=request,
-        created=instance is None,
-        data=changes(before, after),
+        entity="agency", obj=agency, by=by, request=request, before=audited, fields=AGENCY_AUDIT
     )
     return agency

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES, Role
+from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_saved
 from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can, may_add
-from shegong.core.validation import all_of, changes, full_clean, one_of
+from shegong.core.validation import all_of, full_clean, one_of
 from shegong.indicators import engine
 from shegong.indicators.selectors import day_hours_exceeded
 from shegong.regions.models import Level, Region
@@ -43,6 +44,8 @@ class ProfileInput:
 
 
 PROFILE_COLUMNS = tuple(f for f in ProfileInput.__dataclass_fields__ if f != "designated_villages")
+PROFILE_AUDIT = (*PROFILE_COLUMNS, "designated_villages")
+TRAINING_AUDIT = ("worker", "kind", "date", "hours", "organiser", "topic", "supervisor")
 
 
 @transaction.atomic
@@ -66,25 +69,19 @@ def worker_profile_record(
     if station is not None:
         villages = Region.objects.filter(in_subtree("code", station.region_id), level=Level.VILLAGE)
     chosen = all_of(villages, data.designated_villages, "designated_villages", errors)
-    before = {name: getattr(instance, name) for name in PROFILE_COLUMNS}
+    before = snapshot(instance, PROFILE_AUDIT)
     for name in PROFILE_COLUMNS:
         setattr(instance, name, getattr(data, name))
-    after = {name: getattr(instance, name) for name in PROFILE_COLUMNS}
     full_clean(instance, errors, exclude=("user",))
     instance.save()
-    old = set(instance.designated_villages.values_list("code", flat=True))
     instance.designated_villages.set(chosen)
-    new = {r.code for r in chosen}
-    data_changed = changes(before, after)
-    if old != new:
-        data_changed["designated_villages"] = ", ".join(sorted(new))
     audit_saved(
         entity="worker_profile",
-        obj=instance.user,
+        obj=instance,
         by=by,
         request=request,
-        created=False,
-        data=data_changed,
+        before=before,
+        fields=PROFILE_AUDIT,
     )
     return instance
 
@@ -133,8 +130,7 @@ def training_record(
     full_clean(record, errors, exclude=("worker",) if worker is None else ())
     record.save()
     engine.sync(record)
-    typed = {k: str(v) for k, v in asdict(data).items() if v not in ("", None)}
-    audit_saved(entity="training", obj=record, by=by, request=request, created=True, data=typed)
+    audit_saved(entity="training", obj=record, by=by, request=request, fields=TRAINING_AUDIT)
     return record
 
 

@@ -16,7 +16,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.audit.services import audit_log
+from shegong.audit.describe import snapshot
+from shegong.audit.services import audit_log, audit_saved
 from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of
@@ -110,7 +111,7 @@ def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = No
     for upload, kind in data.photos:
         Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, visit=visit)
     engine.sync(visit)
-    _audit_created("visit", visit, by, request, data)
+    audit_saved(entity="visit", obj=visit, by=by, request=request, fields=VISIT_AUDIT)
     return visit
 
 
@@ -192,7 +193,7 @@ def activity_record(
             image=upload, kind=kind, size=upload.size, uploaded_by=by, activity=activity
         )
     engine.sync(activity)
-    _audit_created("activity", activity, by, request, data)
+    audit_saved(entity="activity", obj=activity, by=by, request=request, fields=ACTIVITY_AUDIT)
     return activity
 
 
@@ -274,8 +275,25 @@ def admin_work_record(
     full_clean(work, errors, exclude=("region",) if region is None else ())
     work.save()
     engine.sync(work)
-    _audit_created("admin_work", work, by, request, data)
+    audit_saved(entity="admin_work", obj=work, by=by, request=request, fields=ADMIN_AUDIT)
     return work
+
+
+# what the audit log keeps of each record, as saved
+VISIT_AUDIT = ("date", "region", "recipient", "household", "workers", "hours", "situation", "needs")
+ACTIVITY_AUDIT = (
+    "title",
+    "domain",
+    "service_type",
+    "date",
+    "region",
+    "workers",
+    "hours",
+    "participants_count",
+    "participants",
+    "volunteers_count",
+)
+ADMIN_AUDIT = ("date", "task", "hours", "region", "in_village", "description")
 
 
 # ----- the rules those services share ------------------------------------------------------
@@ -303,16 +321,6 @@ def _day_hours(workers, date, hours, errors: dict, *, excluding=("", None)) -> N
     """No worker's hours on one day may pass 24, across every kind of record."""
     if reason := day_hours_exceeded(workers=workers, date=date, hours=hours, excluding=excluding):
         errors["hours"] = reason
-
-
-def _audit_created(entity: str, obj, by, request, data) -> None:
-    """``shegong.<entity>.created`` with what was typed (never a file's content)."""
-    typed = {
-        k: (", ".join(map(str, v)) if isinstance(v, tuple) else str(v))
-        for k, v in asdict(data).items()
-        if k != "photos" and v not in (None, "", ())
-    }
-    audit_log(action=f"shegong.{entity}.created", actor=by, request=request, obj=obj, data=typed)
 
 
 def _next_number(model, prefix: str) -> str:
@@ -367,7 +375,7 @@ def group_record(
     if data.stage == Group.Stage.ENDING and not data.closing_evaluation.strip():
         errors["closing_evaluation"] = _("An ending group needs its closing evaluation.")
     group = instance or Group(station_id=by.station_id, created_by=by)
-    before = {} if instance is None else _values(instance, GROUP_COLUMNS)
+    before = None if instance is None else snapshot(instance, GROUP_AUDIT)
     for name in GROUP_COLUMNS:
         setattr(group, name, getattr(data, name))
     group.region = region
@@ -378,16 +386,22 @@ def group_record(
     group.workers.set(workers)
     group.members.set(members)
     engine.sync(group)
-    if instance is None:
-        _audit_created("group", group, by, request, data)
-    else:
-        changed = {k: str(v) for k, v in _values(group, GROUP_COLUMNS).items() if before[k] != v}
-        audit_log(
-            action="shegong.group.changed", actor=by, request=request, obj=group, data=changed
-        )
+    audit_saved(
+        entity="group", obj=group, by=by, request=request, before=before, fields=GROUP_AUDIT
+    )
     return group
 
 
+GROUP_AUDIT = (
+    "number",
+    "name",
+    "nature",
+    "stage",
+    "planned_sessions",
+    "region",
+    "workers",
+    "members",
+)
 GROUP_COLUMNS = (
     "name",
     "nature",
@@ -398,10 +412,6 @@ GROUP_COLUMNS = (
     "stage",
     "closing_evaluation",
 )
-
-
-def _values(obj, names) -> dict:
-    return {name: getattr(obj, name) for name in names}
 
 
 @dataclass(frozen=True)

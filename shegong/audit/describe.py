@@ -1,0 +1,197 @@
+"""Audit entries an auditor can read, and that are true.
+
+- ``snapshot(obj, fields)`` renders a saved row's fields as text the way a page shows them
+  (choice labels, names of related rows, 是/否), read back from what was saved: the entry
+  says what is in the database, not what a form submitted.
+- ``ACTIONS`` names every action code in words, with its category, for the log's list, its
+  filter and its export.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+def snapshot(obj: models.Model, fields) -> dict[str, str]:
+    """``{field name: displayed value}`` of ``obj`` as stored (many-to-many included)."""
+    out: dict[str, str] = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        out[name] = _display(obj, field)
+    return out
+
+
+def _display(obj, field) -> str:
+    if field.many_to_many:
+        return "、".join(sorted(str(o) for o in getattr(obj, field.name).all()))
+    if field.is_relation:
+        related = getattr(obj, field.name)
+        return "" if related is None else str(related)
+    value = getattr(obj, field.attname)
+    if field.choices and value not in (None, ""):
+        return str(dict(field.flatchoices).get(value, value))
+    return _text(value)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def diff(before: dict[str, str], after: dict[str, str]) -> dict[str, str]:
+    """What changed, as "old → new"."""
+    return {
+        k: f"{before.get(k) or '—'} → {v or '—'}" for k, v in after.items() if before.get(k) != v
+    }
+
+
+# ----- action codes in words ----------------------------------------------------------------
+
+AUTH = _("Sign-in and accounts")
+PERSONAL = _("Personal data")
+WORK = _("Station work")
+PLACES = _("Stations and agencies")
+TARGETS = _("Targets")
+DATA_OUT = _("Exports")
+SYSTEM = _("System")
+
+ACTIONS: dict[str, tuple] = {
+    "shegong.auth.login": (_("Signed in"), AUTH),
+    "shegong.auth.logout": (_("Signed out"), AUTH),
+    "shegong.auth.login_failed": (_("Sign-in failed"), AUTH),
+    "shegong.auth.throttled": (_("Sign-in slowed down"), AUTH),
+    "shegong.auth.locked_out": (_("Account locked"), AUTH),
+    "shegong.auth.password_changed": (_("Password changed"), AUTH),
+    "shegong.auth.otp_enrolled": (_("Second factor set up"), AUTH),
+    "shegong.auth.otp_verified": (_("Second factor passed"), AUTH),
+    "shegong.auth.otp_failed": (_("Second factor failed"), AUTH),
+    "shegong.user.created": (_("Account created"), AUTH),
+    "shegong.user.changed": (_("Account changed"), AUTH),
+    "shegong.user.role_changed": (_("Role or scope changed"), AUTH),
+    "shegong.user.otp_reset": (_("Second factor reset"), AUTH),
+    "shegong.user.unlocked": (_("Account unlocked"), AUTH),
+    "shegong.user.admin_create": (_("Administrator account created (server)"), AUTH),
+    "shegong.user.admin_set_role": (_("Administrator role set (server)"), AUTH),
+    "shegong.user.admin_revoke": (_("Administrator account revoked (server)"), AUTH),
+    "shegong.user.admin_unlock": (_("Administrator account unlocked (server)"), AUTH),
+    "shegong.recipient.created": (_("Service recipient registered"), PERSONAL),
+    "shegong.recipient.changed": (_("Service recipient changed"), PERSONAL),
+    "shegong.recipient.viewed": (_("Service recipient viewed"), PERSONAL),
+    "shegong.recipient.revealed": (_("Personal field revealed"), PERSONAL),
+    "shegong.recipient.opened_for_edit": (_("Service recipient opened for editing"), PERSONAL),
+    "shegong.visit.created": (_("Home visit recorded"), WORK),
+    "shegong.activity.created": (_("Activity recorded"), WORK),
+    "shegong.admin_work.created": (_("Administrative work recorded"), WORK),
+    "shegong.group.created": (_("Group started"), WORK),
+    "shegong.group.changed": (_("Group changed"), WORK),
+    "shegong.group.session_recorded": (_("Group session recorded"), WORK),
+    "shegong.training.created": (_("Training recorded"), WORK),
+    "shegong.worker_profile.changed": (_("Worker profile changed"), WORK),
+    "shegong.case.opened": (_("Case opened"), WORK),
+    "shegong.case.assessed": (_("Case assessed"), WORK),
+    "shegong.case.plan_submitted": (_("Case plan submitted"), WORK),
+    "shegong.case.plan_approved": (_("Case plan approved"), WORK),
+    "shegong.case.plan_returned": (_("Case plan returned"), WORK),
+    "shegong.case.intervention_recorded": (_("Case intervention recorded"), WORK),
+    "shegong.case.evaluated": (_("Case evaluated"), WORK),
+    "shegong.case.closure_requested": (_("Case closure requested"), WORK),
+    "shegong.case.closure_returned": (_("Case closure returned"), WORK),
+    "shegong.case.closed": (_("Case closed"), WORK),
+    "shegong.case.referred_out": (_("Case referred out"), WORK),
+    "shegong.case.referred_in": (_("Case referred in"), WORK),
+    "shegong.case.transferred": (_("Case transferred"), WORK),
+    "shegong.case.reopened": (_("Case reopened"), WORK),
+    "shegong.station.created": (_("Station added"), PLACES),
+    "shegong.station.changed": (_("Station changed"), PLACES),
+    "shegong.agency.created": (_("Agency added"), PLACES),
+    "shegong.agency.changed": (_("Agency changed"), PLACES),
+    "shegong.rule_set.created": (_("Rule set added"), TARGETS),
+    "shegong.rule_set.changed": (_("Rule set changed"), TARGETS),
+    "shegong.report.downloaded": (_("Report downloaded"), DATA_OUT),
+    "shegong.export": (_("List exported"), DATA_OUT),
+    "shegong.export.refused": (_("Export refused"), DATA_OUT),
+    "shegong.audit.purged": (_("Old audit entries purged"), SYSTEM),
+    "shegong.migration.figures_capped": (_("Implausible figure capped (upgrade)"), SYSTEM),
+    "shegong.migration.non_ascii_identifiers": (
+        _("Identifier with non-ASCII digits found (upgrade)"),
+        SYSTEM,
+    ),
+}
+CATEGORIES = [AUTH, PERSONAL, WORK, PLACES, TARGETS, DATA_OUT, SYSTEM]
+
+
+def action_label(code: str) -> str:
+    """The action in words (an unknown code is shown as it is)."""
+    found = ACTIONS.get(code)
+    return str(found[0]) if found else code
+
+
+def category_of(code: str) -> str:
+    found = ACTIONS.get(code)
+    return str(found[1]) if found else ""
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """The action filter's choices: every category ("cat:…"), then every action, in words."""
+    categories = [(f"cat:{i}", f"【{c}】") for i, c in enumerate(CATEGORIES)]
+    return categories + [(code, f"{label}") for code, (label, _cat) in ACTIONS.items()]
+
+
+def actions_matching(value: str) -> list[str]:
+    """The action codes a filter value stands for: a category's, or one action."""
+    if value.startswith("cat:") and value[4:].isdigit() and int(value[4:]) < len(CATEGORIES):
+        category = CATEGORIES[int(value[4:])]
+        return [code for code, (_label, cat) in ACTIONS.items() if cat is category]
+    return [value] if value in ACTIONS else []
+
+
+def field_label(object_type: str, name: str) -> str:
+    """A detail's key in words: the field's name on the model the entry is about."""
+    for model in apps.get_models():
+        if model._meta.model_name == object_type:
+            try:
+                return str(model._meta.get_field(name).verbose_name)
+            except Exception:  # noqa: BLE001 - a key that is not a field (goals, rules …)
+                break
+    return DETAIL_LABELS.get(name, name)
+
+
+DETAIL_LABELS = {
+    "list": _("list"),
+    "format": _("format"),
+    "username": _("username"),
+    "field": _("field"),
+    "goals": _("goals"),
+    "rules": _("rules"),
+    "password_reset": _("password reset"),
+    "session": _("session"),
+    "attended": _("attended"),
+    "others": _("others"),
+}
+
+
+def details(entry) -> str:
+    """An entry's details in words: "角色：县级民政干部 → 市级民政干部；…"."""
+    parts = []
+    for key, value in (entry.data or {}).items():
+        if isinstance(value, dict):
+            value = "；".join(f"{k} {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = "、".join(map(str, value))
+        elif isinstance(value, bool):
+            value = gettext("Yes") if value else gettext("No")
+        parts.append(f"{field_label(entry.object_type, key)}：{value}")
+    return "；".join(parts)
