@@ -127,3 +127,41 @@ def test_pages_default_to_chinese_even_for_english_browsers(client, world):
     client.cookies["django_language"] = "en"
     response = client.get(reverse("accounts:login"))
     assert "Log in" in response.content.decode()
+
+
+def test_a_password_an_administrator_set_is_changed_at_first_login(client, world):
+    """等保: an account made (or reset) by the security administrator must choose its own
+    password before anything else, on the pages and on the API."""
+    client.force_login(world.actors["security_admin"])
+    response = client.post(
+        reverse("accounts:user_create"),
+        {
+            "username": "firstlogin",
+            "full_name": "新人",
+            "role": "county_officer",
+            "scope_region": "430302",
+            "password": "Xk9#mP2$vQ7!",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="firstlogin")
+    assert user.must_change_password
+    client.logout()
+    client.force_login(user)
+    page = client.get(reverse("stations:list"))
+    assert page.status_code == 302 and page["Location"] == reverse("accounts:password_change")
+    api = client.get("/api/stations")
+    assert api.status_code == 403 and "初始密码" in api.json()["detail"]
+    changed = client.post(
+        reverse("accounts:password_change"),
+        {
+            "old_password": "Xk9#mP2$vQ7!",
+            "new_password1": "Wq4&nR8%zT1@",
+            "new_password2": "Wq4&nR8%zT1@",
+        },
+    )
+    assert changed.status_code == 302
+    user.refresh_from_db()
+    assert not user.must_change_password
+    assert client.get(reverse("stations:list")).status_code == 200

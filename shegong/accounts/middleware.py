@@ -23,7 +23,8 @@ def needs_second_factor(user) -> bool:
 
 class AccountPolicyMiddleware:
     """After login: officers and administrators pass a second factor (TOTP) before anything
-    else, and change an expired password before going on."""
+    else; a password an administrator set (new account, reset) or an expired one is
+    changed before going on."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -38,6 +39,21 @@ class AccountPolicyMiddleware:
                         {"detail": "second factor required (需要二次验证)"}, status=403
                     )
                 return redirect(reverse("accounts:otp") + f"?next={request.get_full_path()}")
+            if user.must_change_password and path != reverse("accounts:password_change"):
+                if path.startswith("/api/"):
+                    return JsonResponse(
+                        {
+                            "detail": "请先修改管理员设置的初始密码 / change the password an "
+                            "administrator set first"
+                        },
+                        status=403,
+                        json_dumps_params={"ensure_ascii": False},
+                    )
+                messages.warning(
+                    request,
+                    _("An administrator set your password; choose your own before going on."),
+                )
+                return redirect("accounts:password_change")
             if password_expired(user) and path != reverse("accounts:password_change"):
                 if path.startswith("/api/"):
                     return JsonResponse({"detail": "password expired (密码已过期)"}, status=403)

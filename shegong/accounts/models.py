@@ -52,6 +52,9 @@ class User(Versioned, AbstractUser):
     )
 
     password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    # set when an administrator sets the password (a new account, a reset): the user changes
+    # it at the next login, before anything else (等保: no shared initial passwords)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = ShegongUserManager()
 

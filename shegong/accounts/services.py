@@ -118,6 +118,7 @@ def user_record(
         except ValidationError as exc:
             errors["password"] = " ".join(exc.messages)
         user.set_password(data.password)
+        user.must_change_password = True  # set by an administrator: changed at first login
     elif instance is None:
         errors["password"] = _("This field is required.")
     full_clean(user, errors, exclude=("password",))

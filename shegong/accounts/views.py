@@ -74,9 +74,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
 
         response = super().form_valid(form)
-        audit_log(
-            action="shegong.auth.password_changed", request=self.request, obj=self.request.user
-        )
+        user = self.request.user
+        if user.must_change_password:
+            user.must_change_password = False
+            user.save(update_fields=["must_change_password"])
+        audit_log(action="shegong.auth.password_changed", request=self.request, obj=user)
         messages.success(self.request, _("Your password was changed."))
         return response
 

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -12,7 +12,7 @@ from shegong.accounts.models import User
 from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_log, audit_saved
 from shegong.core import crypto
-from shegong.core.restrict import require_may_save
+from shegong.core.restrict import can, require_may_save
 from shegong.core.validation import all_of, full_clean, one_of
 from shegong.core.validators import normalize_phone, parse_id_number, validate_phone
 from shegong.indicators import engine
@@ -243,6 +243,24 @@ def _link_categories(person: Recipient, categories: list[Category], data: Recipi
 def recipient_viewed(*, person: Recipient, by: User, request: HttpRequest | None = None) -> None:
     """Record that ``by`` opened a person's record (PIPL: reads of personal data are logged)."""
     audit_log(action="shegong.recipient.viewed", actor=by, request=request, obj=person)
+
+
+def recipient_opened_for_edit(
+    *, person: Recipient, by: User, request: HttpRequest | None = None
+) -> None:
+    """Record that ``by`` opened a person's edit form, which shows every personal field in
+    full (a reveal of all of them): needs the 'reveal' permission, like 显示."""
+    if not can(by, person, "reveal"):
+        raise PermissionDenied(_("You may not see this person's personal data in full."))
+    audit_log(
+        action="shegong.recipient.opened_for_edit",
+        actor=by,
+        request=request,
+        obj=person,
+        data={
+            "fields": "、".join(str(Recipient._meta.get_field(f).verbose_name) for f in REVEALABLE)
+        },
+    )
 
 
 def recipient_reveal(

@@ -111,6 +111,9 @@ def recipient_edit(request, pk: int | None = None):
         add_refused=_("Only station staff register service recipients."),
         change_refused=_("You may not change this record."),
     )
+    if person is not None and request.method == "GET":
+        # the form shows the personal fields in full: a reveal, logged as one
+        services.recipient_opened_for_edit(person=person, by=request.user, request=request)
     return form_page(
         request,
         RecipientForm(request.POST or None, instance=person, user=request.user),

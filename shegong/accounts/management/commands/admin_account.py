@@ -96,6 +96,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         new.set_password(password)
+        new.must_change_password = True
         new.save()
 
     def _unlock(self, user):
