@@ -27,3 +27,69 @@ def test_compiled_catalogue_matches_source():
     }
     mo.pop((None, ""), None)
     assert mo == po, "run `make messages` to recompile django.mo"
+
+
+# ----- no raw codes in the Chinese UI -------------------------------------------------------
+
+import io  # noqa: E402
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+
+from shegong.work.models import CaseEvent  # noqa: E402
+
+RAW = [
+    re.compile(r"\bshegong\.[a-z_]+(\.[a-z_]+)+\b"),  # an action code
+    re.compile(r"\b(?:%s)\b" % "|".join(CaseEvent.KINDS)),  # a case step's code
+    re.compile(r"\b(?:regions|stations|agencies|users)\b"),  # a tile's key
+    re.compile(r"\(seed \d+\)"),
+    re.compile(r"\b(?:county_officer|social_worker|station_lead|security_admin)\b"),  # a role
+]
+
+
+def _visible(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<[^>]+>", " ", html)
+    return re.sub(r"\s+", " ", html)
+
+
+def _raw_codes(text: str) -> list[str]:
+    return [m.group(0) for pattern in RAW for m in pattern.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    ("role", "page"),
+    [
+        ("social_worker", lambda w: reverse("work:case_detail", args=[w.places["own"].case.pk])),
+        ("security_admin", lambda w: reverse("home")),
+        ("system_admin", lambda w: reverse("home")),
+        ("audit_admin", lambda w: reverse("home")),
+        ("audit_admin", lambda w: reverse("audit:list")),
+        ("province_officer", lambda w: reverse("indicators:rule_set_list")),
+        ("county_officer", lambda w: reverse("indicators:dashboard")),
+    ],
+)
+def test_no_raw_code_is_shown_in_the_chinese_ui(client, world, role, page):
+    from tests.casework import assess_and_plan
+
+    worker = world.actors["social_worker"]
+    client.force_login(worker)
+    assess_and_plan(client, world.places["own"].case)  # a case with steps on its timeline
+    client.get(reverse("people:detail", args=[world.places["own"].recipient.pk]))  # an entry
+    client.force_login(world.actors[role])
+    response = client.get(page(world))
+    assert response.status_code == 200
+    assert _raw_codes(_visible(response.content.decode())) == []
+
+
+def test_the_report_workbook_has_unit_words_not_symbols(client, world):
+    client.force_login(world.actors["county_officer"])
+    response = client.get(reverse("indicators:report"), {"format": "xlsx", "period": "2026"})
+    book = load_workbook(io.BytesIO(response.content))
+    cells = [
+        str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row
+    ]
+    assert "单位" in cells and "小时" in cells  # the unit column, in words
+    assert [c for c in cells if c in ("h", "¥", "h/p")] == []

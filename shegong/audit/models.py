@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.core.restrict import RestrictedQuerySet
 
+from . import describe
+
 RETENTION_DAYS = 180  # 等保: keep at least six months
 
 
@@ -60,3 +62,8 @@ class AuditEntry(models.Model):
         if action == "view" and user.has_perm("shegong.read_audit_log"):
             return models.Q()
         return None
+
+    @property
+    def action_label(self) -> str:
+        """The action in words (``describe.ACTIONS``)."""
+        return describe.action_label(self.action)

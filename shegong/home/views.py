@@ -1,6 +1,8 @@
 from django.db.models import Count, Q, Sum
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from shegong.accounts.models import User
@@ -55,12 +57,16 @@ def home(request):
         ctx.update(entries=AuditEntry.objects.select_related(None).order_by("-at")[:20])
     elif user.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
         ctx.update(
-            counts={
-                "regions": Region.objects.restrict(user).count(),
-                "stations": Station.objects.restrict(user).count(),
-                "agencies": Agency.objects.restrict(user).count(),
-                "users": User.objects.restrict(user).count(),
-            }
+            counts=[
+                (_("Regions"), Region.objects.restrict(user).count(), reverse("regions:browse")),
+                (_("Stations"), Station.objects.restrict(user).count(), reverse("stations:list")),
+                (
+                    _("Agencies"),
+                    Agency.objects.restrict(user).count(),
+                    reverse("stations:agency_list"),
+                ),
+                (_("Accounts"), User.objects.restrict(user).count(), reverse("accounts:user_list")),
+            ]
         )
     return render(request, "home.html", ctx)
 

@@ -306,6 +306,27 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return self.kind
 
+    KINDS = {
+        "opened": _("Case opened (接案)"),
+        "assessed": _("Assessment done (预估)"),
+        "plan_submitted": _("Plan submitted for approval"),
+        "plan_approved": _("Plan approved"),
+        "plan_returned": _("Plan returned"),
+        "intervention": _("Intervention (介入)"),
+        "evaluated": _("Evaluated (评估)"),
+        "closure_requested": _("Closure requested"),
+        "closure_returned": _("Closure returned"),
+        "closed": _("Closed (结案)"),
+        "referred_out": _("Referred out"),
+        "referred_in": _("Referred in"),
+        "transferred": _("Transferred"),
+        "reopened": _("Reopened"),
+    }
+
+    @property
+    def kind_label(self) -> str:
+        return str(self.KINDS.get(self.kind, self.kind))
+
 
 class Group(Versioned, StationWork):
     class Nature(models.TextChoices):

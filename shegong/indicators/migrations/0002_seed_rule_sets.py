@@ -12,8 +12,8 @@ designated worker in every village.
 
 from django.db import migrations
 
-HUNAN_SOURCE = "湖南省民政厅 乡镇（街道）社会工作服务站建设 (seed 000)"
-WENZHOU_SOURCE = "温州市 社会工作站建设与运行 (seed 002)"
+HUNAN_SOURCE = "湖南省民政厅 乡镇（街道）社会工作服务站建设"
+WENZHOU_SOURCE = "温州市 社会工作站建设与运行"
 
 
 def hunan(year: int) -> list[dict]:
