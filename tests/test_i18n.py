@@ -42,7 +42,7 @@ from shegong.work.models import CaseEvent  # noqa: E402
 
 RAW = [
     re.compile(r"\bshegong\.[a-z_]+(\.[a-z_]+)+\b"),  # an action code
-    re.compile(r"\b(?:%s)\b" % "|".join(CaseEvent.KINDS)),  # a case step's code
+    re.compile(r"\b(?:" + "|".join(CaseEvent.KINDS) + r")\b"),  # a case step's code
     re.compile(r"\b(?:regions|stations|agencies|users)\b"),  # a tile's key
     re.compile(r"\(seed \d+\)"),
     re.compile(r"\b(?:county_officer|social_worker|station_lead|security_admin)\b"),  # a role
