@@ -10,7 +10,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError as NinjaValidationError
@@ -63,6 +64,17 @@ api = NinjaAPI(
 def _invalid(request, exc):
     """A body or query that does not fit its schema: 422 in the shape of a form's errors."""
     return api.create_response(request, validation_errors(exc.errors), status=422)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "未找到 / not found", "errors": {}}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    said = str(exc) if str(exc) else "无权操作 / forbidden"
+    return api.create_response(request, {"detail": said, "errors": {}}, status=403)
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -86,6 +86,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "shegong.urls"
+CSRF_FAILURE_VIEW = "shegong.core.errors.csrf_failure"
 WSGI_APPLICATION = "shegong.wsgi.application"
 
 TEMPLATES = [

@@ -27,3 +27,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
+
+# every error in Chinese, in the site's layout (JSON under /api/): shegong.core.errors
+handler400 = "shegong.core.errors.bad_request"
+handler403 = "shegong.core.errors.permission_denied"
+handler404 = "shegong.core.errors.page_not_found"
+handler500 = "shegong.core.errors.server_error"

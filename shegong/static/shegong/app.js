@@ -5,6 +5,10 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
     window.print();
   }
+  if (event.target.closest("[data-back]")) {
+    event.preventDefault();
+    window.history.back();
+  }
 });
 // Region-code inputs: send the levels the field accepts with each search (htmx).
 document.addEventListener("htmx:configRequest", (event) => {
