@@ -43,3 +43,11 @@ def test_a_server_error_page_needs_nothing_but_itself():
     assert response.status_code == 500 and "服务器出错了" in response.content.decode()
     api = errors.server_error(RequestFactory().get("/api/visits"))
     assert api.status_code == 500 and api["Content-Type"] == "application/json"
+
+
+def test_a_debugging_server_says_so_on_every_page(client, world, settings):
+    client.force_login(world.actors["county_officer"])
+    assert 'data-testid="development-server"' not in client.get(reverse("home")).content.decode()
+    settings.DEBUG = True
+    body = client.get(reverse("home")).content.decode()
+    assert 'data-testid="development-server"' in body and "开发服务器" in body

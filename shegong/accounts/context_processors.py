@@ -41,4 +41,6 @@ def navigation(request):
         "site_name": settings.SHEGONG_SITE_NAME,
         "is_system_admin": bool(user and getattr(user, "role", "") == Role.SYSTEM_ADMIN),
         "is_admin_role": bool(user and getattr(user, "role", "") in ADMIN_ROLES),
+        # the demo runs with debug pages on: every page says it is a development server
+        "development_server": settings.DEBUG,
     }
