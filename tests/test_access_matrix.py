@@ -199,6 +199,17 @@ OBJECT_URLS = {
         "post",
         409,
     ),
+    # allowed: returning needs a comment, so an empty body is refused (422)
+    **{
+        f"api:case_return_{what}": (
+            "case",
+            "change:approve",
+            lambda p, what=what: f"/api/cases/{p.case.pk}/steps/return_{what}",
+            "post",
+            422,
+        )
+        for what in ("plan", "closure")
+    },
     # allowed: every step with a body refuses an empty one (422)
     **{
         f"api:case_{step}": (

@@ -282,6 +282,38 @@ for _step, (_schema, _form, _run) in STEPS.items():
     _step_endpoint(_step, _schema)
 
 
+class CaseReturnIn(Schema):
+    """What the plan or the closure report needs (sent back to the worker)."""
+
+    reason: str = Field(..., min_length=1, max_length=2000, title="退回意见 / what it needs")
+
+
+def _return(request, case_id: int, service, reason: str):
+    case = get_object_or_404(Case.objects.restrict(request.user), pk=case_id)
+    try:
+        service(case=case, by=request.user, reason=reason, request=request)
+    except PermissionDenied as exc:
+        return Status(403, {"detail": str(exc) or "forbidden", "errors": {}})
+    except ValidationError as exc:
+        return Status(409, {"detail": " ".join(exc.messages), "errors": {}})
+    case.refresh_from_db()
+    return Status(200, case)
+
+
+@router.post("/cases/{case_id}/steps/return_plan", response=STEP_RESPONSES)
+@object_first(Case, "case_id", action="approve")
+def case_return_plan(request, case_id: int, payload: CaseReturnIn):
+    """Return the plan with a comment (the approver: the station lead, or the county)."""
+    return _return(request, case_id, services.case_return_plan, payload.reason)
+
+
+@router.post("/cases/{case_id}/steps/return_closure", response=STEP_RESPONSES)
+@object_first(Case, "case_id", action="approve")
+def case_return_closure(request, case_id: int, payload: CaseReturnIn):
+    """Return the closure report with a comment (the approver)."""
+    return _return(request, case_id, services.case_return_closure, payload.reason)
+
+
 @router.get("/groups", response=list[GroupOut])
 @paginate(Paged)
 def group_list(request):

@@ -168,6 +168,12 @@ def case_detail(request, pk: int):
         request.user,
         pk=pk,
     )
+    return render(request, "work/case_detail.html", _case_context(request, case))
+
+
+def _case_context(request, case: Case, *, bound=None) -> dict:
+    """The case page: every stage's content, the forms of the next step (``bound``: a form
+    that failed, shown in its place with what was typed and its errors, once)."""
     can_change = can(request.user, case, "change")
     step = STEP_FORMS.get(case.stage)
     ctx = {
@@ -193,7 +199,14 @@ def case_detail(request, pk: int):
         if can_change
         else [],
     }
-    return render(request, "work/case_detail.html", ctx)
+    if bound is not None:
+        slot = {
+            forms.CaseEntryForm: "entry_form",
+            forms.CaseEvaluationForm: "evaluation_form",
+            forms.CaseReferralForm: "referral_form",
+        }.get(type(bound), "step_form")
+        ctx[slot] = bound
+    return ctx
 
 
 def _case_action(request, pk, handler, *, action="change"):
@@ -215,10 +228,9 @@ def _case_action(request, pk, handler, *, action="change"):
 
 
 def _invalid(request, case, form):
-    messages.error(request, _("Please correct the errors below; nothing was saved."))
-    return render(
-        request, "work/record_form.html", {"title": f"{case.number}", "form": form}, status=200
-    )
+    """A step that failed: the case page again, the form in its place with what was typed
+    and its errors (shown once, on the form)."""
+    return render(request, "work/case_detail.html", _case_context(request, case, bound=form))
 
 
 @require_POST
@@ -254,6 +266,10 @@ def case_step(request, pk: int, step: str):
             services.case_approve_plan(case=case, **by)
         elif step == "approve_closure":
             services.case_approve_closure(case=case, **by)
+        elif step == "return_plan":
+            services.case_return_plan(case=case, reason=request.POST.get("reason", ""), **by)
+        elif step == "return_closure":
+            services.case_return_closure(case=case, reason=request.POST.get("reason", ""), **by)
         elif step == "refer":
             form = forms.CaseReferralForm(request.POST, prefix="ref")
             if not form.is_valid():
@@ -274,7 +290,7 @@ def case_step(request, pk: int, step: str):
 
     # Approvals are checked by the service (the approver is not the worker); the rest of
     # the steps need the right to change the case.
-    approval = step in ("approve_plan", "approve_closure")
+    approval = step in ("approve_plan", "approve_closure", "return_plan", "return_closure")
     return _case_action(request, pk, handle, action="approve" if approval else "change")
 
 

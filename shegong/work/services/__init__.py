@@ -20,6 +20,8 @@ from .cases import (
     case_refer,
     case_reopen,
     case_request_closure,
+    case_return_closure,
+    case_return_plan,
     case_submit_plan,
     case_transfer,
 )
@@ -69,6 +71,8 @@ __all__ = [
     "case_refer",
     "case_reopen",
     "case_request_closure",
+    "case_return_closure",
+    "case_return_plan",
     "case_submit_plan",
     "case_transfer",
     "group_record",

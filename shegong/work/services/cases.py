@@ -210,6 +210,26 @@ def case_approve_plan(*, case: Case, by: User, request: HttpRequest | None = Non
     return case
 
 
+@transaction.atomic
+def case_return_plan(
+    *, case: Case, by: User, reason: str, request: HttpRequest | None = None
+) -> Case:
+    """The approver sends the plan back with a comment: the worker revises and submits
+    again. Refused unless ``by`` may approve and a plan is waiting; a reason is required."""
+    _lock(case)
+    _may_approve(case, by)
+    _require(case, Case.Stage.PLANNING)
+    if not case.plan_submitted_at:
+        raise ValidationError(_("The plan has not been submitted yet."))
+    if not reason.strip():
+        raise ValidationError(_("Say what the plan needs."))
+    case.plan_submitted_at = None
+    case.save(update_fields=["plan_submitted_at"])
+    _event(case, by, "plan_returned", reason.strip())
+    _log(case, by, request, "plan_returned", reason=reason.strip()[:500])
+    return case
+
+
 @dataclass(frozen=True)
 class CaseEntryInput:
     """介入: one dated intervention with the worker's hours."""
@@ -324,6 +344,26 @@ def case_approve_closure(*, case: Case, by: User, request: HttpRequest | None = 
     engine.sync(case)
     _event(case, by, "closed")
     _log(case, by, request, "closed")
+    return case
+
+
+@transaction.atomic
+def case_return_closure(
+    *, case: Case, by: User, reason: str, request: HttpRequest | None = None
+) -> Case:
+    """The approver sends the closure report back with a comment. Refused unless ``by`` may
+    approve and a closure report is waiting; a reason is required."""
+    _lock(case)
+    _may_approve(case, by)
+    _require(case, Case.Stage.EVALUATION)
+    if not case.closure_requested_at:
+        raise ValidationError(_("No closure report has been submitted."))
+    if not reason.strip():
+        raise ValidationError(_("Say what the closure report needs."))
+    case.closure_requested_at = None
+    case.save(update_fields=["closure_requested_at"])
+    _event(case, by, "closure_returned", reason.strip())
+    _log(case, by, request, "closure_returned", reason=reason.strip()[:500])
     return case
 
 
