@@ -476,6 +476,7 @@ INDICATOR_PAGES = {
     "api:indicators": lambda p: f"/api/indicators?node={p.township}&period=2026-03",
 }
 OFFICERS = {"county_officer", "city_officer", "province_officer"}
+DRILL_DOWN_ROLES = OFFICERS | {"social_worker", "station_lead"}
 # Rule sets: read by officers and evaluators under them; set by province and city officers
 # for their own province or city.
 RULE_SET_PAGES = {
@@ -502,6 +503,10 @@ def test_indicator_access(client, world, role):
             got[(name, place)] = client.get(build(p)).status_code
             if place not in POLICY[role]["view"]["region"]:
                 want[(name, place)] = 404
+            elif name == "indicators:records":
+                # the records behind a number: for whoever may see person-level records;
+                # an evaluator sees the figures only (the numbers are not links for it)
+                want[(name, place)] = 200 if role in DRILL_DOWN_ROLES else 403
             else:
                 want[(name, place)] = 200 if role in DASHBOARD_ROLES else 403
     assert got == want

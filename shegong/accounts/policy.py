@@ -43,6 +43,13 @@ def may_read_rule_sets(user) -> bool:
     return user.role in RULE_SET_READERS
 
 
+def may_drill_down(user) -> bool:
+    """Whether the numbers of a dashboard open the records behind them: for those who may
+    see person-level records (station staff, officers); evaluators and agencies see the
+    figures only."""
+    return user.role in STATION_ROLES or user.role in OFFICER_ROLES
+
+
 def may_export_personal(user) -> bool:
     return user.role in PERSONAL_EXPORT_ROLES
 

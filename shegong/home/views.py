@@ -12,6 +12,7 @@ from shegong.indicators.models import ServiceFact
 from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
+from shegong.work import selectors as work_selectors
 from shegong.work.models import Case
 
 
@@ -31,6 +32,7 @@ def home(request):
             .order_by("-role", "full_name"),
             villages=(profile.designated_villages.order_by("code") if profile is not None else []),
             township_villages=Region.objects.filter(parent_id=station.region_id).count(),
+            to_do=work_selectors.to_do(user=user, today=timezone.localdate()),
             **_my_month(user),
         )
     elif (user.role in OFFICER_ROLES or user.role == Role.EVALUATOR) and user.scope_region_id:

@@ -153,6 +153,7 @@ def dashboard(request):
             "rank_json": json.dumps(rank_chart, ensure_ascii=False),
             "query": urlencode(query),
             "status_labels": reports.STATUS_LABELS,
+            "links": policy.may_drill_down(request.user),
             "domains": list(DOMAINS.items()),
             "domain": domain,
             "show_service": any(not domain or v.spec.group == domain for v in board.service),
@@ -169,6 +170,8 @@ def records(request):
 
     One selector per metric, from the dispatch table in ``drilldown``."""
     node, period, _rules = _context(request)
+    if not policy.may_drill_down(request.user):
+        raise PermissionDenied(_("Your role sees the figures, not the records behind them."))
     metric = request.GET.get("metric", "")
     entry = drilldown.get(metric)
     if entry is None:

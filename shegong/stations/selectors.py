@@ -112,9 +112,11 @@ def _counts_by_prefix(queryset, field: str, code: str, length: int) -> dict[str,
 
 
 def region_totals(*, region: Region, user: User) -> dict[str, int]:
-    """Stations and station staff in the region and below, as far as the user may see."""
-    stations = Station.objects.restrict(user).filter(in_subtree("region_id", region.code))
-    staff = User.objects.restrict(user).filter(
+    """Stations and station staff in the region and below: counts, not people, so every
+    role that may open the region (the caller checked) sees the same figures as on the
+    dashboard, whatever rows it may list."""
+    stations = Station.objects.filter(in_subtree("region_id", region.code))
+    staff = User.objects.filter(
         in_subtree("scope_region_id", region.code), role__in=STATION_ROLES, is_active=True
     )
     return {"stations": stations.count(), "staff": staff.count()}
@@ -130,9 +132,9 @@ def region_children_with_counts(*, region: Region, user: User) -> list[RegionRow
         return []
     length = LEVEL_LENGTHS[region.level + 1]
     children = list(Region.objects.restrict(user).filter(parent=region).order_by("code"))
-    stations = _counts_by_prefix(Station.objects.restrict(user), "region_id", region.code, length)
+    stations = _counts_by_prefix(Station.objects.all(), "region_id", region.code, length)
     staff = _counts_by_prefix(
-        User.objects.restrict(user).filter(role__in=STATION_ROLES, is_active=True),
+        User.objects.filter(role__in=STATION_ROLES, is_active=True),
         "scope_region_id",
         region.code,
         length,

@@ -1,14 +1,15 @@
 """Reads of station work, always through ``restrict``."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
+from shegong.accounts.roles import Role
 from shegong.core.divisions import in_subtree, region_filter
 from shegong.indicators.drilldown import Rows
 from shegong.indicators.periods import Period
@@ -38,6 +39,14 @@ def case_list(*, user: User, filters: dict | None = None) -> QuerySet[Case]:
         qs = qs.filter(stage=f["stage"])
     if f.get("worker"):
         qs = qs.filter(worker_id=f["worker"])
+    if f.get("overdue"):
+        since = date.today() - timedelta(days=FOLLOW_UP_DAYS)
+        qs = (
+            qs.exclude(stage=Case.Stage.CLOSED)
+            .filter(opened_on__lt=since)
+            .annotate(last=Max("entries__date"))
+            .filter(Q(last__isnull=True) | Q(last__lt=since))
+        )
     if f.get("awaiting") == "me":
         # plans and closures submitted and not yet approved, that this user may approve
         qs = qs.filter(
@@ -47,6 +56,36 @@ def case_list(*, user: User, filters: dict | None = None) -> QuerySet[Case]:
             )
         )
     return qs.order_by("-opened_on", "-pk")
+
+
+FOLLOW_UP_DAYS = 30
+
+
+def to_do(*, user: User, today: date) -> dict[str, int]:
+    """What waits for ``user`` at their station, as counts (two queries):
+
+    - ``plans`` and ``closures``: submitted and waiting for ``user``'s approval;
+    - ``overdue``: open cases of the station (``user``'s own, for a worker) with no
+      intervention and no opening in the last ``FOLLOW_UP_DAYS`` days.
+    """
+    waiting = Case.objects.restrict(user, "approve").aggregate(
+        plans=Count("pk", filter=Q(stage=Case.Stage.PLANNING, plan_submitted_at__isnull=False)),
+        closures=Count(
+            "pk", filter=Q(stage=Case.Stage.EVALUATION, closure_requested_at__isnull=False)
+        ),
+    )
+    plans, closures = waiting["plans"] or 0, waiting["closures"] or 0
+    since = today - timedelta(days=FOLLOW_UP_DAYS)
+    open_cases = Case.objects.restrict(user).exclude(stage=Case.Stage.CLOSED)
+    if user.role != Role.STATION_LEAD:
+        open_cases = open_cases.filter(worker=user)
+    overdue = (
+        open_cases.filter(opened_on__lt=since)
+        .annotate(last=Max("entries__date"))
+        .filter(Q(last__isnull=True) | Q(last__lt=since))
+        .count()
+    )
+    return {"plans": plans, "closures": closures, "overdue": overdue}
 
 
 def group_list(*, user: User, filters: dict | None = None) -> QuerySet[Group]:

@@ -121,6 +121,12 @@ def case_list(request):
             "select",
             [("me", gettext_lazy("Awaiting my approval"))],
         ),
+        Filter(
+            "overdue",
+            gettext_lazy("Overdue follow-up"),
+            "select",
+            [("1", gettext_lazy("No follow-up for 30 days"))],
+        ),
     )
     values = read_filters(request, filters)
     return list_page(

@@ -1,0 +1,61 @@
+"""Issue #11, part 5: roles that can work (the evaluator's figures, the lead's to-do)."""
+
+import datetime
+import re
+
+from django.urls import reverse
+from django.utils import timezone
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES
+from shegong.work.models import Case
+
+from .casework import assess_and_plan
+
+
+def test_an_evaluator_sees_figures_that_do_not_open_empty_lists(client, world):
+    client.force_login(world.actors["evaluator"])
+    node = world.actors["evaluator"].scope_region_id
+    page = client.get(reverse("indicators:dashboard"), {"node": node})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'href="/indicators/records/' not in body  # numbers, not links
+    refused = client.get(reverse("indicators:records"), {"metric": "visit", "node": node})
+    assert refused.status_code == 403 and "汇总数字" in refused.content.decode()
+
+
+def test_the_region_page_counts_the_staff_the_dashboard_counts(client, world):
+    """驻站人员 on the home and region pages equals the workers of the dashboard."""
+    client.force_login(world.actors["evaluator"])
+    region = world.actors["evaluator"].scope_region
+    staff = User.objects.filter(
+        scope_region__code__startswith=region.code, role__in=STATION_ROLES, is_active=True
+    ).count()
+    assert staff > 0
+    home = client.get(reverse("home"))
+    assert home.context["totals"]["staff"] == staff
+    detail = client.get(reverse("regions:detail", args=[region.code]))
+    assert detail.context["totals"]["staff"] == staff
+
+
+def test_the_lead_sees_what_waits_for_them(client, world):
+    case = world.places["own"].case
+    client.force_login(world.actors["social_worker"])
+    assess_and_plan(client, case)
+    old = Case.objects.filter(pk=case.pk)  # a second, stale case of the same station
+    stale = Case.objects.get(pk=old.get().pk)
+    stale.pk = None
+    stale.number = "GA-STALE"
+    stale.stage = Case.Stage.INTERVENTION
+    stale.opened_on = timezone.localdate() - datetime.timedelta(days=45)
+    stale.save()
+    client.force_login(world.actors["station_lead"])
+    body = client.get(reverse("home")).content.decode()
+    plans = re.search(r'data-testid="todo-plans".*?badge[^>]*>(\d+)<', body, re.S)
+    overdue = re.search(r'data-testid="todo-overdue".*?badge[^>]*>(\d+)<', body, re.S)
+    assert plans and plans.group(1) == "1"
+    assert overdue and int(overdue.group(1)) >= 1
+    listed = client.get(reverse("work:case_list"), {"overdue": "1"})
+    assert "GA-STALE" in listed.content.decode()
+    waiting = client.get(reverse("work:case_list"), {"awaiting": "me", "stage": "planning"})
+    assert case.number in waiting.content.decode()
