@@ -1,6 +1,7 @@
 """Reads of the workforce, and what it tells the indicators (stocks and drill-downs)."""
 
 import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
@@ -108,9 +109,17 @@ def training_rows(*, user: User, node: Region, period: Period, params: QueryDict
     elif organiser == "county":
         qs = qs.filter(organiser__in=COUNTY_ORGANISED)
     qs = qs.select_related("worker").order_by("-date", "-pk")
+    summed = total(qs, "hours")
+    workers = active_workers(code=node.code).count()
+    per = Decimal(summed["total"]) / workers if workers else None
     return Rows(
         qs,
         TrainingExporter,
         lambda t: reverse("workforce:training_list") + "?" + urlencode({"region": t.region_code}),
-        _("Total: %(total)s, from %(rows)s records") % total(qs, "hours"),
+        _("Total: %(total)s h in %(rows)s records, for %(workers)s workers: %(per)s h per worker")
+        % {
+            **summed,
+            "workers": workers,
+            "per": "—" if per is None else f"{per.quantize(Decimal('0.01')).normalize():f}",
+        },
     )
