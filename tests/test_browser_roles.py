@@ -1,0 +1,88 @@
+"""Issue #11: each role's first task in Chromium, as that role would do it (phone size)."""
+
+import datetime
+import re
+
+import pytest
+
+from shegong.work import services
+from shegong.work.models import Case
+
+from .conftest import build_world
+from .test_browser import browser  # noqa: F401 - the fixture
+from .test_browser_station_work import PHONE, _fits, _login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser_world(regions):
+    return build_world()
+
+
+def _submitted_plan(world, problem: str) -> Case:
+    worker = world.actors["social_worker"]
+    own = world.places["own"]
+    case = services.case_open(
+        by=worker,
+        data=services.CaseOpenInput(
+            recipient=own.recipient.pk,
+            opened_on=datetime.date(2026, 3, 2),
+            source="outreach",
+            presenting_problem=problem,
+        ),
+    )
+    services.case_assess(case=case, by=worker, data=services.CaseAssessment("助餐"))
+    services.case_submit_plan(
+        case=case,
+        by=worker,
+        data=services.CasePlan(datetime.date(2026, 3, 3), "本人", ("每周探访",)),
+    )
+    return case
+
+
+def test_the_lead_approves_one_plan_and_returns_another(browser, live_server, browser_world):  # noqa: F811
+    world = browser_world
+    first = _submitted_plan(world, "需要助餐")
+    second = _submitted_plan(world, "需要陪伴")
+    lead = _login(browser, live_server, world.actors["station_lead"])
+    todo = lead.text_content("[data-testid=todo-plans]")
+    assert "2" in todo
+    lead.click("[data-testid=todo-plans]")
+    lead.wait_for_url(re.compile(r"/work/cases/\?"))
+    assert first.number in lead.content() and second.number in lead.content()
+    lead.goto(f"{live_server.url}/work/cases/{first.pk}/")
+    lead.click("[data-testid=approve-plan]")
+    assert lead.text_content("[data-testid=stage]").strip() == "介入"
+    lead.goto(f"{live_server.url}/work/cases/{second.pk}/")
+    lead.fill("#return-plan-reason", "目标要具体到每周几次")
+    lead.click("[data-testid=return-plan]")
+    assert lead.text_content("[data-testid=stage]").strip() == "计划"
+    assert "目标要具体到每周几次" in lead.text_content("[data-testid=timeline]")
+    _fits(lead)
+
+
+def test_the_evaluator_reads_what_a_figure_is_made_of(browser, live_server, browser_world):  # noqa: F811
+    evaluator = _login(browser, live_server, browser_world.actors["evaluator"])
+    evaluator.goto(live_server.url + "/indicators/")
+    assert evaluator.locator("a[href^='/indicators/records/']").count() == 0
+    body = evaluator.text_content("main")
+    # a share says what it is made of: "N 名社工中 M 名" (the figure, not a list of people)
+    assert re.search(r"\d+ 名社工中 \d+ 名", body), body[:500]
+    _fits(evaluator)
+
+
+def test_the_auditor_filters_the_log_by_a_label(browser, live_server, browser_world):  # noqa: F811
+    world = browser_world
+    worker = _login(browser, live_server, world.actors["social_worker"])
+    worker.goto(f"{live_server.url}/people/{world.places['own'].recipient.pk}/")
+    auditor = _login(browser, live_server, world.actors["audit_admin"])
+    auditor.goto(live_server.url + "/audit/")
+    auditor.select_option("select[name=action]", label="查看服务对象")
+    auditor.click("form.filters button")
+    auditor.wait_for_url(re.compile(r"action=shegong.recipient.viewed"))
+    rows = auditor.locator("[data-testid=record-table] tbody tr")
+    assert rows.count() >= 1
+    for i in range(rows.count()):
+        assert "查看服务对象" in rows.nth(i).text_content()
+    assert PHONE["width"] == 375
