@@ -1,6 +1,7 @@
 """Fill Chinese translations into django.po from a small TSV of new strings, then compile.
 
     .venv/bin/python scripts/po_fill.py new.tsv   # msgid<TAB>msgstr per line
+                                                  # (context|msgid for a pgettext string)
 
 makemessages marks near-matches fuzzy with a guessed translation; those are cleared and
 filled from the TSV too, so nothing half-translated ships. Any string left without a
@@ -30,8 +31,9 @@ def main() -> int:
             entry.previous_msgid = None
             entry.previous_msgid_plural = None
             entry.previous_msgctxt = None
-        if entry.msgid in extra:
-            entry.msgstr = extra[entry.msgid]
+        key = f"{entry.msgctxt}|{entry.msgid}" if entry.msgctxt else entry.msgid
+        if key in extra:
+            entry.msgstr = extra[key]
         if not entry.msgid_plural and not entry.msgstr:
             missing.append(entry.msgid)
     po.save()

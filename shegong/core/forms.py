@@ -186,7 +186,9 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
     scope = f"form {request.path}"
 
     def go_to(done):
-        messages.info(request, gettext("This form was already saved; it was not saved twice."))
+        messages.success(
+            request, gettext("Saved. (The form was sent twice; it was saved once.)")
+        )
         return redirect(done.url)
 
     try:

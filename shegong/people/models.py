@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shegong.accounts.policy import person_restrict_q
 from shegong.core.bounds import EARLIEST_BIRTH_DATE, past_dates
@@ -81,7 +82,10 @@ class Household(models.Model):
         verbose_name_plural = _("households")
 
     def __str__(self) -> str:
-        return str(_("Household of %(head)s") % {"head": self.head.name if self.head else "—"})
+        return str(
+            _("Household of %(head)s, %(village)s")
+            % {"head": self.head.name if self.head else "—", "village": self.region.name}
+        )
 
     @classmethod
     def restrict_q(cls, user, action: str):
@@ -117,7 +121,7 @@ class Recipient(Versioned, models.Model):
         SELF = "self", _("The person")
         GUARDIAN = "guardian", _("The guardian")
 
-    name = models.CharField(_("name"), max_length=64)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64)
     name_initials = models.CharField(
         _("pinyin initials"), max_length=64, db_index=True, editable=False
     )
