@@ -186,9 +186,7 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
     scope = f"form {request.path}"
 
     def go_to(done):
-        messages.success(
-            request, gettext("Saved. (The form was sent twice; it was saved once.)")
-        )
+        messages.success(request, gettext("Saved. (The form was sent twice; it was saved once.)"))
         return redirect(done.url)
 
     try:

@@ -72,7 +72,9 @@ class RecipientForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["region"].queryset = villages
         self.fields["region"].label = _("Village / community")
         self.fields["household"].queryset = (
-            Household.objects.restrict(user, "change").select_related("head", "region").order_by("-pk")
+            Household.objects.restrict(user, "change")
+            .select_related("head", "region")
+            .order_by("-pk")
         )
         self.fields["household"].required = False
         self.fields["categories"].queryset = Category.current()

@@ -92,7 +92,9 @@ class StationFormMixin(BootstrapFormMixin):
                 )
         if "household" in self.fields:
             self.fields["household"].queryset = (
-                Household.objects.restrict(user, "change").select_related("head", "region").order_by("-pk")
+                Household.objects.restrict(user, "change")
+                .select_related("head", "region")
+                .order_by("-pk")
             )
         if "date" in self.fields and not self.is_bound and not self.instance.pk:
             self.initial["date"] = timezone.localdate()
