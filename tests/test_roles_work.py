@@ -59,3 +59,21 @@ def test_the_lead_sees_what_waits_for_them(client, world):
     assert "GA-STALE" in listed.content.decode()
     waiting = client.get(reverse("work:case_list"), {"awaiting": "me", "stage": "planning"})
     assert case.number in waiting.content.decode()
+
+
+def test_a_workers_page_shows_their_hours_this_month_by_kind(client, world):
+    from shegong.work.models import AdminWork
+
+    worker = world.actors["social_worker"]
+    client.force_login(worker)
+    today = timezone.localdate()
+    data = {"date": today.isoformat(), "task": "checks", "hours": "2.5"}
+    data["region"] = world.places["own"].township
+    assert client.post(reverse("work:admin_work_create"), data).status_code == 302
+    assert AdminWork.objects.filter(worker=worker).exists()
+    client.force_login(world.actors["station_lead"])
+    body = client.get(reverse("accounts:user_detail", args=[worker.pk])).content.decode()
+    panel = re.search(r'data-testid="hours-this-month".*?</ul>', body, re.S)
+    assert panel and "协助" in panel.group(0) and "2.5" in panel.group(0)
+    listed = client.get(reverse("work:admin_work_list"), {"worker": worker.pk}).content.decode()
+    assert world.places["own"].township not in re.sub(r'href="[^"]*"', "", listed)  # names

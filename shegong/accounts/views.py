@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from shegong.audit.services import audit_log
 from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
 from . import selectors, services, throttle
@@ -151,6 +152,7 @@ def user_detail(request, pk: int):
             "villages": profile.designated_villages.order_by("code") if profile else [],
             "can_change": can(request.user, person, "change"),
             "can_change_profile": profile is not None and can(request.user, profile, "change"),
+            "panels": panels_for("account", subject=person, user=request.user),
         },
     )
 

@@ -3,8 +3,11 @@
 import datetime
 from decimal import Decimal
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .models import ServiceFact
 
@@ -45,3 +48,35 @@ def day_hours_exceeded(
                 "pass 24 hours in one day."
             ) % {"name": worker, "have": f"{have.normalize():f}", "date": date, "more": hours}
     return ""
+
+
+def hours_this_month(
+    *, subject: AbstractBaseUser, user: AbstractBaseUser, today: datetime.date | None = None
+) -> list[tuple[str, Decimal]]:
+    """A worker's hours this month by kind of work (visits, cases, groups, community,
+    assisting civil affairs, other administration), as far as ``user`` may see their
+    facts; [] when ``user`` sees none of them. One query."""
+    today = today or timezone.localdate()
+    facts = ServiceFact.objects.restrict(user).filter(
+        worker=subject, date__gte=today.replace(day=1), date__lte=today
+    )
+    rows = dict(
+        facts.exclude(work_kind__in=("city", "county"))  # training is learning, not work
+        .values("work_kind")
+        .annotate(h=Sum("hours"))
+        .values_list("work_kind", "h")
+    )
+    if not rows:
+        return []
+    return [(str(label), Decimal(rows[kind])) for kind, label in WORK_KINDS if rows.get(kind)]
+
+
+# the kinds of work the facts carry (``work.models.WorkKind``'s codes), in words
+WORK_KINDS = [
+    ("visit", _lazy("Home visit")),
+    ("case", _lazy("Case work")),
+    ("group", _lazy("Group work")),
+    ("community", _lazy("Community activity")),
+    ("admin_assist", _lazy("Assisting civil-affairs business")),
+    ("admin_other", _lazy("Other administrative work")),
+]

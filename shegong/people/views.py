@@ -11,6 +11,7 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Level, Region
 
@@ -19,7 +20,6 @@ from .exporters import RecipientExporter
 from .forms import RecipientForm
 from .identity import REVEALABLE, masked
 from .models import Category, Recipient
-from .panels import panels_for
 
 
 @require_GET
@@ -83,7 +83,7 @@ def recipient_detail(request, pk: int):
             "members": person.household.members.exclude(pk=person.pk) if person.household else [],
             "can_change": can(request.user, person, "change"),
             "can_reveal": can(request.user, person, "reveal"),
-            "panels": panels_for(person=person, user=request.user),
+            "panels": panels_for("person", subject=person, user=request.user),
         },
     )
 

@@ -9,10 +9,10 @@ class WorkConfig(AppConfig):
     def ready(self):
         """Tell the layers below about station work: its facts, the open-cases stock and
         drill-down, and the timeline panel on a person's page."""
+        from shegong.core import panels
         from shegong.indicators import drilldown, stocks
         from shegong.indicators import facts as indicator_facts
         from shegong.indicators.definitions import SPECS
-        from shegong.people import panels
 
         from . import facts, selectors
 
@@ -24,7 +24,11 @@ class WorkConfig(AppConfig):
             )
         )
         panels.register(
+            "person",
             panels.Panel(
-                "work.timeline", "work/_person_timeline.html", selectors.person_timeline, order=10
-            )
+                "work.timeline",
+                "work/_person_timeline.html",
+                lambda *, subject, user: selectors.person_timeline(person=subject, user=user),
+                order=10,
+            ),
         )

@@ -66,6 +66,7 @@ class AdminWorkExporter(Exporter):
         Column(_("Date"), lambda w: w.date, 12),
         Column(_("Worker"), lambda w: w.worker.display_name, 10),
         Column(_("Task"), lambda w: w.get_task_display(), 24),
+        Column(_("Place"), lambda w: w.region.name, 14),
         Column(_("Hours"), lambda w: w.hours, 8),
         Column(_("In a village"), lambda w: w.in_village, 8),
         Column(_("Description"), lambda w: w.description, 30),

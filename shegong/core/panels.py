@@ -1,0 +1,39 @@
+"""Panels on a page, told by the apps above the app that owns the page (one mechanism for
+every page that shows other apps' records about its subject).
+
+A page names itself (``"person"``: a service recipient's page; ``"account"``: a staff
+member's page) and renders what is registered for it. An app registers a panel in its
+``AppConfig.ready()``:
+
+    panels.register("person", Panel("work.timeline", "work/_person_timeline.html", fn))
+
+``context(subject=, user=)`` must read through ``restrict(user)`` (or give only figures):
+a panel shows only what the viewer may see. Registering the same key again replaces it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    template: str
+    context: Callable[..., Any]  # (*, subject, user) -> what the template reads as ``items``
+    order: int = 100
+
+
+_PANELS: dict[str, dict[str, Panel]] = {}
+
+
+def register(page: str, panel: Panel) -> None:
+    _PANELS.setdefault(page, {})[panel.key] = panel
+
+
+def panels_for(page: str, *, subject, user) -> list[tuple[Panel, Any]]:
+    """Every panel registered for ``page``, with its items for this subject and viewer."""
+    return [
+        (panel, panel.context(subject=subject, user=user))
+        for panel in sorted(_PANELS.get(page, {}).values(), key=lambda p: (p.order, p.key))
+    ]
