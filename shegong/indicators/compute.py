@@ -155,9 +155,12 @@ def rule_set_for(code: str, year: int) -> RuleSet | None:
 
 
 def status(value: Decimal | None, rule: Rule | None, target: Decimal | None) -> str:
-    """met / at_risk / missed against the target, or none (no target, or no data)."""
-    if value is None or rule is None or target is None:
+    """met / at_risk / missed against the target; ``none`` when there is no target,
+    ``no_data`` when there is a target but nothing to measure yet."""
+    if rule is None or target is None:
         return "none"
+    if value is None:
+        return "no_data"
     margin = Decimal(1) - rule.at_risk_margin / HUNDRED
     if rule.op == Rule.Op.AT_MOST:
         if value <= target:
@@ -196,7 +199,13 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
     before["cases_active"] = cases_active(code, previous)
     rule_set = rule_set or rule_set_for(code, period.year)
     rules = {r.indicator: r for r in rule_set.rules.all()} if rule_set else {}
-    board = Board(node=node, period=period, rule_set=rule_set, raw=now)
+    board = Board(
+        node=node,
+        period=period,
+        rule_set=rule_set,
+        raw=now,
+        partial=period.start <= (today or timezone.localdate()) <= period.end,
+    )
     board.service = service_values(code, period, now, before)
     age_rule = rules.get("new_hire_share")
     work, st, vil = stocks(
@@ -364,24 +373,30 @@ def judge(
             judged = status(value, rule, target)
         star_rule = rules.get("five_star_share")
         if spec.code == "five_star_share" and star_rule and star_rule.minimum_count:
-            short = _counties_short(st, star_rule.minimum_count) if len(code) <= 6 else 0
+            short = _counties_short(st, star_rule.minimum_count) if len(code) <= 6 else []
             if short and judged == "met":
                 judged = "at_risk"
             if short:
+                names = Region.objects.filter(code__in=short).order_by("code")
                 detail = f"{detail}; " + str(
-                    _("%(n)s counties have fewer than %(m)s")
-                    % {"n": short, "m": star_rule.minimum_count}
+                    _("%(n)s counties have fewer than %(m)s: %(names)s")
+                    % {
+                        "n": len(short),
+                        "m": star_rule.minimum_count,
+                        "names": "、".join(names.values_list("name", flat=True)),
+                    }
                 )
     return Value(spec, value, prev, target, upper, rule, judged, str(detail), url)
 
 
-def _counties_short(st, minimum: int) -> int:
+def _counties_short(st, minimum: int) -> list[str]:
+    """The counties (codes) with fewer than ``minimum`` five-star township stations."""
     per_county: dict[str, int] = {}
     for region, star, _n in st:
         per_county.setdefault(region[:6], 0)
         if star == 5:
             per_county[region[:6]] += 1
-    return sum(1 for n in per_county.values() if n < minimum)
+    return sorted(county for county, n in per_county.items() if n < minimum)
 
 
 def _year_fraction(period: Period, today: datetime.date) -> float:

@@ -86,7 +86,7 @@ class Value:
     target: Decimal | None = None
     upper: Decimal | None = None
     rule: Rule | None = None
-    status: str = "none"  # met | at_risk | missed | none (no target or no data)
+    status: str = "none"  # met | at_risk | missed | none (no target) | no_data
     detail: str = ""
     url: str = ""
 
@@ -109,6 +109,12 @@ class Board:
     service: list[Value] = field(default_factory=list)
     ruled: list[Value] = field(default_factory=list)
     raw: dict = field(default_factory=dict)
+    partial: bool = False  # the period is still running: figures so far (截至今日)
+
+    @property
+    def carried_forward(self) -> bool:
+        """The rule set in force is an earlier year's (targets carry forward)."""
+        return self.rule_set is not None and self.rule_set.year != self.period.year
 
     def get(self, code: str) -> Value:
         for v in self.service + self.ruled:

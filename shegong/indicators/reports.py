@@ -30,6 +30,7 @@ STATUS_LABELS = {
     "at_risk": gettext_lazy("At risk"),
     "missed": gettext_lazy("Missed"),
     "none": gettext_lazy("No target"),
+    "no_data": gettext_lazy("No data"),
 }
 # Units as a reader of the workbook expects them (the definitions keep short codes).
 UNIT_LABELS = {
