@@ -238,6 +238,10 @@ OBJECT_URLS = {
 # Pages without an object: role -> expected status.
 SCOPED_LISTS = {"stations:list", "stations:agency_list", "accounts:user_list"}
 LIST_URLS = {
+    # figures per station: dashboard roles and agencies; the administrators, none
+    "indicators:station_board": lambda role: (
+        200 if role not in ("system_admin", "security_admin", "audit_admin") else 403
+    ),
     "home": lambda role: 200,
     "regions:search": lambda role: 200,
     "regions:browse": lambda role: {"audit_admin": 404}.get(
@@ -501,7 +505,9 @@ def test_indicator_access(client, world, role):
     for name, build in INDICATOR_PAGES.items():
         for place, p in world.places.items():
             got[(name, place)] = client.get(build(p)).status_code
-            if place not in POLICY[role]["view"]["region"]:
+            if name == "indicators:dashboard" and role == "agency_admin":
+                want[(name, place)] = 302  # an agency is sent to its stations' board
+            elif place not in POLICY[role]["view"]["region"]:
                 want[(name, place)] = 404
             elif name == "indicators:records":
                 # the records behind a number: for whoever may see person-level records;

@@ -86,3 +86,15 @@ def test_the_auditor_filters_the_log_by_a_label(browser, live_server, browser_wo
     for i in range(rows.count()):
         assert "查看服务对象" in rows.nth(i).text_content()
     assert PHONE["width"] == 375
+
+
+def test_the_agency_sees_its_stations_board(browser, live_server, browser_world):  # noqa: F811
+    world = browser_world
+    agency = _login(browser, live_server, world.actors["agency_admin"])
+    agency.click(".navbar-toggler")  # the menu is folded on a phone
+    agency.click("nav >> text=各站数据")
+    agency.wait_for_url(re.compile(r"/indicators/stations/"))
+    table = agency.text_content("[data-testid=record-table]")
+    assert world.places["own"].station.name in table
+    assert world.places["neighbour"].station.name not in table
+    _fits(agency)

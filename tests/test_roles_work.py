@@ -77,3 +77,29 @@ def test_a_workers_page_shows_their_hours_this_month_by_kind(client, world):
     assert panel and "协助" in panel.group(0) and "2.5" in panel.group(0)
     listed = client.get(reverse("work:admin_work_list"), {"worker": worker.pk}).content.decode()
     assert world.places["own"].township not in re.sub(r'href="[^"]*"', "", listed)  # names
+
+
+def test_an_agency_sees_its_stations_board(client, world):
+    from shegong.indicators import engine
+    from shegong.indicators.models import Aggregate
+    from shegong.work.models import HomeVisit
+
+    for visit in HomeVisit.objects.all():
+        engine.sync(visit)
+    agency_admin = world.actors["agency_admin"]
+    client.force_login(agency_admin)
+    assert client.get(reverse("indicators:dashboard"))["Location"] == reverse(
+        "indicators:station_board"
+    )
+    visit = world.places["own"].visit
+    period = visit.date.strftime("%Y-%m")
+    page = client.get(reverse("indicators:station_board"), {"period": period})
+    assert page.status_code == 200
+    rows = page.context["rows"]
+    names = {obj.name for obj, _url, _cells in rows}
+    assert world.places["own"].station.name in names
+    assert world.places["neighbour"].station.name not in names  # another agency's
+    own = next(obj for obj, _url, _cells in rows if obj.pk == world.places["own"].station.pk)
+    stored = Aggregate.objects.get(node=own.region_id, period=period, metric="visit").value
+    assert own.visit == stored
+    assert client.get(reverse("indicators:station_board"), {"export": "xlsx"}).status_code == 200

@@ -141,6 +141,6 @@ def test_the_report_workbook_reads_like_the_page(client, world):
     header = [c.value for c in targets[4]]
     assert header == ["指标", "数值", "目标", "单位", "状态", "说明"]
     statuses = {row[4] for row in targets.iter_rows(min_row=5, values_only=True)}
-    assert statuses and statuses <= {"达标", "预警", "未达标", "无目标"}
+    assert statuses and statuses <= {"达标", "预警", "未达标", "无目标", "无数据"}
     for name in book.sheetnames[2:]:
         _check_layout(book[name], title_lines=2)

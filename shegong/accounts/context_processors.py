@@ -12,6 +12,8 @@ def navigation(request):
         items.append(("home", _("Home")))
         if user.role in STATION_ROLES or user.role in OFFICER_ROLES or user.role == Role.EVALUATOR:
             items.append(("indicators:dashboard", _("Dashboard")))
+        if user.role == Role.AGENCY_ADMIN:
+            items.append(("indicators:station_board", _("Stations board")))
         if user.role in OFFICER_ROLES or user.role == Role.EVALUATOR:
             items.append(("indicators:rule_set_list", _("Targets")))
         if user.role and user.role != Role.AUDIT_ADMIN:

@@ -39,6 +39,11 @@ def may_see_dashboards(user) -> bool:
     return user.role in DASHBOARD_ROLES
 
 
+def may_see_station_board(user) -> bool:
+    """The stations board (figures per station): dashboard roles and agencies."""
+    return user.role in DASHBOARD_ROLES or user.role == Role.AGENCY_ADMIN
+
+
 def may_read_rule_sets(user) -> bool:
     return user.role in RULE_SET_READERS
 

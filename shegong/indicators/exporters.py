@@ -40,3 +40,25 @@ class VillageExporter(Exporter):
         Column(_("Township"), lambda r: r.parent.name if r.parent else "", 16),
         Column(_("Designated workers"), lambda r: r.n_designated, 10),
     ]
+
+
+def _figure(metric: str):
+    return lambda s: getattr(s, metric) if getattr(s, metric) is not None else 0
+
+
+class StationBoardExporter(Exporter):
+    """Each township station with its figures for a period (the agency's board)."""
+
+    title = _("Stations board")
+    columns = [
+        Column(_("Station"), lambda s: s.name, 24),
+        Column(_("Township"), lambda s: s.region.name, 14),
+        Column(_("Contracted agency"), lambda s: s.agency.name if s.agency else "", 24),
+        Column(_("Households visited (户次)"), _figure("visit"), 10),
+        Column(_("Person-times served (人次)"), _figure("person_times"), 10),
+        Column(_("People served (人数)"), _figure("people"), 10),
+        Column(_("Cases opened"), _figure("case_opened"), 8),
+        Column(_("Theme / community activities"), _figure("activity"), 8),
+        Column(_("Hours worked"), _figure("hours"), 10),
+        Column(_("Professional service hours"), _figure("hours_prof"), 10),
+    ]

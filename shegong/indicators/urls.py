@@ -6,6 +6,7 @@ app_name = "indicators"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("records/", views.records, name="records"),
+    path("stations/", views.station_board, name="station_board"),
     path("report/", views.report, name="report"),
     path("report/jobs/<int:pk>/", views.job, name="job"),
     path("report/jobs/<int:pk>/download/", views.job_download, name="job_download"),

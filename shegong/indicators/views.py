@@ -15,11 +15,12 @@ from shegong.accounts import policy
 from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page, through
-from shegong.core.lists import Filter, list_page
+from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Region
 
-from . import compute, definitions, drilldown, periods, reports
+from . import compute, definitions, drilldown, periods, reports, selectors
+from .exporters import StationBoardExporter
 from .forms import RuleSetForm
 from .models import ReportJob, RuleSet
 from .services import rule_set_record
@@ -106,6 +107,8 @@ def _ancestors(node: Region, user) -> list[Region]:
 
 @require_GET
 def dashboard(request):
+    if policy.may_see_station_board(request.user) and not policy.may_see_dashboards(request.user):
+        return redirect("indicators:station_board")  # an agency: its stations' board
     node, period, rule_set = _context(request)
     board = compute.compute(node, period, rule_set=rule_set)
     trend = compute.trend(node.code, period, TREND_METRICS)
@@ -158,6 +161,41 @@ def dashboard(request):
             "domain": domain,
             "show_service": any(not domain or v.spec.group == domain for v in board.service),
         },
+    )
+
+
+# ----- the stations board (an agency's stations, or any officer's) ---------------------
+
+
+@require_GET
+def station_board(request):
+    """Each township station the user may see with its figures for a period: an agency's
+    way to follow the stations it runs (figures only, no person-level records)."""
+    if not policy.may_see_station_board(request.user):
+        raise PermissionDenied(
+            _("Dashboards are for civil-affairs officers, evaluators and stations.")
+        )
+    filters = [
+        Filter("q", gettext_lazy("Station")),
+        Filter("period", gettext_lazy("Period (e.g. 2026-03, 2026Q1, 2026)")),
+    ]
+    values = read_filters(request, filters)
+    try:
+        period = periods.parse(values.get("period") or periods.current().key)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        period = periods.current()
+    values["period"] = period.key
+    return list_page(
+        request,
+        queryset=selectors.station_board(
+            user=request.user, period_key=period.key, q=values.get("q") or ""
+        ),
+        exporter=StationBoardExporter,
+        title=f"{_('Stations board')} · {period.label}",
+        filters=filters,
+        values=values,
+        detail_url=lambda s: reverse("stations:detail", args=[s.pk]),
     )
 
 
