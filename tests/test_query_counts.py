@@ -54,12 +54,12 @@ PAGES = {
     "dashboard (county, month)": (
         lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
         "county_officer",
-        22,
+        23,  # + the names of the counties short of five-star stations
     ),
     "dashboard (province, year)": (
         lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
         "province_officer",
-        20,
+        21,  # + the names of the counties short of five-star stations
     ),
     "dashboard (station)": (
         lambda w: reverse("indicators:dashboard") + "?period=2026-03",
@@ -79,7 +79,7 @@ PAGES = {
     "report (city, quarter)": (
         lambda w: reverse("indicators:report") + "?node=4303&period=2026Q1",
         "city_officer",
-        19,
+        20,  # + the names of the counties short of five-star stations
     ),
 }
 

@@ -52,6 +52,7 @@ def _admin(world, **over):
         "task": "checks",
         "hours": "23",
         "region": world.places["own"].township,
+        "long_day_reason": "防汛值守",  # a day past 12 hours says why
         **over,
     }
 
@@ -266,3 +267,32 @@ def test_a_case_with_no_work_before_today_stays_valid(worker, world):
     response = _api(worker, "/api/admin-work", _admin(world, date=today, hours="2"))
     assert response.status_code == 201
     assert Case.objects.exists()  # the world's own case is untouched
+
+
+# ----- a long day needs a reason ------------------------------------------------------------
+
+
+def test_a_day_past_the_ceiling_needs_a_reason_once(worker, world):
+    from shegong.work.models import LongDay
+
+    assert _api(worker, "/api/admin-work", _admin(world, hours="11")).status_code == 201
+    asked = _api(worker, "/api/visits", _visit(world, hours="2"))
+    assert asked.status_code == 422
+    message = asked.json()["errors"]["long_day_reason"][0]
+    assert "12" in message and "原因" in message
+    explained = _api(worker, "/api/visits", _visit(world, hours="2", long_day_reason="防汛值守"))
+    assert explained.status_code == 201
+    day = LongDay.objects.get()
+    assert (day.worker, day.reason) == (world.actors["social_worker"], "防汛值守")
+    # asked once per worker and day
+    again = _api(worker, "/api/admin-work", _admin(world, hours="1"))
+    assert again.status_code == 201
+
+
+def test_the_ceiling_is_the_rule_sets(worker, world):
+    from shegong.indicators.models import RuleSet
+
+    RuleSet.objects.filter(region_code="43").update(daily_hours_ceiling=8)
+    assert _api(worker, "/api/admin-work", _admin(world, hours="7")).status_code == 201
+    page = worker.post(reverse("work:visit_create"), _visit(world, hours="1.5"))
+    assert page.status_code == 200 and "原因" in page.content.decode()

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext as _
@@ -52,10 +54,11 @@ class RuleFormSet(RuleFormSetBase):
 class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = RuleSet
-        fields = ["region_code", "year", "title", "source"]
+        fields = ["region_code", "year", "title", "source", "daily_hours_ceiling"]
 
     def __init__(self, *args, user, rules_initial=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["daily_hours_ceiling"].required = False  # left empty: kept (12 if new)
         self.user = user
         self.rules = RuleFormSet(
             self.data if self.is_bound else None,
@@ -97,6 +100,9 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
             title=d["title"],
             source=d.get("source") or "",
             rules=tuple(kept + lines),
+            daily_hours_ceiling=d.get("daily_hours_ceiling")
+            or self.instance.daily_hours_ceiling
+            or Decimal(12),
         )
 
 

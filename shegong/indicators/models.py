@@ -13,6 +13,7 @@ the first mention adds one to the distinct count, the last removal takes it away
 """
 
 import decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -193,6 +194,14 @@ class RuleSet(Versioned, models.Model):
     )
     title = models.CharField(_("title"), max_length=128)
     source = models.CharField(_("policy source"), max_length=200, blank=True)
+    # a worker's day above this many hours (all records together) needs a reason
+    daily_hours_ceiling = models.DecimalField(
+        _("hours a day before a reason is asked"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal(12),
+        validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(24))],
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

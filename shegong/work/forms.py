@@ -103,6 +103,13 @@ class StationFormMixin(BootstrapFormMixin):
 class HomeVisitForm(StationFormMixin, forms.ModelForm):
     photos = PhotosField(label=_("Photos"))
 
+    long_day_reason = forms.CharField(
+        label=_("Reason for a long day"),
+        required=False,
+        max_length=200,
+        help_text=_("Asked when this takes someone's day past the hours the rule set allows."),
+    )
+
     class Meta:
         model = HomeVisit
         fields = [
@@ -145,6 +152,7 @@ class HomeVisitForm(StationFormMixin, forms.ModelForm):
             needs=d.get("needs", ""),
             follow_up=d.get("follow_up", ""),
             photos=tuple(d.get("photos") or ()),
+            long_day_reason=d.get("long_day_reason", ""),
         )
 
 
@@ -223,6 +231,13 @@ class CasePlanForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class CaseEntryForm(BootstrapFormMixin, forms.ModelForm):
+    long_day_reason = forms.CharField(
+        label=_("Reason for a long day"),
+        required=False,
+        max_length=200,
+        help_text=_("Asked when this takes someone's day past the hours the rule set allows."),
+    )
+
     class Meta:
         model = CaseEntry
         fields = ["date", "hours", "in_village", "content"]
@@ -240,7 +255,11 @@ class CaseEntryForm(BootstrapFormMixin, forms.ModelForm):
     def to_input(self) -> services.CaseEntryInput:
         d = self.cleaned_data
         return services.CaseEntryInput(
-            date=d["date"], hours=d["hours"], content=d["content"], in_village=d["in_village"]
+            date=d["date"],
+            hours=d["hours"],
+            content=d["content"],
+            in_village=d["in_village"],
+            long_day_reason=d.get("long_day_reason", ""),
         )
 
 
@@ -335,6 +354,13 @@ class GroupForm(StationFormMixin, forms.ModelForm):
 
 
 class GroupSessionForm(BootstrapFormMixin, forms.ModelForm):
+    long_day_reason = forms.CharField(
+        label=_("Reason for a long day"),
+        required=False,
+        max_length=200,
+        help_text=_("Asked when this takes someone's day past the hours the rule set allows."),
+    )
+
     class Meta:
         model = GroupSession
         fields = ["date", "hours", "in_village", "attendees", "others_count", "record"]
@@ -362,12 +388,20 @@ class GroupSessionForm(BootstrapFormMixin, forms.ModelForm):
             attendees=tuple(p.pk for p in d.get("attendees") or ()),
             others_count=d["others_count"],
             in_village=d["in_village"],
+            long_day_reason=d.get("long_day_reason", ""),
         )
 
 
 class ActivityForm(StationFormMixin, forms.ModelForm):
     region_levels = (Level.TOWNSHIP, Level.VILLAGE)
     photos = PhotosField(label=_("Photos"))
+
+    long_day_reason = forms.CharField(
+        label=_("Reason for a long day"),
+        required=False,
+        max_length=200,
+        help_text=_("Asked when this takes someone's day past the hours the rule set allows."),
+    )
 
     class Meta:
         model = Activity
@@ -425,6 +459,7 @@ class ActivityForm(StationFormMixin, forms.ModelForm):
             description=d.get("description", ""),
             resources=tuple(lines),
             photos=tuple(d.get("photos") or ()),
+            long_day_reason=d.get("long_day_reason", ""),
         )
 
 
@@ -469,6 +504,13 @@ class AdminWorkForm(StationFormMixin, forms.ModelForm):
         help_text=_("Needed when the description names licensing, approval or payment."),
     )
 
+    long_day_reason = forms.CharField(
+        label=_("Reason for a long day"),
+        required=False,
+        max_length=200,
+        help_text=_("Asked when this takes someone's day past the hours the rule set allows."),
+    )
+
     class Meta:
         model = AdminWork
         fields = ["date", "task", "hours", "region", "in_village", "description"]
@@ -493,4 +535,5 @@ class AdminWorkForm(StationFormMixin, forms.ModelForm):
             in_village=d.get("in_village", False),
             description=d.get("description", ""),
             confirmed=d.get("confirmed", False),
+            long_day_reason=d.get("long_day_reason", ""),
         )

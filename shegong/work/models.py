@@ -546,3 +546,31 @@ class Photo(models.Model):
     @property
     def record(self):
         return self.visit or self.activity
+
+
+class LongDay(models.Model):
+    """Why a worker's day ran past the rule set's ceiling (12 hours by default): asked once
+    per worker and day, by whichever record took the day past it."""
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("worker"),
+    )
+    date = models.DateField(_("date"), **PAST)
+    reason = models.CharField(_("reason for a long day"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("long day")
+        verbose_name_plural = _("long days")
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "date"], name="long_day_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.date:%Y-%m-%d}"

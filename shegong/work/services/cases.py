@@ -25,6 +25,7 @@ from ..models import (
     CaseEvent,
     CaseGoal,
     CaseReferral,
+    LongDay,
 )
 from .records import _day_hours, _next_number, _require_station_staff
 
@@ -238,6 +239,7 @@ class CaseEntryInput:
     hours: Decimal
     content: str
     in_village: bool = False
+    long_day_reason: str = ""  # why the day runs past the ceiling, when it does
 
 
 @transaction.atomic
@@ -248,11 +250,13 @@ def case_add_entry(
     case is at intervention; its facts and the timeline event are written with it."""
     _lock(case)
     _require(case, Case.Stage.INTERVENTION)
-    entry = CaseEntry(case=case, worker=by, **asdict(data))
+    fields = {k: v for k, v in asdict(data).items() if k != "long_day_reason"}
+    entry = CaseEntry(case=case, worker=by, **fields)
     errors: dict[str, str] = {}
-    _day_hours([by], data.date, data.hours, errors)
+    long_days = _day_hours([by], data.date, data.hours, errors, by=by, reason=data.long_day_reason)
     full_clean(entry, errors)
     entry.save()
+    LongDay.objects.bulk_create(long_days)
     engine.sync(entry)
     _event(case, by, "intervention", entry.content[:200])
     _log(case, by, request, "intervention_recorded", hours=str(entry.hours))

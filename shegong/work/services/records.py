@@ -22,7 +22,8 @@ from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of
 from shegong.indicators import engine
-from shegong.indicators.selectors import day_hours_exceeded
+from shegong.indicators.compute import rule_set_for
+from shegong.indicators.selectors import day_hours_exceeded, hours_on_day
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
@@ -34,6 +35,7 @@ from ..models import (
     Group,
     GroupSession,
     HomeVisit,
+    LongDay,
     Photo,
 )
 
@@ -66,6 +68,7 @@ class VisitInput:
     needs: str = ""
     follow_up: str = ""
     photos: tuple = ()  # (uploaded file, checked kind) pairs, from the page only
+    long_day_reason: str = ""  # why the day runs past the ceiling, when it does
 
 
 @transaction.atomic
@@ -92,7 +95,9 @@ def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = No
     if region is not None and household is not None and household.region_id != region.code:
         errors["household"] = _("This household lives in another village.")
     workers = _station_workers(by, data.workers, errors)
-    _day_hours(workers, data.date, data.hours, errors)
+    long_days = _day_hours(
+        workers, data.date, data.hours, errors, by=by, reason=data.long_day_reason
+    )
     visit = HomeVisit(
         station_id=by.station_id,
         created_by=by,
@@ -108,6 +113,7 @@ def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = No
     full_clean(visit, errors, exclude=("region",) if region is None else ())
     visit.save()
     visit.workers.set(workers)
+    LongDay.objects.bulk_create(long_days)
     for upload, kind in data.photos:
         Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, visit=visit)
     engine.sync(visit)
@@ -142,6 +148,7 @@ class ActivityInput:
     description: str = ""
     resources: tuple[ResourceLine, ...] = ()
     photos: tuple = ()
+    long_day_reason: str = ""  # why the day runs past the ceiling, when it does
 
 
 @transaction.atomic
@@ -162,7 +169,9 @@ def activity_record(
         by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
     )
     workers = _station_workers(by, data.workers, errors)
-    _day_hours(workers, data.date, data.hours, errors)
+    long_days = _day_hours(
+        workers, data.date, data.hours, errors, by=by, reason=data.long_day_reason
+    )
     named = set(data.participants)
     people = list(Recipient.objects.restrict(by, "change").filter(pk__in=named))
     if len(people) != len(named):
@@ -186,6 +195,7 @@ def activity_record(
     full_clean(activity, errors, exclude=("region",) if region is None else ())
     activity.save()
     activity.workers.set(workers)
+    LongDay.objects.bulk_create(long_days)
     activity.participants.set(people)
     ActivityResource.objects.bulk_create(lines)
     for upload, kind in data.photos:
@@ -198,7 +208,9 @@ def activity_record(
 
 
 # what an ActivityInput carries that is not a column of the activity
-ACTIVITY_LINKS = frozenset({"region", "workers", "participants", "resources", "photos"})
+ACTIVITY_LINKS = frozenset(
+    {"region", "workers", "participants", "resources", "photos", "long_day_reason"}
+)
 
 
 @dataclass(frozen=True)
@@ -213,6 +225,7 @@ class AdminWorkInput:
     description: str = ""
     # the worker confirms that a description naming a negative-list act is only assistance
     confirmed: bool = False
+    long_day_reason: str = ""  # why the day runs past the ceiling, when it does
 
 
 # Words that name an administrative power (负面清单) in a description of "other" work
@@ -260,7 +273,7 @@ def admin_work_record(
     region = place_in_scope(
         by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
     )
-    _day_hours([by], data.date, data.hours, errors)
+    long_days = _day_hours([by], data.date, data.hours, errors, by=by, reason=data.long_day_reason)
     work = AdminWork(
         station_id=by.station_id,
         created_by=by,
@@ -274,6 +287,7 @@ def admin_work_record(
     )
     full_clean(work, errors, exclude=("region",) if region is None else ())
     work.save()
+    LongDay.objects.bulk_create(long_days)
     engine.sync(work)
     audit_saved(entity="admin_work", obj=work, by=by, request=request, fields=ADMIN_AUDIT)
     return work
@@ -317,10 +331,39 @@ def _station_workers(by, ids, errors: dict) -> list[User]:
     return staff
 
 
-def _day_hours(workers, date, hours, errors: dict, *, excluding=("", None)) -> None:
-    """No worker's hours on one day may pass 24, across every kind of record."""
-    if reason := day_hours_exceeded(workers=workers, date=date, hours=hours, excluding=excluding):
-        errors["hours"] = reason
+def _day_hours(
+    workers, date, hours, errors: dict, *, by=None, reason: str = "", excluding=("", None)
+) -> list:
+    """No worker's hours on one day may pass 24, across every kind of record; past the
+    rule set's ceiling (12 hours unless the province or city set another) the day needs a
+    reason, asked once per worker and day. Returns the ``LongDay`` rows to write."""
+    if reason_24 := day_hours_exceeded(
+        workers=workers, date=date, hours=hours, excluding=excluding
+    ):
+        errors["hours"] = reason_24
+        return []
+    if date is None or hours is None or not workers or by is None or not by.station_id:
+        return []
+    rule_set = rule_set_for(by.station.region_id, date.year)
+    ceiling = rule_set.daily_hours_ceiling if rule_set else Decimal(12)
+    already = hours_on_day(worker_ids=[w.pk for w in workers], date=date, excluding=excluding)
+    explained = set(
+        LongDay.objects.filter(worker__in=workers, date=date).values_list("worker_id", flat=True)
+    )
+    long = [
+        w
+        for w in workers
+        if already.get(w.pk, Decimal(0)) + Decimal(hours) > ceiling and w.pk not in explained
+    ]
+    if long and not reason.strip():
+        errors["long_day_reason"] = _(
+            "%(names)s would work more than %(ceiling)s hours on %(date)s: say why."
+        ) % {
+            "names": "、".join(str(w) for w in long),
+            "ceiling": f"{ceiling.normalize():f}",
+            "date": date,
+        }
+    return [LongDay(worker=w, date=date, reason=reason.strip()[:200], created_by=by) for w in long]
 
 
 def _next_number(model, prefix: str) -> str:
@@ -424,6 +467,7 @@ class SessionInput:
     attendees: tuple[int, ...] = ()
     others_count: int = 0
     in_village: bool = True
+    long_day_reason: str = ""  # why the day runs past the ceiling, when it does
 
 
 @transaction.atomic
@@ -443,7 +487,9 @@ def group_session_add(
     came = list(group.members.filter(pk__in=set(data.attendees)))
     if len(came) != len(set(data.attendees)):
         errors["attendees"] = _("Only members of the group attend its sessions.")
-    _day_hours(list(group.workers.all()), data.date, data.hours, errors)
+    long_days = _day_hours(
+        list(group.workers.all()), data.date, data.hours, errors, by=by, reason=data.long_day_reason
+    )
     session = GroupSession(
         group=group,
         number=(group.sessions.aggregate(m=Max("number"))["m"] or 0) + 1,
@@ -456,6 +502,7 @@ def group_session_add(
     full_clean(session, errors)
     session.save()
     session.attendees.set(came)
+    LongDay.objects.bulk_create(long_days)
     if group.stage == Group.Stage.PREPARATION:
         group.stage = Group.Stage.FORMATION
         group.save(update_fields=["stage"])
