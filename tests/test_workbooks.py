@@ -144,3 +144,50 @@ def test_the_report_workbook_reads_like_the_page(client, world):
     assert statuses and statuses <= {"达标", "预警", "未达标", "无目标", "无数据"}
     for name in book.sheetnames[2:]:
         _check_layout(book[name], title_lines=2)
+
+
+def _report_book(client, world, role, node, period="2026"):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(world.actors[role])
+    response = client.get(
+        reverse("indicators:report"), {"node": node, "period": period, "format": "xlsx"}
+    )
+    if response.status_code == 302:  # a province's report is built as a background job
+        response = client.get(response["Location"] + "download/")
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.content))
+
+
+def test_a_county_report_has_no_sheet_twice(client, world):
+    book = _report_book(client, world, "county_officer", world.places["own"].county)
+    titles = [ws.title for ws in book.worksheets]
+    assert len(titles) == len(set(titles))
+    assert (
+        len([t for t in titles if t in ("下级地区", "乡镇（街道）")]) <= 1
+    )  # children = townships
+
+
+def test_the_province_township_sheet_names_the_county(client, world):
+    book = _report_book(client, world, "province_officer", "43")
+    ws = book["乡镇（街道）"]
+    header = next(r for r in ws.iter_rows(values_only=True) if r and "区划代码" in r)
+    assert "县" in header
+    counties = {str(r[1]) for r in ws.iter_rows(values_only=True) if r and str(r[0]).isdigit()}
+    assert "雨湖区" in counties
+
+
+def test_the_targets_sheet_shows_a_staff_range_as_the_page_does(client, world):
+    from shegong.indicators.models import Rule, RuleSet
+
+    rule_set = RuleSet.objects.filter(region_code="43").order_by("-year").first()
+    Rule.objects.update_or_create(
+        rule_set=rule_set,
+        indicator="staff_per_station",
+        defaults={"op": "between", "target": 3, "upper": 8},
+    )
+    book = _report_book(client, world, "county_officer", world.places["own"].county)
+    cells = [str(c) for r in book["目标"].iter_rows(values_only=True) for c in r]
+    assert any(c.startswith("3–8") for c in cells), cells

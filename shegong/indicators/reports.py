@@ -17,7 +17,7 @@ from shegong.core.exporters import Sheet, workbook_bytes
 from shegong.regions.models import Region
 
 from . import compute, definitions
-from .models import Aggregate
+from .models import Aggregate, Rule
 from .periods import Period
 
 REPORT_TITLES = {
@@ -224,7 +224,7 @@ def report_sheets(report: dict, *, user) -> list[Sheet]:
                 [
                     str(v.spec.label),
                     None if v.value is None else _num(v.value),
-                    None if v.target is None else _num(v.target),
+                    _target(v),
                     unit_label(v.spec),
                     str(STATUS_LABELS[v.status]),
                     v.detail,
@@ -234,20 +234,52 @@ def report_sheets(report: dict, *, user) -> list[Sheet]:
             landscape=True,
         ),
     ]
-    headers = [_("Division code"), _("Region")] + [str(x) for x in report["metric_labels"]]
-    for sheet_title, rows in (
-        (_("Child regions"), report["children"]),
-        (_("Townships"), report["townships"]),
-    ):
-        if rows:
-            sheets.append(
-                Sheet(
-                    title=sheet_title,
-                    lines=[f"{title} · {sheet_title}", stamp],
-                    headers=headers,
-                    widths=[14, 24] + [12] * (len(headers) - 2),
-                    rows=([r["code"], r["name"], *[_num(v) for v in r["values"]]] for r in rows),
-                    landscape=True,
-                )
+    metrics = [str(x) for x in report["metric_labels"]]
+    children, townships = report["children"], report["townships"]
+    if children:
+        sheets.append(
+            Sheet(
+                title=_("Child regions"),
+                lines=[f"{title} · {_('Child regions')}", stamp],
+                headers=[_("Division code"), _("Region"), *metrics],
+                widths=[14, 24] + [12] * len(metrics),
+                rows=([r["code"], r["name"], *[_num(v) for v in r["values"]]] for r in children),
+                landscape=True,
             )
+        )
+    # a county's children are its townships: the same sheet is not given twice
+    same = {r["code"] for r in children} == {r["code"] for r in townships}
+    if townships and not same:
+        counties = dict(
+            Region.objects.filter(code__in={r["code"][:6] for r in townships}).values_list(
+                "code", "name"
+            )
+        )
+        sheets.append(
+            Sheet(
+                title=_("Townships"),
+                lines=[f"{title} · {_('Townships')}", stamp],
+                headers=[_("Division code"), _("County"), _("Township"), *metrics],
+                widths=[14, 14, 24] + [12] * len(metrics),
+                rows=(
+                    [
+                        r["code"],
+                        counties.get(r["code"][:6], ""),
+                        r["name"],
+                        *[_num(v) for v in r["values"]],
+                    ]
+                    for r in townships
+                ),
+                landscape=True,
+            )
+        )
     return sheets
+
+
+def _target(v) -> object:
+    """A target as the page shows it: a range of staff (3–8 名), or the figure."""
+    rule = v.rule
+    if rule is not None and rule.op == Rule.Op.BETWEEN:
+        upper = f"{rule.upper.normalize():f}" if rule.upper is not None else ""
+        return f"{rule.target.normalize():f}–{upper} " + str(_("staff"))
+    return None if v.target is None else _num(v.target)
