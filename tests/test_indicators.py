@@ -84,7 +84,7 @@ def test_the_summary_line_prints_the_exact_counts(march, world):
     body = march.get(reverse("indicators:report"), {"node": "430302", "period": "2026-03"})
     text = body.content.decode()
     assert (
-        "走访入户3户, 建立档案1个, 开展小组活动1次, 个案服务1个, 主题活动2场, "
+        "走访入户3户次, 建立档案1个, 开展小组活动1次, 个案服务1个, 主题活动2场, "
         "慈善资源链接1.35万元, 累计服务群众45人次"
     ) in text
     # the neighbour county has only the world's records in it

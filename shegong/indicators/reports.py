@@ -106,7 +106,7 @@ def summary_sentence(board) -> str:
     f = summary_figures(board)
     if (get_language() or "").startswith("zh"):
         return (
-            f"走访入户{f['visits']}户, 建立档案{f['files']}个, 开展小组活动{f['sessions']}次, "
+            f"走访入户{f['visits']}户次, 建立档案{f['files']}个, 开展小组活动{f['sessions']}次, "
             f"个案服务{f['cases']}个, 主题活动{f['activities']}场, "
             f"慈善资源链接{_wan(f['resources'], over=False)}元, "
             f"累计服务群众{_wan(Decimal(f['person_times']), over=True)}人次"
