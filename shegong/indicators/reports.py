@@ -2,7 +2,7 @@
 evaluation summary (年度评估), for any region node, as a printable page and an Excel file.
 
 The summary sentence prints the exact figures in the shape of the Xing'an League line:
-"走访入户1493户, 建立档案231个, 开展小组活动43次, 个案服务20个, 主题活动57场,
+"走访入户1493户次, 建立档案231个, 开展小组活动43次, 个案服务20个, 主题活动57场,
 慈善资源链接1.7万元, 累计服务群众1.36万余人次".
 """
 

@@ -20,6 +20,10 @@ from .models import Activity, AdminWork, Case, Domain, Group, HomeVisit, Photo
 
 
 def _workers(user):
+    """The worker filter's choices: only for a role that sees the records it would filter
+    (an agency administrator sees its staff but not their records: no choices)."""
+    if not policy.may_drill_down(user):
+        return []
     staff = User.objects.restrict(user).filter(role__in=STATION_ROLES).order_by("full_name")[:200]
     return [(u.pk, u.display_name) for u in staff]
 
