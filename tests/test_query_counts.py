@@ -27,7 +27,7 @@ PAGES = {
     "station detail": (
         lambda w: reverse("stations:detail", args=[w.places["own"].station.pk]),
         "province_officer",
-        8,
+        10,  # + the staff's hours this month (the staff and their facts)
     ),
     "agency list": (lambda w: reverse("stations:agency_list"), "province_officer", 7),
     "people list": (lambda w: reverse("accounts:user_list"), "province_officer", 7),

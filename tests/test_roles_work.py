@@ -103,3 +103,37 @@ def test_an_agency_sees_its_stations_board(client, world):
     stored = Aggregate.objects.get(node=own.region_id, period=period, metric="visit").value
     assert own.visit == stored
     assert client.get(reverse("indicators:station_board"), {"export": "xlsx"}).status_code == 200
+
+
+def test_the_station_page_shows_each_workers_hours_this_month(client, world):
+    worker = world.actors["social_worker"]
+    client.force_login(worker)
+    data = {
+        "date": timezone.localdate().isoformat(),
+        "task": "checks",
+        "hours": "3",
+        "region": world.places["own"].township,
+    }
+    assert client.post(reverse("work:admin_work_create"), data).status_code == 302
+    client.force_login(world.actors["station_lead"])
+    body = client.get(
+        reverse("stations:detail", args=[world.places["own"].station.pk])
+    ).content.decode()
+    panel = re.search(r'data-testid="staff-hours".*?</table>', body, re.S)
+    assert panel and worker.display_name in panel.group(0) and ">3<" in panel.group(0)
+
+
+def test_a_long_day_reason_is_in_the_audit_entry(client, world):
+    from shegong.audit.models import AuditEntry
+
+    client.force_login(world.actors["social_worker"])
+    data = {
+        "date": "2026-03-02",
+        "task": "checks",
+        "hours": "13",
+        "region": world.places["own"].township,
+        "long_day_reason": "防汛值守",
+    }
+    assert client.post(reverse("work:admin_work_create"), data).status_code == 302
+    entry = AuditEntry.objects.filter(action="shegong.admin_work.created").latest("pk")
+    assert "防汛值守" in entry.data["long_day"]

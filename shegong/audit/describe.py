@@ -180,6 +180,7 @@ DETAIL_LABELS = {
     "session": _("session"),
     "attended": _("attended"),
     "others": _("others"),
+    "long_day": _("reason for a long day"),
 }
 
 

@@ -114,3 +114,31 @@ def station_board(*, user: AbstractBaseUser, period_key: str, q: str = "") -> Qu
         .annotate(**figures)
         .order_by("region_id")
     )
+
+
+def station_hours_this_month(
+    *, subject: Station, user: AbstractBaseUser, today: datetime.date | None = None
+) -> list[tuple[str, list[Decimal], Decimal]]:
+    """Each active staff member of the station with their hours this month by kind
+    (``WORK_KINDS``, in order) and in all, as far as ``user`` may see the facts; one query."""
+    today = today or timezone.localdate()
+    staff = list(subject.staff.filter(is_active=True).order_by("-role", "full_name"))
+    rows = (
+        ServiceFact.objects.restrict(user)
+        .filter(worker__in=staff, date__gte=today.replace(day=1), date__lte=today)
+        .exclude(work_kind__in=("city", "county"))
+        .values("worker_id", "work_kind")
+        .annotate(h=Sum("hours"))
+        .values_list("worker_id", "work_kind", "h")
+    )
+    hours: dict[int, dict[str, Decimal]] = {}
+    for worker, kind, h in rows:
+        hours.setdefault(worker, {})[kind] = Decimal(h or 0)
+    if not hours:
+        return []
+    out = []
+    for person in staff:
+        mine = hours.get(person.pk, {})
+        by_kind = [mine.get(kind, Decimal(0)) for kind, _label in WORK_KINDS]
+        out.append((person.display_name, by_kind, sum(by_kind, Decimal(0))))
+    return out

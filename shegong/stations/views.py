@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import list_page, read_filters
+from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions import selectors as region_selectors
 from shegong.regions.models import Region
@@ -55,6 +56,7 @@ def station_detail(request, pk: int):
             "station": station,
             "staff": staff,
             "can_change": can(request.user, station, "change"),
+            "panels": panels_for("station", subject=station, user=request.user),
         },
     )
 

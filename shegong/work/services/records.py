@@ -117,7 +117,14 @@ def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = No
     for upload, kind in data.photos:
         Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, visit=visit)
     engine.sync(visit)
-    audit_saved(entity="visit", obj=visit, by=by, request=request, fields=VISIT_AUDIT)
+    audit_saved(
+        entity="visit",
+        obj=visit,
+        by=by,
+        request=request,
+        fields=VISIT_AUDIT,
+        extra=_long_day_note(long_days),
+    )
     return visit
 
 
@@ -203,7 +210,14 @@ def activity_record(
             image=upload, kind=kind, size=upload.size, uploaded_by=by, activity=activity
         )
     engine.sync(activity)
-    audit_saved(entity="activity", obj=activity, by=by, request=request, fields=ACTIVITY_AUDIT)
+    audit_saved(
+        entity="activity",
+        obj=activity,
+        by=by,
+        request=request,
+        fields=ACTIVITY_AUDIT,
+        extra=_long_day_note(long_days),
+    )
     return activity
 
 
@@ -289,7 +303,14 @@ def admin_work_record(
     work.save()
     LongDay.objects.bulk_create(long_days)
     engine.sync(work)
-    audit_saved(entity="admin_work", obj=work, by=by, request=request, fields=ADMIN_AUDIT)
+    audit_saved(
+        entity="admin_work",
+        obj=work,
+        by=by,
+        request=request,
+        fields=ADMIN_AUDIT,
+        extra=_long_day_note(long_days),
+    )
     return work
 
 
@@ -329,6 +350,13 @@ def _station_workers(by, ids, errors: dict) -> list[User]:
     if not wanted or len(staff) != len(wanted):
         errors["workers"] = _("Choose workers of your own station.")
     return staff
+
+
+def _long_day_note(long_days: list) -> dict | None:
+    """What the audit entry adds when a record took someone's day past the ceiling."""
+    if not long_days:
+        return None
+    return {"long_day": "、".join(f"{d.worker}：{d.reason}" for d in long_days)}
 
 
 def _day_hours(
