@@ -52,3 +52,11 @@ def test_long_text_is_cut_short_in_lists(client, world):
 def test_every_page_has_a_favicon(client, world):
     client.force_login(world.actors["county_officer"])
     assert 'rel="icon"' in client.get(reverse("home")).content.decode()
+
+
+def test_region_filters_are_pickers_by_name(client, world):
+    client.force_login(world.actors["city_officer"])
+    body = client.get(reverse("stations:list")).content.decode()
+    assert 'data-testid="region-picker"' in body and 'list="filter-region-options"' in body
+    options = client.get(reverse("regions:search"), {"q": "雨湖"}).content.decode()
+    assert 'value="430302"' in options
