@@ -98,3 +98,15 @@ def test_the_agency_sees_its_stations_board(browser, live_server, browser_world)
     assert world.places["own"].station.name in table
     assert world.places["neighbour"].station.name not in table
     _fits(agency)
+
+
+def test_a_list_on_a_phone_is_compact_cards(browser, live_server, browser_world):  # noqa: F811
+    worker = _login(browser, live_server, browser_world.actors["social_worker"])
+    worker.goto(live_server.url + "/work/visits/")
+    shown = worker.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=record-table] tbody tr')].map(
+            tr => [...tr.querySelectorAll('td')].filter(
+                td => getComputedStyle(td).display !== 'none').length)"""
+    )
+    assert shown and max(shown) <= 5, shown
+    _fits(worker)
