@@ -8,9 +8,11 @@
 """
 
 import datetime
+import functools
 from decimal import Decimal
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -158,15 +160,23 @@ def actions_matching(value: str) -> list[str]:
     return [value] if value in ACTIONS else []
 
 
+@functools.cache
+def _model(object_type: str):
+    """The model an entry's ``object_type`` (a model name) stands for, or None."""
+    return next((m for m in apps.get_models() if m._meta.model_name == object_type), None)
+
+
 def field_label(object_type: str, name: str) -> str:
     """A detail's key in words: the field's name on the model the entry is about."""
-    for model in apps.get_models():
-        if model._meta.model_name == object_type:
-            try:
-                return str(model._meta.get_field(name).verbose_name)
-            except Exception:  # noqa: BLE001 - a key that is not a field (goals, rules …)
-                break
-    return DETAIL_LABELS.get(name, name)
+    model = _model(object_type)
+    if model is not None:
+        try:
+            label = getattr(model._meta.get_field(name), "verbose_name", None)
+        except FieldDoesNotExist:  # a key that is not a field (goals, rules …)
+            label = None
+        if label:  # (a reverse relation has no verbose name)
+            return str(label)
+    return str(DETAIL_LABELS.get(name, name))
 
 
 DETAIL_LABELS = {

@@ -29,6 +29,8 @@ from .idempotency import (
     previous,
     run_once,
 )
+from .validation import MAX_ID
+from .validators import parse_small_int
 
 
 class Created(Schema):
@@ -53,8 +55,6 @@ WRITE_RESPONSES = {
 }
 
 
-# A record's id: a positive integer a database column and a JavaScript number both hold.
-MAX_ID = 2**53 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # A division code (or another text key)
 Code = Annotated[str, Field(min_length=1, max_length=32)]
@@ -123,7 +123,7 @@ def refuse_first(may: Callable[[Any], bool], detail: str):
         @wraps(run)
         def wrapper(request, *args, **kwargs):
             if request.user.is_authenticated and not may(request.user):
-                return _json({"detail": detail, "errors": {}}, 403)
+                return json_error(detail, 403)
             return run(request, *args, **kwargs)
 
         return wrapper
@@ -142,13 +142,14 @@ def object_first(model, kwarg: str, *, action: str = "change"):
             user = request.user
             if user.is_authenticated:
                 key = kwargs.get(kwarg)
-                if not _small_pk(key):  # a path no record has (the id is not a number)
-                    return _json({"detail": "未找到 / not found", "errors": {}}, 404)
-                visible = model.objects.restrict(user).filter(pk=int(key))
+                pk = parse_small_int(key, low=1, high=MAX_ID)
+                if pk is None:  # a path no record has (the id is not a number)
+                    return json_error("未找到 / not found", 404)
+                visible = model.objects.restrict(user).filter(pk=pk)
                 if not visible.exists():
-                    return _json({"detail": "未找到 / not found", "errors": {}}, 404)
+                    return json_error("未找到 / not found", 404)
                 if action != "view" and not visible.restrict(user, action).exists():
-                    return _json({"detail": "无权操作 / forbidden", "errors": {}}, 403)
+                    return json_error("无权操作 / forbidden", 403)
             return run(request, *args, **kwargs)
 
         return wrapper
@@ -156,12 +157,11 @@ def object_first(model, kwarg: str, *, action: str = "change"):
     return decorate_view(decorator)
 
 
-def _small_pk(key) -> bool:
-    return str(key).isascii() and str(key).isdigit() and len(str(key)) <= 18
-
-
-def _json(body: dict, status: int) -> JsonResponse:
-    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+def json_error(detail: str, status: int) -> JsonResponse:
+    """An error in the API's shape (``{"detail", "errors"}``), Chinese left readable."""
+    return JsonResponse(
+        {"detail": detail, "errors": {}}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 # pydantic's error types, said in Chinese first (the English after the slash is pydantic's)

@@ -2,26 +2,22 @@
 for the API: 400, 403, 404, 500 and a failed CSRF check. Wired in ``shegong/urls.py``
 (``handler403`` …) and ``settings.CSRF_FAILURE_VIEW``."""
 
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
+
+from .api_forms import json_error
 
 
 def _api(request) -> bool:
     return request.path_info.startswith("/api/")
 
 
-def _json(detail: str, status: int) -> JsonResponse:
-    return JsonResponse(
-        {"detail": detail, "errors": {}}, status=status, json_dumps_params={"ensure_ascii": False}
-    )
-
-
 def _page(request, status: int, title: str, message: str):
     if _api(request):
-        return _json(f"{title}：{message}", status)
+        return json_error(f"{title}：{message}", status)
     return render(
         request,
         "error.html",
@@ -65,7 +61,7 @@ def page_not_found(request, exception=None):
 def server_error(request):
     """A page that renders without a database or the user (the error may be theirs)."""
     if _api(request):
-        return _json(_("Server error: the problem was logged; please try again later."), 500)
+        return json_error(_("Server error: the problem was logged; please try again later."), 500)
     return HttpResponseServerError(loader.get_template("500.html").render({}))
 
 

@@ -9,6 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .bounds import check_bounds
+from .validators import parse_small_int
+
+# a record id a database column and a JavaScript number both hold
+MAX_ID = 2**53 - 1
 
 
 def full_clean(obj, errors: dict, *, exclude=()) -> None:
@@ -46,7 +50,8 @@ def one_of(queryset, pk, field: str, errors: dict):
     None with a message at ``field``; None without one when ``pk`` is None."""
     if pk is None:
         return None
-    row = queryset.filter(pk=pk).first() if _small(pk) else None
+    key = parse_small_int(pk, low=1, high=MAX_ID)
+    row = queryset.filter(pk=key).first() if key is not None else None
     if row is None:
         errors[field] = _("Not found among the records you may change.")
     return row
@@ -54,15 +59,11 @@ def one_of(queryset, pk, field: str, errors: dict):
 
 def all_of(queryset, pks, field: str, errors: dict) -> list:
     """Every row named by ``pks`` in ``queryset``, or a message at ``field``."""
-    wanted = {pk for pk in pks if _small(pk)}
+    wanted = {key for pk in pks if (key := parse_small_int(pk, low=1, high=MAX_ID)) is not None}
     rows = list(queryset.filter(pk__in=wanted)) if wanted else []
     if len(rows) != len(set(pks)):
         errors[field] = _("Not found among the records you may change.")
     return rows
-
-
-def _small(pk) -> bool:
-    return str(pk).isascii() and str(pk).isdigit() and 0 < int(pk) < 2**53
 
 
 def changes(before: dict, after: dict) -> dict[str, str]:

@@ -36,12 +36,15 @@ def day_hours_exceeded(
     date: datetime.date | None,
     hours: Decimal | None,
     excluding: tuple = ("", None),
+    already: dict | None = None,
 ) -> str:
     """The reason ``hours`` more on ``date`` would take one of ``workers`` past 24 hours in
-    a day (every kind of record counted), or "" when it would not."""
+    a day (every kind of record counted), or "" when it would not. ``already``: the
+    ``hours_on_day`` the caller has read (read here when not given)."""
     if date is None or hours is None or not workers:
         return ""
-    already = hours_on_day(worker_ids=[w.pk for w in workers], date=date, excluding=excluding)
+    if already is None:
+        already = hours_on_day(worker_ids=[w.pk for w in workers], date=date, excluding=excluding)
     for worker in workers:
         have = already.get(worker.pk, Decimal(0))
         if have + Decimal(hours) > DAY_HOURS:

@@ -8,7 +8,7 @@ from shegong.regions.models import Level, Region
 
 from .governance import GOVERNED_FIELDS, governed_help, may_set_station_field
 from .models import Agency, Station
-from .services import STATION_COLUMNS, AgencyInput, StationInput
+from .services import AGENCY_AUDIT, STATION_COLUMNS, AgencyInput, StationInput
 
 
 class DateInput(forms.DateInput):
@@ -89,16 +89,7 @@ class AgencyForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = Agency
-        fields = [
-            "name",
-            "credit_code",
-            "region",
-            "legal_representative",
-            "contact_person",
-            "phone",
-            "address",
-            "registered_on",
-        ]
+        fields = list(AGENCY_AUDIT)  # what the form edits is what the log keeps
         widgets = {"registered_on": DateInput()}
 
     def __init__(self, *args, user, **kwargs):

@@ -117,14 +117,7 @@ def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = No
     for upload, kind in data.photos:
         Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, visit=visit)
     engine.sync(visit)
-    audit_saved(
-        entity="visit",
-        obj=visit,
-        by=by,
-        request=request,
-        fields=VISIT_AUDIT,
-        extra=_long_day_note(long_days),
-    )
+    _audit_record("visit", visit, by, request, VISIT_AUDIT, long_days)
     return visit
 
 
@@ -210,14 +203,7 @@ def activity_record(
             image=upload, kind=kind, size=upload.size, uploaded_by=by, activity=activity
         )
     engine.sync(activity)
-    audit_saved(
-        entity="activity",
-        obj=activity,
-        by=by,
-        request=request,
-        fields=ACTIVITY_AUDIT,
-        extra=_long_day_note(long_days),
-    )
+    _audit_record("activity", activity, by, request, ACTIVITY_AUDIT, long_days)
     return activity
 
 
@@ -303,14 +289,7 @@ def admin_work_record(
     work.save()
     LongDay.objects.bulk_create(long_days)
     engine.sync(work)
-    audit_saved(
-        entity="admin_work",
-        obj=work,
-        by=by,
-        request=request,
-        fields=ADMIN_AUDIT,
-        extra=_long_day_note(long_days),
-    )
+    _audit_record("admin_work", work, by, request, ADMIN_AUDIT, long_days)
     return work
 
 
@@ -352,11 +331,18 @@ def _station_workers(by, ids, errors: dict) -> list[User]:
     return staff
 
 
-def _long_day_note(long_days: list) -> dict | None:
-    """What the audit entry adds when a record took someone's day past the ceiling."""
-    if not long_days:
-        return None
-    return {"long_day": "、".join(f"{d.worker}：{d.reason}" for d in long_days)}
+def _audit_record(entity: str, obj, by, request, fields, long_days: list) -> None:
+    """``shegong.<entity>.created`` with the saved record, and the reason when it took
+    someone's day past the ceiling."""
+    note = {"long_day": "、".join(f"{d.worker}：{d.reason}" for d in long_days)}
+    audit_saved(
+        entity=entity,
+        obj=obj,
+        by=by,
+        request=request,
+        fields=fields,
+        extra=note if long_days else None,
+    )
 
 
 def _day_hours(
@@ -365,16 +351,16 @@ def _day_hours(
     """No worker's hours on one day may pass 24, across every kind of record; past the
     rule set's ceiling (12 hours unless the province or city set another) the day needs a
     reason, asked once per worker and day. Returns the ``LongDay`` rows to write."""
-    if reason_24 := day_hours_exceeded(
-        workers=workers, date=date, hours=hours, excluding=excluding
-    ):
+    if date is None or hours is None or not workers:
+        return []
+    already = hours_on_day(worker_ids=[w.pk for w in workers], date=date, excluding=excluding)
+    if reason_24 := day_hours_exceeded(workers=workers, date=date, hours=hours, already=already):
         errors["hours"] = reason_24
         return []
-    if date is None or hours is None or not workers or by is None or not by.station_id:
+    if by is None or not by.station_id:
         return []
     rule_set = rule_set_for(by.station.region_id, date.year)
     ceiling = rule_set.daily_hours_ceiling if rule_set else Decimal(12)
-    already = hours_on_day(worker_ids=[w.pk for w in workers], date=date, excluding=excluding)
     explained = set(
         LongDay.objects.filter(worker__in=workers, date=date).values_list("worker_id", flat=True)
     )
