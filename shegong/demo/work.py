@@ -331,6 +331,13 @@ def _cases(ctx: _Station, county_officer: User | None) -> int:
             case.agreement_signed_on = opened + datetime.timedelta(days=3)
             case.agreement_signed_by = person.name
             goals.append(CaseGoal(case=case, text=rng.choice(NEEDS)))
+        elif stage == "planning":
+            # a worker's plan waiting for the station lead (the lead's to-do); no draw from
+            # the generator, so the rest of the demo stays as it was
+            case.plan_submitted_at = timezone.now()
+            case.agreement_signed_on = opened + datetime.timedelta(days=3)
+            case.agreement_signed_by = person.name
+            goals.append(CaseGoal(case=case, text=NEEDS[0]))
         if stage in ("intervention", "evaluation", "closed"):
             case.plan_submitted_at = timezone.now()
             case.plan_approved_by = approver
