@@ -63,12 +63,22 @@ def test_the_lead_approves_one_plan_and_returns_another(browser, live_server, br
 
 
 def test_the_evaluator_reads_what_a_figure_is_made_of(browser, live_server, browser_world):  # noqa: F811
+    from shegong.indicators.rebuild import rebuild_facts
+
+    rebuild_facts()  # the world's records were made without the services
     evaluator = _login(browser, live_server, browser_world.actors["evaluator"])
-    evaluator.goto(live_server.url + "/indicators/")
-    assert evaluator.locator("a[href^='/indicators/records/']").count() == 0
+    evaluator.goto(live_server.url + "/indicators/?period=2026-03")
     body = evaluator.text_content("main")
     # a share says what it is made of: "N 名社工中 M 名" (the figure, not a list of people)
     assert re.search(r"\d+ 名社工中 \d+ 名", body), body[:500]
+    # people served and workers are figures; a count of records opens them, de-identified
+    assert evaluator.locator("a[href*='metric=people']").count() == 0
+    evaluator.click("[data-testid=kpi-cards] a[data-metric=visit]")
+    evaluator.wait_for_url(re.compile(r"/indicators/records/\?metric=visit"))
+    table = evaluator.text_content("[data-testid=record-table]")
+    person = browser_world.places["own"].recipient.name
+    assert person not in table and person[0] + "*" in table  # the surname only
+    assert evaluator.locator("[data-testid=record-table] a[href^='/work/']").count() == 0
     _fits(evaluator)
 
 

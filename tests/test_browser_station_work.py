@@ -110,7 +110,11 @@ def test_a_day_of_station_work_on_a_phone(browser, live_server, browser_world): 
     worker.fill("#id_target", "独居老人")
     worker.fill("#id_planned_sessions", "6")
     worker.select_option("#id_region", "430302001")
-    worker.check("//label[contains(., '周桂兰')]/input")
+    # members are chosen by search (a box for every person of the township would be long)
+    worker.fill("[data-testid=picker-search-members]", "zgl")
+    worker.check("#id_members-results >> //label[contains(., '周桂兰')]/preceding-sibling::input")
+    assert "周桂兰" in worker.text_content("#id_members")  # ticked: among the chosen
+    _fits(worker)
     worker.click("button[type=submit]")
     worker.wait_for_url(re.compile(r"/work/groups/\d+/$"))
     worker.check("//form[contains(@action, '/sessions/')]//label[contains(., '周桂兰')]/input")

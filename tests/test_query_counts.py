@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shegong.accounts.roles import Role
+from shegong.work.models import LongDay
 
 from .factories import ProfileFactory, StationFactory, UserFactory
 
@@ -49,6 +50,17 @@ PAGES = {
     ),
     "group list": (lambda w: reverse("work:group_list"), "social_worker", 8),
     "activity list": (lambda w: reverse("work:activity_list"), "city_officer", 8),
+    "visit list (agency, de-identified)": (
+        lambda w: reverse("work:visit_list"),
+        "agency_admin",
+        10,  # the visit list's 9, and the audit entry of a de-identified read
+    ),
+    "records (evaluator, de-identified)": (
+        lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",
+        "evaluator",
+        10,
+    ),
+    "long day list": (lambda w: _long_days(w), "county_officer", 8),
     "recipient API": (lambda w: "/api/recipients", "social_worker", 8),
     "visit API": (lambda w: "/api/visits", "social_worker", 8),
     "dashboard (county, month)": (
@@ -144,9 +156,21 @@ def _grow(world, n: int):
                     username=f"g{name}{i}_{j}", role=Role.SOCIAL_WORKER, station=station
                 )
                 ProfileFactory(user=user)
+                LongDay.objects.create(
+                    worker=user, date="2026-03-02", reason="防汛值守", created_by=user
+                )
     from shegong.indicators.rebuild import rebuild_facts
 
     rebuild_facts()  # the rows above were made without the services
+
+
+def _long_days(world) -> str:
+    """The long-day list's URL, with one long day in the world to start from."""
+    worker = world.places["own"].worker
+    LongDay.objects.get_or_create(
+        worker=worker, date="2026-03-02", defaults={"reason": "值守", "created_by": worker}
+    )
+    return reverse("work:long_day_list")
 
 
 def _count(client, url) -> int:

@@ -14,13 +14,26 @@ from .casework import assess_and_plan
 
 
 def test_an_evaluator_sees_figures_that_do_not_open_empty_lists(client, world):
+    """Every figure the evaluator can click opens its records (de-identified); the others
+    (people, workers, training: person-level lists with no de-identified form) are not
+    links, and asking for them anyway is refused in words."""
+    from shegong.indicators import rebuild
+
+    rebuild.rebuild_facts()
     client.force_login(world.actors["evaluator"])
     node = world.actors["evaluator"].scope_region_id
-    page = client.get(reverse("indicators:dashboard"), {"node": node})
+    page = client.get(reverse("indicators:dashboard"), {"node": node, "period": "2026-03"})
     body = page.content.decode()
     assert page.status_code == 200
-    assert 'href="/indicators/records/' not in body  # numbers, not links
-    refused = client.get(reverse("indicators:records"), {"metric": "visit", "node": node})
+    links = set(re.findall(r'href="(/indicators/records/[^"]+)"[^>]*>([\d,.]+)<', body))
+    assert any(figure != "0" for _link, figure in links)
+    for link, figure in links:
+        listed = client.get(link.replace("&amp;", "&"))
+        assert listed.status_code == 200
+        if figure != "0":  # a figure above zero opens the records it is made of
+            assert "合计：0" not in listed.content.decode(), link
+    assert "metric=people" not in body
+    refused = client.get(reverse("indicators:records"), {"metric": "people", "node": node})
     assert refused.status_code == 403 and "汇总数字" in refused.content.decode()
 
 
@@ -137,3 +150,32 @@ def test_a_long_day_reason_is_in_the_audit_entry(client, world):
     assert client.post(reverse("work:admin_work_create"), data).status_code == 302
     entry = AuditEntry.objects.filter(action="shegong.admin_work.created").latest("pk")
     assert "防汛值守" in entry.data["long_day"]
+
+
+def test_long_days_are_listed_for_those_who_oversee_the_worker(client, world):
+    """The reasons given for days past the ceiling, with the day's hours from every kind
+    of record, on a page of their own (the lead's, the officers', the agency's)."""
+    from shegong.work.models import LongDay
+
+    client.force_login(world.actors["social_worker"])
+    day = {"date": "2026-03-02", "region": world.places["own"].township}
+    assert (
+        client.post(
+            reverse("work:admin_work_create"), {**day, "task": "checks", "hours": "10"}
+        ).status_code
+        == 302
+    )
+    long = {**day, "task": "policy", "hours": "3", "long_day_reason": "防汛值守"}
+    assert client.post(reverse("work:admin_work_create"), long).status_code == 302
+    assert LongDay.objects.count() == 1
+    for role in ("station_lead", "county_officer", "agency_admin", "social_worker"):
+        client.force_login(world.actors[role])
+        body = client.get(reverse("work:long_day_list")).content.decode()
+        row = re.search(r"<tr>.*?防汛值守.*?</tr>", body, re.S)
+        assert row, role
+        assert ">13<" in row.group(0) and world.actors["social_worker"].display_name in row.group(0)
+    for role in ("evaluator", "audit_admin"):
+        client.force_login(world.actors[role])
+        assert "防汛值守" not in client.get(reverse("work:long_day_list")).content.decode()
+    client.force_login(world.places["neighbour"].lead)
+    assert "防汛值守" not in client.get(reverse("work:long_day_list")).content.decode()

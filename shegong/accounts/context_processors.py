@@ -24,12 +24,24 @@ def navigation(request):
             items.append(("accounts:user_list", _("Staff")))
         if user.role in STATION_ROLES or user.role in OFFICER_ROLES:
             items.append(("people:list", _("Recipients")))
+        if (
+            user.role in STATION_ROLES
+            or user.role in OFFICER_ROLES
+            or user.role == Role.AGENCY_ADMIN
+        ):
+            # an agency reads its stations' work de-identified (policy.reads_masked)
             items.append(("work:visit_list", _("Visits")))
             items.append(("work:case_list", _("Cases")))
             items.append(("work:group_list", _("Groups")))
             items.append(("work:activity_list", _("Activities")))
-        if user.role in STATION_ROLES:
+        if user.role in STATION_ROLES or user.role == Role.AGENCY_ADMIN:
             items.append(("work:admin_work_list", _("Admin work")))
+        if (
+            user.role in STATION_ROLES
+            or user.role in OFFICER_ROLES
+            or user.role == Role.AGENCY_ADMIN
+        ):
+            items.append(("work:long_day_list", _("Long days")))
         if (
             user.role in STATION_ROLES
             or user.role in OFFICER_ROLES

@@ -5,6 +5,8 @@ Row-level questions (which stations, which people) are answered by each model's
 in each view ("dashboards are for …", "only station staff record …").
 """
 
+from django.db.models import Q
+
 from shegong.core.restrict import may_add, scope_q
 
 from .roles import OFFICER_ROLES, STATION_ROLES, Role
@@ -15,6 +17,9 @@ DASHBOARD_ROLES = OFFICER_ROLES | STATION_ROLES | {Role.EVALUATOR}
 RULE_SET_READERS = OFFICER_ROLES | {Role.EVALUATOR}
 # exports of personal data (PIPL: minimum necessary)
 PERSONAL_EXPORT_ROLES = STATION_ROLES | {Role.COUNTY_OFFICER, Role.AUDIT_ADMIN}
+# reading station work de-identified (names masked, free text out, every read audited):
+# the evaluator in their region, the agency for the stations it runs
+MASKED_READERS = frozenset({Role.EVALUATOR, Role.AGENCY_ADMIN})
 # reading the audit log (三员分立: the audit administrator only)
 AUDIT_READERS = frozenset({Role.AUDIT_ADMIN})
 # browsing the region tree (within one's scope); the audit administrator has no need
@@ -55,6 +60,17 @@ def may_drill_down(user) -> bool:
     return user.role in STATION_ROLES or user.role in OFFICER_ROLES
 
 
+def reads_masked(user) -> bool:
+    """Whether ``user`` reads person-level records de-identified rather than whole."""
+    return user.role in MASKED_READERS
+
+
+def record_action(user) -> str:
+    """The ``restrict`` action a list of person-level records reads with for ``user``:
+    "view_masked" for a de-identified reader, else "view"."""
+    return "view_masked" if reads_masked(user) else "view"
+
+
 def may_export_personal(user) -> bool:
     return user.role in PERSONAL_EXPORT_ROLES
 
@@ -65,14 +81,22 @@ def may_record_station_work(user, model) -> bool:
     return may_add(user, model) and bool(user.station_id)
 
 
-def person_restrict_q(user, action: str, field: str):
+def person_restrict_q(user, action: str, field: str, *, station_field: str | None = None):
     """Who may do what to a person-level record whose village code is ``field``.
 
     Station staff work in their own township; officers see (masked) in their region, and
-    the county officer may reveal. Evaluators, agencies and the three administrators see
-    no person-level data here.
+    the county officer may reveal. Evaluators and agencies see no person-level record
+    whole: with "view_masked" the evaluator reads its region's, and an agency the records
+    of the stations it runs (``station_field``, for records that have a station),
+    de-identified. The three administrators see none.
     """
     role = user.role
+    if action == "view_masked":
+        if role in STATION_ROLES or role in OFFICER_ROLES or role == Role.EVALUATOR:
+            return scope_q(user, field)
+        if role == Role.AGENCY_ADMIN and station_field and user.agency_id:
+            return Q(**{f"{station_field}__agency_id": user.agency_id})
+        return None
     if action == "view":
         if role in STATION_ROLES or role in OFFICER_ROLES:
             return scope_q(user, field)

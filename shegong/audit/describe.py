@@ -93,6 +93,7 @@ ACTIONS: dict[str, tuple] = {
     "shegong.recipient.changed": (_("Service recipient changed"), PERSONAL),
     "shegong.recipient.viewed": (_("Service recipient viewed"), PERSONAL),
     "shegong.recipient.revealed": (_("Personal field revealed"), PERSONAL),
+    "shegong.records.viewed_masked": (_("De-identified records viewed"), PERSONAL),
     "shegong.recipient.opened_for_edit": (_("Service recipient opened for editing"), PERSONAL),
     "shegong.visit.created": (_("Home visit recorded"), WORK),
     "shegong.activity.created": (_("Activity recorded"), WORK),

@@ -90,5 +90,12 @@ def mask_phone(value: str) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
+def mask_name(value: str) -> str:
+    """张伟华 -> 张**: a person's name in a de-identified list (the surname only)."""
+    if not value:
+        return ""
+    return value[0] + "*" * max(len(value) - 1, 1)
+
+
 def mask_text(value: str) -> str:
     return "******" if value else ""

@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .crypto import mask_name
 from .signals import export_requested
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,6 +35,25 @@ class Column:
     header: Any  # lazy translatable string
     value: Callable[[Any], Any]
     width: int = 16
+    # what a de-identified list does with the column: "name" (a recipient's name) shows
+    # the surname only; "text" (free text that may name or describe a person) is left out
+    private: str = ""
+
+
+def _deidentified(columns: list[Column] | None) -> list[Column] | None:
+    if columns is None:
+        return None
+    out = []
+    for col in columns:
+        if col.private == "text":
+            continue
+        if col.private == "name":
+            value = col.value
+            col = Column(
+                col.header, lambda obj, value=value: mask_name(str(value(obj) or "")), col.width
+            )
+        out.append(col)
+    return out
 
 
 class Exporter:
@@ -41,6 +61,23 @@ class Exporter:
     columns: list[Column] = []
     # what the list page shows (default: every column); the first links to the record
     page_columns: list[Column] | None = None
+
+    # True for the de-identified variant (``deidentified()``): names masked, free text out
+    is_deidentified = False
+
+    @classmethod
+    def deidentified(cls) -> type["Exporter"]:
+        """The same exporter with recipients' names masked to the surname and free text left
+        out: what an evaluator or an agency reads of person-level records."""
+        return type(
+            cls.__name__,
+            (cls,),
+            {
+                "columns": _deidentified(cls.columns),
+                "page_columns": _deidentified(cls.page_columns),
+                "is_deidentified": True,
+            },
+        )
 
     def __init__(self, queryset: Iterable, *, user):
         self.queryset = queryset

@@ -14,7 +14,9 @@ from django.http import Http404
 
 from shegong.core.divisions import in_subtree
 
-ACTIONS = ("view", "add", "change", "delete", "reveal", "approve")
+# "view_masked": rows a user may read de-identified (names masked, free text left out),
+# which is how evaluators and agencies read station work
+ACTIONS = ("view", "view_masked", "add", "change", "delete", "reveal", "approve")
 
 
 def scope_q(user, field: str, *, admin_everything: bool = False) -> Q:

@@ -32,6 +32,7 @@ from shegong.work.models import (
     Group,
     GroupSession,
     HomeVisit,
+    LongDay,
     ServiceType,
 )
 from shegong.workforce.models import TrainingRecord
@@ -487,8 +488,27 @@ def _admin_and_training(ctx: _Station) -> tuple[int, int]:
                     created_by=ctx.lead,
                 )
             )
+    long_days = []
+    if ctx.staff and rng.random() < 0.4:  # a flood watch: a long day, with its reason
+        worker = rng.choice(ctx.staff)
+        d = _day(rng, ctx.start, ctx.today)
+        admin.append(
+            AdminWork(
+                station=ctx.station,
+                region_id=ctx.station.region_id,
+                created_by=worker,
+                worker=worker,
+                date=d,
+                task=AdminWork.Task.CHECKS,
+                hours=Decimal(13),
+                description="汛期防汛值守，协助转移独居老人",
+            )
+        )
+        reason = rng.choice(["防汛值守", "汛期转移安置群众", "低保年审集中入户"])
+        long_days.append(LongDay(worker=worker, date=d, reason=reason, created_by=worker))
     AdminWork.objects.bulk_create(admin)
     TrainingRecord.objects.bulk_create(training)
+    LongDay.objects.bulk_create(long_days, ignore_conflicts=True)
     return len(admin), len(training)
 
 

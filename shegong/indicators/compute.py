@@ -32,7 +32,15 @@ from .periods import Period
 
 # the ruled indicators a board shows even when the rule set in force names no target
 ALWAYS_SHOWN = frozenset(
-    {"professional_hours_share", "qualified_share", "in_village_share", "villages_covered_share"}
+    {
+        "professional_hours_share",
+        "qualified_share",
+        "in_village_share",
+        "villages_covered_share",
+        # the agencies' own training: a level no rule set targets, shown beside the others
+        "supervision_agency_hours",
+        "training_agency_hours",
+    }
 )
 
 # ----- reading the aggregates -------------------------------------------------------------
@@ -212,7 +220,13 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         code, period, int(age_rule.upper) if age_rule and age_rule.upper else None
     )
     readings = {
-        **workforce_readings(code, period, work, now),
+        **workforce_readings(
+            code,
+            period,
+            work,
+            now,
+            agency_as_county=bool(rule_set and rule_set.agency_training_as_county),
+        ),
         **hours_readings(code, period, now, before),
         **station_readings(code, st, rules),
         **coverage_readings(code, period, vil, now, before),
@@ -239,8 +253,12 @@ def service_values(code: str, period: Period, now: dict, before: dict) -> list[V
     ]
 
 
-def workforce_readings(code: str, period: Period, work: dict, now: dict) -> dict[str, Reading]:
-    """Qualified staff, new hires, and training and supervision hours per worker."""
+def workforce_readings(
+    code: str, period: Period, work: dict, now: dict, *, agency_as_county: bool = False
+) -> dict[str, Reading]:
+    """Qualified staff, new hires, and training and supervision hours per worker, by who
+    organised them (city, county, agency; the agency's added to the county's where the
+    rule set says so)."""
     workers = work["workers"]
     out: dict[str, Reading] = {
         "qualified_share": (
@@ -256,20 +274,30 @@ def workforce_readings(code: str, period: Period, work: dict, now: dict) -> dict
             records_url("workers", code, period, hired="1"),
         ),
     }
-    for key, kind, level in (
-        ("supervision_city_hours", "supervision", "city"),
-        ("supervision_county_hours", "supervision", "county"),
-        ("training_city_hours", "training", "city"),
-        ("training_county_hours", "training", "county"),
-    ):
-        hours = Decimal(now.get(f"{kind}_{level}", 0))
-        out[key] = (
-            q2(hours / workers) if workers else None,
-            None,
-            _("%(h)s h for %(w)s workers") % {"h": q2(hours), "w": workers},
-            records_url("training", code, period, kind=kind, organiser=level),
-        )
-    all_training = Decimal(now.get("training_city", 0)) + Decimal(now.get("training_county", 0))
+    agency_note = _("including %(h)s h organised by agencies")
+    for kind in ("supervision", "training"):
+        city = Decimal(now.get(f"{kind}_city", 0))
+        county = Decimal(now.get(f"{kind}_county", 0))
+        agency = Decimal(now.get(f"{kind}_agency", 0))
+        counted = county + agency if agency_as_county else county
+        for level, hours, extra in (
+            ("city", city, {}),
+            ("county", counted, {"agency": "1"} if agency_as_county else {}),
+            ("agency", agency, {}),
+        ):
+            detail = _("%(h)s h for %(w)s workers") % {"h": q2(hours), "w": workers}
+            if level == "county" and agency_as_county and agency:
+                detail += "（" + agency_note % {"h": q2(agency)} + "）"
+            out[f"{kind}_{level}_hours"] = (
+                q2(hours / workers) if workers else None,
+                None,
+                detail,
+                records_url("training", code, period, kind=kind, organiser=level, **extra),
+            )
+    all_training = sum(
+        (Decimal(now.get(f"training_{level}", 0)) for level in ("city", "county", "agency")),
+        Decimal(0),
+    )
     out["training_hours"] = (
         q2(all_training / workers) if workers else None,
         None,

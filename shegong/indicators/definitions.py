@@ -57,8 +57,15 @@ RULED = [
         "h/p",
         "workforce",
     ),
+    Spec(
+        "supervision_agency_hours",
+        _("Supervision per worker (agency-organised)"),
+        "h/p",
+        "workforce",
+    ),
     Spec("training_city_hours", _("Training per worker (city-organised)"), "h/p", "workforce"),
     Spec("training_county_hours", _("Training per worker (county-organised)"), "h/p", "workforce"),
+    Spec("training_agency_hours", _("Training per worker (agency-organised)"), "h/p", "workforce"),
     Spec("training_hours", _("Training per worker (all)"), "h/p", "workforce"),
     Spec("new_hire_share", _("New hires meeting age and education rules"), "%", "workforce"),
 ]
@@ -71,10 +78,13 @@ ANNUAL_HOURS = {
     "supervision_county_hours",
     "training_city_hours",
     "training_county_hours",
+    "training_agency_hours",
+    "supervision_agency_hours",
     "training_hours",
 }
 CITY_LEVEL = ("province", "city")
-COUNTY_LEVEL = ("county", "agency")
+COUNTY_LEVEL = ("county",)
+AGENCY_LEVEL = ("agency",)
 HUNDRED = Decimal(100)
 
 

@@ -8,7 +8,10 @@ cases, workers, training). Each selector reads through ``restrict(user)``.
     drilldown.register(Drilldown("cases_active", _("Cases active at period end"), cases_rows))
 
 A selector is called as ``rows(user=, node=, period=, params=)``, ``params`` being the
-request's query (``qualified=1``, ``kind=training`` …), and returns ``Rows``.
+request's query (``qualified=1``, ``kind=training`` …), and returns ``Rows``. A drill-down
+registered ``deidentified=True`` can also be read by an evaluator or an agency: its
+selector then gets ``action="view_masked"`` and the list shows names masked, free text
+left out and no link to the record.
 """
 
 from collections.abc import Callable
@@ -46,6 +49,8 @@ class Drilldown:
     metric: str
     label: Any
     rows: Callable[..., Rows]
+    # readable de-identified (``rows`` takes ``action``): evaluators and agencies may open it
+    deidentified: bool = False
 
 
 _TABLE: dict[str, Drilldown] = {}
@@ -58,6 +63,16 @@ def register(*drilldowns: Drilldown) -> None:
 
 def get(metric: str) -> Drilldown | None:
     return _TABLE.get(metric)
+
+
+def openable(user_reads_whole: bool, user_reads_masked: bool) -> frozenset[str]:
+    """The metrics whose records a user may open: every one for a user who reads records
+    whole, the de-identified ones for a user who reads them masked, else none."""
+    if user_reads_whole:
+        return frozenset(_TABLE)
+    if user_reads_masked:
+        return frozenset(m for m, d in _TABLE.items() if d.deidentified)
+    return frozenset()
 
 
 def metrics() -> list[Drilldown]:
@@ -116,15 +131,16 @@ def _known_count(user, code: str, period, metric: str) -> int | None:
 def fact_rows(metric: str) -> Callable[..., Rows]:
     condition, column = FACT_METRICS[metric]
 
-    def rows(*, user, node, period, params) -> Rows:
+    def rows(*, user, node, period, params, action="view") -> Rows:
         qs = (
-            ServiceFact.objects.restrict(user)
+            ServiceFact.objects.restrict(user, action)
             .filter(condition, **node_filter(node.code))
             .filter(date__range=(period.start, period.end))
             .select_related("station", "worker", "recipient")
             .order_by("-date", "-id")
         )
-        known = _known_count(user, node.code, period, metric) if column == "n" else None
+        whole = action == "view" and column == "n"
+        known = _known_count(user, node.code, period, metric) if whole else None
         # The count is the aggregate itself (equal to a direct count: property-tested), so
         # the first page of a province's month is an index range, not a count of it.
         summed = {"total": known, "rows": known} if known is not None else total(qs, column)
@@ -139,7 +155,7 @@ def fact_rows(metric: str) -> Callable[..., Rows]:
     return rows
 
 
-def village_rows(*, user, node, period, params) -> Rows:
+def village_rows(*, user, node, period, params, action="view") -> Rows:
     """Villages covered by professional service in the period (or, with ``designated=1``,
     villages with a designated worker)."""
     qs = Region.objects.restrict(user).filter(in_subtree("code", node.code), level=5)
@@ -173,6 +189,6 @@ def _fact_label(metric: str):
 
 
 register(
-    *(Drilldown(m, _fact_label(m), fact_rows(m)) for m in FACT_METRICS),
-    Drilldown("villages", gettext_lazy("Villages"), village_rows),
+    *(Drilldown(m, _fact_label(m), fact_rows(m), deidentified=True) for m in FACT_METRICS),
+    Drilldown("villages", gettext_lazy("Villages"), village_rows, deidentified=True),
 )

@@ -11,7 +11,7 @@ class FactExporter(Exporter):
         Column(_("Division code"), lambda f: f.place, 14),
         Column(_("Station"), lambda f: f.station.name if f.station else "", 24),
         Column(_("Worker"), lambda f: f.worker.display_name if f.worker else "", 10),
-        Column(_("Person"), lambda f: f.recipient.name if f.recipient else "", 10),
+        Column(_("Person"), lambda f: f.recipient.name if f.recipient else "", 10, private="name"),
     ]
     columns = base
 

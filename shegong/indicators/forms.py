@@ -54,7 +54,14 @@ class RuleFormSet(RuleFormSetBase):
 class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = RuleSet
-        fields = ["region_code", "year", "title", "source", "daily_hours_ceiling"]
+        fields = [
+            "region_code",
+            "year",
+            "title",
+            "source",
+            "daily_hours_ceiling",
+            "agency_training_as_county",
+        ]
 
     def __init__(self, *args, user, rules_initial=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,6 +110,7 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
             daily_hours_ceiling=d.get("daily_hours_ceiling")
             or self.instance.daily_hours_ceiling
             or Decimal(12),
+            agency_training_as_county=bool(d.get("agency_training_as_county")),
         )
 
 

@@ -116,13 +116,13 @@ class ServiceFact(models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        if action != "view":
+        if action not in ("view", "view_masked"):
             return None
         # The facts of a place are visible to whoever may see the people of that place;
         # a village room's staff are scoped to their village, everyone else to a prefix
         # of the township code.
         field = "village" if len(user.scope_code or "") > 9 else "township"
-        return person_restrict_q(user, "view", field)
+        return person_restrict_q(user, action, field, station_field="station")
 
 
 class SumField(models.DecimalField):
@@ -201,6 +201,11 @@ class RuleSet(Versioned, models.Model):
         decimal_places=2,
         default=Decimal(12),
         validators=[MinValueValidator(Decimal(1)), MaxValueValidator(Decimal(24))],
+    )
+    # Training and supervision an agency organises for its own staff: shown as a level of
+    # its own, and added to the county level's hours only where the rule set says so
+    agency_training_as_county = models.BooleanField(
+        _("agency-organised training counts as county level"), default=False
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(

@@ -43,6 +43,17 @@ class RuleSetInput:
     rules: tuple[RuleLine, ...]
     source: str = ""
     daily_hours_ceiling: Decimal = Decimal(12)
+    agency_training_as_county: bool = False
+
+
+SET_FIELDS = (
+    "region_code",
+    "year",
+    "title",
+    "source",
+    "daily_hours_ceiling",
+    "agency_training_as_county",
+)
 
 
 @transaction.atomic
@@ -70,14 +81,11 @@ def rule_set_record(
     elif not Region.objects.filter(in_subtree("code", by.scope_code), code=code).exists():
         errors["region_code"] = _("This province or city is not in your area.")
     rule_set = instance or RuleSet()
-    before = (
-        snapshot(instance, ("region_code", "year", "title", "source", "daily_hours_ceiling"))
-        if instance
-        else None
-    )
+    before = snapshot(instance, SET_FIELDS) if instance else None
     rule_set.region_code, rule_set.year = code, data.year
     rule_set.title, rule_set.source, rule_set.updated_by = data.title, data.source, by
     rule_set.daily_hours_ceiling = data.daily_hours_ceiling
+    rule_set.agency_training_as_county = data.agency_training_as_county
     rules = _rules(rule_set, data.rules, errors)
     full_clean(rule_set, errors)
     rule_set.save()
@@ -88,7 +96,7 @@ def rule_set_record(
         by=by,
         request=request,
         before=before,
-        fields=("region_code", "year", "title", "source", "daily_hours_ceiling"),
+        fields=SET_FIELDS,
         extra={"rules": {str(SPECS[r.indicator].label): _rule_text(r) for r in rules}},
     )
     return rule_set

@@ -1,4 +1,5 @@
 import json
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -49,7 +50,7 @@ DOMAINS = {
 BACKGROUND_CODE_LENGTH = 4
 
 
-def resolve(user, code: str, period_key: str, rules: str):
+def resolve(user, code: str, period_key: str, rules: str, *, may=policy.may_see_dashboards):
     """The node, period and rule set asked for, checked against the user: 404 for a region
     outside the user's area, 403 for a role without dashboards. A malformed period is
     returned as its error message with the current month in its place."""
@@ -58,7 +59,7 @@ def resolve(user, code: str, period_key: str, rules: str):
     node = Region.objects.restrict(user).filter(code=code).first() if is_code else None
     if node is None:
         raise Http404(_("No such region in your area."))
-    if not policy.may_see_dashboards(user):
+    if not may(user):
         raise PermissionDenied(
             _("Dashboards are for civil-affairs officers, evaluators and stations.")
         )
@@ -77,10 +78,11 @@ def _small_int(raw: str) -> bool:
     return bool(raw) and raw.isascii() and raw.isdigit() and len(raw) <= 9
 
 
-def _context(request) -> tuple[Region, periods.Period, RuleSet | None]:
+def _context(request, *, may=policy.may_see_dashboards):
+    """The node, period and rule set of the request (see ``resolve``)."""
     g = request.GET
     node, period, rule_set, error = resolve(
-        request.user, g.get("node", ""), g.get("period", ""), g.get("rules", "")
+        request.user, g.get("node", ""), g.get("period", ""), g.get("rules", ""), may=may
     )
     if error:
         messages.error(request, error)
@@ -105,12 +107,29 @@ def _ancestors(node: Region, user) -> list[Region]:
     return [found[c] for c in codes if c in found]
 
 
+def _only_openable(user, board, ranking) -> None:
+    """Blank the links of the figures whose records ``user`` may not open: all of them for
+    a role that sees figures only, those not readable de-identified for an evaluator."""
+    allowed = drilldown.openable(policy.may_drill_down(user), policy.reads_masked(user))
+
+    def keep(url: str) -> str:
+        metric = parse_qs(urlsplit(url).query).get("metric", [""])[0] if url else ""
+        return url if metric in allowed else ""
+
+    for value in [*board.service, *board.ruled]:
+        value.url = keep(value.url)
+    for child in ranking:
+        child["urls"] = [keep(u) for u in child["urls"]]
+
+
 @require_GET
 def dashboard(request):
     if policy.may_see_station_board(request.user) and not policy.may_see_dashboards(request.user):
         return redirect("indicators:station_board")  # an agency: its stations' board
     node, period, rule_set = _context(request)
     board = compute.compute(node, period, rule_set=rule_set)
+    ranking = compute.children(node, period, RANK_METRICS)
+    _only_openable(request.user, board, ranking)
     trend = compute.trend(node.code, period, TREND_METRICS)
     trend_chart = {
         "labels": trend["labels"],
@@ -119,7 +138,6 @@ def dashboard(request):
             for m in TREND_METRICS
         ],
     }
-    ranking = compute.children(node, period, RANK_METRICS)
     rank_chart = {
         "labels": [c["name"] for c in ranking],
         "series": [
@@ -156,7 +174,6 @@ def dashboard(request):
             "rank_json": json.dumps(rank_chart, ensure_ascii=False),
             "query": urlencode(query),
             "status_labels": reports.STATUS_LABELS,
-            "links": policy.may_drill_down(request.user),
             "domains": list(DOMAINS.items()),
             "domain": domain,
             "show_service": any(not domain or v.spec.group == domain for v in board.service),
@@ -202,40 +219,57 @@ def station_board(request):
 # ----- drill-down: the records behind a number -------------------------------------------
 
 
+def _may_open_records(user) -> bool:
+    return policy.may_drill_down(user) or policy.reads_masked(user)
+
+
 @require_GET
 def records(request):
     """Exactly the records that make up one number of a dashboard, scoped to the user.
 
     One selector per metric, from the dispatch table in ``drilldown``."""
-    node, period, _rules = _context(request)
-    if not policy.may_drill_down(request.user):
+    node, period, _rules = _context(request, may=_may_open_records)
+    user = request.user
+    whole, masked = policy.may_drill_down(user), policy.reads_masked(user)
+    if not (whole or masked):
         raise PermissionDenied(_("Your role sees the figures, not the records behind them."))
     metric = request.GET.get("metric", "")
     entry = drilldown.get(metric)
     if entry is None:
         raise Http404(_("Unknown indicator."))
+    if not whole and not entry.deidentified:
+        raise PermissionDenied(_("Your role sees this figure, not the records behind it."))
     filters = [
         Filter(
             "metric",
             gettext_lazy("Indicator"),
             "select",
-            [(d.metric, d.label) for d in drilldown.metrics()],
+            [(d.metric, d.label) for d in drilldown.metrics() if whole or d.deidentified],
         ),
         Filter("node", gettext_lazy("Division code")),
         Filter("period", gettext_lazy("Period")),
     ]
-    rows = entry.rows(user=request.user, node=node, period=period, params=request.GET)
+    values = {"metric": metric, "node": node.code, "period": period.key}
+    title = f"{entry.label} · {node.name} · {period.label}"
+    if whole:
+        rows = entry.rows(user=user, node=node, period=period, params=request.GET)
+    else:
+        # an evaluator or an agency: the same records, de-identified, and the read audited
+        rows = entry.rows(
+            user=user, node=node, period=period, params=request.GET, action="view_masked"
+        )
+        audit_log(action="shegong.records.viewed_masked", request=request, data={"list": title})
     return list_page(
         request,
         queryset=rows.queryset,
-        exporter=rows.exporter,
-        detail_url=rows.detail_url,
-        personal=rows.personal,
+        exporter=rows.exporter if whole else rows.exporter.deidentified(),
+        detail_url=rows.detail_url if whole else (lambda obj: ""),
+        personal=rows.personal and whole,
         count=rows.count,
         summary=rows.summary,
-        title=f"{entry.label} · {node.name} · {period.label}",
+        title=title,
         filters=filters,
-        values={"metric": metric, "node": node.code, "period": period.key},
+        values=values,
     )
 
 

@@ -32,3 +32,8 @@ def id_fields(number: str, /) -> dict:
 def masked(person, /) -> dict[str, str]:
     """Every revealable field of ``person``, masked (no read of the full value is logged)."""
     return {field: mask(getattr(person, field)) for field, mask in REVEALABLE.items()}
+
+
+def person_label(person, /) -> str:
+    """A person as a choice: the name and the village (names repeat in a township)."""
+    return f"{person.name} · {person.region.name}" if person.region_id else person.name

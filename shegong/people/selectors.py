@@ -20,19 +20,34 @@ from .exporters import RecipientExporter
 from .models import Recipient, RecipientCategory
 
 
+def _matching(qs, q: str):
+    """``q`` as a name (part), pinyin initials, or the last 4 ID digits."""
+    tail = normalize_digits(q).upper()
+    if re.fullmatch(r"[0-9]{3}[0-9X]", tail):
+        return qs.filter(id_last4=tail)
+    if q.isascii() and q.isalpha():
+        return qs.filter(name_initials__startswith=q.lower())
+    return qs.filter(name__contains=q)
+
+
+def recipient_choices(*, user: User, q: str, limit: int = 20) -> QuerySet[Recipient]:
+    """People ``user`` may record work for (``restrict`` "change") matching ``q``: the
+    options of a search picker (group members, activity participants); none for an
+    empty ``q``."""
+    q = (q or "").strip()[:32]
+    if not q:
+        return Recipient.objects.none()
+    qs = Recipient.objects.restrict(user, "change").select_related("region")
+    return _matching(qs, q).order_by("name", "pk")[:limit]
+
+
 def recipient_list(*, user: User, filters: dict | None = None) -> QuerySet[Recipient]:
     """People the user may see. ``q`` matches a name, pinyin initials or the last 4 ID digits."""
     f = filters or {}
     qs = Recipient.objects.restrict(user).select_related("region", "region__parent")
     q = (f.get("q") or "").strip()
     if q:
-        tail = normalize_digits(q).upper()
-        if re.fullmatch(r"[0-9]{3}[0-9X]", tail):
-            qs = qs.filter(id_last4=tail)
-        elif q.isascii() and q.isalpha():
-            qs = qs.filter(name_initials__startswith=q.lower())
-        else:
-            qs = qs.filter(name__contains=q)
+        qs = _matching(qs, q)
     if f.get("region"):
         qs = qs.filter(region_filter("region_id", f["region"]))
     if f.get("category"):

@@ -123,3 +123,17 @@ def recipient_edit(request, pk: int | None = None):
         message=_("%(name)s was saved.") if person else _("%(name)s was registered."),
         redirect_to=lambda p: reverse("people:detail", args=[p.pk]),
     )
+
+
+PICKER_FIELDS = frozenset({"members", "participants"})
+
+
+@require_GET
+def recipient_pick(request):
+    """Options for a search picker (htmx): people the user may record work for whose name,
+    pinyin initials or last 4 ID digits match ``q``, as boxes named ``name``."""
+    name = request.GET.get("name", "")
+    if name not in PICKER_FIELDS:
+        raise Http404(_("Unknown field."))
+    people = selectors.recipient_choices(user=request.user, q=request.GET.get("q", ""))
+    return render(request, "people/_pick_options.html", {"people": people, "name": name})

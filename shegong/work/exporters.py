@@ -12,10 +12,10 @@ class VisitExporter(Exporter):
     columns = [
         Column(_("Date"), lambda v: v.date, 12),
         Column(_("Village / community"), lambda v: v.region.name, 16),
-        Column(_("Visited"), lambda v: str(v.recipient or v.household), 16),
+        Column(_("Visited"), lambda v: str(v.recipient or v.household), 16, private="name"),
         Column(_("Workers"), lambda v: _names(v.workers), 16),
         Column(_("Hours"), lambda v: v.hours, 8),
-        Column(_("Situation found"), lambda v: v.situation, 40),
+        Column(_("Situation found"), lambda v: v.situation, 40, private="text"),
     ]
 
 
@@ -23,7 +23,7 @@ class CaseExporter(Exporter):
     title = _("Cases")
     columns = [
         Column(_("Case number"), lambda c: c.number, 20),
-        Column(_("Person"), lambda c: c.recipient.name, 10),
+        Column(_("Person"), lambda c: c.recipient.name, 10, private="name"),
         Column(_("Village / community"), lambda c: c.region.name, 16),
         Column(_("Case worker"), lambda c: c.worker.display_name, 10),
         Column(_("Stage"), lambda c: c.get_stage_display(), 8),
@@ -69,5 +69,17 @@ class AdminWorkExporter(Exporter):
         Column(_("Place"), lambda w: w.region.name, 14),
         Column(_("Hours"), lambda w: w.hours, 8),
         Column(_("In a village"), lambda w: w.in_village, 8),
-        Column(_("Description"), lambda w: w.description, 30),
+        Column(_("Description"), lambda w: w.description, 30, private="text"),
+    ]
+
+
+class LongDayExporter(Exporter):
+    title = _("Long days")
+    columns = [
+        Column(_("Date"), lambda d: d.date, 12),
+        Column(_("Worker"), lambda d: d.worker.display_name, 10),
+        Column(_("Station"), lambda d: d.worker.station.name if d.worker.station else "", 20),
+        Column(_("Hours recorded that day"), lambda d: d.day_hours or 0, 10),
+        Column(_("Reason for a long day"), lambda d: d.reason, 40, private="text"),
+        Column(_("Given by"), lambda d: d.created_by.display_name, 10),
     ]

@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +8,8 @@ from shegong.accounts.roles import STATION_ROLES
 from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.forms import BootstrapFormMixin
 from shegong.core.validators import validate_photo
+from shegong.core.widgets import SearchSelectMultiple
+from shegong.people.identity import person_label
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
@@ -87,9 +90,17 @@ class StationFormMixin(BootstrapFormMixin):
                 self.initial["workers"] = [user.pk]
         for name in ("recipient", "participants", "members"):
             if name in self.fields:
-                self.fields[name].queryset = Recipient.objects.restrict(user, "change").order_by(
-                    "name"
+                self.fields[name].queryset = (
+                    Recipient.objects.restrict(user, "change")
+                    .select_related("region")
+                    .order_by("name")
                 )
+        for name in ("participants", "members"):
+            if name in self.fields:  # chosen by search, not from every person in the township
+                field = self.fields[name]
+                field.widget = SearchSelectMultiple(search_url=reverse("people:pick"))
+                field.widget.choices = field.choices  # the queryset, read for the chosen only
+                field.label_from_instance = person_label
         if "household" in self.fields:
             self.fields["household"].queryset = (
                 Household.objects.restrict(user, "change")
@@ -340,7 +351,6 @@ class GroupForm(StationFormMixin, forms.ModelForm):
         widgets = {
             "goals": forms.Textarea(attrs={"rows": 2}),
             "closing_evaluation": forms.Textarea(attrs={"rows": 2}),
-            "members": forms.CheckboxSelectMultiple(),
         }
 
     def to_input(self) -> services.GroupInput:
@@ -422,7 +432,6 @@ class ActivityForm(StationFormMixin, forms.ModelForm):
         widgets = {
             "date": DateInput(),
             "hours": forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
-            "participants": forms.CheckboxSelectMultiple(),
             "description": forms.Textarea(attrs={"rows": 2}),
         }
 

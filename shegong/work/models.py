@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.policy import person_restrict_q
-from shegong.accounts.roles import Role
+from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.core.bounds import (
     HOURS_VALIDATORS,
     MAX_PEOPLE,
@@ -100,7 +100,7 @@ class StationWork(models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        return person_restrict_q(user, action, "region_id")
+        return person_restrict_q(user, action, "region_id", station_field="station")
 
 
 class HomeVisit(StationWork):
@@ -238,7 +238,7 @@ class Case(StationWork):
             if user.role == Role.COUNTY_OFFICER:
                 return scope_q(user, "region_id") & models.Q(worker__role=Role.STATION_LEAD)
             return None
-        return person_restrict_q(user, action, "region_id")
+        return person_restrict_q(user, action, "region_id", station_field="station")
 
 
 class CaseGoal(models.Model):
@@ -565,6 +565,8 @@ class LongDay(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("long day")
         verbose_name_plural = _("long days")
@@ -574,3 +576,17 @@ class LongDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} {self.date:%Y-%m-%d}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        """Read by whoever oversees the worker: the station's staff, the officers above it
+        and the agency that runs it; written only by the record services."""
+        if action != "view":
+            return None
+        if user.role in STATION_ROLES:
+            return models.Q(worker__station_id=user.station_id)
+        if user.role in OFFICER_ROLES:
+            return scope_q(user, "worker__scope_region_id")
+        if user.role == Role.AGENCY_ADMIN and user.agency_id:
+            return models.Q(worker__station__agency_id=user.agency_id)
+        return None

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,28 +12,39 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.core.divisions import in_subtree, region_filter
 from shegong.indicators.drilldown import Rows
+from shegong.indicators.models import ServiceFact
 from shegong.indicators.periods import Period
 from shegong.people.models import Recipient
 from shegong.regions.models import Region
 
 from .exporters import CaseExporter
-from .models import Activity, AdminWork, Case, Group, GroupSession, HomeVisit
+from .models import Activity, AdminWork, Case, Group, GroupSession, HomeVisit, LongDay
 
 
-def visit_list(*, user: User, filters: dict | None = None) -> QuerySet[HomeVisit]:
-    """Home visits ``user`` may see, filtered by place and period; newest first."""
+def visit_list(
+    *, user: User, filters: dict | None = None, action: str = "view"
+) -> QuerySet[HomeVisit]:
+    """Home visits ``user`` may see, filtered by place and period; newest first.
+
+    ``action`` is the ``restrict`` action: "view_masked" for a de-identified reader.
+    """
     f = filters or {}
-    qs = HomeVisit.objects.restrict(user).select_related("region", "recipient", "household__head")
+    qs = HomeVisit.objects.restrict(user, action).select_related(
+        "region", "recipient", "household__head"
+    )
     qs = _dated(qs, f, "date")
     if f.get("worker"):
         qs = qs.filter(workers=f["worker"])
     return qs.prefetch_related("workers").order_by("-date", "-pk")
 
 
-def case_list(*, user: User, filters: dict | None = None) -> QuerySet[Case]:
-    """Cases ``user`` may see, filtered by stage, place, period and ``awaiting=me``."""
+def case_list(*, user: User, filters: dict | None = None, action: str = "view") -> QuerySet[Case]:
+    """Cases ``user`` may see, filtered by stage, place, period and ``awaiting=me``.
+
+    ``action`` is the ``restrict`` action: "view_masked" for a de-identified reader.
+    """
     f = filters or {}
-    qs = Case.objects.restrict(user).select_related("region", "recipient", "worker")
+    qs = Case.objects.restrict(user, action).select_related("region", "recipient", "worker")
     qs = _dated(qs, f, "opened_on")
     if f.get("stage"):
         qs = qs.filter(stage=f["stage"])
@@ -88,10 +99,13 @@ def to_do(*, user: User, today: date) -> dict[str, int]:
     return {"plans": plans, "closures": closures, "overdue": overdue}
 
 
-def group_list(*, user: User, filters: dict | None = None) -> QuerySet[Group]:
-    """Groups ``user`` may see, filtered by place and period."""
+def group_list(*, user: User, filters: dict | None = None, action: str = "view") -> QuerySet[Group]:
+    """Groups ``user`` may see, filtered by place and period.
+
+    ``action`` is the ``restrict`` action: "view_masked" for a de-identified reader.
+    """
     f = filters or {}
-    qs = Group.objects.restrict(user).select_related("region")
+    qs = Group.objects.restrict(user, action).select_related("region")
     qs = _dated(qs, f, None)
     if f.get("worker"):
         qs = qs.filter(workers=f["worker"])
@@ -100,10 +114,15 @@ def group_list(*, user: User, filters: dict | None = None) -> QuerySet[Group]:
     ).order_by("-pk")
 
 
-def activity_list(*, user: User, filters: dict | None = None) -> QuerySet[Activity]:
-    """Activities ``user`` may see, filtered by domain, place and period."""
+def activity_list(
+    *, user: User, filters: dict | None = None, action: str = "view"
+) -> QuerySet[Activity]:
+    """Activities ``user`` may see, filtered by domain, place and period.
+
+    ``action`` is the ``restrict`` action: "view_masked" for a de-identified reader.
+    """
     f = filters or {}
-    qs = Activity.objects.restrict(user).select_related("region")
+    qs = Activity.objects.restrict(user, action).select_related("region")
     qs = _dated(qs, f, "date")
     if f.get("domain"):
         qs = qs.filter(domain=f["domain"])
@@ -112,14 +131,43 @@ def activity_list(*, user: User, filters: dict | None = None) -> QuerySet[Activi
     return qs.annotate(resources_value=Sum("resources__value")).order_by("-date", "-pk")
 
 
-def admin_work_list(*, user: User, filters: dict | None = None) -> QuerySet[AdminWork]:
-    """Administrative time ``user`` may see, filtered by place and period."""
+def admin_work_list(
+    *, user: User, filters: dict | None = None, action: str = "view"
+) -> QuerySet[AdminWork]:
+    """Administrative time ``user`` may see, filtered by place and period.
+
+    ``action`` is the ``restrict`` action: "view_masked" for a de-identified reader.
+    """
     f = filters or {}
-    qs = AdminWork.objects.restrict(user).select_related("region", "worker")
+    qs = AdminWork.objects.restrict(user, action).select_related("region", "worker")
     qs = _dated(qs, f, "date")
     if f.get("worker"):
         qs = qs.filter(worker_id=f["worker"])
     return qs.order_by("-date", "-pk")
+
+
+def long_day_list(*, user: User, filters: dict | None = None) -> QuerySet[LongDay]:
+    """Days on which a worker ``user`` oversees went past the rule set's ceiling, with the
+    reason given and the hours recorded that day (every kind of record, from the facts:
+    one subquery per row of the page); newest first."""
+    f = filters or {}
+    qs = LongDay.objects.restrict(user).select_related("worker__station", "created_by")
+    if f.get("region"):
+        qs = qs.filter(region_filter("worker__scope_region_id", f["region"]))
+    if f.get("since"):
+        qs = qs.filter(date__gte=f["since"])
+    if f.get("until"):
+        qs = qs.filter(date__lte=f["until"])
+    if f.get("worker"):
+        qs = qs.filter(worker_id=f["worker"])
+    day_hours = (
+        ServiceFact.objects.filter(worker_id=OuterRef("worker_id"), date=OuterRef("date"))
+        .order_by()
+        .values("worker_id")
+        .annotate(h=Sum("hours"))
+        .values("h")
+    )
+    return qs.annotate(day_hours=Subquery(day_hours)).order_by("-date", "-pk")
 
 
 def _dated(qs, f: dict, date_field: str | None):

@@ -22,4 +22,5 @@ urlpatterns = [
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("admin-work/", views.admin_work_list, name="admin_work_list"),
     path("admin-work/new/", views.admin_work_create, name="admin_work_create"),
+    path("long-days/", views.long_day_list, name="long_day_list"),
 ]

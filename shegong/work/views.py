@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
+from shegong.audit.services import audit_log
 from shegong.core.forms import editable, form_page, show_refusal, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -22,7 +23,7 @@ from .models import Activity, AdminWork, Case, Domain, Group, HomeVisit, Photo
 def _workers(user):
     """The worker filter's choices: only for a role that sees the records it would filter
     (an agency administrator sees its staff but not their records: no choices)."""
-    if not policy.may_drill_down(user):
+    if not (policy.may_drill_down(user) or policy.reads_masked(user)):
         return []
     staff = User.objects.restrict(user).filter(role__in=STATION_ROLES).order_by("full_name")[:200]
     return [(u.pk, u.display_name) for u in staff]
@@ -36,6 +37,33 @@ def _period_filters(user, *extra):
         Filter("worker", gettext_lazy("Worker"), "select", _workers(user)),
         *extra,
     ]
+
+
+def _work_list(
+    request, *, select, exporter, title, filters, values, detail_url, model, create, personal=False
+):
+    """A list of station work: whole for those who may see it, de-identified (names
+    masked, free text out, no link to the record, audited) for an evaluator or an agency;
+    read only for both."""
+    action = policy.record_action(request.user)
+    masked = action == "view_masked"
+    if masked:
+        audit_log(
+            action="shegong.records.viewed_masked",
+            request=request,
+            data={"list": str(title), **{k: str(v) for k, v in values.items() if v}},
+        )
+    return list_page(
+        request,
+        queryset=select(user=request.user, filters=values, action=action),
+        exporter=exporter.deidentified() if masked else exporter,
+        title=title,
+        filters=filters,
+        values=values,
+        detail_url=(lambda obj: "") if masked else detail_url,
+        create_url=reverse(create) if may_add(request.user, model) else None,
+        personal=personal and not masked,
+    )
 
 
 def _may_record(user, model):
@@ -62,15 +90,16 @@ def _record_form(request, form, *, save, title, detail):
 def visit_list(request):
     filters = _period_filters(request.user)
     values = read_filters(request, filters)
-    return list_page(
+    return _work_list(
         request,
-        queryset=selectors.visit_list(user=request.user, filters=values),
+        select=selectors.visit_list,
         exporter=exporters.VisitExporter,
         title=_("Home visits"),
         filters=filters,
         values=values,
         detail_url=lambda v: reverse("work:visit_detail", args=[v.pk]),
-        create_url=reverse("work:visit_create") if may_add(request.user, HomeVisit) else None,
+        model=HomeVisit,
+        create="work:visit_create",
         personal=True,
     )
 
@@ -133,15 +162,16 @@ def case_list(request):
         ),
     )
     values = read_filters(request, filters)
-    return list_page(
+    return _work_list(
         request,
-        queryset=selectors.case_list(user=request.user, filters=values),
+        select=selectors.case_list,
         exporter=exporters.CaseExporter,
         title=_("Cases"),
         filters=filters,
         values=values,
         detail_url=lambda c: reverse("work:case_detail", args=[c.pk]),
-        create_url=reverse("work:case_create") if may_add(request.user, Case) else None,
+        model=Case,
+        create="work:case_create",
         personal=True,
     )
 
@@ -311,15 +341,16 @@ def case_step(request, pk: int, step: str):
 def group_list(request):
     filters = _period_filters(request.user)
     values = read_filters(request, filters)
-    return list_page(
+    return _work_list(
         request,
-        queryset=selectors.group_list(user=request.user, filters=values),
+        select=selectors.group_list,
         exporter=exporters.GroupExporter,
         title=_("Groups"),
         filters=filters,
         values=values,
         detail_url=lambda g: reverse("work:group_detail", args=[g.pk]),
-        create_url=reverse("work:group_create") if may_add(request.user, Group) else None,
+        model=Group,
+        create="work:group_create",
     )
 
 
@@ -394,15 +425,16 @@ def activity_list(request):
         request.user, Filter("domain", gettext_lazy("Domain"), "select", Domain.choices)
     )
     values = read_filters(request, filters)
-    return list_page(
+    return _work_list(
         request,
-        queryset=selectors.activity_list(user=request.user, filters=values),
+        select=selectors.activity_list,
         exporter=exporters.ActivityExporter,
         title=_("Community activities"),
         filters=filters,
         values=values,
         detail_url=lambda a: reverse("work:activity_detail", args=[a.pk]),
-        create_url=reverse("work:activity_create") if may_add(request.user, Activity) else None,
+        model=Activity,
+        create="work:activity_create",
     )
 
 
@@ -458,15 +490,16 @@ def activity_create(request):
 def admin_work_list(request):
     filters = _period_filters(request.user)
     values = read_filters(request, filters)
-    return list_page(
+    return _work_list(
         request,
-        queryset=selectors.admin_work_list(user=request.user, filters=values),
+        select=selectors.admin_work_list,
         exporter=exporters.AdminWorkExporter,
         title=_("Administrative work"),
         filters=filters,
         values=values,
         detail_url=lambda w: reverse("work:admin_work_list") + f"?since={w.date}&until={w.date}",
-        create_url=reverse("work:admin_work_create") if may_add(request.user, AdminWork) else None,
+        model=AdminWork,
+        create="work:admin_work_create",
     )
 
 
@@ -482,4 +515,26 @@ def admin_work_create(request):
         context={"title": _("Record administrative work")},
         message=_("“%(name)s” was saved."),
         redirect_to=lambda w: reverse("work:admin_work_list"),
+    )
+
+
+# ----- long days -----------------------------------------------------------------------
+
+
+@require_GET
+def long_day_list(request):
+    """Days past the rule set's ceiling and why: for the lead, the officers and the agency
+    to follow overwork (and implausible records) without opening each record."""
+    filters = _period_filters(request.user)
+    values = read_filters(request, filters)
+    return list_page(
+        request,
+        queryset=selectors.long_day_list(user=request.user, filters=values),
+        exporter=exporters.LongDayExporter,
+        title=_("Long days"),
+        filters=filters,
+        values=values,
+        detail_url=lambda d: (
+            reverse("work:admin_work_list") + f"?since={d.date}&until={d.date}&worker={d.worker_id}"
+        ),
     )

@@ -14,9 +14,10 @@ CITY_ORGANISED = frozenset({"province", "city"})
 
 
 def training_facts(record: TrainingRecord) -> list[ServiceFact]:
-    """Training or supervision a worker received; ``work_kind`` keeps who organised it
-    (city level: province or city; county level: county or agency)."""
-    level = "city" if record.organiser in CITY_ORGANISED else "county"
+    """Training or supervision a worker received; ``work_kind`` keeps who organised it:
+    "city" (the province or the city), "county", or "agency" (its own level, counted as
+    county level only where the rule set says so)."""
+    level = "city" if record.organiser in CITY_ORGANISED else record.organiser
     return [
         fact(
             record.kind,

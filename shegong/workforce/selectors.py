@@ -21,7 +21,7 @@ from .facts import CITY_ORGANISED
 from .models import Education, SocialWorkerProfile, TrainingRecord
 
 COLLEGE_OR_ABOVE = (Education.COLLEGE, Education.BACHELOR, Education.MASTER, Education.DOCTOR)
-COUNTY_ORGANISED = frozenset({"county", "agency"})
+COUNTY_ORGANISED = frozenset({"county"})
 
 
 def active_workers(*, code: str) -> QuerySet[SocialWorkerProfile]:
@@ -97,7 +97,8 @@ def worker_rows(*, user: User, node: Region, period: Period, params: QueryDict) 
 
 def training_rows(*, user: User, node: Region, period: Period, params: QueryDict) -> Rows:
     """Drill-down ``training``: training and supervision received in the node and period
-    (``kind=training|supervision``; ``organiser=city|county``)."""
+    (``kind=training|supervision``; ``organiser=city|county|agency``, and ``agency=1`` with
+    ``county`` where the rule set counts the agencies' own training as county level)."""
     qs = TrainingRecord.objects.restrict(user).filter(
         in_subtree("region_code", node.code), date__range=(period.start, period.end)
     )
@@ -107,7 +108,11 @@ def training_rows(*, user: User, node: Region, period: Period, params: QueryDict
     if organiser == "city":
         qs = qs.filter(organiser__in=CITY_ORGANISED)
     elif organiser == "county":
-        qs = qs.filter(organiser__in=COUNTY_ORGANISED)
+        qs = qs.filter(
+            organiser__in=COUNTY_ORGANISED | ({"agency"} if params.get("agency") else set())
+        )
+    elif organiser == "agency":
+        qs = qs.filter(organiser="agency")
     qs = qs.select_related("worker").order_by("-date", "-pk")
     summed = total(qs, "hours")
     workers = active_workers(code=node.code).count()

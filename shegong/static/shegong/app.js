@@ -24,3 +24,17 @@ document.addEventListener("htmx:configRequest", (event) => {
   const meta = document.querySelector('meta[name="csrf-token"]');
   if (meta) event.detail.headers["X-CSRFToken"] = meta.content;
 });
+// Search pickers (core.widgets.SearchSelectMultiple): a ticked search result joins the
+// chosen; one already chosen is not added twice.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  const results = box.closest(".picker-results");
+  if (!results || !box.checked) return;
+  const chosen = results.closest(".picker").querySelector(".picker-chosen");
+  const item = box.closest(".form-check");
+  if (chosen.querySelector(`input[value="${CSS.escape(box.value)}"]`)) {
+    item.remove();
+  } else {
+    chosen.appendChild(item);
+  }
+});
