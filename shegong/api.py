@@ -23,6 +23,7 @@ from shegong.core.api_forms import Paged, validation_errors
 from shegong.core.filters import read_filters
 from shegong.indicators.api import router as indicators_router
 from shegong.people.api import router as people_router
+from shegong.purchase.api import router as purchase_router
 from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
@@ -192,6 +193,7 @@ def _add_routers():
     api.add_router("/", people_router)
     api.add_router("/", work_router)
     api.add_router("/", indicators_router)
+    api.add_router("/", purchase_router)
 
 
 _add_routers()

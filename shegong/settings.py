@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shegong.workforce",
     "shegong.people",
     "shegong.work",
+    "shegong.purchase",
     "shegong.audit",
     "shegong.indicators",
     "shegong.home",

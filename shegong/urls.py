@@ -22,6 +22,7 @@ urlpatterns = [
     path("people/", include("shegong.people.urls")),
     path("work/", include("shegong.work.urls")),
     path("workforce/", include("shegong.workforce.urls")),
+    path("purchase/", include("shegong.purchase.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("indicators/", include("shegong.indicators.urls")),
     path("admin/", admin.site.urls),

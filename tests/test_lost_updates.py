@@ -11,6 +11,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from shegong.indicators.models import RuleSet
 
+from .test_purchase_access import add_purchases
+
 # every edit page: (the role that edits, the object, the text field both people change)
 EDITS = {
     "stations:edit": ("county_officer", lambda w: w.places["own"].station, "address"),
@@ -23,12 +25,30 @@ EDITS = {
     ),
     "people:edit": ("social_worker", lambda w: w.places["own"].recipient, "name"),
     "work:group_edit": ("social_worker", lambda w: w.places["own"].group, "name"),
+    "purchase:project_edit": (
+        "county_officer",
+        lambda w: add_purchases(w).places["own"].project,
+        "title",
+    ),
+    "purchase:contract_edit": (
+        "county_officer",
+        lambda w: add_purchases(w).places["own"].contract,
+        "number",
+    ),
+    "purchase:filing_edit": ("agency_admin", lambda w: _draft_filing(w), "certificate_number"),
     "indicators:rule_set_edit": (
         "province_officer",
         lambda w: RuleSet.objects.get(region_code="43", year=2022),
         "title",
     ),
 }
+
+
+def _draft_filing(world):
+    filing = add_purchases(world).places["own"].filing
+    filing.status = filing.Status.DRAFT
+    filing.save()
+    return filing
 
 
 def _edit_url_names(resolver=None, namespace=""):

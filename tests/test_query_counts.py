@@ -28,7 +28,7 @@ PAGES = {
     "station detail": (
         lambda w: reverse("stations:detail", args=[w.places["own"].station.pk]),
         "province_officer",
-        10,  # + the staff's hours this month (the staff and their facts)
+        11,  # + the staff's hours this month (the staff and their facts), + its contracts
     ),
     "agency list": (lambda w: reverse("stations:agency_list"), "province_officer", 7),
     "people list": (lambda w: reverse("accounts:user_list"), "province_officer", 7),

@@ -4,6 +4,25 @@ from django.utils.translation import gettext_lazy as _
 from .roles import ADMIN_ROLES, OFFICER_ROLES, STATION_ROLES, Role
 
 
+def _groups(user) -> list:
+    """Menus of several pages: government purchase (projects, contracts, money)."""
+    if user is None or not user.is_authenticated:
+        return []
+    role = user.role
+    purchase = []
+    if role in OFFICER_ROLES or role == Role.EVALUATOR:
+        purchase.append(("purchase:project_list", _("Purchase projects")))
+    if role in OFFICER_ROLES or role in (Role.EVALUATOR, Role.AGENCY_ADMIN):
+        purchase += [
+            ("purchase:contract_list", _("Contracts")),
+            ("purchase:spending_list", _("Spending")),
+            ("purchase:budget", _("Budget and spending")),
+        ]
+    if role in OFFICER_ROLES or role in (Role.EVALUATOR, Role.AGENCY_ADMIN):
+        purchase.append(("purchase:filing_list", _("Agency filings")))
+    return [(_("Government purchase"), purchase)] if purchase else []
+
+
 def navigation(request):
     """The menu a user sees: only the places their role can reach."""
     user = getattr(request, "user", None)
@@ -52,6 +71,7 @@ def navigation(request):
         items.append(("audit:list", _("Audit log")))
     return {
         "nav_items": items,
+        "nav_groups": _groups(user),
         "site_name": settings.SHEGONG_SITE_NAME,
         "is_system_admin": bool(user and getattr(user, "role", "") == Role.SYSTEM_ADMIN),
         "is_admin_role": bool(user and getattr(user, "role", "") in ADMIN_ROLES),

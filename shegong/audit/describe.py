@@ -67,6 +67,7 @@ PERSONAL = _("Personal data")
 WORK = _("Station work")
 PLACES = _("Stations and agencies")
 TARGETS = _("Targets")
+PURCHASE = _("Government purchase")
 DATA_OUT = _("Exports")
 SYSTEM = _("System")
 
@@ -121,6 +122,21 @@ ACTIONS: dict[str, tuple] = {
     "shegong.station.changed": (_("Station changed"), PLACES),
     "shegong.agency.created": (_("Agency added"), PLACES),
     "shegong.agency.changed": (_("Agency changed"), PLACES),
+    "shegong.filing.created": (_("Agency filing drafted"), PURCHASE),
+    "shegong.filing.changed": (_("Agency filing changed"), PURCHASE),
+    "shegong.filing.submitted": (_("Agency filing submitted"), PURCHASE),
+    "shegong.filing.approved": (_("Agency filing approved"), PURCHASE),
+    "shegong.filing.returned": (_("Agency filing returned"), PURCHASE),
+    "shegong.project.created": (_("Purchase project added"), PURCHASE),
+    "shegong.project.changed": (_("Purchase project changed"), PURCHASE),
+    "shegong.contract.created": (_("Contract added"), PURCHASE),
+    "shegong.contract.changed": (_("Contract changed"), PURCHASE),
+    "shegong.contract.targets_set": (_("Agreed outputs set"), PURCHASE),
+    "shegong.instalment.confirmed": (_("Instalment condition confirmed"), PURCHASE),
+    "shegong.instalment.paid": (_("Instalment paid"), PURCHASE),
+    "shegong.spending.created": (_("Spending recorded"), PURCHASE),
+    "shegong.spending.approved": (_("Spending approved"), PURCHASE),
+    "shegong.spending.rejected": (_("Spending rejected"), PURCHASE),
     "shegong.rule_set.created": (_("Rule set added"), TARGETS),
     "shegong.rule_set.changed": (_("Rule set changed"), TARGETS),
     "shegong.report.downloaded": (_("Report downloaded"), DATA_OUT),
@@ -133,7 +149,7 @@ ACTIONS: dict[str, tuple] = {
         SYSTEM,
     ),
 }
-CATEGORIES = [AUTH, PERSONAL, WORK, PLACES, TARGETS, DATA_OUT, SYSTEM]
+CATEGORIES = [AUTH, PERSONAL, WORK, PLACES, PURCHASE, TARGETS, DATA_OUT, SYSTEM]
 
 
 def action_label(code: str) -> str:

@@ -23,6 +23,8 @@ MAX_PEOPLE = 100_000
 MAX_VOLUNTEERS = 10_000
 # one resource line (money or goods valued) of one activity: 一亿元
 MAX_RESOURCE_YUAN = Decimal("100000000")
+# one amount of money in a purchase: a contract, a budget line, a payment: 一亿元
+MAX_AMOUNT_YUAN = Decimal("100000000")
 # resource lines on one activity
 MAX_RESOURCES = 50
 # hours on one record (a day), and the least worth recording
@@ -70,6 +72,7 @@ PEOPLE_VALIDATORS = [at_most(MAX_PEOPLE)]
 VOLUNTEER_VALIDATORS = [at_most(MAX_VOLUNTEERS)]
 RESOURCE_VALIDATORS = [MinValueValidator(0), at_most(MAX_RESOURCE_YUAN)]
 HOURS_VALIDATORS = [MinValueValidator(MIN_HOURS), at_most(MAX_HOURS)]
+AMOUNT_VALIDATORS = [MinValueValidator(0), at_most(MAX_AMOUNT_YUAN)]
 
 
 def check_bounds(obj: models.Model) -> None:

@@ -190,3 +190,40 @@ def validate_photo(upload) -> str:
             params={"name": upload.name},
         )
     return kind
+
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+DOCUMENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+}
+
+
+def document_kind(head: bytes) -> str | None:
+    """pdf, jpeg, png or webp, by the file's first bytes (never by its name)."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    return image_kind(head)
+
+
+def validate_document(upload) -> str:
+    """The kind of an uploaded document (a certificate, a voucher): PDF or a JPEG, PNG or
+    WebP image, checked by content, at most 10 MB; ValidationError otherwise."""
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            _("“%(name)s” is larger than 10 MB."),
+            code="document_size",
+            params={"name": upload.name},
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    kind = document_kind(head)
+    if kind is None:
+        raise ValidationError(
+            _("“%(name)s” is not a PDF or a JPEG, PNG or WebP image."),
+            code="document_type",
+            params={"name": upload.name},
+        )
+    return kind

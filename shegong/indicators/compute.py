@@ -231,6 +231,8 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         **station_readings(code, st, rules),
         **coverage_readings(code, period, vil, now, before),
     }
+    if "agencies_per_county" in rules:
+        readings.update(agency_readings(code, rules["agencies_per_county"]))
     fraction = Decimal(str(_year_fraction(period, today or timezone.localdate())))
     for spec in RULED:
         rule = rules.get(spec.code)
@@ -348,6 +350,33 @@ def station_readings(code: str, st: list, rules: dict) -> dict[str, Reading]:
             % {"n": inside, "d": len(st), "lo": lo, "hi": hi},
             stations_url(code),
         ),
+    }
+
+
+def agency_readings(code: str, rule: Rule) -> dict[str, Reading]:
+    """Filed agencies per county (the purchase app provides the counts): a county's own
+    count; above a county, the fewest of its counties, so the rule is met only where every
+    county meets it."""
+    found = stock_providers.read("filed_agencies", code=code)
+    counts = found["counts"]
+    if not counts:
+        return {"agencies_per_county": (None, None, _("No counties here."), found["url"])}
+    fewest = min(counts.values())
+    target = int(rule.target)
+    short = sum(1 for n in counts.values() if n < target)
+    return {
+        "agencies_per_county": (
+            Decimal(fewest),
+            None,
+            _("%(total)s filed agencies; %(short)s of %(counties)s counties below %(target)s")
+            % {
+                "total": sum(counts.values()),
+                "short": short,
+                "counties": len(counts),
+                "target": target,
+            },
+            found["url"],
+        )
     }
 
 

@@ -68,6 +68,9 @@ RULED = [
     Spec("training_agency_hours", _("Training per worker (agency-organised)"), "h/p", "workforce"),
     Spec("training_hours", _("Training per worker (all)"), "h/p", "workforce"),
     Spec("new_hire_share", _("New hires meeting age and education rules"), "%", "workforce"),
+    # Fujian (seed 004): every county fosters at least 5 social work agencies; a county's
+    # figure is its filed agencies, a city's or province's the fewest of its counties
+    Spec("agencies_per_county", _("Filed agencies per county (the fewest)"), "", "stations"),
 ]
 
 SPECS = {s.code: s for s in SERVICE + RULED}

@@ -145,3 +145,34 @@ def station_hours_this_month(
         by_kind = [mine.get(kind, Decimal(0)) for kind, _label in WORK_KINDS]
         out.append((person.display_name, by_kind, sum(by_kind, Decimal(0))))
     return out
+
+
+def month_keys(*, start: datetime.date, end: datetime.date) -> list[str]:
+    """The month keys (``2026-03``) from ``start``'s month to ``end``'s, at most 10 years."""
+    keys, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month) and len(keys) < 120:
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+def totals_between(
+    *, nodes: list[str], start: datetime.date, end: datetime.date, metrics: list[str]
+) -> dict[str, dict[str, Decimal]]:
+    """Each node's sum of each metric over the whole months from ``start`` to ``end``, read
+    from the same monthly aggregates as every dashboard (one query): what a contract's
+    agreed outputs are held against. Nodes and metrics without records are absent."""
+    if not nodes or not metrics or end < start:
+        return {}
+    rows = (
+        Aggregate.objects.filter(
+            node__in=nodes, period__in=month_keys(start=start, end=end), metric__in=metrics
+        )
+        .values("node", "metric")
+        .annotate(total=Sum("value"))
+        .values_list("node", "metric", "total")
+    )
+    out: dict[str, dict[str, Decimal]] = {}
+    for node, metric, total in rows:
+        out.setdefault(node, {})[metric] = Decimal(total or 0)
+    return out

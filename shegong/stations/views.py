@@ -110,6 +110,7 @@ def agency_detail(request, pk: int):
             "agency": agency,
             "stations": stations[:200],
             "can_change": can(request.user, agency, "change"),
+            "panels": panels_for("agency", subject=agency, user=request.user),
         },
     )
 

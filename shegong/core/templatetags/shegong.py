@@ -60,3 +60,16 @@ def num(value):
     if d == d.to_integral_value():
         return f"{d.quantize(Decimal(1)):f}"
     return f"{d.normalize():f}"
+
+
+@register.filter
+def yuan(value):
+    """An amount of money: 120000 → 120,000.00 (grouped by thousands, two decimals, as on a
+    Chinese financial statement); None → an em dash."""
+    if value is None or value == "":
+        return "—"
+    try:
+        d = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return value
+    return f"{d:,.2f}"

@@ -1,0 +1,76 @@
+from django.utils.translation import gettext_lazy as _
+
+from shegong.core.exporters import Column, Exporter
+
+
+class FilingExporter(Exporter):
+    title = _("Agency filings")
+    columns = [
+        Column(_("Agency"), lambda f: f.agency.name, 24),
+        Column(_("Unified social credit code"), lambda f: f.agency.credit_code, 20),
+        Column(_("Registered in"), lambda f: f.region.name, 12),
+        Column(_("Status"), lambda f: f.get_status_display(), 10),
+        Column(_("Legal representative"), lambda f: f.legal_representative, 10),
+        Column(_("Registration certificate number"), lambda f: f.certificate_number, 18),
+        Column(_("Service fields"), lambda f: "、".join(f.field_labels()), 24),
+        Column(_("Submitted at"), lambda f: f.submitted_at, 16),
+        Column(_("Reason returned"), lambda f: f.return_reason, 24),
+    ]
+
+
+class ProjectExporter(Exporter):
+    title = _("Purchase projects")
+    columns = [
+        Column(_("Project title"), lambda p: p.title, 28),
+        Column(_("Purchaser"), lambda p: p.purchaser, 18),
+        Column(_("Service year"), lambda p: p.year, 8),
+        Column(_("Procurement method"), lambda p: p.get_method_display(), 12),
+        Column(_("Procurement notice number"), lambda p: p.notice_number, 18),
+        Column(_("Budget (yuan)"), lambda p: p.budget_total or 0, 14),
+        Column(_("Contracts"), lambda p: p.contracts_count, 8),
+    ]
+
+
+class ContractExporter(Exporter):
+    title = _("Contracts")
+    columns = [
+        Column(_("Contract number"), lambda c: c.number, 20),
+        Column(_("Project"), lambda c: c.project.title, 24),
+        Column(_("Agency"), lambda c: c.agency.name, 24),
+        Column(_("Signed on"), lambda c: c.signed_on, 12),
+        Column(_("Term starts"), lambda c: c.starts_on, 12),
+        Column(_("Term ends"), lambda c: c.ends_on, 12),
+        Column(_("Contract amount (yuan)"), lambda c: c.amount, 14),
+        Column(_("Stations covered"), lambda c: c.stations_count, 8),
+    ]
+
+
+class SpendingExporter(Exporter):
+    title = _("Spending")
+    columns = [
+        Column(_("Date"), lambda s: s.date, 12),
+        Column(_("Station"), lambda s: s.station.name, 20),
+        Column(_("Contract"), lambda s: s.contract.number, 18),
+        Column(_("Agency"), lambda s: s.contract.agency.name, 20),
+        Column(_("Category"), lambda s: s.get_category_display(), 8),
+        Column(_("Sub-item"), lambda s: s.sub_item, 10),
+        Column(_("Amount (yuan)"), lambda s: s.amount, 12),
+        Column(_("Payee"), lambda s: s.payee, 16),
+        Column(_("Status"), lambda s: s.get_status_display(), 8),
+        Column(_("Reason for spending over budget"), lambda s: s.over_budget_reason, 24),
+    ]
+    page_columns = [columns[0], columns[1], columns[4], columns[6], columns[8], columns[9]]
+
+
+class BudgetExporter(Exporter):
+    """Budget against spending, by category or by part (rows of ``selectors.BudgetRow``)."""
+
+    title = _("Budget and spending")
+    columns = [
+        Column(_("Item"), lambda r: r.label, 24),
+        Column(_("Budget (yuan)"), lambda r: r.budget, 14),
+        Column(_("Approved spending (yuan)"), lambda r: r.approved, 14),
+        Column(_("Awaiting approval (yuan)"), lambda r: r.pending, 14),
+        Column(_("Execution rate (%)"), lambda r: r.rate if r.rate is not None else "", 10),
+        Column(_("Over budget"), lambda r: r.over, 8),
+    ]

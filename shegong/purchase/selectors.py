@@ -1,0 +1,413 @@
+"""Reads of the purchase cycle, always through ``restrict``: lists, a contract's progress
+against its agreed outputs, budget against spending for any place, project, contract or
+station and period."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES
+from shegong.core.divisions import in_subtree, region_filter
+from shegong.indicators.selectors import totals_between
+from shegong.regions.models import Region
+from shegong.stations.models import Agency, Station
+
+from .models import (
+    BudgetLine,
+    Category,
+    Contract,
+    Filing,
+    Instalment,
+    Output,
+    Project,
+    Spending,
+    Target,
+)
+
+HUNDRED = Decimal(100)
+
+
+def _share(part, whole) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, to one decimal; None when ``whole`` is 0."""
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"))
+
+
+# ----- lists -----------------------------------------------------------------------------
+
+
+def filing_list(*, user: User, filters: dict | None = None) -> QuerySet[Filing]:
+    """Filings ``user`` may see, filtered by status and place; those awaiting review first."""
+    f = filters or {}
+    qs = Filing.objects.restrict(user).select_related("agency", "region")
+    if f.get("status"):
+        qs = qs.filter(status=f["status"])
+    if f.get("region"):
+        qs = qs.filter(region_filter("region_id", f["region"]))
+    return qs.order_by("-submitted_at", "agency__name")
+
+
+def project_list(*, user: User, filters: dict | None = None) -> QuerySet[Project]:
+    """Purchase projects ``user`` may see, with their budget and contracted amount."""
+    f = filters or {}
+    qs = Project.objects.restrict(user).select_related("region")
+    if f.get("year"):
+        qs = qs.filter(year=f["year"])
+    if f.get("region"):
+        qs = qs.filter(region_filter("region_id", f["region"]))
+    if f.get("q"):
+        qs = qs.filter(title__contains=f["q"])
+    return qs.annotate(
+        budget_total=Sum("funding__amount", distinct=True),
+        contracts_count=Count("contracts", distinct=True),
+    ).order_by("-year", "region_id", "title")
+
+
+def contract_list(*, user: User, filters: dict | None = None) -> QuerySet[Contract]:
+    """Contracts ``user`` may see (an agency: its own), filtered by place, year, agency."""
+    f = filters or {}
+    qs = Contract.objects.restrict(user).select_related("project", "agency", "region")
+    if f.get("region"):
+        qs = qs.filter(region_filter("region_id", f["region"]))
+    if f.get("year"):
+        qs = qs.filter(project__year=f["year"])
+    if f.get("agency"):
+        qs = qs.filter(agency_id=f["agency"])
+    if f.get("project"):
+        qs = qs.filter(project_id=f["project"])
+    return qs.annotate(stations_count=Count("stations", distinct=True)).order_by(
+        "-starts_on", "number"
+    )
+
+
+def spending_list(*, user: User, filters: dict | None = None) -> QuerySet[Spending]:
+    """Spending entries ``user`` may see, filtered by place, period, contract, status,
+    category; the flagged (over budget) with ``flagged=1``."""
+    f = filters or {}
+    qs = Spending.objects.restrict(user).select_related("contract__agency", "station", "created_by")
+    if f.get("region"):
+        qs = qs.filter(region_filter("region_id", f["region"]))
+    if f.get("since"):
+        qs = qs.filter(date__gte=f["since"])
+    if f.get("until"):
+        qs = qs.filter(date__lte=f["until"])
+    for name in ("status", "category"):
+        if f.get(name):
+            qs = qs.filter(**{name: f[name]})
+    if f.get("contract"):
+        qs = qs.filter(contract_id=f["contract"])
+    if f.get("flagged"):
+        qs = qs.exclude(over_budget_reason="")
+    return qs.order_by("-date", "-pk")
+
+
+# ----- a contract's progress -------------------------------------------------------------
+
+
+@dataclass
+class ProgressRow:
+    station: Station
+    output: str
+    label: str
+    target: int
+    actual: Decimal
+    share: Decimal | None
+    # the share of the term gone: a station at 40% of its target with 80% of the term gone
+    # is behind
+    expected: Decimal | None = None
+
+    @property
+    def behind(self) -> bool:
+        return self.expected is not None and (self.share or 0) < self.expected * Decimal("0.8")
+
+
+def term_elapsed(*, contract: Contract, today: datetime.date) -> Decimal:
+    """The share (percent) of the contract's term gone by ``today``."""
+    days = (contract.ends_on - contract.starts_on).days + 1
+    gone = (min(today, contract.ends_on) - contract.starts_on).days + 1
+    return _share(max(gone, 0), days) or Decimal(0)
+
+
+def staff_counts(*, station_ids: list[int]) -> dict[int, int]:
+    """Active resident social workers per station (one query)."""
+    rows = (
+        User.objects.filter(station_id__in=station_ids, role__in=STATION_ROLES, is_active=True)
+        .values("station_id")
+        .annotate(n=Count("pk"))
+        .values_list("station_id", "n")
+    )
+    return dict(rows)
+
+
+def contract_progress(
+    *, contracts: list[Contract], today: datetime.date | None = None
+) -> dict[int, list[ProgressRow]]:
+    """Each contract's agreed outputs against the stations' figures over its term so far:
+    the same monthly aggregates every dashboard reads (the targets, the staff, and one
+    query per distinct term). Staffing is held against the station's active workers today."""
+    today = today or timezone.localdate()
+    if not contracts:
+        return {}
+    targets = list(
+        Target.objects.filter(contract__in=contracts)
+        .select_related("station")
+        .order_by("contract_id", "station__region_id", "output")
+    )
+    by_contract = {c.pk: c for c in contracts}
+    metrics = sorted({t.output for t in targets if t.output != Output.STAFF})
+    nodes = sorted({t.station.region_id for t in targets})
+    spans = {c.pk: (c.starts_on, min(c.ends_on, today)) for c in contracts}
+    totals = {  # one query per distinct term (contracts of one purchase share theirs)
+        span: totals_between(nodes=nodes, start=span[0], end=span[1], metrics=metrics)
+        for span in set(spans.values())
+    }
+    staff = staff_counts(station_ids=sorted({t.station_id for t in targets}))
+    labels = dict(Output.choices)
+    out: dict[int, list[ProgressRow]] = {c.pk: [] for c in contracts}
+    for t in targets:
+        contract = by_contract[t.contract_id]
+        span = spans[contract.pk]
+        if t.output == Output.STAFF:
+            actual, expected = Decimal(staff.get(t.station_id, 0)), HUNDRED
+        else:
+            actual = totals[span].get(t.station.region_id, {}).get(t.output, Decimal(0))
+            expected = term_elapsed(contract=contract, today=today)
+        out[t.contract_id].append(
+            ProgressRow(
+                t.station,
+                t.output,
+                str(labels[t.output]),
+                t.value,
+                actual,
+                _share(actual, t.value),
+                expected,
+            )
+        )
+    return out
+
+
+# ----- budget against spending -----------------------------------------------------------
+
+
+@dataclass
+class BudgetRow:
+    key: str
+    label: str
+    budget: Decimal = Decimal(0)
+    approved: Decimal = Decimal(0)
+    pending: Decimal = Decimal(0)
+    flagged: int = 0
+    url: str = ""
+
+    @property
+    def rate(self) -> Decimal | None:
+        return _share(self.approved, self.budget)
+
+    @property
+    def over(self) -> bool:
+        return self.approved + self.pending > self.budget
+
+
+@dataclass
+class BudgetView:
+    categories: list[BudgetRow]
+    parts: list[BudgetRow]
+    total: BudgetRow
+    part_kind: str  # "contract" or "region"
+    stations_shared: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _overlapping(qs, start: datetime.date, end: datetime.date):
+    return qs.filter(starts_on__lte=end, ends_on__gte=start)
+
+
+def budget_view(
+    *,
+    user: User,
+    node: Region,
+    start: datetime.date,
+    end: datetime.date,
+    project: int | None = None,
+    contract: int | None = None,
+    station: int | None = None,
+) -> BudgetView:
+    """Budget against spending by fund category for the contracts ``user`` may see in
+    ``node`` whose term overlaps ``start``–``end`` (or one project, contract or station),
+    and by part: the contracts of a county or below, else the regions one level down.
+
+    The budget is each contract's whole budget; spending is what was dated in the span,
+    approved (the execution rate's numerator) or awaiting approval. A station's budget is
+    its equal share of each contract covering it (a contract's budget is not split by
+    station). Four aggregate queries, whatever the number of contracts and entries.
+    """
+    contracts = _overlapping(Contract.objects.restrict(user), start, end).filter(
+        in_subtree("region_id", node.code)
+    )
+    if project:
+        contracts = contracts.filter(project_id=project)
+    if contract:
+        contracts = contracts.filter(pk=contract)
+    spending = Spending.objects.restrict(user).filter(
+        date__range=(start, end), contract__in=contracts.values("pk")
+    )
+    budget_lines = BudgetLine.objects.filter(contract__in=contracts.values("pk"))
+    shared = False
+    if station:
+        contracts = contracts.filter(stations=station)
+        spending = spending.filter(station_id=station)
+        budget_lines = BudgetLine.objects.filter(contract__in=contracts.values("pk"))
+        shared = True
+    by_part_contracts = len(node.code) >= 6 or project or contract or station
+    categories = {c.value: BudgetRow(c.value, str(c.label)) for c in Category}
+    part_key = "contract_id" if by_part_contracts else None
+    depth = {2: 4, 4: 6}.get(len(node.code), 6)
+    if shared:
+        share_of = {
+            c["pk"]: Decimal(1) / c["n"]
+            for c in contracts.annotate(n=Count("stations")).values("pk", "n")
+        }
+        for line in budget_lines.values("contract_id", "category", "amount"):
+            amount = line["amount"] * share_of.get(line["contract_id"], 0)
+            categories[line["category"]].budget += amount.quantize(Decimal("0.01"))
+    else:
+        for row in budget_lines.values("category").annotate(s=Sum("amount")):
+            categories[row["category"]].budget = row["s"] or Decimal(0)
+    for row in spending.values("category", "status").annotate(
+        s=Sum("amount"), flagged=Count("pk", filter=~Q(over_budget_reason=""))
+    ):
+        target = categories[row["category"]]
+        if row["status"] == Spending.Status.APPROVED:
+            target.approved += row["s"] or 0
+        elif row["status"] == Spending.Status.SUBMITTED:
+            target.pending += row["s"] or 0
+        target.flagged += row["flagged"] or 0
+    parts: dict[str, BudgetRow] = {}
+    if part_key:
+        parts = {
+            c.pk: BudgetRow(str(c.pk), f"{c.number} · {c.agency.name}")
+            for c in contracts.select_related("agency")[:500]
+        }
+        for row in budget_lines.values("contract_id").annotate(s=Sum("amount")):
+            if row["contract_id"] in parts:
+                parts[row["contract_id"]].budget = row["s"] or Decimal(0)
+        for row in spending.values("contract_id", "status").annotate(s=Sum("amount")):
+            target = parts.get(row["contract_id"])
+            if target is None:
+                continue
+            if row["status"] == Spending.Status.APPROVED:
+                target.approved += row["s"] or 0
+            elif row["status"] == Spending.Status.SUBMITTED:
+                target.pending += row["s"] or 0
+    else:
+        regions = {
+            r.code: BudgetRow(r.code, r.name)
+            for r in Region.objects.filter(parent_id=node.code).order_by("code")
+        }
+        parts = regions
+        for row in (
+            budget_lines.annotate(part=Substr("contract__region_id", 1, depth))
+            .values("part")
+            .annotate(s=Sum("amount"))
+        ):
+            if row["part"] in parts:
+                parts[row["part"]].budget = row["s"] or Decimal(0)
+        for row in (
+            spending.annotate(part=Substr("region_id", 1, depth))
+            .values("part", "status")
+            .annotate(s=Sum("amount"))
+        ):
+            target = parts.get(row["part"])
+            if target is None:
+                continue
+            if row["status"] == Spending.Status.APPROVED:
+                target.approved += row["s"] or 0
+            elif row["status"] == Spending.Status.SUBMITTED:
+                target.pending += row["s"] or 0
+    total = BudgetRow("total", "")
+    for row in categories.values():
+        total.budget += row.budget
+        total.approved += row.approved
+        total.pending += row.pending
+        total.flagged += row.flagged
+    return BudgetView(
+        categories=list(categories.values()),
+        parts=[p for p in parts.values() if p.budget or p.approved or p.pending],
+        total=total,
+        part_kind="contract" if part_key else "region",
+        stations_shared=shared,
+    )
+
+
+# ----- panels and stocks -----------------------------------------------------------------
+
+
+def agency_panel(*, subject: Agency, user: User) -> dict:
+    """An agency's filing status and the contracts it holds (those ``user`` may see)."""
+    filing = Filing.objects.restrict(user).filter(agency=subject).first()
+    public = Filing.objects.filter(agency=subject).values_list("status", flat=True).first()
+    contracts = list(
+        Contract.objects.restrict(user)
+        .filter(agency=subject)
+        .select_related("project")
+        .annotate(stations_count=Count("stations", distinct=True))
+        .order_by("-starts_on")[:50]
+    )
+    return {"filing": filing, "filed": public == Filing.Status.APPROVED, "contracts": contracts}
+
+
+def station_panel(*, subject: Station, user: User) -> dict:
+    """The contracts covering a station (those ``user`` may see), with its agreed outputs
+    and how far it has come."""
+    contracts = list(
+        Contract.objects.restrict(user)
+        .filter(stations=subject)
+        .select_related("agency", "project")
+        .order_by("-starts_on")[:10]
+    )
+    progress = contract_progress(contracts=contracts)
+    return {
+        "contracts": [
+            (c, [r for r in progress.get(c.pk, []) if r.station.pk == subject.pk])
+            for c in contracts
+        ]
+    }
+
+
+def filed_agencies_stock(*, code: str) -> dict:
+    """Agencies whose filing is approved, per county of the node ``code`` (counties without
+    one count 0; two queries), and the list of them as ``url``."""
+    county = code[:6] if len(code) >= 6 else None
+    counties = (
+        [county]
+        if county
+        else list(
+            Region.objects.filter(in_subtree("code", code), level=3).values_list("code", flat=True)
+        )
+    )
+    counts = dict.fromkeys(counties, 0)
+    rows = (
+        Filing.objects.filter(in_subtree("region_id", code[:6]), status=Filing.Status.APPROVED)
+        .annotate(county=Substr("region_id", 1, 6))
+        .values("county")
+        .annotate(n=Count("pk"))
+        .values_list("county", "n")
+    )
+    for found, n in rows:
+        if found in counts:
+            counts[found] = n
+    url = reverse("purchase:filing_list") + "?" + urlencode({"status": "approved", "region": code})
+    return {"counts": counts, "url": url}
+
+
+def instalments_of(*, contract: Contract) -> list[Instalment]:
+    """A contract's instalments in order, with who confirmed each condition."""
+    return list(contract.instalments.select_related("confirmed_by").order_by("seq"))

@@ -1,0 +1,527 @@
+"""Pages of the purchase cycle: filings, projects, contracts (targets, instalments),
+spending, and budget against spending."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shegong.accounts.roles import Role
+from shegong.core.forms import editable, form_page, through
+from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.restrict import can, get_restricted_or_404, may_add
+from shegong.core.validators import DOCUMENT_TYPES
+from shegong.indicators import periods
+from shegong.regions.models import Region
+
+from . import exporters, forms, selectors, services
+from .models import (
+    Category,
+    Contract,
+    Filing,
+    FilingDocument,
+    Instalment,
+    Output,
+    Project,
+    Spending,
+)
+
+YEARS = [(str(y), str(y)) for y in range(2026, 2018, -1)]
+
+
+def _refusal(request, refused: ValidationError) -> None:
+    for message in refused.messages:
+        messages.error(request, message)
+
+
+def _document(file, kind: str):
+    response = FileResponse(
+        file.open("rb"), content_type=DOCUMENT_TYPES.get(kind, "application/octet-stream")
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+# ----- filings ---------------------------------------------------------------------------
+
+FILING_FILTERS = [
+    Filter("status", gettext_lazy("Status"), "select", Filing.Status.choices),
+    Filter("region", gettext_lazy("Division code"), "region"),
+]
+
+
+@require_GET
+def filing_list(request):
+    """Filings: the county's review queue; an agency's own filing."""
+    user = request.user
+    if user.role == Role.AGENCY_ADMIN:
+        own = Filing.objects.filter(agency_id=user.agency_id).first()
+        return (
+            redirect("purchase:filing_detail", own.pk)
+            if own
+            else redirect("purchase:filing_create")
+        )
+    values = read_filters(request, FILING_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.filing_list(user=user, filters=values),
+        exporter=exporters.FilingExporter,
+        title=_("Agency filings"),
+        filters=FILING_FILTERS,
+        values=values,
+        detail_url=lambda f: reverse("purchase:filing_detail", args=[f.pk]),
+    )
+
+
+@require_GET
+def filing_detail(request, pk: int):
+    filing = get_restricted_or_404(
+        Filing.objects.select_related("agency", "region", "decided_by"), request.user, pk=pk
+    )
+    return render(
+        request,
+        "purchase/filing_detail.html",
+        {
+            "filing": filing,
+            "documents": filing.documents.all(),
+            "can_change": can(request.user, filing, "change")
+            and filing.status in (Filing.Status.DRAFT, Filing.Status.RETURNED),
+            "can_decide": can(request.user, filing, "approve")
+            and filing.status == Filing.Status.SUBMITTED,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def filing_edit(request, pk: int | None = None):
+    """File the agency (no ``pk``) or change its filing."""
+    refused = _("Only the agency's own administrator files it.")
+    if pk is None and request.user.agency_id:
+        own = Filing.objects.filter(agency_id=request.user.agency_id).first()
+        if own:
+            return redirect("purchase:filing_edit", own.pk)
+    filing = editable(request, Filing, pk, add_refused=refused, change_refused=refused)
+    if filing is not None and filing.status not in (Filing.Status.DRAFT, Filing.Status.RETURNED):
+        messages.info(request, _("A filing awaiting review or filed cannot be changed."))
+        return redirect("purchase:filing_detail", filing.pk)
+    return form_page(
+        request,
+        forms.FilingForm(
+            request.POST or None, request.FILES or None, instance=filing, user=request.user
+        ),
+        save=through(services.filing_record, edit=True),
+        template="purchase/filing_form.html",
+        context={"filing": filing},
+        message=_("The filing of “%(name)s” was saved."),
+        redirect_to=lambda f: reverse("purchase:filing_detail", args=[f.pk]),
+    )
+
+
+@require_POST
+def filing_submit(request, pk: int):
+    filing = get_restricted_or_404(Filing.objects, request.user, pk=pk)
+    try:
+        services.filing_submit(by=request.user, filing=filing, request=request)
+        messages.success(request, _("The filing was sent for review."))
+    except ValidationError as refused:
+        _refusal(request, refused)
+    return redirect("purchase:filing_detail", pk)
+
+
+@require_POST
+def filing_decide(request, pk: int):
+    filing = get_restricted_or_404(Filing.objects, request.user, pk=pk)
+    form = forms.DecisionForm(request.POST)
+    form.is_valid()
+    approve = bool(form.cleaned_data.get("approve"))
+    try:
+        services.filing_decide(
+            by=request.user,
+            filing=filing,
+            approve=approve,
+            reason=form.cleaned_data.get("reason", ""),
+            request=request,
+        )
+        messages.success(request, _("Filed.") if approve else _("The filing was returned."))
+    except ValidationError as refused:
+        _refusal(request, refused)
+    return redirect("purchase:filing_detail", pk)
+
+
+@require_GET
+def filing_document(request, pk: int):
+    """A filing's document, for those who may see the filing (else 404)."""
+    doc = FilingDocument.objects.select_related("filing").filter(pk=pk).first()
+    if doc is None or not Filing.objects.restrict(request.user).filter(pk=doc.filing_id).exists():
+        raise Http404
+    return _document(doc.file, doc.kind)
+
+
+# ----- projects --------------------------------------------------------------------------
+
+PROJECT_FILTERS = [
+    Filter("q", gettext_lazy("Project title")),
+    Filter("year", gettext_lazy("Service year"), "select", YEARS),
+    Filter("region", gettext_lazy("Division code"), "region"),
+]
+
+
+@require_GET
+def project_list(request):
+    values = read_filters(request, PROJECT_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.project_list(user=request.user, filters=values),
+        exporter=exporters.ProjectExporter,
+        title=_("Purchase projects"),
+        filters=PROJECT_FILTERS,
+        values=values,
+        detail_url=lambda p: reverse("purchase:project_detail", args=[p.pk]),
+        create_url=reverse("purchase:project_create") if may_add(request.user, Project) else None,
+    )
+
+
+@require_GET
+def project_detail(request, pk: int):
+    project = get_restricted_or_404(Project.objects.select_related("region"), request.user, pk=pk)
+    contracts = selectors.contract_list(user=request.user, filters={"project": project.pk})
+    funding = list(project.funding.all())
+    return render(
+        request,
+        "purchase/project_detail.html",
+        {
+            "project": project,
+            "funding": funding,
+            "budget": sum((f.amount for f in funding), 0),
+            "contracts": contracts,
+            "can_change": can(request.user, project, "change"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def project_edit(request, pk: int | None = None):
+    refused = _("Only the county's civil-affairs officer manages purchase projects.")
+    project = editable(request, Project, pk, add_refused=refused, change_refused=refused)
+    return form_page(
+        request,
+        forms.ProjectForm(request.POST or None, instance=project, user=request.user),
+        save=through(services.project_record, edit=True),
+        template="purchase/project_form.html",
+        context={"project": project},
+        message=_("Project “%(name)s” was saved."),
+        redirect_to=lambda p: reverse("purchase:project_detail", args=[p.pk]),
+    )
+
+
+# ----- contracts -------------------------------------------------------------------------
+
+CONTRACT_FILTERS = [
+    Filter("year", gettext_lazy("Service year"), "select", YEARS),
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("project", gettext_lazy("Project"), "id"),
+    Filter("agency", gettext_lazy("Agency"), "id"),
+]
+
+
+@require_GET
+def contract_list(request):
+    values = read_filters(request, CONTRACT_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.contract_list(user=request.user, filters=values),
+        exporter=exporters.ContractExporter,
+        title=_("Contracts"),
+        filters=CONTRACT_FILTERS,
+        values=values,
+        detail_url=lambda c: reverse("purchase:contract_detail", args=[c.pk]),
+        create_url=reverse("purchase:contract_create") if may_add(request.user, Contract) else None,
+    )
+
+
+@require_GET
+def contract_detail(request, pk: int):
+    contract = get_restricted_or_404(
+        Contract.objects.select_related("project__region", "agency", "region"), request.user, pk=pk
+    )
+    progress = selectors.contract_progress(contracts=[contract]).get(contract.pk, [])
+    budget = selectors.budget_view(
+        user=request.user,
+        node=contract.region,
+        start=contract.starts_on,
+        end=contract.ends_on,
+        contract=contract.pk,
+    )
+    can_change = can(request.user, contract, "change")
+    return render(
+        request,
+        "purchase/contract_detail.html",
+        {
+            "contract": contract,
+            "stations": contract.stations.order_by("region_id"),
+            "instalments": selectors.instalments_of(contract=contract),
+            "progress": progress,
+            "elapsed": selectors.term_elapsed(contract=contract, today=_today()),
+            "budget": budget,
+            "can_change": can_change,
+            "confirm_form": forms.ConfirmForm(initial={"met_on": _today()}),
+            "pay_form": forms.PayForm(initial={"paid_on": _today()}),
+        },
+    )
+
+
+def _today():
+    return timezone.localdate()
+
+
+@require_http_methods(["GET", "POST"])
+def contract_edit(request, pk: int | None = None):
+    refused = _("Only the county's civil-affairs officer manages contracts.")
+    contract = editable(request, Contract, pk, add_refused=refused, change_refused=refused)
+    form = forms.ContractForm(request.POST or None, instance=contract, user=request.user)
+    if not request.POST and contract is None and request.GET.get("project"):
+        form.initial["project"] = request.GET["project"]
+    return form_page(
+        request,
+        form,
+        save=through(services.contract_record, edit=True),
+        template="purchase/contract_form.html",
+        context={"contract": contract},
+        message=_("Contract “%(name)s” was saved."),
+        redirect_to=lambda c: (
+            reverse("purchase:contract_targets", args=[c.pk])
+            if not c.targets.exists()
+            else reverse("purchase:contract_detail", args=[c.pk])
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contract_targets(request, pk: int):
+    """The agreed outputs per station (服务协议指标) of a contract."""
+    contract = get_restricted_or_404(Contract.objects, request.user, pk=pk)
+    if not can(request.user, contract, "change"):
+        raise PermissionDenied(_("Only the county's civil-affairs officer manages contracts."))
+    form = forms.TargetsForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.targets_record(
+                by=request.user, contract=contract, data=form.to_input(), request=request
+            )
+            messages.success(request, _("The agreed outputs were saved."))
+            return redirect("purchase:contract_detail", pk)
+        except ValidationError as refused:
+            for message in refused.messages:
+                form.add_error(None, message)
+    return render(
+        request,
+        "purchase/contract_targets.html",
+        {"contract": contract, "form": form, "outputs": [label for _v, label in Output.choices]},
+    )
+
+
+def _instalment_step(request, pk: int, step):
+    instalment = Instalment.objects.select_related("contract").filter(pk=pk).first()
+    if (
+        instalment is None
+        or not Contract.objects.restrict(request.user).filter(pk=instalment.contract_id).exists()
+    ):
+        raise Http404
+    if not can(request.user, instalment.contract, "change"):
+        raise PermissionDenied(_("Only the county's civil-affairs officer manages contracts."))
+    try:
+        step(instalment)
+    except ValidationError as refused:
+        _refusal(request, refused)
+    return redirect("purchase:contract_detail", instalment.contract_id)
+
+
+@require_POST
+def instalment_confirm(request, pk: int):
+    def step(instalment):
+        form = forms.ConfirmForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError(form.errors.get("met_on") or _("This field is required."))
+        services.instalment_confirm(
+            by=request.user,
+            instalment=instalment,
+            met_on=form.cleaned_data["met_on"],
+            request=request,
+        )
+        messages.success(request, _("The condition was confirmed."))
+
+    return _instalment_step(request, pk, step)
+
+
+@require_POST
+def instalment_pay(request, pk: int):
+    def step(instalment):
+        form = forms.PayForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError([e for errors in form.errors.values() for e in errors])
+        services.instalment_pay(
+            by=request.user,
+            instalment=instalment,
+            paid_on=form.cleaned_data["paid_on"],
+            amount=form.cleaned_data["amount"],
+            request=request,
+        )
+        messages.success(request, _("The payment was recorded."))
+
+    return _instalment_step(request, pk, step)
+
+
+# ----- spending --------------------------------------------------------------------------
+
+SPENDING_FILTERS = [
+    Filter("status", gettext_lazy("Status"), "select", Spending.Status.choices),
+    Filter("category", gettext_lazy("Category"), "select", Category.choices),
+    Filter("flagged", gettext_lazy("Over budget"), "select", [("1", gettext_lazy("Flagged"))]),
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("since", gettext_lazy("From"), "date"),
+    Filter("until", gettext_lazy("To"), "date"),
+    Filter("contract", gettext_lazy("Contract"), "id"),
+]
+
+
+@require_GET
+def spending_list(request):
+    values = read_filters(request, SPENDING_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.spending_list(user=request.user, filters=values),
+        exporter=exporters.SpendingExporter,
+        title=_("Spending"),
+        filters=SPENDING_FILTERS,
+        values=values,
+        detail_url=lambda s: reverse("purchase:spending_detail", args=[s.pk]),
+        create_url=reverse("purchase:spending_create") if may_add(request.user, Spending) else None,
+    )
+
+
+@require_GET
+def spending_detail(request, pk: int):
+    spending = get_restricted_or_404(
+        Spending.objects.select_related("contract__agency", "station", "created_by", "decided_by"),
+        request.user,
+        pk=pk,
+    )
+    return render(
+        request,
+        "purchase/spending_detail.html",
+        {
+            "spending": spending,
+            "can_decide": can(request.user, spending, "approve")
+            and spending.status == Spending.Status.SUBMITTED,
+            "room": services.category_room(contract=spending.contract, category=spending.category),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def spending_create(request):
+    if not may_add(request.user, Spending):
+        raise PermissionDenied(_("Only the agency records its spending."))
+    return form_page(
+        request,
+        forms.SpendingForm(request.POST or None, request.FILES or None, user=request.user),
+        save=through(services.spending_record),
+        template="purchase/spending_form.html",
+        context={},
+        message=_("“%(name)s” was recorded and awaits approval."),
+        redirect_to=lambda s: reverse("purchase:spending_detail", args=[s.pk]),
+    )
+
+
+@require_POST
+def spending_decide(request, pk: int):
+    spending = get_restricted_or_404(Spending.objects, request.user, pk=pk)
+    form = forms.DecisionForm(request.POST)
+    form.is_valid()
+    approve = bool(form.cleaned_data.get("approve"))
+    try:
+        services.spending_decide(
+            by=request.user,
+            spending=spending,
+            approve=approve,
+            note=form.cleaned_data.get("reason", ""),
+            request=request,
+        )
+        messages.success(request, _("Approved.") if approve else _("Rejected."))
+    except ValidationError as refused:
+        _refusal(request, refused)
+    return redirect("purchase:spending_detail", pk)
+
+
+@require_GET
+def voucher(request, pk: int):
+    """A spending entry's voucher, for those who may see the entry (else 404)."""
+    spending = get_restricted_or_404(Spending.objects, request.user, pk=pk)
+    return _document(spending.voucher, spending.kind)
+
+
+# ----- budget against spending -----------------------------------------------------------
+
+
+@require_GET
+def budget(request):
+    """Budget against spending by category and by part, for a place, period and optionally
+    a project, contract or station; Excel on ``?export=xlsx``."""
+    user = request.user
+    if not Contract.restrict_q(user, "view"):
+        raise PermissionDenied(
+            _("Budgets are for civil-affairs officers, evaluators and agencies.")
+        )
+    code = request.GET.get("node") or user.scope_code or ""
+    node = Region.objects.restrict(user).filter(code=code).first() if code.isdigit() else None
+    if node is None:
+        raise Http404(_("No such region in your area."))
+    try:
+        period = periods.parse(request.GET.get("period") or periods.current("year").key)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        period = periods.current("year")
+    ids = {}
+    for name in ("project", "contract", "station"):
+        raw = request.GET.get(name, "")
+        ids[name] = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    view = selectors.budget_view(user=user, node=node, start=period.start, end=period.end, **ids)
+    view.total.label = _("Total")
+    for part in view.parts:
+        part.url = (
+            reverse("purchase:contract_detail", args=[part.key])
+            if view.part_kind == "contract"
+            else f"{reverse('purchase:budget')}?node={part.key}&period={period.key}"
+        )
+    if request.GET.get("export") in ("xlsx", "csv"):
+        rows = [*view.categories, view.total, *view.parts]
+        values = {"node": node.code, "period": period.key, **{k: v for k, v in ids.items() if v}}
+        return list_page(
+            request,
+            queryset=rows,
+            exporter=exporters.BudgetExporter,
+            title=_("Budget and spending"),
+            filters=[],
+            values=values,
+            detail_url=lambda r: r.url,
+        )
+    return render(
+        request,
+        "purchase/budget.html",
+        {
+            "node": node,
+            "period": period,
+            "view": view,
+            "ids": ids,
+            "periods": [
+                (p.key, p.label) for p in (periods.current("year").previous(i) for i in range(3))
+            ],
+        },
+    )
