@@ -214,6 +214,16 @@ def main() -> None:
             check=True,
         )
         results["indicators"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    results["purchase"] = []
+    for db in backends:
+        print(f"purchase benchmark on {db} …", flush=True)
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "purchase.py"), "--db", db],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results["purchase"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
         "# Foundation benchmark",
@@ -250,8 +260,36 @@ def main() -> None:
     lines += ["", "Query plans for “all stations under a city”:", ""]
     lines += [f"- {r['db']}: `{r['plan_stations_under_city']}`" for r in results["runs"]]
     lines += indicator_lines(results["indicators"])
+    lines += purchase_lines(results["purchase"])
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def purchase_lines(runs: list[dict]) -> list[str]:
+    """The purchase benchmark as a table: p50 / p95 ms and queries per page."""
+    if not runs:
+        return []
+    lines = [
+        "",
+        "## Government purchase (bench/purchase.py)",
+        "",
+        " · ".join(
+            f"{r['db']}: {r['contracts']} contracts, {r['spending']} spending entries, "
+            f"{r['stations']} stations, built in {r['built_s']} s"
+            for r in runs
+        ),
+        "",
+        "| page | " + " | ".join(f"{r['db']} p50 / p95 ms (queries)" for r in runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for name in runs[0]["measures"]:
+        cells = [
+            f"{r['measures'][name]['p50_ms']} / {r['measures'][name]['p95_ms']} "
+            f"({r['measures'][name]['queries']})"
+            for r in runs
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 MEASURES = [

@@ -455,3 +455,82 @@ def test_an_agency_sees_only_its_own_contracts_and_spending(client, world):
     assert station not in client.get(reverse("purchase:spending_list")).content.decode()
     client.force_login(world.actors["agency_admin"])
     assert station in client.get(reverse("purchase:spending_list")).content.decode()
+
+
+# ----- the agency's working page, the county's to-do -------------------------------------
+
+
+def test_the_agency_home_is_its_working_dashboard(client, world):
+    contract = contracted(client, world)
+    station = world.places["own"].station
+    client.force_login(world.actors["county_officer"])
+    client.post(
+        reverse("purchase:contract_targets", args=[contract.pk]), {f"t_{station.pk}_staff": "4"}
+    )
+    _spend(client, world, contract, amount="6000")
+    client.force_login(world.actors["county_officer"])
+    client.post(reverse("purchase:spending_decide", args=[Spending.objects.get().pk]), {"approve": "on"})
+    client.force_login(world.actors["agency_admin"])
+    body = client.get(reverse("home")).content.decode()
+    staff = world.places["own"].station.staff.filter(is_active=True).count()
+    # one output (staff, held against today's staff): the mean progress is that share
+    share = min(Decimal(staff) * 100 / 4, Decimal(100)).quantize(Decimal("0.1"))
+    assert re.search(rf'data-testid="contract-progress">{share}%', body)
+    # operations: 6,000 of 60,000 = 10%; in all 6,000 of 400,000 = 1.5%
+    assert 'data-row="operations"' in body and "10.0%" in body
+    assert 'data-testid="rate-total">1.5%' in body
+    assert station.name in body  # the stations board
+
+
+def test_the_county_sees_what_waits(client, world):
+    contract = contracted(client, world)
+    _spend(client, world, contract)
+    client.force_login(world.actors["county_officer"])
+    client.post(
+        reverse("purchase:instalment_confirm", args=[contract.instalments.first().pk]),
+        {"met_on": f"{YEAR}-01-02"},
+    )
+    body = client.get(reverse("home")).content.decode()
+    spending = re.search(r'data-testid="todo-spending".*?badge[^>]*>(\d+)<', body, re.S)
+    due = re.search(r'data-testid="todo-instalments".*?badge[^>]*>(\d+)<', body, re.S)
+    assert spending and spending.group(1) == "1"
+    assert due and due.group(1) == "1"
+    assert 'data-testid="todo-filings"' not in body  # the filing was approved
+
+
+def test_agencies_per_county_is_a_rule_set_indicator(client, world):
+    """Fujian's "每个县培育不少于5家" as a rule: a county's figure is its filed agencies; a
+    city's the fewest of its counties, so it is met only where every county meets it."""
+    from shegong.indicators import compute, periods
+    from shegong.indicators.models import Rule, RuleSet
+
+    from .factories import AgencyFactory, make_credit_code
+
+    rule_set = RuleSet.objects.create(region_code="4303", year=YEAR, title="测试")
+    Rule.objects.create(rule_set=rule_set, indicator="agencies_per_county", op="ge", target=2)
+    file_agency(client, world)  # 雨湖区: 1
+    extra = AgencyFactory(name="第二家", region_id="430302", credit_code=make_credit_code(77))
+    Filing.objects.create(
+        agency=extra,
+        region_id="430302",
+        legal_representative="王",
+        registration_authority="局",
+        certificate_number="2",
+        founded_on=datetime.date(2016, 1, 1),
+        service_fields=["elderly"],
+        status=Filing.Status.APPROVED,
+    )
+    period = periods.parse(str(YEAR))
+    county = compute.compute(_region("430302"), period, rule_set=rule_set)
+    row = next(v for v in county.ruled if v.spec.code == "agencies_per_county")
+    assert row.value == 2 and row.status == "met"
+    city = compute.compute(_region("4303"), period, rule_set=rule_set)
+    row = next(v for v in city.ruled if v.spec.code == "agencies_per_county")
+    assert row.value == 0 and row.status == "missed"  # 岳塘区 and the others have none
+    assert "2" in row.detail and "不足 2 家" in row.detail
+
+
+def _region(code):
+    from shegong.regions.models import Region
+
+    return Region.objects.get(code=code)

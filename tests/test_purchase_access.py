@@ -26,6 +26,7 @@ from shegong.purchase.models import (
     Project,
     ProjectFunding,
     Spending,
+    Target,
 )
 
 from .conftest import ROLES
@@ -93,6 +94,7 @@ def add_purchases(world):
         )
         contract.stations.add(place.station)
         BudgetLine.objects.create(contract=contract, category="operations", amount=100)
+        Target.objects.create(contract=contract, station=place.station, output="visit", value=9)
         instalment = Instalment.objects.create(
             contract=contract, seq=1, condition="signing", amount=100
         )

@@ -17,7 +17,30 @@ from .factories import ProfileFactory, StationFactory, UserFactory
 
 PAGES = {
     # name: (url, role, pinned number of queries)
-    "home (county officer)": (lambda w: reverse("home"), "county_officer", 12),
+    # + the purchase to-do: filings to review, spending to approve, instalments due
+    "home (county officer)": (lambda w: reverse("home"), "county_officer", 15),
+    # the agency's working page: to-do, contracts and progress, budget, stations board
+    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 20),
+    "budget (county, year)": (
+        lambda w: _purchases(w, reverse("purchase:budget") + "?node=430302"),
+        "county_officer",
+        11,
+    ),
+    "contract list": (
+        lambda w: _purchases(w, reverse("purchase:contract_list")),
+        "province_officer",
+        7,
+    ),
+    "contract detail": (
+        lambda w: _purchases(w, "contract"),
+        "county_officer",
+        17,
+    ),
+    "spending list": (
+        lambda w: _purchases(w, reverse("purchase:spending_list")),
+        "city_officer",
+        7,
+    ),
     "home (social worker)": (lambda w: reverse("home"), "social_worker", 12),  # + the to-do
     "region detail (city)": (
         lambda w: reverse("regions:detail", args=["4303"]),
@@ -159,9 +182,54 @@ def _grow(world, n: int):
                 LongDay.objects.create(
                     worker=user, date="2026-03-02", reason="防汛值守", created_by=user
                 )
+    for place in world.places.values():
+        if hasattr(place, "contract"):
+            _grow_purchases(place, n)
     from shegong.indicators.rebuild import rebuild_facts
 
     rebuild_facts()  # the rows above were made without the services
+
+
+def _grow_purchases(place, n: int) -> None:
+    """``n`` more contracts (budget, instalment, targets) and spending entries in a place."""
+    from shegong.purchase.models import BudgetLine, Contract, Instalment, Spending, Target
+
+    base = place.contract
+    for i in range(n):
+        contract = Contract.objects.create(
+            project=base.project,
+            agency=base.agency,
+            region_id=base.region_id,
+            number=f"{base.number}-{i}",
+            signed_on=base.signed_on,
+            starts_on=base.starts_on,
+            ends_on=base.ends_on,
+            amount=100,
+            created_by=base.created_by,
+        )
+        contract.stations.add(place.station)
+        BudgetLine.objects.create(contract=contract, category="operations", amount=100)
+        Instalment.objects.create(contract=contract, seq=1, condition="signing", amount=100)
+        Target.objects.create(contract=contract, station=place.station, output="visit", value=9)
+        output = ["activity", "staff", "session", "group", "case_opened"][i % 5]
+        Target.objects.get_or_create(
+            contract=base, station=place.station, output=output, defaults={"value": 9}
+        )
+        spending = Spending.objects.get(pk=place.spending.pk)
+        spending.pk = None
+        spending.save()
+
+
+def _purchases(world, url: str) -> str:
+    """``url`` with a filed agency, project, contract and spending in every place (made
+    once per test); "contract" is the own place's contract page."""
+    from .test_purchase_access import add_purchases
+
+    if not hasattr(world.places["own"], "contract"):
+        add_purchases(world)
+    if url == "contract":
+        return reverse("purchase:contract_detail", args=[world.places["own"].contract.pk])
+    return url
 
 
 def _long_days(world) -> str:

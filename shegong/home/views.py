@@ -8,7 +8,10 @@ from django.views.decorators.http import require_GET
 from shegong.accounts.models import User
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.audit.models import AuditEntry
+from shegong.indicators import periods
+from shegong.indicators import selectors as indicator_selectors
 from shegong.indicators.models import ServiceFact
+from shegong.purchase import selectors as purchase_selectors
 from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
@@ -49,11 +52,17 @@ def home(request):
                 five_star=Count("pk", filter=Q(star_rating=5)),
             ),
             agencies=Agency.objects.restrict(user).count(),
+            purchase_to_do=purchase_selectors.to_do(user=user, today=timezone.localdate()),
         )
     elif user.role == Role.AGENCY_ADMIN and user.agency_id:
+        today = timezone.localdate()
+        month = periods.current("month", today)
         ctx.update(
             agency=Agency.objects.select_related("region").get(pk=user.agency_id),
-            stations=station_selectors.station_list(user=user)[:100],
+            purchase_to_do=purchase_selectors.to_do(user=user, today=today),
+            month=month,
+            board=list(indicator_selectors.station_board(user=user, period_key=month.key)[:50]),
+            **purchase_selectors.agency_dashboard(user=user, today=today),
         )
     elif user.role == Role.AUDIT_ADMIN:
         ctx.update(entries=AuditEntry.objects.select_related(None).order_by("-at")[:20])

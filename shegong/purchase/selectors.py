@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from shegong.accounts.models import User
-from shegong.accounts.roles import STATION_ROLES
+from shegong.accounts.roles import STATION_ROLES, Role
 from shegong.core.divisions import in_subtree, region_filter
 from shegong.indicators.selectors import totals_between
 from shegong.regions.models import Region
@@ -257,8 +257,13 @@ def budget_view(
     if contract:
         contracts = contracts.filter(pk=contract)
     spending = Spending.objects.restrict(user).filter(
-        date__range=(start, end), contract__in=contracts.values("pk")
+        in_subtree("region_id", node.code), date__range=(start, end)
     )
+    if project or contract or len(node.code) > 6:
+        # (otherwise implied: an entry is dated within its contract's term, and its station
+        # lies in its contract's area, which lies in a county or a township of it; so for a
+        # county or above no join to the contracts is needed)
+        spending = spending.filter(contract__in=contracts.values("pk"))
     budget_lines = BudgetLine.objects.filter(contract__in=contracts.values("pk"))
     shared = False
     if station:
@@ -411,3 +416,84 @@ def filed_agencies_stock(*, code: str) -> dict:
 def instalments_of(*, contract: Contract) -> list[Instalment]:
     """A contract's instalments in order, with who confirmed each condition."""
     return list(contract.instalments.select_related("confirmed_by").order_by("seq"))
+
+
+# ----- what waits, and the agency's working dashboard ------------------------------------
+
+
+def to_do(*, user: User, today: datetime.date) -> dict[str, int]:
+    """What waits for ``user`` in the purchase cycle, as counts (three queries at most):
+    for a county officer, filings to review, spending to approve and instalments due
+    (condition met, not paid); for an agency, spending entries rejected in the last 30 days
+    and whether its filing still needs doing."""
+    if user.role == Role.AGENCY_ADMIN:
+        filing = Filing.objects.filter(agency_id=user.agency_id).values_list("status", flat=True)
+        status = filing.first()
+        return {
+            "file": int(status in (None, Filing.Status.DRAFT, Filing.Status.RETURNED)),
+            "rejected": Spending.objects.restrict(user)
+            .filter(
+                status=Spending.Status.REJECTED,
+                decided_at__date__gte=today - datetime.timedelta(days=30),
+            )
+            .count(),
+        }
+    if user.role != Role.COUNTY_OFFICER:
+        return {}
+    return {
+        "filings": Filing.objects.restrict(user, "approve")
+        .filter(status=Filing.Status.SUBMITTED)
+        .count(),
+        "spending": Spending.objects.restrict(user, "approve")
+        .filter(status=Spending.Status.SUBMITTED)
+        .count(),
+        "instalments": Instalment.objects.filter(
+            contract__in=Contract.objects.restrict(user, "change").values("pk"),
+            condition_met_on__isnull=False,
+            paid_on__isnull=True,
+        ).count(),
+    }
+
+
+@dataclass
+class ContractSummary:
+    contract: Contract
+    rows: list[ProgressRow]
+    elapsed: Decimal
+
+    @property
+    def behind(self) -> int:
+        return sum(1 for r in self.rows if r.behind)
+
+    @property
+    def progress(self) -> Decimal | None:
+        """The mean progress of the contract's agreed outputs (percent), or None."""
+        shares = [min(r.share, HUNDRED) for r in self.rows if r.share is not None]
+        return (sum(shares) / len(shares)).quantize(Decimal("0.1")) if shares else None
+
+
+def agency_dashboard(*, user: User, today: datetime.date) -> dict:
+    """An agency's working page: its contracts in force with their progress against the
+    agreed outputs, and its budget execution this year (a fixed number of queries)."""
+    contracts = list(
+        Contract.objects.restrict(user)
+        .filter(ends_on__gte=today - datetime.timedelta(days=365))
+        .select_related("project__region")
+        .order_by("-starts_on")[:20]
+    )
+    progress = contract_progress(contracts=contracts, today=today)
+    year_start, year_end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
+    region = user.agency.region if user.agency_id else None
+    budget = (
+        budget_view(user=user, node=region, start=year_start, end=year_end)
+        if region is not None
+        else None
+    )
+    return {
+        "contracts": [
+            ContractSummary(c, progress.get(c.pk, []), term_elapsed(contract=c, today=today))
+            for c in contracts
+        ],
+        "budget": budget,
+        "year": today.year,
+    }

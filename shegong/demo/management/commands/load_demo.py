@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from shegong.demo.province import DEMO_PASSWORD, demo_load
+from shegong.demo.purchase import demo_purchase_load
 from shegong.demo.work import demo_work_load
 
 
@@ -39,6 +40,10 @@ class Command(BaseCommand):
             counts = demo_work_load()
             self.stdout.write(
                 "demo work (a year): " + ", ".join(f"{k} {v}" for k, v in counts.items())
+            )
+            bought = demo_purchase_load()
+            self.stdout.write(
+                "demo purchase (the year): " + ", ".join(f"{k} {v}" for k, v in bought.items())
             )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all / 所有演示账号密码: {DEMO_PASSWORD})")
