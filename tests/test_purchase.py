@@ -469,7 +469,9 @@ def test_the_agency_home_is_its_working_dashboard(client, world):
     )
     _spend(client, world, contract, amount="6000")
     client.force_login(world.actors["county_officer"])
-    client.post(reverse("purchase:spending_decide", args=[Spending.objects.get().pk]), {"approve": "on"})
+    client.post(
+        reverse("purchase:spending_decide", args=[Spending.objects.get().pk]), {"approve": "on"}
+    )
     client.force_login(world.actors["agency_admin"])
     body = client.get(reverse("home")).content.decode()
     staff = world.places["own"].station.staff.filter(is_active=True).count()
