@@ -12,8 +12,9 @@ import re
 
 import pytest
 from django.utils import timezone
+from openpyxl import Workbook
 
-from shegong.purchase.models import Contract, Filing, Spending
+from shegong.purchase.models import Contract, Filing, Payroll, Spending
 from shegong.stations.models import Station
 
 from .conftest import build_world
@@ -138,3 +139,57 @@ def test_buy_spend_approve_and_follow(browser, live_server, browser_world, tmp_p
     assert officer.locator("[data-testid=progress-staff]").count() == 2
     officer.screenshot(path="test-artifacts/purchase-contract.png", full_page=True)
     assert Station.objects.filter(contracts=contract).count() == 2
+
+    # 6. the agency imports a month of pay from Excel: a bad line is named, nothing saved
+    staff = [own.worker, own.lead]
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=40)).replace(day=1)
+    paid = (month + datetime.timedelta(days=35)).isoformat()
+
+    def sheet(name, lines):
+        book = Workbook()
+        book.active.append(
+            [
+                "用户名",
+                "姓名",
+                "应发工资（元）",
+                "实发工资（元）",
+                "发放日期",
+                "养老保险",
+                "医疗保险",
+                "失业保险",
+                "工伤保险",
+                "生育保险",
+                "住房公积金",
+            ]
+        )
+        for line in lines:
+            book.active.append(line)
+        path = tmp_path / name
+        book.save(path)
+        return str(path)
+
+    good = [
+        [u.username, u.display_name, "5000", "4100", paid, "是", "是", "是", "是", "是", "否"]
+        for u in staff
+    ]
+    bad = [
+        good[0],
+        [staff[1].username, "", "五千", "4100", paid, "是", "是", "是", "是", "是", "否"],
+    ]
+    agency.goto(base + "/purchase/payroll/import/")
+    agency.fill("#id_month", f"{month:%Y-%m}")
+    agency.set_input_files("#id_file", sheet("bad.xlsx", bad))
+    agency.click("form button[type=submit]")
+    errors = agency.text_content("[data-testid=import-errors]")
+    assert "第 3 行" in errors and not Payroll.objects.exists()
+    agency.fill("#id_month", f"{month:%Y-%m}")
+    agency.set_input_files("#id_file", sheet("good.xlsx", good))
+    agency.click("form button[type=submit]")
+    agency.wait_for_url(re.compile(r"/purchase/payroll/"))
+    assert Payroll.objects.filter(month=month).count() == 2
+
+    # 7. the county opens the compliance flags down to the worker (nobody has a contract)
+    officer.goto(base + f"/purchase/compliance/?month={month:%Y-%m}")
+    officer.click(f"[data-agency='{own.agency.pk}'] [data-testid=flag-no_contract]")
+    rows = officer.text_content("[data-testid=compliance-rows]")
+    assert own.worker.display_name in rows and "无有效劳动合同" in rows

@@ -23,6 +23,7 @@ from shegong.purchase.models import (
     Filing,
     FilingDocument,
     Instalment,
+    LabourContract,
     Project,
     ProjectFunding,
     Spending,
@@ -112,6 +113,18 @@ def add_purchases(world):
             size=len(PNG),
             created_by=officer,
         )
+        labour = LabourContract.objects.create(
+            agency=place.agency,
+            worker=place.worker,
+            region_id=place.township,
+            kind="open",
+            starts_on=datetime.date(2024, 1, 1),
+            document=ContentFile(PNG, name="l.png"),
+            kind_of_file="png",
+            size=len(PNG),
+            created_by=officer,
+        )
+        place.labour = labour
         place.filing, place.project, place.contract = filing, project, contract
         place.instalment, place.spending = instalment, spending
     return world
@@ -208,6 +221,11 @@ OBJECT_URLS = {
         "get",
         lambda r, pl: _object(r, pl, allowed=True),
     ),
+    "purchase:labour_contract_document": (  # pay and contracts: the agency, the county
+        lambda p: reverse("purchase:labour_contract_document", args=[p.labour.pk]),
+        "get",
+        lambda r, pl: 200 if pl in PAY_READERS.get(r, NONE) else 404,
+    ),
     "api:filing_get": (
         lambda p: f"/api/filings/{p.filing.pk}",
         "get",
@@ -236,6 +254,8 @@ OBJECT_URLS = {
 }
 
 READERS = set(VIEW)
+PAY_READERS = {"county_officer": OWN, "agency_admin": OWN}
+AGENCY_ONLY = lambda r: 200 if r == "agency_admin" else 403  # noqa: E731
 LIST_URLS = {
     "purchase:filing_list": lambda r: 302 if r == "agency_admin" else 200,
     "purchase:filing_create": lambda r: 302 if r == "agency_admin" else 403,
@@ -246,12 +266,25 @@ LIST_URLS = {
     "purchase:spending_list": lambda r: 200,
     "purchase:spending_create": lambda r: 200 if r == "agency_admin" else 403,
     "purchase:budget": lambda r: 200 if r in READERS else 403,
+    "purchase:payroll_list": lambda r: 200 if r in PAY_READERS else 403,
+    "purchase:labour_contract_list": lambda r: 200 if r in PAY_READERS else 403,
+    "purchase:payroll_create": AGENCY_ONLY,
+    "purchase:payroll_import": AGENCY_ONLY,
+    "purchase:payroll_template": AGENCY_ONLY,
+    "purchase:labour_contract_create": AGENCY_ONLY,
+    "purchase:compliance": lambda r: (
+        200 if r in ("county_officer", "city_officer", "province_officer", "agency_admin") else 403
+    ),
+    "api:payroll_list": lambda r: 200,
+    "api:labour_contract_list": lambda r: 200,
     "api:filing_list": lambda r: 200,
     "api:project_list": lambda r: 200,
     "api:contract_list": lambda r: 200,
     "api:spending_list": lambda r: 200,
 }
 API_LISTS = {
+    "api:payroll_list": "/api/payroll",
+    "api:labour_contract_list": "/api/labour-contracts",
     "api:filing_list": "/api/filings",
     "api:project_list": "/api/projects",
     "api:contract_list": "/api/contracts",
@@ -261,6 +294,8 @@ API_CREATES = {
     "api:project_create": ("/api/projects", "county_officer"),
     "api:contract_create": ("/api/contracts", "county_officer"),
     "api:spending_create": ("/api/spending", "agency_admin"),
+    "api:payroll_create": ("/api/payroll", "agency_admin"),
+    "api:labour_contract_create": ("/api/labour-contracts", "agency_admin"),
 }
 NAMES = set(OBJECT_URLS) | set(LIST_URLS) | set(API_CREATES)
 
@@ -299,6 +334,16 @@ def test_purchase_lists_hold_only_what_is_in_scope(client, purchase_world, role)
     ]
     if role != "agency_admin":
         checks.append((reverse("purchase:filing_list"), lambda p: p.agency.name))
+    for url in (reverse("purchase:labour_contract_list"), "/api/labour-contracts"):
+        body = client.get(url).content.decode()
+        marker = {
+            n: f"/purchase/labour-contracts/{p.labour.pk}/"
+            if "/api/" not in url
+            else f'"id": {p.labour.pk},'
+            for n, p in purchase_world.places.items()
+        }
+        shown = {n for n, m in marker.items() if m in body}
+        assert shown == PAY_READERS.get(role, NONE), url
     for url, label in checks:
         body = client.get(url).content.decode()
         shown = {n for n, p in purchase_world.places.items() if label(p) in body}

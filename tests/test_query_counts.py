@@ -17,10 +17,12 @@ from .factories import ProfileFactory, StationFactory, UserFactory
 
 PAGES = {
     # name: (url, role, pinned number of queries)
-    # + the purchase to-do: filings to review, spending to approve, instalments due
-    "home (county officer)": (lambda w: reverse("home"), "county_officer", 15),
-    # the agency's working page: to-do, contracts and progress, budget, stations board
-    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 20),
+    # + the purchase to-do: filings to review, spending to approve, instalments due; + the
+    # employment check of the latest month due (workers, their contracts, their pay)
+    "home (county officer)": (lambda w: reverse("home"), "county_officer", 18),
+    # the agency's working page: to-do, employment check, contracts and progress, budget,
+    # stations board
+    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 23),
     "budget (county, year)": (
         lambda w: _purchases(w, reverse("purchase:budget") + "?node=430302"),
         "county_officer",

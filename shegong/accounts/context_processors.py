@@ -20,6 +20,13 @@ def _groups(user) -> list:
         ]
     if role in OFFICER_ROLES or role in (Role.EVALUATOR, Role.AGENCY_ADMIN):
         purchase.append(("purchase:filing_list", _("Agency filings")))
+    if role in (Role.COUNTY_OFFICER, Role.AGENCY_ADMIN):
+        purchase += [
+            ("purchase:payroll_list", _("Monthly pay and insurance")),
+            ("purchase:labour_contract_list", _("Labour contracts")),
+        ]
+    if role in OFFICER_ROLES or role == Role.AGENCY_ADMIN:
+        purchase.append(("purchase:compliance", _("Employment compliance")))
     return [(_("Government purchase"), purchase)] if purchase else []
 
 

@@ -271,7 +271,85 @@ def demo_purchase_load(*, today: datetime.date | None = None) -> dict[str, int]:
             )
     Spending.objects.bulk_create(spending, batch_size=2000)
     counts["spending"] = len(spending)
+    counts.update(_employment(rng, stations, admins, officers, today))
     return counts
+
+
+def _employment(rng, stations, admins, officers, today) -> dict[str, int]:
+    """Labour contracts and the year's pay and five insurances for every worker of the
+    stations, with a few realistic faults: the first county's second agency paid late
+    for three months, two workers missing medical insurance for two months, and one
+    worker whose contract ended in the summer."""
+    from shegong.accounts.roles import STATION_ROLES
+    from shegong.purchase.models import LabourContract, Payroll
+    from shegong.purchase.selectors import month_end
+
+    document = _stored("documents/demo/labour-contract.png", PNG)
+    workers = list(
+        User.objects.filter(station__in=stations, role__in=STATION_ROLES, is_active=True)
+        .select_related("station")
+        .order_by("station__region_id", "username")
+    )
+    by_agency: dict[int, list] = {}
+    for w in workers:
+        by_agency.setdefault(w.station.agency_id, []).append(w)
+    agencies = sorted(by_agency)
+    late_agency = agencies[1] if len(agencies) > 1 else None
+    uninsured = {workers[3].pk, workers[len(workers) // 2].pk} if len(workers) > 4 else set()
+    ended = workers[5].pk if len(workers) > 5 else None
+    contracts, pays = [], []
+    first = datetime.date(today.year, 1, 1)
+    months = []
+    month = first
+    while month_end(month=month) < today:
+        months.append(month)
+        month = month_end(month=month) + datetime.timedelta(days=1)
+    for w in workers:
+        admin = admins.get(w.station.agency_id) or officers.get(w.station.region_id[:6])
+        if admin is None:
+            continue
+        contracts.append(
+            LabourContract(
+                agency_id=w.station.agency_id,
+                worker=w,
+                region_id=w.station.region_id,
+                kind="fixed",
+                starts_on=datetime.date(today.year - 1, 1, 1),
+                ends_on=datetime.date(today.year, 6, 30)
+                if w.pk == ended
+                else datetime.date(today.year + 1, 12, 31),
+                pay_day=15,
+                document=document,
+                kind_of_file="png",
+                size=len(PNG),
+                created_by=admin,
+            )
+        )
+        gross = Decimal(rng.randrange(4500, 6800, 100))
+        for m in months:
+            late = w.station.agency_id == late_agency and m in months[-3:]
+            medical = not (w.pk in uninsured and m in months[-2:])
+            pays.append(
+                Payroll(
+                    agency_id=w.station.agency_id,
+                    worker=w,
+                    region_id=w.station.region_id,
+                    month=m,
+                    gross=gross,
+                    net=(gross * Decimal("0.82")).quantize(Decimal("0.01")),
+                    paid_on=month_end(month=m) + datetime.timedelta(days=25 if late else 8),
+                    pension=True,
+                    medical=medical,
+                    unemployment=True,
+                    injury=True,
+                    maternity=True,
+                    housing_fund=rng.random() < 0.6,
+                    created_by=admin,
+                )
+            )
+    LabourContract.objects.bulk_create(contracts, batch_size=2000)
+    Payroll.objects.bulk_create([p for p in pays if p.paid_on <= today], batch_size=2000)
+    return {"labour_contracts": len(contracts), "payroll": len(pays)}
 
 
 def _year_of_spending(

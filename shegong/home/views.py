@@ -53,6 +53,11 @@ def home(request):
             ),
             agencies=Agency.objects.restrict(user).count(),
             purchase_to_do=purchase_selectors.to_do(user=user, today=timezone.localdate()),
+            employment=purchase_selectors.compliance_summary(
+                user=user, code=region.code, today=timezone.localdate()
+            )
+            if user.role == Role.COUNTY_OFFICER
+            else None,
         )
     elif user.role == Role.AGENCY_ADMIN and user.agency_id:
         today = timezone.localdate()
@@ -60,6 +65,9 @@ def home(request):
         ctx.update(
             agency=Agency.objects.select_related("region").get(pk=user.agency_id),
             purchase_to_do=purchase_selectors.to_do(user=user, today=today),
+            employment=purchase_selectors.compliance_summary(
+                user=user, code=user.agency.region_id, today=today
+            ),
             month=month,
             board=list(indicator_selectors.station_board(user=user, period_key=month.key)[:50]),
             **purchase_selectors.agency_dashboard(user=user, today=today),

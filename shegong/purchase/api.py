@@ -19,6 +19,7 @@ from django.utils.datastructures import MultiValueDict
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shegong.audit.services import audit_log
 from shegong.core.api_forms import (
     WRITE_RESPONSES,
     Code,
@@ -37,7 +38,17 @@ from shegong.core.restrict import may_add
 from shegong.core.validators import MAX_DOCUMENT_BYTES
 
 from . import forms, selectors, services
-from .models import Category, Contract, Filing, FundSource, Instalment, Project, Spending
+from .models import (
+    Category,
+    Contract,
+    Filing,
+    FundSource,
+    Instalment,
+    LabourContract,
+    Payroll,
+    Project,
+    Spending,
+)
 
 router = Router(tags=["government purchase"])
 Amount = Decimal
@@ -407,3 +418,118 @@ def spending_decision(request, spending_id: int, payload: DecisionIn):
             request=request,
         ),
     )
+
+
+# ----- employment ------------------------------------------------------------------------
+
+
+class PayrollOut(Schema):
+    id: int
+    worker_id: int
+    agency_id: int
+    month: datetime.date
+    gross: Decimal
+    net: Decimal
+    paid_on: datetime.date | None
+    pension: bool
+    medical: bool
+    unemployment: bool
+    injury: bool
+    maternity: bool
+    housing_fund: bool
+
+
+class LabourContractOut(Schema):
+    id: int
+    worker_id: int
+    agency_id: int
+    kind: str
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    pay_day: int
+
+
+PAY_FILTERS = [Filter("month", kind="date"), Filter("worker", kind="id")]
+
+
+def _pay_read(request, what: str, values: dict) -> None:
+    if request.user.role == "county_officer":
+        audit_log(
+            action="shegong.payroll.viewed",
+            request=request,
+            data={"list": what, **{k: str(v) for k, v in values.items() if v}},
+        )
+
+
+@router.get("/payroll", response=list[PayrollOut])
+@paginate(Paged)
+def payroll_list(request, month: str = "", worker: int | None = None):
+    """Monthly pay: an agency's own staff; a county officer's county (each read audited)."""
+    values = read_filters({"month": month, "worker": worker or ""}, PAY_FILTERS)
+    _pay_read(request, "api:payroll", values)
+    return selectors.payroll_list(user=request.user, filters=values)
+
+
+@router.get("/labour-contracts", response=list[LabourContractOut])
+@paginate(Paged)
+def labour_contract_list(request, worker: int | None = None):
+    values = read_filters({"worker": worker or ""}, [Filter("worker", kind="id")])
+    _pay_read(request, "api:labour-contracts", values)
+    return selectors.labour_contract_list(user=request.user, filters=values)
+
+
+class PayrollIn(Schema):
+    """One worker's month (the agency administrator; the month's existing record is
+    corrected)."""
+
+    worker: Id
+    month: datetime.date = Field(..., title="月份（当月1日）/ month, its first day")
+    gross: Amount = Field(..., **AMOUNT)
+    net: Amount = Field(..., **AMOUNT)
+    paid_on: datetime.date | None = None
+    pension: bool = False
+    medical: bool = False
+    unemployment: bool = False
+    injury: bool = False
+    maternity: bool = False
+    housing_fund: bool = False
+
+
+def _staffing(user) -> bool:
+    return may_add(user, Payroll)
+
+
+@router.post("/payroll", response=WRITE_RESPONSES)
+@refuse_first(_staffing, "只有承接机构可以登记本机构人员的劳动用工信息。")
+def payroll_create(request, payload: PayrollIn):
+    form = forms.PayrollForm(as_form_data(payload.dict()), user=request.user)
+    return api_submit(request, form, save=through(services.payroll_record))
+
+
+class LabourContractIn(Schema):
+    """A labour contract of the agency with one of its workers, with the signed document."""
+
+    worker: Id
+    kind: Literal[_values(LabourContract.Kind.choices)]  # type: ignore[valid-type]
+    starts_on: datetime.date
+    ends_on: datetime.date | None = None
+    pay_day: int = Field(15, ge=1, le=28)
+    document: VoucherIn
+
+
+@router.post("/labour-contracts", response=WRITE_RESPONSES)
+@refuse_first(_staffing, "只有承接机构可以登记本机构人员的劳动用工信息。")
+def labour_contract_create(request, payload: LabourContractIn):
+    try:
+        content = base64.b64decode(payload.document.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        return Status(
+            422, {"detail": "invalid", "errors": {"document": ["文件不是有效的 Base64 内容。"]}}
+        )
+    upload = SimpleUploadedFile(payload.document.name, content)
+    form = forms.LabourContractForm(
+        as_form_data(payload.dict(exclude={"document"})),
+        MultiValueDict({"document": [upload]}),
+        user=request.user,
+    )
+    return api_submit(request, form, save=through(services.labour_contract_record))

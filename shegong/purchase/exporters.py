@@ -74,3 +74,54 @@ class BudgetExporter(Exporter):
         Column(_("Execution rate (%)"), lambda r: r.rate if r.rate is not None else "", 10),
         Column(_("Over budget"), lambda r: r.over, 8),
     ]
+
+
+def _yes(value: bool) -> str:
+    return "是" if value else "否"
+
+
+class PayrollExporter(Exporter):
+    title = _("Monthly pay and insurance")
+    columns = [
+        Column(_("Month"), lambda p: f"{p.month:%Y-%m}", 8),
+        Column(_("Worker"), lambda p: p.worker.display_name, 10),
+        Column(_("Station"), lambda p: p.worker.station.name if p.worker.station_id else "", 20),
+        Column(_("Gross pay (yuan)"), lambda p: p.gross, 12),
+        Column(_("Net pay (yuan)"), lambda p: p.net, 12),
+        Column(_("Paid on"), lambda p: p.paid_on, 12),
+        Column(_("Pension insurance"), lambda p: _yes(p.pension), 6),
+        Column(_("Medical insurance"), lambda p: _yes(p.medical), 6),
+        Column(_("Unemployment insurance"), lambda p: _yes(p.unemployment), 6),
+        Column(_("Work injury insurance"), lambda p: _yes(p.injury), 6),
+        Column(_("Maternity insurance"), lambda p: _yes(p.maternity), 6),
+        Column(_("Housing fund"), lambda p: _yes(p.housing_fund), 6),
+    ]
+    page_columns = [columns[0], columns[1], columns[2], columns[4], columns[5]]
+
+
+class LabourContractExporter(Exporter):
+    title = _("Labour contracts")
+    columns = [
+        Column(_("Worker"), lambda c: c.worker.display_name, 10),
+        Column(_("Station"), lambda c: c.worker.station.name if c.worker.station_id else "", 20),
+        Column(_("Contract type"), lambda c: c.get_kind_display(), 10),
+        Column(_("Starts on"), lambda c: c.starts_on, 12),
+        Column(_("Ends on"), lambda c: c.ends_on, 12),
+        Column(_("Pay day"), lambda c: c.pay_day, 6),
+    ]
+
+
+class ComplianceExporter(Exporter):
+    """The workers a compliance flag is about (rows of ``selectors.WorkerCheck``): names,
+    stations and what is wrong, never the amounts."""
+
+    title = _("Employment compliance")
+    columns = [
+        Column(_("Worker"), lambda r: r.worker.display_name, 10),
+        Column(_("Station"), lambda r: r.worker.station.name, 20),
+        Column(_("Agency"), lambda r: r.worker.station.agency.name, 24),
+        Column(_("What is wrong"), lambda r: "、".join(r.flag_labels), 30),
+        Column(_("Pay due by"), lambda r: r.due, 12),
+        Column(_("Paid on"), lambda r: r.paid_on, 12),
+        Column(_("Insurance missing"), lambda r: "、".join(r.missing), 24),
+    ]

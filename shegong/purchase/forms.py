@@ -1,10 +1,12 @@
 """Forms of the purchase cycle: they parse what was typed into the services' inputs."""
 
+import datetime
 from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from openpyxl import load_workbook
 
 from shegong.core.bounds import AMOUNT_VALIDATORS, MAX_AMOUNT_YUAN
 from shegong.core.forms import BootstrapFormMixin
@@ -15,6 +17,7 @@ from shegong.stations.forms import DateInput
 from shegong.stations.models import Agency, Station
 
 from .models import (
+    INSURANCES,
     SUB_ITEMS,
     Category,
     Contract,
@@ -22,12 +25,23 @@ from .models import (
     FilingDocument,
     FundSource,
     Instalment,
+    LabourContract,
     Output,
+    Payroll,
     Project,
     ServiceField,
     Spending,
 )
-from .services import ContractInput, FilingInput, ProjectInput, SpendingInput, TargetsInput
+from .services import (
+    ContractInput,
+    FilingInput,
+    LabourContractInput,
+    PayrollRow,
+    ProjectInput,
+    SpendingInput,
+    TargetsInput,
+    agency_staff,
+)
 
 
 class DocumentField(forms.FileField):
@@ -378,3 +392,236 @@ class SpendingForm(BootstrapFormMixin, forms.ModelForm):
             voucher=d.get("voucher"),
             over_budget_reason=d.get("over_budget_reason") or "",
         )
+
+
+# ----- employment ------------------------------------------------------------------------
+
+
+class LabourContractForm(BootstrapFormMixin, forms.ModelForm):
+    document = DocumentField(label=_("Contract document (PDF or photo)"))
+
+    class Meta:
+        model = LabourContract
+        fields = ["worker", "kind", "starts_on", "ends_on", "pay_day"]
+        widgets = {"starts_on": DateInput(), "ends_on": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = agency_staff(agency_id=user.agency_id).order_by(
+            "station__region_id", "full_name"
+        )
+        self.fields["worker"].label_from_instance = lambda u: (
+            f"{u.display_name}（{u.station.name}）"
+        )
+
+    def to_input(self) -> LabourContractInput:
+        d = self.cleaned_data
+        return LabourContractInput(
+            worker=d["worker"].pk,
+            kind=d["kind"],
+            starts_on=d.get("starts_on"),
+            ends_on=d.get("ends_on"),
+            pay_day=d.get("pay_day"),
+            document=d.get("document"),
+        )
+
+
+class MonthField(forms.DateField):
+    """A month typed as 2026-03 (or picked with a month input): its first day."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+
+    def to_python(self, value):
+        day = super().to_python(value)
+        return day.replace(day=1) if day else day
+
+
+class PayrollForm(BootstrapFormMixin, forms.ModelForm):
+    month = MonthField(label=_("Month"))
+
+    class Meta:
+        model = Payroll
+        fields = [
+            "worker",
+            "month",
+            "gross",
+            "net",
+            "paid_on",
+            "pension",
+            "medical",
+            "unemployment",
+            "injury",
+            "maternity",
+            "housing_fund",
+        ]
+        widgets = {"paid_on": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = agency_staff(agency_id=user.agency_id).order_by(
+            "station__region_id", "full_name"
+        )
+        self.fields["worker"].label_from_instance = lambda u: (
+            f"{u.display_name}（{u.station.name}）"
+        )
+
+    def _get_validation_exclusions(self):
+        """The service corrects a month already recorded and checks net against gross (on
+        the ``net`` field): the table's constraints are not form-wide errors here."""
+        return {*super()._get_validation_exclusions(), "month", "net"}
+
+    def to_input(self) -> PayrollRow:
+        d = self.cleaned_data
+        return PayrollRow(
+            worker=d["worker"].pk,
+            month=d.get("month"),
+            gross=d.get("gross"),
+            net=d.get("net"),
+            paid_on=d.get("paid_on"),
+            **{name: bool(d.get(name)) for name in (*INSURANCES, "housing_fund")},
+        )
+
+
+# the payroll sheet's columns, as the template writes them and the import reads them
+SHEET_COLUMNS = [
+    ("worker", "用户名"),
+    ("name", "姓名"),
+    ("gross", "应发工资（元）"),
+    ("net", "实发工资（元）"),
+    ("paid_on", "发放日期"),
+    ("pension", "养老保险"),
+    ("medical", "医疗保险"),
+    ("unemployment", "失业保险"),
+    ("injury", "工伤保险"),
+    ("maternity", "生育保险"),
+    ("housing_fund", "住房公积金"),
+]
+YES = {"是", "已缴", "已交", "√", "✓", "y", "yes", "1", "true", "t"}
+NO = {"否", "未缴", "未交", "×", "n", "no", "0", "false", "f", ""}
+MAX_SHEET_BYTES = 5 * 1024 * 1024
+MAX_SHEET_ROWS = 5000
+
+
+def _cell_text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _parse_line(line: int, cells: dict, month) -> tuple[PayrollRow | None, list[str]]:
+    problems = []
+
+    def fail(label, message):
+        problems.append(
+            _("Line %(line)s, %(field)s: %(message)s")
+            % {"line": line, "field": label, "message": message}
+        )
+
+    values = {}
+    for key, label in SHEET_COLUMNS:
+        raw = cells.get(key)
+        if key in ("gross", "net"):
+            try:
+                values[key] = Decimal(_cell_text(raw).replace(",", "")).quantize(Decimal("0.01"))
+            except ArithmeticError:
+                fail(label, _("not an amount"))
+        elif key == "paid_on":
+            if isinstance(raw, datetime.datetime):
+                values[key] = raw.date()
+            elif isinstance(raw, datetime.date):
+                values[key] = raw
+            elif _cell_text(raw):
+                try:
+                    values[key] = datetime.date.fromisoformat(_cell_text(raw)[:10])
+                except ValueError:
+                    fail(label, _("not a date (2026-03-10)"))
+            else:
+                values[key] = None
+        elif key in (*INSURANCES, "housing_fund"):
+            text = _cell_text(raw).lower()
+            if raw is True or text in YES:
+                values[key] = True
+            elif raw is False or text in NO:
+                values[key] = False
+            else:
+                fail(label, _("write 是 or 否"))
+    if problems:
+        return None, problems
+    return (
+        PayrollRow(
+            worker=_cell_text(cells.get("worker")),
+            month=month,
+            gross=values["gross"],
+            net=values["net"],
+            paid_on=values["paid_on"],
+            **{k: values[k] for k in (*INSURANCES, "housing_fund")},
+            line=line,
+        ),
+        [],
+    )
+
+
+class PayrollImportForm(forms.Form):
+    """A month of an agency's pay from its spreadsheet (the template's columns): every
+    line parsed, and every problem reported by line; the service saves all or nothing."""
+
+    month = MonthField(label=_("Month"))
+    file = forms.FileField(
+        label=_("Payroll sheet (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+    def clean(self):
+        data = super().clean()
+        upload, month = data.get("file"), data.get("month")
+        if not upload or not month:
+            return data
+        if upload.size > MAX_SHEET_BYTES:
+            raise forms.ValidationError({"file": _("The sheet is larger than 5 MB.")})
+        head = upload.read(4)
+        upload.seek(0)
+        if head != b"PK\x03\x04":
+            raise forms.ValidationError({"file": _("This is not an Excel (.xlsx) file.")})
+        try:
+            book = load_workbook(upload, read_only=True, data_only=True)
+        except Exception as exc:  # a damaged file: openpyxl raises many kinds
+            raise forms.ValidationError({"file": _("The file cannot be read as Excel.")}) from exc
+        sheet = book.worksheets[0]
+        headers, rows, problems = None, [], []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            texts = [_cell_text(v) for v in values]
+            if headers is None:
+                if "用户名" in texts:
+                    wanted = {label: key for key, label in SHEET_COLUMNS}
+                    headers = {i: wanted[t] for i, t in enumerate(texts) if t in wanted}
+                    absent = set(wanted) - set(texts)
+                    if absent:
+                        raise forms.ValidationError(
+                            {
+                                "file": _("Columns missing: %(cols)s")
+                                % {"cols": "、".join(sorted(absent))}
+                            }
+                        )
+                continue
+            if not any(texts):
+                continue
+            if len(rows) + len(problems) >= MAX_SHEET_ROWS:
+                raise forms.ValidationError(
+                    {"file": _("At most %(n)s lines at a time.") % {"n": MAX_SHEET_ROWS}}
+                )
+            cells = {key: values[i] for i, key in headers.items() if i < len(values)}
+            row, errors = _parse_line(number, cells, month)
+            if row:
+                rows.append(row)
+            problems += errors
+        book.close()
+        if headers is None:
+            raise forms.ValidationError({"file": _("No header row with 用户名 was found.")})
+        if problems:
+            raise forms.ValidationError({"file": problems})
+        data["rows"] = tuple(rows)
+        return data

@@ -505,3 +505,142 @@ class Spending(models.Model):
         if action == "approve" and role == Role.COUNTY_OFFICER:
             return scope_q(user, "region_id")
         return None
+
+
+# ----- employment (劳动合同、按月发薪、五险) -------------------------------------------------
+
+
+def _staff_scope(user, action: str):
+    """Employment records of an agency's staff: the agency reads and writes its own; the
+    county officer reads its county's (each read audited: pay is personal data)."""
+    role = user.role
+    if role == Role.AGENCY_ADMIN and user.agency_id:
+        return Q(agency_id=user.agency_id) if action in ("view", "add", "change") else None
+    if action == "view" and role == Role.COUNTY_OFFICER:
+        return scope_q(user, "region_id")
+    return None
+
+
+class LabourContract(models.Model):
+    """A labour contract between an agency and a worker it employs (seed 000: 签订劳动合同)."""
+
+    class Kind(models.TextChoices):
+        FIXED = "fixed", _("Fixed term")
+        OPEN = "open", _("Open-ended")
+        TASK = "task", _("For a task")
+        PART_TIME = "part_time", _("Part-time")
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="labour_contracts",
+        verbose_name=_("worker"),
+    )
+    # the worker's station's township: scoped by a prefix range
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", editable=False)
+    kind = models.CharField(_("contract type"), max_length=12, choices=Kind.choices)
+    starts_on = models.DateField(_("starts on"), validators=[not_before(EARLIEST_ORG_DATE)])
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    pay_day = models.PositiveSmallIntegerField(
+        _("pay day"),
+        default=15,
+        validators=[MinValueValidator(1), at_most(28)],
+        help_text=_("The day of the following month by which a month's pay is due."),
+    )
+    document = models.FileField(_("contract document"), upload_to=_document_path)
+    kind_of_file = models.CharField(max_length=8, editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("labour contract")
+        verbose_name_plural = _("labour contracts")
+        indexes = [models.Index(fields=["worker", "starts_on"]), models.Index(fields=["region"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="labour_contract_term_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(pay_day__gte=1, pay_day__lte=28), name="labour_contract_pay_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.get_kind_display()} {self.starts_on:%Y-%m-%d}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        return _staff_scope(user, action)
+
+
+INSURANCES = ("pension", "medical", "unemployment", "injury", "maternity")
+
+
+class Payroll(models.Model):
+    """A worker's month: pay (gross, net, the day it was paid) and the five social
+    insurances paid for the month (seed 000: 按月发放薪酬并办理五险); the housing fund
+    optional."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payroll",
+        verbose_name=_("worker"),
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", editable=False)
+    month = models.DateField(_("month"), help_text=_("The first day of the month paid for."))
+    gross = models.DecimalField(_("gross pay (yuan)"), **MONEY)
+    net = models.DecimalField(_("net pay (yuan)"), **MONEY)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True, **PAST)
+    pension = models.BooleanField(_("pension insurance"), default=False)
+    medical = models.BooleanField(_("medical insurance"), default=False)
+    unemployment = models.BooleanField(_("unemployment insurance"), default=False)
+    injury = models.BooleanField(_("work injury insurance"), default=False)
+    maternity = models.BooleanField(_("maternity insurance"), default=False)
+    housing_fund = models.BooleanField(_("housing fund"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "worker_id"]
+        verbose_name = _("monthly pay")
+        verbose_name_plural = _("monthly pay")
+        indexes = [
+            models.Index(fields=["region", "month"]),
+            models.Index(fields=["agency", "month"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["worker", "month"],
+                name="payroll_once_a_month",
+                violation_error_message=_("This worker's pay for this month is recorded already."),
+            ),
+            models.CheckConstraint(
+                condition=Q(net__lte=models.F("gross")), name="payroll_net_le_gross"
+            ),
+            _money_bound("gross", "payroll_gross_bounds"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.month:%Y-%m}"
+
+    @property
+    def insured(self) -> bool:
+        return all(getattr(self, name) for name in INSURANCES)
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        return _staff_scope(user, action)

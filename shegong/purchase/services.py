@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
+from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_log, audit_saved
 from shegong.core.divisions import in_subtree
@@ -25,6 +26,7 @@ from shegong.regions.selectors import place_in_scope
 from shegong.stations.models import Agency, Station
 
 from .models import (
+    INSURANCES,
     SUB_ITEMS,
     BudgetLine,
     Category,
@@ -33,7 +35,9 @@ from .models import (
     FilingDocument,
     FundSource,
     Instalment,
+    LabourContract,
     Output,
+    Payroll,
     Project,
     ProjectFunding,
     ServiceField,
@@ -704,3 +708,236 @@ def spending_decide(
         data={"amount": _yuan(spending.amount), **({"note": note} if note else {})},
     )
     return spending
+
+
+# ----- employment ------------------------------------------------------------------------
+
+
+def agency_staff(*, agency_id: int | None) -> QuerySet[User]:
+    """The workers an agency employs: the staff of the stations it runs (those who left
+    included, for the months they worked)."""
+    return User.objects.filter(station__agency_id=agency_id, role__in=STATION_ROLES).select_related(
+        "station"
+    )
+
+
+@dataclass(frozen=True)
+class LabourContractInput:
+    """A labour contract as typed; ``document``: (upload, checked kind)."""
+
+    worker: int | None
+    kind: str
+    starts_on: datetime.date | None
+    ends_on: datetime.date | None = None
+    pay_day: int | None = 15
+    document: tuple | None = None
+
+
+@transaction.atomic
+def labour_contract_record(
+    *, by: User, data: LabourContractInput, request: HttpRequest | None = None
+) -> LabourContract:
+    """Record a labour contract of ``by``'s agency with one of its workers.
+
+    The caller may rely on: only the agency administrator, for a worker of a station the
+    agency runs; an open-ended contract has no end, any other has one, after its start;
+    the pay day 1–28; the signed contract attached (PDF or image, by content).
+    """
+    if not may_add(by, LabourContract):
+        raise PermissionDenied(_("Only the agency records its staff's employment."))
+    errors: dict[str, str] = {}
+    worker = one_of(agency_staff(agency_id=by.agency_id), data.worker, "worker", errors)
+    if data.kind == LabourContract.Kind.OPEN and data.ends_on:
+        errors["ends_on"] = _("An open-ended contract has no end date.")
+    elif data.kind and data.kind != LabourContract.Kind.OPEN and not data.ends_on:
+        errors["ends_on"] = _("Give the date the contract ends.")
+    if not data.document:
+        errors["document"] = _("Attach the signed contract (a PDF or a photo of it).")
+    upload, kind = data.document or (None, "")
+    contract = LabourContract(
+        agency_id=by.agency_id,
+        worker=worker,
+        region_id=worker.station.region_id if worker and worker.station_id else None,
+        kind=data.kind,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        pay_day=data.pay_day or 15,
+        document=upload,
+        kind_of_file=kind,
+        size=upload.size if upload else 0,
+        created_by=by,
+    )
+    full_clean(contract, errors, exclude=("agency", "worker", "region", "document"))
+    contract.save()
+    audit_saved(
+        entity="labour_contract",
+        obj=contract,
+        by=by,
+        request=request,
+        fields=("worker", "kind", "starts_on", "ends_on", "pay_day"),
+    )
+    return contract
+
+
+@dataclass(frozen=True)
+class PayrollRow:
+    """One worker's month as typed (a form, an API body or a spreadsheet line): the worker
+    by id or by username; ``line`` is the spreadsheet line it came from (0: none)."""
+
+    worker: int | str | None
+    month: datetime.date | None
+    gross: Decimal | None
+    net: Decimal | None
+    paid_on: datetime.date | None = None
+    pension: bool = False
+    medical: bool = False
+    unemployment: bool = False
+    injury: bool = False
+    maternity: bool = False
+    housing_fund: bool = False
+    line: int = 0
+
+
+PAY_FIELDS = ("gross", "net", "paid_on", *INSURANCES, "housing_fund")
+
+
+def _payroll_row(by: User, row: PayrollRow, staff: dict, existing: dict) -> tuple:
+    """The row to save for ``row`` (new or the month's existing one, changed), and its
+    errors as a dict of field → message."""
+    errors: dict[str, str] = {}
+    key = str(row.worker or "").strip()
+    worker = staff.get(key)
+    if worker is None:
+        errors["worker"] = _("“%(who)s” is not on your agency's staff.") % {"who": key[:40]}
+    today = timezone.localdate()
+    if row.month is None:
+        errors["month"] = _("This field is required.")
+    elif row.month.day != 1:
+        errors["month"] = _("Give the month as its first day.")
+    elif row.month > today:
+        errors["month"] = _("This month has not begun.")
+    if row.gross is not None and row.net is not None and row.net > row.gross:
+        errors["net"] = _("Net pay is more than gross pay.")
+    if row.paid_on and row.month and row.paid_on < row.month:
+        errors["paid_on"] = _("Paid before the month began.")
+    pay = existing.get((worker.pk, row.month)) if worker and row.month else None
+    if pay is None:
+        pay = Payroll(agency_id=by.agency_id, worker=worker, month=row.month, created_by=by)
+    pay.region_id = worker.station.region_id if worker and worker.station_id else None
+    for name in PAY_FIELDS:
+        setattr(pay, name, getattr(row, name))
+    try:
+        pay.full_clean(
+            exclude=["agency", "worker", "region", "created_by", "month"], validate_unique=False
+        )
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, messages[0])
+    return pay, errors
+
+
+def _staff_keys(by: User) -> dict:
+    staff = {}
+    for u in agency_staff(agency_id=by.agency_id):
+        staff[str(u.pk)] = u
+        staff[u.username] = u
+    return staff
+
+
+@transaction.atomic
+def payroll_record(*, by: User, data: PayrollRow, request: HttpRequest | None = None) -> Payroll:
+    """Record (or correct) one worker's month of pay and insurance for ``by``'s agency.
+
+    The caller may rely on: only the agency administrator, for its own staff; a month
+    that has begun, given as its first day; net pay at most gross, both in bounds; paid
+    on or after the month began and not in the future. The audit entry names the worker,
+    the month, the payment date and the insurances, not the amounts.
+    """
+    if not may_add(by, Payroll):
+        raise PermissionDenied(_("Only the agency records its staff's employment."))
+    existing = {}
+    if data.month:
+        existing = {
+            (p.worker_id, p.month): p
+            for p in Payroll.objects.filter(agency_id=by.agency_id, month=data.month)
+        }
+    pay, errors = _payroll_row(by, data, _staff_keys(by), existing)
+    if errors:
+        raise ValidationError(errors)
+    created = pay.pk is None
+    pay.save()
+    audit_log(
+        action="shegong.payroll.created" if created else "shegong.payroll.changed",
+        actor=by,
+        request=request,
+        obj=pay,
+        data=_pay_words(pay),
+    )
+    return pay
+
+
+def _pay_words(pay: Payroll) -> dict:
+    labels = {name: str(Payroll._meta.get_field(name).verbose_name) for name in INSURANCES}
+    missing = [labels[name] for name in INSURANCES if not getattr(pay, name)]
+    return {
+        "worker": pay.worker.display_name,
+        "month": f"{pay.month:%Y-%m}",
+        "paid_on": str(pay.paid_on or "—"),
+        "insurance": "、".join(missing)
+        and _("missing: %(list)s") % {"list": "、".join(missing)}
+        or _("all five paid"),
+    }
+
+
+@transaction.atomic
+def payroll_import(
+    *,
+    by: User,
+    month: datetime.date | None,
+    rows: tuple[PayrollRow, ...],
+    request: HttpRequest | None = None,
+) -> int:
+    """Record a month of an agency's pay and insurance from a spreadsheet: every line is
+    checked as ``payroll_record`` checks one, and if any line fails nothing is saved; the
+    error names each failing line. Lines of a worker already recorded for the month
+    correct that record. Returns the number of lines saved.
+    """
+    if not may_add(by, Payroll):
+        raise PermissionDenied(_("Only the agency records its staff's employment."))
+    if month is None or not rows:
+        raise ValidationError({"file": _("The sheet has no lines to import.")})
+    staff = _staff_keys(by)
+    existing = {
+        (p.worker_id, p.month): p
+        for p in Payroll.objects.filter(agency_id=by.agency_id, month=month)
+    }
+    problems, saved, seen = [], [], set()
+    for row in rows:
+        pay, errors = _payroll_row(by, row, staff, existing)
+        if row.month != month:
+            errors.setdefault("month", _("Another month than the import's."))
+        if pay.worker_id in seen:
+            errors.setdefault("worker", _("This worker appears twice in the sheet."))
+        seen.add(pay.worker_id)
+        for name, message in errors.items():
+            field = (
+                str(Payroll._meta.get_field(name).verbose_name)
+                if name in PAY_FIELDS or name == "month" or name == "worker"
+                else name
+            )
+            problems.append(
+                _("Line %(line)s, %(field)s: %(message)s")
+                % {"line": row.line, "field": field, "message": message}
+            )
+        saved.append(pay)
+    if problems:
+        raise ValidationError({"file": problems})
+    for pay in saved:
+        pay.save()
+    audit_log(
+        action="shegong.payroll.imported",
+        actor=by,
+        request=request,
+        data={"month": f"{month:%Y-%m}", "lines": len(saved)},
+    )
+    return len(saved)

@@ -28,4 +28,16 @@ urlpatterns = [
     path("spending/<int:pk>/decide/", views.spending_decide, name="spending_decide"),
     path("spending/<int:pk>/voucher/", views.voucher, name="voucher"),
     path("budget/", views.budget, name="budget"),
+    path("payroll/", views.payroll_list, name="payroll_list"),
+    path("payroll/new/", views.payroll_create, name="payroll_create"),
+    path("payroll/import/", views.payroll_import, name="payroll_import"),
+    path("payroll/template/", views.payroll_template, name="payroll_template"),
+    path("labour-contracts/", views.labour_contract_list, name="labour_contract_list"),
+    path("labour-contracts/new/", views.labour_contract_create, name="labour_contract_create"),
+    path(
+        "labour-contracts/<int:pk>/document/",
+        views.labour_contract_document,
+        name="labour_contract_document",
+    ),
+    path("compliance/", views.compliance, name="compliance"),
 ]

@@ -1,17 +1,22 @@
 """Pages of the purchase cycle: filings, projects, contracts (targets, instalments),
-spending, and budget against spending."""
+spending, budget against spending, and employment (labour contracts, pay, compliance)."""
+
+import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shegong.accounts.roles import Role
+from shegong.audit.services import audit_log
+from shegong.core.exporters import XLSX_TYPE, Sheet, workbook_bytes
 from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -26,7 +31,9 @@ from .models import (
     Filing,
     FilingDocument,
     Instalment,
+    LabourContract,
     Output,
+    Payroll,
     Project,
     Spending,
 )
@@ -525,3 +532,235 @@ def budget(request):
             ],
         },
     )
+
+
+# ----- employment ------------------------------------------------------------------------
+
+
+def _audit_pay_read(request, title, values) -> None:
+    """A county officer reading individuals' pay: one audit entry per list read."""
+    if request.user.role == Role.COUNTY_OFFICER:
+        audit_log(
+            action="shegong.payroll.viewed",
+            request=request,
+            data={"list": str(title), **{k: str(v) for k, v in values.items() if v}},
+        )
+
+
+PAYROLL_FILTERS = [
+    Filter("month", gettext_lazy("Month (first day)"), "date"),
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("worker", gettext_lazy("Worker"), "id"),
+]
+
+
+@require_GET
+def payroll_list(request):
+    """Monthly pay: the agency's own staff; the county officer's county (audited)."""
+    if Payroll.restrict_q(request.user, "view") is None:
+        raise PermissionDenied(_("Pay is seen by the agency and the county officer."))
+    values = read_filters(request, PAYROLL_FILTERS)
+    title = _("Monthly pay and insurance")
+    _audit_pay_read(request, title, values)
+    return list_page(
+        request,
+        queryset=selectors.payroll_list(user=request.user, filters=values),
+        exporter=exporters.PayrollExporter,
+        title=title,
+        filters=PAYROLL_FILTERS,
+        values=values,
+        detail_url=lambda p: reverse("purchase:labour_contract_list") + f"?worker={p.worker_id}",
+        create_url=reverse("purchase:payroll_create") if may_add(request.user, Payroll) else None,
+        personal=request.user.role != Role.AGENCY_ADMIN,  # an agency's own staff: its records
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def payroll_create(request):
+    if not may_add(request.user, Payroll):
+        raise PermissionDenied(_("Only the agency records its staff's employment."))
+    return form_page(
+        request,
+        forms.PayrollForm(request.POST or None, user=request.user),
+        save=through(services.payroll_record),
+        template="purchase/payroll_form.html",
+        context={"title": _("Monthly pay and insurance")},
+        message=_("“%(name)s” was saved."),
+        redirect_to=lambda p: reverse("purchase:payroll_list") + f"?worker={p.worker_id}",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def payroll_import(request):
+    """A month of pay from the agency's sheet: every bad line reported, nothing half-saved."""
+    if not may_add(request.user, Payroll):
+        raise PermissionDenied(_("Only the agency records its staff's employment."))
+    form = forms.PayrollImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        month = form.cleaned_data["month"]
+        try:
+            saved = services.payroll_import(
+                by=request.user, month=month, rows=form.cleaned_data["rows"], request=request
+            )
+        except ValidationError as refused:
+            for name, problems in refused.message_dict.items():
+                for problem in problems:
+                    form.add_error("file" if name in ("file", "__all__") else None, problem)
+        else:
+            messages.success(
+                request,
+                _("%(n)s lines of %(month)s were saved.") % {"n": saved, "month": f"{month:%Y-%m}"},
+            )
+            return redirect(reverse("purchase:payroll_list") + f"?month={month:%Y-%m-%d}")
+    return render(request, "purchase/payroll_import.html", {"form": form})
+
+
+@require_GET
+def payroll_template(request):
+    """The month's sheet to fill in: the agency's staff, one line each."""
+    if not may_add(request.user, Payroll):
+        raise PermissionDenied(_("Only the agency records its staff's employment."))
+    staff = services.agency_staff(agency_id=request.user.agency_id).filter(is_active=True)
+    rows = [
+        [u.username, u.display_name, "", "", "", "是", "是", "是", "是", "是", "否"]
+        for u in staff.order_by("station__region_id", "full_name")
+    ]
+    content = workbook_bytes(
+        [
+            Sheet(
+                title=_("Monthly pay and insurance"),
+                lines=[
+                    str(_("Monthly pay and insurance")) + " · " + request.user.agency.name,
+                    str(_("One line per worker; insurances 是 or 否; dates as 2026-03-10.")),
+                ],
+                headers=[label for _key, label in forms.SHEET_COLUMNS],
+                widths=[14, 10, 12, 12, 12, 8, 8, 8, 8, 8, 10],
+                rows=rows,
+            )
+        ]
+    )
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, "工资与五险模板.xlsx")
+    return response
+
+
+LABOUR_FILTERS = [
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("worker", gettext_lazy("Worker"), "id"),
+]
+
+
+@require_GET
+def labour_contract_list(request):
+    if LabourContract.restrict_q(request.user, "view") is None:
+        raise PermissionDenied(_("Pay is seen by the agency and the county officer."))
+    values = read_filters(request, LABOUR_FILTERS)
+    title = _("Labour contracts")
+    _audit_pay_read(request, title, values)
+    return list_page(
+        request,
+        queryset=selectors.labour_contract_list(user=request.user, filters=values),
+        exporter=exporters.LabourContractExporter,
+        title=title,
+        filters=LABOUR_FILTERS,
+        values=values,
+        detail_url=lambda c: reverse("purchase:labour_contract_document", args=[c.pk]),
+        create_url=reverse("purchase:labour_contract_create")
+        if may_add(request.user, LabourContract)
+        else None,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def labour_contract_create(request):
+    if not may_add(request.user, LabourContract):
+        raise PermissionDenied(_("Only the agency records its staff's employment."))
+    return form_page(
+        request,
+        forms.LabourContractForm(request.POST or None, request.FILES or None, user=request.user),
+        save=through(services.labour_contract_record),
+        template="purchase/payroll_form.html",
+        context={"title": _("New labour contract"), "multipart": True},
+        message=_("“%(name)s” was saved."),
+        redirect_to=lambda c: reverse("purchase:labour_contract_list") + f"?worker={c.worker_id}",
+    )
+
+
+@require_GET
+def labour_contract_document(request, pk: int):
+    contract = get_restricted_or_404(LabourContract.objects, request.user, pk=pk)
+    return _document(contract.document, contract.kind_of_file)
+
+
+COMPLIANCE_ROLES = {
+    Role.COUNTY_OFFICER,
+    Role.CITY_OFFICER,
+    Role.PROVINCE_OFFICER,
+    Role.AGENCY_ADMIN,
+}
+
+
+@require_GET
+def compliance(request):
+    """The month's employment check per agency, and the workers behind each flag."""
+    user = request.user
+    if user.role not in COMPLIANCE_ROLES:
+        raise PermissionDenied(_("Employment compliance is for officers and agencies."))
+    code = request.GET.get("node") or user.scope_code or ""
+    node = Region.objects.restrict(user).filter(code=code).first() if code.isdigit() else None
+    if node is None:
+        raise Http404(_("No such region in your area."))
+    month = _month(request.GET.get("month", ""))
+    agencies, checks = selectors.compliance(user=user, code=node.code, month=month)
+    flag = request.GET.get("flag", "")
+    agency = request.GET.get("agency", "")
+    rows = [
+        c
+        for c in checks
+        if c.flags
+        and (not flag or flag in c.flags)
+        and (not agency or str(c.worker.station.agency_id) == agency)
+    ]
+    values = {"node": node.code, "month": f"{month:%Y-%m}", "flag": flag, "agency": agency}
+    if request.GET.get("export"):
+        return list_page(
+            request,
+            queryset=rows,
+            exporter=exporters.ComplianceExporter,
+            title=_("Employment compliance"),
+            filters=[],
+            values=values,
+            detail_url=lambda r: "",
+        )
+    return render(
+        request,
+        "purchase/compliance.html",
+        {
+            "node": node,
+            "month": month,
+            "agencies": agencies,
+            "rows": rows,
+            "flags": selectors.FLAGS,
+            "flag": flag,
+            "agency": agency,
+            "months": _recent_months(),
+            "may_read_pay": Payroll.restrict_q(user, "view") is not None,
+        },
+    )
+
+
+def _month(raw: str) -> datetime.date:
+    """The month asked for (2026-03), else the latest month whose pay is due by now."""
+    try:
+        return datetime.date.fromisoformat(f"{raw[:7]}-01")
+    except ValueError:
+        return selectors.checked_month(today=timezone.localdate())
+
+
+def _recent_months() -> list[str]:
+    first = timezone.localdate().replace(day=1)
+    out = []
+    for _i in range(12):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+        out.append(f"{first:%Y-%m}")
+    return out
