@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from .conftest import PLACES, ROLES
 from .test_purchase_access import NAMES as PURCHASE_URLS
+from .test_registration import URLS as REGISTRATION_URLS
 
 ALL = set(PLACES)
 OWN = {"own"}
@@ -561,6 +562,7 @@ def test_every_url_is_in_the_matrix():
     covered = {n.split("#")[0] for n in OBJECT_URLS} | set(LIST_URLS) | set(API_CREATES) | EXEMPT
     covered |= set(INDICATOR_PAGES) | set(RULE_SET_PAGES)
     covered |= PURCHASE_URLS  # the purchase cycle's own matrix: tests/test_purchase_access.py
+    covered |= REGISTRATION_URLS  # by role in tests/test_registration.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

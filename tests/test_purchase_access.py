@@ -24,6 +24,7 @@ from shegong.purchase.models import (
     FilingDocument,
     Instalment,
     LabourContract,
+    Payroll,
     Project,
     ProjectFunding,
     Spending,
@@ -125,6 +126,15 @@ def add_purchases(world):
             created_by=officer,
         )
         place.labour = labour
+        Payroll.objects.create(
+            agency=place.agency,
+            worker=place.worker,
+            region_id=place.township,
+            month=datetime.date(2026, 1, 1),
+            gross=5000,
+            net=4000,
+            created_by=officer,
+        )
         place.filing, place.project, place.contract = filing, project, contract
         place.instalment, place.spending = instalment, spending
     return world
@@ -275,6 +285,14 @@ LIST_URLS = {
     "purchase:compliance": lambda r: (
         200 if r in ("county_officer", "city_officer", "province_officer", "agency_admin") else 403
     ),
+    "purchase:versions": lambda r: (
+        200
+        if r in ("county_officer", "city_officer", "province_officer", "evaluator", "agency_admin")
+        else 403
+    ),
+    "purchase:subsidy": lambda r: (
+        200 if r in ("county_officer", "city_officer", "province_officer", "evaluator") else 403
+    ),
     "api:payroll_list": lambda r: 200,
     "api:labour_contract_list": lambda r: 200,
     "api:filing_list": lambda r: 200,
@@ -297,7 +315,8 @@ API_CREATES = {
     "api:payroll_create": ("/api/payroll", "agency_admin"),
     "api:labour_contract_create": ("/api/labour-contracts", "agency_admin"),
 }
-NAMES = set(OBJECT_URLS) | set(LIST_URLS) | set(API_CREATES)
+# confirming a version: every role in tests/test_versions.py
+NAMES = set(OBJECT_URLS) | set(LIST_URLS) | set(API_CREATES) | {"purchase:version_confirm"}
 
 
 @pytest.mark.parametrize("role", ROLES)

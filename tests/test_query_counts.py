@@ -86,6 +86,12 @@ PAGES = {
         10,
     ),
     "long day list": (lambda w: _long_days(w), "county_officer", 8),
+    "payroll list": (lambda w: _purchases(w, reverse("purchase:payroll_list")), "agency_admin", 7),
+    # the employment check: workers, their contracts, their pay (three, for any number)
+    "compliance": (lambda w: _purchases(w, reverse("purchase:compliance")), "county_officer", 9),
+    "versions": (lambda w: reverse("purchase:versions") + "?node=4303", "city_officer", 11),
+    "subsidy": (lambda w: reverse("purchase:subsidy") + "?node=43", "province_officer", 10),
+    "registry": (lambda w: reverse("workforce:registry"), "city_officer", 7),
     "recipient API": (lambda w: "/api/recipients", "social_worker", 8),
     "visit API": (lambda w: "/api/visits", "social_worker", 8),
     "dashboard (county, month)": (
@@ -194,7 +200,16 @@ def _grow(world, n: int):
 
 def _grow_purchases(place, n: int) -> None:
     """``n`` more contracts (budget, instalment, targets) and spending entries in a place."""
-    from shegong.purchase.models import BudgetLine, Contract, Instalment, Spending, Target
+    import datetime
+
+    from shegong.purchase.models import (
+        BudgetLine,
+        Contract,
+        Instalment,
+        Payroll,
+        Spending,
+        Target,
+    )
 
     base = place.contract
     for i in range(n):
@@ -220,6 +235,18 @@ def _grow_purchases(place, n: int) -> None:
         spending = Spending.objects.get(pk=place.spending.pk)
         spending.pk = None
         spending.save()
+        worker = UserFactory(
+            username=f"pay{place.township}{i}", role=Role.SOCIAL_WORKER, station=place.station
+        )
+        Payroll.objects.create(
+            agency=place.agency,
+            worker=worker,
+            region_id=place.township,
+            month=datetime.date(2026, 3, 1),
+            gross=100,
+            net=90,
+            created_by=worker,
+        )
 
 
 def _purchases(world, url: str) -> str:

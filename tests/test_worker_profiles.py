@@ -56,7 +56,11 @@ def test_qualification_needs_certificate(client, world):
     assert "certificate_date" in errors
     response = client.post(
         reverse("workforce:profile_edit", args=[worker.pk]),
-        _data(qualification="assistant", certificate_no="S123", certificate_date="2021-06-20"),
+        _data(
+            qualification="assistant",
+            certificate_no="2021430000123456",
+            certificate_date="2021-06-20",
+        ),
     )
     assert response.status_code == 302
 

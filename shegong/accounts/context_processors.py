@@ -27,7 +27,19 @@ def _groups(user) -> list:
         ]
     if role in OFFICER_ROLES or role == Role.AGENCY_ADMIN:
         purchase.append(("purchase:compliance", _("Employment compliance")))
-    return [(_("Government purchase"), purchase)] if purchase else []
+    if role in OFFICER_ROLES or role in (Role.EVALUATOR, Role.AGENCY_ADMIN):
+        purchase.append(("purchase:versions", _("Service versions")))
+    if role in OFFICER_ROLES or role == Role.EVALUATOR:
+        purchase.append(("purchase:subsidy", _("Tiered subsidy")))
+    people = []
+    if role in STATION_ROLES:
+        people.append(("workforce:registration", _("My registration")))
+    if role in OFFICER_ROLES:
+        people.append(("workforce:registry", _("Registry of professionals")))
+    groups = [(_("Government purchase"), purchase)] if purchase else []
+    if people:
+        groups.append((_("Professionals"), people))
+    return groups
 
 
 def navigation(request):

@@ -193,12 +193,6 @@ def validate_photo(upload) -> str:
 
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-DOCUMENT_TYPES = {
-    "pdf": "application/pdf",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-}
 
 
 def document_kind(head: bytes) -> str | None:
@@ -227,3 +221,22 @@ def validate_document(upload) -> str:
             params={"name": upload.name},
         )
     return kind
+
+
+CERTIFICATE_RE = re.compile(r"[0-9]{4}[0-9A-Z]{4,16}")
+
+
+def validate_certificate_no(value: str) -> None:
+    """A social work qualification certificate's management number (管理号): 8–20 ASCII
+    digits and capital letters, beginning with the year it was issued (the national exam
+    began in 2008)."""
+    text = (value or "").strip().upper()
+    if not text:
+        return
+    if not CERTIFICATE_RE.fullmatch(text) or not (2008 <= int(text[:4]) <= 2100):
+        raise ValidationError(
+            _(
+                "A certificate number is 8–20 letters and digits beginning with its year (2008 or later)."
+            ),
+            code="certificate_no",
+        )

@@ -233,6 +233,7 @@ def _staff(rng, password, townships, villages_by_township, station_ids, agencies
             ]
             sw_major = rng.random() < 0.35
             birth = _date(rng, 1975, 2001)
+            certified = _date(rng, 2015, 2025) if qualification != Qualification.NONE else None
             profiles.append(
                 (
                     username,
@@ -245,13 +246,11 @@ def _staff(rng, password, townships, villages_by_township, station_ids, agencies
                         "social_work_major": sw_major,
                         "qualification": qualification,
                         "certificate_no": (
-                            f"S{rng.randint(10**9, 10**10 - 1)}"
-                            if qualification != Qualification.NONE
+                            f"{certified.year}43{rng.randint(10**9, 10**10 - 1)}"
+                            if certified
                             else ""
                         ),
-                        "certificate_date": (
-                            _date(rng, 2015, 2025) if qualification != Qualification.NONE else None
-                        ),
+                        "certificate_date": certified,
                         "hire_date": _date(rng, max(2018, birth.year + 20), 2025),
                     },
                     [v.code for k, v in enumerate(villages) if k % n == i],

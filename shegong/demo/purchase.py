@@ -272,7 +272,49 @@ def demo_purchase_load(*, today: datetime.date | None = None) -> dict[str, int]:
     Spending.objects.bulk_create(spending, batch_size=2000)
     counts["spending"] = len(spending)
     counts.update(_employment(rng, stations, admins, officers, today))
+    counts.update(_versions(stations, officers, today))
     return counts
+
+
+def _versions(stations, officers, today) -> dict[str, int]:
+    """The province's subsidy rates for the year, and the year's versions confirmed in
+    every county but the first (whose officer, ``yuhu``, has them to do)."""
+    from shegong.purchase.models import SubsidyRate, VersionConfirmation
+    from shegong.purchase.selectors import station_versions
+
+    province = next((u for u in officers.values() if u.role == Role.PROVINCE_OFFICER), None)
+    year = today.year
+    if province is not None:
+        SubsidyRate.objects.get_or_create(
+            province_id="43",
+            year=year,
+            defaults={
+                "v1": Decimal(50000),
+                "v2": Decimal(80000),
+                "v3": Decimal(120000),
+                "updated_by": province,
+            },
+        )
+    first = min(s.region_id[:6] for s in stations)
+    rows = []
+    for county in sorted({s.region_id[:6] for s in stations} - {first}):
+        officer = officers.get(county)
+        if officer is None:
+            continue
+        for r in station_versions(user=officer, code=county, year=year):
+            rows.append(
+                VersionConfirmation(
+                    station=r.station,
+                    region_id=r.station.region_id,
+                    year=year,
+                    version=r.computed,
+                    computed=r.computed,
+                    share=r.share or Decimal(0),
+                    confirmed_by=officer,
+                )
+            )
+    VersionConfirmation.objects.bulk_create(rows, ignore_conflicts=True)
+    return {"versions_confirmed": len(rows)}
 
 
 def _employment(rng, stations, admins, officers, today) -> dict[str, int]:

@@ -61,11 +61,15 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
             "source",
             "daily_hours_ceiling",
             "agency_training_as_county",
+            "version2_share",
+            "version3_share",
         ]
 
     def __init__(self, *args, user, rules_initial=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["daily_hours_ceiling"].required = False  # left empty: kept (12 if new)
+        self.fields["version2_share"].required = False
+        self.fields["version3_share"].required = False
         self.user = user
         self.rules = RuleFormSet(
             self.data if self.is_bound else None,
@@ -111,6 +115,12 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
             or self.instance.daily_hours_ceiling
             or Decimal(12),
             agency_training_as_county=bool(d.get("agency_training_as_county")),
+            version2_share=d.get("version2_share")
+            if d.get("version2_share") is not None
+            else self.instance.version2_share,
+            version3_share=d.get("version3_share")
+            if d.get("version3_share") is not None
+            else self.instance.version3_share,
         )
 
 

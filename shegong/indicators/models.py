@@ -207,6 +207,22 @@ class RuleSet(Versioned, models.Model):
     agency_training_as_county = models.BooleanField(
         _("agency-organised training counts as county level"), default=False
     )
+    # a township station's service version (seed 003: 1.0 行政化, 2.0 半行政半专业, 3.0 专业化)
+    # from its year's professional-hours share: at least the first for 2.0, the second for 3.0
+    version2_share = models.DecimalField(
+        _("professional-hours share for version 2.0 (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(30),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    version3_share = models.DecimalField(
+        _("professional-hours share for version 3.0 (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(60),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

@@ -44,6 +44,8 @@ class RuleSetInput:
     source: str = ""
     daily_hours_ceiling: Decimal = Decimal(12)
     agency_training_as_county: bool = False
+    version2_share: Decimal = Decimal(30)
+    version3_share: Decimal = Decimal(60)
 
 
 SET_FIELDS = (
@@ -53,6 +55,8 @@ SET_FIELDS = (
     "source",
     "daily_hours_ceiling",
     "agency_training_as_county",
+    "version2_share",
+    "version3_share",
 )
 
 
@@ -86,6 +90,9 @@ def rule_set_record(
     rule_set.title, rule_set.source, rule_set.updated_by = data.title, data.source, by
     rule_set.daily_hours_ceiling = data.daily_hours_ceiling
     rule_set.agency_training_as_county = data.agency_training_as_county
+    rule_set.version2_share, rule_set.version3_share = data.version2_share, data.version3_share
+    if data.version3_share < data.version2_share:
+        errors["version3_share"] = _("Version 3.0 needs at least the share of version 2.0.")
     rules = _rules(rule_set, data.rules, errors)
     full_clean(rule_set, errors)
     rule_set.save()

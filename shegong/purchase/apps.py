@@ -27,4 +27,10 @@ class PurchaseConfig(AppConfig):
                 order=50,
             ),
         )
+        panels.register(
+            "account",
+            panels.Panel(
+                "purchase.labour", "purchase/_labour_panel.html", selectors.labour_panel, order=60
+            ),
+        )
         stocks.provide("filed_agencies", selectors.filed_agencies_stock)

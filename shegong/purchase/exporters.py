@@ -125,3 +125,30 @@ class ComplianceExporter(Exporter):
         Column(_("Paid on"), lambda r: r.paid_on, 12),
         Column(_("Insurance missing"), lambda r: "、".join(r.missing), 24),
     ]
+
+
+class VersionExporter(Exporter):
+    title = _("Service versions")
+    columns = [
+        Column(_("Station"), lambda r: r.station.name, 20),
+        Column(_("Agency"), lambda r: r.station.agency.name if r.station.agency_id else "", 20),
+        Column(_("Professional-hours share (%)"), lambda r: r.share, 10),
+        Column(_("Computed version"), lambda r: r.computed, 8),
+        Column(_("Declared version"), lambda r: r.declared, 8),
+        Column(_("Confirmed version"), lambda r: r.confirmed.version if r.confirmed else "", 8),
+        Column(
+            _("Reason for another version"), lambda r: r.confirmed.reason if r.confirmed else "", 24
+        ),
+    ]
+
+
+class SubsidyExporter(Exporter):
+    title = _("Tiered subsidy")
+    columns = [
+        Column(_("County"), lambda r: r.name, 14),
+        Column(_("1.0 stations"), lambda r: r.counts["1.0"], 8),
+        Column(_("2.0 stations"), lambda r: r.counts["2.0"], 8),
+        Column(_("3.0 stations"), lambda r: r.counts["3.0"], 8),
+        Column(_("Not confirmed"), lambda r: r.counts[""], 8),
+        Column(_("Subsidy (yuan)"), lambda r: r.amount, 14),
+    ]

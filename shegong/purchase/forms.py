@@ -39,6 +39,7 @@ from .services import (
     PayrollRow,
     ProjectInput,
     SpendingInput,
+    SubsidyInput,
     TargetsInput,
     agency_staff,
 )
@@ -625,3 +626,25 @@ class PayrollImportForm(forms.Form):
             raise forms.ValidationError({"file": problems})
         data["rows"] = tuple(rows)
         return data
+
+
+class SubsidyForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2018, max_value=2100)
+    v1 = forms.DecimalField(
+        label=_("Per 1.0 station (yuan)"), min_value=0, max_value=MAX_AMOUNT_YUAN, decimal_places=2
+    )
+    v2 = forms.DecimalField(
+        label=_("Per 2.0 station (yuan)"), min_value=0, max_value=MAX_AMOUNT_YUAN, decimal_places=2
+    )
+    v3 = forms.DecimalField(
+        label=_("Per 3.0 station (yuan)"), min_value=0, max_value=MAX_AMOUNT_YUAN, decimal_places=2
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+    def to_input(self) -> SubsidyInput:
+        d = self.cleaned_data
+        return SubsidyInput(year=d["year"], v1=d["v1"], v2=d["v2"], v3=d["v3"])

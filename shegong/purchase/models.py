@@ -644,3 +644,88 @@ class Payroll(models.Model):
     @classmethod
     def restrict_q(cls, user, action: str):
         return _staff_scope(user, action)
+
+
+# ----- service versions and tiered subsidy (seed 003: 1.0 / 2.0 / 3.0, 梯度经费补助) --------
+
+
+class Version(models.TextChoices):
+    V1 = "1.0", _("1.0 (administrative)")
+    V2 = "2.0", _("2.0 (half administrative, half professional)")
+    V3 = "3.0", _("3.0 (professional)")
+
+
+class VersionConfirmation(models.Model):
+    """A county officer's confirmation of a township station's service version for a year
+    (the version computed from its records, or another with a reason)."""
+
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", editable=False)
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2018)])
+    version = models.CharField(_("confirmed version"), max_length=3, choices=Version.choices)
+    computed = models.CharField(_("computed version"), max_length=3, choices=Version.choices)
+    share = models.DecimalField(_("professional-hours share (%)"), max_digits=5, decimal_places=1)
+    reason = models.CharField(_("reason for another version"), max_length=300, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service version confirmation")
+        verbose_name_plural = _("service version confirmations")
+        indexes = [models.Index(fields=["region", "year"])]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "year"], name="version_once_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station} {self.year} {self.version}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        if action == "view" and user.role in READERS:
+            return scope_q(user, "region_id")
+        if action in ("add", "change") and user.role == Role.COUNTY_OFFICER:
+            return scope_q(user, "region_id")
+        return None
+
+
+class SubsidyRate(models.Model):
+    """The province's subsidy per township station by confirmed version, for a year."""
+
+    province = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2018)])
+    v1 = models.DecimalField(_("per 1.0 station (yuan)"), **MONEY)
+    v2 = models.DecimalField(_("per 2.0 station (yuan)"), **MONEY)
+    v3 = models.DecimalField(_("per 3.0 station (yuan)"), **MONEY)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subsidy rate")
+        verbose_name_plural = _("subsidy rates")
+        constraints = [
+            models.UniqueConstraint(fields=["province", "year"], name="subsidy_rate_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.year}"
+
+    def per(self, version: str) -> Decimal:
+        return {"1.0": self.v1, "2.0": self.v2, "3.0": self.v3}.get(version, Decimal(0))
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        code = user.scope_code or ""
+        if action == "view" and user.role in READERS and code:
+            return Q(province_id=code[:2])
+        if action in ("add", "change") and user.role == Role.PROVINCE_OFFICER and code:
+            return Q(province_id=code[:2])
+        return None

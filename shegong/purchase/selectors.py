@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES, Role
 from shegong.core.divisions import in_subtree, region_filter
+from shegong.indicators.compute import rule_set_for
+from shegong.indicators.models import Aggregate
 from shegong.indicators.selectors import totals_between
 from shegong.regions.models import Region
 from shegong.stations.models import Agency, Station
@@ -32,7 +34,9 @@ from .models import (
     Payroll,
     Project,
     Spending,
+    SubsidyRate,
     Target,
+    VersionConfirmation,
 )
 
 HUNDRED = Decimal(100)
@@ -650,3 +654,116 @@ def compliance_summary(*, user: User, code: str, today: datetime.date) -> dict:
         for key, n in a.counts.items():
             counts[key] += n
     return {"month": month, "counts": counts, "labels": FLAGS}
+
+
+# ----- service versions and the tiered subsidy -------------------------------------------
+
+
+@dataclass
+class StationVersion:
+    station: Station
+    share: Decimal | None
+    computed: str
+    declared: str
+    confirmed: VersionConfirmation | None
+
+    @property
+    def differs(self) -> bool:
+        """The computed version is not the one declared on the station."""
+        return bool(self.declared) and self.declared != self.computed
+
+
+def version_of(*, share: Decimal | None, version2: Decimal, version3: Decimal) -> str:
+    """The service version a year's professional-hours share makes (no hours: 1.0)."""
+    if share is not None and share >= version3:
+        return "3.0"
+    if share is not None and share >= version2:
+        return "2.0"
+    return "1.0"
+
+
+def station_versions(*, user: User, code: str, year: int) -> list[StationVersion]:
+    """Every township station ``user`` may see in the node ``code`` with its year's
+    professional-hours share (from the township aggregates), the version it makes under
+    the thresholds of the rule set in force, the declared version and any confirmation.
+    Four queries, whatever the number of stations."""
+    stations = list(
+        Station.objects.restrict(user)
+        .filter(in_subtree("region_id", code), tier=Station.Tier.TOWNSHIP, is_active=True)
+        .select_related("agency", "region")
+        .order_by("region_id")
+    )
+    nodes = [s.region_id for s in stations]
+    hours: dict[str, dict[str, Decimal]] = {}
+    for node, metric, value in Aggregate.objects.filter(
+        node__in=nodes, period=str(year), metric__in=("hours", "hours_prof")
+    ).values_list("node", "metric", "value"):
+        hours.setdefault(node, {})[metric] = Decimal(value)
+    rule_set = rule_set_for(code, year)
+    version2 = rule_set.version2_share if rule_set else Decimal(30)
+    version3 = rule_set.version3_share if rule_set else Decimal(60)
+    confirmed = {
+        c.station_id: c for c in VersionConfirmation.objects.filter(station__in=stations, year=year)
+    }
+    out = []
+    for s in stations:
+        h = hours.get(s.region_id, {})
+        share = _share(h.get("hours_prof", 0), h.get("hours", 0))
+        out.append(
+            StationVersion(
+                s,
+                share,
+                version_of(share=share, version2=version2, version3=version3),
+                s.service_version,
+                confirmed.get(s.pk),
+            )
+        )
+    return out
+
+
+@dataclass
+class SubsidyRow:
+    code: str
+    name: str
+    counts: dict = field(default_factory=lambda: {"1.0": 0, "2.0": 0, "3.0": 0, "": 0})
+    amount: Decimal = Decimal(0)
+
+
+def subsidy_report(
+    *, user: User, code: str, year: int
+) -> tuple[SubsidyRate | None, list[SubsidyRow]]:
+    """Each county's tiered subsidy for ``year``: its township stations by confirmed
+    version (unconfirmed ones earn nothing and are counted apart) times the province's
+    rate per version. Three queries."""
+    rate = SubsidyRate.objects.filter(province_id=code[:2], year=year).first()
+    counties = {
+        r.code: SubsidyRow(r.code, r.name)
+        for r in Region.objects.restrict(user)
+        .filter(in_subtree("code", code), level=3)
+        .order_by("code")
+    }
+    stations = Station.objects.restrict(user).filter(
+        in_subtree("region_id", code), tier=Station.Tier.TOWNSHIP, is_active=True
+    )
+    confirmed = dict(
+        VersionConfirmation.objects.filter(station__in=stations, year=year).values_list(
+            "station_id", "version"
+        )
+    )
+    for pk, region in stations.values_list("pk", "region_id"):
+        row = counties.get(region[:6])
+        if row is None:
+            continue
+        version = confirmed.get(pk, "")
+        row.counts[version] += 1
+        if rate is not None and version:
+            row.amount += rate.per(version)
+    return rate, list(counties.values())
+
+
+def labour_panel(*, subject: User, user: User) -> list[LabourContract]:
+    """A worker's labour contracts, as far as ``user`` may see them (the agency, the
+    county officer): on the worker's page."""
+    return list(
+        LabourContract.objects.restrict(user).filter(worker=subject).order_by("-starts_on")[:10]
+    )

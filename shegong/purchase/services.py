@@ -42,7 +42,10 @@ from .models import (
     ProjectFunding,
     ServiceField,
     Spending,
+    SubsidyRate,
     Target,
+    Version,
+    VersionConfirmation,
 )
 
 FILING_AUDIT = (
@@ -941,3 +944,109 @@ def payroll_import(
         data={"month": f"{month:%Y-%m}", "lines": len(saved)},
     )
     return len(saved)
+
+
+# ----- service versions and the tiered subsidy -------------------------------------------
+
+
+@transaction.atomic
+def version_confirm(
+    *,
+    by: User,
+    station_id: int | None,
+    year: int,
+    version: str,
+    computed: str,
+    share: Decimal | None,
+    reason: str = "",
+    request: HttpRequest | None = None,
+) -> VersionConfirmation:
+    """Confirm a township station's service version for ``year`` (again: replaces the
+    earlier confirmation).
+
+    The caller may rely on: only a county officer, for a station of the county; a known
+    version; another version than the computed one says why; the station's declared
+    version follows the confirmation.
+    """
+    errors: dict[str, str] = {}
+    if not may_add(by, VersionConfirmation):
+        raise PermissionDenied(_("Only the county's civil-affairs officer confirms versions."))
+    station = one_of(
+        Station.objects.restrict(by).filter(tier=Station.Tier.TOWNSHIP),
+        station_id,
+        "station",
+        errors,
+    )
+    if version not in Version.values:
+        errors["version"] = _("Unknown version.")
+    reason = (reason or "").strip()
+    if version != computed and not reason:
+        errors["reason"] = _("Say why the version differs from the computed one.")
+    if errors:
+        raise ValidationError(errors)
+    row, _created = VersionConfirmation.objects.update_or_create(
+        station=station,
+        year=year,
+        defaults={
+            "region_id": station.region_id,
+            "version": version,
+            "computed": computed,
+            "share": share or Decimal(0),
+            "reason": reason if version != computed else "",
+            "confirmed_by": by,
+        },
+    )
+    Station.objects.filter(pk=station.pk).update(service_version=version)
+    audit_log(
+        action="shegong.version.confirmed",
+        actor=by,
+        request=request,
+        obj=row,
+        data={
+            "station": station.name,
+            "year": year,
+            "version": version,
+            "computed": computed,
+            **({"reason": reason} if version != computed else {}),
+        },
+    )
+    return row
+
+
+@dataclass(frozen=True)
+class SubsidyInput:
+    year: int
+    v1: Decimal
+    v2: Decimal
+    v3: Decimal
+
+
+@transaction.atomic
+def subsidy_rate_record(
+    *, by: User, data: SubsidyInput, request: HttpRequest | None = None
+) -> SubsidyRate:
+    """Set the province's subsidy per township station by version for a year.
+
+    The caller may rely on: only a province officer, for their province; amounts in
+    bounds and not decreasing from 1.0 to 3.0 (the subsidy rewards the move to 3.0).
+    """
+    if not may_add(by, SubsidyRate):
+        raise PermissionDenied(_("Only the province officer sets the subsidy."))
+    errors: dict[str, str] = {}
+    if not (data.v1 <= data.v2 <= data.v3):
+        errors["v3"] = _("The subsidy rises with the version: 1.0 ≤ 2.0 ≤ 3.0.")
+    rate = SubsidyRate.objects.filter(province_id=by.scope_code[:2], year=data.year).first()
+    before = snapshot(rate, ("v1", "v2", "v3")) if rate else None
+    rate = rate or SubsidyRate(province_id=by.scope_code[:2], year=data.year, updated_by=by)
+    rate.v1, rate.v2, rate.v3, rate.updated_by = data.v1, data.v2, data.v3, by
+    full_clean(rate, errors, exclude=("province",))
+    rate.save()
+    audit_saved(
+        entity="subsidy_rate",
+        obj=rate,
+        by=by,
+        request=request,
+        before=before,
+        fields=("year", "v1", "v2", "v3"),
+    )
+    return rate

@@ -40,4 +40,7 @@ urlpatterns = [
         name="labour_contract_document",
     ),
     path("compliance/", views.compliance, name="compliance"),
+    path("versions/", views.versions, name="versions"),
+    path("versions/confirm/", views.version_confirm, name="version_confirm"),
+    path("subsidy/", views.subsidy, name="subsidy"),
 ]

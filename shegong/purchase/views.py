@@ -5,7 +5,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,12 +17,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts.roles import Role
 from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE, Sheet, workbook_bytes
+from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
-from shegong.core.validators import DOCUMENT_TYPES
 from shegong.indicators import periods
 from shegong.regions.models import Region
+from shegong.stations.models import Station
 
 from . import exporters, forms, selectors, services
 from .models import (
@@ -36,6 +37,9 @@ from .models import (
     Payroll,
     Project,
     Spending,
+    SubsidyRate,
+    Version,
+    VersionConfirmation,
 )
 
 YEARS = [(str(y), str(y)) for y in range(2026, 2018, -1)]
@@ -44,16 +48,6 @@ YEARS = [(str(y), str(y)) for y in range(2026, 2018, -1)]
 def _refusal(request, refused: ValidationError) -> None:
     for message in refused.messages:
         messages.error(request, message)
-
-
-def _document(file, kind: str):
-    response = FileResponse(
-        file.open("rb"), content_type=DOCUMENT_TYPES.get(kind, "application/octet-stream")
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    return response
 
 
 # ----- filings ---------------------------------------------------------------------------
@@ -168,7 +162,7 @@ def filing_document(request, pk: int):
     doc = FilingDocument.objects.select_related("filing").filter(pk=pk).first()
     if doc is None or not Filing.objects.restrict(request.user).filter(pk=doc.filing_id).exists():
         raise Http404
-    return _document(doc.file, doc.kind)
+    return private_file(doc.file, doc.kind)
 
 
 # ----- projects --------------------------------------------------------------------------
@@ -471,7 +465,7 @@ def spending_decide(request, pk: int):
 def voucher(request, pk: int):
     """A spending entry's voucher, for those who may see the entry (else 404)."""
     spending = get_restricted_or_404(Spending.objects, request.user, pk=pk)
-    return _document(spending.voucher, spending.kind)
+    return private_file(spending.voucher, spending.kind)
 
 
 # ----- budget against spending -----------------------------------------------------------
@@ -689,7 +683,7 @@ def labour_contract_create(request):
 @require_GET
 def labour_contract_document(request, pk: int):
     contract = get_restricted_or_404(LabourContract.objects, request.user, pk=pk)
-    return _document(contract.document, contract.kind_of_file)
+    return private_file(contract.document, contract.kind_of_file)
 
 
 COMPLIANCE_ROLES = {
@@ -764,3 +758,155 @@ def _recent_months() -> list[str]:
         first = (first - datetime.timedelta(days=1)).replace(day=1)
         out.append(f"{first:%Y-%m}")
     return out
+
+
+# ----- service versions and the tiered subsidy -------------------------------------------
+
+VERSION_READERS = {*COMPLIANCE_ROLES, Role.EVALUATOR}
+
+
+def _node_of(request):
+    code = request.GET.get("node") or request.POST.get("node") or request.user.scope_code or ""
+    node = (
+        Region.objects.restrict(request.user).filter(code=code).first() if code.isdigit() else None
+    )
+    if node is None:
+        raise Http404(_("No such region in your area."))
+    return node
+
+
+def _year(raw: str) -> int:
+    return (
+        int(raw)
+        if raw.isascii() and raw.isdigit() and 2018 <= int(raw) <= 2100
+        else timezone.localdate().year
+    )
+
+
+@require_GET
+def versions(request):
+    """Each township station's service version for a year: computed from its records
+    beside the declared one; the county officer confirms."""
+    if request.user.role not in VERSION_READERS:
+        raise PermissionDenied(_("Service versions are for officers, evaluators and agencies."))
+    node = _node_of(request)
+    year = _year(request.GET.get("year", ""))
+    rows = selectors.station_versions(user=request.user, code=node.code, year=year)
+    if request.GET.get("export"):
+        return list_page(
+            request,
+            queryset=rows,
+            exporter=exporters.VersionExporter,
+            title=_("Service versions"),
+            filters=[],
+            values={"node": node.code, "year": year},
+            detail_url=lambda r: "",
+        )
+    return render(
+        request,
+        "purchase/versions.html",
+        {
+            "node": node,
+            "year": year,
+            "rows": rows,
+            "years": [str(y) for y in range(timezone.localdate().year, 2020, -1)],
+            "may_confirm": may_add(request.user, VersionConfirmation),
+            "versions": Version.choices,
+        },
+    )
+
+
+@require_POST
+def version_confirm(request):
+    station_id = request.POST.get("station", "")
+    year = _year(request.POST.get("year", ""))
+    station = get_restricted_or_404(
+        Station.objects, request.user, pk=station_id if station_id.isdigit() else 0
+    )
+    row = next(
+        (
+            r
+            for r in selectors.station_versions(
+                user=request.user, code=station.region_id, year=year
+            )
+            if r.station.pk == station.pk
+        ),
+        None,
+    )
+    if row is None:
+        raise Http404
+    try:
+        services.version_confirm(
+            by=request.user,
+            station_id=station.pk,
+            year=year,
+            version=request.POST.get("version", ""),
+            computed=row.computed,
+            share=row.share,
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+        messages.success(
+            request, _("The version of “%(name)s” was confirmed.") % {"name": station.name}
+        )
+    except ValidationError as refused:
+        _refusal(request, refused)
+    return redirect(reverse("purchase:versions") + f"?node={station.region_id[:6]}&year={year}")
+
+
+@require_http_methods(["GET", "POST"])
+def subsidy(request):
+    """The province's subsidy per station by version, and each county's subsidy from the
+    confirmed versions (Excel)."""
+    user = request.user
+    if user.role not in {
+        Role.PROVINCE_OFFICER,
+        Role.CITY_OFFICER,
+        Role.COUNTY_OFFICER,
+        Role.EVALUATOR,
+    }:
+        raise PermissionDenied(_("The subsidy report is for officers and evaluators."))
+    node = _node_of(request)
+    year = _year(request.GET.get("year", "") or request.POST.get("year", ""))
+    form = forms.SubsidyForm(request.POST or None, initial={"year": year})
+    if request.method == "POST":
+        if not may_add(user, SubsidyRate):
+            raise PermissionDenied(_("Only the province officer sets the subsidy."))
+        if form.is_valid():
+            try:
+                services.subsidy_rate_record(by=user, data=form.to_input(), request=request)
+                messages.success(request, _("The subsidy was saved."))
+                return redirect(
+                    reverse("purchase:subsidy")
+                    + f"?node={node.code}&year={form.cleaned_data['year']}"
+                )
+            except ValidationError as refused:
+                _refusal(request, refused)
+    rate, rows = selectors.subsidy_report(user=user, code=node.code, year=year)
+    if request.GET.get("export"):
+        return list_page(
+            request,
+            queryset=rows,
+            exporter=exporters.SubsidyExporter,
+            title=_("Tiered subsidy"),
+            filters=[],
+            values={"node": node.code, "year": year},
+            detail_url=lambda r: "",
+        )
+    if rate and not form.is_bound:
+        form = forms.SubsidyForm(
+            initial={"year": year, "v1": rate.v1, "v2": rate.v2, "v3": rate.v3}
+        )
+    return render(
+        request,
+        "purchase/subsidy.html",
+        {
+            "node": node,
+            "year": year,
+            "rate": rate,
+            "rows": rows,
+            "total": sum((r.amount for r in rows), 0),
+            "form": form,
+            "may_set": may_add(user, SubsidyRate),
+        },
+    )

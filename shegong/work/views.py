@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.services import audit_log
+from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, show_refusal, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -464,10 +465,7 @@ def photo(request, pk: int):
     model = HomeVisit if item.visit_id else Activity
     if not model.objects.restrict(request.user).filter(pk=item.record.pk).exists():
         raise Http404
-    response = FileResponse(item.image.open("rb"), content_type=f"image/{item.kind}")
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file(item.image, item.kind)
 
 
 @require_http_methods(["GET", "POST"])

@@ -32,3 +32,22 @@ class WorkerExporter(Exporter):
         ),
         Column(gettext_lazy("Hire date"), lambda p: p.hire_date, 12),
     ]
+
+
+class RegistryExporter(Exporter):
+    """The registry of professionals (one row per registered station worker)."""
+
+    title = gettext_lazy("Registry of professionals")
+    columns = [
+        Column(gettext_lazy("Name"), lambda p: p.user.display_name, 10),
+        Column(
+            gettext_lazy("Station"), lambda p: p.user.station.name if p.user.station_id else "", 20
+        ),
+        Column(gettext_lazy("Education"), lambda p: p.get_education_display(), 10),
+        Column(gettext_lazy("Social work major"), lambda p: p.social_work_major, 6),
+        Column(gettext_lazy("Qualification"), lambda p: p.get_qualification_display(), 16),
+        Column(gettext_lazy("Certificate number"), lambda p: p.certificate_no, 18),
+        Column(
+            gettext_lazy("Certificate review"), lambda p: p.get_certificate_status_display(), 10
+        ),
+    ]

@@ -5,11 +5,12 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES, Role
 from shegong.core.divisions import in_subtree
 from shegong.core.forms import BootstrapFormMixin
+from shegong.core.validators import validate_document
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
 
 from .models import SocialWorkerProfile
-from .services import PROFILE_COLUMNS, ProfileInput, TrainingInput
+from .services import PROFILE_COLUMNS, ProfileInput, RegistrationInput, TrainingInput
 
 
 class SocialWorkerProfileForm(BootstrapFormMixin, forms.ModelForm):
@@ -87,4 +88,47 @@ class TrainingRecordForm(BootstrapFormMixin, forms.ModelForm):
         return TrainingInput(
             **{name: d[name] for name in self._meta.fields if name != "worker"},
             worker=d["worker"].pk,
+        )
+
+
+class RegistrationForm(BootstrapFormMixin, forms.ModelForm):
+    """A worker's own registration: education, qualification, certificate and its scan."""
+
+    scan = forms.FileField(
+        label=_("Scan of the certificate (PDF or photo)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}
+        ),
+    )
+
+    class Meta:
+        model = SocialWorkerProfile
+        fields = [
+            "education",
+            "major",
+            "social_work_major",
+            "qualification",
+            "certificate_no",
+            "certificate_date",
+        ]
+        widgets = {"certificate_date": DateInput()}
+
+    def clean_scan(self):
+        upload = self.cleaned_data.get("scan")
+        return (upload, validate_document(upload)) if upload else None
+
+    def clean_certificate_no(self):
+        return (self.cleaned_data.get("certificate_no") or "").strip().upper()
+
+    def to_input(self) -> RegistrationInput:
+        d = self.cleaned_data
+        return RegistrationInput(
+            education=d.get("education") or "",
+            major=d.get("major") or "",
+            social_work_major=bool(d.get("social_work_major")),
+            qualification=d.get("qualification") or "none",
+            certificate_no=d.get("certificate_no") or "",
+            certificate_date=d.get("certificate_date"),
+            scan=d.get("scan"),
         )

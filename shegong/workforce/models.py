@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,6 +11,7 @@ from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.core.bounds import EARLIEST_BIRTH_DATE, EARLIEST_ORG_DATE, past_dates
 from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet, scope_q
+from shegong.core.validators import validate_certificate_no
 from shegong.regions.models import Region
 
 
@@ -25,6 +28,19 @@ class Qualification(models.TextChoices):
     ASSISTANT = "assistant", _("Assistant social worker (助理社会工作师)")
     SOCIAL_WORKER = "social_worker", _("Social worker (社会工作师)")
     SENIOR = "senior", _("Senior social worker (高级社会工作师)")
+
+
+class CertificateStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting review")
+    VERIFIED = "verified", _("Verified")
+    RETURNED = "returned", _("Returned")
+
+
+def _scan_path(instance, filename: str) -> str:
+    ext = {"pdf": "pdf", "jpeg": "jpg", "png": "png", "webp": "webp"}.get(
+        instance.certificate_scan_kind, "bin"
+    )
+    return f"certificates/{uuid.uuid4().hex}.{ext}"
 
 
 class SocialWorkerProfile(Versioned, models.Model):
@@ -53,13 +69,40 @@ class SocialWorkerProfile(Versioned, models.Model):
         choices=Qualification.choices,
         default=Qualification.NONE,
     )
-    certificate_no = models.CharField(_("certificate number"), max_length=32, blank=True)
+    certificate_no = models.CharField(
+        _("certificate number"),
+        max_length=32,
+        blank=True,
+        validators=[validate_certificate_no],
+        help_text=_("The certificate's management number (管理号), e.g. 2019430000123456."),
+    )
     certificate_date = models.DateField(
         _("certificate date"), null=True, blank=True, validators=past_dates(EARLIEST_ORG_DATE)
     )
     hire_date = models.DateField(
         _("hire date"), null=True, blank=True, validators=past_dates(EARLIEST_ORG_DATE)
     )
+    # online registration (专业人才在线登记, seed 004): the worker's own scan of the
+    # certificate, reviewed by the county
+    certificate_scan = models.FileField(_("certificate scan"), upload_to=_scan_path, blank=True)
+    certificate_scan_kind = models.CharField(max_length=8, blank=True, editable=False)
+    certificate_status = models.CharField(
+        _("certificate review"),
+        max_length=12,
+        choices=CertificateStatus.choices,
+        blank=True,
+        db_index=True,
+    )
+    certificate_note = models.CharField(_("review note"), max_length=300, blank=True)
+    certificate_reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    certificate_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     designated_villages = models.ManyToManyField(
         Region,
         blank=True,

@@ -10,15 +10,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
-from shegong.accounts.roles import STATION_ROLES
-from shegong.core.divisions import in_subtree
+from shegong.accounts.roles import STATION_ROLES, Role
+from shegong.core.divisions import in_subtree, region_filter
 from shegong.indicators.drilldown import Rows, total
 from shegong.indicators.periods import Period
 from shegong.regions.models import Region
 
 from .exporters import TrainingExporter, WorkerExporter
 from .facts import CITY_ORGANISED
-from .models import Education, SocialWorkerProfile, TrainingRecord
+from .models import Education, Qualification, SocialWorkerProfile, TrainingRecord
 
 COLLEGE_OR_ABOVE = (Education.COLLEGE, Education.BACHELOR, Education.MASTER, Education.DOCTOR)
 COUNTY_ORGANISED = frozenset({"county"})
@@ -128,3 +128,39 @@ def training_rows(*, user: User, node: Region, period: Period, params: QueryDict
             "per": "—" if per is None else f"{per.quantize(Decimal('0.01')).normalize():f}",
         },
     )
+
+
+REGISTRY_READERS = frozenset({Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER})
+
+
+def registry(*, user: User, filters: dict | None = None) -> QuerySet[SocialWorkerProfile]:
+    """The professionals registered in ``user``'s region (officers): active station staff
+    with their qualification and certificate review, filtered by place, qualification and
+    review status; those awaiting review first."""
+    f = filters or {}
+    if user.role not in REGISTRY_READERS:
+        return SocialWorkerProfile.objects.none()
+    qs = SocialWorkerProfile.objects.restrict(user).filter(
+        user__is_active=True, user__role__in=STATION_ROLES
+    )
+    if f.get("region"):
+        qs = qs.filter(region_filter("user__scope_region_id", f["region"]))
+    if f.get("qualification"):
+        qs = qs.filter(qualification=f["qualification"])
+    if f.get("status"):
+        qs = qs.filter(certificate_status=f["status"])
+    return qs.select_related("user__station").order_by(
+        "-certificate_status", "user__scope_region_id", "user__full_name"
+    )
+
+
+def registry_counts(*, queryset: QuerySet[SocialWorkerProfile]) -> dict[str, int]:
+    """How many of ``queryset`` hold each qualification level, and how many certificates
+    are verified or awaiting review (one query)."""
+    agg = queryset.order_by().aggregate(
+        total=Count("pk"),
+        **{q.value: Count("pk", filter=Q(qualification=q.value)) for q in Qualification},
+        verified=Count("pk", filter=Q(certificate_status="verified")),
+        submitted=Count("pk", filter=Q(certificate_status="submitted")),
+    )
+    return {k: v or 0 for k, v in agg.items()}

@@ -9,15 +9,16 @@ import datetime
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES, Role
 from shegong.audit.describe import snapshot
-from shegong.audit.services import audit_saved
+from shegong.audit.services import audit_log, audit_saved
 from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can, may_add
 from shegong.core.validation import all_of, full_clean, one_of
@@ -138,3 +139,123 @@ def ensure_worker_profile(*, user: User, **kwargs) -> None:
     """A station worker always has a ``SocialWorkerProfile`` (on ``accounts.user_saved``)."""
     if user.role in STATION_ROLES:
         SocialWorkerProfile.objects.get_or_create(user=user)
+
+
+# ----- online registration (专业人才在线登记) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationInput:
+    """What a worker keeps on their own profile; ``scan``: (upload, checked kind) or None."""
+
+    education: str = ""
+    major: str = ""
+    social_work_major: bool = False
+    qualification: str = "none"
+    certificate_no: str = ""
+    certificate_date: datetime.date | None = None
+    scan: tuple | None = None
+
+
+REGISTRATION_AUDIT = (
+    "education",
+    "major",
+    "social_work_major",
+    "qualification",
+    "certificate_no",
+    "certificate_date",
+    "certificate_status",
+)
+
+
+@transaction.atomic
+def registration_record(
+    *, by: User, data: RegistrationInput, request: HttpRequest | None = None
+) -> SocialWorkerProfile:
+    """A worker keeps their own registration: education and qualification, the
+    certificate's number (format checked) and a scan of it.
+
+    The caller may rely on: only station staff, for their own profile; the model's rules
+    (a qualification needs its number and date); a qualification claimed or its number or
+    scan changed goes to the county for review (status "awaiting review"), and a scan is
+    required for that; nothing else about the profile (villages, hire date) changes.
+    """
+    if by.role not in STATION_ROLES:
+        raise PermissionDenied(_("Only station staff register as professionals."))
+    profile, _created = SocialWorkerProfile.objects.select_for_update().get_or_create(user=by)
+    before = snapshot(profile, REGISTRATION_AUDIT)
+    errors: dict[str, str] = {}
+    changed_certificate = (
+        data.certificate_no.strip().upper() != profile.certificate_no
+        or data.qualification != profile.qualification
+        or data.scan is not None
+    )
+    profile.education, profile.major = data.education, data.major
+    profile.social_work_major = data.social_work_major
+    profile.qualification = data.qualification
+    profile.certificate_no = data.certificate_no.strip().upper()
+    profile.certificate_date = data.certificate_date
+    if data.scan is not None:
+        profile.certificate_scan, profile.certificate_scan_kind = data.scan
+    if data.qualification != "none" and changed_certificate:
+        if not profile.certificate_scan and data.scan is None:
+            errors["scan"] = _("Attach a scan of the certificate for the county to review.")
+        profile.certificate_status = "submitted"
+        profile.certificate_note = ""
+    elif data.qualification == "none":
+        profile.certificate_status = ""
+    full_clean(profile, errors)
+    profile.version += 1
+    profile.save()
+    audit_saved(
+        entity="registration",
+        obj=profile,
+        by=by,
+        request=request,
+        before=before,
+        fields=REGISTRATION_AUDIT,
+    )
+    return profile
+
+
+@transaction.atomic
+def certificate_review(
+    *,
+    by: User,
+    profile: SocialWorkerProfile,
+    verify: bool,
+    note: str = "",
+    request: HttpRequest | None = None,
+) -> SocialWorkerProfile:
+    """Verify a worker's certificate against its scan, or return it with a note.
+
+    The caller may rely on: only a county officer of the worker's county; only a
+    certificate awaiting review; a return says why.
+    """
+    if by.role != Role.COUNTY_OFFICER or not can(by, profile, "change"):
+        raise PermissionDenied(_("Only the county's civil-affairs officer reviews certificates."))
+    profile = SocialWorkerProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.certificate_status != "submitted":
+        raise ValidationError({"__all__": _("This certificate is not awaiting review.")})
+    note = (note or "").strip()
+    if not verify and not note:
+        raise ValidationError({"note": _("Say why the certificate is returned.")})
+    profile.certificate_status = "verified" if verify else "returned"
+    profile.certificate_note = note[:300]
+    profile.certificate_reviewed_by, profile.certificate_reviewed_at = by, timezone.now()
+    profile.save(
+        update_fields=[
+            "certificate_status",
+            "certificate_note",
+            "certificate_reviewed_by",
+            "certificate_reviewed_at",
+        ]
+    )
+    audit_log(
+        action="shegong.certificate.verified" if verify else "shegong.certificate.returned",
+        actor=by,
+        request=request,
+        obj=profile,
+        data={"worker": profile.user.display_name, **({"note": note} if note else {})},
+    )
+    return profile

@@ -7,4 +7,8 @@ urlpatterns = [
     path("training/", views.training_list, name="training_list"),
     path("training/new/", views.training_create, name="training_create"),
     path("workers/<int:pk>/profile/", views.worker_profile_edit, name="profile_edit"),
+    path("me/", views.registration, name="registration"),
+    path("registry/", views.registry_list, name="registry"),
+    path("workers/<int:pk>/certificate/", views.certificate_decide, name="certificate_decide"),
+    path("workers/<int:pk>/certificate/scan/", views.certificate_scan, name="certificate_scan"),
 ]

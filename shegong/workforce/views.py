@@ -1,18 +1,29 @@
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shegong.accounts.roles import STATION_ROLES
 from shegong.core.divisions import region_filter
+from shegong.core.files import private_file
 from shegong.core.forms import form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
-from .exporters import TrainingExporter
-from .forms import SocialWorkerProfileForm, TrainingRecordForm
-from .models import SocialWorkerProfile, TrainingRecord
-from .services import training_record, worker_profile_record
+from .exporters import RegistryExporter, TrainingExporter
+from .forms import RegistrationForm, SocialWorkerProfileForm, TrainingRecordForm
+from .models import CertificateStatus, Qualification, SocialWorkerProfile, TrainingRecord
+from .selectors import REGISTRY_READERS, registry, registry_counts
+from .services import (
+    certificate_review,
+    registration_record,
+    training_record,
+    worker_profile_record,
+)
 
 
 @require_GET
@@ -79,3 +90,93 @@ def worker_profile_edit(request, pk: int):
         message=_("Profile of %(name)s was saved."),
         redirect_to=lambda p: reverse("accounts:user_detail", args=[p.user_id]),
     )
+
+
+# ----- online registration (专业人才在线登记) ------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def registration(request):
+    """A worker's own registration: education, qualification, certificate and scan,
+    with its review; the training received is listed below."""
+    if request.user.role not in STATION_ROLES:
+        raise PermissionDenied(_("Only station staff register as professionals."))
+    profile, _created = SocialWorkerProfile.objects.get_or_create(user=request.user)
+    training = TrainingRecord.objects.filter(worker=request.user).order_by("-date")[:50]
+    return form_page(
+        request,
+        RegistrationForm(request.POST or None, request.FILES or None, instance=profile),
+        save=through(registration_record),
+        template="workforce/registration.html",
+        context={"profile": profile, "training": training},
+        message=_("Your registration was saved."),
+        redirect_to=lambda p: reverse("workforce:registration"),
+    )
+
+
+REGISTRY_FILTERS = [
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("qualification", gettext_lazy("Qualification"), "select", Qualification.choices),
+    Filter("status", gettext_lazy("Certificate review"), "select", CertificateStatus.choices),
+]
+
+
+@require_GET
+def registry_list(request):
+    """The registry of professionals in the officer's region, with counts by level."""
+    if request.user.role not in REGISTRY_READERS:
+        raise PermissionDenied(_("The registry of professionals is for civil-affairs officers."))
+    values = read_filters(request, REGISTRY_FILTERS)
+    queryset = registry(user=request.user, filters=values)
+    counts = registry_counts(queryset=queryset)
+    labels = dict(Qualification.choices)
+    summary = "；".join(
+        [_("%(n)s registered") % {"n": counts["total"]}]
+        + [f"{labels[q.value]} {counts[q.value]}" for q in Qualification]
+        + [
+            _("%(n)s certificates verified, %(m)s awaiting review")
+            % {"n": counts["verified"], "m": counts["submitted"]}
+        ]
+    )
+    return list_page(
+        request,
+        queryset=queryset,
+        exporter=RegistryExporter,
+        title=_("Registry of professionals"),
+        filters=REGISTRY_FILTERS,
+        values=values,
+        detail_url=lambda p: reverse("accounts:user_detail", args=[p.user_id]),
+        summary=summary,
+        count=counts["total"],
+    )
+
+
+@require_POST
+def certificate_decide(request, pk: int):
+    profile = get_restricted_or_404(
+        SocialWorkerProfile.objects.select_related("user"), request.user, user_id=pk
+    )
+    try:
+        certificate_review(
+            by=request.user,
+            profile=profile,
+            verify=bool(request.POST.get("verify")),
+            note=request.POST.get("note", ""),
+            request=request,
+        )
+        messages.success(request, _("The certificate review was saved."))
+    except ValidationError as refused:
+        for message in refused.messages:
+            messages.error(request, message)
+    return redirect("accounts:user_detail", pk)
+
+
+@require_GET
+def certificate_scan(request, pk: int):
+    """A worker's certificate scan: for the worker and those who may change the profile."""
+    profile = get_restricted_or_404(SocialWorkerProfile.objects, request.user, user_id=pk)
+    if not profile.certificate_scan or not (
+        profile.user_id == request.user.pk or can(request.user, profile, "change")
+    ):
+        raise Http404
+    return private_file(profile.certificate_scan, profile.certificate_scan_kind)

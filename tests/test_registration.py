@@ -1,0 +1,146 @@
+"""Issue #12, part 6: professionals register online and keep their profile; the county
+checks the certificate against its scan; officers read the registry with counts."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from shegong.audit.models import AuditEntry
+from shegong.core.validators import validate_certificate_no
+from shegong.workforce.models import SocialWorkerProfile
+
+from .conftest import ROLES
+from .factories import PNG
+
+
+@pytest.mark.parametrize("number", ["2019430000123456", "20084300", "2021B4301A000012"])
+def test_a_certificate_number_of_the_right_format(number):
+    validate_certificate_no(number)
+
+
+@pytest.mark.parametrize(
+    "number", ["S123", "1999430000123456", "2019-4300", "２０１９４３００００", "2019"]
+)
+def test_a_certificate_number_of_the_wrong_format(number):
+    with pytest.raises(ValidationError):
+        validate_certificate_no(number)
+
+
+def _register(client, **over):
+    data = {
+        "education": "bachelor",
+        "major": "社会工作",
+        "social_work_major": "on",
+        "qualification": "assistant",
+        "certificate_no": "2021430000123456",
+        "certificate_date": "2021-06-20",
+        "scan": SimpleUploadedFile("c.png", PNG, content_type="image/png"),
+        **over,
+    }
+    return client.post(reverse("workforce:registration"), data)
+
+
+def test_a_worker_registers_and_the_county_verifies(client, world):
+    worker = world.places["own"].worker
+    client.force_login(worker)
+    assert client.get(reverse("workforce:registration")).status_code == 200
+    bad = _register(client, certificate_no="S123")
+    assert bad.status_code == 200 and "2008" in bad.content.decode()
+    no_scan = _register(client, scan="")
+    assert no_scan.status_code == 200
+    assert SocialWorkerProfile.objects.get(user=worker).certificate_status == ""
+    assert _register(client).status_code == 302
+    profile = SocialWorkerProfile.objects.get(user=worker)
+    assert profile.certificate_status == "submitted" and profile.certificate_scan_kind == "png"
+    client.force_login(world.actors["city_officer"])  # reads, does not review
+    client.post(reverse("workforce:certificate_decide", args=[worker.pk]), {"verify": "1"})
+    profile.refresh_from_db()
+    assert profile.certificate_status == "submitted"
+    client.force_login(world.actors["county_officer"])
+    page = client.get(reverse("accounts:user_detail", args=[worker.pk])).content.decode()
+    assert 'data-testid="certificate-review"' in page
+    scan = client.get(reverse("workforce:certificate_scan", args=[worker.pk]))
+    assert scan.status_code == 200 and scan["Content-Type"] == "image/png"
+    client.post(reverse("workforce:certificate_decide", args=[worker.pk]), {"note": ""})
+    profile.refresh_from_db()
+    assert profile.certificate_status == "submitted"  # a return needs its reason
+    client.post(reverse("workforce:certificate_decide", args=[worker.pk]), {"verify": "1"})
+    profile.refresh_from_db()
+    assert profile.certificate_status == "verified"
+    assert AuditEntry.objects.filter(action="shegong.certificate.verified").count() == 1
+    # changing the number sends it back for review
+    client.force_login(worker)
+    _register(client, certificate_no="2022430000999999", scan=SimpleUploadedFile("d.png", PNG))
+    profile.refresh_from_db()
+    assert profile.certificate_status == "submitted"
+
+
+def test_the_registry_counts_by_qualification(client, world):
+    own = world.places["own"]
+    for user, qualification in ((own.worker, "assistant"), (own.lead, "social_worker")):
+        profile = SocialWorkerProfile.objects.get(user=user)
+        profile.qualification = qualification
+        profile.certificate_no, profile.certificate_status = "2020430000000001", "verified"
+        profile.save()
+    client.force_login(world.actors["county_officer"])
+    page = client.get(reverse("workforce:registry"))
+    body = page.content.decode()
+    profiles = SocialWorkerProfile.objects.filter(
+        user__scope_region__code__startswith="430302",
+        user__is_active=True,
+        user__role__in=["social_worker", "station_lead"],
+    )
+    assert page.status_code == 200
+    assert f"{profiles.count()} 名已登记" in body
+    assert "助理社会工作师 (助理社会工作师) 1" in body or "助理社会工作师 1" in body
+    assert world.places["neighbour"].worker.display_name not in body
+    only = client.get(
+        reverse("workforce:registry"), {"qualification": "social_worker"}
+    ).content.decode()
+    assert own.lead.display_name in only and own.worker.display_name not in only
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_registers_and_who_reads_the_registry(client, world, role):
+    client.force_login(world.actors[role])
+    me = client.get(reverse("workforce:registration")).status_code
+    registry = client.get(reverse("workforce:registry")).status_code
+    assert me == (200 if role in ("social_worker", "station_lead") else 403)
+    assert registry == (
+        200 if role in ("county_officer", "city_officer", "province_officer") else 403
+    )
+
+
+# every URL of registration, by role (tests/test_access_matrix.py counts them covered)
+URLS = {
+    "workforce:registration",
+    "workforce:registry",
+    "workforce:certificate_decide",
+    "workforce:certificate_scan",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_scan_and_the_review_by_role(client, world, role):
+    worker = world.places["own"].worker
+    client.force_login(worker)
+    assert _register(client).status_code == 302
+    actor = worker if role == "social_worker" else world.actors[role]
+    profile = SocialWorkerProfile.objects.get(user=worker)
+    visible = SocialWorkerProfile.objects.restrict(actor).filter(pk=profile.pk).exists()
+    changes = SocialWorkerProfile.objects.restrict(actor, "change").filter(pk=profile.pk).exists()
+    client.force_login(actor)
+    scan = client.get(reverse("workforce:certificate_scan", args=[worker.pk])).status_code
+    assert scan == (200 if visible and (changes or actor == worker) else 404)
+    decided = client.post(
+        reverse("workforce:certificate_decide", args=[worker.pk]), {"verify": "1"}
+    ).status_code
+    if not visible:
+        assert decided == 404
+    elif role == "county_officer":
+        assert decided == 302
+    else:
+        assert decided == 403
+    profile.refresh_from_db()
+    assert (profile.certificate_status == "verified") == (role == "county_officer")
