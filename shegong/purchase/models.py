@@ -41,6 +41,23 @@ READERS = OFFICER_ROLES | {Role.EVALUATOR}
 MAX_TARGET = 10_000_000
 
 
+def _purchase_q(user, action: str, *, agency_rows, agency_may=(), county_may=()):
+    """The purchase cycle's one access rule, for a row with a ``region_id``: officers and
+    evaluators read their region and below; an agency reads its own rows
+    (``agency_rows(agency_id)``, or none) and may ``agency_may`` them; the county officer
+    may ``county_may`` in the county."""
+    role = user.role
+    if role == Role.AGENCY_ADMIN:
+        if user.agency_id and agency_rows and (action == "view" or action in agency_may):
+            return agency_rows(user.agency_id)
+        return None
+    if action == "view" and role in READERS:
+        return scope_q(user, "region_id")
+    if action in county_may and role == Role.COUNTY_OFFICER:
+        return scope_q(user, "region_id")
+    return None
+
+
 def _money_bound(field: str, name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(**{f"{field}__gte": 0, f"{field}__lte": MAX_AMOUNT_YUAN}), name=name
@@ -120,18 +137,13 @@ class Filing(Versioned, models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        role = user.role
-        if action == "view":
-            if role in READERS:
-                return scope_q(user, "region_id")
-            if role == Role.AGENCY_ADMIN and user.agency_id:
-                return Q(agency_id=user.agency_id)
-            return None
-        if action in ("add", "change") and role == Role.AGENCY_ADMIN and user.agency_id:
-            return Q(agency_id=user.agency_id)
-        if action == "approve" and role == Role.COUNTY_OFFICER:
-            return scope_q(user, "region_id")
-        return None
+        return _purchase_q(
+            user,
+            action,
+            agency_rows=lambda agency: Q(agency_id=agency),
+            agency_may=("add", "change"),
+            county_may=("approve",),
+        )
 
 
 class FilingDocument(models.Model):
@@ -241,17 +253,14 @@ class Project(Versioned, models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        role = user.role
-        if action == "view":
-            if role in READERS:
-                return scope_q(user, "region_id")
-            if role == Role.AGENCY_ADMIN and user.agency_id:
-                held = Contract.objects.filter(project=OuterRef("pk"), agency_id=user.agency_id)
-                return Q(Exists(held))
-            return None
-        if action in ("add", "change") and role == Role.COUNTY_OFFICER:
-            return scope_q(user, "region_id")
-        return None
+        return _purchase_q(
+            user,
+            action,
+            agency_rows=lambda agency: Q(
+                Exists(Contract.objects.filter(project=OuterRef("pk"), agency_id=agency))
+            ),
+            county_may=("add", "change"),
+        )
 
 
 class ProjectFunding(models.Model):
@@ -312,16 +321,12 @@ class Contract(Versioned, models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        role = user.role
-        if action == "view":
-            if role in READERS:
-                return scope_q(user, "region_id")
-            if role == Role.AGENCY_ADMIN and user.agency_id:
-                return Q(agency_id=user.agency_id)
-            return None
-        if action in ("add", "change") and role == Role.COUNTY_OFFICER:
-            return scope_q(user, "region_id")
-        return None
+        return _purchase_q(
+            user,
+            action,
+            agency_rows=lambda agency: Q(agency_id=agency),
+            county_may=("add", "change"),
+        )
 
 
 class Instalment(models.Model):
@@ -493,18 +498,13 @@ class Spending(models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        role = user.role
-        if action == "view":
-            if role in READERS:
-                return scope_q(user, "region_id")
-            if role == Role.AGENCY_ADMIN and user.agency_id:
-                return Q(contract__agency_id=user.agency_id)
-            return None
-        if action == "add" and role == Role.AGENCY_ADMIN and user.agency_id:
-            return Q(contract__agency_id=user.agency_id)
-        if action == "approve" and role == Role.COUNTY_OFFICER:
-            return scope_q(user, "region_id")
-        return None
+        return _purchase_q(
+            user,
+            action,
+            agency_rows=lambda agency: Q(contract__agency_id=agency),
+            agency_may=("add",),
+            county_may=("approve",),
+        )
 
 
 # ----- employment (劳动合同、按月发薪、五险) -------------------------------------------------
@@ -686,11 +686,7 @@ class VersionConfirmation(models.Model):
 
     @classmethod
     def restrict_q(cls, user, action: str):
-        if action == "view" and user.role in READERS:
-            return scope_q(user, "region_id")
-        if action in ("add", "change") and user.role == Role.COUNTY_OFFICER:
-            return scope_q(user, "region_id")
-        return None
+        return _purchase_q(user, action, agency_rows=None, county_may=("add", "change"))
 
 
 class SubsidyRate(models.Model):

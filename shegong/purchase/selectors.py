@@ -219,6 +219,13 @@ class BudgetRow:
     def rate(self) -> Decimal | None:
         return _share(self.approved, self.budget)
 
+    def add_spent(self, status: str, amount) -> None:
+        """Count ``amount`` of spending with ``status`` (a rejected entry counts nowhere)."""
+        if status == Spending.Status.APPROVED:
+            self.approved += amount or 0
+        elif status == Spending.Status.SUBMITTED:
+            self.pending += amount or 0
+
     @property
     def over(self) -> bool:
         return self.approved + self.pending > self.budget
@@ -298,10 +305,7 @@ def budget_view(
         s=Sum("amount"), flagged=Count("pk", filter=~Q(over_budget_reason=""))
     ):
         target = categories[row["category"]]
-        if row["status"] == Spending.Status.APPROVED:
-            target.approved += row["s"] or 0
-        elif row["status"] == Spending.Status.SUBMITTED:
-            target.pending += row["s"] or 0
+        target.add_spent(row["status"], row["s"])
         target.flagged += row["flagged"] or 0
     parts: dict[str, BudgetRow] = {}
     if part_key:
@@ -314,12 +318,8 @@ def budget_view(
                 parts[row["contract_id"]].budget = row["s"] or Decimal(0)
         for row in spending.values("contract_id", "status").annotate(s=Sum("amount")):
             target = parts.get(row["contract_id"])
-            if target is None:
-                continue
-            if row["status"] == Spending.Status.APPROVED:
-                target.approved += row["s"] or 0
-            elif row["status"] == Spending.Status.SUBMITTED:
-                target.pending += row["s"] or 0
+            if target is not None:
+                target.add_spent(row["status"], row["s"])
     else:
         regions = {
             r.code: BudgetRow(r.code, r.name)
@@ -339,12 +339,8 @@ def budget_view(
             .annotate(s=Sum("amount"))
         ):
             target = parts.get(row["part"])
-            if target is None:
-                continue
-            if row["status"] == Spending.Status.APPROVED:
-                target.approved += row["s"] or 0
-            elif row["status"] == Spending.Status.SUBMITTED:
-                target.pending += row["s"] or 0
+            if target is not None:
+                target.add_spent(row["status"], row["s"])
     total = BudgetRow("total", "")
     for row in categories.values():
         total.budget += row.budget

@@ -42,12 +42,26 @@ from .models import (
     VersionConfirmation,
 )
 
-YEARS = [(str(y), str(y)) for y in range(2026, 2018, -1)]
+
+def _years() -> list[tuple[str, str]]:
+    """Service years to filter by: next year back to 2018 (the stations began then)."""
+    return [(str(y), str(y)) for y in range(timezone.localdate().year + 1, 2017, -1)]
 
 
 def _refusal(request, refused: ValidationError) -> None:
     for message in refused.messages:
         messages.error(request, message)
+
+
+def _node_of(request) -> Region:
+    """The region a page is about (``node``, else the user's own scope), within the
+    user's area; 404 otherwise."""
+    code = request.GET.get("node") or request.POST.get("node") or request.user.scope_code or ""
+    is_code = code.isascii() and code.isdigit() and len(code) <= 12
+    node = Region.objects.restrict(request.user).filter(code=code).first() if is_code else None
+    if node is None:
+        raise Http404(_("No such region in your area."))
+    return node
 
 
 # ----- filings ---------------------------------------------------------------------------
@@ -139,21 +153,28 @@ def filing_submit(request, pk: int):
 @require_POST
 def filing_decide(request, pk: int):
     filing = get_restricted_or_404(Filing.objects, request.user, pk=pk)
+    return _decide(
+        request,
+        lambda approve, reason: services.filing_decide(
+            by=request.user, filing=filing, approve=approve, reason=reason, request=request
+        ),
+        done=(_("Filed."), _("The filing was returned.")),
+        back=reverse("purchase:filing_detail", args=[pk]),
+    )
+
+
+def _decide(request, decide, *, done, back):
+    """An approve-or-return POST (a filing, a spending entry): the service decides; what
+    it refuses is shown as a message on the page the user came from."""
     form = forms.DecisionForm(request.POST)
     form.is_valid()
     approve = bool(form.cleaned_data.get("approve"))
     try:
-        services.filing_decide(
-            by=request.user,
-            filing=filing,
-            approve=approve,
-            reason=form.cleaned_data.get("reason", ""),
-            request=request,
-        )
-        messages.success(request, _("Filed.") if approve else _("The filing was returned."))
+        decide(approve, form.cleaned_data.get("reason", ""))
+        messages.success(request, done[0] if approve else done[1])
     except ValidationError as refused:
         _refusal(request, refused)
-    return redirect("purchase:filing_detail", pk)
+    return redirect(back)
 
 
 @require_GET
@@ -169,7 +190,7 @@ def filing_document(request, pk: int):
 
 PROJECT_FILTERS = [
     Filter("q", gettext_lazy("Project title")),
-    Filter("year", gettext_lazy("Service year"), "select", YEARS),
+    Filter("year", gettext_lazy("Service year"), "select", _years()),
     Filter("region", gettext_lazy("Division code"), "region"),
 ]
 
@@ -225,7 +246,7 @@ def project_edit(request, pk: int | None = None):
 # ----- contracts -------------------------------------------------------------------------
 
 CONTRACT_FILTERS = [
-    Filter("year", gettext_lazy("Service year"), "select", YEARS),
+    Filter("year", gettext_lazy("Service year"), "select", _years()),
     Filter("region", gettext_lazy("Division code"), "region"),
     Filter("project", gettext_lazy("Project"), "id"),
     Filter("agency", gettext_lazy("Agency"), "id"),
@@ -444,21 +465,14 @@ def spending_create(request):
 @require_POST
 def spending_decide(request, pk: int):
     spending = get_restricted_or_404(Spending.objects, request.user, pk=pk)
-    form = forms.DecisionForm(request.POST)
-    form.is_valid()
-    approve = bool(form.cleaned_data.get("approve"))
-    try:
-        services.spending_decide(
-            by=request.user,
-            spending=spending,
-            approve=approve,
-            note=form.cleaned_data.get("reason", ""),
-            request=request,
-        )
-        messages.success(request, _("Approved.") if approve else _("Rejected."))
-    except ValidationError as refused:
-        _refusal(request, refused)
-    return redirect("purchase:spending_detail", pk)
+    return _decide(
+        request,
+        lambda approve, reason: services.spending_decide(
+            by=request.user, spending=spending, approve=approve, note=reason, request=request
+        ),
+        done=(_("Approved."), _("Rejected.")),
+        back=reverse("purchase:spending_detail", args=[pk]),
+    )
 
 
 @require_GET
@@ -480,10 +494,7 @@ def budget(request):
         raise PermissionDenied(
             _("Budgets are for civil-affairs officers, evaluators and agencies.")
         )
-    code = request.GET.get("node") or user.scope_code or ""
-    node = Region.objects.restrict(user).filter(code=code).first() if code.isdigit() else None
-    if node is None:
-        raise Http404(_("No such region in your area."))
+    node = _node_of(request)
     try:
         period = periods.parse(request.GET.get("period") or periods.current("year").key)
     except ValueError as exc:
@@ -700,10 +711,7 @@ def compliance(request):
     user = request.user
     if user.role not in COMPLIANCE_ROLES:
         raise PermissionDenied(_("Employment compliance is for officers and agencies."))
-    code = request.GET.get("node") or user.scope_code or ""
-    node = Region.objects.restrict(user).filter(code=code).first() if code.isdigit() else None
-    if node is None:
-        raise Http404(_("No such region in your area."))
+    node = _node_of(request)
     month = _month(request.GET.get("month", ""))
     agencies, checks = selectors.compliance(user=user, code=node.code, month=month)
     flag = request.GET.get("flag", "")
@@ -765,16 +773,6 @@ def _recent_months() -> list[str]:
 VERSION_READERS = {*COMPLIANCE_ROLES, Role.EVALUATOR}
 
 
-def _node_of(request):
-    code = request.GET.get("node") or request.POST.get("node") or request.user.scope_code or ""
-    node = (
-        Region.objects.restrict(request.user).filter(code=code).first() if code.isdigit() else None
-    )
-    if node is None:
-        raise Http404(_("No such region in your area."))
-    return node
-
-
 def _year(raw: str) -> int:
     return (
         int(raw)
@@ -821,7 +819,9 @@ def version_confirm(request):
     station_id = request.POST.get("station", "")
     year = _year(request.POST.get("year", ""))
     station = get_restricted_or_404(
-        Station.objects, request.user, pk=station_id if station_id.isdigit() else 0
+        Station.objects,
+        request.user,
+        pk=station_id if station_id.isascii() and station_id.isdigit() else 0,
     )
     row = next(
         (
