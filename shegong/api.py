@@ -21,6 +21,7 @@ from ninja.security import django_auth
 
 from shegong.core.api_forms import Paged, validation_errors
 from shegong.core.filters import read_filters
+from shegong.evaluation.api import router as evaluation_router
 from shegong.indicators.api import router as indicators_router
 from shegong.people.api import router as people_router
 from shegong.purchase.api import router as purchase_router
@@ -194,6 +195,7 @@ def _add_routers():
     api.add_router("/", work_router)
     api.add_router("/", indicators_router)
     api.add_router("/", purchase_router)
+    api.add_router("/", evaluation_router)
 
 
 _add_routers()

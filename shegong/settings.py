@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shegong.people",
     "shegong.work",
     "shegong.purchase",
+    "shegong.evaluation",
     "shegong.audit",
     "shegong.indicators",
     "shegong.home",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("work/", include("shegong.work.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("purchase/", include("shegong.purchase.urls")),
+    path("evaluation/", include("shegong.evaluation.urls")),
     path("audit/", include("shegong.audit.urls")),
     path("indicators/", include("shegong.indicators.urls")),
     path("admin/", admin.site.urls),

@@ -63,6 +63,7 @@ def regions(db):
 
     importlib.import_module("shegong.people.migrations.0002_seed_categories").seed(apps, None)
     importlib.import_module("shegong.indicators.migrations.0002_seed_rule_sets").seed(apps, None)
+    importlib.import_module("shegong.evaluation.migrations.0002_seed_tree").seed(apps, None)
 
 
 def build_world() -> World:

@@ -36,7 +36,35 @@ def _groups(user) -> list:
         people.append(("workforce:registration", _("My registration")))
     if role in OFFICER_ROLES:
         people.append(("workforce:registry", _("Registry of professionals")))
+    evaluation = []
+    if (
+        role in OFFICER_ROLES
+        or role in STATION_ROLES
+        or role in (Role.EVALUATOR, Role.AGENCY_ADMIN)
+    ):
+        evaluation.append(("evaluation:round_list", _("Evaluation rounds")))
+    if role in OFFICER_ROLES or role in STATION_ROLES or role == Role.AGENCY_ADMIN:
+        evaluation += [
+            ("evaluation:result_list", _("Evaluation results")),
+            ("evaluation:appeal_list", _("Appeals")),
+            ("evaluation:rectification_list", _("Rectification tasks")),
+        ]
+    if (
+        role in OFFICER_ROLES
+        or role in STATION_ROLES
+        or role in (Role.EVALUATOR, Role.AGENCY_ADMIN)
+    ):
+        evaluation.append(("evaluation:star_list", _("Star ratings")))
+    if role in OFFICER_ROLES or role == Role.EVALUATOR:
+        evaluation += [
+            ("evaluation:tree_list", _("Indicator trees")),
+            ("evaluation:agency_list", _("Evaluation agencies")),
+        ]
+    if role in OFFICER_ROLES:
+        evaluation.append(("evaluation:summaries", _("Annual evaluation summaries")))
     groups = [(_("Government purchase"), purchase)] if purchase else []
+    if evaluation:
+        groups.append((_("Evaluation and stars"), evaluation))
     if people:
         groups.append((_("Professionals"), people))
     return groups

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from .fields import EncryptedTextField
 from .idempotency import InProgress, previous, run_once
 from .restrict import get_restricted_or_404, require_may_save
-from .validators import parse_small_int
+from .validators import parse_small_int, validate_document
 
 FORM_KEY_RE = re.compile(r"[0-9a-f]{32}")
 
@@ -228,3 +228,22 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
         editing_version(form) if form.is_bound else getattr(form.instance, "version", None)
     )
     return render(request, template, {"form": form, **context})
+
+
+class DocumentField(forms.FileField):
+    """One document (PDF or image), checked by content and size: cleans to (file, kind)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            forms.ClearableFileInput(
+                attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}
+            ),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload:
+            return None
+        return (upload, validate_document(upload))

@@ -121,21 +121,28 @@ def stocks(code: str, period: Period, max_age: int | None) -> tuple:
     if seconds and (hit := cache.get(key)) is not None:
         return hit
     work = stock_providers.read("workforce", code=code, period=period, max_age=max_age)
-    value = (work, stations(code), villages(code))
+    value = (work, stations(code, on=min(period.end, timezone.localdate())), villages(code))
     if seconds:
         cache.set(key, value, seconds)
     return value
 
 
-def stations(code: str) -> list[tuple[str, int | None, int]]:
-    """(region, star rating, active staff) for every township station in the node."""
-    return list(
+def stations(code: str, on: datetime.date | None = None) -> list[tuple[str, int | None, int]]:
+    """(region, star rating, active staff) for every township station in the node; the
+    star rating in force on ``on`` (the evaluation app keeps the decisions), today's
+    when no app provides them."""
+    rows = list(
         Station.objects.filter(in_subtree("region_id", code), tier=Station.Tier.TOWNSHIP)
         .annotate(
             n_staff=Count("staff", filter=Q(staff__is_active=True, staff__role__in=STATION_ROLES))
         )
-        .values_list("region_id", "star_rating", "n_staff")
+        .values_list("pk", "region_id", "star_rating", "n_staff")
     )
+    try:
+        stars = stock_providers.read("star_ratings", code=code, on=on or timezone.localdate())
+    except LookupError:
+        return [(region, star, n) for _pk, region, star, n in rows]
+    return [(region, stars.get(pk), n) for pk, region, _star, n in rows]
 
 
 def villages(code: str) -> dict:
@@ -240,6 +247,36 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
             continue  # shown only when the rule set in force asks for it
         board.ruled.append(judge(spec, readings[spec.code], rule, fraction, code, st, rules))
     return board
+
+
+def figures(node, period: Period) -> dict[str, tuple[Decimal | None, str]]:
+    """Every indicator of ``node`` for ``period`` as (value, records URL), judged against
+    nothing: what an evaluation item reads its suggested score from."""
+    code = node.code
+    data = metrics(code, [period.key], {period.key: period})
+    now = data[period.key]
+    now["cases_active"] = cases_active(code, period)
+    rule_set = rule_set_for(code, period.year)
+    rules = {r.indicator: r for r in rule_set.rules.all()} if rule_set else {}
+    age_rule = rules.get("new_hire_share")
+    work, st, vil = stocks(
+        code, period, int(age_rule.upper) if age_rule and age_rule.upper else None
+    )
+    out = {v.spec.code: (v.value, v.url) for v in service_values(code, period, now, {})}
+    readings = {
+        **workforce_readings(
+            code,
+            period,
+            work,
+            now,
+            agency_as_county=bool(rule_set and rule_set.agency_training_as_county),
+        ),
+        **hours_readings(code, period, now, {}),
+        **station_readings(code, st, rules),
+        **coverage_readings(code, period, vil, now, {}),
+    }
+    out.update({name: (value, url) for name, (value, _prev, _detail, url) in readings.items()})
+    return out
 
 
 def service_values(code: str, period: Period, now: dict, before: dict) -> list[Value]:

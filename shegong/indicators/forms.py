@@ -10,7 +10,7 @@ from shegong.regions.models import Region
 
 from .definitions import RULE_CHOICES
 from .models import Rule, RuleSet
-from .services import RuleLine, RuleSetInput
+from .services import EVALUATION_FIELDS, RuleLine, RuleSetInput
 
 
 class RuleForm(BootstrapFormMixin, forms.ModelForm):
@@ -63,10 +63,13 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
             "agency_training_as_county",
             "version2_share",
             "version3_share",
+            *EVALUATION_FIELDS,
         ]
 
     def __init__(self, *args, user, rules_initial=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in EVALUATION_FIELDS:  # left empty: kept (the default if new)
+            self.fields[name].required = False
         self.fields["daily_hours_ceiling"].required = False  # left empty: kept (12 if new)
         self.fields["version2_share"].required = False
         self.fields["version3_share"].required = False
@@ -121,6 +124,10 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
             version3_share=d.get("version3_share")
             if d.get("version3_share") is not None
             else self.instance.version3_share,
+            **{
+                name: d.get(name) if d.get(name) is not None else getattr(self.instance, name)
+                for name in EVALUATION_FIELDS
+            },
         )
 
 

@@ -12,6 +12,8 @@ difference to the aggregates in the same transaction, so a dashboard never resca
 the first mention adds one to the distinct count, the last removal takes it away again.
 """
 
+import calendar
+import datetime
 import decimal
 from decimal import Decimal
 
@@ -184,6 +186,16 @@ class DistinctKey(models.Model):
         return f"{self.kind}:{self.key} {self.period} ({self.refs})"
 
 
+def _band(default: int, label) -> models.DecimalField:
+    return models.DecimalField(
+        label,
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal(default),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+
+
 class RuleSet(Versioned, models.Model):
     """The targets one province (or city) sets for one year. Data, not code."""
 
@@ -223,6 +235,30 @@ class RuleSet(Versioned, models.Model):
         default=Decimal(60),
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
+    # evaluation (seed 000, 002): a round's score maps to a grade and a star level by these
+    # bands (lowest score of each); a five-star rating needs the province's approval where
+    # set; the county's annual summary reaches the city by the given day of the service year
+    grade_excellent_min = _band(90, _("lowest score graded excellent"))
+    grade_good_min = _band(80, _("lowest score graded good"))
+    grade_pass_min = _band(60, _("lowest score graded pass"))
+    star5_min = _band(90, _("lowest score for five stars"))
+    star4_min = _band(85, _("lowest score for four stars"))
+    star3_min = _band(80, _("lowest score for three stars"))
+    star2_min = _band(70, _("lowest score for two stars"))
+    star1_min = _band(60, _("lowest score for one star"))
+    five_star_needs_province = models.BooleanField(
+        _("five stars need the province's approval"), default=True
+    )
+    summary_due_month = models.PositiveSmallIntegerField(
+        _("county summary due (month)"),
+        default=11,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    summary_due_day = models.PositiveSmallIntegerField(
+        _("county summary due (day)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -241,6 +277,36 @@ class RuleSet(Versioned, models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def grade_for(self, score: Decimal) -> str:
+        """The grade of a total score: excellent, good, pass or fail."""
+        for grade, low in (
+            ("excellent", self.grade_excellent_min),
+            ("good", self.grade_good_min),
+            ("pass", self.grade_pass_min),
+        ):
+            if score >= low:
+                return grade
+        return "fail"
+
+    def stars_for(self, score: Decimal) -> int | None:
+        """The star level a total score reaches, or None below one star."""
+        for stars, low in (
+            (5, self.star5_min),
+            (4, self.star4_min),
+            (3, self.star3_min),
+            (2, self.star2_min),
+            (1, self.star1_min),
+        ):
+            if score >= low:
+                return stars
+        return None
+
+    def summary_due(self, year: int) -> datetime.date:
+        """The day the county's annual evaluation summary for ``year`` is due."""
+        month, day = self.summary_due_month, self.summary_due_day
+        last = calendar.monthrange(year, month)[1]
+        return datetime.date(year, month, min(day, last))
+
     def clean(self) -> None:
         super().clean()
         code = self.region_code or ""
@@ -248,6 +314,13 @@ class RuleSet(Versioned, models.Model):
             raise ValidationError(
                 {"region_code": _("A rule set belongs to a province (2 digits) or a city (4).")}
             )
+        grades = [self.grade_excellent_min, self.grade_good_min, self.grade_pass_min]
+        stars = [self.star5_min, self.star4_min, self.star3_min, self.star2_min, self.star1_min]
+        for field, bands in (("grade_pass_min", grades), ("star1_min", stars)):
+            if any(b is None for b in bands):
+                continue
+            if any(hi <= lo for hi, lo in zip(bands, bands[1:], strict=False)):
+                raise ValidationError({field: _("Each band must start below the one above it.")})
 
     @classmethod
     def restrict_q(cls, user, action: str):

@@ -46,8 +46,33 @@ class RuleSetInput:
     agency_training_as_county: bool = False
     version2_share: Decimal = Decimal(30)
     version3_share: Decimal = Decimal(60)
+    # evaluation: grade and star bands, who approves five stars, the county summary's day
+    grade_excellent_min: Decimal = Decimal(90)
+    grade_good_min: Decimal = Decimal(80)
+    grade_pass_min: Decimal = Decimal(60)
+    star5_min: Decimal = Decimal(90)
+    star4_min: Decimal = Decimal(85)
+    star3_min: Decimal = Decimal(80)
+    star2_min: Decimal = Decimal(70)
+    star1_min: Decimal = Decimal(60)
+    five_star_needs_province: bool = True
+    summary_due_month: int = 11
+    summary_due_day: int = 30
 
 
+EVALUATION_FIELDS = (
+    "grade_excellent_min",
+    "grade_good_min",
+    "grade_pass_min",
+    "star5_min",
+    "star4_min",
+    "star3_min",
+    "star2_min",
+    "star1_min",
+    "five_star_needs_province",
+    "summary_due_month",
+    "summary_due_day",
+)
 SET_FIELDS = (
     "region_code",
     "year",
@@ -57,6 +82,7 @@ SET_FIELDS = (
     "agency_training_as_county",
     "version2_share",
     "version3_share",
+    *EVALUATION_FIELDS,
 )
 
 
@@ -91,6 +117,8 @@ def rule_set_record(
     rule_set.daily_hours_ceiling = data.daily_hours_ceiling
     rule_set.agency_training_as_county = data.agency_training_as_county
     rule_set.version2_share, rule_set.version3_share = data.version2_share, data.version3_share
+    for field in EVALUATION_FIELDS:
+        setattr(rule_set, field, getattr(data, field))
     if data.version3_share < data.version2_share:
         errors["version3_share"] = _("Version 3.0 needs at least the share of version 2.0.")
     rules = _rules(rule_set, data.rules, errors)

@@ -6,11 +6,10 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from openpyxl import load_workbook
 
 from shegong.core.bounds import AMOUNT_VALIDATORS, MAX_AMOUNT_YUAN
-from shegong.core.forms import BootstrapFormMixin
-from shegong.core.validators import validate_document
+from shegong.core.forms import BootstrapFormMixin, DocumentField
+from shegong.core.xlsx import cell_text, read_lines
 from shegong.regions.forms import RegionCodeField
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
@@ -43,25 +42,6 @@ from .services import (
     TargetsInput,
     agency_staff,
 )
-
-
-class DocumentField(forms.FileField):
-    """One document (PDF or image), checked by content and size: cleans to (file, kind)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget",
-            forms.ClearableFileInput(
-                attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}
-            ),
-        )
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if not upload:
-            return None
-        return (upload, validate_document(upload))
 
 
 def _amount(label, *, required=False):
@@ -500,12 +480,6 @@ SHEET_COLUMNS = [
 ]
 YES = {"是", "已缴", "已交", "√", "✓", "y", "yes", "1", "true", "t"}
 NO = {"否", "未缴", "未交", "×", "n", "no", "0", "false", "f", ""}
-MAX_SHEET_BYTES = 5 * 1024 * 1024
-MAX_SHEET_ROWS = 5000
-
-
-def _cell_text(value) -> str:
-    return "" if value is None else str(value).strip()
 
 
 def _parse_line(line: int, cells: dict, month) -> tuple[PayrollRow | None, list[str]]:
@@ -522,7 +496,7 @@ def _parse_line(line: int, cells: dict, month) -> tuple[PayrollRow | None, list[
         raw = cells.get(key)
         if key in ("gross", "net"):
             try:
-                values[key] = Decimal(_cell_text(raw).replace(",", "")).quantize(Decimal("0.01"))
+                values[key] = Decimal(cell_text(raw).replace(",", "")).quantize(Decimal("0.01"))
             except ArithmeticError:
                 fail(label, _("not an amount"))
         elif key == "paid_on":
@@ -530,15 +504,15 @@ def _parse_line(line: int, cells: dict, month) -> tuple[PayrollRow | None, list[
                 values[key] = raw.date()
             elif isinstance(raw, datetime.date):
                 values[key] = raw
-            elif _cell_text(raw):
+            elif cell_text(raw):
                 try:
-                    values[key] = datetime.date.fromisoformat(_cell_text(raw)[:10])
+                    values[key] = datetime.date.fromisoformat(cell_text(raw)[:10])
                 except ValueError:
                     fail(label, _("not a date (2026-03-10)"))
             else:
                 values[key] = None
         elif key in (*INSURANCES, "housing_fund"):
-            text = _cell_text(raw).lower()
+            text = cell_text(raw).lower()
             if raw is True or text in YES:
                 values[key] = True
             elif raw is False or text in NO:
@@ -549,7 +523,7 @@ def _parse_line(line: int, cells: dict, month) -> tuple[PayrollRow | None, list[
         return None, problems
     return (
         PayrollRow(
-            worker=_cell_text(cells.get("worker")),
+            worker=cell_text(cells.get("worker")),
             month=month,
             gross=values["gross"],
             net=values["net"],
@@ -581,47 +555,12 @@ class PayrollImportForm(forms.Form):
         upload, month = data.get("file"), data.get("month")
         if not upload or not month:
             return data
-        if upload.size > MAX_SHEET_BYTES:
-            raise forms.ValidationError({"file": _("The sheet is larger than 5 MB.")})
-        head = upload.read(4)
-        upload.seek(0)
-        if head != b"PK\x03\x04":
-            raise forms.ValidationError({"file": _("This is not an Excel (.xlsx) file.")})
-        try:
-            book = load_workbook(upload, read_only=True, data_only=True)
-        except Exception as exc:  # a damaged file: openpyxl raises many kinds
-            raise forms.ValidationError({"file": _("The file cannot be read as Excel.")}) from exc
-        sheet = book.worksheets[0]
-        headers, rows, problems = None, [], []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            texts = [_cell_text(v) for v in values]
-            if headers is None:
-                if "用户名" in texts:
-                    wanted = {label: key for key, label in SHEET_COLUMNS}
-                    headers = {i: wanted[t] for i, t in enumerate(texts) if t in wanted}
-                    absent = set(wanted) - set(texts)
-                    if absent:
-                        raise forms.ValidationError(
-                            {
-                                "file": _("Columns missing: %(cols)s")
-                                % {"cols": "、".join(sorted(absent))}
-                            }
-                        )
-                continue
-            if not any(texts):
-                continue
-            if len(rows) + len(problems) >= MAX_SHEET_ROWS:
-                raise forms.ValidationError(
-                    {"file": _("At most %(n)s lines at a time.") % {"n": MAX_SHEET_ROWS}}
-                )
-            cells = {key: values[i] for i, key in headers.items() if i < len(values)}
+        rows, problems = [], []
+        for number, cells in read_lines(upload, columns=SHEET_COLUMNS, marker="用户名"):
             row, errors = _parse_line(number, cells, month)
             if row:
                 rows.append(row)
             problems += errors
-        book.close()
-        if headers is None:
-            raise forms.ValidationError({"file": _("No header row with 用户名 was found.")})
         if problems:
             raise forms.ValidationError({"file": problems})
         data["rows"] = tuple(rows)

@@ -349,6 +349,9 @@ class Instalment(models.Model):
     )
     paid_on = models.DateField(_("paid on"), null=True, blank=True, **PAST)
     paid_amount = models.DecimalField(_("paid (yuan)"), null=True, blank=True, **MONEY)
+    # a final evaluation graded fail holds the last instalment until rectification closes
+    held_since = models.DateField(_("held since"), null=True, blank=True)
+    held_reason = models.CharField(_("reason held"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["contract", "seq"]
@@ -364,6 +367,8 @@ class Instalment(models.Model):
     def state(self) -> str:
         if self.paid_on:
             return "paid"
+        if self.held_since:
+            return "held"
         return "due" if self.condition_met_on else "waiting"
 
 

@@ -555,6 +555,13 @@ def instalment_pay(
         raise ValidationError({"__all__": _("This instalment has been paid already.")})
     if not instalment.condition_met_on:
         raise ValidationError({"__all__": _("Confirm the instalment's condition first.")})
+    if instalment.held_since:
+        raise ValidationError(
+            {
+                "__all__": _("This instalment is held: %(reason)s")
+                % {"reason": instalment.held_reason}
+            }
+        )
     if paid_on is None:
         errors["paid_on"] = _("This field is required.")
     elif paid_on > timezone.localdate():
@@ -578,6 +585,71 @@ def instalment_pay(
         obj=instalment,
         data={"paid_on": str(paid_on), "amount": _yuan(amount)},
     )
+    return instalment
+
+
+def held_instalments(*, station_id: int, year: int) -> QuerySet[Instalment]:
+    """The last unpaid instalment of each contract covering ``station_id`` in ``year``:
+    what a final evaluation graded fail holds."""
+    contracts = Contract.objects.filter(
+        stations=station_id, starts_on__year__lte=year, ends_on__year__gte=year
+    )
+    last = [
+        c.instalments.order_by("-seq").first() for c in contracts.prefetch_related("instalments")
+    ]
+    return Instalment.objects.filter(pk__in=[i.pk for i in last if i and not i.paid_on])
+
+
+@transaction.atomic
+def instalment_hold(
+    *,
+    by: User,
+    instalment: Instalment,
+    reason: str,
+    request: HttpRequest | None = None,
+) -> Instalment:
+    """Hold an unpaid instalment (the evaluation does, for a station graded fail).
+
+    The caller may rely on: only the county officer who may change the contract; a paid
+    instalment is not held; holding again keeps the first date and adds the reason.
+    """
+    if not can(by, instalment.contract, "change"):
+        raise PermissionDenied(_("Only the county's civil-affairs officer manages contracts."))
+    instalment = _locked(Instalment, instalment)
+    if instalment.paid_on:
+        raise ValidationError({"__all__": _("This instalment has been paid already.")})
+    if reason in instalment.held_reason:
+        return instalment
+    instalment.held_since = instalment.held_since or timezone.localdate()
+    instalment.held_reason = "；".join(r for r in (instalment.held_reason, reason) if r)[:300]
+    instalment.save(update_fields=["held_since", "held_reason"])
+    audit_log(
+        action="shegong.instalment.held",
+        actor=by,
+        request=request,
+        obj=instalment,
+        data={"reason": reason},
+    )
+    return instalment
+
+
+@transaction.atomic
+def instalment_release(
+    *, by: User, instalment: Instalment, request: HttpRequest | None = None
+) -> Instalment:
+    """Release a held instalment (its station's rectification closed).
+
+    The caller may rely on: only the county officer who may change the contract; an
+    instalment not held is left as it is.
+    """
+    if not can(by, instalment.contract, "change"):
+        raise PermissionDenied(_("Only the county's civil-affairs officer manages contracts."))
+    instalment = _locked(Instalment, instalment)
+    if not instalment.held_since:
+        return instalment
+    instalment.held_since, instalment.held_reason = None, ""
+    instalment.save(update_fields=["held_since", "held_reason"])
+    audit_log(action="shegong.instalment.released", actor=by, request=request, obj=instalment)
     return instalment
 
 

@@ -42,16 +42,12 @@ class StationForm(BootstrapFormMixin, forms.ModelForm):
             "floor_area",
             "rooms",
             "opened_on",
-            "star_rating",
-            "star_rated_on",
             "phone",
             "address",
             "is_active",
         ]
         widgets = {
             "opened_on": DateInput(),
-            "star_rated_on": DateInput(),
-            "star_rating": forms.Select(choices=[("", "—")] + [(i, "★" * i) for i in range(1, 6)]),
         }
 
     def __init__(self, *args, user, **kwargs):

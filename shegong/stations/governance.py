@@ -5,13 +5,14 @@ from django.utils.translation import gettext as _
 
 from shegong.accounts.roles import Role
 
-# What the county decides about a station (its rating, its tier, which one is the county
-# general station), and what the office that runs the system decides (where it is, who runs
-# it, whether it is active): never the station itself.
-COUNTY_FIELDS = frozenset({"tier", "is_county_general", "star_rating", "star_rated_on"})
+# What the county decides about a station (its tier, which one is the county general
+# station), and what the office that runs the system decides (where it is, who runs it,
+# whether it is active): never the station itself. The star rating is no field anyone
+# types: it is the star decision in force (shegong.evaluation).
+COUNTY_FIELDS = frozenset({"tier", "is_county_general"})
 OFFICE_FIELDS = frozenset({"region", "agency", "is_active"})
 GOVERNED_FIELDS = COUNTY_FIELDS | OFFICE_FIELDS
-# On a new station, whoever adds it gives its tier; a rating is still the county's.
+# On a new station, whoever adds it gives its tier.
 CREATE_FIELDS = frozenset({"tier", "is_county_general"})
 
 

@@ -35,8 +35,6 @@ class StationInput:
     floor_area: Decimal | None = None
     rooms: tuple[str, ...] = ()
     opened_on: datetime.date | None = None
-    star_rating: int | None = None
-    star_rated_on: datetime.date | None = None
     phone: str = ""
     address: str = ""
     is_active: bool = True
@@ -49,8 +47,6 @@ STATION_COLUMNS = (
     "service_version",
     "floor_area",
     "opened_on",
-    "star_rating",
-    "star_rated_on",
     "phone",
     "address",
     "is_active",
@@ -58,7 +54,7 @@ STATION_COLUMNS = (
 
 
 # what the audit log keeps of a station and an agency (as saved, in words)
-STATION_AUDIT = (*STATION_COLUMNS, "region", "agency", "rooms")
+STATION_AUDIT = (*STATION_COLUMNS, "region", "agency", "rooms", "star_rating", "star_rated_on")
 AGENCY_AUDIT = (
     "name",
     "credit_code",
@@ -191,3 +187,15 @@ def agency_record(
         entity="agency", obj=agency, by=by, request=request, before=audited, fields=AGENCY_AUDIT
     )
     return agency
+
+
+@transaction.atomic
+def station_stars_derive(
+    *, station_id: int, stars: int | None, rated_on: datetime.date | None
+) -> None:
+    """Set a station's star field to the decision in force (the evaluation app calls this
+    when a decision takes effect or ends; nothing else writes the field, and the decision
+    carries the audit entry)."""
+    Station.objects.filter(pk=station_id).update(
+        star_rating=stars, star_rated_on=rated_on if stars else None
+    )

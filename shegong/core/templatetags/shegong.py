@@ -73,3 +73,11 @@ def yuan(value):
     except (InvalidOperation, TypeError, ValueError):
         return value
     return f"{d:,.2f}"
+
+
+@register.filter
+def field_of(form, key):
+    """The bound fields named ``<name>_<key>`` of a form, by ``name``: one row of a form
+    that has a row of fields per item (a score sheet's score_12, comment_12 …)."""
+    suffix = f"_{key}"
+    return {name[: -len(suffix)]: form[name] for name in form.fields if name.endswith(suffix)}

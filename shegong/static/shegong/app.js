@@ -38,3 +38,47 @@ document.addEventListener("change", (event) => {
     chosen.appendChild(item);
   }
 });
+// Forms marked data-draft-key keep what is typed in the browser until it is saved: a
+// score sheet filled where the signal comes and goes loses nothing when a save fails or
+// the page is closed. The copy belongs to the version the form was opened at; once the
+// record is saved (a new version), the old copy is dropped.
+document.querySelectorAll("form[data-draft-key]").forEach((form) => {
+  const key = `shegong-draft:${form.dataset.draftKey}`;
+  const version = (form.querySelector('input[name="version"]') || {}).value || "";
+  const fields = () => form.querySelectorAll("input[name], textarea[name], select[name]");
+  let saved = null;
+  try {
+    saved = JSON.parse(window.localStorage.getItem(key) || "null");
+  } catch (error) {
+    saved = null;
+  }
+  if (saved && saved.version === version && !form.querySelector(".is-invalid")) {
+    let restored = 0;
+    fields().forEach((el) => {
+      if (!(el.name in saved.values) || el.type === "file" || el.type === "hidden") return;
+      if (el.type === "checkbox") {
+        if (el.checked !== saved.values[el.name]) restored += 1;
+        el.checked = saved.values[el.name];
+      } else if (el.value !== saved.values[el.name]) {
+        el.value = saved.values[el.name];
+        restored += 1;
+      }
+    });
+    const notice = document.querySelector("[data-draft-notice]");
+    if (restored && notice) notice.hidden = false;
+  } else if (saved) {
+    window.localStorage.removeItem(key);
+  }
+  form.addEventListener("input", () => {
+    const values = {};
+    fields().forEach((el) => {
+      if (el.type === "file" || el.type === "hidden") return;
+      values[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    });
+    try {
+      window.localStorage.setItem(key, JSON.stringify({ version, values }));
+    } catch (error) {
+      // storage full or refused: the server copy is still the one saved
+    }
+  });
+});

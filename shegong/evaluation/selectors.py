@@ -1,0 +1,391 @@
+"""Reads of the evaluation cycle, each through the reader's restriction: trees, rounds and
+their stations, a score sheet with the figures the records hold and the suggested
+scores, the spread of a station's evaluators, results, rectifications, star decisions,
+the round summary, and the stars in force on a day (a stock for the indicators)."""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import Role
+from shegong.core.divisions import in_subtree
+from shegong.indicators import compute
+from shegong.indicators import periods as P
+from shegong.indicators.definitions import SPECS
+from shegong.regions.models import Region
+from shegong.stations.models import Station
+
+from . import scoring
+from .models import (
+    Appeal,
+    Assignment,
+    CountySummary,
+    Evidence,
+    Node,
+    Rectification,
+    Result,
+    Round,
+    Score,
+    Sheet,
+    StarDecision,
+    Tree,
+)
+
+# ----- lists ----------------------------------------------------------------------------
+
+
+def tree_list(*, user: User, filters: dict) -> QuerySet[Tree]:
+    """Trees ``user`` may read, newest year first, with their item counts."""
+    qs = Tree.objects.restrict(user).annotate(
+        items=Count("nodes", filter=Q(nodes__level=Node.Level.ITEM))
+    )
+    if filters.get("year"):
+        qs = qs.filter(year=filters["year"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    return qs.order_by("-year", "region_code", "title")
+
+
+def round_list(*, user: User, filters: dict) -> QuerySet[Round]:
+    """Rounds ``user`` may read, with how many stations and submitted lead sheets."""
+    qs = (
+        Round.objects.restrict(user)
+        .select_related("region", "tree")
+        .annotate(n_stations=Count("entries", distinct=True))
+    )
+    if filters.get("year"):
+        qs = qs.filter(year=filters["year"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("region"):
+        qs = qs.filter(in_subtree("region_id", filters["region"]))
+    return qs.order_by("-year", "region_id", "opens_on")
+
+
+def round_stations(*, user: User, round: Round) -> list[dict]:
+    """The stations of a round as ``user`` may work on them: an evaluator only their
+    assigned stations; each with its evaluators, sheets and result."""
+    entries = round.entries.select_related("station", "station__region")
+    if user.role == Role.EVALUATOR:
+        mine = Assignment.objects.active(user).filter(round=round).values("station_id")
+        entries = entries.filter(station_id__in=mine)
+    elif user.role == Role.STATION_LEAD or user.role == Role.SOCIAL_WORKER:
+        entries = entries.filter(station_id=user.station_id)
+    elif user.role == Role.AGENCY_ADMIN:
+        entries = entries.filter(station__agency_id=user.agency_id)
+    assignments: dict[int, list] = {}
+    for a in round.assignments.select_related("evaluator", "agency"):
+        assignments.setdefault(a.station_id, []).append(a)
+    sheets: dict[int, list] = {}
+    for s in Sheet.objects.filter(round=round).select_related("author"):
+        sheets.setdefault(s.station_id, []).append(s)
+    results = {r.station_id: r for r in Result.objects.filter(round=round)}
+    return [
+        {
+            "station": e.station,
+            "draw_order": e.draw_order,
+            "assignments": assignments.get(e.station_id, []),
+            "sheets": sheets.get(e.station_id, []),
+            "result": results.get(e.station_id),
+        }
+        for e in entries
+    ]
+
+
+def result_list(*, user: User, filters: dict) -> QuerySet[Result]:
+    qs = Result.objects.restrict(user).select_related("station", "region", "round")
+    if filters.get("year"):
+        qs = qs.filter(round__year=filters["year"])
+    if filters.get("grade"):
+        qs = qs.filter(grade=filters["grade"])
+    if filters.get("region"):
+        qs = qs.filter(in_subtree("region_id", filters["region"]))
+    return qs.order_by("-round__year", "round_id", "region_id", "station__name")
+
+
+def rectification_list(*, user: User, filters: dict) -> QuerySet[Rectification]:
+    qs = Rectification.objects.restrict(user).select_related(
+        "station", "item", "result__round", "region"
+    )
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("overdue"):
+        qs = qs.exclude(status=Rectification.Status.CLOSED).filter(
+            deadline__lt=timezone.localdate()
+        )
+    if filters.get("region"):
+        qs = qs.filter(in_subtree("region_id", filters["region"]))
+    return qs.order_by("deadline", "pk")
+
+
+def star_list(*, user: User, filters: dict) -> QuerySet[StarDecision]:
+    qs = StarDecision.objects.restrict(user).select_related(
+        "station", "region", "proposed_by", "approved_by", "province_by"
+    )
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("stars"):
+        qs = qs.filter(stars=filters["stars"])
+    if filters.get("region"):
+        qs = qs.filter(in_subtree("region_id", filters["region"]))
+    return qs.order_by("-proposed_at", "-pk")
+
+
+def appeal_list(*, user: User, filters: dict) -> QuerySet[Appeal]:
+    qs = Appeal.objects.restrict(user).select_related(
+        "result__station", "result__round", "filed_by"
+    )
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    return qs.order_by("-filed_at")
+
+
+# ----- a score sheet ---------------------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    """One item of a sheet as the evaluator sees it."""
+
+    item: Node
+    score: Score | None = None
+    figure: Decimal | None = None
+    figure_label: str = ""
+    records_url: str = ""
+    suggested: Decimal | None = None
+    evidence: list = field(default_factory=list)
+    self_score: Decimal | None = None
+    spread: dict | None = None  # {"min", "max", "mean", "n", "scores": [(name, score)]}
+    low: bool = False
+
+
+@dataclass
+class Section:
+    node: Node
+    items: list = field(default_factory=list)
+
+
+def station_figures(*, station: Station, year: int) -> dict[str, tuple[Decimal | None, str]]:
+    """The station's figures for the service year, as the indicators compute them for its
+    place (a township station its township, a village room its village)."""
+    return compute.figures(station.region, P.parse(str(year)))
+
+
+def sheet_rows(*, sheet: Sheet, with_figures: bool = True) -> list[Section]:
+    """The sheet's tree in order: each sub-dimension with its items, each item with the
+    score given, the figure the records hold and its suggested score, the evidence, the
+    station's self-assessment score, and (for the lead) the spread of the evaluators."""
+    rnd = sheet.round
+    nodes = list(rnd.tree.nodes.order_by("seq"))
+    scores = {s.item_id: s for s in sheet.scores.all()}
+    evidence: dict[int, list] = {}
+    for e in Evidence.objects.filter(sheet=sheet).order_by("pk"):
+        evidence.setdefault(e.item_id, []).append(e)
+    figures = station_figures(station=sheet.station, year=rnd.year) if with_figures else {}
+    self_scores = _self_scores(sheet)
+    spreads = _spreads(sheet) if sheet.is_lead and sheet.kind == Sheet.Kind.EVALUATOR else {}
+    sections: list[Section] = []
+    for node in nodes:
+        if node.level != Node.Level.ITEM:
+            sections.append(Section(node))
+            continue
+        value, url = figures.get(node.metric, (None, "")) if node.metric else (None, "")
+        row = ItemRow(
+            item=node,
+            score=scores.get(node.pk),
+            figure=value,
+            figure_label=str(SPECS[node.metric].label) if node.metric in SPECS else "",
+            records_url=url,
+            suggested=scoring.suggest(value, node.bands) if node.metric else None,
+            evidence=evidence.get(node.pk, []),
+            self_score=self_scores.get(node.pk),
+            spread=spreads.get(node.pk),
+        )
+        if row.score and row.score.score is not None and node.max_score:
+            row.low = row.score.score * 100 < node.max_score * rnd.rectify_below
+        sections[-1].items.append(row)
+    return [s for s in sections if s.items or s.node.level == Node.Level.DIMENSION]
+
+
+def _self_scores(sheet: Sheet) -> dict[int, Decimal]:
+    """The station lead's scores of the same station in the year's self-assessment (or
+    this round's own self sheet), shown beside the evaluator's."""
+    if sheet.kind == Sheet.Kind.SELF:
+        return {}
+    own = (
+        Sheet.objects.filter(
+            station=sheet.station,
+            kind=Sheet.Kind.SELF,
+            round__year=sheet.round.year,
+            status=Sheet.Status.SUBMITTED,
+        )
+        .order_by("-submitted_at")
+        .first()
+    )
+    if own is None:
+        return {}
+    return dict(Score.objects.filter(sheet=own).values_list("item_id", "score"))
+
+
+def _spreads(sheet: Sheet) -> dict[int, dict]:
+    """Per item, the submitted scores of the station's evaluators in this round."""
+    rows = (
+        Score.objects.filter(
+            sheet__round=sheet.round,
+            sheet__station=sheet.station,
+            sheet__kind=Sheet.Kind.EVALUATOR,
+            score__isnull=False,
+        )
+        .exclude(sheet=sheet)
+        .select_related("sheet__author")
+    )
+    out: dict[int, dict] = {}
+    for row in rows:
+        entry = out.setdefault(row.item_id, {"scores": []})
+        entry["scores"].append((row.sheet.author.display_name, row.score))
+    for entry in out.values():
+        values = [v for _n, v in entry["scores"]]
+        entry.update(
+            min=min(values), max=max(values), n=len(values), mean=sum(values) / len(values)
+        )
+    return out
+
+
+def sheet_spread(*, round: Round, station: Station) -> dict:
+    """The totals of a station's evaluators in a round: each one's, lowest, highest."""
+    totals = Sheet.objects.filter(round=round, station=station, kind=Sheet.Kind.EVALUATOR)
+    agg = totals.aggregate(lo=Min("total"), hi=Max("total"), mean=Avg("total"))
+    return {"sheets": list(totals.select_related("author")), **agg}
+
+
+# ----- the round summary -----------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    round: Round
+    items: list  # item nodes in order
+    rows: list  # [(station, result or None, sheet or None, {item_id: score})]
+    counties: list  # [(region, n, mean, grades {grade: n})]
+
+
+def round_summary(*, user: User, round: Round) -> Summary:
+    """Every station of a round with every item's score (the lead's sheet), its total and
+    grade, and each county's average: five queries whatever the number of stations."""
+    items = list(round.tree.nodes.filter(level=Node.Level.ITEM).order_by("seq"))
+    kind = Sheet.Kind.SELF if round.kind == Round.Kind.SELF else Sheet.Kind.EVALUATOR
+    sheets = Sheet.objects.filter(round=round, kind=kind)
+    if kind == Sheet.Kind.EVALUATOR:
+        sheets = sheets.filter(is_lead=True)
+    by_station = {s.station_id: s for s in sheets}
+    scores: dict[int, dict] = {}
+    for sheet_id, item_id, score in Score.objects.filter(sheet__in=sheets).values_list(
+        "sheet_id", "item_id", "score"
+    ):
+        scores.setdefault(sheet_id, {})[item_id] = score
+    results = {r.station_id: r for r in Result.objects.filter(round=round)}
+    stations = list(round.stations.select_related("region").order_by("region_id", "name"))
+    rows = []
+    for st in stations:
+        sheet = by_station.get(st.pk)
+        rows.append((st, results.get(st.pk), sheet, scores.get(sheet.pk, {}) if sheet else {}))
+    county_codes = sorted({st.region_id[:6] for st in stations})
+    names = dict(Region.objects.filter(code__in=county_codes).values_list("code", "name"))
+    counties = []
+    for code in county_codes:
+        mine = [
+            (r.score if r else (s.total if s else None), r)
+            for st, r, s, _sc in rows
+            if st.region_id.startswith(code)
+        ]
+        totals = [t for t, _r in mine if t is not None]
+        grades: dict[str, int] = {}
+        for _t, r in mine:
+            if r:
+                grades[r.grade] = grades.get(r.grade, 0) + 1
+        counties.append(
+            (
+                code,
+                names.get(code, code),
+                len(mine),
+                (sum(totals) / len(totals)) if totals else None,
+                grades,
+            )
+        )
+    return Summary(round=round, items=items, rows=rows, counties=counties)
+
+
+# ----- stars -----------------------------------------------------------------------------
+
+
+def stars_in_force(*, code: str, on: datetime.date) -> dict[int, int]:
+    """{station id: stars} of the stations in ``code`` with a rating in force on ``on``
+    (the latest to begin wins): the indicators' five-star share of any period."""
+    rows = (
+        StarDecision.objects.filter(StarDecision.valid_on(on), in_subtree("region_id", code))
+        .order_by("station_id", "valid_from", "pk")
+        .values_list("station_id", "stars")
+    )
+    return dict(rows)  # later rows (later starts) overwrite earlier ones
+
+
+def star_history(*, user: User, station: Station) -> list[StarDecision]:
+    return list(
+        StarDecision.objects.restrict(user)
+        .filter(station=station)
+        .select_related("proposed_by", "approved_by", "province_by", "ended_by")
+        .order_by("-proposed_at", "-pk")
+    )
+
+
+def station_panel(*, subject: Station, user: User) -> dict:
+    """A station's published results and its star decisions, as ``user`` may see them."""
+    results = list(
+        Result.objects.restrict(user)
+        .filter(station=subject)
+        .select_related("round")
+        .order_by("-round__year", "-published_at")[:10]
+    )
+    return {"results": results, "stars": star_history(user=user, station=subject)[:10]}
+
+
+# ----- dashboards ------------------------------------------------------------------------
+
+
+def overdue_rectifications(*, user: User) -> QuerySet[Rectification]:
+    """Tasks past their deadline and not closed, in ``user``'s area."""
+    return (
+        Rectification.objects.restrict(user)
+        .exclude(status=Rectification.Status.CLOSED)
+        .filter(deadline__lt=timezone.localdate())
+    )
+
+
+def summaries_due(*, user: User, year: int) -> list[dict]:
+    """For a city (or province) officer: each county of the area, its summary for
+    ``year`` if sent, the day it is due and whether it is overdue."""
+    code = user.scope_code or ""
+    counties = list(Region.objects.filter(in_subtree("code", code), level=3).order_by("code"))
+    sent = {s.region_id: s for s in CountySummary.objects.restrict(user).filter(year=year)}
+    today = timezone.localdate()
+    out, rule_sets = [], {}
+    for county in counties:
+        city = county.code[:4]
+        if city not in rule_sets:  # counties of a city share its rule set
+            rule_sets[city] = compute.rule_set_for(county.code, year)
+        rule_set = rule_sets[city]
+        due = rule_set.summary_due(year) if rule_set else datetime.date(year, 11, 30)
+        summary = sent.get(county.code)
+        out.append(
+            {
+                "county": county,
+                "summary": summary,
+                "due": due,
+                "overdue": summary is None and today > due,
+            }
+        )
+    return out

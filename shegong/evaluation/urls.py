@@ -1,0 +1,47 @@
+from django.urls import path
+
+from . import views
+
+app_name = "evaluation"
+urlpatterns = [
+    path("trees/", views.tree_list, name="tree_list"),
+    path("trees/import/", views.tree_edit, name="tree_create"),
+    path("trees/<int:pk>/", views.tree_detail, name="tree_detail"),
+    path("trees/<int:pk>/import/", views.tree_edit, name="tree_edit"),
+    path("trees/<int:pk>/export/", views.tree_export, name="tree_export"),
+    path("trees/<int:pk>/publish/", views.tree_publish, name="tree_publish"),
+    path("trees/<int:pk>/copy/", views.tree_copy, name="tree_copy"),
+    path("agencies/", views.agency_list, name="agency_list"),
+    path("agencies/new/", views.agency_edit, name="agency_create"),
+    path("agencies/<int:pk>/edit/", views.agency_edit, name="agency_edit"),
+    path("rounds/", views.round_list, name="round_list"),
+    path("rounds/new/", views.round_edit, name="round_create"),
+    path("rounds/<int:pk>/", views.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/edit/", views.round_edit, name="round_edit"),
+    path("rounds/<int:pk>/assign/", views.round_assign, name="round_assign"),
+    path("rounds/<int:pk>/publish/", views.round_publish, name="round_publish"),
+    path("rounds/<int:pk>/summary/", views.round_summary, name="round_summary"),
+    path("rounds/<int:pk>/stations/<int:station_pk>/", views.round_station, name="round_station"),
+    path("sheets/<int:pk>/", views.sheet, name="sheet"),
+    path("sheets/<int:pk>/print/", views.sheet_print, name="sheet_print"),
+    path("evidence/<int:pk>/", views.evidence, name="evidence"),
+    path("results/", views.result_list, name="result_list"),
+    path("results/<int:pk>/", views.result_detail, name="result_detail"),
+    path("results/<int:pk>/appeal/", views.result_appeal, name="result_appeal"),
+    path("appeals/", views.appeal_list, name="appeal_list"),
+    path("appeals/<int:pk>/answer/", views.appeal_answer, name="appeal_answer"),
+    path("rectifications/", views.rectification_list, name="rectification_list"),
+    path("rectifications/<int:pk>/", views.rectification_detail, name="rectification_detail"),
+    path(
+        "rectifications/<int:pk>/report/",
+        views.rectification_report,
+        name="rectification_report",
+    ),
+    path("rectifications/<int:pk>/check/", views.rectification_check, name="rectification_check"),
+    path("stars/", views.star_list, name="star_list"),
+    path("stars/new/", views.star_create, name="star_create"),
+    path("stars/<int:pk>/", views.star_detail, name="star_detail"),
+    path("stars/<int:pk>/decide/", views.star_decide, name="star_decide"),
+    path("stars/<int:pk>/revoke/", views.star_revoke, name="star_revoke"),
+    path("summaries/", views.summaries, name="summaries"),
+]
