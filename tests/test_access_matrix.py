@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from .conftest import PLACES, ROLES
+from .test_evaluation_access import NAMES as EVALUATION_URLS
 from .test_purchase_access import NAMES as PURCHASE_URLS
 from .test_registration import URLS as REGISTRATION_URLS
 
@@ -563,6 +564,7 @@ def test_every_url_is_in_the_matrix():
     covered |= set(INDICATOR_PAGES) | set(RULE_SET_PAGES)
     covered |= PURCHASE_URLS  # the purchase cycle's own matrix: tests/test_purchase_access.py
     covered |= REGISTRATION_URLS  # by role in tests/test_registration.py
+    covered |= EVALUATION_URLS  # evaluation's own matrix: tests/test_evaluation_access.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

@@ -77,7 +77,7 @@ def test_the_county_does_not_approve_a_workers_case_and_others_never(client, wor
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("star_rating", "5"), ("tier", "village_room"), ("is_county_general", "")],
+    [("tier", "village_room"), ("is_county_general", "")],
 )
 def test_a_lead_cannot_change_the_stations_rating_tier_or_county_flag(client, world, field, value):
     station = world.places["own"].station
@@ -107,12 +107,11 @@ def test_a_lead_cannot_change_the_stations_rating_tier_or_county_flag(client, wo
     assert station.address == "新地址"
 
 
-def test_only_the_county_changes_a_rating_and_the_service_refuses_others(client, world):
-    from django.core.exceptions import PermissionDenied
-
-    from shegong.stations.forms import StationForm
+def test_no_one_types_a_rating_any_more_it_follows_the_star_decisions(client, world):
+    """Issue #13: the star field is derived from the decision in force; the station form
+    has no such field, and a rating posted to it anyway changes nothing, even the
+    county's."""
     from shegong.stations.models import Station
-    from shegong.stations.services import station_record
 
     station = world.places["own"].station
     data = {
@@ -126,18 +125,12 @@ def test_only_the_county_changes_a_rating_and_the_service_refuses_others(client,
         "star_rated_on": "2026-01-05",
         "is_active": "on",
     }
-    city = world.actors["city_officer"]
-    client.force_login(city)
-    client.post(reverse("stations:edit", args=[station.pk]), data)
-    station.refresh_from_db()
-    assert station.star_rating is None
-    # a form that did not disable the field is still refused by the service
-    form = StationForm(data, instance=station, user=world.actors["county_officer"])
-    assert form.is_valid(), form.errors
-    with pytest.raises(PermissionDenied):
-        station_record(by=city, data=form.to_input(), instance=Station.objects.get(pk=station.pk))
     county = world.actors["county_officer"]
     client.force_login(county)
+    assert "star_rating" not in client.get(reverse("stations:edit", args=[station.pk])).context[
+        "form"
+    ].fields
+    data["version"] = Station.objects.get(pk=station.pk).version
     assert client.post(reverse("stations:edit", args=[station.pk]), data).status_code == 302
     station.refresh_from_db()
-    assert station.star_rating == 5
+    assert station.star_rating is None

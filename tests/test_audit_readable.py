@@ -106,8 +106,7 @@ def test_every_audited_write_logs_the_saved_state(client, world):
         {
             "region": station.region_id,
             "agency": station.agency_id,
-            "star_rating": "4",
-            "star_rated_on": "2026-01-05",
+            "phone": "0731-52223333",
             "is_active": "on",
             "version": station.version,
         }
@@ -116,8 +115,8 @@ def test_every_audited_write_logs_the_saved_state(client, world):
     response = client.post(reverse("stations:edit", args=[station.pk]), data)
     assert response.status_code == 302, response.context and response.context["form"].errors
     entry = AuditEntry.objects.filter(action="shegong.station.changed").latest("pk")
-    assert entry.data["star_rating"].endswith("→ 4")
-    assert Station.objects.get(pk=station.pk).star_rating == 4
+    assert entry.data["phone"].endswith("→ 0731-52223333")
+    assert Station.objects.get(pk=station.pk).phone == "0731-52223333"
 
 
 def test_the_export_carries_the_labels(client, world):

@@ -23,7 +23,6 @@ from shegong.accounts.roles import Role
 from shegong.evaluation import scoring, services, trees
 from shegong.evaluation.models import (
     Appeal,
-    Assignment,
     EvaluationAgency,
     Grade,
     Node,
@@ -154,7 +153,7 @@ def test_city_officer_imports_a_tree_and_publishes_it(client, world):
         services.tree_import(
             by=city,
             instance=tree,
-            data=services.TreeInput("4303", YEAR, "x", services.tree_lines(tree)),
+            data=services.TreeInput("4303", YEAR, "x", services.tree_lines(tree=tree)),
         )
 
 
@@ -181,19 +180,40 @@ def test_a_tree_whose_maxima_do_not_add_up_is_refused_and_names_where(client, wo
     assert response.status_code == 200
     text = response.content.decode()
     assert "“管理”下各项之和为 35，而非其 40" in text, text[:3000]
-    assert "一级指标之和为 95，而非 100" in text
     assert not Tree.objects.filter(title="坏的指标").exists()
+    # without maxima written in, the dimensions are their items' sums: 95, not 100
+    content = _sheet_bytes(
+        [("管理", "制度", "制度健全", 20, "制度文本"), ("服务", "个案", "个案开案数", 75, "档案")]
+    )
+    response = client.post(
+        reverse("evaluation:tree_create"),
+        {
+            "region_code": "4303",
+            "year": YEAR,
+            "title": "坏的指标",
+            "total": "100",
+            "file": SimpleUploadedFile("t.xlsx", content),
+        },
+    )
+    assert "一级指标之和为 95，而非 100" in response.content.decode()
 
 
 def test_a_sheet_without_the_evaluators_columns_is_refused_in_words(client, world):
     client.force_login(world.actors["city_officer"])
-    content = _sheet_bytes([("管理", "制度", "制度健全", 20)], headers=("一级指标", "二级指标", "评分标准", "分值"))
+    content = _sheet_bytes(
+        [("管理", "制度", "制度健全", 20)], headers=("一级指标", "二级指标", "评分标准", "分值")
+    )
     response = client.post(
         reverse("evaluation:tree_create"),
-        {"region_code": "4303", "year": YEAR, "title": "缺列", "total": "100",
-         "file": SimpleUploadedFile("t.xlsx", content)},
+        {
+            "region_code": "4303",
+            "year": YEAR,
+            "title": "缺列",
+            "total": "100",
+            "file": SimpleUploadedFile("t.xlsx", content),
+        },
     )
-    assert "缺少这些列：佐证材料" in response.content.decode()
+    assert "缺少列：佐证材料" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -210,7 +230,9 @@ def test_a_sheet_without_the_evaluators_columns_is_refused_in_words(client, worl
     ],
 )
 def test_scores_an_items_method_allows(method, options, score, ok):
-    assert (scoring.check_score(score, method=method, max_score=D(3), options=options) is None) == ok
+    assert (
+        scoring.check_score(score, method=method, max_score=D(3), options=options) is None
+    ) == ok
 
 
 def test_bands_suggest_the_first_band_reached():
@@ -222,7 +244,9 @@ def test_bands_suggest_the_first_band_reached():
     assert scoring.suggest(None, bands) is None
 
 
-@pytest.mark.parametrize(("n", "share", "k"), [(10, 30, 3), (7, 30, 3), (1, 30, 1), (14, D("33.3"), 5)])
+@pytest.mark.parametrize(
+    ("n", "share", "k"), [(10, 30, 3), (7, 30, 3), (1, 30, 1), (14, D("33.3"), 5)]
+)
 def test_the_draw_is_reproducible_from_its_seed(n, share, k):
     ids = list(range(100, 100 + n))
     drawn = scoring.draw(list(reversed(ids)), D(share), "abc123")
@@ -312,7 +336,9 @@ def test_an_evaluator_sees_only_their_assigned_stations_and_only_while_the_round
     opened = client.get(reverse("evaluation:round_station", args=[rnd.pk, own.pk]))
     assert opened.status_code == 302
     assert client.get(opened.url).status_code == 200
-    assert client.get(reverse("evaluation:round_station", args=[rnd.pk, other.pk])).status_code == 404
+    assert (
+        client.get(reverse("evaluation:round_station", args=[rnd.pk, other.pk])).status_code == 404
+    )
     their_sheet = services.sheet_open(by=theirs, round=rnd, station=other)
     assert client.get(reverse("evaluation:sheet", args=[their_sheet.pk])).status_code == 404
     # once the round has closed the evaluator no longer sees it
@@ -365,9 +391,13 @@ def test_a_sheet_checks_each_score_against_its_method_and_locks_on_submit(world)
     lines = _full_scores(rnd, low={"1.1.5"}, comment="")
     with pytest.raises(ValidationError) as uncommented:
         services.sheet_save(by=ev, instance=sheet, data=services.SheetInput(lines, submit=True))
-    assert list(uncommented.value.message_dict) == [f"comment_{Node.objects.get(tree=rnd.tree, code='1.1.5').pk}"]
+    assert list(uncommented.value.message_dict) == [
+        f"comment_{Node.objects.get(tree=rnd.tree, code='1.1.5').pk}"
+    ]
     sheet = services.sheet_save(
-        by=ev, instance=sheet, data=services.SheetInput(_full_scores(rnd, low={"1.1.5"}), submit=True)
+        by=ev,
+        instance=sheet,
+        data=services.SheetInput(_full_scores(rnd, low={"1.1.5"}), submit=True),
     )
     assert sheet.status == Sheet.Status.SUBMITTED and sheet.total == D(99)
     with pytest.raises(PermissionDenied):
@@ -380,7 +410,9 @@ def test_the_sheet_page_shows_the_figure_and_the_suggested_score(client, world):
     agency = _agency(world, ev)
     own = world.places["own"].station
     services.assignment_record(
-        by=world.actors["county_officer"], round=rnd, data=services.AssignmentInput(own.pk, ev.pk, agency.pk)
+        by=world.actors["county_officer"],
+        round=rnd,
+        data=services.AssignmentInput(own.pk, ev.pk, agency.pk),
     )
     sheet = services.sheet_open(by=ev, round=rnd, station=own)
     client.force_login(ev)
@@ -446,8 +478,42 @@ def _scored_round(world, *, low=frozenset(), kind=Round.Kind.FINAL, evaluators=1
         (set(), 100, Grade.EXCELLENT, 5),
         ({"2.1.1", "2.1.4", "2.2.1"}, 88, Grade.GOOD, 4),
         ({"2.1.1", "2.1.4", "2.2.1", "3.1.1", "3.1.2"}, 81, Grade.GOOD, 3),
-        ({"1.2.1", "1.2.2", "2.1.1", "2.1.4", "2.2.1", "2.2.3", "3.1.1", "3.1.2", "4.1.1", "5.1.1"}, 64, Grade.PASS, 1),
-        ({"1.2.1", "1.2.2", "2.1.1", "2.1.4", "2.2.1", "2.2.3", "3.1.1", "3.1.2", "4.1.1", "5.1.1", "2.1.2", "2.1.3"}, 58, Grade.FAIL, None),
+        (
+            {
+                "1.2.1",
+                "1.2.2",
+                "2.1.1",
+                "2.1.4",
+                "2.2.1",
+                "2.2.3",
+                "3.1.1",
+                "3.1.2",
+                "4.1.1",
+                "5.1.1",
+            },
+            64,
+            Grade.PASS,
+            1,
+        ),
+        (
+            {
+                "1.2.1",
+                "1.2.2",
+                "2.1.1",
+                "2.1.4",
+                "2.2.1",
+                "2.2.3",
+                "3.1.1",
+                "3.1.2",
+                "4.1.1",
+                "5.1.1",
+                "2.1.2",
+                "2.1.3",
+            },
+            58,
+            Grade.FAIL,
+            None,
+        ),
     ],
 )
 def test_publishing_grades_and_stars_by_the_rule_sets_bands(world, low, total, grade, stars):
@@ -463,7 +529,20 @@ def test_a_failed_final_holds_the_last_instalment_until_rectification_closes(cli
     add_purchases(world)
     own = world.places["own"]
     instalment = Instalment.objects.get(contract__stations=own.station)
-    low = {"1.2.1", "1.2.2", "2.1.1", "2.1.4", "2.2.1", "2.2.3", "3.1.1", "3.1.2", "4.1.1", "5.1.1", "2.1.2", "2.1.3"}
+    low = {
+        "1.2.1",
+        "1.2.2",
+        "2.1.1",
+        "2.1.4",
+        "2.2.1",
+        "2.2.3",
+        "3.1.1",
+        "3.1.2",
+        "4.1.1",
+        "5.1.1",
+        "2.1.2",
+        "2.1.3",
+    }
     rnd, _evs = _scored_round(world, low=low)
     officer = world.actors["county_officer"]
     services.round_publish(by=officer, round=rnd)
@@ -505,13 +584,13 @@ def test_the_station_appeals_within_its_days_and_a_revised_score_regrades(world)
         services.appeal_file(by=world.places["neighbour"].lead, result=result, reasons="理由" * 10)
     with pytest.raises(ValidationError):
         services.appeal_file(by=own.lead, result=result, reasons="短")
-    appeal = services.appeal_file(by=own.lead, result=result, reasons="入户走访台账已补充，请复核。")
+    appeal = services.appeal_file(
+        by=own.lead, result=result, reasons="入户走访台账已补充，请复核。"
+    )
     with pytest.raises(ValidationError):
         services.appeal_file(by=own.lead, result=result, reasons="再次申诉，请复核一下。")
     with pytest.raises(PermissionDenied):
-        services.appeal_answer(
-            by=own.lead, appeal=appeal, data=services.AnswerInput("upheld", "x")
-        )
+        services.appeal_answer(by=own.lead, appeal=appeal, data=services.AnswerInput("upheld", "x"))
     services.appeal_answer(
         by=officer,
         appeal=appeal,
@@ -523,7 +602,9 @@ def test_the_station_appeals_within_its_days_and_a_revised_score_regrades(world)
     Result.objects.filter(pk=result.pk).update(appeal_until=TODAY - datetime.timedelta(days=1))
     Appeal.objects.filter(pk=appeal.pk).delete()
     with pytest.raises(ValidationError):
-        services.appeal_file(by=own.lead, result=Result.objects.get(pk=result.pk), reasons="逾期申诉，理由充分。")
+        services.appeal_file(
+            by=own.lead, result=Result.objects.get(pk=result.pk), reasons="逾期申诉，理由充分。"
+        )
 
 
 def test_two_evaluators_spread_shows_on_the_leads_sheet(client, world):
@@ -560,9 +641,26 @@ def test_a_rating_is_a_decision_the_city_approves_and_the_station_field_follows(
     services.star_decide(by=city, decision=decision, data=services.StarDecisionInput(True, TODAY))
     own.refresh_from_db()
     assert (own.star_rating, own.star_rated_on) == (4, TODAY)
-    services.star_revoke(by=city, decision=decision, on=None, note="") if False else None
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as refused:  # not after the day it began
         services.star_revoke(by=city, decision=decision, on=TODAY, note="投诉属实")
+    assert "on" in refused.value.message_dict
+    # a rating that began earlier is revoked from today: the station's field clears, and
+    # the history keeps both days
+    StarDecision.objects.filter(pk=decision.pk).update(
+        valid_from=TODAY - datetime.timedelta(days=30)
+    )
+    decision.refresh_from_db()
+    with pytest.raises(PermissionDenied):
+        services.star_revoke(by=county, decision=decision, on=TODAY, note="投诉属实")
+    services.star_revoke(by=city, decision=decision, on=TODAY, note="明察暗访不合格")
+    own.refresh_from_db()
+    assert own.star_rating is None
+    decision.refresh_from_db()
+    assert (decision.status, decision.ended_on) == (StarDecision.Status.REVOKED, TODAY)
+    from shegong.evaluation.selectors import stars_in_force
+
+    assert stars_in_force(code="430302", on=TODAY - datetime.timedelta(days=1)) == {own.pk: 4}
+    assert stars_in_force(code="430302", on=TODAY) == {}
 
 
 def test_five_stars_need_the_province_and_the_five_star_share_follows_the_period(world):
@@ -583,9 +681,13 @@ def test_five_stars_need_the_province_and_the_five_star_share_follows_the_period
     own.refresh_from_db()
     assert own.star_rating is None  # not in force until the province decides
     with pytest.raises(PermissionDenied):
-        services.star_decide(by=city, decision=decision, data=services.StarDecisionInput(True, TODAY))
+        services.star_decide(
+            by=city, decision=decision, data=services.StarDecisionInput(True, TODAY)
+        )
     services.star_decide(
-        by=province, decision=decision, data=services.StarDecisionInput(True, datetime.date(YEAR, 1, 1))
+        by=province,
+        decision=decision,
+        data=services.StarDecisionInput(True, datetime.date(YEAR, 1, 1)),
     )
     own.refresh_from_db()
     assert own.star_rating == 5

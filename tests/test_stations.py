@@ -60,7 +60,6 @@ def test_region_outside_scope_is_refused_and_input_kept(officer_client):
     [
         ({"tier": "township", "region": "430302001001"}, "region", "必须设在乡镇（街道）一级"),
         ({"tier": "village_room", "region": "430302002"}, "region", "必须设在村（社区）一级"),
-        ({"star_rating": "4"}, "star_rated_on", "请填写评星日期"),
         ({"floor_area": "-5"}, "floor_area", ""),
         ({"phone": "12"}, "phone", "11 位手机号"),
         (

@@ -68,6 +68,7 @@ WORK = _("Station work")
 PLACES = _("Stations and agencies")
 TARGETS = _("Targets")
 PURCHASE = _("Government purchase")
+EVALUATION = _("Evaluation and star rating")
 DATA_OUT = _("Exports")
 SYSTEM = _("System")
 
@@ -134,6 +135,29 @@ ACTIONS: dict[str, tuple] = {
     "shegong.contract.targets_set": (_("Agreed outputs set"), PURCHASE),
     "shegong.instalment.confirmed": (_("Instalment condition confirmed"), PURCHASE),
     "shegong.instalment.paid": (_("Instalment paid"), PURCHASE),
+    "shegong.instalment.held": (_("Instalment held"), PURCHASE),
+    "shegong.instalment.released": (_("Instalment released"), PURCHASE),
+    "shegong.tree.created": (_("Indicator tree imported"), EVALUATION),
+    "shegong.tree.changed": (_("Indicator tree imported again"), EVALUATION),
+    "shegong.tree.published": (_("Indicator tree published"), EVALUATION),
+    "shegong.evaluation_agency.created": (_("Evaluation agency added"), EVALUATION),
+    "shegong.evaluation_agency.changed": (_("Evaluation agency changed"), EVALUATION),
+    "shegong.round.created": (_("Evaluation round opened"), EVALUATION),
+    "shegong.round.changed": (_("Evaluation round changed"), EVALUATION),
+    "shegong.round.published": (_("Evaluation results published"), EVALUATION),
+    "shegong.assignment.created": (_("Evaluator assigned"), EVALUATION),
+    "shegong.sheet.saved": (_("Score sheet saved"), EVALUATION),
+    "shegong.sheet.submitted": (_("Score sheet submitted"), EVALUATION),
+    "shegong.appeal.filed": (_("Appeal filed"), EVALUATION),
+    "shegong.appeal.answered": (_("Appeal answered"), EVALUATION),
+    "shegong.rectification.submitted": (_("Rectification reported"), EVALUATION),
+    "shegong.rectification.closed": (_("Rectification closed"), EVALUATION),
+    "shegong.rectification.returned": (_("Rectification sent back"), EVALUATION),
+    "shegong.star.proposed": (_("Star rating proposed"), EVALUATION),
+    "shegong.star.approved": (_("Star rating approved"), EVALUATION),
+    "shegong.star.rejected": (_("Star rating rejected"), EVALUATION),
+    "shegong.star.revoked": (_("Star rating revoked"), EVALUATION),
+    "shegong.summary.submitted": (_("Annual evaluation summary sent"), EVALUATION),
     "shegong.spending.created": (_("Spending recorded"), PURCHASE),
     "shegong.spending.approved": (_("Spending approved"), PURCHASE),
     "shegong.spending.rejected": (_("Spending rejected"), PURCHASE),

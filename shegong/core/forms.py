@@ -79,8 +79,8 @@ def claim_version(form) -> None:
     instance then carries the new number and ``form.save()`` writes it. Every page's form
     posts its version (``includes/idempotency.html``); a request without one is not checked.
     """
-    instance = form.instance
-    if instance.pk is None or not hasattr(instance, "version"):
+    instance = getattr(form, "instance", None)
+    if instance is None or instance.pk is None or not hasattr(instance, "version"):
         return
     model = type(instance)
     rows = model.objects.filter(pk=instance.pk)
@@ -225,7 +225,9 @@ def form_page(request, form, *, save, template: str, context: dict, message, red
         return redirect(redirect_to(obj))
     form.idempotency_key = key or uuid.uuid4().hex
     form.version = (
-        editing_version(form) if form.is_bound else getattr(form.instance, "version", None)
+        editing_version(form)
+        if form.is_bound
+        else getattr(getattr(form, "instance", None), "version", None)
     )
     return render(request, template, {"form": form, **context})
 

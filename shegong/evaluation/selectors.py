@@ -97,6 +97,7 @@ def round_stations(*, user: User, round: Round) -> list[dict]:
 
 
 def result_list(*, user: User, filters: dict) -> QuerySet[Result]:
+    """Published results ``user`` may read, by year, grade and place."""
     qs = Result.objects.restrict(user).select_related("station", "region", "round")
     if filters.get("year"):
         qs = qs.filter(round__year=filters["year"])
@@ -108,6 +109,8 @@ def result_list(*, user: User, filters: dict) -> QuerySet[Result]:
 
 
 def rectification_list(*, user: User, filters: dict) -> QuerySet[Rectification]:
+    """Rectification tasks ``user`` may read, soonest deadline first; ``overdue`` keeps
+    those past their deadline and not closed."""
     qs = Rectification.objects.restrict(user).select_related(
         "station", "item", "result__round", "region"
     )
@@ -123,6 +126,7 @@ def rectification_list(*, user: User, filters: dict) -> QuerySet[Rectification]:
 
 
 def star_list(*, user: User, filters: dict) -> QuerySet[StarDecision]:
+    """Star decisions ``user`` may read, newest proposal first."""
     qs = StarDecision.objects.restrict(user).select_related(
         "station", "region", "proposed_by", "approved_by", "province_by"
     )
@@ -136,6 +140,7 @@ def star_list(*, user: User, filters: dict) -> QuerySet[StarDecision]:
 
 
 def appeal_list(*, user: User, filters: dict) -> QuerySet[Appeal]:
+    """Appeals ``user`` may read, newest first."""
     qs = Appeal.objects.restrict(user).select_related(
         "result__station", "result__round", "filed_by"
     )
@@ -334,6 +339,7 @@ def stars_in_force(*, code: str, on: datetime.date) -> dict[int, int]:
 
 
 def star_history(*, user: User, station: Station) -> list[StarDecision]:
+    """Every star decision of a station ``user`` may read, newest first."""
     return list(
         StarDecision.objects.restrict(user)
         .filter(station=station)

@@ -185,7 +185,7 @@ def _write_nodes(tree: Tree, nodes) -> None:
         saved[line.code] = node
 
 
-def tree_lines(tree: Tree) -> tuple[NodeLine, ...]:
+def tree_lines(*, tree: Tree) -> tuple[NodeLine, ...]:
     """A saved tree's nodes as the typed lines an import gives."""
     return tuple(
         NodeLine(
@@ -217,7 +217,7 @@ def tree_publish(*, by: User, tree: Tree, request: HttpRequest | None = None) ->
     tree = _locked(Tree, tree)
     if tree.is_published:
         raise ValidationError({"__all__": _("This tree is published already.")})
-    lines = tree_lines(tree)
+    lines = tree_lines(tree=tree)
     problems = _tree_errors(
         TreeInput(tree.region_code, tree.year, tree.title, lines, total=tree.total)
     )
@@ -245,7 +245,7 @@ def tree_copy(
             region_code=code,
             year=year,
             title=title,
-            nodes=tree_lines(tree),
+            nodes=tree_lines(tree=tree),
             total=tree.total,
             source=tree.source,
         ),
@@ -534,7 +534,9 @@ def sheet_open(*, by: User, round: Round, station: Station) -> Sheet:
             raise PermissionDenied(_("This station is not assigned to you in a running round."))
         kind, is_lead = Sheet.Kind.EVALUATOR, assignment.is_lead
     elif by.role == Role.STATION_LEAD and by.station_id == station.pk:
-        if round.kind != Round.Kind.SELF and not round.entries.filter(station=station).exists():
+        if round.kind != Round.Kind.SELF:
+            raise PermissionDenied(_("Only the assigned evaluators and the station lead score."))
+        if not round.entries.filter(station=station).exists():
             raise PermissionDenied(_("This station is not in the round."))
         if not round.is_running(today):
             raise PermissionDenied(_("The round is not running."))

@@ -59,14 +59,8 @@ TREE_FILTERS = [
 ]
 
 
-def _may_read_trees(user) -> bool:
-    return user.role in OFFICER_ROLES or user.role == Role.EVALUATOR
-
-
 @require_GET
 def tree_list(request):
-    if not _may_read_trees(request.user):
-        raise PermissionDenied(_("Indicator trees are for officers and evaluators."))
     values = read_filters(request, TREE_FILTERS)
     return list_page(
         request,
@@ -146,6 +140,8 @@ def tree_publish(request, pk: int):
 @require_POST
 def tree_copy(request, pk: int):
     tree = get_restricted_or_404(Tree.objects, request.user, pk=pk)
+    if not may_add(request.user, Tree):
+        raise PermissionDenied(_("Only province and city officers keep indicator trees."))
     form = forms.TreeCopyForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -468,8 +464,6 @@ def result_appeal(request, pk: int):
         messages.success(request, _("The appeal was sent to the county."))
     except ValidationError as refused:
         _refusal(request, refused)
-    except PermissionDenied as refused:
-        messages.error(request, str(refused))
     return redirect("evaluation:result_detail", pk)
 
 
@@ -684,8 +678,6 @@ def star_decide(request, pk: int):
         messages.success(request, _("Decided."))
     except ValidationError as refused:
         _refusal(request, refused)
-    except PermissionDenied as refused:
-        messages.error(request, str(refused))
     return redirect("evaluation:star_detail", pk)
 
 
