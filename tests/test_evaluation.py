@@ -147,7 +147,7 @@ def test_city_officer_imports_a_tree_and_publishes_it(client, world):
     tree.refresh_from_db()
     assert tree.is_published
     # a published tree cannot change
-    again = client.get(reverse("evaluation:tree_edit", args=[tree.pk]))
+    again = client.get(reverse("evaluation:tree_import", args=[tree.pk]))
     assert again.status_code == 302
     with pytest.raises(ValidationError):
         services.tree_import(

@@ -38,7 +38,7 @@ from shegong.evaluation.models import (
 from shegong.evaluation.seed import TITLE
 
 from .conftest import ROLES
-from .factories import PNG, UserFactory
+from .factories import PNG, UserFactory, make_credit_code
 
 OWN, CITY, ALL, NONE = {"own"}, {"own", "neighbour"}, {"own", "neighbour", "other_city"}, set()
 TODAY = timezone.localdate()
@@ -58,7 +58,7 @@ def add_evaluations(world):
         officer = world.actors["county_officer"]
         agency = EvaluationAgency.objects.create(
             name=f"{name}评估中心",
-            credit_code=f"5243{place.county[2:]}MJJ00011X"[:18],
+            credit_code=make_credit_code(900, place.county),
             region_id=place.county,
         )
         evaluator = (
@@ -367,7 +367,7 @@ TREE_URLS = {
     "api:tree_get": lambda t: f"/api/evaluation-trees/{t.pk}",
 }
 TREE_WRITES = {  # the province's published tree: the province is refused in words, others 403
-    "evaluation:tree_edit": ("get", lambda r: 302 if r == "province_officer" else 403),
+    "evaluation:tree_import": ("get", lambda r: 302 if r == "province_officer" else 403),
     "evaluation:tree_publish": ("post", lambda r: 302 if r == "province_officer" else 403),
     "evaluation:tree_copy": ("post", lambda r: 302 if r in TREE_KEEPERS else 403),
 }

@@ -36,12 +36,20 @@ EDITS = {
         "number",
     ),
     "purchase:filing_edit": ("agency_admin", lambda w: _draft_filing(w), "certificate_number"),
+    "evaluation:agency_edit": ("county_officer", lambda w: _evaluation(w).ev_agency, "name"),
+    "evaluation:round_edit": ("county_officer", lambda w: _evaluation(w).running, "title"),
     "indicators:rule_set_edit": (
         "province_officer",
         lambda w: RuleSet.objects.get(region_code="43", year=2022),
         "title",
     ),
 }
+
+
+def _evaluation(world):
+    from .test_evaluation_access import add_evaluations
+
+    return add_evaluations(world).places["own"]
 
 
 def _draft_filing(world):

@@ -12,6 +12,7 @@ from shegong.accounts.roles import Role
 from shegong.core.forms import BootstrapFormMixin, DocumentField
 from shegong.core.xlsx import read_lines
 from shegong.regions.forms import RegionCodeField
+from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
 from shegong.stations.models import Station
 
@@ -96,7 +97,10 @@ class TreeCopyForm(forms.Form):
 
 
 class EvaluationAgencyForm(BootstrapFormMixin, forms.ModelForm):
-    region = RegionCodeField(label=_("Registered in (division code)"))
+    region = RegionCodeField(
+        label=_("Registered in (division code)"),
+        levels=[Level.PROVINCE, Level.CITY, Level.COUNTY],
+    )
     members = forms.ModelMultipleChoiceField(
         label=_("Evaluators"),
         queryset=User.objects.none(),
@@ -113,6 +117,10 @@ class EvaluationAgencyForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["members"].queryset = User.objects.restrict(user).filter(
             role=Role.EVALUATOR, is_active=True
         )
+        self.fields["members"].label_from_instance = lambda u: u.display_name
+        self.fields["region"].queryset = Region.objects.restrict(user).filter(
+            level__in=(Level.PROVINCE, Level.CITY, Level.COUNTY)
+        )
         if self.instance.pk:
             self.initial["region"] = self.instance.region_id
         else:
@@ -123,7 +131,7 @@ class EvaluationAgencyForm(BootstrapFormMixin, forms.ModelForm):
         return EvaluationAgencyInput(
             name=d["name"],
             credit_code=d["credit_code"],
-            region=d["region"],
+            region=d["region"].code if d.get("region") else "",
             members=tuple(m.pk for m in d.get("members") or ()),
             contact_person=d.get("contact_person") or "",
             phone=d.get("phone") or "",
@@ -131,7 +139,9 @@ class EvaluationAgencyForm(BootstrapFormMixin, forms.ModelForm):
 
 
 class RoundForm(BootstrapFormMixin, forms.ModelForm):
-    region = RegionCodeField(label=_("County or city (division code)"))
+    region = RegionCodeField(
+        label=_("County or city (division code)"), levels=[Level.CITY, Level.COUNTY]
+    )
 
     class Meta:
         model = Round
@@ -161,6 +171,9 @@ class RoundForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["tree"].queryset = Tree.objects.restrict(user).filter(
             status=Tree.Status.PUBLISHED
         )
+        self.fields["region"].queryset = Region.objects.restrict(user).filter(
+            level__in=(Level.CITY, Level.COUNTY)
+        )
         self.fields["year"] = forms.TypedChoiceField(
             label=_("Service year"), coerce=int, choices=_years
         )
@@ -177,7 +190,7 @@ class RoundForm(BootstrapFormMixin, forms.ModelForm):
         d = self.cleaned_data
         tree = d.get("tree")
         return RoundInput(
-            region=d["region"],
+            region=d["region"].code if d.get("region") else "",
             year=d["year"],
             kind=d["kind"],
             tier=d.get("tier") or Station.Tier.TOWNSHIP,

@@ -5,9 +5,9 @@ from . import views
 app_name = "evaluation"
 urlpatterns = [
     path("trees/", views.tree_list, name="tree_list"),
-    path("trees/import/", views.tree_edit, name="tree_create"),
+    path("trees/import/", views.tree_import, name="tree_create"),
     path("trees/<int:pk>/", views.tree_detail, name="tree_detail"),
-    path("trees/<int:pk>/import/", views.tree_edit, name="tree_edit"),
+    path("trees/<int:pk>/import/", views.tree_import, name="tree_import"),
     path("trees/<int:pk>/export/", views.tree_export, name="tree_export"),
     path("trees/<int:pk>/publish/", views.tree_publish, name="tree_publish"),
     path("trees/<int:pk>/copy/", views.tree_copy, name="tree_copy"),

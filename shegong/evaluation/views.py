@@ -98,7 +98,7 @@ def tree_detail(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def tree_edit(request, pk: int | None = None):
+def tree_import(request, pk: int | None = None):
     """Import a tree from Excel as a draft (no ``pk``), or import again into a draft."""
     refused = _("Only province and city officers keep indicator trees.")
     tree = editable(request, Tree, pk, add_refused=refused, change_refused=refused)
