@@ -127,9 +127,10 @@ def test_no_one_types_a_rating_any_more_it_follows_the_star_decisions(client, wo
     }
     county = world.actors["county_officer"]
     client.force_login(county)
-    assert "star_rating" not in client.get(reverse("stations:edit", args=[station.pk])).context[
-        "form"
-    ].fields
+    assert (
+        "star_rating"
+        not in client.get(reverse("stations:edit", args=[station.pk])).context["form"].fields
+    )
     data["version"] = Station.objects.get(pk=station.pk).version
     assert client.post(reverse("stations:edit", args=[station.pk]), data).status_code == 302
     station.refresh_from_db()

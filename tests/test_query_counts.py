@@ -17,6 +17,30 @@ from .factories import ProfileFactory, StationFactory, UserFactory
 
 PAGES = {
     # name: (url, role, pinned number of queries)
+    "evaluation round (county)": (lambda w: _evaluations(w, "round"), "county_officer", 16),
+    "evaluation round (evaluator)": (lambda w: _evaluations(w, "round"), "evaluator", 10),
+    "evaluation round list": (
+        lambda w: _evaluations(w, reverse("evaluation:round_list")),
+        "city_officer",
+        7,
+    ),
+    "evaluation results": (
+        lambda w: _evaluations(w, reverse("evaluation:result_list")),
+        "province_officer",
+        7,
+    ),
+    "star ratings": (
+        lambda w: _evaluations(w, reverse("evaluation:star_list")),
+        "province_officer",
+        7,
+    ),
+    "rectification tasks": (
+        lambda w: _evaluations(w, reverse("evaluation:rectification_list")),
+        "city_officer",
+        7,
+    ),
+    # the sheet + the station's figures for the year (the indicators' own reads)
+    "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 26),
     # + the purchase to-do: filings to review, spending to approve, instalments due; + the
     # employment check of the latest month due (workers, their contracts, their pay)
     "home (county officer)": (lambda w: reverse("home"), "county_officer", 18),
@@ -193,6 +217,8 @@ def _grow(world, n: int):
     for place in world.places.values():
         if hasattr(place, "contract"):
             _grow_purchases(place, n)
+        if hasattr(place, "running"):
+            _grow_evaluations(place, n)
     from shegong.indicators.rebuild import rebuild_facts
 
     rebuild_facts()  # the rows above were made without the services
@@ -247,6 +273,96 @@ def _grow_purchases(place, n: int) -> None:
             net=90,
             created_by=worker,
         )
+
+
+def _grow_evaluations(place, n: int) -> None:
+    """``n`` more stations in a place's rounds: assigned, scored, with a result, a
+    rectification task and a star decision each."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from shegong.evaluation.models import (
+        Assignment,
+        Rectification,
+        Result,
+        RoundStation,
+        Score,
+        Sheet,
+        StarDecision,
+    )
+
+    evaluator = place.sheet.author
+    items = list(place.running.tree.nodes.filter(level=3)[:5])
+    for i in range(n):
+        station = StationFactory(name=f"评估站{place.township}{i}", region_id=place.township)
+        RoundStation.objects.create(round=place.running, station=station, draw_order=i + 2)
+        RoundStation.objects.create(round=place.done, station=station, draw_order=i + 2)
+        Assignment.objects.create(
+            round=place.running,
+            station=station,
+            evaluator=evaluator,
+            agency=place.ev_agency,
+            is_lead=True,
+        )
+        sheet = Sheet.objects.create(
+            round=place.running,
+            station=station,
+            region_id=place.township,
+            author=evaluator,
+            kind="evaluator",
+            is_lead=True,
+        )
+        Score.objects.bulk_create(Score(sheet=sheet, item=it, score=1) for it in items)
+        done = Sheet.objects.create(
+            round=place.done,
+            station=station,
+            region_id=place.township,
+            author=evaluator,
+            kind="evaluator",
+            is_lead=True,
+            status="submitted",
+            total=Decimal(70),
+        )
+        result = Result.objects.create(
+            round=place.done,
+            station=station,
+            region_id=place.township,
+            sheet=done,
+            score=Decimal(70),
+            grade="pass",
+            stars=2,
+            appeal_until=timezone.localdate(),
+            published_at=timezone.now(),
+        )
+        Rectification.objects.create(
+            result=result,
+            station=station,
+            region_id=place.township,
+            item=items[0],
+            problem="p",
+            owner="station",
+            deadline=datetime.date(2026, 1, 1),
+        )
+        StarDecision.objects.create(
+            station=station, region_id=place.township, stars=2, proposed_by=evaluator
+        )
+
+
+def _evaluations(world, url: str) -> str:
+    """``url`` with the evaluation world (rounds, sheets, results …) in every place;
+    "round" is the own place's running round, "sheet" the evaluator's sheet there."""
+    from .test_evaluation_access import add_evaluations
+
+    if not hasattr(world.places["own"], "running"):
+        add_evaluations(world)
+    own = world.places["own"]
+    if url == "round":
+        return reverse("evaluation:round_detail", args=[own.running.pk])
+    if url == "sheet":
+        return reverse("evaluation:sheet", args=[own.sheet.pk])
+    return url
 
 
 def _purchases(world, url: str) -> str:
