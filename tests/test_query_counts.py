@@ -43,10 +43,11 @@ PAGES = {
     "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 26),
     # + the purchase to-do: filings to review, spending to approve, instalments due; + the
     # employment check of the latest month due (workers, their contracts, their pay)
-    "home (county officer)": (lambda w: reverse("home"), "county_officer", 18),
+    # + evaluation's to-do: overdue rectification, appeals to answer, reports to check
+    "home (county officer)": (lambda w: reverse("home"), "county_officer", 21),
     # the agency's working page: to-do, employment check, contracts and progress, budget,
     # stations board
-    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 23),
+    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 24),  # + tasks
     "budget (county, year)": (
         lambda w: _purchases(w, reverse("purchase:budget") + "?node=430302"),
         "county_officer",

@@ -7,11 +7,11 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet
+from django.db.models import Avg, Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from shegong.accounts.models import User
-from shegong.accounts.roles import Role
+from shegong.accounts.roles import OFFICER_ROLES, Role
 from shegong.core.divisions import in_subtree
 from shegong.indicators import compute
 from shegong.indicators import periods as P
@@ -393,5 +393,57 @@ def summaries_due(*, user: User, year: int) -> list[dict]:
                 "due": due,
                 "overdue": summary is None and today > due,
             }
+        )
+    return out
+
+
+def to_do(*, user: User, today: datetime.date) -> dict:
+    """What evaluation asks of ``user`` now, as counts with the lists they open: overdue
+    rectification (officers), appeals to answer (the county), ratings to decide (the city
+    and the province), counties late with their summary (the city and the province), the
+    stations to score (an evaluator), tasks to rectify (the station and its agency)."""
+    role = user.role
+    out: dict = {}
+    if role in OFFICER_ROLES:
+        out["overdue"] = overdue_rectifications(user=user).count()
+    if role == Role.COUNTY_OFFICER:
+        out["appeals"] = (
+            Appeal.objects.restrict(user, "approve").filter(status=Appeal.Status.OPEN).count()
+        )
+        out["checks"] = (
+            Rectification.objects.restrict(user, "approve")
+            .filter(status=Rectification.Status.SUBMITTED)
+            .count()
+        )
+    if role in (Role.CITY_OFFICER, Role.PROVINCE_OFFICER):
+        stage = (
+            StarDecision.Status.PROPOSED
+            if role == Role.CITY_OFFICER
+            else StarDecision.Status.CITY_APPROVED
+        )
+        out["ratings"] = StarDecision.objects.restrict(user, "approve").filter(status=stage).count()
+        out["summaries_late"] = sum(
+            1 for row in summaries_due(user=user, year=today.year) if row["overdue"]
+        )
+    if role == Role.EVALUATOR:
+        out["to_score"] = (
+            Assignment.objects.active(user, today)
+            .exclude(
+                Exists(
+                    Sheet.objects.filter(
+                        round=OuterRef("round"),
+                        station=OuterRef("station"),
+                        author=user,
+                        status=Sheet.Status.SUBMITTED,
+                    )
+                )
+            )
+            .count()
+        )
+    if role in (Role.STATION_LEAD, Role.AGENCY_ADMIN):
+        out["rectify"] = (
+            Rectification.objects.restrict(user, "change")
+            .filter(status=Rectification.Status.OPEN)
+            .count()
         )
     return out

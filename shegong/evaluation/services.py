@@ -1183,6 +1183,13 @@ def _supersede(decision: StarDecision) -> None:
     _derive(decision.station_id)
 
 
+def stars_refresh(*, station_ids: list[int]) -> None:
+    """Set each station's star field to the decision in force today: after decisions were
+    written in bulk (a data import, the demo), as the decisions' own services do one by one."""
+    for station_id in station_ids:
+        _derive(station_id)
+
+
 def _derive(station_id: int) -> None:
     today = timezone.localdate()
     current = (

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from shegong.accounts.models import User
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.audit.models import AuditEntry
+from shegong.evaluation import selectors as evaluation_selectors
 from shegong.indicators import periods
 from shegong.indicators import selectors as indicator_selectors
 from shegong.indicators.models import ServiceFact
@@ -36,6 +37,7 @@ def home(request):
             villages=(profile.designated_villages.order_by("code") if profile is not None else []),
             township_villages=Region.objects.filter(parent_id=station.region_id).count(),
             to_do=work_selectors.to_do(user=user, today=timezone.localdate()),
+            evaluation_to_do=evaluation_selectors.to_do(user=user, today=timezone.localdate()),
             **_my_month(user),
         )
     elif (user.role in OFFICER_ROLES or user.role == Role.EVALUATOR) and user.scope_region_id:
@@ -53,6 +55,7 @@ def home(request):
             ),
             agencies=Agency.objects.restrict(user).count(),
             purchase_to_do=purchase_selectors.to_do(user=user, today=timezone.localdate()),
+            evaluation_to_do=evaluation_selectors.to_do(user=user, today=timezone.localdate()),
             employment=purchase_selectors.compliance_summary(
                 user=user, code=region.code, today=timezone.localdate()
             )
@@ -65,6 +68,7 @@ def home(request):
         ctx.update(
             agency=Agency.objects.select_related("region").get(pk=user.agency_id),
             purchase_to_do=purchase_selectors.to_do(user=user, today=today),
+            evaluation_to_do=evaluation_selectors.to_do(user=user, today=today),
             employment=purchase_selectors.compliance_summary(
                 user=user, code=user.agency.region_id, today=today
             ),

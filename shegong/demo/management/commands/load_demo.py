@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from shegong.demo.evaluation import demo_evaluation_load
 from shegong.demo.province import DEMO_PASSWORD, demo_load
 from shegong.demo.purchase import demo_purchase_load
 from shegong.demo.work import demo_work_load
@@ -44,6 +45,10 @@ class Command(BaseCommand):
             bought = demo_purchase_load()
             self.stdout.write(
                 "demo purchase (the year): " + ", ".join(f"{k} {v}" for k, v in bought.items())
+            )
+            evaluated = demo_evaluation_load()
+            self.stdout.write(
+                "demo evaluation: " + ", ".join(f"{k} {v}" for k, v in evaluated.items())
             )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all / 所有演示账号密码: {DEMO_PASSWORD})")
