@@ -78,7 +78,9 @@ PAGES = {
     "station detail": (
         lambda w: reverse("stations:detail", args=[w.places["own"].station.pk]),
         "province_officer",
-        11,  # + the staff's hours this month (the staff and their facts), + its contracts
+        # + the staff's hours this month (the staff and their facts), + its contracts, + its
+        # evaluation results and star decisions
+        13,
     ),
     "agency list": (lambda w: reverse("stations:agency_list"), "province_officer", 7),
     "people list": (lambda w: reverse("accounts:user_list"), "province_officer", 7),
@@ -122,17 +124,17 @@ PAGES = {
     "dashboard (county, month)": (
         lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
         "county_officer",
-        23,  # + the names of the counties short of five-star stations
+        24,  # + the names of the counties short of five-star stations, + the stars then
     ),
     "dashboard (province, year)": (
         lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
         "province_officer",
-        21,  # + the names of the counties short of five-star stations
+        22,  # + the names of the counties short of five-star stations, + the stars then
     ),
     "dashboard (station)": (
         lambda w: reverse("indicators:dashboard") + "?period=2026-03",
         "social_worker",
-        19,
+        20,  # + the stars in force at the period's end
     ),
     "drill-down (county visits)": (
         lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",
@@ -147,7 +149,7 @@ PAGES = {
     "report (city, quarter)": (
         lambda w: reverse("indicators:report") + "?node=4303&period=2026Q1",
         "city_officer",
-        20,  # + the names of the counties short of five-star stations
+        21,  # + the names of the counties short of five-star stations, + the stars then
     ),
 }
 

@@ -13,6 +13,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shegong.core.api_forms import WRITE_RESPONSES, Paged, api_submit, as_form_data, object_first
+from shegong.core.filters import Filter, read_filters
 from shegong.core.forms import through
 
 from . import forms, selectors, services
@@ -110,8 +111,13 @@ class StarOut(Schema):
 
 @router.get("/evaluation-trees", response=list[TreeOut])
 @paginate(Paged)
-def tree_list(request, year: int | None = None):
-    return selectors.tree_list(user=request.user, filters={"year": year})
+def tree_list(request, year: int | None = None, status: str = ""):
+    """Indicator trees the caller may read."""
+    values = read_filters(
+        {"year": year or "", "status": status},
+        [Filter("year", kind="id"), Filter("status", kind="select", choices=Tree.Status.choices)],
+    )
+    return selectors.tree_list(user=request.user, filters=values)
 
 
 @router.get("/evaluation-trees/{tree_id}", response=TreeDetailOut)
@@ -121,10 +127,17 @@ def tree_get(request, tree_id: int):
 
 @router.get("/rounds", response=list[RoundOut])
 @paginate(Paged)
-def round_list(request, year: int | None = None, kind: str = ""):
-    return selectors.round_list(
-        user=request.user, filters={"year": year, "kind": kind}
-    ).prefetch_related("entries")
+def round_list(request, year: int | None = None, kind: str = "", region: str = ""):
+    """Rounds the caller may read (an evaluator: those with a station assigned, running)."""
+    values = read_filters(
+        {"year": year or "", "kind": kind, "region": region},
+        [
+            Filter("year", kind="id"),
+            Filter("kind", kind="select", choices=Round.Kind.choices),
+            Filter("region", kind="region"),
+        ],
+    )
+    return selectors.round_list(user=request.user, filters=values).prefetch_related("entries")
 
 
 @router.get("/rounds/{round_id}", response=RoundOut)
@@ -135,9 +148,11 @@ def round_get(request, round_id: int):
 @router.get("/score-sheets", response=list[SheetOut])
 @paginate(Paged)
 def sheet_list(request, round: int | None = None):
+    """Score sheets the caller may read (an evaluator: their own, the lead the station's)."""
+    values = read_filters({"round": round or ""}, [Filter("round", kind="id")])
     qs = Sheet.objects.restrict(request.user).prefetch_related("scores")
-    if round:
-        qs = qs.filter(round_id=round)
+    if values.get("round"):
+        qs = qs.filter(round_id=values["round"])
     return qs.order_by("round_id", "station_id", "pk")
 
 
@@ -207,8 +222,17 @@ def sheet_save(request, sheet_id: int, payload: SheetIn):
 
 @router.get("/star-ratings", response=list[StarOut])
 @paginate(Paged)
-def star_list(request, status: str = "", stars: int | None = None):
-    return selectors.star_list(user=request.user, filters={"status": status, "stars": stars})
+def star_list(request, status: str = "", stars: int | None = None, region: str = ""):
+    """Star decisions the caller may read, with their status and validity."""
+    values = read_filters(
+        {"status": status, "stars": stars or "", "region": region},
+        [
+            Filter("status", kind="select", choices=StarDecision.Status.choices),
+            Filter("stars", kind="select", choices=[(str(i), str(i)) for i in range(1, 6)]),
+            Filter("region", kind="region"),
+        ],
+    )
+    return selectors.star_list(user=request.user, filters=values)
 
 
 @router.get("/star-ratings/{decision_id}", response=StarOut)

@@ -635,9 +635,9 @@ class Rectification(Versioned, models.Model):
         AGENCY = "agency", _("Agency")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Being rectified")
         SUBMITTED = "submitted", _("Awaiting check")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", _("Checked and closed")
 
     result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="rectifications")
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")

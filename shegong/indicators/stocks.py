@@ -10,7 +10,9 @@ Each provider is called with keyword arguments only; the names and what they ret
   active station staff in the node and how many of the period's hires meet the age (at most
   ``max_age``, or any age when None) and education rules;
 - ``designated_villages(code)``: villages in the node with an active designated worker;
-- ``open_cases(code, period)``: cases of a village open at the end of the period.
+- ``open_cases(code, period)``: cases of a village open at the end of the period;
+- ``star_ratings(code, on)``: ``{station id: stars}`` of the ratings in force on a day
+  (without a provider, a station's star field as it is today).
 """
 
 from collections.abc import Callable
