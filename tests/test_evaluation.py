@@ -744,3 +744,41 @@ def test_the_round_summary_workbook_has_every_item_and_the_county_average(client
     assert row[1] == world.places["own"].station.name and row[-3] == 96
     county_row = [c.value for c in counties[4]]
     assert county_row[:4] == ["430302", "雨湖区", 1, 96]
+
+
+def test_a_published_final_confirms_the_instalments_waiting_for_it_unless_failed(world):
+    add_purchases(world)
+    own = world.places["own"]
+    contract = own.contract
+    due = Instalment.objects.create(
+        contract=contract, seq=2, condition="final_evaluation", amount=D(50)
+    )
+    rnd, _evs = _scored_round(world)  # 100: excellent
+    services.round_publish(by=world.actors["county_officer"], round=rnd)
+    due.refresh_from_db()
+    assert due.condition_met_on == TODAY and due.held_since is None
+
+
+def test_a_failed_final_neither_confirms_the_instalment_nor_lets_it_be_paid(world):
+    add_purchases(world)
+    due = Instalment.objects.create(
+        contract=world.places["own"].contract, seq=2, condition="final_evaluation", amount=D(50)
+    )
+    low = {
+        "1.2.1",
+        "1.2.2",
+        "2.1.1",
+        "2.1.4",
+        "2.2.1",
+        "2.2.3",
+        "3.1.1",
+        "3.1.2",
+        "4.1.1",
+        "5.1.1",
+        "2.1.2",
+        "2.1.3",
+    }
+    failed, _evs = _scored_round(world, low=low)
+    services.round_publish(by=world.actors["county_officer"], round=failed)
+    due.refresh_from_db()
+    assert due.condition_met_on is None and due.held_since == TODAY

@@ -26,6 +26,7 @@ from shegong.core.validation import all_of, full_clean, one_of
 from shegong.core.validators import normalize_credit_code, normalize_phone
 from shegong.indicators.compute import rule_set_for
 from shegong.purchase import services as purchase
+from shegong.purchase.models import Instalment
 from shegong.regions.models import Level, Region
 from shegong.regions.selectors import place_in_scope
 from shegong.stations.models import Station
@@ -724,6 +725,7 @@ def round_publish(*, by: User, round: Round, request: HttpRequest | None = None)
         for result in results:
             if result.grade == Grade.FAIL:
                 held += _hold(by, result, request)
+    confirmed = _confirm_instalments(by, rnd, results, request)
     rnd.status, rnd.published_at, rnd.published_by = Round.Status.PUBLISHED, now, by
     rnd.version += 1
     rnd.save(update_fields=["status", "published_at", "published_by", "version"])
@@ -737,9 +739,39 @@ def round_publish(*, by: User, round: Round, request: HttpRequest | None = None)
             "fail": sum(1 for r in results if r.grade == Grade.FAIL),
             "rectifications": tasks,
             "instalments_held": held,
+            "instalments_confirmed": confirmed,
         },
     )
     return rnd
+
+
+def _confirm_instalments(by: User, rnd: Round, results: list[Result], request) -> int:
+    """A published mid-term or final round meets the condition of the instalments that wait
+    for it (the contracts of the round's stations that year), as the county officer would
+    confirm it by hand; a station graded fail does not meet it. Contracts the publisher may
+    not manage (a city's round) are left to their county."""
+    condition = {
+        Round.Kind.MID: Instalment.Condition.MID_EVALUATION,
+        Round.Kind.FINAL: Instalment.Condition.FINAL_EVALUATION,
+    }.get(rnd.kind)
+    if condition is None:
+        return 0
+    failed = {r.station_id for r in results if r.grade == Grade.FAIL}
+    passed = [r.station_id for r in results if r.station_id not in failed]
+    confirmed = 0
+    for instalment in purchase.instalments_awaiting(
+        station_ids=passed, year=rnd.year, condition=condition
+    ):
+        covers = set(instalment.contract.stations.values_list("pk", flat=True))
+        if covers & failed or not can(by, instalment.contract, "change"):
+            continue
+        if instalment.contract.signed_on > timezone.localdate():
+            continue
+        purchase.instalment_confirm(
+            by=by, instalment=instalment, met_on=timezone.localdate(), request=request
+        )
+        confirmed += 1
+    return confirmed
 
 
 def _rectifications(rnd: Round, results: list[Result], sheets: dict) -> int:

@@ -503,8 +503,8 @@ def instalment_confirm(
     met_on: datetime.date | None,
     request: HttpRequest | None = None,
 ) -> Instalment:
-    """Confirm that an instalment's condition is met (signing, an evaluation), by hand
-    until the evaluation rounds confirm it.
+    """Confirm that an instalment's condition is met (signing, an evaluation): by hand, or
+    by a published mid-term or final evaluation round (``evaluation.services``).
 
     The caller may rely on: only a county officer who may change the contract; once; the
     date not in the future nor before the contract was signed.
@@ -586,6 +586,19 @@ def instalment_pay(
         data={"paid_on": str(paid_on), "amount": _yuan(amount)},
     )
     return instalment
+
+
+def instalments_awaiting(
+    *, station_ids: list[int], year: int, condition: str
+) -> QuerySet[Instalment]:
+    """Unconfirmed instalments with ``condition`` of the contracts covering any of
+    ``station_ids`` in ``year``: what an evaluation round confirms when it is published."""
+    contracts = Contract.objects.filter(
+        stations__in=station_ids, starts_on__year__lte=year, ends_on__year__gte=year
+    ).values("pk")
+    return Instalment.objects.filter(
+        contract__in=contracts, condition=condition, condition_met_on__isnull=True
+    ).select_related("contract")
 
 
 def held_instalments(*, station_id: int, year: int) -> QuerySet[Instalment]:
