@@ -75,7 +75,10 @@ def build(n_stations: int) -> dict:
         # the city's townships hold the stations; beyond them, more stations per township
         Station.objects.bulk_create(
             (
-                Station(name=f"{townships[i % len(townships)].name}社工站{i}", region=townships[i % len(townships)])
+                Station(
+                    name=f"{townships[i % len(townships)].name}社工站{i}",
+                    region=townships[i % len(townships)],
+                )
                 for i in range(n_stations)
             ),
             batch_size=2000,
@@ -101,17 +104,36 @@ def build(n_stations: int) -> dict:
         sheets, assignments = [], []
         for n, s in enumerate(stations):
             lead = evaluators[n % 20]
-            assignments.append(Assignment(round=rnd, station=s, evaluator=lead, agency=agency, is_lead=True))
+            assignments.append(
+                Assignment(round=rnd, station=s, evaluator=lead, agency=agency, is_lead=True)
+            )
             sheets.append(
-                Sheet(round=rnd, station=s, region_id=s.region_id, author=lead, kind="evaluator",
-                      is_lead=True, status="submitted", submitted_at=timezone.now())
+                Sheet(
+                    round=rnd,
+                    station=s,
+                    region_id=s.region_id,
+                    author=lead,
+                    kind="evaluator",
+                    is_lead=True,
+                    status="submitted",
+                    submitted_at=timezone.now(),
+                )
             )
             if n % 3 == 0:
                 second = evaluators[(n + 1) % 20]
-                assignments.append(Assignment(round=rnd, station=s, evaluator=second, agency=agency))
+                assignments.append(
+                    Assignment(round=rnd, station=s, evaluator=second, agency=agency)
+                )
                 sheets.append(
-                    Sheet(round=rnd, station=s, region_id=s.region_id, author=second,
-                          kind="evaluator", status="submitted", submitted_at=timezone.now())
+                    Sheet(
+                        round=rnd,
+                        station=s,
+                        region_id=s.region_id,
+                        author=second,
+                        kind="evaluator",
+                        status="submitted",
+                        submitted_at=timezone.now(),
+                    )
                 )
         Assignment.objects.bulk_create(assignments, batch_size=5000)
         Sheet.objects.bulk_create(sheets, batch_size=5000)
@@ -133,10 +155,17 @@ def build(n_stations: int) -> dict:
         now = timezone.now()
         Result.objects.bulk_create(
             (
-                Result(round=rnd, station_id=s.station_id, region_id=s.region_id, sheet=s,
-                       score=s.total, grade=rule_set.grade_for(s.total),
-                       stars=rule_set.stars_for(s.total), appeal_until=datetime.date(YEAR, 12, 10),
-                       published_at=now)
+                Result(
+                    round=rnd,
+                    station_id=s.station_id,
+                    region_id=s.region_id,
+                    sheet=s,
+                    score=s.total,
+                    grade=rule_set.grade_for(s.total),
+                    stars=rule_set.stars_for(s.total),
+                    appeal_until=datetime.date(YEAR, 12, 10),
+                    published_at=now,
+                )
                 for s in sheets
                 if s.is_lead
             ),

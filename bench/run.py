@@ -224,6 +224,16 @@ def main() -> None:
             check=True,
         )
         results["purchase"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    results["evaluation"] = []
+    for db in backends:
+        print(f"evaluation benchmark on {db} …", flush=True)
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "evaluation.py"), "--db", db],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results["evaluation"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
         "# Foundation benchmark",
@@ -261,6 +271,7 @@ def main() -> None:
     lines += [f"- {r['db']}: `{r['plan_stations_under_city']}`" for r in results["runs"]]
     lines += indicator_lines(results["indicators"])
     lines += purchase_lines(results["purchase"])
+    lines += evaluation_lines(results.get("evaluation", []))
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -307,6 +318,33 @@ MEASURES = [
     ("report_province_month_xlsx_with_townships", "monthly province report (Excel, all townships)"),
     ("floor_sql_group_by_province_month", "floor: one SQL GROUP BY, province month"),
 ]
+
+
+def evaluation_lines(runs: list[dict]) -> list[str]:
+    """The evaluation benchmark as a table: p50 / p95 ms and queries per page."""
+    if not runs:
+        return []
+    lines = [
+        "",
+        "## Evaluation (bench/evaluation.py)",
+        "",
+        " · ".join(
+            f"{r['db']}: a city round of {r['stations']} stations × {r['items']} items, "
+            f"{r['scores']} scores (a second evaluator on a third), built in {r['built_s']} s"
+            for r in runs
+        ),
+        "",
+        "| page | " + " | ".join(f"{r['db']} p50 / p95 ms (queries)" for r in runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for name in runs[0]["measures"]:
+        cells = [
+            f"{r['measures'][name]['p50_ms']} / {r['measures'][name]['p95_ms']} "
+            f"({r['measures'][name]['queries']})"
+            for r in runs
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def indicator_lines(runs: list[dict]) -> list[str]:

@@ -249,3 +249,17 @@ class DocumentField(forms.FileField):
         if not upload:
             return None
         return (upload, validate_document(upload))
+
+
+def step(request, run, *, done: str, back: str):
+    """A POST that asks a service for one step (publish, submit, decide …): on success say
+    ``done``; what the service refuses is said as messages on the page the user goes back
+    to (``back``). A PermissionDenied is left to answer 403."""
+    try:
+        run()
+    except ValidationError as refused:
+        for message in refused.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect(back)

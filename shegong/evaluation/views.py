@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts.roles import OFFICER_ROLES, Role
 from shegong.core.exporters import XLSX_TYPE, workbook_bytes
 from shegong.core.files import private_file
-from shegong.core.forms import editable, form_page, show_refusal, through
+from shegong.core.forms import editable, form_page, show_refusal, step, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
@@ -129,12 +129,12 @@ def tree_export(request, pk: int):
 @require_POST
 def tree_publish(request, pk: int):
     tree = get_restricted_or_404(Tree.objects, request.user, pk=pk)
-    try:
-        services.tree_publish(by=request.user, tree=tree, request=request)
-        messages.success(request, _("The tree is published: rounds may use it now."))
-    except ValidationError as refused:
-        _refusal(request, refused)
-    return redirect("evaluation:tree_detail", pk)
+    return step(
+        request,
+        lambda: services.tree_publish(by=request.user, tree=tree, request=request),
+        done=_("The tree is published: rounds may use it now."),
+        back=reverse("evaluation:tree_detail", args=[pk]),
+    )
 
 
 @require_POST
@@ -287,12 +287,12 @@ def round_assign(request, pk: int):
 @require_POST
 def round_publish(request, pk: int):
     rnd = get_restricted_or_404(Round.objects, request.user, pk=pk)
-    try:
-        services.round_publish(by=request.user, round=rnd, request=request)
-        messages.success(request, _("The results are published."))
-    except ValidationError as refused:
-        _refusal(request, refused)
-    return redirect("evaluation:round_detail", pk)
+    return step(
+        request,
+        lambda: services.round_publish(by=request.user, round=rnd, request=request),
+        done=_("The results are published."),
+        back=reverse("evaluation:round_detail", args=[pk]),
+    )
 
 
 @require_GET
@@ -454,17 +454,17 @@ def result_appeal(request, pk: int):
     result = get_restricted_or_404(Result.objects, request.user, pk=pk)
     form = forms.AppealForm(request.POST)
     form.is_valid()
-    try:
-        services.appeal_file(
+    return step(
+        request,
+        lambda: services.appeal_file(
             by=request.user,
             result=result,
             reasons=form.cleaned_data.get("reasons", ""),
             request=request,
-        )
-        messages.success(request, _("The appeal was sent to the county."))
-    except ValidationError as refused:
-        _refusal(request, refused)
-    return redirect("evaluation:result_detail", pk)
+        ),
+        done=_("The appeal was sent to the county."),
+        back=reverse("evaluation:result_detail", args=[pk]),
+    )
 
 
 APPEAL_FILTERS = [Filter("status", gettext_lazy("Status"), "select", Appeal.Status.choices)]
@@ -577,18 +577,18 @@ def rectification_check(request, pk: int):
     form = forms.CheckForm(request.POST)
     form.is_valid()
     accept = bool(form.cleaned_data.get("accept"))
-    try:
-        services.rectification_check(
+    return step(
+        request,
+        lambda: services.rectification_check(
             by=request.user,
             task=task,
             accept=accept,
             note=form.cleaned_data.get("note", ""),
             request=request,
-        )
-        messages.success(request, _("Closed.") if accept else _("Sent back to the station."))
-    except ValidationError as refused:
-        _refusal(request, refused)
-    return redirect("evaluation:rectification_detail", pk)
+        ),
+        done=_("Closed.") if accept else _("Sent back to the station."),
+        back=reverse("evaluation:rectification_detail", args=[pk]),
+    )
 
 
 # ----- star decisions --------------------------------------------------------------------
@@ -671,14 +671,14 @@ def star_decide(request, pk: int):
     decision = get_restricted_or_404(StarDecision.objects, request.user, pk=pk)
     form = forms.StarDecideForm(request.POST)
     form.is_valid()
-    try:
-        services.star_decide(
+    return step(
+        request,
+        lambda: services.star_decide(
             by=request.user, decision=decision, data=form.to_input(), request=request
-        )
-        messages.success(request, _("Decided."))
-    except ValidationError as refused:
-        _refusal(request, refused)
-    return redirect("evaluation:star_detail", pk)
+        ),
+        done=_("Decided."),
+        back=reverse("evaluation:star_detail", args=[pk]),
+    )
 
 
 @require_POST
@@ -686,18 +686,18 @@ def star_revoke(request, pk: int):
     decision = get_restricted_or_404(StarDecision.objects, request.user, pk=pk)
     form = forms.RevokeForm(request.POST)
     form.is_valid()
-    try:
-        services.star_revoke(
+    return step(
+        request,
+        lambda: services.star_revoke(
             by=request.user,
             decision=decision,
             on=form.cleaned_data.get("on"),
             note=form.cleaned_data.get("note", ""),
             request=request,
-        )
-        messages.success(request, _("The rating was revoked."))
-    except ValidationError as refused:
-        _refusal(request, refused)
-    return redirect("evaluation:star_detail", pk)
+        ),
+        done=_("The rating was revoked."),
+        back=reverse("evaluation:star_detail", args=[pk]),
+    )
 
 
 # ----- the counties' annual summaries ----------------------------------------------------

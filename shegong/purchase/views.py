@@ -18,7 +18,7 @@ from shegong.accounts.roles import Role
 from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE, Sheet, workbook_bytes
 from shegong.core.files import private_file
-from shegong.core.forms import editable, form_page, through
+from shegong.core.forms import editable, form_page, step, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.indicators import periods
@@ -142,12 +142,12 @@ def filing_edit(request, pk: int | None = None):
 @require_POST
 def filing_submit(request, pk: int):
     filing = get_restricted_or_404(Filing.objects, request.user, pk=pk)
-    try:
-        services.filing_submit(by=request.user, filing=filing, request=request)
-        messages.success(request, _("The filing was sent for review."))
-    except ValidationError as refused:
-        _refusal(request, refused)
-    return redirect("purchase:filing_detail", pk)
+    return step(
+        request,
+        lambda: services.filing_submit(by=request.user, filing=filing, request=request),
+        done=_("The filing was sent for review."),
+        back=reverse("purchase:filing_detail", args=[pk]),
+    )
 
 
 @require_POST
