@@ -17,8 +17,10 @@ from .factories import ProfileFactory, StationFactory, UserFactory
 
 PAGES = {
     # name: (url, role, pinned number of queries)
-    "evaluation round (county)": (lambda w: _evaluations(w, "round"), "county_officer", 16),
-    "evaluation round (evaluator)": (lambda w: _evaluations(w, "round"), "evaluator", 10),
+    # the round, a page of its stations (count, rows, their evaluators, sheets, results),
+    # the progress line (four counts), the assignment form's choices
+    "evaluation round (county)": (lambda w: _evaluations(w, "round"), "county_officer", 20),
+    "evaluation round (evaluator)": (lambda w: _evaluations(w, "round"), "evaluator", 11),
     "evaluation round list": (
         lambda w: _evaluations(w, reverse("evaluation:round_list")),
         "city_officer",

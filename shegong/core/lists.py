@@ -46,3 +46,11 @@ def list_page(
             "testid": testid,
         },
     )
+
+
+def sub_list(request, queryset, *, per_page: int = 50):
+    """A page of the rows a detail page lists under its record (a round's stations), and
+    the query string its page links keep: the same paging as ``list_page``, for a page
+    that is not a list itself. Render ``includes/pagination.html`` with ``page`` and
+    ``querystring``."""
+    return paginate(request, queryset, per_page=per_page), querystring_without_page(request)

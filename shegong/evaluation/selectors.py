@@ -4,6 +4,7 @@ scores, the spread of a station's evaluators, results, rectifications, star deci
 the round summary, and the stars in force on a day (a stock for the indicators)."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -66,24 +67,35 @@ def round_list(*, user: User, filters: dict) -> QuerySet[Round]:
     return qs.order_by("-year", "region_id", "opens_on")
 
 
-def round_stations(*, user: User, round: Round) -> list[dict]:
-    """The stations of a round as ``user`` may work on them: an evaluator only their
-    assigned stations; each with its evaluators, sheets and result."""
-    entries = round.entries.select_related("station", "station__region")
+def round_entries(*, user: User, round: Round) -> QuerySet:
+    """The stations of a round as ``user`` may work on them, in order: an evaluator only
+    their assigned stations (while the round runs), station staff their own, an agency
+    the stations it runs."""
+    entries = round.entries.select_related("station", "station__region").order_by(
+        "draw_order", "station__region_id"
+    )
     if user.role == Role.EVALUATOR:
         mine = Assignment.objects.active(user).filter(round=round).values("station_id")
         entries = entries.filter(station_id__in=mine)
-    elif user.role == Role.STATION_LEAD or user.role == Role.SOCIAL_WORKER:
+    elif user.role in (Role.STATION_LEAD, Role.SOCIAL_WORKER):
         entries = entries.filter(station_id=user.station_id)
     elif user.role == Role.AGENCY_ADMIN:
         entries = entries.filter(station__agency_id=user.agency_id)
+    return entries
+
+
+def round_rows(*, round: Round, entries: Iterable) -> list[dict]:
+    """Each of ``entries`` (a page of a round's stations) with its evaluators, sheets and
+    result: three queries whatever the page."""
+    entries = list(entries)
+    ids = [e.station_id for e in entries]
     assignments: dict[int, list] = {}
-    for a in round.assignments.select_related("evaluator", "agency"):
+    for a in round.assignments.filter(station_id__in=ids).select_related("evaluator", "agency"):
         assignments.setdefault(a.station_id, []).append(a)
     sheets: dict[int, list] = {}
-    for s in Sheet.objects.filter(round=round).select_related("author"):
+    for s in Sheet.objects.filter(round=round, station_id__in=ids).select_related("author"):
         sheets.setdefault(s.station_id, []).append(s)
-    results = {r.station_id: r for r in Result.objects.filter(round=round)}
+    results = {r.station_id: r for r in Result.objects.filter(round=round, station_id__in=ids)}
     return [
         {
             "station": e.station,
@@ -94,6 +106,19 @@ def round_stations(*, user: User, round: Round) -> list[dict]:
         }
         for e in entries
     ]
+
+
+def round_progress(*, round: Round) -> dict:
+    """How far a round has come: stations, stations with an evaluator, lead sheets
+    submitted, results published."""
+    return {
+        "stations": round.entries.count(),
+        "assigned": round.assignments.values("station_id").distinct().count(),
+        "submitted": Sheet.objects.filter(round=round, status=Sheet.Status.SUBMITTED)
+        .filter(Q(is_lead=True) | Q(kind=Sheet.Kind.SELF))
+        .count(),
+        "results": Result.objects.filter(round=round).count(),
+    }
 
 
 def result_list(*, user: User, filters: dict) -> QuerySet[Result]:

@@ -18,7 +18,7 @@ from shegong.accounts.roles import OFFICER_ROLES, Role
 from shegong.core.exporters import XLSX_TYPE, workbook_bytes
 from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, show_refusal, step, through
-from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.lists import Filter, list_page, read_filters, sub_list
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
 from . import exporters, forms, selectors, services, trees
@@ -231,12 +231,16 @@ def round_detail(request, pk: int):
     )
     user = request.user
     can_change = can(user, rnd, "change") and rnd.status == Round.Status.OPEN
+    page, querystring = sub_list(request, selectors.round_entries(user=user, round=rnd))
     return render(
         request,
         "evaluation/round_detail.html",
         {
             "round": rnd,
-            "rows": selectors.round_stations(user=user, round=rnd),
+            "rows": selectors.round_rows(round=rnd, entries=page),
+            "page": page,
+            "querystring": querystring,
+            "progress": selectors.round_progress(round=rnd) if user.role in OFFICER_ROLES else None,
             "can_change": can_change,
             "can_assign": can_change and rnd.kind != Round.Kind.SELF,
             "can_publish": can(user, rnd, "approve") and rnd.status == Round.Status.OPEN,
