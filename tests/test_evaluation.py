@@ -782,3 +782,82 @@ def test_a_failed_final_neither_confirms_the_instalment_nor_lets_it_be_paid(worl
     services.round_publish(by=world.actors["county_officer"], round=failed)
     due.refresh_from_db()
     assert due.condition_met_on is None and due.held_since == TODAY
+
+
+def test_a_score_cleared_on_the_page_is_cleared_and_a_stale_save_is_refused(client, world):
+    rnd = _round(world)
+    ev = _evaluator("eva_clear")
+    agency = _agency(world, ev)
+    own = world.places["own"].station
+    services.assignment_record(
+        by=world.actors["county_officer"],
+        round=rnd,
+        data=services.AssignmentInput(own.pk, ev.pk, agency.pk),
+    )
+    sheet = services.sheet_open(by=ev, round=rnd, station=own)
+    item = Node.objects.get(tree=rnd.tree, code="1.1.1")  # combined: 1 + 1
+    client.force_login(ev)
+    url = reverse("evaluation:sheet", args=[sheet.pk])
+    form = {"action": "draft", f"score_{item.pk}": "2", "idempotency_key": "b" * 32}
+    assert client.post(url, {**form, "version": 1}).status_code == 302
+    assert sheet.scores.get(item=item).score == D(2)
+    # a second tab still at version 1 is told, and nothing it typed is lost
+    stale = client.post(
+        url, {**form, f"score_{item.pk}": "1", "version": 1, "idempotency_key": "c" * 32}
+    )
+    assert stale.status_code == 409
+    assert sheet.scores.get(item=item).score == D(2)
+    cleared = client.post(
+        url, {"action": "draft", f"score_{item.pk}": "", "version": 2, "idempotency_key": "d" * 32}
+    )
+    assert cleared.status_code == 302
+    assert sheet.scores.get(item=item).score is None
+    sheet.refresh_from_db()
+    assert sheet.total == D(0)
+
+
+def test_a_phone_scores_through_the_api_with_the_sheets_version(client, world):
+    rnd = _round(world)
+    ev = _evaluator("eva_api")
+    agency = _agency(world, ev)
+    own = world.places["own"].station
+    services.assignment_record(
+        by=world.actors["county_officer"],
+        round=rnd,
+        data=services.AssignmentInput(own.pk, ev.pk, agency.pk),
+    )
+    sheet = services.sheet_open(by=ev, round=rnd, station=own)
+    staff = Node.objects.get(tree=rnd.tree, code="1.2.1")  # yes/no, 3
+    client.force_login(ev)
+    url = f"/api/score-sheets/{sheet.pk}"
+    read = client.get(url).json()
+    assert read["version"] == 1 and read["scores"] == []
+    bad = client.post(
+        url,
+        {"scores": [{"item": staff.pk, "score": "2"}], "version": 1},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and f"score_{staff.pk}" in bad.json()["errors"]
+    ok = client.post(
+        url,
+        {"scores": [{"item": staff.pk, "score": "3", "comment": "5 名驻站社工"}], "version": 1},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="phone-1",
+    )
+    assert ok.status_code == 201, ok.content
+    again = client.post(  # the same retry answers with the first result
+        url,
+        {"scores": [{"item": staff.pk, "score": "3", "comment": "5 名驻站社工"}], "version": 1},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="phone-1",
+    )
+    assert again.status_code == 200 and again.json()["replayed"]
+    stale = client.post(
+        url,
+        {"scores": [{"item": staff.pk, "score": "0"}], "version": 1},
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+    now = client.get(url).json()
+    assert now["version"] == 2 and now["total"] in ("3.0", "3", 3, 3.0)
+    assert [s["score"] for s in now["scores"]] in (["3.0"], ["3"], [3.0])

@@ -215,8 +215,12 @@ def form_errors(form) -> dict:
     return {"detail": "invalid", "errors": errors}
 
 
-def api_submit(request, form, *, save, **save_kwargs):
+def api_submit(request, form, *, save, conflict=None, **save_kwargs):
     """Validate and save through ``save``; (status, body).
+
+    ``conflict()``, when given, runs after a retry has been answered and before the body
+    is validated: a ``(status, body)`` it returns is the answer (a record changed since
+    the client read it: 409).
 
     An ``Idempotency-Key`` header (at most 64 printable ASCII characters, else 400) makes a
     retried request (lost signal in a village) answer 200 with the first result: the key
@@ -236,6 +240,8 @@ def api_submit(request, form, *, save, **save_kwargs):
     digest = body_hash(request.body) if key else ""
     if done is not None:
         return replayed(done, digest)
+    if conflict is not None and (answer := conflict()) is not None:
+        return Status(*answer)
     if not form.is_valid():
         return Status(422, form_errors(form))
     try:

@@ -182,14 +182,6 @@ class SheetIn(Schema):
 def sheet_save(request, sheet_id: int, payload: SheetIn):
     """Save an evaluator's (or a station lead's self-assessment) scores, as the page does."""
     sheet = Sheet.objects.restrict(request.user, "change").get(pk=sheet_id)
-    if sheet.version != payload.version:
-        return Status(
-            409,
-            {
-                "detail": "评分表已被修改，请重新读取 / the sheet changed since you read it",
-                "errors": {"version": [str(sheet.version)]},
-            },
-        )
     items = list(sheet.round.tree.nodes.filter(level=Node.Level.ITEM).order_by("seq"))
     known = {i.pk for i in items}
     data: dict = {"action": "submit" if payload.submit else "draft"}
@@ -217,7 +209,15 @@ def sheet_save(request, sheet_id: int, payload: SheetIn):
             raise ValidationError({"version": "评分表已被修改，请重新读取。"})
         return through(services.sheet_save, edit=True)(form=form, by=by, request=request)
 
-    return api_submit(request, form, save=save)
+    def stale():
+        if sheet.version == payload.version:
+            return None
+        return 409, {
+            "detail": "评分表已被修改，请重新读取 / the sheet changed since you read it",
+            "errors": {"version": [str(sheet.version)]},
+        }
+
+    return api_submit(request, form, save=save, conflict=stale)
 
 
 @router.get("/star-ratings", response=list[StarOut])

@@ -298,7 +298,10 @@ class SheetForm(forms.ModelForm):
             score = d.get(f"score_{item.pk}")
             comment = d.get(f"comment_{item.pk}") or ""
             flagged = bool(d.get(f"flagged_{item.pk}"))
-            if score is not None or comment or flagged:
+            had = self.fields[f"score_{item.pk}"].initial is not None or bool(
+                self.fields[f"comment_{item.pk}"].initial
+            )
+            if score is not None or comment or flagged or had:  # a cleared score is cleared
                 lines.append(ScoreLine(item=item.pk, score=score, comment=comment, flagged=flagged))
             if d.get(f"evidence_{item.pk}"):
                 evidence.append((item.pk, *d[f"evidence_{item.pk}"]))
