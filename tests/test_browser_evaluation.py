@@ -65,8 +65,21 @@ def _tree_sheet(path):
     book = Workbook()
     ws = book.active
     ws.append(["湘潭市社工站评估指标"])
-    ws.append(["一级指标", "二级指标", "评分标准", "分值", "佐证材料", "评分方式", "自动来源", "分档"])
-    ws.append(["项目管理（40分）", "队伍（40分）", "驻站社工3至8人", 30, "花名册", "是否", "staff_per_station", "≥100:30；≥0:0"])
+    ws.append(
+        ["一级指标", "二级指标", "评分标准", "分值", "佐证材料", "评分方式", "自动来源", "分档"]
+    )
+    ws.append(
+        [
+            "项目管理（40分）",
+            "队伍（40分）",
+            "驻站社工3至8人",
+            30,
+            "花名册",
+            "是否",
+            "staff_per_station",
+            "≥100:30；≥0:0",
+        ]
+    )
     ws.append(["", "", "制度健全", 10, "制度文本", "", "", ""])
     ws.append(["专业服务（60分）", "服务（60分）", "个案规范", 40, "个案档案", "", "", ""])
     ws.append(["", "", "社区活动", 20, "签到表", "", "", ""])
@@ -108,7 +121,9 @@ def test_evaluate_publish_appeal_rectify_and_rate(browser, live_server, browser_
     county.fill("#id_title", f"雨湖区{YEAR}年明察暗访")
     county.select_option("#id_tree", label=f"湘潭市{YEAR}年社工站评估指标")
     county.fill("#id_opens_on", TODAY.isoformat())
-    county.fill("#id_closes_on", TODAY.replace(day=28).isoformat() if TODAY.day < 28 else TODAY.isoformat())
+    county.fill(
+        "#id_closes_on", TODAY.replace(day=28).isoformat() if TODAY.day < 28 else TODAY.isoformat()
+    )
     county.fill("#id_sample_share", "30")
     county.fill("#id_seed", "yuhu")
     county.click("[data-testid=save]")
