@@ -248,6 +248,8 @@ SHEGONG_FIELD_KEYS = [k.strip() for k in os.environ.get("SHEGONG_FIELD_KEYS", ""
 SHEGONG_HASH_KEY = os.environ.get("SHEGONG_HASH_KEY", "")
 SHEGONG_ALLOW_DERIVED_KEYS = DEBUG or env_bool("SHEGONG_INSECURE_DEV_KEY", False)
 SHEGONG_PAGE_SIZE = 50
+# a station submits its month within this many days after the month ends (逐级审核)
+SHEGONG_MONTH_DUE_DAYS = int(os.environ.get("SHEGONG_MONTH_DUE_DAYS", "10"))
 
 # Shown in the UI title bar.
 SHEGONG_SITE_NAME = _("Shegong social work stations")

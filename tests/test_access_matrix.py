@@ -11,6 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from .conftest import PLACES, ROLES
 from .test_evaluation_access import NAMES as EVALUATION_URLS
+from .test_month_signoff import MONTH_URLS
 from .test_purchase_access import NAMES as PURCHASE_URLS
 from .test_registration import URLS as REGISTRATION_URLS
 
@@ -565,6 +566,7 @@ def test_every_url_is_in_the_matrix():
     covered |= PURCHASE_URLS  # the purchase cycle's own matrix: tests/test_purchase_access.py
     covered |= REGISTRATION_URLS  # by role in tests/test_registration.py
     covered |= EVALUATION_URLS  # evaluation's own matrix: tests/test_evaluation_access.py
+    covered |= MONTH_URLS  # by role in tests/test_month_signoff.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

@@ -19,6 +19,7 @@ PAGES = {
     # name: (url, role, pinned number of queries)
     # the round, a page of its stations (count, rows, their evaluators, sheets, results),
     # the progress line (four counts), the assignment form's choices
+    "month sign-off board": (lambda w: reverse("indicators:month_board"), "county_officer", 7),
     "evaluation round (county)": (lambda w: _evaluations(w, "round"), "county_officer", 20),
     "evaluation round (evaluator)": (lambda w: _evaluations(w, "round"), "evaluator", 11),
     "evaluation round list": (
@@ -126,17 +127,19 @@ PAGES = {
     "dashboard (county, month)": (
         lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
         "county_officer",
-        24,  # + the names of the counties short of five-star stations, + the stars then
+        # + the names of the counties short of five-star stations, + the stars then, + how
+        # much of the period is signed off (stations, accepted station-months)
+        26,
     ),
     "dashboard (province, year)": (
         lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
         "province_officer",
-        22,  # + the names of the counties short of five-star stations, + the stars then
+        24,  # + the names of the counties short of five-star stations, + stars, + sign-off
     ),
     "dashboard (station)": (
         lambda w: reverse("indicators:dashboard") + "?period=2026-03",
         "social_worker",
-        20,  # + the stars in force at the period's end
+        22,  # + the stars in force at the period's end, + how much is signed off
     ),
     "drill-down (county visits)": (
         lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",

@@ -62,3 +62,23 @@ class StationBoardExporter(Exporter):
         Column(_("Hours worked"), _figure("hours"), 10),
         Column(_("Professional service hours"), _figure("hours_prof"), 10),
     ]
+
+
+def _month_status(station) -> str:
+    from .models import MonthApproval
+
+    if station.approval_status is None:
+        return str(_("Not submitted"))
+    return str(MonthApproval.Status(station.approval_status).label)
+
+
+class MonthBoardExporter(Exporter):
+    title = _("Monthly sign-off")
+    columns = [
+        Column(_("Station"), lambda s: s.name, 24),
+        Column(_("Region"), lambda s: s.region.name, 12),
+        Column(_("Agency"), lambda s: s.agency.name if s.agency_id else "—", 20),
+        Column(_("Status"), _month_status, 12),
+        Column(_("Submitted at"), lambda s: s.approval_at, 16),
+        Column(_("Overdue"), lambda s: getattr(s, "overdue", False), 6),
+    ]

@@ -405,3 +405,71 @@ class ReportJob(models.Model):
     @classmethod
     def restrict_q(cls, user, action: str):
         return models.Q(requested_by=user)
+
+
+class MonthApproval(Versioned, models.Model):
+    """A station's month, signed off level by level (逐级审核, DHIS2's data approval by
+    period and level): the station lead submits it, the agency reviews it (a station
+    without an agency goes straight to the county), the county accepts it or returns it
+    with a reason. An accepted month is locked: its station work is neither recorded,
+    changed nor voided until the county unlocks it, with a reason."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted by the station")
+        REVIEWED = "reviewed", _("Reviewed by the agency")
+        ACCEPTED = "accepted", _("Accepted by the county")
+        RETURNED = "returned", _("Returned")
+
+    station = models.ForeignKey(
+        "stations.Station", on_delete=models.PROTECT, related_name="month_approvals"
+    )
+    # the station's place, copied: scoped without a join
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"))  # its first day
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-month", "region_id"]
+        verbose_name = _("month sign-off")
+        verbose_name_plural = _("month sign-offs")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "month"], name="month_approval_once"),
+        ]
+        indexes = [models.Index(fields=["region", "month", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.month:%Y-%m}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        role = user.role
+        if action == "view":
+            if role in OFFICER_ROLES:
+                return scope_q(user, "region_id")
+            if role in (Role.STATION_LEAD, Role.SOCIAL_WORKER) and user.station_id:
+                return models.Q(station_id=user.station_id)
+            if role == Role.AGENCY_ADMIN and user.agency_id:
+                return models.Q(station__agency_id=user.agency_id)
+            return None
+        if action == "add" and role == Role.STATION_LEAD and user.station_id:
+            return models.Q(station_id=user.station_id)
+        if action == "change" and role == Role.AGENCY_ADMIN and user.agency_id:
+            return models.Q(station__agency_id=user.agency_id)
+        if action == "approve" and role == Role.COUNTY_OFFICER:
+            return scope_q(user, "region_id")
+        return None

@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from shegong.core.divisions import in_subtree
 from shegong.stations.models import Station
 
-from .models import Aggregate, ServiceFact
+from .models import Aggregate, MonthApproval, ServiceFact
 
 DAY_HOURS = Decimal(24)
 
@@ -176,3 +177,81 @@ def totals_between(
     for node, metric, total in rows:
         out.setdefault(node, {})[metric] = Decimal(total or 0)
     return out
+
+
+def month_locked(*, station_id: int | None, day: datetime.date | None) -> bool:
+    """Whether ``day``'s month of the station is accepted by the county (locked)."""
+    if station_id is None or day is None:
+        return False
+    return MonthApproval.objects.filter(
+        station_id=station_id,
+        month=day.replace(day=1),
+        status=MonthApproval.Status.ACCEPTED,
+    ).exists()
+
+
+def refuse_locked_month(*, station_id: int | None, day: datetime.date | None, errors: dict) -> None:
+    """Put the refusal at ``errors["date"]`` when ``day``'s month of the station is locked:
+    every write of station work asks this before it writes."""
+    if month_locked(station_id=station_id, day=day):
+        errors["date"] = _(
+            "%(month)s of this station has been accepted by the county and is locked; "
+            "ask the county to unlock it."
+        ) % {"month": f"{day:%Y-%m}"}
+
+
+def month_board(*, user: AbstractBaseUser, month: datetime.date) -> QuerySet:
+    """The stations ``user`` may see (township stations and village rooms), each with its
+    sign-off of ``month`` as ``approval_status`` (None: not submitted): one query."""
+    approvals = MonthApproval.objects.filter(station=OuterRef("pk"), month=month.replace(day=1))
+    return (
+        Station.objects.restrict(user)
+        .exclude(tier=Station.Tier.CITY_CENTRE)
+        .filter(is_active=True)
+        .select_related("region", "agency")
+        .annotate(
+            approval_status=Subquery(approvals.values("status")[:1]),
+            approval_at=Subquery(approvals.values("submitted_at")[:1]),
+        )
+        .order_by("region_id", "name")
+    )
+
+
+def months_accepted(*, code: str, start: datetime.date, end: datetime.date) -> dict:
+    """How much of a period is signed off in node ``code``: active township stations ×
+    months that have ended, and how many of those station-months are accepted."""
+    today = timezone.localdate()
+    months = [
+        datetime.date(y, m, 1)
+        for y in range(start.year, end.year + 1)
+        for m in range(1, 13)
+        if start.replace(day=1) <= datetime.date(y, m, 1) <= end
+        and datetime.date(y, m, 1) < today.replace(day=1)
+    ]
+    stations = Station.objects.filter(
+        in_subtree("region_id", code), tier=Station.Tier.TOWNSHIP, is_active=True
+    ).count()
+    accepted = (
+        MonthApproval.objects.filter(
+            in_subtree("region_id", code),
+            month__in=months,
+            status=MonthApproval.Status.ACCEPTED,
+            station__tier=Station.Tier.TOWNSHIP,
+        ).count()
+        if months
+        else 0
+    )
+    return {
+        "stations": stations,
+        "months": len(months),
+        "due": stations * len(months),
+        "accepted": accepted,
+    }
+
+
+def month_due(*, month: datetime.date) -> datetime.date:
+    """The last day to submit ``month``: ``SHEGONG_MONTH_DUE_DAYS`` after it ends."""
+    from django.conf import settings
+
+    first_next = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return first_next + datetime.timedelta(days=settings.SHEGONG_MONTH_DUE_DAYS - 1)

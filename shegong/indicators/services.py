@@ -1,23 +1,28 @@
-"""Writes of targets: a rule set (政策指标) and its rules, set by province and city officers."""
+"""Writes of targets: a rule set (政策指标) and its rules, set by province and city officers;
+and the monthly sign-off of a station's figures (逐级审核)."""
 
+import datetime
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
+from shegong.accounts.roles import Role
 from shegong.audit.describe import snapshot
-from shegong.audit.services import audit_saved
+from shegong.audit.services import audit_log, audit_saved
 from shegong.core.divisions import in_subtree, parse_region_code
 from shegong.core.restrict import require_may_save
-from shegong.core.validation import full_clean
+from shegong.core.validation import full_clean, one_of
 from shegong.regions.models import Region
+from shegong.stations.models import Station
 
 from .definitions import SPECS
-from .models import Rule, RuleSet
+from .models import MonthApproval, Rule, RuleSet
 
 
 @dataclass(frozen=True)
@@ -180,3 +185,118 @@ def _rules(rule_set: RuleSet, lines, errors: dict) -> list[Rule]:
             errors.setdefault(where, "; ".join(exc.messages))
         rules.append(rule)
     return rules
+
+
+# ----- monthly sign-off (逐级审核) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthStep:
+    """One step of a station's month: ``submit`` (the station lead), ``review`` (the
+    agency), ``accept`` (the county), ``return`` (the agency or the county, with a reason)
+    or ``unlock`` (the county, an accepted month, with a reason)."""
+
+    station: int | None
+    month: datetime.date | None
+    action: str
+    reason: str = ""
+
+
+MONTH_ACTIONS = ("submit", "review", "accept", "return", "unlock")
+
+
+@transaction.atomic
+def month_step(*, by: User, data: MonthStep, request: HttpRequest | None = None) -> MonthApproval:
+    """Move a station's month one step along 提交 → 机构审核 → 县级审核通过 (or back).
+
+    The caller may rely on: submitting is the station lead's, for a month that has ended,
+    new or returned; reviewing and returning a submitted month is the station's agency's;
+    accepting is the county officer's, once reviewed (or submitted, for a station without
+    an agency), and so is returning; unlocking an accepted month is the county officer's;
+    returning and unlocking need a reason; one step at a time (the row is locked).
+    """
+    errors: dict[str, str] = {}
+    if data.action not in MONTH_ACTIONS:
+        raise ValidationError({"action": _("Unknown step.")})
+    station = one_of(Station.objects.restrict(by), data.station, "station", errors)
+    if data.station is None:
+        errors["station"] = _("This field is required.")
+    if data.month is None:
+        errors["month"] = _("This field is required.")
+    if errors:
+        raise ValidationError(errors)
+    month = data.month.replace(day=1)
+    today = timezone.localdate()
+    row = MonthApproval.objects.select_for_update().filter(station=station, month=month).first()
+    status = row.status if row else None
+    reason = (data.reason or "").strip()[:500]
+    role = by.role
+    S = MonthApproval.Status
+    if data.action == "submit":
+        if role != Role.STATION_LEAD or by.station_id != station.pk:
+            raise PermissionDenied(_("The station lead submits the station's month."))
+        if month >= today.replace(day=1):
+            raise ValidationError({"month": _("A month is submitted once it has ended.")})
+        if status not in (None, S.RETURNED):
+            raise ValidationError({"__all__": _("This month has been submitted already.")})
+        new = S.SUBMITTED
+    elif data.action == "review":
+        if role != Role.AGENCY_ADMIN or station.agency_id != by.agency_id:
+            raise PermissionDenied(_("The station's agency reviews its month."))
+        if status != S.SUBMITTED:
+            raise ValidationError({"__all__": _("Only a submitted month is reviewed.")})
+        new = S.REVIEWED
+    elif data.action in ("accept", "unlock"):
+        if role != Role.COUNTY_OFFICER:
+            raise PermissionDenied(_("The county officer accepts a month or unlocks it."))
+        if data.action == "accept":
+            waiting = S.REVIEWED if station.agency_id else S.SUBMITTED
+            if status not in (S.REVIEWED, waiting):
+                raise ValidationError(
+                    {"__all__": _("The month waits for the agency's review first.")}
+                    if status == S.SUBMITTED
+                    else {"__all__": _("This month is not awaiting the county.")}
+                )
+            new = S.ACCEPTED
+        else:
+            if status != S.ACCEPTED:
+                raise ValidationError({"__all__": _("Only an accepted month is unlocked.")})
+            if not reason:
+                raise ValidationError({"reason": _("Say why the month is unlocked.")})
+            new = S.RETURNED
+    else:  # return
+        agency_may = role == Role.AGENCY_ADMIN and station.agency_id == by.agency_id
+        if not (agency_may or role == Role.COUNTY_OFFICER):
+            raise PermissionDenied(_("The agency or the county returns a month."))
+        allowed = (S.SUBMITTED,) if agency_may else (S.SUBMITTED, S.REVIEWED)
+        if status not in allowed:
+            raise ValidationError({"__all__": _("This month is not awaiting review.")})
+        if not reason:
+            raise ValidationError({"reason": _("Say why the month is returned.")})
+        new = S.RETURNED
+    row = row or MonthApproval(station=station, region_id=station.region_id, month=month)
+    now = timezone.now()
+    row.status = new
+    row.reason = reason if new == S.RETURNED else ""
+    if data.action == "submit":
+        row.submitted_by, row.submitted_at = by, now
+    elif data.action == "review":
+        row.reviewed_by, row.reviewed_at = by, now
+    else:
+        row.decided_by, row.decided_at = by, now
+    row.version = (row.version or 0) + 1 if row.pk else 1
+    row.save()
+    audit_log(
+        action={
+            "submit": "shegong.month.submitted",
+            "review": "shegong.month.reviewed",
+            "accept": "shegong.month.accepted",
+            "return": "shegong.month.returned",
+            "unlock": "shegong.month.unlocked",
+        }[data.action],
+        actor=by,
+        request=request,
+        obj=row,
+        data={"station": station.name, "month": f"{month:%Y-%m}", "reason": reason},
+    )
+    return row

@@ -14,4 +14,7 @@ urlpatterns = [
     path("rules/new/", views.rule_set_edit, name="rule_set_create"),
     path("rules/<int:pk>/", views.rule_set_detail, name="rule_set_detail"),
     path("rules/<int:pk>/edit/", views.rule_set_edit, name="rule_set_edit"),
+    path("months/", views.month_board, name="month_board"),
+    path("months/<int:station_pk>/<str:month>/", views.month_detail, name="month_detail"),
+    path("months/<int:station_pk>/<str:month>/step/", views.month_step_view, name="month_step"),
 ]

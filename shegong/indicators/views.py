@@ -1,30 +1,35 @@
+import datetime
 import json
 from urllib.parse import parse_qs, urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shegong.accounts import policy
 from shegong.audit.services import audit_log
+from shegong.core.divisions import region_filter
 from shegong.core.exporters import XLSX_TYPE
-from shegong.core.forms import form_page, through
+from shegong.core.forms import form_page, step, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Region
+from shegong.stations.models import Station
 
 from . import compute, definitions, drilldown, periods, reports, selectors
-from .exporters import StationBoardExporter
+from .exporters import MonthBoardExporter, StationBoardExporter
 from .forms import RuleSetForm
-from .models import ReportJob, RuleSet
-from .services import rule_set_record
+from .models import MonthApproval, ReportJob, RuleSet
+from .services import MonthStep, month_step, rule_set_record
 from .tasks import build_report
 
 # what the trend chart and the child ranking show
@@ -160,6 +165,11 @@ def dashboard(request):
             "node": node,
             "period": period,
             "board": board,
+            "signed_off": selectors.months_accepted(
+                code=node.code, start=period.start, end=period.end
+            )
+            if len(node.code) <= 9
+            else None,
             "sentence": reports.summary_sentence(board),
             "ancestors": _ancestors(node, request.user),
             "periods": _period_choices(period),
@@ -425,4 +435,167 @@ def rule_set_edit(request, pk: int | None = None):
         context={"title": _("Edit rule set") if pk else _("New rule set")},
         message=_("“%(name)s” was saved."),
         redirect_to=lambda obj: reverse("indicators:rule_set_detail", args=[obj.pk]),
+    )
+
+
+# ----- monthly sign-off (逐级审核) ------------------------------------------------------
+
+
+def _last_months(today, n: int = 13) -> list[tuple[str, str]]:
+    first = today.replace(day=1)
+    out = []
+    for _i in range(n):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+        out.append((f"{first:%Y-%m}", f"{first:%Y-%m}"))
+    return out
+
+
+MONTH_STATUS = [("none", gettext_lazy("Not submitted")), *MonthApproval.Status.choices]
+
+
+def _month_filters():
+    return [
+        Filter("month", gettext_lazy("Month"), "select", _last_months(timezone.localdate())),
+        Filter("status", gettext_lazy("Status"), "select", MONTH_STATUS),
+        Filter("region", gettext_lazy("Division code"), "region"),
+    ]
+
+
+def _month_of(raw: str | None, default: datetime.date) -> datetime.date:
+    try:
+        period = periods.parse(raw or "")
+    except ValueError:
+        return default
+    return period.start if period.kind == "month" else default
+
+
+@require_GET
+def month_board(request):
+    """Each station's month: submitted, reviewed, accepted or returned, and overdue where
+    the station has not submitted within the days allowed after the month."""
+    user = request.user
+    if not (policy.may_see_station_board(user)):
+        raise PermissionDenied(_("The monthly sign-off is for officers, stations and agencies."))
+    today = timezone.localdate()
+    filters = _month_filters()
+    values = read_filters(request, filters)
+    last = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    month = _month_of(values.get("month"), last)
+    qs = selectors.month_board(user=user, month=month)
+    if values.get("status") == "none":
+        qs = qs.filter(approval_status__isnull=True)
+    elif values.get("status"):
+        qs = qs.filter(approval_status=values["status"])
+    if values.get("region"):
+        qs = qs.filter(region_filter("region_id", values["region"]))
+    due = selectors.month_due(month=month)
+    late = today > due
+    qs = qs.annotate(
+        overdue=Case(
+            When(
+                Q(approval_status__isnull=True) | Q(approval_status=MonthApproval.Status.RETURNED),
+                then=Value(late),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    return list_page(
+        request,
+        queryset=qs,
+        exporter=MonthBoardExporter,
+        title=_("Monthly sign-off") + f" · {month:%Y-%m}",
+        filters=filters,
+        values={**values, "month": f"{month:%Y-%m}"},
+        detail_url=lambda s: reverse("indicators:month_detail", args=[s.pk, f"{month:%Y-%m}"]),
+        summary=_("Stations submit a month within %(days)s days after it ends (by %(due)s).")
+        % {"days": settings.SHEGONG_MONTH_DUE_DAYS, "due": due},
+    )
+
+
+@require_GET
+def month_detail(request, station_pk: int, month: str):
+    """One station's month: where its sign-off stands, and the step the user may take."""
+    if not policy.may_see_station_board(request.user):
+        raise PermissionDenied(_("The monthly sign-off is for officers, stations and agencies."))
+    station = get_restricted_or_404(
+        Station.objects.select_related("agency"), request.user, pk=station_pk
+    )
+    day = _month_of(month, None)
+    if day is None:
+        raise Http404
+    approval = (
+        MonthApproval.objects.restrict(request.user)
+        .filter(station=station, month=day)
+        .select_related("submitted_by", "reviewed_by", "decided_by")
+        .first()
+    )
+    status = approval.status if approval else None
+    user, S = request.user, MonthApproval.Status
+    steps = []
+    if (
+        user.role == "station_lead"
+        and user.station_id == station.pk
+        and status in (None, S.RETURNED)
+    ):
+        steps.append("submit")
+    if (
+        user.role == "agency_admin"
+        and station.agency_id == user.agency_id
+        and status == S.SUBMITTED
+    ):
+        steps += ["review", "return"]
+    if user.role == "county_officer" and can(user, station, "change"):
+        if status == S.REVIEWED or (status == S.SUBMITTED and not station.agency_id):
+            steps += ["accept", "return"]
+        elif status == S.SUBMITTED:
+            steps.append("return")
+        if status == S.ACCEPTED:
+            steps.append("unlock")
+    return render(
+        request,
+        "indicators/month_detail.html",
+        {
+            "station": station,
+            "month": day,
+            "approval": approval,
+            "steps": steps,
+            "dashboard": reverse("indicators:dashboard")
+            + "?"
+            + urlencode({"node": station.region_id[:9], "period": f"{day:%Y-%m}"}),
+        },
+    )
+
+
+@require_POST
+def month_step_view(request, station_pk: int, month: str):
+    """Take one step of a station's month (submit, review, accept, return, unlock)."""
+    if not policy.may_see_station_board(request.user):
+        raise PermissionDenied(_("The monthly sign-off is for officers, stations and agencies."))
+    station = get_restricted_or_404(Station.objects, request.user, pk=station_pk)
+    day = _month_of(month, None)
+    if day is None:
+        raise Http404
+    action = request.POST.get("action", "")
+    done = {
+        "submit": _("The month was submitted."),
+        "review": _("The month was reviewed and sent to the county."),
+        "accept": _("The month was accepted and is locked."),
+        "return": _("The month was returned."),
+        "unlock": _("The month was unlocked."),
+    }.get(action, "")
+    return step(
+        request,
+        lambda: month_step(
+            by=request.user,
+            data=MonthStep(
+                station=station.pk,
+                month=day,
+                action=action,
+                reason=request.POST.get("reason", "")[:500],
+            ),
+            request=request,
+        ),
+        done=done,
+        back=reverse("indicators:month_detail", args=[station.pk, f"{day:%Y-%m}"]),
     )

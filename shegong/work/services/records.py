@@ -23,7 +23,7 @@ from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of
 from shegong.indicators import engine
 from shegong.indicators.compute import rule_set_for
-from shegong.indicators.selectors import day_hours_exceeded, hours_on_day
+from shegong.indicators.selectors import day_hours_exceeded, hours_on_day, refuse_locked_month
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
@@ -350,7 +350,12 @@ def _day_hours(
 ) -> list:
     """No worker's hours on one day may pass 24, across every kind of record; past the
     rule set's ceiling (12 hours unless the province or city set another) the day needs a
-    reason, asked once per worker and day. Returns the ``LongDay`` rows to write."""
+    reason, asked once per worker and day. Returns the ``LongDay`` rows to write.
+
+    Every write of station work that takes hours comes through here, so here too a day of
+    a month the county has accepted (``MonthApproval``) is refused: the month is locked."""
+    if by is not None and by.station_id:
+        refuse_locked_month(station_id=by.station_id, day=date, errors=errors)
     if date is None or hours is None or not workers:
         return []
     already = hours_on_day(worker_ids=[w.pk for w in workers], date=date, excluding=excluding)

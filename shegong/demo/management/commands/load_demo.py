@@ -5,6 +5,7 @@ from django.utils import translation
 from shegong.demo.evaluation import demo_evaluation_load
 from shegong.demo.province import DEMO_PASSWORD, demo_load
 from shegong.demo.purchase import demo_purchase_load
+from shegong.demo.signoff import demo_signoff_load
 from shegong.demo.work import demo_work_load
 
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 "demo purchase (the year): " + ", ".join(f"{k} {v}" for k, v in bought.items())
             )
+            signed = demo_signoff_load()
+            self.stdout.write("demo sign-off: " + ", ".join(f"{k} {v}" for k, v in signed.items()))
             evaluated = demo_evaluation_load()
             self.stdout.write(
                 "demo evaluation: " + ", ".join(f"{k} {v}" for k, v in evaluated.items())
