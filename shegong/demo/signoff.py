@@ -33,14 +33,22 @@ def demo_signoff_load(*, today: datetime.date | None = None) -> dict[str, int]:
     leads = {u.station_id: u for u in User.objects.filter(role=Role.STATION_LEAD).order_by("pk")}
     officers = {
         u.scope_region_id: u
-        for u in User.objects.filter(role__in=(Role.COUNTY_OFFICER, Role.CITY_OFFICER)).order_by(
-            "-pk"
-        )
+        for u in User.objects.filter(
+            role__in=(Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER)
+        ).order_by("-pk")
     }
     rows = []
     for station in stations:
         lead = leads.get(station.pk)
-        county = officers.get(station.region_id[:6]) or officers.get(station.region_id[:4])
+        # the county's officer accepts; where the demo has none, the city's or province's
+        county = next(
+            (
+                officers[c]
+                for c in (station.region_id[:6], station.region_id[:4], station.region_id[:2])
+                if c in officers
+            ),
+            None,
+        )
         if lead is None or county is None:
             continue
         for month in months:
