@@ -188,3 +188,27 @@ def test_who_sees_the_months(client, world, role, board, detail):
     else:
         assert far.status_code == (200 if role == "province_officer" else 404)
         assert step.status_code == (403 if role == "province_officer" else 404)
+
+
+def test_training_received_in_a_locked_month_is_refused_too(world):
+    from decimal import Decimal
+
+    from shegong.workforce.services import TrainingInput, training_record
+
+    own = world.places["own"]
+    lead = world.actors["station_lead"]
+    _step(lead, own.station, "submit")
+    _step(world.actors["agency_admin"], own.station, "review")
+    _step(world.actors["county_officer"], own.station, "accept")
+    data = TrainingInput(
+        worker=lead.pk,
+        kind="training",
+        date=LAST + datetime.timedelta(days=2),
+        hours=Decimal(2),
+        organiser="county",
+        topic="个案管理",
+    )
+    with pytest.raises(ValidationError) as refused:
+        training_record(by=lead, data=data)
+    assert "date" in refused.value.message_dict
+    assert training_record(by=lead, data=TrainingInput(**{**data.__dict__, "date": TODAY}))

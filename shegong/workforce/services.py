@@ -23,7 +23,7 @@ from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can, may_add
 from shegong.core.validation import all_of, full_clean, one_of
 from shegong.indicators import engine
-from shegong.indicators.selectors import day_hours_exceeded
+from shegong.indicators.selectors import day_hours_exceeded, refuse_locked_month
 from shegong.regions.models import Level, Region
 
 from .models import SocialWorkerProfile, TrainingRecord
@@ -108,8 +108,8 @@ def training_record(
 
     The caller may rely on: station staff record it, a lead for anyone active at the
     station, a worker for themselves only; the model's rules (kind, organiser, date, hours
-    0.25–24). The record is placed where the worker is scoped; its facts and audit entry
-    are written with it.
+    0.25–24); not in a month of the station the county has accepted (locked). The record
+    is placed where the worker is scoped; its facts and audit entry are written with it.
     """
     if not may_add(by, TrainingRecord) or not by.station_id:
         raise PermissionDenied(_("Only station staff record training received."))
@@ -118,6 +118,7 @@ def training_record(
     if by.role != Role.STATION_LEAD:
         staff = staff.filter(pk=by.pk)
     worker = one_of(staff, data.worker, "worker", errors)
+    refuse_locked_month(station_id=by.station_id, day=data.date, errors=errors)
     if worker is not None and (
         reason := day_hours_exceeded(workers=[worker], date=data.date, hours=data.hours)
     ):
