@@ -258,8 +258,13 @@ def step(request, run, *, done: str, back: str):
     try:
         run()
     except ValidationError as refused:
-        for message in refused.messages:
-            messages.error(request, message)
+        say_refusal(request, refused)
     else:
         messages.success(request, done)
     return redirect(back)
+
+
+def say_refusal(request, refused: ValidationError) -> None:
+    """A service's refusal as messages on the page the user is sent to next."""
+    for message in refused.messages:
+        messages.error(request, message)

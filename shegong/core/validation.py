@@ -69,3 +69,10 @@ def all_of(queryset, pks, field: str, errors: dict) -> list:
 def changes(before: dict, after: dict) -> dict[str, str]:
     """What an edit changed, as text for the audit log."""
     return {k: str(v) for k, v in after.items() if before.get(k) != v}
+
+
+def locked(model, obj):
+    """The row ``obj`` locked for the caller's transaction and read again: a state step
+    (publish, decide, pay …) checks the state as stored, so of two taps or two officers
+    the second sees what the first did."""
+    return model.objects.select_for_update().get(pk=obj.pk)

@@ -22,7 +22,7 @@ from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_log, audit_saved
 from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can, may_add, require_may_save
-from shegong.core.validation import all_of, full_clean, one_of
+from shegong.core.validation import all_of, full_clean, locked, one_of
 from shegong.core.validators import normalize_credit_code, normalize_phone
 from shegong.indicators.compute import rule_set_for
 from shegong.purchase import services as purchase
@@ -70,12 +70,6 @@ ROUND_AUDIT = (
     "seed",
     "population",
 )
-
-
-def _locked(model, obj):
-    """The row ``obj`` locked for this transaction, re-read (two taps, two officers: the
-    second sees the first's state)."""
-    return model.objects.select_for_update().get(pk=obj.pk)
 
 
 def _num(value) -> str:
@@ -215,7 +209,7 @@ def tree_publish(*, by: User, tree: Tree, request: HttpRequest | None = None) ->
     """
     if not can(by, tree, "change"):
         raise PermissionDenied(_("Only province and city officers keep indicator trees."))
-    tree = _locked(Tree, tree)
+    tree = locked(Tree, tree)
     if tree.is_published:
         raise ValidationError({"__all__": _("This tree is published already.")})
     lines = tree_lines(tree=tree)
@@ -460,7 +454,7 @@ def assignment_record(
     """
     if not can(by, round, "change"):
         raise PermissionDenied(_("Only county and city officers open evaluation rounds."))
-    round = _locked(Round, round)
+    round = locked(Round, round)
     if round.status != Round.Status.OPEN:
         raise ValidationError({"__all__": _("A published round cannot change.")})
     if round.kind == Round.Kind.SELF:
@@ -683,7 +677,7 @@ def round_publish(*, by: User, round: Round, request: HttpRequest | None = None)
     """
     if not can(by, round, "approve"):
         raise PermissionDenied(_("Only county and city officers open evaluation rounds."))
-    rnd = _locked(Round, round)
+    rnd = locked(Round, round)
     if rnd.status != Round.Status.OPEN:
         raise ValidationError({"__all__": _("The results are published already.")})
     kind = Sheet.Kind.SELF if rnd.kind == Round.Kind.SELF else Sheet.Kind.EVALUATOR
@@ -827,6 +821,11 @@ def _release_if_rectified(by: User, result: Result, request) -> int:
         return 0
     if result.rectifications.exclude(status=Rectification.Status.CLOSED).exists():
         return 0
+    return _release(by, result, request)
+
+
+def _release(by: User, result: Result, request) -> int:
+    """Release every instalment held for the result's station and year."""
     released = 0
     for instalment in purchase.held_instalments(
         station_id=result.station_id, year=result.round.year
@@ -891,7 +890,7 @@ def appeal_answer(
     """
     if not can(by, appeal, "approve"):
         raise PermissionDenied(_("Only the county officer answers appeals."))
-    appeal = _locked(Appeal, appeal)
+    appeal = locked(Appeal, appeal)
     if appeal.status != Appeal.Status.OPEN:
         raise ValidationError({"__all__": _("This appeal has been answered already.")})
     errors: dict = {}
@@ -938,11 +937,7 @@ def appeal_answer(
         if result.grade == Grade.FAIL:
             _hold(by, result, request)
         else:
-            for instalment in purchase.held_instalments(
-                station_id=result.station_id, year=result.round.year
-            ):
-                if instalment.held_since:
-                    purchase.instalment_release(by=by, instalment=instalment, request=request)
+            _release(by, result, request)
     return appeal
 
 
@@ -970,7 +965,7 @@ def rectification_submit(
     """
     if not can(by, instance, "change"):
         raise PermissionDenied(_("Only the station or its agency reports a rectification."))
-    task = _locked(Rectification, instance)
+    task = locked(Rectification, instance)
     if task.status != Rectification.Status.OPEN:
         raise ValidationError({"__all__": _("This task is not open.")})
     errors: dict = {}
@@ -1023,7 +1018,7 @@ def rectification_check(
     """
     if not can(by, task, "approve"):
         raise PermissionDenied(_("Only the county officer checks rectifications."))
-    task = _locked(Rectification, task)
+    task = locked(Rectification, task)
     if task.status != Rectification.Status.SUBMITTED:
         raise ValidationError({"__all__": _("This task has not been reported.")})
     if not accept and not (note or "").strip():
@@ -1150,7 +1145,7 @@ def star_decide(
     """
     if not can(by, decision, "approve"):
         raise PermissionDenied(_("The city approves star ratings (the province five stars)."))
-    decision = _locked(StarDecision, decision)
+    decision = locked(StarDecision, decision)
     stage = {
         StarDecision.Status.PROPOSED: Role.CITY_OFFICER,
         StarDecision.Status.CITY_APPROVED: Role.PROVINCE_OFFICER,
@@ -1252,7 +1247,7 @@ def star_revoke(
     """
     if not can(by, decision, "change"):
         raise PermissionDenied(_("The city approves star ratings (the province five stars)."))
-    decision = _locked(StarDecision, decision)
+    decision = locked(StarDecision, decision)
     if decision.status != StarDecision.Status.VALID or decision.ended_on:
         raise ValidationError({"__all__": _("Only a rating in force can be revoked.")})
     errors: dict = {}

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts.roles import OFFICER_ROLES, Role
 from shegong.core.exporters import XLSX_TYPE, workbook_bytes
 from shegong.core.files import private_file
-from shegong.core.forms import editable, form_page, show_refusal, step, through
+from shegong.core.forms import editable, form_page, say_refusal, show_refusal, step, through
 from shegong.core.lists import Filter, list_page, read_filters, sub_list
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
@@ -38,11 +38,6 @@ from .models import (
 
 def _years() -> list[tuple[str, str]]:
     return [(str(y), str(y)) for y in range(timezone.localdate().year + 1, 2017, -1)]
-
-
-def _refusal(request, refused: ValidationError) -> None:
-    for message in refused.messages:
-        messages.error(request, message)
 
 
 def _xlsx(sheets, filename: str):
@@ -156,7 +151,7 @@ def tree_copy(request, pk: int):
             request=request,
         )
     except ValidationError as refused:
-        _refusal(request, refused)
+        say_refusal(request, refused)
         return redirect("evaluation:tree_detail", pk)
     messages.success(request, _("A draft copy was made; import a revised sheet into it."))
     return redirect("evaluation:tree_detail", copy.pk)
@@ -281,7 +276,7 @@ def round_assign(request, pk: int):
             )
             messages.success(request, _("The evaluator was assigned."))
         except ValidationError as refused:
-            _refusal(request, refused)
+            say_refusal(request, refused)
     else:
         for errors in form.errors.values():
             messages.error(request, errors[0])

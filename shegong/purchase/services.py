@@ -20,7 +20,7 @@ from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_log, audit_saved
 from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can, may_add, require_may_save
-from shegong.core.validation import all_of, full_clean, one_of
+from shegong.core.validation import all_of, full_clean, locked, one_of
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
 from shegong.stations.models import Agency, Station
@@ -154,12 +154,6 @@ def filing_record(
     return filing
 
 
-def _locked(model, obj):
-    """The row ``obj`` locked for this transaction, re-read (two taps, two officers: the
-    second sees the first's state)."""
-    return model.objects.select_for_update().get(pk=obj.pk)
-
-
 @transaction.atomic
 def filing_submit(*, by: User, filing: Filing, request: HttpRequest | None = None) -> Filing:
     """Send a draft or returned filing for review.
@@ -169,7 +163,7 @@ def filing_submit(*, by: User, filing: Filing, request: HttpRequest | None = Non
     """
     if not can(by, filing, "change"):
         raise PermissionDenied(_("Only the agency's own administrator files it."))
-    filing = _locked(Filing, filing)
+    filing = locked(Filing, filing)
     if filing.status not in (Filing.Status.DRAFT, Filing.Status.RETURNED):
         raise ValidationError({"__all__": _("This filing has been submitted already.")})
     if not filing.documents.filter(title=FilingDocument.Kind.CERTIFICATE).exists():
@@ -201,7 +195,7 @@ def filing_decide(
     """
     if not Filing.objects.restrict(by, "approve").filter(pk=filing.pk).exists():
         raise PermissionDenied(_("Only the county's civil-affairs officer reviews filings."))
-    filing = _locked(Filing, filing)
+    filing = locked(Filing, filing)
     if filing.status != Filing.Status.SUBMITTED:
         raise ValidationError({"__all__": _("This filing is not awaiting review.")})
     reason = (reason or "").strip()
@@ -511,7 +505,7 @@ def instalment_confirm(
     """
     if not can(by, instalment.contract, "change"):
         raise PermissionDenied(_("Only the county's civil-affairs officer manages contracts."))
-    instalment = _locked(Instalment, instalment)
+    instalment = locked(Instalment, instalment)
     if instalment.condition_met_on:
         raise ValidationError({"__all__": _("This condition has been confirmed already.")})
     if met_on is None:
@@ -549,7 +543,7 @@ def instalment_pay(
     """
     if not can(by, instalment.contract, "change"):
         raise PermissionDenied(_("Only the county's civil-affairs officer manages contracts."))
-    instalment = _locked(Instalment, instalment)
+    instalment = locked(Instalment, instalment)
     errors: dict[str, str] = {}
     if instalment.paid_on:
         raise ValidationError({"__all__": _("This instalment has been paid already.")})
@@ -628,7 +622,7 @@ def instalment_hold(
     """
     if not can(by, instalment.contract, "change"):
         raise PermissionDenied(_("Only the county's civil-affairs officer manages contracts."))
-    instalment = _locked(Instalment, instalment)
+    instalment = locked(Instalment, instalment)
     if instalment.paid_on:
         raise ValidationError({"__all__": _("This instalment has been paid already.")})
     if reason in instalment.held_reason:
@@ -657,7 +651,7 @@ def instalment_release(
     """
     if not can(by, instalment.contract, "change"):
         raise PermissionDenied(_("Only the county's civil-affairs officer manages contracts."))
-    instalment = _locked(Instalment, instalment)
+    instalment = locked(Instalment, instalment)
     if not instalment.held_since:
         return instalment
     instalment.held_since, instalment.held_reason = None, ""
@@ -779,7 +773,7 @@ def spending_decide(
     """
     if not Spending.objects.restrict(by, "approve").filter(pk=spending.pk).exists():
         raise PermissionDenied(_("Only the county's civil-affairs officer approves spending."))
-    spending = _locked(Spending, spending)
+    spending = locked(Spending, spending)
     if spending.status != Spending.Status.SUBMITTED:
         raise ValidationError({"__all__": _("This entry has been decided already.")})
     note = (note or "").strip()

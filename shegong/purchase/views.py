@@ -18,7 +18,7 @@ from shegong.accounts.roles import Role
 from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE, Sheet, workbook_bytes
 from shegong.core.files import private_file
-from shegong.core.forms import editable, form_page, step, through
+from shegong.core.forms import editable, form_page, say_refusal, step, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.indicators import periods
@@ -46,11 +46,6 @@ from .models import (
 def _years() -> list[tuple[str, str]]:
     """Service years to filter by: next year back to 2018 (the stations began then)."""
     return [(str(y), str(y)) for y in range(timezone.localdate().year + 1, 2017, -1)]
-
-
-def _refusal(request, refused: ValidationError) -> None:
-    for message in refused.messages:
-        messages.error(request, message)
 
 
 def _node_of(request) -> Region:
@@ -173,7 +168,7 @@ def _decide(request, decide, *, done, back):
         decide(approve, form.cleaned_data.get("reason", ""))
         messages.success(request, done[0] if approve else done[1])
     except ValidationError as refused:
-        _refusal(request, refused)
+        say_refusal(request, refused)
     return redirect(back)
 
 
@@ -361,7 +356,7 @@ def _instalment_step(request, pk: int, step):
     try:
         step(instalment)
     except ValidationError as refused:
-        _refusal(request, refused)
+        say_refusal(request, refused)
     return redirect("purchase:contract_detail", instalment.contract_id)
 
 
@@ -850,7 +845,7 @@ def version_confirm(request):
             request, _("The version of “%(name)s” was confirmed.") % {"name": station.name}
         )
     except ValidationError as refused:
-        _refusal(request, refused)
+        say_refusal(request, refused)
     return redirect(reverse("purchase:versions") + f"?node={station.region_id[:6]}&year={year}")
 
 
@@ -881,7 +876,7 @@ def subsidy(request):
                     + f"?node={node.code}&year={form.cleaned_data['year']}"
                 )
             except ValidationError as refused:
-                _refusal(request, refused)
+                say_refusal(request, refused)
     rate, rows = selectors.subsidy_report(user=user, code=node.code, year=year)
     if request.GET.get("export"):
         return list_page(
