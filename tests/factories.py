@@ -131,6 +131,8 @@ class HomeVisitFactory(StationWorkFactory):
 
     recipient = factory.SubFactory(RecipientFactory)
     region_id = factory.LazyAttribute(lambda o: o.recipient.region_id)
+    domain = "assistance"
+    service_type = "help"
     date = datetime.date(2026, 3, 2)
     hours = Decimal("1")
     situation = "走访了解情况"
@@ -144,6 +146,8 @@ class CaseFactory(StationWorkFactory):
     worker = factory.SelfAttribute("created_by")
     recipient = factory.SubFactory(RecipientFactory)
     region_id = factory.LazyAttribute(lambda o: o.recipient.region_id)
+    domain = "elderly"
+    service_type = "care"
     number = factory.Sequence(lambda n: f"GA-T{n:05d}")
     opened_on = datetime.date(2026, 3, 1)
     source = "outreach"
@@ -157,6 +161,8 @@ class GroupFactory(StationWorkFactory):
 
     number = factory.Sequence(lambda n: f"XZ-T{n:05d}")
     name = factory.Sequence(lambda n: f"互助小组{n}")
+    domain = "elderly"
+    service_type = "spirit"
     nature = "support"
     goals = "互助"
     target = "老人"

@@ -25,6 +25,12 @@ EDITS = {
     ),
     "people:edit": ("social_worker", lambda w: w.places["own"].recipient, "name"),
     "work:group_edit": ("social_worker", lambda w: w.places["own"].group, "name"),
+    # corrections (#14, part 3): the station lead corrects a worker's record
+    "work:visit_edit": ("station_lead", lambda w: w.places["own"].visit, "situation"),
+    "work:activity_edit": ("station_lead", lambda w: w.places["own"].activity, "title"),
+    "work:admin_work_edit": ("station_lead", lambda w: _admin_work(w), "description"),
+    "work:session_edit": ("station_lead", lambda w: _session(w), "record"),
+    "workforce:training_edit": ("station_lead", lambda w: _training(w), "topic"),
     "purchase:project_edit": (
         "county_officer",
         lambda w: add_purchases(w).places["own"].project,
@@ -44,6 +50,52 @@ EDITS = {
         "title",
     ),
 }
+
+
+def _admin_work(world):
+    from shegong.work.models import AdminWork
+
+    own = world.places["own"]
+    return AdminWork.objects.create(
+        station=own.station,
+        region_id=own.township,
+        created_by=own.worker,
+        worker=own.worker,
+        date=own.visit.date,
+        task="policy",
+        hours=1,
+        description="政策宣传",
+    )
+
+
+def _session(world):
+    from shegong.work.models import GroupSession
+
+    own = world.places["own"]
+    return GroupSession.objects.create(
+        group=own.group,
+        number=1,
+        date=own.visit.date,
+        hours=1,
+        record="第一节",
+        created_by=own.worker,
+    )
+
+
+def _training(world):
+    from shegong.workforce.models import TrainingRecord
+
+    own = world.places["own"]
+    return TrainingRecord.objects.create(
+        worker=own.worker,
+        created_by=own.worker,
+        region_code=own.township,
+        kind="training",
+        date=own.visit.date,
+        hours=2,
+        organiser="county",
+        topic="伦理",
+    )
 
 
 def _evaluation(world):

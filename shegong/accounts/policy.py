@@ -81,6 +81,16 @@ def may_record_station_work(user, model) -> bool:
     return may_add(user, model) and bool(user.station_id)
 
 
+def may_correct(user, *, station_id: int | None, author_id: int | None) -> bool:
+    """A record of station work is corrected or voided by whoever recorded it, or by the
+    lead of its station (while its month is open: ``indicators.corrections``)."""
+    if not getattr(user, "is_active", False) or not station_id or user.station_id != station_id:
+        return False
+    if user.role not in STATION_ROLES:
+        return False
+    return user.pk == author_id or user.role == Role.STATION_LEAD
+
+
 def person_restrict_q(user, action: str, field: str, *, station_field: str | None = None):
     """Who may do what to a person-level record whose village code is ``field``.
 

@@ -38,6 +38,10 @@ class Created(Schema):
     replayed: bool = False
 
 
+class Updated(Created):
+    version: int | None = None  # the record's version after the update (its next If-Match)
+
+
 class Invalid(Schema):
     detail: str
     errors: dict[str, list[str]] = {}
@@ -53,6 +57,20 @@ WRITE_RESPONSES = {
     409: Invalid,
     422: Invalid,
 }
+
+
+class Conflict(Schema):
+    """A record changed since the client read it: the record as it is now, to show the user
+    both versions (or, with no ``current``, a first request with this key still running)."""
+
+    detail: str
+    errors: dict[str, list[str]] = {}
+    current: dict[str, Any] | None = None
+
+
+# What an update (``api_update``) may answer besides a write's: 409 with the current
+# record, and 428 when the request did not say which version it changes (If-Match).
+UPDATE_RESPONSES = {**WRITE_RESPONSES, 200: Updated, 409: Conflict, 428: Invalid}
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -131,10 +149,11 @@ def refuse_first(may: Callable[[Any], bool], detail: str):
     return decorate_view(decorator)
 
 
-def object_first(model, kwarg: str, *, action: str = "change"):
+def object_first(model, kwarg: str, *, action: str = "change", may=None):
     """Find the record a write is about before its body is read: 404 when the caller cannot
     see it (as for a record that does not exist), 403 when they see it but may not
-    ``action`` it. The endpoint then reads the record again through ``restrict``."""
+    ``action`` it, or when ``may(user, record)`` says no (a question about the row: whether
+    the user wrote it, say). The endpoint then reads the record again through ``restrict``."""
 
     def decorator(run):
         @wraps(run)
@@ -149,6 +168,8 @@ def object_first(model, kwarg: str, *, action: str = "change"):
                 if not visible.exists():
                     return json_error("未找到 / not found", 404)
                 if action != "view" and not visible.restrict(user, action).exists():
+                    return json_error("无权操作 / forbidden", 403)
+                if may is not None and not may(user, visible.get()):
                     return json_error("无权操作 / forbidden", 403)
             return run(request, *args, **kwargs)
 
@@ -308,3 +329,59 @@ class Paged(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(50, ge=1, le=500)
         offset: int = Field(0, ge=0, le=1_000_000_000)
+
+
+def if_match(request) -> int | None:
+    """The version an update names in ``If-Match`` (``"3"``, ``W/"3"`` or ``3``), else None."""
+    value = request.headers.get("If-Match", "").strip()
+    value = value.removeprefix("W/").strip('"')
+    return parse_small_int(value, low=1, high=MAX_ID) if value else None
+
+
+def api_update(request, form, *, save, current, out, **save_kwargs):
+    """An update of one record through its form and service: ``If-Match`` must name the
+    version the client read (428 without it); a record changed since answers 409 with the
+    record as it is now (``out``, its read schema), to put both versions before the user;
+    otherwise as ``api_submit``, answering 200 with the new version. ``current()`` reads the
+    record again (through the caller's restriction); ``save`` is ``through(service,
+    edit=True)``: the version is claimed in the save's transaction, so of two concurrent
+    updates of one version only one is saved."""
+    from .forms import StaleEdit, claim_version
+
+    seen = if_match(request)
+    if seen is None:
+        return Status(
+            428,
+            {
+                "detail": "更新须在 If-Match 中给出所读记录的版本号 / an update needs the "
+                "version it read in If-Match",
+                "errors": {},
+            },
+        )
+
+    def conflict_body(record) -> dict:
+        return {
+            "detail": "记录在您读取后已被他人修改，请比较后重新提交 / the record changed since "
+            "you read it",
+            "errors": {"version": [str(record.version)]},
+            "current": out.from_orm(record).model_dump(mode="json"),
+        }
+
+    def stale():
+        record = current()
+        return None if record.version == seen else (409, conflict_body(record))
+
+    form.data = form.data.copy()
+    form.data["version"] = str(seen)
+
+    def write(*, form, by, request=None, **kw):
+        claim_version(form)
+        return save(form=form, by=by, request=request, **kw)
+
+    try:
+        answer = api_submit(request, form, save=write, conflict=stale, **save_kwargs)
+    except StaleEdit as lost:  # another update claimed the version meanwhile
+        return Status(409, conflict_body(lost.current))
+    if answer.status_code == 201:
+        return Status(200, {"id": answer.value["id"], "version": current().version})
+    return answer

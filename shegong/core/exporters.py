@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
@@ -38,6 +39,22 @@ class Column:
     # what a de-identified list does with the column: "name" (a recipient's name) shows
     # the surname only; "text" (free text that may name or describe a person) is left out
     private: str = ""
+
+
+def _void_status(record) -> str:
+    return _("Voided") if record.voided_at else ""
+
+
+def _void_reason(record) -> str:
+    return record.void_reason if record.voided_at else ""
+
+
+# a voidable record's state (``core.models.Voidable``): the list marks a voided row; the
+# reason is free text, left out of a de-identified list
+VOID_COLUMNS = [
+    Column(_lazy("Voided"), _void_status, 8),
+    Column(_lazy("Reason for voiding"), _void_reason, 20, private="text"),
+]
 
 
 def _deidentified(columns: list[Column] | None) -> list[Column] | None:

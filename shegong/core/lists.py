@@ -4,6 +4,7 @@ The exporter's columns are the table's columns, so what is exported is what is s
 """
 
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy
 
 from .exporters import export_response
 from .filters import Filter, read_filters  # noqa: F401  (the list pages' filter vocabulary)
@@ -54,3 +55,23 @@ def sub_list(request, queryset, *, per_page: int = 50):
     that is not a list itself. Render ``includes/pagination.html`` with ``page`` and
     ``querystring``."""
     return paginate(request, queryset, per_page=per_page), querystring_without_page(request)
+
+
+# The filter every list of voidable records (``core.models.Voidable``) has: valid, voided,
+# or (empty) both, the voided marked in the list's "voided" column.
+VOID_FILTER = Filter(
+    "status",
+    gettext_lazy("Status"),
+    "select",
+    [("valid", gettext_lazy("Valid")), ("voided", gettext_lazy("Voided"))],
+)
+
+
+def void_filtered(queryset, filters: dict):
+    """``queryset`` narrowed by ``VOID_FILTER``'s value in ``filters``."""
+    status = filters.get("status")
+    if status == "valid":
+        return queryset.filter(voided_at=None)
+    if status == "voided":
+        return queryset.exclude(voided_at=None)
+    return queryset

@@ -38,3 +38,27 @@ class SubmittedForm(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Voidable(models.Model):
+    """A record that is corrected by voiding (作废), never by deleting: a voided record keeps
+    its row, leaves the figures (its facts are removed), and stays visible, marked, with who
+    voided it, when and why (``indicators.corrections.void``)."""
+
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    void_reason = models.CharField(max_length=200, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
+from shegong.audit.services import audit_log
 from shegong.core.validators import id_check_char
 from shegong.indicators.rebuild import rebuild_facts
 from shegong.people.identity import id_fields, name_initials
@@ -21,6 +22,8 @@ from shegong.people.models import Category, Household, Recipient, RecipientCateg
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 from shegong.work.models import (
+    DOMAIN_OF_GROUP,
+    TYPE_OF_DOMAIN,
     Activity,
     ActivityResource,
     AdminWork,
@@ -67,6 +70,13 @@ GROUPS = [
     ("照顾者减压小组", Group.Nature.SUPPORT, "残疾人照顾者"),
     ("社区骨干能力提升小组", Group.Nature.EDUCATION, "社区志愿者"),
 ]
+# each group's service domain and type
+GROUP_KINDS = {
+    "银龄互助小组": (Domain.ELDERLY, ServiceType.SPIRIT),
+    "留守儿童成长小组": (Domain.CHILDREN, ServiceType.CAPACITY),
+    "照顾者减压小组": (Domain.AFFAIRS, ServiceType.EMOTION),
+    "社区骨干能力提升小组": (Domain.GOVERNANCE, ServiceType.CAPACITY),
+}
 
 
 CATEGORY_CODES = {
@@ -81,6 +91,14 @@ CATEGORY_CODES = {
     "child": ["child_left_behind", "child_difficulty", "orphan"],
     "adult": ["dibao", "dibao_edge", "disabled", "temp_relief", "migrant"],
 }
+
+
+def _domain_of(groups: set) -> str:
+    """The service domain of a person's services (the migration's rule, ``DOMAIN_OF_GROUP``)."""
+    for group, domain in DOMAIN_OF_GROUP.items():
+        if group in groups:
+            return domain
+    return Domain.GOVERNANCE
 
 
 def _name(rng):
@@ -130,6 +148,10 @@ class _Station:
     today: datetime.date
     rng: random.Random
     people: list[Recipient] = field(default_factory=list)
+    # where services happen and what was voided: drawn apart from ``rng``, so the rest of
+    # the demo stays as it was
+    place: random.Random = field(default_factory=random.Random)
+    voided: list = field(default_factory=list)
 
 
 @transaction.atomic
@@ -174,6 +196,7 @@ def demo_work_load(*, today: datetime.date | None = None) -> dict[str, int]:
             continue
         lead = next((u for u in staff if u.role == Role.STATION_LEAD), staff[0])
         ctx = _Station(station, staff, villages, lead, station.region_id[:6], start, today, rng)
+        ctx.place.seed(f"{SEED}-place-{station.region_id}")
         counts["recipients"] += _people(ctx, ids, categories)
         counts["visits"] += _visits(ctx)
         counts["cases"] += _cases(ctx, county_officers.get(ctx.county))
@@ -241,7 +264,9 @@ def _people(ctx: _Station, ids: _Ids, categories: dict) -> int:
             ctx.people.append(person)
             if m == 0:
                 heads.append((household, person))
-            for code in rng.sample(CATEGORY_CODES[role_kind], rng.randint(1, 2)):
+            chosen = rng.sample(CATEGORY_CODES[role_kind], rng.randint(1, 2))
+            person.demo_domain = _domain_of({categories[c].group for c in chosen})
+            for code in chosen:
                 detail = (
                     {
                         "disability_type": rng.choice(["physical", "visual", "intellectual"]),
@@ -283,6 +308,8 @@ def _visits(ctx: _Station) -> int:
                 household=person.household,
                 recipient=person,
                 hours=h,
+                domain=person.demo_domain,
+                service_type=TYPE_OF_DOMAIN.get(person.demo_domain, "resources"),
                 situation=rng.choice(SITUATIONS),
                 needs=rng.choice(NEEDS),
                 follow_up="持续跟进",
@@ -293,7 +320,27 @@ def _visits(ctx: _Station) -> int:
     _links(
         HomeVisit, "workers", [(v, w) for v, ws in zip(visits, workers_of, strict=True) for w in ws]
     )
+    _void_some(ctx, HomeVisit, visits, "visit", ["重复登记", "走访对象登记错误，已重新登记"])
     return len(visits)
+
+
+def _void_some(ctx: _Station, model, rows: list, entity: str, reasons: list[str]) -> None:
+    """A few records voided by whoever recorded them, with a reason (作废), audited as the
+    page would: they stay in the lists, marked, and out of the figures."""
+    chosen = [r for r in rows if ctx.place.random() < 0.04]
+    for row in chosen:
+        row.voided_at = timezone.now()
+        row.voided_by = row.created_by
+        row.void_reason = ctx.place.choice(reasons)
+        row.version = 2
+    model.objects.bulk_update(chosen, ["voided_at", "voided_by", "void_reason", "version"])
+    for row in chosen:
+        audit_log(
+            action=f"shegong.{entity}.voided",
+            actor=row.voided_by,
+            obj=row,
+            data={"record": str(row), "date": f"{row.date:%Y-%m-%d}", "reason": row.void_reason},
+        )
 
 
 def _cases(ctx: _Station, county_officer: User | None) -> int:
@@ -320,6 +367,8 @@ def _cases(ctx: _Station, county_officer: User | None) -> int:
             recipient=person,
             opened_on=opened,
             source=rng.choice(list(Case.Source.values)),
+            domain=person.demo_domain,
+            service_type=TYPE_OF_DOMAIN.get(person.demo_domain, "resources"),
             presenting_problem=rng.choice(SITUATIONS),
             stage=stage,
             needs_summary=rng.choice(NEEDS) if stage != "intake" else "",
@@ -350,8 +399,16 @@ def _cases(ctx: _Station, county_officer: User | None) -> int:
             for _e in range(rng.randint(2, 6)):
                 d = _day(rng, opened, today)
                 h = Decimal(rng.choice(["1", "1.5", "2"]))
+                at_station = ctx.place.random() < 0.3  # some interviews are at the station
                 entries.append(
-                    CaseEntry(case=case, date=d, worker=worker, hours=h, content="跟进服务")
+                    CaseEntry(
+                        case=case,
+                        date=d,
+                        worker=worker,
+                        hours=h,
+                        in_village=not at_station,
+                        content="站内面谈" if at_station else "入户跟进服务",
+                    )
                 )
         if stage == "closed":
             case.closure_reason, case.closure_summary = "goals_met", "目标达成"
@@ -379,6 +436,8 @@ def _groups(ctx: _Station) -> tuple[int, int]:
             number=f"XZ{ctx.station.region_id}{today:%Y}{g + 1:04d}",
             name=title,
             nature=nature,
+            domain=GROUP_KINDS[title][0],
+            service_type=GROUP_KINDS[title][1],
             goals="增强互助与社会支持",
             target=target,
             planned_sessions=6,
@@ -398,6 +457,8 @@ def _groups(ctx: _Station) -> tuple[int, int]:
                 hours=Decimal("1.5"),
                 others_count=rng.randint(0, 3),
                 record="按计划开展",
+                in_village=ctx.place.random() < 0.4,  # most sessions meet at the station
+                created_by=group.created_by,
             )
             sessions.append(session)
             came = rng.sample(members, max(1, len(members) - rng.randint(0, 3)))
@@ -419,6 +480,8 @@ def _activities(ctx: _Station) -> int:
         d = _day(rng, ctx.start, ctx.today)
         village = rng.choice(ctx.villages)
         workers = rng.sample(ctx.staff, min(len(ctx.staff), rng.randint(1, 3)))
+        if ctx.place.random() < 0.35:  # held at the township station, not in a village
+            village = ctx.station.region_id
         activity = Activity(
             station=ctx.station,
             region_id=village,
@@ -461,10 +524,16 @@ def _admin_and_training(ctx: _Station) -> tuple[int, int]:
             d = _day(rng, ctx.start, ctx.today)
             task = rng.choice(tasks)
             h = Decimal(rng.choice(["1", "2", "3", "4"]))
+            # household checks (家计调查、对象排查) and policy publicity are often done in
+            # the villages; the rest at the township
+            in_village = task in ("checks", "policy") and ctx.place.random() < 0.6
             admin.append(
                 AdminWork(
                     station=ctx.station,
-                    region_id=ctx.station.region_id,
+                    region_id=ctx.place.choice(ctx.villages)
+                    if in_village
+                    else ctx.station.region_id,
+                    in_village=in_village,
                     created_by=worker,
                     worker=worker,
                     date=d,
@@ -507,6 +576,7 @@ def _admin_and_training(ctx: _Station) -> tuple[int, int]:
         reason = rng.choice(["防汛值守", "汛期转移安置群众", "低保年审集中入户"])
         long_days.append(LongDay(worker=worker, date=d, reason=reason, created_by=worker))
     AdminWork.objects.bulk_create(admin)
+    _void_some(ctx, AdminWork, admin, "admin_work", ["日期填错，已重新登记", "重复登记"])
     TrainingRecord.objects.bulk_create(training)
     LongDay.objects.bulk_create(long_days, ignore_conflicts=True)
     return len(admin), len(training)

@@ -7,6 +7,7 @@ provided by the apps that own those records; stations and villages are counted h
 """
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,8 +25,22 @@ from shegong.stations.models import Station
 
 from . import periods as P
 from . import stocks as stock_providers
-from .definitions import ANNUAL_HOURS, HUNDRED, RULED, SERVICE, Board, Spec, Value, q2, share
-from .engine import metrics_of
+from .definitions import (
+    ANNUAL_HOURS,
+    CORE_DOMAINS,
+    HUNDRED,
+    RULED,
+    SERVICE,
+    SPECS,
+    SPLIT,
+    Board,
+    Domain,
+    Spec,
+    Value,
+    q2,
+    share,
+)
+from .engine import metrics_of, split
 from .facts import SERVICE_KINDS
 from .models import Aggregate, DistinctKey, Rule, RuleSet, ServiceFact
 from .periods import Period
@@ -219,6 +234,7 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         period=period,
         rule_set=rule_set,
         raw=now,
+        raw_previous=before,
         partial=period.start <= (today or timezone.localdate()) <= period.end,
     )
     board.service = service_values(code, period, now, before)
@@ -279,17 +295,56 @@ def figures(node, period: Period) -> dict[str, tuple[Decimal | None, str]]:
     return out
 
 
-def service_values(code: str, period: Period, now: dict, before: dict) -> list[Value]:
-    """The service counts, each with last period's and the link to its records."""
-    return [
-        Value(
-            spec,
-            q2(now.get(spec.code, Decimal(0))),
-            previous=q2(before.get(spec.code, Decimal(0))),
-            url=records_url(spec.code, code, period),
+def service_values(
+    code: str, period: Period, now: dict, before: dict, *, domain: str = ""
+) -> list[Value]:
+    """The service counts, each with last period's and the link to its records; with
+    ``domain``, within that service domain (a figure not split by domain has no value)."""
+    out = []
+    for spec in SERVICE:
+        if domain and spec.code not in SPLIT:
+            out.append(Value(spec, None, detail=str(_("Not split by service domain"))))
+            continue
+        metric = split(spec.code, domain) if domain else spec.code
+        extra = {"domain": domain} if domain else {}
+        out.append(
+            Value(
+                spec,
+                q2(now.get(metric, Decimal(0))),
+                previous=q2(before.get(metric, Decimal(0))),
+                url=records_url(spec.code, code, period, **extra),
+            )
         )
-        for spec in SERVICE
-    ]
+    return out
+
+
+@dataclass
+class DomainRow:
+    spec: Spec
+    total: Decimal
+    cells: list  # (value, records URL) per domain column
+    rest: Decimal  # what no domain holds (records from before domains): shown, so it adds up
+
+
+def domain_split(code: str, period: Period, now: dict) -> tuple[list, list[DomainRow]]:
+    """Every service figure of a node's period split by service domain: the columns (the
+    four Hunan judges on, and any other domain with work in the period) and one row per
+    figure whose cells add up to its total."""
+    used = {m.split("@", 1)[1] for m, v in now.items() if "@" in m and v}
+    columns = [(d, label) for d, label in Domain.choices if d in CORE_DOMAINS or d in used]
+    rows = []
+    for metric in SPLIT:
+        total = q2(now.get(metric, Decimal(0)))
+        cells = [
+            (
+                q2(now.get(split(metric, d), Decimal(0))),
+                records_url(metric, code, period, domain=d),
+            )
+            for d, _label in columns
+        ]
+        rest = total - sum((v for v, _u in cells), Decimal(0))
+        rows.append(DomainRow(SPECS[metric], total, cells, rest))
+    return columns, rows
 
 
 def workforce_readings(

@@ -5,10 +5,36 @@ and the arithmetic shared by computing them. Computing is ``compute.py``.
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .models import Rule, RuleSet
 from .periods import Period
+
+
+class Domain(models.TextChoices):
+    """Service domains (服务领域): the four Hunan judges stations on (seed 000), social
+    affairs, and the wider fields of seed 004; which of them a deployment offers is the
+    setting ``SHEGONG_SERVICE_DOMAINS`` (all by default)."""
+
+    ASSISTANCE = "assistance", _("Social assistance")
+    ELDERLY = "elderly", _("Elderly care")
+    CHILDREN = "children", _("Child protection")
+    GOVERNANCE = "governance", _("Community governance")
+    AFFAIRS = "affairs", _("Social affairs")
+    FAMILY = "family", _("Marriage and family")
+    MENTAL = "mental", _("Mental health")
+    DISABILITY = "disability", _("Disability services")
+    EDUCATION = "education", _("Education support")
+    EMPLOYMENT = "employment", _("Employment assistance")
+    WORKERS = "workers", _("Help for employees")
+    PREVENTION = "prevention", _("Crime prevention")
+    DRUGS = "drugs", _("Drug rehabilitation")
+    CORRECTION = "correction", _("Community correction support")
+    HEALTH = "health", _("Health")
+    MEDIATION = "mediation", _("Dispute mediation")
+    EMERGENCY = "emergency", _("Emergency response")
+    OTHER = "other", _("Other")
 
 
 @dataclass(frozen=True)
@@ -74,6 +100,15 @@ RULED = [
 ]
 
 SPECS = {s.code: s for s in SERVICE + RULED}
+# the domains Hunan's rule set judges stations on (seed 000): always a column of the split
+CORE_DOMAINS = ("assistance", "elderly", "children", "governance")
+# the service figures split by service domain (``engine.split``): every figure a service
+# record adds to; not the distinct people, the open cases, nor the files (registrations)
+SPLIT = [
+    s.code
+    for s in SERVICE
+    if s.code not in ("people", "cases_active", "file_household", "file_person")
+]
 RULE_CHOICES = [(s.code, s.label) for s in RULED]
 # hours targets are a year's; a shorter period is held to its share of the year
 ANNUAL_HOURS = {
@@ -122,6 +157,7 @@ class Board:
     service: list[Value] = field(default_factory=list)
     ruled: list[Value] = field(default_factory=list)
     raw: dict = field(default_factory=dict)
+    raw_previous: dict = field(default_factory=dict)  # the previous period's metrics
     partial: bool = False  # the period is still running: figures so far (截至今日)
 
     @property

@@ -14,6 +14,7 @@ selector then gets ``action="view_masked"`` and the list shows names masked, fre
 left out and no link to the record.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ from shegong.core.divisions import in_subtree
 from shegong.regions.models import Region
 
 from .definitions import SPECS, q2
+from .engine import split
 from .exporters import FactExporter, VillageExporter
 from .facts import source_named
 from .models import Aggregate, DistinctKey, FactKind, ServiceFact
@@ -101,6 +103,7 @@ FACT_METRICS = {
     "hours_prof": (Q(kind__in=SERVED, hours__gt=0, professional=True), "hours"),
     "hours_village": (Q(kind__in=WORKED, hours__gt=0, in_village=True), "hours"),
 }
+DOMAIN_CODE = re.compile(r"[a-z_]{1,16}")
 NODE_FIELD = {2: "province", 4: "city", 6: "county", 9: "township", 12: "village"}
 
 
@@ -139,8 +142,14 @@ def fact_rows(metric: str) -> Callable[..., Rows]:
             .select_related("station", "worker", "recipient")
             .order_by("-date", "-id")
         )
+        # within one service domain (the dashboard's split): a code, else ignored
+        domain = params.get("domain", "")
+        domain = domain if DOMAIN_CODE.fullmatch(domain or "") else ""
+        if domain:
+            qs = qs.filter(domain=domain)
         whole = action == "view" and column == "n"
-        known = _known_count(user, node.code, period, metric) if whole else None
+        counted = split(metric, domain) if domain else metric
+        known = _known_count(user, node.code, period, counted) if whole else None
         # The count is the aggregate itself (equal to a direct count: property-tested), so
         # the first page of a province's month is an index range, not a count of it.
         summed = {"total": known, "rows": known} if known is not None else total(qs, column)

@@ -41,7 +41,14 @@ def metrics_of(fact) -> dict[str, Decimal]:
             out["hours_prof"] = hours
         if fact.in_village:
             out["hours_village"] = hours
+    if fact.domain:  # the same figures again, split by the service's domain
+        out |= {split(metric, fact.domain): amount for metric, amount in list(out.items())}
     return out
+
+
+def split(metric: str, domain: str) -> str:
+    """The aggregate metric of ``metric`` within one service domain (``visit@elderly``)."""
+    return f"{metric}@{domain}"
 
 
 def _distinct_keys(fact) -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from shegong.core.divisions import in_subtree, parse_region_code
 from shegong.core.forms import BootstrapFormMixin
 from shegong.regions.models import Region
 
+from .corrections import VoidInput
 from .definitions import RULE_CHOICES
 from .models import Rule, RuleSet
 from .services import EVALUATION_FIELDS, RuleLine, RuleSetInput
@@ -132,3 +133,20 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
 
 
 RULE_FIELDS = ("indicator", "op", "target", "upper", "minimum_count", "at_risk_margin", "note")
+
+
+class VoidForm(BootstrapFormMixin, forms.Form):
+    """Why a record is voided, and the version it was read at (``corrections.void``)."""
+
+    reason = forms.CharField(
+        label=_("Reason for voiding"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 200}),
+        help_text=_("The record stays, marked as voided, and leaves the figures."),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def to_input(self) -> VoidInput:
+        return VoidInput(
+            reason=self.cleaned_data["reason"], version=self.cleaned_data.get("version")
+        )

@@ -93,6 +93,8 @@ class ServiceFact(models.Model):
     professional = models.BooleanField(default=False)
     in_village = models.BooleanField(default=False)
     work_kind = models.CharField(max_length=16, blank=True)
+    # the service domain (服务领域) of a service's record; blank for other work and training
+    domain = models.CharField(max_length=16, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -83,14 +83,18 @@ def rebuild_aggregates() -> int:
         "DROP TABLE IF EXISTS agg_g",
         "DROP TABLE IF EXISTS agg_m",
         f"CREATE TEMP TABLE agg_g AS SELECT township, {month_sql} AS month, kind, "
-        "professional AS prof, in_village AS inv, work_kind AS wk, SUM(n) AS n, "
+        "professional AS prof, in_village AS inv, work_kind AS wk, domain AS dm, SUM(n) AS n, "
         "SUM(person_times) AS pt, SUM(money) AS money, SUM(in_kind) AS ink, "
-        f"SUM(volunteers) AS vol, SUM(hours) AS hours FROM {facts} GROUP BY 1, 2, 3, 4, 5, 6",
+        f"SUM(volunteers) AS vol, SUM(hours) AS hours FROM {facts} GROUP BY 1, 2, 3, 4, 5, 6, 7",
         "CREATE TEMP TABLE agg_m AS "
         + " UNION ALL ".join(
             f"SELECT township, month, {metric} AS metric, {value} AS value FROM agg_g "
             f"WHERE {cond.replace('TRUE', truth)}"
             for metric, value, cond in _UNPIVOT
+            + [  # the same figures within each service domain (``engine.split``)
+                (f"{metric} || '@' || dm", value, f"{cond} AND dm <> ''")
+                for metric, value, cond in _UNPIVOT
+            ]
         ),
     ]
     periods = ("month", _quarter_sql("month"), "SUBSTR(month, 1, 4)")

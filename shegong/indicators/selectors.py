@@ -190,6 +190,18 @@ def month_locked(*, station_id: int | None, day: datetime.date | None) -> bool:
     ).exists()
 
 
+def locked_months(*, station_id: int | None) -> set[datetime.date]:
+    """The months (their first days) of a station the county has accepted: one query, for
+    a page listing many records of one station."""
+    if station_id is None:
+        return set()
+    return set(
+        MonthApproval.objects.filter(
+            station_id=station_id, status=MonthApproval.Status.ACCEPTED
+        ).values_list("month", flat=True)
+    )
+
+
 def refuse_locked_month(*, station_id: int | None, day: datetime.date | None, errors: dict) -> None:
     """Put the refusal at ``errors["date"]`` when ``day``'s month of the station is locked:
     every write of station work asks this before it writes."""

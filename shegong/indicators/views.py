@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +27,7 @@ from shegong.stations.models import Station
 
 from . import compute, definitions, drilldown, periods, reports, selectors
 from .exporters import MonthBoardExporter, StationBoardExporter
-from .forms import RuleSetForm
+from .forms import RuleSetForm, VoidForm
 from .models import MonthApproval, ReportJob, RuleSet
 from .services import MonthStep, month_step, rule_set_record
 from .tasks import build_report
@@ -132,9 +132,27 @@ def dashboard(request):
     if policy.may_see_station_board(request.user) and not policy.may_see_dashboards(request.user):
         return redirect("indicators:station_board")  # an agency: its stations' board
     node, period, rule_set = _context(request)
+    # the service domain (服务领域) the service figures are read in, and the group of
+    # indicators shown (services, hours, workforce …)
+    domain = request.GET.get("domain", "")
+    domain = domain if domain in definitions.Domain.values else ""
+    group = request.GET.get("group", "")
+    group = group if group in DOMAINS else ""
     board = compute.compute(node, period, rule_set=rule_set)
+    sentence = reports.summary_sentence(board)  # of all the work, whatever domain is read
+    if domain:
+        board.service = compute.service_values(
+            node.code, period, board.raw, board.raw_previous, domain=domain
+        )
     ranking = compute.children(node, period, RANK_METRICS)
     _only_openable(request.user, board, ranking)
+    split_columns, split_rows = compute.domain_split(node.code, period, board.raw)
+    allowed = drilldown.openable(
+        policy.may_drill_down(request.user), policy.reads_masked(request.user)
+    )
+    for row in split_rows:
+        if row.spec.code not in allowed:
+            row.cells = [(value, "") for value, _url in row.cells]
     trend = compute.trend(node.code, period, TREND_METRICS)
     trend_chart = {
         "labels": trend["labels"],
@@ -156,8 +174,6 @@ def dashboard(request):
     query = {"node": node.code, "period": period.key}
     if rule_set:
         query["rules"] = rule_set.pk
-    domain = request.GET.get("domain", "")
-    domain = domain if domain in DOMAINS else ""
     return render(
         request,
         "indicators/dashboard.html",
@@ -170,7 +186,7 @@ def dashboard(request):
             )
             if len(node.code) <= 9
             else None,
-            "sentence": reports.summary_sentence(board),
+            "sentence": sentence,
             "ancestors": _ancestors(node, request.user),
             "periods": _period_choices(period),
             "rule_sets": RuleSet.objects.restrict(request.user),
@@ -184,9 +200,13 @@ def dashboard(request):
             "rank_json": json.dumps(rank_chart, ensure_ascii=False),
             "query": urlencode(query),
             "status_labels": reports.STATUS_LABELS,
-            "domains": list(DOMAINS.items()),
+            "groups": list(DOMAINS.items()),
+            "group": group,
+            "domains": definitions.Domain.choices,
             "domain": domain,
-            "show_service": any(not domain or v.spec.group == domain for v in board.service),
+            "split_columns": split_columns,
+            "split_rows": split_rows,
+            "show_service": any(not group or v.spec.group == group for v in board.service),
         },
     )
 
@@ -598,4 +618,29 @@ def month_step_view(request, station_pk: int, month: str):
         ),
         done=done,
         back=reverse("indicators:month_detail", args=[station.pk, f"{day:%Y-%m}"]),
+    )
+
+
+# ----- voiding a record (作废), for every app above ---------------------------------------
+
+
+def void_page(request, record, *, save, title: str, back: str):
+    """The page that voids ``record``: a reason (and the version it was read at); on a
+    valid POST ``save(by=…, instance=…, data=VoidInput, request=…)`` (a service that checks
+    every rule), then back to ``back`` saying so. What the service refuses is shown on the
+    form, with the reason typed kept. The caller has checked the user may correct it."""
+    form = VoidForm(request.POST or None, initial={"version": getattr(record, "version", None)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(by=request.user, instance=record, data=form.to_input(), request=request)
+        except ValidationError as refused:
+            for name, errors in getattr(refused, "error_dict", {None: refused.messages}).items():
+                form.add_error(name if name in ("reason",) else None, errors)
+        else:
+            messages.success(request, _("“%(name)s” was voided.") % {"name": record})
+            return redirect(back)
+    return render(
+        request,
+        "indicators/void_form.html",
+        {"title": title, "form": form, "record": record, "back": back},
     )

@@ -9,11 +9,13 @@ from ninja.pagination import paginate
 
 from shegong.accounts import policy
 from shegong.core.api_forms import (
+    UPDATE_RESPONSES,
     WRITE_RESPONSES,
     Id,
     Invalid,
     Paged,
     api_submit,
+    api_update,
     as_form_data,
     form_errors,
     object_first,
@@ -24,9 +26,19 @@ from shegong.core.bounds import MAX_RESOURCE_YUAN, MAX_RESOURCES
 from shegong.core.filters import Filter, read_filters
 from shegong.core.forms import through
 from shegong.core.restrict import can
+from shegong.indicators.forms import VoidForm
 
 from . import forms, selectors, services
-from .models import Activity, ActivityResource, AdminWork, Case, Domain, Group, HomeVisit
+from .models import (
+    Activity,
+    ActivityResource,
+    AdminWork,
+    Case,
+    Domain,
+    Group,
+    GroupSession,
+    HomeVisit,
+)
 
 router = Router(tags=["station work"])
 REGION = Filter("region", kind="region")
@@ -34,12 +46,23 @@ STAGE = Filter("stage", kind="select", choices=Case.Stage.choices)
 DOMAIN = Filter("domain", kind="select", choices=Domain.choices)
 
 
-class VisitOut(Schema):
+class RecordState(Schema):
+    """What every correctable record carries: its version (send it back in If-Match to
+    change or void it) and, once voided, when and why."""
+
+    version: int
+    voided_at: datetime.datetime | None
+    void_reason: str
+
+
+class VisitOut(RecordState):
     id: int
     date: datetime.date
     region_id: str
     recipient_id: int | None
     household_id: int | None
+    domain: str
+    service_type: str
     hours: Decimal
     situation: str
     needs: str
@@ -57,6 +80,8 @@ class CaseOut(Schema):
     recipient_id: int
     worker_id: int
     stage: str
+    domain: str
+    service_type: str
     opened_on: datetime.date
     closed_on: datetime.date | None
     goals: list[str]
@@ -71,12 +96,14 @@ class GroupOut(Schema):
     number: str
     name: str
     nature: str
+    domain: str
+    service_type: str
     stage: str
     planned_sessions: int
     region_id: str
 
 
-class ActivityOut(Schema):
+class ActivityOut(RecordState):
     id: int
     title: str
     domain: str
@@ -86,6 +113,43 @@ class ActivityOut(Schema):
     hours: Decimal
     participants_count: int
     volunteers_count: int
+    worker_ids: list[int]
+    participant_ids: list[int]
+
+    @staticmethod
+    def resolve_worker_ids(obj):
+        return [w.pk for w in obj.workers.all()]
+
+    @staticmethod
+    def resolve_participant_ids(obj):
+        return [p.pk for p in obj.participants.all()]
+
+
+class AdminWorkOut(RecordState):
+    id: int
+    date: datetime.date
+    task: str
+    hours: Decimal
+    region_id: str
+    in_village: bool
+    description: str
+    worker_id: int
+
+
+class SessionOut(RecordState):
+    id: int
+    group_id: int
+    number: int
+    date: datetime.date
+    hours: Decimal
+    in_village: bool
+    others_count: int
+    record: str
+    attendee_ids: list[int]
+
+    @staticmethod
+    def resolve_attendee_ids(obj):
+        return [p.pk for p in obj.attendees.all()]
 
 
 # Request bodies: the forms' fields, typed (photos are uploaded from the page only).
@@ -368,3 +432,160 @@ def admin_work_create(request, payload: AdminWorkIn):
     """Administrative time; negative-list tasks answer 422 with the reason."""
     form = forms.AdminWorkForm(as_form_data(payload.dict()), user=request.user)
     return api_submit(request, form, save=through(services.admin_work_record))
+
+
+# ----- corrections and voids: If-Match names the version read; a stale one answers 409 ----
+
+
+def may_correct(user, record) -> bool:
+    """Its author or the station lead (``policy.may_correct``), asked before the body is read."""
+    station_id, author_id = record.correction_keys()
+    return policy.may_correct(user, station_id=station_id, author_id=author_id)
+
+
+class VoidIn(Schema):
+    """Why the record is voided (作废): it stays, marked, and leaves the figures."""
+
+    reason: str = Field(..., min_length=1, max_length=200, title="作废原因 / reason")
+
+
+def _visible(model, pk, user, queryset=None):
+    return lambda: get_object_or_404(
+        (queryset if queryset is not None else model.objects.all()).restrict(user), pk=pk
+    )
+
+
+def _void(request, payload: VoidIn, current, out):
+    form = VoidForm(as_form_data(payload.dict()))
+    return api_update(
+        request,
+        form,
+        save=lambda *, form, by, request=None: services.record_void(
+            by=by, instance=current(), data=form.to_input(), request=request
+        ),
+        current=current,
+        out=out,
+    )
+
+
+@router.put("/visits/{visit_id}", response=UPDATE_RESPONSES)
+@object_first(HomeVisit, "visit_id", may=may_correct)
+def visit_update(request, visit_id: int, payload: VisitIn):
+    """Correct a home visit (its author or the station lead, while its month is open):
+    the whole record, as for a new one; ``If-Match`` names the version read."""
+    current = _visible(HomeVisit, visit_id, request.user)
+    form = forms.HomeVisitForm(as_form_data(payload.dict()), instance=current(), user=request.user)
+    return api_update(
+        request,
+        form,
+        save=through(services.visit_record, edit=True),
+        current=current,
+        out=VisitOut,
+    )
+
+
+@router.post("/visits/{visit_id}/void", response=UPDATE_RESPONSES)
+@object_first(HomeVisit, "visit_id", may=may_correct)
+def visit_void(request, visit_id: int, payload: VoidIn):
+    """Void a home visit, with a reason (``If-Match``: the version read)."""
+    return _void(request, payload, _visible(HomeVisit, visit_id, request.user), VisitOut)
+
+
+@router.put("/activities/{activity_id}", response=UPDATE_RESPONSES)
+@object_first(Activity, "activity_id", may=may_correct)
+def activity_update(request, activity_id: int, payload: ActivityIn):
+    """Correct an activity (its resources are replaced by those sent)."""
+    current = _visible(Activity, activity_id, request.user)
+    data = as_form_data(payload.form_data())
+    form = forms.ActivityForm(data, instance=current(), user=request.user)
+    return api_update(
+        request,
+        form,
+        save=through(services.activity_record, edit=True),
+        current=current,
+        out=ActivityOut,
+    )
+
+
+@router.post("/activities/{activity_id}/void", response=UPDATE_RESPONSES)
+@object_first(Activity, "activity_id", may=may_correct)
+def activity_void(request, activity_id: int, payload: VoidIn):
+    """Void an activity, with a reason (``If-Match``: the version read)."""
+    return _void(request, payload, _visible(Activity, activity_id, request.user), ActivityOut)
+
+
+@router.get("/admin-work", response=list[AdminWorkOut])
+@paginate(Paged)
+def admin_work_list(
+    request,
+    region: str = "",
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+):
+    f = read_filters({"region": region}, [REGION])
+    f.update({k: v for k, v in {"since": since, "until": until}.items() if v})
+    return selectors.admin_work_list(user=request.user, filters=f)
+
+
+@router.get("/admin-work/{work_id}", response=AdminWorkOut)
+def admin_work_get(request, work_id: int):
+    return get_object_or_404(AdminWork.objects.restrict(request.user), pk=work_id)
+
+
+@router.put("/admin-work/{work_id}", response=UPDATE_RESPONSES)
+@object_first(AdminWork, "work_id", may=may_correct)
+def admin_work_update(request, work_id: int, payload: AdminWorkIn):
+    """Correct administrative time (the worker stays whose time it was)."""
+    current = _visible(AdminWork, work_id, request.user)
+    form = forms.AdminWorkForm(as_form_data(payload.dict()), instance=current(), user=request.user)
+    return api_update(
+        request,
+        form,
+        save=through(services.admin_work_record, edit=True),
+        current=current,
+        out=AdminWorkOut,
+    )
+
+
+@router.post("/admin-work/{work_id}/void", response=UPDATE_RESPONSES)
+@object_first(AdminWork, "work_id", may=may_correct)
+def admin_work_void(request, work_id: int, payload: VoidIn):
+    """Void administrative time, with a reason (``If-Match``: the version read)."""
+    return _void(request, payload, _visible(AdminWork, work_id, request.user), AdminWorkOut)
+
+
+def _session(request, session_id: int):
+    """A session, seen through its group's restriction (404 otherwise)."""
+    return lambda: get_object_or_404(
+        GroupSession.objects.restrict(request.user).select_related("group"), pk=session_id
+    )
+
+
+@router.get("/sessions/{session_id}", response=SessionOut)
+def session_get(request, session_id: int):
+    return _session(request, session_id)()
+
+
+@router.put("/sessions/{session_id}", response=UPDATE_RESPONSES)
+@object_first(GroupSession, "session_id", may=may_correct)
+def session_update(request, session_id: int, payload: SessionIn):
+    """Correct a group session: its attendance, hours and record."""
+    current = _session(request, session_id)
+    session = current()
+    form = forms.GroupSessionForm(
+        as_form_data(payload.dict()), instance=session, group=session.group
+    )
+    return api_update(
+        request,
+        form,
+        save=through(services.group_session_change, edit=True),
+        current=current,
+        out=SessionOut,
+    )
+
+
+@router.post("/sessions/{session_id}/void", response=UPDATE_RESPONSES)
+@object_first(GroupSession, "session_id", may=may_correct)
+def session_void(request, session_id: int, payload: VoidIn):
+    """Void a group session, with a reason (``If-Match``: the version read)."""
+    return _void(request, payload, _session(request, session_id), SessionOut)

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import VOID_COLUMNS, Column, Exporter
 
 
 def _names(users) -> str:
@@ -16,6 +16,7 @@ class VisitExporter(Exporter):
         Column(_("Workers"), lambda v: _names(v.workers), 16),
         Column(_("Hours"), lambda v: v.hours, 8),
         Column(_("Situation found"), lambda v: v.situation, 40, private="text"),
+        *VOID_COLUMNS,
     ]
 
 
@@ -57,6 +58,7 @@ class ActivityExporter(Exporter):
         Column(_("Participants (person-times)"), lambda a: a.participants_count, 10),
         Column(_("Volunteers"), lambda a: a.volunteers_count, 8),
         Column(_("Resources linked (yuan)"), lambda a: a.resources_value or 0, 12),
+        *VOID_COLUMNS,
     ]
 
 
@@ -70,6 +72,7 @@ class AdminWorkExporter(Exporter):
         Column(_("Hours"), lambda w: w.hours, 8),
         Column(_("In a village"), lambda w: w.in_village, 8),
         Column(_("Description"), lambda w: w.description, 30, private="text"),
+        *VOID_COLUMNS,
     ]
 
 

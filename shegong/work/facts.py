@@ -31,11 +31,20 @@ from .models import (
 )
 
 
+def _in_domain(rows: list[ServiceFact], domain: str) -> list[ServiceFact]:
+    """Every fact of a service carries its record's service domain (the dashboard's split)."""
+    for row in rows:
+        row.domain = domain
+    return rows
+
+
 def visit_facts(visit: HomeVisit) -> list[ServiceFact]:
+    if visit.voided_at:  # a voided record leaves the figures
+        return []
     first = {"n": 1, "person_times": 1, "recipient_id": visit.recipient_id}
     if not visit.recipient_id and visit.household_id:
         first["recipient_id"] = getattr(visit.household, "head_id", None)
-    return worker_rows(
+    rows = worker_rows(
         FactKind.VISIT,
         "visit",
         visit,
@@ -46,9 +55,12 @@ def visit_facts(visit: HomeVisit) -> list[ServiceFact]:
         first,
         work_kind=WorkKind.VISIT,
     )
+    return _in_domain(rows, visit.domain)
 
 
 def activity_facts(activity: Activity) -> list[ServiceFact]:
+    if activity.voided_at:
+        return []
     money = sum((r.value for r in activity.resources.all() if r.kind == "money"), ZERO)
     in_kind = sum((r.value for r in activity.resources.all() if r.kind != "money"), ZERO)
     first = {
@@ -72,10 +84,12 @@ def activity_facts(activity: Activity) -> list[ServiceFact]:
     rows += people_rows(
         FactKind.ACTIVITY, "activity", activity, activity.date, activity.participants
     )
-    return rows
+    return _in_domain(rows, activity.domain)
 
 
 def admin_facts(work: AdminWork) -> list[ServiceFact]:
+    if work.voided_at:
+        return []
     assisting = work.task in AdminWork.ASSISTING
     return worker_rows(
         FactKind.ADMIN,
@@ -105,7 +119,7 @@ def case_facts(case: Case) -> list[ServiceFact]:
                 FactKind.CASE_CLOSED, "case", case.pk, case.closed_on, case.region_id, n=1, **common
             )
         )
-    return rows
+    return _in_domain(rows, case.domain)
 
 
 def case_entry_facts(entry: CaseEntry) -> list[ServiceFact]:
@@ -127,13 +141,14 @@ def case_entry_facts(entry: CaseEntry) -> list[ServiceFact]:
             professional=True,
             in_village=entry.in_village,
             work_kind=WorkKind.CASE,
+            domain=case.domain,
         )
     ]
 
 
 def group_facts(group: Group) -> list[ServiceFact]:
     """A group starts with its first session (or, before any, when it was registered)."""
-    first = min((s.date for s in group.sessions.all()), default=None)
+    first = min((s.date for s in group.sessions.all() if not s.voided_at), default=None)
     return [
         fact(
             FactKind.GROUP,
@@ -143,6 +158,7 @@ def group_facts(group: Group) -> list[ServiceFact]:
             group.region_id,
             station_id=group.station_id,
             n=1,
+            domain=group.domain,
         )
     ]
 
@@ -157,6 +173,8 @@ class _Placed:
 
 
 def session_facts(session: GroupSession) -> list[ServiceFact]:
+    if session.voided_at:
+        return []
     group = session.group
     placed = _Placed(session)
     attendees = ids(session.attendees)
@@ -175,7 +193,7 @@ def session_facts(session: GroupSession) -> list[ServiceFact]:
     rows += people_rows(FactKind.SESSION, "session", placed, session.date, session.attendees)
     for row in rows:
         row.parent_id = group.pk
-    return rows
+    return _in_domain(rows, group.domain)
 
 
 def _people():
@@ -193,7 +211,8 @@ FACT_SOURCES = [
         HomeVisit,
         visit_facts,
         records=lambda: (
-            HomeVisit.objects.select_related("household")
+            HomeVisit.objects.filter(voided_at=None)
+            .select_related("household")
             .defer("household__address")
             .prefetch_related("workers")
         ),
@@ -203,7 +222,7 @@ FACT_SOURCES = [
         "activity",
         Activity,
         activity_facts,
-        records=lambda: Activity.objects.prefetch_related(
+        records=lambda: Activity.objects.filter(voided_at=None).prefetch_related(
             "workers", Prefetch("participants", queryset=_people()), "resources"
         ),
         url=_link("work:activity_detail"),
@@ -212,8 +231,8 @@ FACT_SOURCES = [
         "admin",
         AdminWork,
         admin_facts,
-        records=AdminWork.objects.all,
-        url=lambda f: reverse("work:admin_work_list"),
+        records=lambda: AdminWork.objects.filter(voided_at=None),
+        url=_link("work:admin_work_detail"),
     ),
     FactSource("case", Case, case_facts, records=Case.objects.all, url=_link("work:case_detail")),
     FactSource(
@@ -234,8 +253,10 @@ FACT_SOURCES = [
         "session",
         GroupSession,
         session_facts,
-        records=lambda: GroupSession.objects.select_related("group").prefetch_related(
-            Prefetch("attendees", queryset=_people()), "group__workers"
+        records=lambda: (
+            GroupSession.objects.filter(voided_at=None)
+            .select_related("group")
+            .prefetch_related(Prefetch("attendees", queryset=_people()), "group__workers")
         ),
         url=_link("work:group_detail", lambda f: f.parent_id or 0),
     ),

@@ -26,6 +26,8 @@ from .models import (
     Group,
     GroupSession,
     HomeVisit,
+    ServiceType,
+    offered_domains,
 )
 from .services import AdminWorkInput, VisitInput
 
@@ -111,7 +113,33 @@ class StationFormMixin(BootstrapFormMixin):
             self.initial["date"] = timezone.localdate()
 
 
-class HomeVisitForm(StationFormMixin, forms.ModelForm):
+def _domain_choices():
+    return [("", _("From the people served (their categories)")), *offered_domains()]
+
+
+def _type_choices():
+    return [("", _("The domain's usual type")), *ServiceType.choices]
+
+
+class ServiceKindFields(forms.Form):
+    """A service record's domain and type: chosen, or left blank to be taken from the people
+    it serves (``services.default_domain``)."""
+
+    domain = forms.ChoiceField(label=_("Service domain"), choices=_domain_choices, required=False)
+    service_type = forms.ChoiceField(label=_("Service type"), choices=_type_choices, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind_initial()
+
+    def kind_initial(self) -> None:
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk and not self.is_bound:
+            self.initial.setdefault("domain", instance.domain)
+            self.initial.setdefault("service_type", instance.service_type)
+
+
+class HomeVisitForm(StationFormMixin, ServiceKindFields, forms.ModelForm):
     photos = PhotosField(label=_("Photos"))
 
     long_day_reason = forms.CharField(
@@ -164,10 +192,12 @@ class HomeVisitForm(StationFormMixin, forms.ModelForm):
             follow_up=d.get("follow_up", ""),
             photos=tuple(d.get("photos") or ()),
             long_day_reason=d.get("long_day_reason", ""),
+            domain=d.get("domain", ""),
+            service_type=d.get("service_type", ""),
         )
 
 
-class CaseOpenForm(StationFormMixin, forms.ModelForm):
+class CaseOpenForm(StationFormMixin, ServiceKindFields, forms.ModelForm):
     class Meta:
         model = Case
         fields = ["recipient", "opened_on", "source", "presenting_problem"]
@@ -188,6 +218,8 @@ class CaseOpenForm(StationFormMixin, forms.ModelForm):
             opened_on=d["opened_on"],
             source=d["source"],
             presenting_problem=d["presenting_problem"],
+            domain=d.get("domain", ""),
+            service_type=d.get("service_type", ""),
         )
 
 
@@ -330,7 +362,7 @@ class CaseReferralForm(BootstrapFormMixin, forms.ModelForm):
         return services.ReferralInput(**{k: self.cleaned_data[k] for k in self._meta.fields})
 
 
-class GroupForm(StationFormMixin, forms.ModelForm):
+class GroupForm(StationFormMixin, ServiceKindFields, forms.ModelForm):
     region_levels = (Level.TOWNSHIP, Level.VILLAGE)
 
     class Meta:
@@ -360,6 +392,8 @@ class GroupForm(StationFormMixin, forms.ModelForm):
             region=d["region"].code,
             workers=tuple(w.pk for w in d["workers"]),
             members=tuple(m.pk for m in d.get("members") or ()),
+            domain=d.get("domain", ""),
+            service_type=d.get("service_type", ""),
         )
 
 

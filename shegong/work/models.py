@@ -25,8 +25,9 @@ from shegong.core.bounds import (
     VOLUNTEER_VALIDATORS,
     past_dates,
 )
-from shegong.core.models import Versioned
+from shegong.core.models import Versioned, Voidable
 from shegong.core.restrict import RestrictedQuerySet, scope_q
+from shegong.indicators.definitions import Domain
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Region
 from shegong.stations.models import Station
@@ -47,13 +48,31 @@ class WorkKind(models.TextChoices):
 PROFESSIONAL_KINDS = frozenset({WorkKind.VISIT, WorkKind.CASE, WorkKind.GROUP, WorkKind.COMMUNITY})
 
 
-class Domain(models.TextChoices):
-    ASSISTANCE = "assistance", _("Social assistance")
-    ELDERLY = "elderly", _("Elderly care")
-    CHILDREN = "children", _("Child protection")
-    GOVERNANCE = "governance", _("Community governance")
-    AFFAIRS = "affairs", _("Social affairs")
-    OTHER = "other", _("Other")
+# the domain a record about a person takes when none is chosen: the first of these groups
+# among the person's categories (``people.Category.group``), else community governance
+DOMAIN_OF_GROUP = {
+    "children": Domain.CHILDREN,
+    "elderly": Domain.ELDERLY,
+    "assistance": Domain.ASSISTANCE,
+    "disabled": Domain.AFFAIRS,
+}
+
+
+def offered_domains() -> list[tuple[str, str]]:
+    """The domains this deployment offers (``SHEGONG_SERVICE_DOMAINS``: codes; all when
+    unset), in the dictionary's order."""
+    wanted = getattr(settings, "SHEGONG_SERVICE_DOMAINS", None)
+    return [(v, label) for v, label in Domain.choices if not wanted or v in wanted]
+
+
+# and the service type it takes with that domain
+TYPE_OF_DOMAIN = {
+    "children": "care",
+    "elderly": "care",
+    "assistance": "help",
+    "affairs": "rehab",
+    "governance": "resources",
+}
 
 
 class ServiceType(models.TextChoices):
@@ -102,8 +121,12 @@ class StationWork(models.Model):
     def restrict_q(cls, user, action: str):
         return person_restrict_q(user, action, "region_id", station_field="station")
 
+    def correction_keys(self) -> tuple[int, int]:
+        """(station, author): who may correct or void it (``indicators.corrections``)."""
+        return self.station_id, self.created_by_id
 
-class HomeVisit(StationWork):
+
+class HomeVisit(Versioned, Voidable, StationWork):
     date = models.DateField(_("date"), db_index=True, **PAST)
     household = models.ForeignKey(
         Household,
@@ -125,6 +148,8 @@ class HomeVisit(StationWork):
         settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("workers")
     )
     hours = models.DecimalField(_("duration (hours)"), **HOURS)
+    domain = models.CharField(_("service domain"), max_length=16, choices=Domain.choices)
+    service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
     situation = models.TextField(_("situation found"))
     needs = models.TextField(_("needs identified"), blank=True)
     follow_up = models.TextField(_("follow-up"), blank=True)
@@ -178,6 +203,9 @@ class Case(StationWork):
     )
     opened_on = models.DateField(_("opened on"), **PAST)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    # a case entry and a referral are services in its domain
+    domain = models.CharField(_("service domain"), max_length=16, choices=Domain.choices)
+    service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
     presenting_problem = models.TextField(_("presenting problem"))
     # 预估 assessment
     assessment_individual = models.TextField(_("individual"), blank=True)
@@ -347,6 +375,9 @@ class Group(Versioned, StationWork):
     number = models.CharField(_("group number"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=128)
     nature = models.CharField(_("nature"), max_length=16, choices=Nature.choices)
+    # its sessions are services in its domain
+    domain = models.CharField(_("service domain"), max_length=16, choices=Domain.choices)
+    service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
     theory = models.CharField(_("theory"), max_length=128, blank=True)
     goals = models.TextField(_("goals"))
     target = models.CharField(_("target members"), max_length=200)
@@ -378,7 +409,7 @@ class Group(Versioned, StationWork):
         return self.name
 
 
-class GroupSession(models.Model):
+class GroupSession(Versioned, Voidable, models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="sessions")
     number = models.PositiveSmallIntegerField(_("session"))
     date = models.DateField(_("date"), db_index=True, **PAST)
@@ -391,6 +422,17 @@ class GroupSession(models.Model):
         _("others present (head-count)"), default=0, validators=PEOPLE_VALIDATORS
     )
     record = models.TextField(_("session record"))
+    # who recorded it (may correct it, beside the station lead); older sessions: the group's
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["group", "number"]
@@ -404,10 +446,19 @@ class GroupSession(models.Model):
     def __str__(self) -> str:
         return f"{self.group} #{self.number}"
 
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        """As its group's."""
+        return person_restrict_q(user, action, "group__region_id", station_field="group__station")
 
-class Activity(StationWork):
+    def correction_keys(self) -> tuple[int, int]:
+        """(station, author): the group's station; older sessions, the group's author."""
+        return self.group.station_id, self.created_by_id or self.group.created_by_id
+
+
+class Activity(Versioned, Voidable, StationWork):
     title = models.CharField(_("title"), max_length=128)
-    domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
+    domain = models.CharField(_("service domain"), max_length=16, choices=Domain.choices)
     service_type = models.CharField(_("service type"), max_length=16, choices=ServiceType.choices)
     date = models.DateField(_("date"), db_index=True, **PAST)
     workers = models.ManyToManyField(
@@ -468,7 +519,7 @@ class ActivityResource(models.Model):
         return f"{self.description} ¥{self.value}"
 
 
-class AdminWork(StationWork):
+class AdminWork(Versioned, Voidable, StationWork):
     """Administrative work (行政事务), kept apart from professional service."""
 
     class Task(models.TextChoices):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.core.divisions import in_subtree, region_filter
+from shegong.core.lists import void_filtered
 from shegong.indicators.drilldown import Rows
 from shegong.indicators.models import ServiceFact
 from shegong.indicators.periods import Period
@@ -32,7 +33,7 @@ def visit_list(
     qs = HomeVisit.objects.restrict(user, action).select_related(
         "region", "recipient", "household__head"
     )
-    qs = _dated(qs, f, "date")
+    qs = void_filtered(_dated(qs, f, "date"), f)
     if f.get("worker"):
         qs = qs.filter(workers=f["worker"])
     return qs.prefetch_related("workers").order_by("-date", "-pk")
@@ -110,7 +111,8 @@ def group_list(*, user: User, filters: dict | None = None, action: str = "view")
     if f.get("worker"):
         qs = qs.filter(workers=f["worker"])
     return qs.annotate(
-        session_count=Count("sessions", distinct=True), member_count=Count("members", distinct=True)
+        session_count=Count("sessions", filter=Q(sessions__voided_at=None), distinct=True),
+        member_count=Count("members", distinct=True),
     ).order_by("-pk")
 
 
@@ -123,7 +125,7 @@ def activity_list(
     """
     f = filters or {}
     qs = Activity.objects.restrict(user, action).select_related("region")
-    qs = _dated(qs, f, "date")
+    qs = void_filtered(_dated(qs, f, "date"), f)
     if f.get("domain"):
         qs = qs.filter(domain=f["domain"])
     if f.get("worker"):
@@ -140,7 +142,7 @@ def admin_work_list(
     """
     f = filters or {}
     qs = AdminWork.objects.restrict(user, action).select_related("region", "worker")
-    qs = _dated(qs, f, "date")
+    qs = void_filtered(_dated(qs, f, "date"), f)
     if f.get("worker"):
         qs = qs.filter(worker_id=f["worker"])
     return qs.order_by("-date", "-pk")
@@ -196,7 +198,7 @@ def person_timeline(*, person: Recipient, user: User) -> list[TimelineItem]:
         if person.household_id
         else Q(recipient=person)
     )
-    for v in visits.order_by("-date")[:200]:
+    for v in visits.filter(voided_at=None).order_by("-date")[:200]:
         items.append(
             TimelineItem(
                 v.date, _("Home visit"), v.situation[:60], reverse("work:visit_detail", args=[v.pk])
@@ -212,7 +214,7 @@ def person_timeline(*, person: Recipient, user: User) -> list[TimelineItem]:
             )
         )
     sessions = GroupSession.objects.filter(
-        attendees=person, group__in=Group.objects.restrict(user)
+        attendees=person, group__in=Group.objects.restrict(user), voided_at=None
     ).select_related("group")
     for s in sessions:
         items.append(
@@ -223,7 +225,7 @@ def person_timeline(*, person: Recipient, user: User) -> list[TimelineItem]:
                 reverse("work:group_detail", args=[s.group_id]),
             )
         )
-    for a in Activity.objects.restrict(user).filter(participants=person):
+    for a in Activity.objects.restrict(user).filter(participants=person, voided_at=None):
         items.append(
             TimelineItem(
                 a.date,

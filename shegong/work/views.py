@@ -13,12 +13,15 @@ from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.services import audit_log
 from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, show_refusal, through
-from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.lists import VOID_FILTER, Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
+from shegong.indicators.corrections import correction_state
+from shegong.indicators.selectors import locked_months
+from shegong.indicators.views import void_page
 from shegong.people.models import Recipient
 
 from . import exporters, forms, selectors, services
-from .models import Activity, AdminWork, Case, Domain, Group, HomeVisit, Photo
+from .models import Activity, AdminWork, Case, Domain, Group, GroupSession, HomeVisit, Photo
 
 
 def _workers(user):
@@ -84,12 +87,41 @@ def _record_form(request, form, *, save, title, detail):
     )
 
 
+def _correctable(request, record):
+    """The record (already found through the user's restriction: else 404) a correction
+    or a void is about: 403 when the user may not correct it (its author or the station
+    lead), and a message when its month is locked or it is already void (the service
+    refuses those in words too)."""
+    state = correction_state(user=request.user, record=record)
+    if not (state.may_edit or state.locked or state.voided):
+        raise PermissionDenied(
+            _("Only whoever recorded it, or the station lead, may correct or void a record.")
+        )
+    if state.locked and request.method == "GET":
+        messages.warning(request, _("This month has been accepted by the county and is locked."))
+    if state.voided and request.method == "GET":
+        messages.warning(request, _("This record was voided."))
+    return record
+
+
+def _edit_form(request, form, *, save, title, detail):
+    return form_page(
+        request,
+        form,
+        save=through(save, edit=True),
+        template="work/record_form.html",
+        context={"title": title},
+        message=_("“%(name)s” was corrected."),
+        redirect_to=lambda obj: reverse(detail, args=[obj.pk]),
+    )
+
+
 # ----- home visits ---------------------------------------------------------------------
 
 
 @require_GET
 def visit_list(request):
-    filters = _period_filters(request.user)
+    filters = _period_filters(request.user, VOID_FILTER)
     values = read_filters(request, filters)
     return _work_list(
         request,
@@ -113,12 +145,48 @@ def visit_detail(request, pk: int):
         pk=pk,
     )
     return render(
-        request, "work/visit_detail.html", {"visit": visit, "workers": visit.workers.all()}
+        request,
+        "work/visit_detail.html",
+        {
+            "visit": visit,
+            "workers": visit.workers.all(),
+            "correction": correction_state(user=request.user, record=visit),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
-def visit_create(request):
+def visit_void(request, pk: int):
+    visit = _correctable(
+        request, get_restricted_or_404(HomeVisit.objects.all(), request.user, pk=pk)
+    )
+    return void_page(
+        request,
+        visit,
+        save=services.record_void,
+        title=_("Void the home visit"),
+        back=reverse("work:visit_detail", args=[pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def visit_edit(request, pk: int | None = None):
+    """Record a home visit (no ``pk``), or correct one: its author or the station lead,
+    while its month is open."""
+    if pk is not None:
+        visit = _correctable(
+            request, get_restricted_or_404(HomeVisit.objects.all(), request.user, pk=pk)
+        )
+        form = forms.HomeVisitForm(
+            request.POST or None, request.FILES or None, instance=visit, user=request.user
+        )
+        return _edit_form(
+            request,
+            form,
+            save=services.visit_record,
+            title=_("Correct the home visit"),
+            detail="work:visit_detail",
+        )
     _may_record(request.user, HomeVisit)
     initial = {}
     if request.GET.get("recipient"):
@@ -359,6 +427,17 @@ def group_list(request):
 def group_detail(request, pk: int):
     group = get_restricted_or_404(Group.objects.select_related("region"), request.user, pk=pk)
     can_change = can(request.user, group, "change")
+    sessions = list(group.sessions.prefetch_related("attendees"))
+    locked = locked_months(station_id=group.station_id) if sessions else set()
+    for s in sessions:
+        s.group = group
+        s.may_correct = (
+            not s.voided_at
+            and s.date.replace(day=1) not in locked
+            and policy.may_correct(
+                request.user, station_id=s.correction_keys()[0], author_id=s.correction_keys()[1]
+            )
+        )
     return render(
         request,
         "work/group_detail.html",
@@ -366,7 +445,8 @@ def group_detail(request, pk: int):
             "group": group,
             "members": group.members.order_by("name"),
             "workers": group.workers.all(),
-            "sessions": group.sessions.prefetch_related("attendees"),
+            "sessions": sessions,
+            "sessions_held": sum(1 for s in sessions if not s.voided_at),
             "can_change": can_change,
             "session_form": forms.GroupSessionForm(group=group) if can_change else None,
         },
@@ -423,7 +503,9 @@ def group_session_add(request, pk: int):
 @require_GET
 def activity_list(request):
     filters = _period_filters(
-        request.user, Filter("domain", gettext_lazy("Domain"), "select", Domain.choices)
+        request.user,
+        Filter("domain", gettext_lazy("Domain"), "select", Domain.choices),
+        VOID_FILTER,
     )
     values = read_filters(request, filters)
     return _work_list(
@@ -451,7 +533,51 @@ def activity_detail(request, pk: int):
             "participants": activity.participants.order_by("name"),
             "resources": activity.resources.all(),
             "photos": activity.photos.all(),
+            "correction": correction_state(user=request.user, record=activity),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activity_edit(request, pk: int | None = None):
+    """Record an activity (no ``pk``), or correct one: its author or the station lead,
+    while its month is open."""
+    if pk is None:
+        _may_record(request.user, Activity)
+        form = forms.ActivityForm(request.POST or None, request.FILES or None, user=request.user)
+        return _record_form(
+            request,
+            form,
+            save=through(services.activity_record),
+            title=_("New community activity"),
+            detail="work:activity_detail",
+        )
+    activity = _correctable(
+        request, get_restricted_or_404(Activity.objects.all(), request.user, pk=pk)
+    )
+    form = forms.ActivityForm(
+        request.POST or None, request.FILES or None, instance=activity, user=request.user
+    )
+    return _edit_form(
+        request,
+        form,
+        save=services.activity_record,
+        title=_("Correct the activity"),
+        detail="work:activity_detail",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def activity_void(request, pk: int):
+    activity = _correctable(
+        request, get_restricted_or_404(Activity.objects.all(), request.user, pk=pk)
+    )
+    return void_page(
+        request,
+        activity,
+        save=services.record_void,
+        title=_("Void the activity"),
+        back=reverse("work:activity_detail", args=[pk]),
     )
 
 
@@ -468,25 +594,12 @@ def photo(request, pk: int):
     return private_file(item.image, item.kind)
 
 
-@require_http_methods(["GET", "POST"])
-def activity_create(request):
-    _may_record(request.user, Activity)
-    form = forms.ActivityForm(request.POST or None, request.FILES or None, user=request.user)
-    return _record_form(
-        request,
-        form,
-        save=through(services.activity_record),
-        title=_("New community activity"),
-        detail="work:activity_detail",
-    )
-
-
 # ----- administrative work -------------------------------------------------------------
 
 
 @require_GET
 def admin_work_list(request):
-    filters = _period_filters(request.user)
+    filters = _period_filters(request.user, VOID_FILTER)
     values = read_filters(request, filters)
     return _work_list(
         request,
@@ -495,24 +608,103 @@ def admin_work_list(request):
         title=_("Administrative work"),
         filters=filters,
         values=values,
-        detail_url=lambda w: reverse("work:admin_work_list") + f"?since={w.date}&until={w.date}",
+        detail_url=lambda w: reverse("work:admin_work_detail", args=[w.pk]),
         model=AdminWork,
         create="work:admin_work_create",
     )
 
 
+@require_GET
+def admin_work_detail(request, pk: int):
+    work = get_restricted_or_404(
+        AdminWork.objects.select_related("region", "worker", "created_by", "voided_by"),
+        request.user,
+        pk=pk,
+    )
+    return render(
+        request,
+        "work/admin_work_detail.html",
+        {"work": work, "correction": correction_state(user=request.user, record=work)},
+    )
+
+
 @require_http_methods(["GET", "POST"])
-def admin_work_create(request):
-    _may_record(request.user, AdminWork)
-    form = forms.AdminWorkForm(request.POST or None, user=request.user)
+def admin_work_edit(request, pk: int | None = None):
+    """Record administrative time (no ``pk``), or correct it: its author or the station
+    lead, while its month is open."""
+    if pk is None:
+        _may_record(request.user, AdminWork)
+        form = forms.AdminWorkForm(request.POST or None, user=request.user)
+        return form_page(
+            request,
+            form,
+            save=through(services.admin_work_record),
+            template="work/record_form.html",
+            context={"title": _("Record administrative work")},
+            message=_("“%(name)s” was saved."),
+            redirect_to=lambda w: reverse("work:admin_work_list"),
+        )
+    work = _correctable(
+        request, get_restricted_or_404(AdminWork.objects.all(), request.user, pk=pk)
+    )
+    form = forms.AdminWorkForm(request.POST or None, instance=work, user=request.user)
+    return _edit_form(
+        request,
+        form,
+        save=services.admin_work_record,
+        title=_("Correct administrative work"),
+        detail="work:admin_work_detail",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def admin_work_void(request, pk: int):
+    work = _correctable(
+        request, get_restricted_or_404(AdminWork.objects.all(), request.user, pk=pk)
+    )
+    return void_page(
+        request,
+        work,
+        save=services.record_void,
+        title=_("Void administrative work"),
+        back=reverse("work:admin_work_detail", args=[pk]),
+    )
+
+
+# ----- correcting group sessions -------------------------------------------------------
+
+SESSIONS = GroupSession.objects.select_related("group")
+
+
+def _session(request, pk):
+    """A session is seen, and corrected, through its group's restriction."""
+    return get_restricted_or_404(SESSIONS, request.user, pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def session_edit(request, pk: int):
+    session = _correctable(request, _session(request, pk))
+    form = forms.GroupSessionForm(request.POST or None, instance=session, group=session.group)
     return form_page(
         request,
         form,
-        save=through(services.admin_work_record),
+        save=through(services.group_session_change, edit=True),
         template="work/record_form.html",
-        context={"title": _("Record administrative work")},
-        message=_("“%(name)s” was saved."),
-        redirect_to=lambda w: reverse("work:admin_work_list"),
+        context={"title": _("Correct session %(n)s") % {"n": session.number}},
+        message=_("“%(name)s” was corrected."),
+        redirect_to=lambda s: reverse("work:group_detail", args=[s.group_id]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def session_void(request, pk: int):
+    session = _correctable(request, _session(request, pk))
+    return void_page(
+        request,
+        session,
+        save=services.record_void,
+        title=_("Void session %(n)s") % {"n": session.number},
+        back=reverse("work:group_detail", args=[session.group_id]),
     )
 
 

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy
 
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import VOID_COLUMNS, Column, Exporter
 
 
 class TrainingExporter(Exporter):
@@ -15,6 +15,7 @@ class TrainingExporter(Exporter):
         Column(gettext_lazy("Hours"), lambda t: t.hours, 8),
         Column(gettext_lazy("Topic"), lambda t: t.topic, 30),
         Column(gettext_lazy("Supervisor / trainer"), lambda t: t.supervisor, 12),
+        *VOID_COLUMNS,
     ]
 
 

@@ -17,6 +17,8 @@ def training_facts(record: TrainingRecord) -> list[ServiceFact]:
     """Training or supervision a worker received; ``work_kind`` keeps who organised it:
     "city" (the province or the city), "county", or "agency" (its own level, counted as
     county level only where the rule set says so)."""
+    if record.voided_at:  # a voided record leaves the figures
+        return []
     level = "city" if record.organiser in CITY_ORGANISED else record.organiser
     return [
         fact(

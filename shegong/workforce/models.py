@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from shegong.accounts.models import User
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.core.bounds import EARLIEST_BIRTH_DATE, EARLIEST_ORG_DATE, past_dates
-from shegong.core.models import Versioned
+from shegong.core.models import Versioned, Voidable
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.core.validators import validate_certificate_no
 from shegong.regions.models import Region
@@ -153,7 +153,7 @@ class SocialWorkerProfile(Versioned, models.Model):
         return None
 
 
-class TrainingRecord(models.Model):
+class TrainingRecord(Versioned, Voidable, models.Model):
     """Training or supervision a worker received: the inputs of the 12/24 h and 20/40 h rules."""
 
     class Kind(models.TextChoices):
@@ -198,6 +198,10 @@ class TrainingRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.topic}"
+
+    def correction_keys(self) -> tuple[int | None, int]:
+        """(station, author): the worker's station (``indicators.corrections``)."""
+        return self.worker.station_id, self.created_by_id
 
     @classmethod
     def restrict_q(cls, user, action: str):

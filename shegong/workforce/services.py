@@ -23,6 +23,7 @@ from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can, may_add
 from shegong.core.validation import all_of, full_clean, one_of
 from shegong.indicators import engine
+from shegong.indicators.corrections import VoidInput, refuse_correction, void
 from shegong.indicators.selectors import day_hours_exceeded, refuse_locked_month
 from shegong.regions.models import Level, Region
 
@@ -102,38 +103,80 @@ class TrainingInput:
 
 @transaction.atomic
 def training_record(
-    *, by: User, data: TrainingInput, request: HttpRequest | None = None
+    *,
+    by: User,
+    data: TrainingInput,
+    instance: TrainingRecord | None = None,
+    request: HttpRequest | None = None,
 ) -> TrainingRecord:
-    """Record training or supervision received at ``by``'s station.
+    """Record training or supervision received at ``by``'s station, or correct a record
+    (``instance``).
 
     The caller may rely on: station staff record it, a lead for anyone active at the
     station, a worker for themselves only; the model's rules (kind, organiser, date, hours
-    0.25–24); not in a month of the station the county has accepted (locked). The record
-    is placed where the worker is scoped; its facts and audit entry are written with it.
+    0.25–24); not in a month of the station the county has accepted (locked). A correction
+    is by whoever recorded it or the station lead, of a record not voided, with its old and
+    new month open (``indicators.corrections``). The record is placed where the worker is
+    scoped; its facts and audit entry ("old → new" for a correction) are written with it.
     """
-    if not may_add(by, TrainingRecord) or not by.station_id:
-        raise PermissionDenied(_("Only station staff record training received."))
     errors: dict[str, str] = {}
+    before = None
+    if instance is None:
+        if not may_add(by, TrainingRecord) or not by.station_id:
+            raise PermissionDenied(_("Only station staff record training received."))
+    else:
+        station_id, author_id = instance.correction_keys()
+        refuse_correction(
+            by=by,
+            station_id=station_id,
+            author_id=author_id,
+            days=(instance.date, data.date),
+            errors=errors,
+        )
+        if instance.voided_at is not None:
+            errors["__all__"] = _("A voided record cannot be corrected.")
+        before = snapshot(instance, TRAINING_AUDIT)
     staff = User.objects.filter(station_id=by.station_id, role__in=STATION_ROLES, is_active=True)
     if by.role != Role.STATION_LEAD:
         staff = staff.filter(pk=by.pk)
     worker = one_of(staff, data.worker, "worker", errors)
     refuse_locked_month(station_id=by.station_id, day=data.date, errors=errors)
     if worker is not None and (
-        reason := day_hours_exceeded(workers=[worker], date=data.date, hours=data.hours)
+        reason := day_hours_exceeded(
+            workers=[worker],
+            date=data.date,
+            hours=data.hours,
+            excluding=("training", instance.pk if instance else None),
+        )
     ):
         errors["hours"] = reason
-    record = TrainingRecord(
-        created_by=by,
-        worker=worker,
-        region_code=worker.scope_region_id if worker else "",
-        **{k: v for k, v in asdict(data).items() if k != "worker"},
-    )
+    record = instance or TrainingRecord(created_by=by)
+    record.worker = worker
+    record.region_code = worker.scope_region_id if worker else ""
+    for name, value in asdict(data).items():
+        if name != "worker":
+            setattr(record, name, value)
     full_clean(record, errors, exclude=("worker",) if worker is None else ())
     record.save()
     engine.sync(record)
-    audit_saved(entity="training", obj=record, by=by, request=request, fields=TRAINING_AUDIT)
+    audit_saved(
+        entity="training",
+        obj=record,
+        by=by,
+        request=request,
+        before=before,
+        fields=TRAINING_AUDIT,
+    )
     return record
+
+
+def training_void(
+    *, by: User, instance: TrainingRecord, data: VoidInput, request: HttpRequest | None = None
+) -> TrainingRecord:
+    """Void a training or supervision record (``indicators.corrections.void``: whoever
+    recorded it or the station lead, its month open, a reason; the row stays, marked, and
+    its hours leave the figures)."""
+    return void(by=by, record=instance, data=data, entity="training", request=request)
 
 
 def ensure_worker_profile(*, user: User, **kwargs) -> None:

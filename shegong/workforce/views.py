@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,8 +11,10 @@ from shegong.accounts.roles import STATION_ROLES
 from shegong.core.divisions import region_filter
 from shegong.core.files import private_file
 from shegong.core.forms import form_page, through
-from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.lists import VOID_FILTER, Filter, list_page, read_filters, void_filtered
 from shegong.core.restrict import can, get_restricted_or_404, may_add
+from shegong.indicators.corrections import correction_state
+from shegong.indicators.views import void_page
 
 from .exporters import RegistryExporter, TrainingExporter
 from .forms import RegistrationForm, SocialWorkerProfileForm, TrainingRecordForm
@@ -24,6 +26,7 @@ from .services import (
     training_record,
     worker_profile_record,
 )
+from .services import training_void as training_void_service
 
 
 @require_GET
@@ -33,9 +36,12 @@ def training_list(request):
         Filter("kind", gettext_lazy("Kind"), "select", TrainingRecord.Kind.choices),
         Filter("since", gettext_lazy("From"), "date"),
         Filter("until", gettext_lazy("To"), "date"),
+        VOID_FILTER,
     ]
     values = read_filters(request, filters)
-    qs = TrainingRecord.objects.restrict(request.user).select_related("worker")
+    qs = void_filtered(
+        TrainingRecord.objects.restrict(request.user).select_related("worker"), values
+    )
     if values.get("region"):
         qs = qs.filter(region_filter("region_code", values["region"]))
     if values.get("kind"):
@@ -51,25 +57,76 @@ def training_list(request):
         title=_("Training and supervision"),
         filters=filters,
         values=values,
-        detail_url=lambda t: reverse("accounts:user_detail", args=[t.worker_id]),
+        detail_url=lambda t: reverse("workforce:training_detail", args=[t.pk]),
         create_url=reverse("workforce:training_create")
         if may_add(request.user, TrainingRecord)
         else None,
     )
 
 
+@require_GET
+def training_detail(request, pk: int):
+    record = get_restricted_or_404(
+        TrainingRecord.objects.select_related("worker", "created_by", "voided_by"),
+        request.user,
+        pk=pk,
+    )
+    return render(
+        request,
+        "workforce/training_detail.html",
+        {"record": record, "correction": correction_state(user=request.user, record=record)},
+    )
+
+
+def _correctable(request, pk):
+    record = get_restricted_or_404(
+        TrainingRecord.objects.select_related("worker"), request.user, pk=pk
+    )
+    state = correction_state(user=request.user, record=record)
+    if not (state.may_edit or state.locked or state.voided):
+        raise PermissionDenied(
+            _("Only whoever recorded it, or the station lead, may correct or void a record.")
+        )
+    return record
+
+
 @require_http_methods(["GET", "POST"])
-def training_create(request):
-    if not may_add(request.user, TrainingRecord):
-        raise PermissionDenied(_("Only station staff record training received."))
+def training_edit(request, pk: int | None = None):
+    """Record training or supervision (no ``pk``), or correct a record: its author or the
+    station lead, while its month is open."""
+    if pk is None:
+        if not may_add(request.user, TrainingRecord):
+            raise PermissionDenied(_("Only station staff record training received."))
+        return form_page(
+            request,
+            TrainingRecordForm(request.POST or None, user=request.user),
+            save=through(training_record),
+            template="work/record_form.html",
+            context={"title": _("Record training or supervision")},
+            message=_("“%(name)s” was saved."),
+            redirect_to=lambda t: reverse("workforce:training_list"),
+        )
+    record = _correctable(request, pk)
     return form_page(
         request,
-        TrainingRecordForm(request.POST or None, user=request.user),
-        save=through(training_record),
+        TrainingRecordForm(request.POST or None, instance=record, user=request.user),
+        save=through(training_record, edit=True),
         template="work/record_form.html",
-        context={"title": _("Record training or supervision")},
-        message=_("“%(name)s” was saved."),
-        redirect_to=lambda t: reverse("workforce:training_list"),
+        context={"title": _("Correct training or supervision")},
+        message=_("“%(name)s” was corrected."),
+        redirect_to=lambda t: reverse("workforce:training_detail", args=[t.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def training_void(request, pk: int):
+    record = _correctable(request, pk)
+    return void_page(
+        request,
+        record,
+        save=training_void_service,
+        title=_("Void training or supervision"),
+        back=reverse("workforce:training_detail", args=[pk]),
     )
 
 

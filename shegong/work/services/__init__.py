@@ -39,6 +39,8 @@ from .records import (
     admin_work_record,
     group_record,
     group_session_add,
+    group_session_change,
+    record_void,
     visit_record,
 )
 
@@ -77,5 +79,7 @@ __all__ = [
     "case_transfer",
     "group_record",
     "group_session_add",
+    "group_session_change",
+    "record_void",
     "visit_record",
 ]

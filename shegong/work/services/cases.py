@@ -27,7 +27,7 @@ from ..models import (
     CaseReferral,
     LongDay,
 )
-from .records import _day_hours, _next_number, _require_station_staff
+from .records import _day_hours, _next_number, _require_station_staff, _service_kind
 
 # ----- cases ---------------------------------------------------------------------------
 
@@ -98,6 +98,8 @@ class CaseOpenInput:
     opened_on: datetime.date
     source: str
     presenting_problem: str
+    domain: str = ""  # service domain; blank: from the person's categories
+    service_type: str = ""  # blank: the domain's usual type
 
 
 @transaction.atomic
@@ -112,7 +114,10 @@ def case_open(*, by: User, data: CaseOpenInput, request: HttpRequest | None = No
     _require_station_staff(by, Case)
     errors: dict[str, str] = {}
     person = one_of(Recipient.objects.restrict(by, "change"), data.recipient, "recipient", errors)
+    domain, service_type = _service_kind(data, [person], errors)
     case = Case(
+        domain=domain,
+        service_type=service_type,
         station_id=by.station_id,
         created_by=by,
         worker=by,

@@ -2,6 +2,7 @@
 groups and their sessions, and the rules they share."""
 
 import datetime
+from collections import Counter
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -23,20 +24,25 @@ from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of
 from shegong.indicators import engine
 from shegong.indicators.compute import rule_set_for
+from shegong.indicators.corrections import VoidInput, refuse_correction, void
 from shegong.indicators.selectors import day_hours_exceeded, hours_on_day, refuse_locked_month
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
 
 from ..models import (
+    DOMAIN_OF_GROUP,
+    TYPE_OF_DOMAIN,
     Activity,
     ActivityResource,
     AdminWork,
+    Domain,
     Group,
     GroupSession,
     HomeVisit,
     LongDay,
     Photo,
+    offered_domains,
 )
 
 NEGATIVE_LIST_MESSAGE = _lazy(
@@ -54,6 +60,32 @@ NEGATIVE_LIST_MESSAGE = _lazy(
 # only tells the audit entry where the write came from.
 
 
+def _default_domain(people) -> str:
+    """The service domain of a record about ``people`` when none was chosen: each person's
+    first of children, elderly, assistance, disabled among their categories' groups
+    (``DOMAIN_OF_GROUP``), the most frequent of those; community governance if none."""
+    found: Counter = Counter()
+    for person in people:
+        if person is None:
+            continue
+        groups = {c.group for c in person.categories.all()}
+        for group, domain in DOMAIN_OF_GROUP.items():
+            if group in groups:
+                found[domain] += 1
+                break
+    return str(found.most_common(1)[0][0]) if found else Domain.GOVERNANCE.value
+
+
+def _service_kind(data, people, errors: dict) -> tuple[str, str]:
+    """(domain, service type) of a service record: as typed, or taken from its people
+    (``_default_domain``, ``TYPE_OF_DOMAIN``); a domain this deployment does not offer is
+    refused at ``errors["domain"]``."""
+    domain = data.domain or _default_domain(people)
+    if data.domain and data.domain not in dict(offered_domains()):
+        errors["domain"] = _("This service domain is not offered here.")
+    return domain, data.service_type or TYPE_OF_DOMAIN.get(domain, "resources")
+
+
 @dataclass(frozen=True)
 class VisitInput:
     """A home visit as typed: ids of the person or household, the village code, workers."""
@@ -69,20 +101,30 @@ class VisitInput:
     follow_up: str = ""
     photos: tuple = ()  # (uploaded file, checked kind) pairs, from the page only
     long_day_reason: str = ""  # why the day runs past the ceiling, when it does
+    domain: str = ""  # service domain; blank: from the person's categories
+    service_type: str = ""  # blank: the domain's usual type
 
 
 @transaction.atomic
-def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = None) -> HomeVisit:
-    """Record a home visit made by staff of ``by``'s station.
+def visit_record(
+    *,
+    by: User,
+    data: VisitInput,
+    instance: HomeVisit | None = None,
+    request: HttpRequest | None = None,
+) -> HomeVisit:
+    """Record a home visit made by staff of ``by``'s station, or correct one (``instance``).
 
     The caller may rely on: the village is one of the station's; the person or the household
     (at least one) may be changed by ``by`` and lives in that village; every worker is
     active staff of the station; date, hours and texts pass the model's rules (no date in
-    the future, 0.25–24 hours). The visit, its workers, photos, facts and audit entry are
+    the future, 0.25–24 hours). A correction is by whoever recorded it or the station lead,
+    of a record not voided, with both its old and new month open
+    (``indicators.corrections``). The visit, its workers, photos, facts and audit entry are
     written together or not at all.
     """
-    _require_station_staff(by, HomeVisit)
     errors: dict[str, str] = {}
+    before = _may_correct(by, HomeVisit, instance, data.date, VISIT_AUDIT, errors)
     region = place_in_scope(by=by, code=data.region, levels=(Level.VILLAGE,), errors=errors)
     person = one_of(Recipient.objects.restrict(by, "change"), data.recipient, "recipient", errors)
     household = one_of(
@@ -96,11 +138,21 @@ def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = No
         errors["household"] = _("This household lives in another village.")
     workers = _station_workers(by, data.workers, errors)
     long_days = _day_hours(
-        workers, data.date, data.hours, errors, by=by, reason=data.long_day_reason
+        workers,
+        data.date,
+        data.hours,
+        errors,
+        by=by,
+        reason=data.long_day_reason,
+        excluding=("visit", instance.pk if instance else None),
     )
-    visit = HomeVisit(
-        station_id=by.station_id,
-        created_by=by,
+    head = household.head if household is not None and household.head_id else None
+    domain, service_type = _service_kind(data, [person or head], errors)
+    visit = instance or HomeVisit(station_id=by.station_id, created_by=by)
+    _assign(
+        visit,
+        domain=domain,
+        service_type=service_type,
         region=region,
         recipient=person,
         household=household,
@@ -117,7 +169,7 @@ def visit_record(*, by: User, data: VisitInput, request: HttpRequest | None = No
     for upload, kind in data.photos:
         Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, visit=visit)
     engine.sync(visit)
-    _audit_record("visit", visit, by, request, VISIT_AUDIT, long_days)
+    _audit_record("visit", visit, by, request, VISIT_AUDIT, long_days, before)
     return visit
 
 
@@ -153,24 +205,35 @@ class ActivityInput:
 
 @transaction.atomic
 def activity_record(
-    *, by: User, data: ActivityInput, request: HttpRequest | None = None
+    *,
+    by: User,
+    data: ActivityInput,
+    instance: Activity | None = None,
+    request: HttpRequest | None = None,
 ) -> Activity:
-    """Record an activity held by ``by``'s station.
+    """Record an activity held by ``by``'s station, or correct one (``instance``).
 
     The caller may rely on: the place is the station's township or one of its villages;
     the workers are its active staff; the people named may be changed by ``by`` and are no
     more than the participants counted; at most ``MAX_RESOURCES`` resource lines, each
-    within the model's bounds. The activity, its links, resources, photos, facts and audit
-    entry are written together or not at all.
+    within the model's bounds (a correction replaces the lines). Corrections as for
+    ``visit_record``. The activity, its links, resources, photos, facts and audit entry are
+    written together or not at all.
     """
-    _require_station_staff(by, Activity)
     errors: dict[str, str] = {}
+    before = _may_correct(by, Activity, instance, data.date, ACTIVITY_AUDIT, errors)
     region = place_in_scope(
         by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
     )
     workers = _station_workers(by, data.workers, errors)
     long_days = _day_hours(
-        workers, data.date, data.hours, errors, by=by, reason=data.long_day_reason
+        workers,
+        data.date,
+        data.hours,
+        errors,
+        by=by,
+        reason=data.long_day_reason,
+        excluding=("activity", instance.pk if instance else None),
     )
     named = set(data.participants)
     people = list(Recipient.objects.restrict(by, "change").filter(pk__in=named))
@@ -180,9 +243,9 @@ def activity_record(
         errors["participants_count"] = _("Fewer participants than the people named.")
     if len(data.resources) > MAX_RESOURCES:
         errors["resources"] = _("At most %(n)s resource lines.") % {"n": MAX_RESOURCES}
-    activity = Activity(
-        station_id=by.station_id,
-        created_by=by,
+    activity = instance or Activity(station_id=by.station_id, created_by=by)
+    _assign(
+        activity,
         region=region,
         **{k: v for k, v in asdict(data).items() if k not in ACTIVITY_LINKS},
     )
@@ -197,13 +260,15 @@ def activity_record(
     activity.workers.set(workers)
     LongDay.objects.bulk_create(long_days)
     activity.participants.set(people)
+    if instance is not None:
+        activity.resources.all().delete()
     ActivityResource.objects.bulk_create(lines)
     for upload, kind in data.photos:
         Photo.objects.create(
             image=upload, kind=kind, size=upload.size, uploaded_by=by, activity=activity
         )
     engine.sync(activity)
-    _audit_record("activity", activity, by, request, ACTIVITY_AUDIT, long_days)
+    _audit_record("activity", activity, by, request, ACTIVITY_AUDIT, long_days, before)
     return activity
 
 
@@ -250,18 +315,24 @@ def _negative_words(text: str) -> list[str]:
 
 @transaction.atomic
 def admin_work_record(
-    *, by: User, data: AdminWorkInput, request: HttpRequest | None = None
+    *,
+    by: User,
+    data: AdminWorkInput,
+    instance: AdminWork | None = None,
+    request: HttpRequest | None = None,
 ) -> AdminWork:
-    """Record administrative time worked by ``by`` at ``by``'s station.
+    """Record administrative time worked by ``by`` at ``by``'s station, or correct a record
+    (``instance``: the worker stays whose time it was).
 
     The caller may rely on: a negative-list task (licensing, confirming, approving, paying:
     powers station staff must not exercise) is refused with the reason; a description that
     names such an act (审批, 发放…) needs ``confirmed`` (it was only assistance); the place is the
-    station's township or one of its villages; date and hours pass the model's rules. The
-    record, its facts and its audit entry are written together or not at all.
+    station's township or one of its villages; date and hours pass the model's rules.
+    Corrections as for ``visit_record``. The record, its facts and its audit entry are
+    written together or not at all.
     """
-    _require_station_staff(by, AdminWork)
     errors: dict[str, str] = {}
+    before = _may_correct(by, AdminWork, instance, data.date, ADMIN_AUDIT, errors)
     if data.task in AdminWork.NEGATIVE:
         errors["task"] = NEGATIVE_LIST_MESSAGE
     elif (named := _negative_words(data.description)) and not data.confirmed:
@@ -273,11 +344,19 @@ def admin_work_record(
     region = place_in_scope(
         by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
     )
-    long_days = _day_hours([by], data.date, data.hours, errors, by=by, reason=data.long_day_reason)
-    work = AdminWork(
-        station_id=by.station_id,
-        created_by=by,
-        worker=by,
+    worker = instance.worker if instance else by
+    long_days = _day_hours(
+        [worker],
+        data.date,
+        data.hours,
+        errors,
+        by=by,
+        reason=data.long_day_reason,
+        excluding=("admin", instance.pk if instance else None),
+    )
+    work = instance or AdminWork(station_id=by.station_id, created_by=by, worker=by)
+    _assign(
+        work,
         region=region,
         date=data.date,
         task=data.task,
@@ -289,12 +368,23 @@ def admin_work_record(
     work.save()
     LongDay.objects.bulk_create(long_days)
     engine.sync(work)
-    _audit_record("admin_work", work, by, request, ADMIN_AUDIT, long_days)
+    _audit_record("admin_work", work, by, request, ADMIN_AUDIT, long_days, before)
     return work
 
 
 # what the audit log keeps of each record, as saved
-VISIT_AUDIT = ("date", "region", "recipient", "household", "workers", "hours", "situation", "needs")
+VISIT_AUDIT = (
+    "date",
+    "region",
+    "recipient",
+    "household",
+    "domain",
+    "service_type",
+    "workers",
+    "hours",
+    "situation",
+    "needs",
+)
 ACTIVITY_AUDIT = (
     "title",
     "domain",
@@ -331,9 +421,35 @@ def _station_workers(by, ids, errors: dict) -> list[User]:
     return staff
 
 
-def _audit_record(entity: str, obj, by, request, fields, long_days: list) -> None:
-    """``shegong.<entity>.created`` with the saved record, and the reason when it took
-    someone's day past the ceiling."""
+def _assign(obj, **values) -> None:
+    for name, value in values.items():
+        setattr(obj, name, value)
+
+
+def _may_correct(by, model, instance, new_date, fields, errors: dict) -> dict | None:
+    """For a new record: ``by`` must be staff of a station (else PermissionDenied); None.
+    For a correction: ``by`` must be its author or the station's lead, the record not
+    voided, its month and the new date's month open (``indicators.corrections``); the
+    record as it was, for the audit entry's "old → new"."""
+    if instance is None:
+        _require_station_staff(by, model)
+        return None
+    station_id, author_id = instance.correction_keys()
+    refuse_correction(
+        by=by,
+        station_id=station_id,
+        author_id=author_id,
+        days=(instance.date, new_date),
+        errors=errors,
+    )
+    if instance.voided_at is not None:
+        errors["__all__"] = _("A voided record cannot be corrected.")
+    return snapshot(instance, fields)
+
+
+def _audit_record(entity: str, obj, by, request, fields, long_days: list, before=None) -> None:
+    """``shegong.<entity>.created`` (or ``.changed``, "old → new", for a correction) with
+    the saved record, and the reason when it took someone's day past the ceiling."""
     note = {"long_day": "、".join(f"{d.worker}：{d.reason}" for d in long_days)}
     audit_saved(
         entity=entity,
@@ -341,6 +457,7 @@ def _audit_record(entity: str, obj, by, request, fields, long_days: list) -> Non
         by=by,
         request=request,
         fields=fields,
+        before=before,
         extra=note if long_days else None,
     )
 
@@ -409,6 +526,8 @@ class GroupInput:
     theory: str = ""
     stage: str = Group.Stage.PREPARATION
     closing_evaluation: str = ""
+    domain: str = ""  # service domain; blank: from the members' categories
+    service_type: str = ""  # blank: the domain's usual type
 
 
 @transaction.atomic
@@ -440,6 +559,7 @@ def group_record(
     before = None if instance is None else snapshot(instance, GROUP_AUDIT)
     for name in GROUP_COLUMNS:
         setattr(group, name, getattr(data, name))
+    group.domain, group.service_type = _service_kind(data, members, errors)
     group.region = region
     if instance is None:
         group.number = _next_number(Group, f"XZ{by.station.region_id}{timezone.localdate():%Y}")
@@ -458,6 +578,8 @@ GROUP_AUDIT = (
     "number",
     "name",
     "nature",
+    "domain",
+    "service_type",
     "stage",
     "planned_sessions",
     "region",
@@ -517,6 +639,7 @@ def group_session_add(
         record=data.record,
         others_count=data.others_count,
         in_village=data.in_village,
+        created_by=by,
     )
     full_clean(session, errors)
     session.save()
@@ -536,3 +659,90 @@ def group_session_add(
         data={"session": session.number, "attended": len(came), "others": session.others_count},
     )
     return session
+
+
+SESSION_AUDIT = ("number", "date", "hours", "in_village", "attendees", "others_count")
+
+
+@transaction.atomic
+def group_session_change(
+    *, by: User, data: SessionInput, instance: GroupSession, request: HttpRequest | None = None
+) -> GroupSession:
+    """Correct a group session: by whoever recorded it (for older sessions, whoever started
+    the group) or the station lead, not voided, its old and new month open; attendees are
+    members of the group. Its facts, the group's start and the audit entry ("old → new")
+    are written with it."""
+    group = instance.group
+    errors: dict[str, str] = {}
+    station_id, author_id = instance.correction_keys()
+    refuse_correction(
+        by=by,
+        station_id=station_id,
+        author_id=author_id,
+        days=(instance.date, data.date),
+        errors=errors,
+    )
+    if instance.voided_at is not None:
+        errors["__all__"] = _("A voided record cannot be corrected.")
+    before = snapshot(instance, SESSION_AUDIT)
+    came = list(group.members.filter(pk__in=set(data.attendees)))
+    if len(came) != len(set(data.attendees)):
+        errors["attendees"] = _("Only members of the group attend its sessions.")
+    long_days = _day_hours(
+        list(group.workers.all()),
+        data.date,
+        data.hours,
+        errors,
+        by=by,
+        reason=data.long_day_reason,
+        excluding=("session", instance.pk),
+    )
+    _assign(
+        instance,
+        date=data.date,
+        hours=data.hours,
+        record=data.record,
+        others_count=data.others_count,
+        in_village=data.in_village,
+    )
+    full_clean(instance, errors)
+    instance.save()
+    instance.attendees.set(came)
+    LongDay.objects.bulk_create(long_days)
+    engine.sync(instance)
+    engine.sync(group)  # its first session may have moved
+    audit_saved(
+        entity="session",
+        obj=instance,
+        by=by,
+        request=request,
+        before=before,
+        fields=SESSION_AUDIT,
+    )
+    return instance
+
+
+# the records ``record_void`` voids, and their name in the audit log
+VOIDABLE = {
+    HomeVisit: "visit",
+    Activity: "activity",
+    AdminWork: "admin_work",
+    GroupSession: "session",
+}
+
+
+def record_void(
+    *,
+    by: User,
+    instance: HomeVisit | Activity | AdminWork | GroupSession,
+    data: VoidInput,
+    request: HttpRequest | None = None,
+) -> HomeVisit | Activity | AdminWork | GroupSession:
+    """Void a visit, an activity, administrative time or a group session
+    (``indicators.corrections.void``: its author or the station lead, the month open, a
+    reason; the row stays, marked, and leaves the figures). A voided session no longer
+    starts its group."""
+    row = void(by=by, record=instance, data=data, entity=VOIDABLE[type(instance)], request=request)
+    if isinstance(row, GroupSession):
+        engine.sync(row.group)
+    return row
