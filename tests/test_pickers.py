@@ -82,3 +82,50 @@ def test_chosen_members_are_saved_and_shown_again_and_strangers_refused(client, 
     refused = client.post(reverse("work:group_create"), _group(world, members=[stranger]))
     assert refused.status_code == 200
     assert "members" in refused.context["form"].errors
+
+
+def test_the_visit_form_picks_one_person_or_household_by_search(client, world):
+    """Issue #14, part 6: no page renders every person of a station into a <select>; the
+    person's page pre-fills "record a visit"; the household is found by its head."""
+    people = _many(world)
+    own = world.places["own"]
+    client.force_login(world.actors["social_worker"])
+    body = client.get(reverse("work:visit_create")).content.decode()
+    assert 'data-testid="picker-recipient"' in body and 'data-testid="picker-household"' in body
+    assert "测试00" not in body and "<option" not in body.split('name="recipient"')[0][-200:]
+    # from a person's page: the visit form has them chosen and their village set
+    prefilled = client.get(reverse("work:visit_create"), {"recipient": people[3].pk})
+    form_html = prefilled.content.decode()
+    assert f'name="recipient" value="{people[3].pk}"' in form_html and "测试03" in form_html
+    assert prefilled.context["form"].initial["region"] == own.village
+    one = client.get(reverse("people:pick"), {"q": "测试01", "name": "recipient", "single": "1"})
+    assert 'type="radio"' in one.content.decode()
+    assert f'data-region="{own.village}"' in one.content.decode()
+    # a household by its head's name; another township's not at all
+    from .factories import HouseholdFactory
+
+    household = HouseholdFactory(region_id=own.village, head=own.recipient)
+    found = client.get(
+        reverse("people:pick"), {"q": own.recipient.name, "name": "household", "single": "1"}
+    ).content.decode()
+    assert f'value="{household.pk}"' in found
+    far = world.places["neighbour"].recipient.name
+    assert (
+        "未找到"
+        in client.get(
+            reverse("people:pick"), {"q": far, "name": "household", "single": "1"}
+        ).content.decode()
+    )
+    # and the visit is saved with the person chosen
+    done = client.post(
+        reverse("work:visit_create"),
+        {
+            "date": "2026-03-02",
+            "region": own.village,
+            "recipient": people[3].pk,
+            "workers": [world.actors["social_worker"].pk],
+            "hours": "1",
+            "situation": "入户",
+        },
+    )
+    assert done.status_code == 302

@@ -17,7 +17,7 @@ from shegong.indicators.periods import Period
 from shegong.regions.models import Region
 
 from .exporters import RecipientExporter
-from .models import Recipient, RecipientCategory
+from .models import Household, Recipient, RecipientCategory
 
 
 def _matching(qs, q: str):
@@ -39,6 +39,21 @@ def recipient_choices(*, user: User, q: str, limit: int = 20) -> QuerySet[Recipi
         return Recipient.objects.none()
     qs = Recipient.objects.restrict(user, "change").select_related("region")
     return _matching(qs, q).order_by("name", "pk")[:limit]
+
+
+def household_choices(*, user: User, q: str, limit: int = 20) -> QuerySet[Household]:
+    """Households ``user`` may record work for whose head matches ``q`` (name, pinyin
+    initials, last 4 ID digits): the options of the household picker; none for empty ``q``."""
+    q = (q or "").strip()[:32]
+    if not q:
+        return Household.objects.none()
+    heads = _matching(Recipient.objects.restrict(user, "change"), q).values("pk")
+    return (
+        Household.objects.restrict(user, "change")
+        .filter(head__in=heads)
+        .select_related("head", "region")
+        .order_by("pk")[:limit]
+    )
 
 
 def recipient_list(*, user: User, filters: dict | None = None) -> QuerySet[Recipient]:

@@ -125,7 +125,7 @@ def recipient_edit(request, pk: int | None = None):
     )
 
 
-PICKER_FIELDS = frozenset({"members", "participants"})
+PICKER_FIELDS = frozenset({"members", "participants", "recipient", "household"})
 
 
 @require_GET
@@ -135,5 +135,16 @@ def recipient_pick(request):
     name = request.GET.get("name", "")
     if name not in PICKER_FIELDS:
         raise Http404(_("Unknown field."))
-    people = selectors.recipient_choices(user=request.user, q=request.GET.get("q", ""))
-    return render(request, "people/_pick_options.html", {"people": people, "name": name})
+    q = request.GET.get("q", "")
+    kind = "radio" if request.GET.get("single") == "1" else "checkbox"
+    if name == "household":
+        households = selectors.household_choices(user=request.user, q=q)
+        return render(
+            request,
+            "people/_pick_households.html",
+            {"households": households, "name": name, "kind": kind},
+        )
+    people = selectors.recipient_choices(user=request.user, q=q)
+    return render(
+        request, "people/_pick_options.html", {"people": people, "name": name, "kind": kind}
+    )

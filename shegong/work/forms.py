@@ -8,7 +8,7 @@ from shegong.accounts.roles import STATION_ROLES
 from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.forms import BootstrapFormMixin
 from shegong.core.validators import validate_photo
-from shegong.core.widgets import SearchSelectMultiple
+from shegong.core.widgets import SearchSelect, SearchSelectMultiple
 from shegong.people.identity import person_label
 from shegong.people.models import Household, Recipient
 from shegong.regions.models import Level, Region
@@ -103,12 +103,20 @@ class StationFormMixin(BootstrapFormMixin):
                 field.widget = SearchSelectMultiple(search_url=reverse("people:pick"))
                 field.widget.choices = field.choices  # the queryset, read for the chosen only
                 field.label_from_instance = person_label
+        if "recipient" in self.fields:  # one person, chosen by search too
+            field = self.fields["recipient"]
+            field.label_from_instance = person_label
+            field.widget = SearchSelect(search_url=reverse("people:pick"))
+            field.widget.choices = field.choices
         if "household" in self.fields:
-            self.fields["household"].queryset = (
+            field = self.fields["household"]
+            field.queryset = (
                 Household.objects.restrict(user, "change")
                 .select_related("head", "region")
                 .order_by("-pk")
             )
+            field.widget = SearchSelect(search_url=reverse("people:pick"))
+            field.widget.choices = field.choices
         if "date" in self.fields and not self.is_bound and not self.instance.pk:
             self.initial["date"] = timezone.localdate()
 

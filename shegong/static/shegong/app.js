@@ -26,12 +26,22 @@ document.addEventListener("htmx:configRequest", (event) => {
 });
 // Search pickers (core.widgets.SearchSelectMultiple): a ticked search result joins the
 // chosen; one already chosen is not added twice.
+// A single picker (core.widgets.SearchSelect) keeps one: the result chosen replaces it,
+// and where it names its village (data-region) the form's village follows.
 document.addEventListener("change", (event) => {
   const box = event.target;
   const results = box.closest(".picker-results");
   if (!results || !box.checked) return;
-  const chosen = results.closest(".picker").querySelector(".picker-chosen");
+  const picker = results.closest(".picker");
+  const chosen = picker.querySelector(".picker-chosen");
   const item = box.closest(".form-check");
+  if (picker.classList.contains("picker-single")) {
+    chosen.replaceChildren(item);
+    results.replaceChildren();
+    const region = box.form && box.form.querySelector('select[name="region"]');
+    if (region && box.dataset.region) region.value = box.dataset.region;
+    return;
+  }
   if (chosen.querySelector(`input[value="${CSS.escape(box.value)}"]`)) {
     item.remove();
   } else {
