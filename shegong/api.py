@@ -1,6 +1,7 @@
 """JSON API (django-ninja). Every endpoint reads through the same ``restrict`` as the pages.
 
-Authentication is the session (with CSRF for writes); OpenAPI at /api/openapi.json,
+Authentication is the session (with CSRF for writes), or a personal API token
+(``Authorization: Bearer sg_…``, made on /accounts/tokens/); OpenAPI at /api/openapi.json,
 docs at /api/docs.
 """
 
@@ -17,8 +18,9 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import paginate
 from ninja.renderers import JSONRenderer
-from ninja.security import django_auth
+from ninja.security import HttpBearer, django_auth
 
+from shegong.accounts.tokens import user_for
 from shegong.core.api_forms import Paged, validation_errors
 from shegong.core.filters import read_filters
 from shegong.evaluation.api import router as evaluation_router
@@ -51,12 +53,23 @@ def docs_login_required(view):
     return wrapper
 
 
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer sg_…``: a personal API token acts as its user, within the
+    user's restriction (``accounts.tokens``); a read-only token may not write (403)."""
+
+    def authenticate(self, request, token):
+        user = user_for(secret=token, method=request.method)
+        if user is not None:
+            request.user = user
+        return user
+
+
 api = NinjaAPI(
     renderer=ChineseJSONRenderer(),
     title="Shegong API",
     version="1",
     description="社工站管理平台接口 — scoped to the caller's region and role.",
-    auth=django_auth,
+    auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_decorator=docs_login_required,
 )

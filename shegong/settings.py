@@ -250,6 +250,9 @@ SHEGONG_ALLOW_DERIVED_KEYS = DEBUG or env_bool("SHEGONG_INSECURE_DEV_KEY", False
 SHEGONG_PAGE_SIZE = 50
 # a station submits its month within this many days after the month ends (逐级审核)
 SHEGONG_MONTH_DUE_DAYS = int(os.environ.get("SHEGONG_MONTH_DUE_DAYS", "10"))
+# personal API tokens: the longest a token may last (days), and the default offered
+SHEGONG_API_TOKEN_MAX_DAYS = int(os.environ.get("SHEGONG_API_TOKEN_MAX_DAYS", "365"))
+SHEGONG_API_TOKEN_DEFAULT_DAYS = 90
 
 # Shown in the UI title bar.
 SHEGONG_SITE_NAME = _("Shegong social work stations")

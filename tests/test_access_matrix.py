@@ -10,6 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from .conftest import PLACES, ROLES
+from .test_api_tokens import TOKEN_URLS
 from .test_corrections import CORRECTION_URLS
 from .test_evaluation_access import NAMES as EVALUATION_URLS
 from .test_month_signoff import MONTH_URLS
@@ -569,6 +570,7 @@ def test_every_url_is_in_the_matrix():
     covered |= EVALUATION_URLS  # evaluation's own matrix: tests/test_evaluation_access.py
     covered |= MONTH_URLS  # by role in tests/test_month_signoff.py
     covered |= CORRECTION_URLS  # by role in tests/test_corrections.py
+    covered |= TOKEN_URLS  # each user's own: tests/test_api_tokens.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

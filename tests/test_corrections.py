@@ -512,3 +512,12 @@ def test_who_reaches_the_correction_pages_and_endpoints(client, world, role):
     far = world.places["other_city"]
     far_code = client.get(reverse("work:visit_edit", args=[far.visit.pk])).status_code
     assert far_code == (403 if role == "province_officer" else 404)
+
+
+def test_every_correction_and_void_has_a_label_in_the_audit_log():
+    from shegong.audit.describe import ACTIONS
+    from shegong.work.services.records import VOIDABLE
+
+    for entity in [*VOIDABLE.values(), "training"]:
+        assert f"shegong.{entity}.voided" in ACTIONS
+        assert f"shegong.{entity}.changed" in ACTIONS

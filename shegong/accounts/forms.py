@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
@@ -7,9 +8,10 @@ from shegong.core.validators import is_ascii_digits, normalize_digits, normalize
 from shegong.regions.forms import RegionCodeField
 from shegong.regions.models import Region
 
-from .models import User
+from .models import ApiToken, User
 from .roles import ADMIN_ROLES
 from .services import AccountInput
+from .tokens import TokenInput
 
 
 class LoginForm(BootstrapFormMixin, AuthenticationForm):
@@ -97,3 +99,24 @@ class UserForm(BootstrapFormMixin, forms.ModelForm):
             is_active=d.get("is_active", False),
             password=d.get("password") or "",
         )
+
+
+class ApiTokenForm(BootstrapFormMixin, forms.Form):
+    """A personal API token as asked for (``accounts.tokens.token_make``)."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=64,
+        help_text=_("What system will use it, e.g. 县救助系统对接."),
+    )
+    scope = forms.ChoiceField(label=_("Scope"), choices=ApiToken.Scope.choices)
+    days = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=settings.SHEGONG_API_TOKEN_MAX_DAYS,
+        initial=settings.SHEGONG_API_TOKEN_DEFAULT_DAYS,
+    )
+
+    def to_input(self) -> TokenInput:
+        d = self.cleaned_data
+        return TokenInput(name=d["name"], scope=d["scope"], days=d["days"])

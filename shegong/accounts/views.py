@@ -4,27 +4,28 @@ import segno
 from axes.utils import reset
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shegong.audit.services import audit_log
-from shegong.core.forms import editable, form_page, through
+from shegong.core.forms import editable, form_page, show_refusal, step, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
 from . import selectors, services, throttle
 from .exporters import UserExporter
-from .forms import LoginForm, ShegongPasswordChangeForm, TokenForm, UserForm
-from .models import User
+from .forms import ApiTokenForm, LoginForm, ShegongPasswordChangeForm, TokenForm, UserForm
+from .models import ApiToken, User
 from .roles import Role
+from .tokens import token_make, token_revoke
 
 USER_FILTERS = [
     Filter("q", gettext_lazy("Name or username")),
@@ -192,3 +193,42 @@ def user_security(request, pk: int, action: str):
     else:
         raise PermissionDenied
     return redirect("accounts:user_detail", pk=person.pk)
+
+
+# ----- personal API tokens ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def api_tokens(request):
+    """The user's own API tokens, and a form to make one: its secret is shown on the page
+    that answers the form, once, and never again (only its digest is kept)."""
+    form = ApiTokenForm(request.POST or None)
+    secret = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, secret = token_make(by=request.user, data=form.to_input(), request=request)
+        except ValidationError as refused:
+            show_refusal(form, refused)
+        else:
+            form = ApiTokenForm()
+    # never cached (core.middleware.NoStoreMiddleware): the secret is on this page once
+    return render(
+        request,
+        "accounts/api_tokens.html",
+        {
+            "form": form,
+            "secret": secret,
+            "tokens": ApiToken.objects.restrict(request.user).order_by("-created_at"),
+        },
+    )
+
+
+@require_POST
+def api_token_revoke(request, pk: int):
+    token = get_restricted_or_404(ApiToken.objects.all(), request.user, pk=pk)
+    return step(
+        request,
+        lambda: token_revoke(by=request.user, token=token, request=request),
+        done=_("The token “%(name)s” was revoked.") % {"name": token.name},
+        back=reverse("accounts:api_tokens"),
+    )

@@ -28,6 +28,9 @@ def audit_log(
     """
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
+    token = getattr(getattr(request, "user", None), "api_token", None)
+    if token is not None:  # the write came through a personal API token: say which
+        data = {**(data or {}), "api_token": str(token)}
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=(actor.get_username() if actor is not None else actor_name)[:150],
