@@ -234,6 +234,16 @@ def main() -> None:
             check=True,
         )
         results["evaluation"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    results["field"] = []
+    for db in backends:
+        print(f"field app benchmark on {db} …", flush=True)
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "field.py"), "--db", db],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results["field"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
         "# Foundation benchmark",
@@ -272,6 +282,7 @@ def main() -> None:
     lines += indicator_lines(results["indicators"])
     lines += purchase_lines(results["purchase"])
     lines += evaluation_lines(results.get("evaluation", []))
+    lines += field_lines(results.get("field", []))
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -343,6 +354,37 @@ def evaluation_lines(runs: list[dict]) -> list[str]:
             f"({r['measures'][name]['queries']})"
             for r in runs
         ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def field_lines(runs: list[dict]) -> list[str]:
+    """The field app benchmark: the working set's time and size, and a changes call."""
+    if not runs:
+        return []
+    lines = [
+        "",
+        "## Field app (bench/field.py)",
+        "",
+        " · ".join(
+            f"{r['db']}: one township of {r['villages']} villages, {r['people']} people in "
+            f"{r['households']} households, 40 open cases, 6 groups, 5 activities today"
+            for r in runs
+        ),
+        "",
+        "| call | "
+        + " | ".join(f"{r['db']} p50 / p95 ms (queries), JSON / gzip KB" for r in runs)
+        + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for name in runs[0]["measures"]:
+        cells = []
+        for r in runs:
+            m = r["measures"][name]
+            cells.append(
+                f"{m['p50_ms']} / {m['p95_ms']} ({m['queries']}), "
+                f"{m['bytes'] / 1024:.0f} / {m['gzip_bytes'] / 1024:.0f}"
+            )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines
 

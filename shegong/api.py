@@ -24,6 +24,7 @@ from shegong.accounts.tokens import user_for
 from shegong.core.api_forms import Paged, validation_errors
 from shegong.core.filters import read_filters
 from shegong.evaluation.api import router as evaluation_router
+from shegong.field.api import router as field_router
 from shegong.indicators.api import router as indicators_router
 from shegong.people.api import router as people_router
 from shegong.purchase.api import router as purchase_router
@@ -206,6 +207,7 @@ def _add_routers():
 
     api.add_router("/", people_router)
     api.add_router("/", work_router)
+    api.add_router("/", field_router)
     api.add_router("/", indicators_router)
     api.add_router("/", purchase_router)
     api.add_router("/", evaluation_router)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shegong.audit",
     "shegong.indicators",
     "shegong.home",
+    "shegong.field",
     "shegong.demo",
 ]
 

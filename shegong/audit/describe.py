@@ -100,6 +100,8 @@ ACTIONS: dict[str, tuple] = {
     "shegong.records.viewed_masked": (_("De-identified records viewed"), PERSONAL),
     "shegong.recipient.opened_for_edit": (_("Service recipient opened for editing"), PERSONAL),
     "shegong.visit.created": (_("Home visit recorded"), WORK),
+    "shegong.field.downloaded": (_("Working set downloaded to a phone"), PERSONAL),
+    "shegong.field.refreshed": (_("Phone refreshed its working set"), PERSONAL),
     "shegong.visit.changed": (_("Home visit corrected"), WORK),
     "shegong.visit.voided": (_("Home visit voided"), WORK),
     "shegong.activity.changed": (_("Activity corrected"), WORK),

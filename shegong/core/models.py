@@ -62,3 +62,25 @@ class Voidable(models.Model):
     @property
     def voided(self) -> bool:
         return self.voided_at is not None
+
+
+class Change(models.Model):
+    """One write of a record a phone keeps offline: the feed "changes since" reads.
+
+    Its ``id`` is the cursor: a phone that holds cursor N asks for the changes after N in
+    its township (``region_code`` is the record's village or township code, so a station's
+    changes are a prefix range). Written by ``core.changes.track`` on every save of a
+    tracked model, in the save's transaction; it says only which record changed, never what
+    it holds (the feed reads the record itself, through the caller's restriction).
+    """
+
+    region_code = models.CharField(max_length=12)
+    kind = models.CharField(max_length=16)
+    object_id = models.BigIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["region_code", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id}"

@@ -18,7 +18,7 @@ from shegong.core.restrict import may_add
 
 from . import selectors, services
 from .forms import RecipientForm
-from .identity import masked
+from .identity import masked_field
 from .models import Recipient
 
 router = Router(tags=["recipients"])
@@ -40,11 +40,11 @@ class RecipientOut(Schema):
 
     @staticmethod
     def resolve_id_number_masked(obj):
-        return masked(obj)["id_number"]
+        return masked_field(obj, "id_number")
 
     @staticmethod
     def resolve_phone_masked(obj):
-        return masked(obj)["phone"]
+        return masked_field(obj, "phone")
 
     @staticmethod
     def resolve_categories(obj):

@@ -7,12 +7,18 @@ class PeopleConfig(AppConfig):
     verbose_name = _("Service recipients")
 
     def ready(self):
-        """Tell the indicators about people: files created, and who was served."""
+        """Tell the indicators about people (files created, who was served), and the change
+        feed which of them a phone keeps."""
+        from shegong.core import changes
         from shegong.indicators import drilldown
         from shegong.indicators import facts as indicator_facts
         from shegong.indicators.definitions import SPECS
 
         from . import facts, selectors
+        from .models import Household, Recipient
+
+        changes.track(Recipient, kind="recipient")  # what a phone keeps offline
+        changes.track(Household, kind="household")
 
         indicator_facts.register(*facts.FACT_SOURCES)
         drilldown.register(

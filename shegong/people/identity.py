@@ -34,6 +34,11 @@ def masked(person, /) -> dict[str, str]:
     return {field: mask(getattr(person, field)) for field, mask in REVEALABLE.items()}
 
 
+def masked_field(person, field: str, /) -> str:
+    """One revealable field of ``person``, masked (reads only that field)."""
+    return REVEALABLE[field](getattr(person, field))
+
+
 def person_label(person, /) -> str:
     """A person as a choice: the name and the village (names repeat in a township)."""
     return f"{person.name} · {person.region.name}" if person.region_id else person.name

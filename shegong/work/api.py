@@ -101,6 +101,16 @@ class GroupOut(Schema):
     stage: str
     planned_sessions: int
     region_id: str
+    worker_ids: list[int]
+    member_ids: list[int]
+
+    @staticmethod
+    def resolve_worker_ids(obj):
+        return [w.pk for w in obj.workers.all()]
+
+    @staticmethod
+    def resolve_member_ids(obj):
+        return [m.pk for m in obj.members.all()]
 
 
 class ActivityOut(RecordState):
