@@ -33,6 +33,7 @@ from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
 from shegong.stations.selectors import AGENCY_FILTERS, STATION_FILTERS
 from shegong.work.api import router as work_router
+from shegong.workforce.api import router as workforce_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -208,6 +209,7 @@ def _add_routers():
     api.add_router("/", people_router)
     api.add_router("/", work_router)
     api.add_router("/", field_router)
+    api.add_router("/", workforce_router)
     api.add_router("/", indicators_router)
     api.add_router("/", purchase_router)
     api.add_router("/", evaluation_router)

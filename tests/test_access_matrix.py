@@ -11,9 +11,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from .conftest import PLACES, ROLES
 from .test_api_tokens import TOKEN_URLS
+from .test_api_writes import API_WRITE_URLS
 from .test_corrections import CORRECTION_URLS
 from .test_evaluation_access import NAMES as EVALUATION_URLS
 from .test_field_sync import FIELD_URLS
+from .test_households import HOUSEHOLD_URLS
 from .test_month_signoff import MONTH_URLS
 from .test_purchase_access import NAMES as PURCHASE_URLS
 from .test_registration import URLS as REGISTRATION_URLS
@@ -573,6 +575,8 @@ def test_every_url_is_in_the_matrix():
     covered |= CORRECTION_URLS  # by role in tests/test_corrections.py
     covered |= TOKEN_URLS  # each user's own: tests/test_api_tokens.py
     covered |= FIELD_URLS  # the station's own staff: tests/test_field_sync.py
+    covered |= API_WRITE_URLS  # by role in tests/test_api_writes.py
+    covered |= HOUSEHOLD_URLS  # by role in tests/test_households.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from shegong.wsgi import application
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
-RAN = {"examples": 0, "long_keys": 0, "odd_queries": 0}
+RAN = {"examples": 0, "long_keys": 0, "odd_queries": 0, "updates": 0}
 ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
 
 
@@ -53,11 +53,20 @@ def odd_query(ctx, query):
     return st.fixed_dictionaries({k: st.just(v) | odd_text for k, v in query.items()})
 
 
+# an update's version: none (428), a plausible one, quoted or weak, or nonsense
+if_match = st.none() | st.sampled_from(["1", '"1"', 'W/"2"', "2", "abc", "9" * 30, "-1"])
+
+
 @schema.hook("flatmap_headers")
 def idempotency_key(ctx, headers):
-    """Writes are sent with no key, a valid one or one far too long."""
-    return idempotency_keys.map(
-        lambda key: {**(headers or {}), **({"Idempotency-Key": key} if key else {})}
+    """Writes are sent with no key, a valid one or one far too long, and with or without
+    an If-Match version (updates and voids)."""
+    return st.tuples(idempotency_keys, if_match).map(
+        lambda pair: {
+            **(headers or {}),
+            **({"Idempotency-Key": pair[0]} if pair[0] else {}),
+            **({"If-Match": pair[1]} if pair[1] else {}),
+        }
     )
 
 
@@ -153,6 +162,7 @@ def _check(case, user, headers, cookies):
     RAN["examples"] += 1
     RAN["long_keys"] += len((case.headers or {}).get("Idempotency-Key", "")) > 64
     RAN["odd_queries"] += any(str(v) in ODD_VALUES for v in (case.query or {}).values())
+    RAN["updates"] += case.method == "PUT" or case.formatted_path.endswith("/void")
     assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
     content_type = (response.headers.get("content-type") or [""])[0]
     if content_type.startswith("application/json") and response.text:
@@ -171,3 +181,4 @@ def test_report_examples():
     assert RAN["examples"] > 0 or os.environ.get("PYTEST_XDIST_WORKER")
     # the strategies above reached the API: odd digits in queries, over-long keys in headers
     assert RAN["long_keys"] > 0 and RAN["odd_queries"] > 0
+    assert RAN["updates"] > 0  # the corrections and voids of #14 were reached

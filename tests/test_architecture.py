@@ -112,7 +112,9 @@ def test_every_api_write_has_a_typed_request_body():
             if path in BODILESS:
                 assert "requestBody" not in op, path
                 continue
-            body = op["requestBody"]["content"]["application/json"]["schema"]
+            content = op["requestBody"]["content"]
+            # a file upload (a visit's photo) is multipart, its file typed as binary
+            body = (content.get("application/json") or content["multipart/form-data"])["schema"]
             schema = _resolve(body, components)
             assert schema.get("properties"), f"{method.upper()} {path}: untyped body"
             for name, prop in schema["properties"].items():

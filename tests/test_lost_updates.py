@@ -9,6 +9,7 @@ message listing the saved values, with the user's input kept.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from shegong.core.fields import EncryptedTextField
 from shegong.indicators.models import RuleSet
 
 from .test_purchase_access import add_purchases
@@ -24,6 +25,8 @@ EDITS = {
         "major",
     ),
     "people:edit": ("social_worker", lambda w: w.places["own"].recipient, "name"),
+    # the address is personal: the refusal names it as changed, never shows it
+    "people:household_edit": ("social_worker", lambda w: _household(w), "address"),
     "work:group_edit": ("social_worker", lambda w: w.places["own"].group, "name"),
     # corrections (#14, part 3): the station lead corrects a worker's record
     "work:visit_edit": ("station_lead", lambda w: w.places["own"].visit, "situation"),
@@ -66,6 +69,15 @@ def _admin_work(world):
         hours=1,
         description="政策宣传",
     )
+
+
+def _household(world):
+    from shegong.people.models import Household, Recipient
+
+    own = world.places["own"]
+    household = Household.objects.create(region_id=own.village, address="老屋", head=own.recipient)
+    Recipient.objects.filter(pk=own.recipient.pk).update(household=household, relation="head")
+    return household
 
 
 def _session(world):
@@ -181,7 +193,9 @@ def test_the_second_of_two_concurrent_edits_is_refused_and_loses_nothing(
     refused = second.post(url, b)
     assert refused.status_code == 409
     body = refused.content.decode()
-    assert "其他人" in body and "第一人的修改" in body  # what changed, in Chinese
+    personal = isinstance(type(obj)._meta.get_field(field), EncryptedTextField)
+    assert "其他人" in body  # what changed, in Chinese
+    assert ("第一人的修改" in body) is not personal  # a personal value is named, not shown
     assert "第二人的修改" in body  # the second person's input is kept
     obj.refresh_from_db()
     assert getattr(obj, field) == "第一人的修改"

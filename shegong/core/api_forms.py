@@ -6,6 +6,7 @@ required, its length and its choices, and can never drift from what the form acc
 """
 
 import datetime
+import hashlib
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
@@ -15,6 +16,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField as models_CharField
 from django.http import JsonResponse, QueryDict
+from django.http.request import RawPostDataException
 from ninja import Field, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.pagination import LimitOffsetPagination
@@ -249,16 +251,10 @@ def api_submit(request, form, *, save, conflict=None, **save_kwargs):
     The same key with a different body answers 422; while the first request is still
     running, 409.
     """
-    key = request.headers.get("Idempotency-Key", "")
-    scope = f"api {request.method} {request.path}"
-    try:
-        check_key(key)
-        done = previous(user=request.user, scope=scope, key=key)
-    except InvalidKey:
-        return Status(400, invalid_key_body())
-    except InProgress:
-        return Status(409, in_progress_body())
-    digest = body_hash(request.body) if key else ""
+    first = _first_time(request)
+    if isinstance(first, Status):
+        return first
+    key, scope, digest, done = first
     if done is not None:
         return replayed(done, digest)
     if conflict is not None and (answer := conflict()) is not None:
@@ -283,6 +279,77 @@ def api_submit(request, form, *, save, conflict=None, **save_kwargs):
     if done is not None:
         return replayed(done, digest)
     return Status(201, {"id": obj.pk})
+
+
+def _first_time(request):
+    """The request's key, scope, body digest and the finished first request with its key
+    (None when this is the first): or the Status that answers it (a bad key: 400; the first
+    request still running: 409)."""
+    key = request.headers.get("Idempotency-Key", "")
+    scope = f"api {request.method} {request.path}"
+    try:
+        check_key(key)
+        done = previous(user=request.user, scope=scope, key=key)
+    except InvalidKey:
+        return Status(400, invalid_key_body())
+    except InProgress:
+        return Status(409, in_progress_body())
+    return key, scope, (_digest(request) if key else ""), done
+
+
+def api_step(request, form, *, write, answer):
+    """A step of a record's life (a case's assessment, an intervention, an approval), as
+    retry-safe as ``api_submit``: ``write(form)`` runs once per Idempotency-Key and a retry
+    is answered like the first, 200 with ``answer()`` (the record as it now is).
+
+    ``form`` is None for a step without a body. The service refusing the step in the
+    record's present state (a ValidationError) answers 409 with its words; a form's errors
+    422; a refusal of the caller 403."""
+    first = _first_time(request)
+    if isinstance(first, Status):
+        return first
+    key, scope, digest, done = first
+    if done is not None:
+        if done.body_hash and digest and done.body_hash != digest:
+            return replayed(done, digest)  # the same key with another body: 422
+        return Status(200, answer())
+    if form is not None and not form.is_valid():
+        return Status(422, form_errors(form))
+    try:
+        _obj, done = run_once(
+            user=request.user,
+            scope=scope,
+            key=key,
+            digest=digest,
+            write=lambda: write(form),
+            result_url=lambda o: f"api:{getattr(o, 'pk', 0)}",
+        )
+    except InProgress:
+        return Status(409, in_progress_body())
+    except ValidationError as refused:
+        return Status(409, {"detail": " ".join(refused.messages), "errors": {}})
+    except PermissionDenied as refused:
+        return Status(403, {"detail": str(refused) or "forbidden", "errors": {}})
+    if done is not None and done.body_hash and digest and done.body_hash != digest:
+        return replayed(done, digest)
+    return Status(200, answer())
+
+
+def _digest(request) -> str:
+    """The request body's SHA-256; for a multipart upload (whose raw body Django has already
+    read), of its fields and its files' contents."""
+    try:
+        return body_hash(request.body)
+    except RawPostDataException:
+        h = hashlib.sha256()
+        for name, values in sorted(request.POST.lists()):
+            h.update(repr((name, values)).encode())
+        for name, upload in sorted(request.FILES.items()):
+            h.update(name.encode())
+            for chunk in upload.chunks():
+                h.update(chunk)
+            upload.seek(0)
+        return h.hexdigest()
 
 
 def refused_body(exc: ValidationError) -> dict:

@@ -6,7 +6,7 @@ from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
 
 from .models import Category, Household, Recipient, RecipientCategory
-from .services import PERSON_COLUMNS, RecipientInput
+from .services import PERSON_COLUMNS, HouseholdInput, RecipientInput
 
 
 class RecipientForm(BootstrapFormMixin, forms.ModelForm):
@@ -107,3 +107,38 @@ class RecipientForm(BootstrapFormMixin, forms.ModelForm):
 
 # columns whose empty value is None rather than ""
 _EMPTY = {"birth_date": None, "consent_date": None}
+
+
+class HouseholdForm(BootstrapFormMixin, forms.ModelForm):
+    """Correct a household: its address, and which member is its head."""
+
+    former_head_relation = forms.ChoiceField(
+        label=_("The former head's relation to the new head"),
+        choices=[("", "—")]
+        + [c for c in Recipient.Relation.choices if c[0] != Recipient.Relation.HEAD],
+        required=False,
+        help_text=_("Only when the head changes; 'Other' when not given."),
+    )
+
+    required_fields = ("head",)
+
+    class Meta:
+        model = Household
+        fields = ["address", "head"]
+        widgets = {"address": forms.TextInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        members = Recipient.objects.restrict(user).filter(household=self.instance.pk)
+        self.fields["head"].queryset = members.order_by("pk")
+        self.fields["head"].required = True
+
+    def to_input(self) -> HouseholdInput:
+        """What was typed; ``services.household_record`` checks the head is a member."""
+        d = self.cleaned_data
+        return HouseholdInput(
+            address=d.get("address") or "",
+            head=d["head"].pk if d.get("head") else None,
+            former_head_relation=d.get("former_head_relation") or "",
+        )

@@ -58,7 +58,7 @@ class Category(models.Model):
         )
 
 
-class Household(models.Model):
+class Household(Versioned, models.Model):
     """A household (户): people living together, one of them the head."""
 
     region = models.ForeignKey(

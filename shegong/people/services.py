@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
@@ -240,6 +241,84 @@ def _link_categories(person: Recipient, categories: list[Category], data: Recipi
             RecipientCategory.objects.create(recipient=person, category=category, **detail)
 
 
+@dataclass(frozen=True)
+class HouseholdInput:
+    """A household's correction: its address, and which of its members is the head (by id).
+
+    ``former_head_relation`` is what the head until now becomes (其他 when not given)."""
+
+    address: str = ""
+    head: int | None = None
+    former_head_relation: str = ""
+
+
+# what the audit log keeps of a household: never the (encrypted) address
+HOUSEHOLD_AUDIT = ("region", "head")
+
+
+@transaction.atomic
+def household_record(
+    *,
+    by: User,
+    data: HouseholdInput,
+    instance: Household,
+    request: HttpRequest | None = None,
+) -> Household:
+    """Correct a household ``by`` may change: its address, and its head.
+
+    The caller may rely on: the head is one of the household's own members; the new head's
+    relation becomes 户主 and the former head's the relation given (其他 otherwise), each
+    member saved (so phones see the change); the household, the members and the audit
+    entry (never the address) are one transaction. A household is started with its head,
+    when that person is registered (``RecipientInput.new_household``); it is not deleted:
+    its members move or leave.
+    """
+    require_may_save(
+        by,
+        Household,
+        instance,
+        add_refused=_("A household is started with its head, when that person is registered."),
+        change_refused=_("You may not change this record."),
+    )
+    errors: dict[str, str] = {}
+    before = snapshot(instance, HOUSEHOLD_AUDIT)
+    members = Recipient.objects.restrict(by, "change").filter(household=instance)
+    head = one_of(members, data.head, "head", errors)
+    if data.head is None:
+        errors["head"] = _("Choose the head of the household among its members.")
+    relations = {value for value, _label in Recipient.Relation.choices}
+    former_relation = data.former_head_relation or Recipient.Relation.OTHER
+    if former_relation not in relations or former_relation == Recipient.Relation.HEAD:
+        errors["former_head_relation"] = _("Give the former head's relation to the new head.")
+    instance.address = data.address
+    full_clean(instance, errors)
+    former = instance.head if instance.head_id and instance.head_id != data.head else None
+    instance.head = head
+    instance.save()
+    if head is not None and head.relation != Recipient.Relation.HEAD:
+        _relate(head, Recipient.Relation.HEAD)
+    if former is not None and former.household_id == instance.pk:
+        _relate(former, former_relation)
+    audit_saved(
+        entity="household",
+        obj=instance,
+        by=by,
+        request=request,
+        before=before,
+        fields=HOUSEHOLD_AUDIT,
+    )
+    return instance
+
+
+def _relate(person: Recipient, relation: str) -> None:
+    """A member's relation to the head changes: a new version of the person (an edit form
+    or a phone holding the old one is told), saved so the change feed carries it."""
+    person.relation = relation
+    person.version = F("version") + 1
+    person.save(update_fields=["relation", "version"])
+    person.refresh_from_db(fields=["version"])
+
+
 def recipient_viewed(*, person: Recipient, by: User, request: HttpRequest | None = None) -> None:
     """Record that ``by`` opened a person's record (PIPL: reads of personal data are logged)."""
     audit_log(action="shegong.recipient.viewed", actor=by, request=request, obj=person)
@@ -261,6 +340,16 @@ def recipient_opened_for_edit(
             "fields": "、".join(str(Recipient._meta.get_field(f).verbose_name) for f in REVEALABLE)
         },
     )
+
+
+def household_opened_for_edit(
+    *, household: Household, by: User, request: HttpRequest | None = None
+) -> None:
+    """Record that ``by`` opened a household's edit form, which shows its address in full:
+    needs the 'reveal' permission, like a person's form."""
+    if not can(by, household, "reveal"):
+        raise PermissionDenied(_("You may not see this person's personal data in full."))
+    audit_log(action="shegong.household.opened_for_edit", actor=by, request=request, obj=household)
 
 
 def recipient_reveal(

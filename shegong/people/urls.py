@@ -9,5 +9,6 @@ urlpatterns = [
     path("pick/", views.recipient_pick, name="pick"),
     path("<int:pk>/", views.recipient_detail, name="detail"),
     path("<int:pk>/edit/", views.recipient_edit, name="edit"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("<int:pk>/reveal/<str:field>/", views.recipient_reveal, name="reveal"),
 ]

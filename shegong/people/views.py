@@ -17,9 +17,9 @@ from shegong.regions.models import Level, Region
 
 from . import selectors, services
 from .exporters import RecipientExporter
-from .forms import RecipientForm
+from .forms import HouseholdForm, RecipientForm
 from .identity import REVEALABLE, masked
-from .models import Category, Recipient
+from .models import Category, Household, Recipient
 
 
 @require_GET
@@ -122,6 +122,32 @@ def recipient_edit(request, pk: int | None = None):
         context={"person": person},
         message=_("%(name)s was saved.") if person else _("%(name)s was registered."),
         redirect_to=lambda p: reverse("people:detail", args=[p.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def household_edit(request, pk: int):
+    """Correct a household: its address and its head (one of its members). A household is
+    started with its head, on the registration form."""
+    household = editable(
+        request,
+        Household,
+        pk,
+        add_refused=_("A household is started with its head, when that person is registered."),
+        change_refused=_("You may not change this record."),
+        queryset=Household.objects.select_related("region", "head"),
+    )
+    if request.method == "GET":
+        services.household_opened_for_edit(household=household, by=request.user, request=request)
+    members = Recipient.objects.restrict(request.user).filter(household=household).order_by("pk")
+    return form_page(
+        request,
+        HouseholdForm(request.POST or None, instance=household, user=request.user),
+        save=through(services.household_record, edit=True),
+        template="people/household_form.html",
+        context={"household": household, "members": members},
+        message=_("%(name)s was saved."),
+        redirect_to=lambda h: reverse("people:detail", args=[h.head_id]),
     )
 
 

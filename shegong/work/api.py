@@ -4,7 +4,8 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from shegong.accounts import policy
@@ -14,10 +15,10 @@ from shegong.core.api_forms import (
     Id,
     Invalid,
     Paged,
+    api_step,
     api_submit,
     api_update,
     as_form_data,
-    form_errors,
     object_first,
     refuse_first,
     schema_for,
@@ -93,6 +94,7 @@ class CaseOut(Schema):
 
 class GroupOut(Schema):
     id: int
+    version: int
     number: str
     name: str
     nature: str
@@ -311,16 +313,17 @@ def _case_step(request, case_id: int, step: str, data: dict):
     if form_cls is not None:
         instance = {} if form_cls is forms.CaseEntryForm else {"instance": case}
         form = form_cls(as_form_data(data), **instance)
-        if not form.is_valid():
-            return Status(422, form_errors(form))
-    try:
-        run(case, form, by=request.user, request=request)
-    except PermissionDenied as exc:
-        return Status(403, {"detail": str(exc) or "forbidden", "errors": {}})
-    except ValidationError as exc:
-        return Status(409, {"detail": " ".join(exc.messages), "errors": {}})
-    case.refresh_from_db()
-    return Status(200, case)
+
+    def answer():
+        case.refresh_from_db()
+        return case
+
+    return api_step(
+        request,
+        form,
+        write=lambda form: run(case, form, by=request.user, request=request) or case,
+        answer=answer,
+    )
 
 
 def _step_endpoint(step: str, schema):
@@ -397,6 +400,32 @@ def group_list(request):
 @router.get("/groups/{group_id}", response=GroupOut)
 def group_get(request, group_id: int):
     return get_object_or_404(Group.objects.restrict(request.user), pk=group_id)
+
+
+GroupIn = schema_for(forms.GroupForm, "GroupIn")
+
+
+@router.post("/groups", response=WRITE_RESPONSES)
+@station_only(Group)
+def group_create(request, payload: GroupIn):
+    """Start a group (小组): the same fields and rules as the page's form."""
+    form = forms.GroupForm(as_form_data(payload.dict()), user=request.user)
+    return api_submit(request, form, save=through(services.group_record, edit=True))
+
+
+@router.put("/groups/{group_id}", response=UPDATE_RESPONSES)
+@object_first(Group, "group_id", action="change")
+def group_update(request, group_id: int, payload: GroupIn):
+    """Change a group (its members, stage, closing evaluation …); ``If-Match``: the version read."""
+    current = _visible(Group, group_id, request.user)
+    form = forms.GroupForm(as_form_data(payload.dict()), instance=current(), user=request.user)
+    return api_update(
+        request,
+        form,
+        save=through(services.group_record, edit=True),
+        current=current,
+        out=GroupOut,
+    )
 
 
 @router.post("/groups/{group_id}/sessions", response=WRITE_RESPONSES)
@@ -491,6 +520,23 @@ def visit_update(request, visit_id: int, payload: VisitIn):
         save=through(services.visit_record, edit=True),
         current=current,
         out=VisitOut,
+    )
+
+
+@router.post("/visits/{visit_id}/photos", response=WRITE_RESPONSES)
+@object_first(HomeVisit, "visit_id", may=may_correct)
+def visit_photo_add(request, visit_id: int, photo: File[UploadedFile]):
+    """Add a photo (JPEG, PNG or WebP, at most 5 MB, checked by content) to a visit: the
+    phone's outbox sends a visit's photos after the visit, each with its own
+    ``Idempotency-Key``."""
+    visit = get_object_or_404(HomeVisit.objects.restrict(request.user), pk=visit_id)
+    form = forms.VisitPhotoForm(files=request.FILES)
+    return api_submit(
+        request,
+        form,
+        save=lambda *, form, by, request=None: services.visit_photo_add(
+            by=by, visit=visit, data=form.to_input(), request=request
+        ),
     )
 
 

@@ -588,3 +588,17 @@ class AdminWorkForm(StationFormMixin, forms.ModelForm):
             confirmed=d.get("confirmed", False),
             long_day_reason=d.get("long_day_reason", ""),
         )
+
+
+class VisitPhotoForm(forms.Form):
+    """One photo for a visit already saved (the phone's outbox sends them one by one)."""
+
+    photo = forms.FileField(label=_("Photo"))
+
+    def clean_photo(self):
+        upload = self.cleaned_data["photo"]
+        self.kind = validate_photo(upload)
+        return upload
+
+    def to_input(self) -> services.PhotoInput:
+        return services.PhotoInput(upload=self.cleaned_data["photo"], kind=self.kind)

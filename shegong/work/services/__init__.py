@@ -32,6 +32,7 @@ from .records import (
     ActivityInput,
     AdminWorkInput,
     GroupInput,
+    PhotoInput,
     ResourceLine,
     SessionInput,
     VisitInput,
@@ -41,6 +42,7 @@ from .records import (
     group_session_add,
     group_session_change,
     record_void,
+    visit_photo_add,
     visit_record,
 )
 
@@ -81,5 +83,7 @@ __all__ = [
     "group_session_add",
     "group_session_change",
     "record_void",
+    "visit_photo_add",
     "visit_record",
+    "PhotoInput",
 ]

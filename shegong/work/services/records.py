@@ -746,3 +746,45 @@ def record_void(
     if isinstance(row, GroupSession):
         engine.sync(row.group)
     return row
+
+
+@dataclass(frozen=True)
+class PhotoInput:
+    """A photo taken on a visit, added after the visit was saved (the phone sends its
+    outbox's photos one by one): the upload and its kind, checked by content."""
+
+    upload: object
+    kind: str
+
+
+MAX_PHOTOS = 12
+
+
+@transaction.atomic
+def visit_photo_add(
+    *, by: User, visit: HomeVisit, data: PhotoInput, request: HttpRequest | None = None
+) -> Photo:
+    """Add a photo to a visit: by whoever recorded it or the station lead, while its month
+    is open and it is not voided; at most ``MAX_PHOTOS`` per visit. Audited."""
+    errors: dict[str, str] = {}
+    station_id, author_id = visit.correction_keys()
+    refuse_correction(
+        by=by, station_id=station_id, author_id=author_id, days=(visit.date,), errors=errors
+    )
+    if visit.voided_at is not None:
+        errors["__all__"] = _("A voided record cannot be corrected.")
+    if visit.photos.count() >= MAX_PHOTOS:
+        errors["photo"] = _("At most %(n)s photos per visit.") % {"n": MAX_PHOTOS}
+    if errors:
+        raise ValidationError(errors)
+    photo = Photo.objects.create(
+        image=data.upload, kind=data.kind, size=data.upload.size, uploaded_by=by, visit=visit
+    )
+    audit_log(
+        action="shegong.visit.photo_added",
+        actor=by,
+        request=request,
+        obj=visit,
+        data={"photo": photo.pk, "bytes": photo.size},
+    )
+    return photo
