@@ -195,6 +195,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SESSION_COOKIE_AGE = int(os.environ.get("SHEGONG_SESSION_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout, not absolute
+# the phone app keeps its station's working set no longer than the idle timeout plus this
+# grace (a day in the villages without signal), then drops it (docs/security.md)
+SHEGONG_FIELD_GRACE_SECONDS = int(os.environ.get("SHEGONG_FIELD_GRACE_SECONDS", str(10 * 3600)))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

@@ -21,6 +21,7 @@ urlpatterns = [
     path("stations/", include("shegong.stations.urls")),
     path("people/", include("shegong.people.urls")),
     path("work/", include("shegong.work.urls")),
+    path("field/", include("shegong.field.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("purchase/", include("shegong.purchase.urls")),
     path("evaluation/", include("shegong.evaluation.urls")),

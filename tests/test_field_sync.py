@@ -111,7 +111,69 @@ def test_changes_page_by_cursor(client, world):
     assert json.loads(bad.content)["errors"]
 
 
-FIELD_URLS = {"api:working_set", "api:changes"}
+FIELD_URLS = {
+    "api:working_set",
+    "api:changes",
+    "api:visit_photo_add",
+    "field:app",
+    "field:csrf",
+    "field:manifest",
+    "field:service_worker",
+}
+
+
+def test_the_app_its_manifest_and_service_worker(client, world):
+    from django.urls import reverse
+
+    manifest = client.get(reverse("field:manifest"))  # no login: the browser asks for it
+    assert manifest.status_code == 200
+    assert manifest.json()["display"] == "standalone" and manifest.json()["short_name"] == "社工"
+    worker_js = client.get(reverse("field:service_worker"))
+    assert worker_js.status_code == 200 and "caches.open" in worker_js.content.decode()
+    assert worker_js["Service-Worker-Allowed"] == reverse("field:app")
+    assert client.get(reverse("field:app")).status_code == 302  # the app itself needs a login
+    assert client.get(reverse("field:csrf")).status_code == 302
+    for role, user in world.actors.items():
+        client.force_login(user)
+        page = client.get(reverse("field:app"))
+        assert page.status_code == 200, role
+        staff = role in ("social_worker", "station_lead")
+        assert ('id="form-visit"' in page.content.decode()) == staff, role
+        assert client.get(reverse("field:csrf")).json()["token"]
+
+
+def test_photos_are_added_to_a_visit_once(client, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shegong.work.models import Photo
+
+    from .factories import PNG
+
+    visit = _visit(world)
+    url = f"/api/visits/{visit.pk}/photos"
+
+    def upload(key="p-1", content=PNG, name="a.png"):
+        return client.post(
+            url,
+            {"photo": SimpleUploadedFile(name, content, content_type="image/png")},
+            headers={"Idempotency-Key": key},
+        )
+
+    client.force_login(world.actors["social_worker"])
+    assert upload().status_code == 201
+    again = upload()
+    assert again.status_code == 200 and again.json()["replayed"]
+    assert Photo.objects.filter(visit=visit).count() == 1
+    refused = upload(key="p-2", content=b"not an image", name="x.png")
+    assert refused.status_code == 422 and refused.json()["errors"]["photo"]
+    assert AuditEntry.objects.filter(action="shegong.visit.photo_added").count() == 1
+    client.force_login(world.places["own"].worker)  # another worker of the station
+    assert upload(key="p-3").status_code == 403
+    client.force_login(world.actors["county_officer"])
+    assert upload(key="p-4").status_code == 403
+    client.force_login(world.places["neighbour"].worker)
+    assert upload(key="p-5").status_code == 404
+    assert Photo.objects.filter(visit=visit).count() == 1
 
 
 def test_only_the_stations_own_staff_download_it(client, world):

@@ -232,3 +232,14 @@ def api_token_revoke(request, pk: int):
         done=_("The token “%(name)s” was revoked.") % {"name": token.name},
         back=reverse("accounts:api_tokens"),
     )
+
+
+class LogoutView(auth_views.LogoutView):
+    """Log out, and tell the browser to clear what this site keeps on the device (the phone
+    app's working set and outbox in IndexedDB, its cached shell, drafts): PIPL's "delete
+    when no longer needed" for data carried into the field."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response

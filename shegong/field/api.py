@@ -69,6 +69,7 @@ class WorkingSetOut(Schema):
     cases: list[CaseOut]
     groups: list[GroupOut]
     activities: list[ActivityOut]
+    visits: list[VisitOut]  # the worker's own, last 30 days: corrected from the phone
 
 
 class ChangeOut(Schema):
@@ -118,6 +119,7 @@ def working_set(request, station_id: int):
         "cases": list(ws.cases),
         "groups": list(ws.groups),
         "activities": list(ws.activities),
+        "visits": list(ws.visits),
     }
 
 

@@ -5,6 +5,7 @@ people are kept as the pages show them: masked (``people.identity.masked``), wit
 name's pinyin initials so the phone can search them offline.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -77,6 +78,17 @@ def _active_groups(*, user: AbstractBaseUser, code: str):
     )
 
 
+def _my_visits(*, user: AbstractBaseUser, code: str):
+    """The worker's own visits of the last 30 days: what they may correct from the phone."""
+    since = timezone.localdate() - datetime.timedelta(days=30)
+    return (
+        HomeVisit.objects.restrict(user)
+        .filter(in_subtree("region_id", code), created_by=user, date__gte=since, voided_at=None)
+        .prefetch_related("workers")
+        .order_by("-date", "-pk")
+    )
+
+
 def _todays_activities(*, user: AbstractBaseUser, code: str):
     return (
         Activity.objects.restrict(user)
@@ -97,12 +109,13 @@ class WorkingSet:
     cases: object
     groups: object
     activities: object
+    visits: object
 
 
 def working_set(*, user: AbstractBaseUser, station_id: int) -> WorkingSet:
     """Everything a worker records against while offline, for their station's township:
     its villages, the station's staff, households, people (masked), open cases, groups not
-    ended and today's activities; with the change feed's cursor, taken first, so nothing
+    ended, today's activities and the worker's own visits of the last 30 days; with the change feed's cursor, taken first, so nothing
     written while this is read is missed by the next refresh. A fixed number of queries."""
     station = field_station(user=user, station_id=station_id)
     cursor = changes.latest()
@@ -127,6 +140,7 @@ def working_set(*, user: AbstractBaseUser, station_id: int) -> WorkingSet:
         cases=_open_cases(user=user, code=code),
         groups=_active_groups(user=user, code=code),
         activities=_todays_activities(user=user, code=code),
+        visits=_my_visits(user=user, code=code),
     )
 
 
