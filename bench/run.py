@@ -244,6 +244,16 @@ def main() -> None:
             check=True,
         )
         results["field"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    results["public"] = []
+    for db in backends:
+        print(f"public board benchmark on {db} …", flush=True)
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "public.py"), "--db", db],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results["public"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
         "# Foundation benchmark",
@@ -283,6 +293,7 @@ def main() -> None:
     lines += purchase_lines(results["purchase"])
     lines += evaluation_lines(results.get("evaluation", []))
     lines += field_lines(results.get("field", []))
+    lines += public_lines(results.get("public", []))
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -384,6 +395,36 @@ def field_lines(runs: list[dict]) -> list[str]:
             cells.append(
                 f"{m['p50_ms']} / {m['p95_ms']} ({m['queries']}), "
                 f"{m['bytes'] / 1024:.0f} / {m['gzip_bytes'] / 1024:.0f}"
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def public_lines(runs: list[dict]) -> list[str]:
+    """The public pages under ApacheBench against gunicorn: requests per second."""
+    if not runs:
+        return []
+    r0 = runs[0]
+    lines = [
+        "",
+        "## Public station pages (bench/public.py)",
+        "",
+        f"{r0['stations']:,} township stations (5 staff each), the board of the one with the "
+        f"most villages ({r0['villages_of_station']}); {r0['server']}; ApacheBench, "
+        f"{r0['measures']['board (cached)']['requests']:,} requests, "
+        f"{r0['measures']['board (cached)']['concurrency']} at a time, on the same 2 cores.",
+        "",
+        "| call | " + " | ".join(f"{r['db']} req/s, p50 / p95 ms, KB" for r in runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for name in r0["measures"]:
+        cells = []
+        for r in runs:
+            m = r["measures"][name]
+            failed = f", {m['failed']} failed" if m["failed"] else ""
+            cells.append(
+                f"{m['rps']:,.0f}, {m['p50_ms']:.0f} / {m['p95_ms']:.0f}, "
+                f"{(m['bytes'] or 0) / 1024:.1f}{failed}"
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return lines

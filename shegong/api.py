@@ -27,6 +27,7 @@ from shegong.evaluation.api import router as evaluation_router
 from shegong.field.api import router as field_router
 from shegong.indicators.api import router as indicators_router
 from shegong.people.api import router as people_router
+from shegong.public.api import router as public_router
 from shegong.purchase.api import router as purchase_router
 from shegong.regions.models import Region
 from shegong.stations import selectors as station_selectors
@@ -210,6 +211,7 @@ def _add_routers():
     api.add_router("/", work_router)
     api.add_router("/", field_router)
     api.add_router("/", workforce_router)
+    api.add_router("/", public_router)
     api.add_router("/", indicators_router)
     api.add_router("/", purchase_router)
     api.add_router("/", evaluation_router)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shegong.indicators",
     "shegong.home",
     "shegong.field",
+    "shegong.public",
     "shegong.demo",
 ]
 
@@ -192,6 +193,11 @@ MEDIA_ROOT = BASE_DIR / "media"
 MEDIA_URL = "media/"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# how long the public station pages (no login) are cached, on the server and in browsers
+SHEGONG_PUBLIC_CACHE_SECONDS = int(os.environ.get("SHEGONG_PUBLIC_CACHE_SECONDS", "300"))
+# anonymous calls of /api/public/… per address (django-ninja's throttle syntax)
+SHEGONG_PUBLIC_API_RATE = os.environ.get("SHEGONG_PUBLIC_API_RATE", "60/m")
 
 SESSION_COOKIE_AGE = int(os.environ.get("SHEGONG_SESSION_SECONDS", str(30 * 60)))
 SESSION_SAVE_EVERY_REQUEST = True  # idle timeout, not absolute

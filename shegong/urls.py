@@ -22,6 +22,7 @@ urlpatterns = [
     path("people/", include("shegong.people.urls")),
     path("work/", include("shegong.work.urls")),
     path("field/", include("shegong.field.urls")),
+    path("public/", include("shegong.public.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("purchase/", include("shegong.purchase.urls")),
     path("evaluation/", include("shegong.evaluation.urls")),

@@ -53,6 +53,15 @@ class World:
     actors: dict[str, User] = field(default_factory=dict)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the public pages' cache and the throttles'
+    counts must not carry one test's rows (and ids) into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def regions(db):
     divisions_import(directory=FIXTURE_DIVISIONS)

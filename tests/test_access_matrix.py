@@ -17,6 +17,7 @@ from .test_evaluation_access import NAMES as EVALUATION_URLS
 from .test_field_sync import FIELD_URLS
 from .test_households import HOUSEHOLD_URLS
 from .test_month_signoff import MONTH_URLS
+from .test_public import PUBLIC_URLS
 from .test_purchase_access import NAMES as PURCHASE_URLS
 from .test_registration import URLS as REGISTRATION_URLS
 
@@ -577,6 +578,7 @@ def test_every_url_is_in_the_matrix():
     covered |= FIELD_URLS  # the station's own staff: tests/test_field_sync.py
     covered |= API_WRITE_URLS  # by role in tests/test_api_writes.py
     covered |= HOUSEHOLD_URLS  # by role in tests/test_households.py
+    covered |= PUBLIC_URLS  # anyone, signed in or not: tests/test_public.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

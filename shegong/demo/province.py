@@ -181,6 +181,7 @@ def _stations(rng, regions, townships, villages_by_township, agencies, agency_id
                 star_rated_on=_date(rng, 2022, 2025) if rating else None,
                 phone=f"0731-{rng.randint(50000000, 59999999)}",
                 address=f"{t.name}政府院内",
+                **_board(t.code, t.name),
             )
         )
         for v in villages_by_township.get(t.code, []):
@@ -204,6 +205,37 @@ def _stations(rng, regions, townships, villages_by_township, agencies, agency_id
         for s in Station.objects.filter(region_id__in={s.region_id for s in stations})
     }
     return station_ids
+
+
+# what a township station publishes (上墙公开): its own hours, a few lines of what it
+# offers, and the county bureau's supervision line. A separate generator per station, so
+# the rest of the demo draws the same numbers as before.
+PUBLIC_SERVICES = [
+    "困难群众走访探视、政策咨询与资源链接",
+    "独居、空巢老人关爱与情绪疏导",
+    "留守、困境儿童关爱保护",
+    "残疾人康复支持与社会融入",
+    "社区志愿者招募与培训",
+    "个案辅导、小组活动与社区活动",
+]
+
+
+def _board(code: str, name: str) -> dict:
+    pick = random.Random(f"board:{code}")
+    return {
+        "opening_hours": "周一至周五 8:30–12:00，14:30–17:30",
+        "public_services": "\n".join(pick.sample(PUBLIC_SERVICES, pick.randint(3, 5))),
+        "complaint_phone": f"0731-5{code[2:6]}00",
+    }
+
+
+def _published(username: str, certified) -> dict:
+    """Most staff agree to be shown on the board; most certificates have been reviewed."""
+    pick = random.Random(f"staff:{username}")
+    return {
+        "on_public_board": pick.random() < 0.9,
+        "certificate_status": "verified" if certified and pick.random() < 0.85 else "",
+    }
 
 
 def _staff(rng, password, townships, villages_by_township, station_ids, agencies, agency_ids):
@@ -252,6 +284,7 @@ def _staff(rng, password, townships, villages_by_township, station_ids, agencies
                         ),
                         "certificate_date": certified,
                         "hire_date": _date(rng, max(2018, birth.year + 20), 2025),
+                        **_published(username, certified),
                     },
                     [v.code for k, v in enumerate(villages) if k % n == i],
                 )

@@ -44,10 +44,15 @@ class StationForm(BootstrapFormMixin, forms.ModelForm):
             "opened_on",
             "phone",
             "address",
+            "opening_hours",
+            "public_services",
+            "complaint_phone",
             "is_active",
         ]
         widgets = {
             "opened_on": DateInput(),
+            "public_services": forms.Textarea(attrs={"rows": 3}),
+            "complaint_phone": forms.TextInput(attrs={"inputmode": "tel", "maxlength": 20}),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -65,6 +70,9 @@ class StationForm(BootstrapFormMixin, forms.ModelForm):
 
     def clean_phone(self):
         return normalize_phone(self.cleaned_data.get("phone") or "")
+
+    def clean_complaint_phone(self):
+        return normalize_phone(self.cleaned_data.get("complaint_phone") or "")
 
     def to_input(self) -> StationInput:
         """What the form shows (a field the user may not set keeps the saved value)."""

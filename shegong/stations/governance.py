@@ -8,8 +8,9 @@ from shegong.accounts.roles import Role
 # What the county decides about a station (its tier, which one is the county general
 # station), and what the office that runs the system decides (where it is, who runs it,
 # whether it is active): never the station itself. The star rating is no field anyone
-# types: it is the star decision in force (shegong.evaluation).
-COUNTY_FIELDS = frozenset({"tier", "is_county_general"})
+# types: it is the star decision in force (shegong.evaluation). The supervision phone on the
+# station's public board is the county's, never one the station complained about chooses.
+COUNTY_FIELDS = frozenset({"tier", "is_county_general", "complaint_phone"})
 OFFICE_FIELDS = frozenset({"region", "agency", "is_active"})
 GOVERNED_FIELDS = COUNTY_FIELDS | OFFICE_FIELDS
 # On a new station, whoever adds it gives its tier.

@@ -158,6 +158,26 @@ class Station(Versioned, models.Model):
         _("public contact phone"), max_length=20, blank=True, validators=[validate_phone]
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
+    # what the station publishes on its board (上墙公开, seed 002) and its public page
+    opening_hours = models.CharField(
+        _("opening hours"),
+        max_length=100,
+        blank=True,
+        help_text=_("As on the door, e.g. 周一至周五 8:30–12:00，14:30–17:30."),
+    )
+    public_services = models.TextField(
+        _("services offered (public)"),
+        max_length=1000,
+        blank=True,
+        help_text=_("What residents may come for, as the station publishes it; one per line."),
+    )
+    complaint_phone = models.CharField(
+        _("supervision phone (complaints)"),
+        max_length=20,
+        blank=True,
+        validators=[validate_phone],
+        help_text=_("The county civil-affairs bureau's number residents call about the station."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

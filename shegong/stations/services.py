@@ -37,6 +37,9 @@ class StationInput:
     opened_on: datetime.date | None = None
     phone: str = ""
     address: str = ""
+    opening_hours: str = ""
+    public_services: str = ""
+    complaint_phone: str = ""
     is_active: bool = True
 
 
@@ -49,6 +52,9 @@ STATION_COLUMNS = (
     "opened_on",
     "phone",
     "address",
+    "opening_hours",
+    "public_services",
+    "complaint_phone",
     "is_active",
 )
 
@@ -101,6 +107,7 @@ def station_record(
     for name in STATION_COLUMNS:
         setattr(station, name, getattr(data, name))
     station.phone = normalize_phone(data.phone or "")
+    station.complaint_phone = normalize_phone(data.complaint_phone or "")
     station.rooms = list(data.rooms)
     station.region, station.agency = region, agency
     after = _station_values(station)

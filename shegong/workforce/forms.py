@@ -38,6 +38,7 @@ class SocialWorkerProfileForm(BootstrapFormMixin, forms.ModelForm):
             "certificate_date",
             "hire_date",
             "designated_villages",
+            "on_public_board",
         ]
         widgets = {
             "birth_date": DateInput(),

@@ -103,6 +103,14 @@ class SocialWorkerProfile(Versioned, models.Model):
         editable=False,
     )
     certificate_reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    on_public_board = models.BooleanField(
+        _("shown on the station's public board"),
+        default=False,
+        help_text=_(
+            "Name, role, qualification level and designated villages, with the worker's "
+            "agreement (服务人员信息上墙公开); nothing else of the worker is public."
+        ),
+    )
     designated_villages = models.ManyToManyField(
         Region,
         blank=True,

@@ -42,6 +42,7 @@ class ProfileInput:
     certificate_date: datetime.date | None = None
     hire_date: datetime.date | None = None
     birth_date: datetime.date | None = None
+    on_public_board: bool = False
     designated_villages: tuple[str, ...] = ()
 
 

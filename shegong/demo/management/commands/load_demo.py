@@ -54,6 +54,11 @@ class Command(BaseCommand):
                 "demo evaluation: " + ", ".join(f"{k} {v}" for k, v in evaluated.items())
             )
         self.stdout.write("")
+        self.stdout.write(
+            "Public station pages, no login / 社工站公开页（无需登录）: /public/ "
+            "(e.g. /public/?region=430302001001)"
+        )
+        self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all / 所有演示账号密码: {DEMO_PASSWORD})")
         for username, role, scope in summary.logins:
             self.stdout.write(f"  {username:<16} {role:<12} {scope}")
