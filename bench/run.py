@@ -166,6 +166,17 @@ def bench(db: str) -> dict:
     return out
 
 
+def _script(name: str, *args: str) -> dict:
+    """Run one benchmark script of bench/ in its own process; its last line is its JSON."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / name), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"])
@@ -198,62 +209,19 @@ def main() -> None:
     for db in backends:
         n_facts, n_people = sizes[db]
         print(f"indicators benchmark on {db}: {n_facts} facts …", flush=True)
-        proc = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "bench" / "indicators.py"),
-                "--db",
-                db,
-                "--facts",
-                n_facts,
-                "--people",
-                n_people,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
+        results["indicators"].append(
+            _script("indicators.py", "--db", db, "--facts", n_facts, "--people", n_people)
         )
-        results["indicators"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    results["purchase"] = []
-    for db in backends:
-        print(f"purchase benchmark on {db} …", flush=True)
-        proc = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "purchase.py"), "--db", db],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results["purchase"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    results["evaluation"] = []
-    for db in backends:
-        print(f"evaluation benchmark on {db} …", flush=True)
-        proc = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "evaluation.py"), "--db", db],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results["evaluation"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    results["field"] = []
-    for db in backends:
-        print(f"field app benchmark on {db} …", flush=True)
-        proc = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "field.py"), "--db", db],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results["field"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    results["public"] = []
-    for db in backends:
-        print(f"public board benchmark on {db} …", flush=True)
-        proc = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "public.py"), "--db", db],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        results["public"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    for key, script, title in (
+        ("purchase", "purchase.py", "purchase"),
+        ("evaluation", "evaluation.py", "evaluation"),
+        ("field", "field.py", "field app"),
+        ("public", "public.py", "public board"),
+    ):
+        results[key] = []
+        for db in backends:
+            print(f"{title} benchmark on {db} …", flush=True)
+            results[key].append(_script(script, "--db", db))
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
         "# Foundation benchmark",
