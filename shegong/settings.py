@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shegong.work",
     "shegong.purchase",
     "shegong.evaluation",
+    "shegong.residents",
     "shegong.audit",
     "shegong.indicators",
     "shegong.home",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("work/", include("shegong.work.urls")),
     path("field/", include("shegong.field.urls")),
     path("public/", include("shegong.public.urls")),
+    path("requests/", include("shegong.residents.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("purchase/", include("shegong.purchase.urls")),
     path("evaluation/", include("shegong.evaluation.urls")),

@@ -20,6 +20,7 @@ from .test_month_signoff import MONTH_URLS
 from .test_public import PUBLIC_URLS
 from .test_purchase_access import NAMES as PURCHASE_URLS
 from .test_registration import URLS as REGISTRATION_URLS
+from .test_residents import RESIDENT_URLS
 
 ALL = set(PLACES)
 OWN = {"own"}
@@ -579,6 +580,7 @@ def test_every_url_is_in_the_matrix():
     covered |= API_WRITE_URLS  # by role in tests/test_api_writes.py
     covered |= HOUSEHOLD_URLS  # by role in tests/test_households.py
     covered |= PUBLIC_URLS  # anyone, signed in or not: tests/test_public.py
+    covered |= RESIDENT_URLS  # residents, the station and the county: tests/test_residents.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

@@ -11,7 +11,7 @@ from shegong.regions.models import Region
 from .corrections import VoidInput
 from .definitions import RULE_CHOICES
 from .models import Rule, RuleSet
-from .services import EVALUATION_FIELDS, RuleLine, RuleSetInput
+from .services import KEPT_FIELDS, RuleLine, RuleSetInput
 
 
 class RuleForm(BootstrapFormMixin, forms.ModelForm):
@@ -64,12 +64,12 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
             "agency_training_as_county",
             "version2_share",
             "version3_share",
-            *EVALUATION_FIELDS,
+            *KEPT_FIELDS,
         ]
 
     def __init__(self, *args, user, rules_initial=None, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in EVALUATION_FIELDS:  # left empty: kept (the default if new)
+        for name in KEPT_FIELDS:  # left empty: kept (the default if new)
             self.fields[name].required = False
         self.fields["daily_hours_ceiling"].required = False  # left empty: kept (12 if new)
         self.fields["version2_share"].required = False
@@ -127,7 +127,7 @@ class RuleSetForm(BootstrapFormMixin, forms.ModelForm):
             else self.instance.version3_share,
             **{
                 name: d.get(name) if d.get(name) is not None else getattr(self.instance, name)
-                for name in EVALUATION_FIELDS
+                for name in KEPT_FIELDS
             },
         )
 

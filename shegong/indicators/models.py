@@ -261,6 +261,11 @@ class RuleSet(Versioned, models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(31)],
     )
+    request_response_days = models.PositiveSmallIntegerField(
+        _("first response to a resident's request within (working days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

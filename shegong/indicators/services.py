@@ -63,6 +63,8 @@ class RuleSetInput:
     five_star_needs_province: bool = True
     summary_due_month: int = 11
     summary_due_day: int = 30
+    # residents' requests: the first response is due within this many working days
+    request_response_days: int = 3
 
 
 EVALUATION_FIELDS = (
@@ -78,6 +80,8 @@ EVALUATION_FIELDS = (
     "summary_due_month",
     "summary_due_day",
 )
+# the settings a form may leave empty to keep (the default for a new set)
+KEPT_FIELDS = (*EVALUATION_FIELDS, "request_response_days")
 SET_FIELDS = (
     "region_code",
     "year",
@@ -87,7 +91,7 @@ SET_FIELDS = (
     "agency_training_as_county",
     "version2_share",
     "version3_share",
-    *EVALUATION_FIELDS,
+    *KEPT_FIELDS,
 )
 
 
@@ -122,7 +126,7 @@ def rule_set_record(
     rule_set.daily_hours_ceiling = data.daily_hours_ceiling
     rule_set.agency_training_as_county = data.agency_training_as_county
     rule_set.version2_share, rule_set.version3_share = data.version2_share, data.version3_share
-    for field in EVALUATION_FIELDS:
+    for field in KEPT_FIELDS:
         setattr(rule_set, field, getattr(data, field))
     if data.version3_share < data.version2_share:
         errors["version3_share"] = _("Version 3.0 needs at least the share of version 2.0.")

@@ -5,6 +5,7 @@ from django.utils import translation
 from shegong.demo.evaluation import demo_evaluation_load
 from shegong.demo.province import DEMO_PASSWORD, demo_load
 from shegong.demo.purchase import demo_purchase_load
+from shegong.demo.residents import demo_residents_load
 from shegong.demo.signoff import demo_signoff_load
 from shegong.demo.work import demo_work_load
 
@@ -49,6 +50,8 @@ class Command(BaseCommand):
             )
             signed = demo_signoff_load()
             self.stdout.write("demo sign-off: " + ", ".join(f"{k} {v}" for k, v in signed.items()))
+            asked = demo_residents_load()
+            self.stdout.write("demo residents: " + ", ".join(f"{k} {v}" for k, v in asked.items()))
             evaluated = demo_evaluation_load()
             self.stdout.write(
                 "demo evaluation: " + ", ".join(f"{k} {v}" for k, v in evaluated.items())

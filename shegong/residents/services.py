@@ -1,0 +1,342 @@
+"""Writes of residents' requests: submitted from the public pages (no account), answered,
+closed and rated; each routed, each audited, none half-saved."""
+
+import datetime
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shegong.accounts.models import User
+from shegong.accounts.roles import Role
+from shegong.audit.services import audit_log
+from shegong.core.divisions import in_subtree
+from shegong.core.restrict import can
+from shegong.core.validators import normalize_phone
+from shegong.indicators.compute import rule_set_for
+from shegong.regions.models import Level, Region
+from shegong.stations.models import Station
+from shegong.workforce.models import SocialWorkerProfile
+
+from . import guard
+from .models import (
+    DESCRIPTION_MAX,
+    OPEN_STATUSES,
+    OVERSIGHT_KINDS,
+    Kind,
+    RequestPhoto,
+    ResidentRequest,
+    Status,
+    Topic,
+)
+
+CONSENT_VERSION = "2026-12"
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
+MAX_PHOTOS = 3
+# a number a worker can call back: a mobile, or a landline with its area code (not a
+# short service number such as 12345)
+CALLBACK_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})\Z", re.ASCII)
+
+
+@dataclass(frozen=True)
+class PhotoUpload:
+    upload: object
+    kind: str
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    """A request as a resident typed it: the village by code, the station by id (the one
+    whose page it came from: for a complaint, the station complained about)."""
+
+    kind: str
+    topic: str
+    region: str
+    description: str
+    contact_name: str
+    contact_phone: str
+    consent: bool
+    station: int | None = None
+    photos: tuple[PhotoUpload, ...] = ()
+
+
+def add_working_days(*, day: datetime.date, n: int) -> datetime.date:
+    """``n`` working days (Monday to Friday) after ``day``. Public holidays and the
+    make-up working weekends are not known to Shegong yet: a deadline may fall a day early."""
+    while n > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            n -= 1
+    return day
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+@transaction.atomic
+def request_submit(
+    *, data: RequestInput, address: str | None = None, request: HttpRequest | None = None
+) -> ResidentRequest:
+    """Take a resident's request from the public pages.
+
+    The caller may rely on: a known kind and topic, a village that exists, a description
+    of 5 to 1,000 characters, a name and a valid phone, the consent given, at most three
+    photos (checked as uploads by the form); no more than the allowance per address and
+    per phone (``residents.guard``). A need or suggestion goes to the station of the
+    village's township and to the village's designated worker with the fewest open
+    requests (else the station lead); a complaint or report goes to the county, and the
+    station complained about never sees it. The first response is due within the rule
+    set's working days. The request, its photos and the audit entry (no contact) are one
+    transaction; the resident gets its tracking code.
+    """
+    errors: dict[str, str] = {}
+    if data.kind not in Kind.values:
+        errors["kind"] = _("Choose what kind of request this is.")
+    if data.topic not in Topic.values:
+        errors["topic"] = _("Choose what it is about.")
+    village = Region.objects.filter(code=data.region, level=Level.VILLAGE).first()
+    if village is None:
+        errors["region"] = _("Choose your village or community.")
+    description = (data.description or "").strip()
+    if not 5 <= len(description) <= DESCRIPTION_MAX:
+        errors["description"] = _("Describe it in 5 to 1,000 characters.")
+    name = (data.contact_name or "").strip()
+    if not 1 <= len(name) <= 32:
+        errors["contact_name"] = _("Give a name we may call you by (at most 32 characters).")
+    phone = normalize_phone(data.contact_phone or "")
+    if not CALLBACK_PHONE.match(phone):
+        errors["contact_phone"] = _(
+            "Give a mobile number (11 digits) or a landline with its area code, such as "
+            "0731-12345678, so that we can call you back."
+        )
+    if not data.consent:
+        errors["consent"] = _("Please read and agree to how your information is used.")
+    if len(data.photos) > MAX_PHOTOS:
+        errors["photos"] = _("At most three photos.")
+    if errors:
+        raise ValidationError(errors)
+    if (address and guard.over_limit("address", address)) or guard.over_limit("phone", phone):
+        raise ValidationError(
+            _(
+                "Too many requests from here or from this phone; please try again later or call the station."
+            )
+        )
+    station, assignee = route(village=village, kind=data.kind, station_id=data.station)
+    rules = rule_set_for(village.code, timezone.localdate().year)
+    days = rules.request_response_days if rules else 3
+    item = ResidentRequest(
+        kind=data.kind,
+        topic=data.topic,
+        region=village,
+        station=station,
+        assignee=assignee,
+        description=description,
+        contact_name=name,
+        contact_phone=phone,
+        phone_last4=phone[-4:],
+        due_on=add_working_days(day=timezone.localdate(), n=days),
+        consent_text=CONSENT_VERSION,
+    )
+    for _attempt in range(5):
+        item.code = _new_code()
+        try:
+            with transaction.atomic():
+                item.save()
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ValidationError(_("Please send it again."))
+    for photo in data.photos:
+        RequestPhoto.objects.create(
+            request=item, image=photo.upload, kind=photo.kind, size=photo.upload.size
+        )
+    audit_log(
+        action="shegong.resident_request.submitted",
+        actor_name=_("Resident"),
+        request=request,
+        obj=item,
+        data={"kind": item.get_kind_display(), "village": village.name, "photos": len(data.photos)},
+    )
+    if address:
+        guard.count("address", address)
+    guard.count("phone", phone)
+    return item
+
+
+def route(
+    *, village: Region, kind: str, station_id: int | None = None
+) -> tuple[Station | None, User | None]:
+    """The station and the person a request about ``village`` goes to (``station_id``: the
+    station a complaint is about, when it serves that county)."""
+    township = village.code[:9]
+    stations = Station.objects.filter(is_active=True)
+    station = (
+        stations.filter(region_id=township, tier=Station.Tier.TOWNSHIP).first()
+        or stations.filter(in_subtree("region_id", township)).order_by("region_id").first()
+    )
+    if kind in OVERSIGHT_KINDS:
+        about = stations.filter(pk=station_id).first() if station_id else None
+        if about is not None and about.region_id[:6] == village.code[:6]:
+            station = about
+        county = User.objects.filter(
+            role=Role.COUNTY_OFFICER, is_active=True, scope_region_id=village.code[:6]
+        ).order_by("pk")
+        return station, county.first()
+    if station is None:
+        return None, None
+    open_work = Count(
+        "user__pk",
+        filter=Q(
+            user__pk__in=ResidentRequest.objects.filter(status__in=OPEN_STATUSES).values(
+                "assignee_id"
+            )
+        ),
+    )
+    designated = (
+        SocialWorkerProfile.objects.filter(
+            designated_villages=village,
+            user__station=station,
+            user__is_active=True,
+            user__role__in=(Role.SOCIAL_WORKER, Role.STATION_LEAD),
+        )
+        .annotate(busy=open_work)
+        .order_by("busy", "user_id")
+        .select_related("user")
+        .first()
+    )
+    if designated is not None:
+        return station, designated.user
+    lead = User.objects.filter(station=station, role=Role.STATION_LEAD, is_active=True)
+    return station, lead.order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class ResponseInput:
+    """The first response: accept it, or not (then the reason is the reply)."""
+
+    accept: bool
+    reply: str = ""
+
+
+@transaction.atomic
+def request_respond(
+    *, by: User, data: ResponseInput, instance: ResidentRequest, request: HttpRequest | None = None
+) -> ResidentRequest:
+    """Give a submitted request its first response. The caller may rely on: only whoever
+    may act on it (its worker, the station lead, the county for complaints); only once;
+    not accepting needs the reason, which the resident reads."""
+    item = _locked(by, instance)
+    if item.status != Status.SUBMITTED:
+        raise ValidationError(_("This request has already been answered."))
+    reply = (data.reply or "").strip()
+    if not data.accept and not reply:
+        raise ValidationError({"reply": _("Tell the resident why it is not accepted.")})
+    if len(reply) > 500:
+        raise ValidationError({"reply": _("At most 500 characters.")})
+    item.status = Status.ACCEPTED if data.accept else Status.DECLINED
+    item.reply, item.responded_by, item.responded_at = reply, by, timezone.now()
+    if not data.accept:
+        item.closed_at = item.responded_at
+    if item.assignee_id is None:
+        item.assignee = by
+    item.save()
+    audit_log(
+        action="shegong.resident_request.answered",
+        actor=by,
+        request=request,
+        obj=item,
+        data={"status": item.get_status_display(), "reply": reply},
+    )
+    return item
+
+
+@dataclass(frozen=True)
+class CloseInput:
+    reply: str
+
+
+@transaction.atomic
+def request_close(
+    *, by: User, data: CloseInput, instance: ResidentRequest, request: HttpRequest | None = None
+) -> ResidentRequest:
+    """Close an accepted request, saying what was done (the resident reads it and may then
+    rate the service)."""
+    item = _locked(by, instance)
+    if item.status != Status.ACCEPTED:
+        raise ValidationError(_("Only an accepted request is closed."))
+    reply = (data.reply or "").strip()
+    if not 2 <= len(reply) <= 500:
+        raise ValidationError(
+            {"reply": _("Tell the resident what was done (at most 500 characters).")}
+        )
+    item.status, item.reply, item.closed_at = Status.CLOSED, reply, timezone.now()
+    item.save()
+    audit_log(
+        action="shegong.resident_request.closed",
+        actor=by,
+        request=request,
+        obj=item,
+        data={"reply": reply},
+    )
+    return item
+
+
+def _locked(by: User, instance: ResidentRequest) -> ResidentRequest:
+    if not can(by, instance, "change"):
+        raise PermissionDenied(_("You may not act on this request."))
+    return ResidentRequest.objects.select_for_update().get(pk=instance.pk)
+
+
+def request_found(*, code: str, last4: str, address: str | None = None) -> ResidentRequest | None:
+    """The request a resident follows: its code and the last four digits of the phone
+    given, within the look-up allowance per address (None otherwise, never which was wrong)."""
+    code = (code or "").strip().upper().replace("-", "").replace(" ", "")
+    last4 = (last4 or "").strip()
+    if address:
+        if guard.over_limit("track", address):
+            return None
+        guard.count("track", address)
+    if len(code) != 10 or len(last4) != 4 or not last4.isascii() or not last4.isdigit():
+        return None
+    return (
+        ResidentRequest.objects.filter(code=code, phone_last4=last4)
+        .select_related("region", "station")
+        .first()
+    )
+
+
+@transaction.atomic
+def request_rate(
+    *, item: ResidentRequest, score: int, note: str = "", request: HttpRequest | None = None
+) -> ResidentRequest:
+    """The resident's satisfaction (1 to 5) with a closed request, once."""
+    item = ResidentRequest.objects.select_for_update().get(pk=item.pk)
+    if item.status != Status.CLOSED:
+        raise ValidationError(_("A request is rated once it is closed."))
+    if item.satisfaction is not None:
+        raise ValidationError(_("This request has already been rated. Thank you."))
+    if score not in (1, 2, 3, 4, 5):
+        raise ValidationError({"satisfaction": _("Choose from 1 to 5.")})
+    item.satisfaction, item.satisfaction_note = score, (note or "").strip()[:200]
+    item.save(update_fields=["satisfaction", "satisfaction_note"])
+    audit_log(
+        action="shegong.resident_request.rated",
+        actor_name=_("Resident"),
+        request=request,
+        obj=item,
+        data={"satisfaction": score},
+    )
+    return item
+
+
+def request_viewed(*, by: User, item: ResidentRequest, request: HttpRequest | None = None) -> None:
+    """Record that ``by`` opened a request (its contact is personal data)."""
+    audit_log(action="shegong.resident_request.viewed", actor=by, request=request, obj=item)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "residents"
+urlpatterns = [
+    path("", views.request_list, name="list"),
+    path("new/", views.request_new, name="create"),
+    path("sent/", views.request_sent, name="sent"),
+    path("track/", views.request_track, name="track"),
+    path("<int:pk>/", views.request_detail, name="detail"),
+    path("<int:pk>/<str:step>/", views.request_answer, name="answer"),
+    path("photos/<int:pk>/", views.request_photo, name="photo"),
+]
