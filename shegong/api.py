@@ -30,6 +30,7 @@ from shegong.people.api import router as people_router
 from shegong.public.api import router as public_router
 from shegong.purchase.api import router as purchase_router
 from shegong.regions.models import Region
+from shegong.residents.api import router as residents_router
 from shegong.stations import selectors as station_selectors
 from shegong.stations.models import Agency, Station
 from shegong.stations.selectors import AGENCY_FILTERS, STATION_FILTERS
@@ -212,6 +213,7 @@ def _add_routers():
     api.add_router("/", field_router)
     api.add_router("/", workforce_router)
     api.add_router("/", public_router)
+    api.add_router("/", residents_router)
     api.add_router("/", indicators_router)
     api.add_router("/", purchase_router)
     api.add_router("/", evaluation_router)

@@ -29,6 +29,10 @@ RESIDENT_URLS = {
     "residents:detail",
     "residents:answer",
     "residents:photo",
+    "api:request_list",
+    "api:request_get",
+    "api:request_respond",
+    "api:request_close",
 }
 
 
@@ -262,3 +266,40 @@ def test_the_list_reads_as_many_rows_for_six_requests_as_for_one(client, world, 
         body = client.get(reverse("residents:list")).content.decode()
     assert "TEST000004" in body and len(six) == len(one)
     assert "13800000000" not in body  # no contact on a list
+
+
+def test_the_api_lists_answers_and_closes_requests_as_the_pages_do(client, world, designated):
+    import json
+
+    assert _send(client, designated).status_code == 302
+    assert _send(client, designated, kind="complaint", topic="service").status_code == 302
+    need = ResidentRequest.objects.get(kind="need")
+    complaint = ResidentRequest.objects.get(kind="complaint")
+    client.force_login(designated.worker)
+    codes = {r["code"] for r in client.get("/api/requests").json()["items"]}
+    assert codes == {need.code}  # the complaint is the county's, never the station's
+    detail = client.get(f"/api/requests/{need.pk}").json()
+    assert (
+        detail["contact_phone_masked"] != "13812345678" and "5678" in detail["contact_phone_masked"]
+    )
+    assert client.get(f"/api/requests/{complaint.pk}").status_code == 404
+    url = f"/api/requests/{need.pk}/respond"
+    headers = {"Idempotency-Key": "respond-once-1"}
+    body = json.dumps({"accept": "1", "reply": "明天上门"})
+    first = client.post(url, body, content_type="application/json", headers=headers)
+    again = client.post(url, body, content_type="application/json", headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.json()["status"] == "accepted"
+    twice = client.post(url, body, content_type="application/json")  # a new answer: refused
+    assert twice.status_code == 409
+    close = client.post(
+        f"/api/requests/{need.pk}/close",
+        json.dumps({"reply": "已走访并链接服务。"}),
+        content_type="application/json",
+    )
+    assert close.status_code == 200 and close.json()["status"] == "closed"
+    client.force_login(world.actors["county_officer"])
+    codes = {r["code"] for r in client.get("/api/requests").json()["items"]}
+    assert codes == {need.code, complaint.code}
+    url = f"/api/requests/{need.pk}/respond"
+    assert client.post(url, body, content_type="application/json").status_code == 403
