@@ -303,3 +303,30 @@ def test_the_api_lists_answers_and_closes_requests_as_the_pages_do(client, world
     assert codes == {need.code, complaint.code}
     url = f"/api/requests/{need.pk}/respond"
     assert client.post(url, body, content_type="application/json").status_code == 403
+
+
+def test_a_need_goes_to_the_designated_worker_with_fewer_open_requests(client, world, designated):
+    """Two designated workers: the one with two open requests is passed over for the one
+    with one."""
+    from shegong.regions.models import Region
+    from shegong.residents.services import route
+
+    lead = designated.lead
+    lead.worker_profile.designated_villages.set([designated.village])
+    village = Region.objects.get(code=designated.village)
+    common = {
+        "kind": "need",
+        "topic": "elderly",
+        "region": village,
+        "station": designated.station,
+        "description": "需要帮助",
+        "contact_name": "李",
+        "contact_phone": "13800000000",
+        "phone_last4": "0000",
+        "due_on": timezone.localdate(),
+    }
+    for n, person in enumerate([designated.worker, designated.worker, lead]):
+        ResidentRequest.objects.create(code=f"BUSY{n:06d}", assignee=person, **common)
+    assert route(village=village, kind="need")[1] == lead
+    ResidentRequest.objects.filter(assignee=designated.worker).update(status="closed")
+    assert route(village=village, kind="need")[1] == designated.worker

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -192,13 +193,12 @@ def route(
         return station, county.first()
     if station is None:
         return None, None
-    open_work = Count(
-        "user__pk",
-        filter=Q(
-            user__pk__in=ResidentRequest.objects.filter(status__in=OPEN_STATUSES).values(
-                "assignee_id"
-            )
-        ),
+    # each candidate's open requests, counted in the database (one query for the choice)
+    open_work = Subquery(
+        ResidentRequest.objects.filter(assignee_id=OuterRef("user_id"), status__in=OPEN_STATUSES)
+        .values("assignee_id")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
     )
     designated = (
         SocialWorkerProfile.objects.filter(
@@ -207,7 +207,7 @@ def route(
             user__is_active=True,
             user__role__in=(Role.SOCIAL_WORKER, Role.STATION_LEAD),
         )
-        .annotate(busy=open_work)
+        .annotate(busy=Coalesce(open_work, 0))
         .order_by("busy", "user_id")
         .select_related("user")
         .first()

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -203,7 +203,5 @@ def request_answer(request, pk: int, step: str):
 
 @require_GET
 def request_photo(request, pk: int):
-    from django.http import FileResponse
-
     photo = get_restricted_or_404(RequestPhoto.objects.all(), request.user, pk=pk)
     return FileResponse(photo.image.open("rb"), content_type=f"image/{photo.kind}")
