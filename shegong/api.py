@@ -25,6 +25,7 @@ from shegong.core.api_forms import Paged, validation_errors
 from shegong.core.filters import read_filters
 from shegong.evaluation.api import router as evaluation_router
 from shegong.field.api import router as field_router
+from shegong.inbox.api import router as inbox_router
 from shegong.indicators.api import router as indicators_router
 from shegong.people.api import router as people_router
 from shegong.public.api import router as public_router
@@ -214,6 +215,7 @@ def _add_routers():
     api.add_router("/", workforce_router)
     api.add_router("/", public_router)
     api.add_router("/", residents_router)
+    api.add_router("/", inbox_router)
     api.add_router("/", indicators_router)
     api.add_router("/", purchase_router)
     api.add_router("/", evaluation_router)

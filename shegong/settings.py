@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "shegong.regions",
     "shegong.accounts",
     "shegong.stations",
+    "shegong.inbox",
     "shegong.workforce",
     "shegong.people",
     "shegong.work",
@@ -259,6 +260,10 @@ SHEGONG_FIELD_KEYS = [k.strip() for k in os.environ.get("SHEGONG_FIELD_KEYS", ""
 SHEGONG_HASH_KEY = os.environ.get("SHEGONG_HASH_KEY", "")
 SHEGONG_ALLOW_DERIVED_KEYS = DEBUG or env_bool("SHEGONG_INSECURE_DEV_KEY", False)
 SHEGONG_PAGE_SIZE = 50
+# text messages to residents (tracking code, status changes): a class with
+# send(*, phone, text); the console backend logs them; empty turns them off (shegong.inbox.sms)
+SHEGONG_SMS_BACKEND = os.environ.get("SHEGONG_SMS_BACKEND", "shegong.inbox.sms.ConsoleBackend")
+SHEGONG_SMS_OPTIONS: dict = {}
 # a station submits its month within this many days after the month ends (逐级审核)
 SHEGONG_MONTH_DUE_DAYS = int(os.environ.get("SHEGONG_MONTH_DUE_DAYS", "10"))
 # personal API tokens: the longest a token may last (days), and the default offered

@@ -30,3 +30,6 @@ SHEGONG_AUDIT_MAINTENANCE = True
 SHEGONG_REQUIRE_2FA = False
 
 SHEGONG_INDICATOR_CACHE_SECONDS = 0  # tests change workers and stations between requests
+
+# Text messages are kept in shegong.inbox.sms.MemoryBackend.outbox for the tests to read.
+SHEGONG_SMS_BACKEND = "shegong.inbox.sms.MemoryBackend"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("field/", include("shegong.field.urls")),
     path("public/", include("shegong.public.urls")),
     path("requests/", include("shegong.residents.urls")),
+    path("inbox/", include("shegong.inbox.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("purchase/", include("shegong.purchase.urls")),
     path("evaluation/", include("shegong.evaluation.urls")),

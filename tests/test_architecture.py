@@ -88,7 +88,12 @@ def test_indicators_reads_no_upper_app_model_by_name():
                 ), f"{path}: {node.module}"
 
 
-BODILESS = {"/api/cases/{case_id}/steps/approve_plan", "/api/cases/{case_id}/steps/approve_closure"}
+BODILESS = {
+    "/api/cases/{case_id}/steps/approve_plan",
+    "/api/cases/{case_id}/steps/approve_closure",
+    "/api/notifications/{notification_id}/read",
+    "/api/notifications/read-all",
+}
 
 
 def _resolve(schema: dict, components: dict) -> dict:

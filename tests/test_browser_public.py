@@ -2,6 +2,9 @@
 village in 雨湖区 by walking down the regions and by name, reads its board, and opens the
 poster with its QR code."""
 
+import datetime
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -96,25 +99,43 @@ def test_a_resident_sends_a_need_the_worker_answers_and_the_resident_rates_it(
     assert len(code) == 10
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
-    # the village's designated worker finds it and answers it
+    # the village's designated worker sees it in the inbox, accepts the suggested match
+    # and records the visit it led to
     worker = browser.new_context(viewport=PHONE)
-    wp = worker.new_page()
-    wp.goto(live_server.url + "/accounts/login/")
-    wp.fill("#id_username", own.worker.username)
-    wp.fill("#id_password", "Passw0rd!")
-    wp.click("button[type=submit]")
-    wp.wait_for_url(live_server.url + "/")
-    wp.goto(live_server.url + "/requests/")
-    wp.get_by_role("link", name=code).click()
+    wp = _login(worker, live_server, own.worker.username)
+    expect(wp.get_by_test_id("inbox-badge")).to_have_text("1")
+    wp.get_by_test_id("inbox-link").click()
+    wp.get_by_test_id("inbox-table").get_by_role("link").first.click()
     expect(wp.get_by_test_id("description")).to_contain_text("老人独居")
-    wp.get_by_test_id("respond-form").get_by_label("受理", exact=True).check()
-    wp.get_by_test_id("respond-form").get_by_role("button").click()
+    first = wp.get_by_test_id("suggestions").locator("form").first
+    expect(first).to_contain_text("李公开")
+    first.get_by_test_id("confirm-match").click()
+    expect(wp.get_by_test_id("matches")).to_contain_text("李公开")
+    expect(wp.get_by_test_id("status")).to_contain_text("已受理")
+    wp.get_by_test_id("record-visit").click()
+    wp.fill("#id_date", datetime.date.today().isoformat())
+    wp.fill("[data-testid=picker-search-recipient]", own.recipient.name)
+    wp.check(
+        f"#id_recipient-results >> //label[contains(., '{own.recipient.name}')]"
+        "/preceding-sibling::input"
+    )
+    wp.fill("#id_situation", "上门了解老人独居情况，已链接居家养老服务。")
+    wp.locator("main form[enctype] button[type=submit]").click()
+    wp.wait_for_url(re.compile(r"/requests/\d+/$"))
+    expect(wp.get_by_test_id("linked-visit")).to_be_visible()
+
+    # the resident sees the status change
+    page.get_by_role("link", name="查询办理进度").click()
+    page.fill("#id_code", code)
+    page.fill("#id_last4", "5678")
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_test_id("status")).to_contain_text("已受理")
+
+    # the worker closes it; the resident rates the service
     wp.fill("#id_reply", "已上门走访，链接了居家养老服务。")
     wp.get_by_role("button", name="办结").click()
     expect(wp.get_by_test_id("status")).to_contain_text("已办结")
-
-    # the resident follows it and rates the service
-    page.get_by_role("link", name="查询办理进度").click()
+    page.reload()
     page.fill("#id_code", code)
     page.fill("#id_last4", "5678")
     page.get_by_role("button", name="查询").click()
@@ -123,7 +144,44 @@ def test_a_resident_sends_a_need_the_worker_answers_and_the_resident_rates_it(
     page.get_by_test_id("rate-form").get_by_label("5").check()
     page.get_by_role("button", name="评价").click()
     expect(page.get_by_test_id("request-status")).to_contain_text("5 / 5")
-    resident.close()
-    worker.close()
     item = ResidentRequest.objects.get(code=code)
     assert item.assignee == own.worker and item.satisfaction == 5 and item.photos.count() == 1
+    assert item.visit is not None and item.recipient == own.recipient and item.matched_at
+
+    # a complaint about that station reaches the county officer, not the station
+    page.goto(live_server.url + f"/public/stations/{own.station.pk}/")
+    page.get_by_role("link", name="提交需求、建议或投诉").click()
+    page.get_by_label("投诉").check()
+    page.select_option("#id_topic", "service")
+    page.select_option("#id_region", own.village)
+    page.fill("#id_description", "上班时间去社工站经常没人。")
+    page.fill("#id_contact_name", "王先生")
+    page.fill("#id_contact_phone", "13912345678")
+    page.check("#id_consent")
+    question = page.locator("label[for=id_answer]").inner_text()
+    a, b = (int(x) for x in question.split("：")[1].split(" = ")[0].split(" + "))
+    page.fill("#id_answer", str(a + b))
+    page.get_by_role("button", name="提交").click()
+    complaint = page.get_by_test_id("tracking-code").inner_text().strip()
+    lead = browser.new_context(viewport=PHONE)
+    lp = _login(lead, live_server, own.lead.username)
+    lp.goto(live_server.url + "/requests/")
+    expect(lp.get_by_test_id("record-table")).not_to_contain_text(complaint)
+    expect(lp.get_by_test_id("record-table")).to_contain_text(code)
+    county = browser.new_context(viewport=PHONE)
+    cp = _login(county, live_server, browser_world.actors["county_officer"].username)
+    cp.goto(live_server.url + "/requests/")
+    cp.get_by_role("link", name=complaint).click()
+    expect(cp.get_by_test_id("description")).to_contain_text("经常没人")
+    for ctx in (resident, worker, lead, county):
+        ctx.close()
+
+
+def _login(ctx, live_server, username):
+    page = ctx.new_page()
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "Passw0rd!")
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + "/")
+    return page

@@ -43,7 +43,8 @@ PAGES = {
         7,
     ),
     # the sheet + the station's figures for the year (the indicators' own reads)
-    "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 26),
+    # + the residents' requests of the period (one aggregate)
+    "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 27),
     # + the purchase to-do: filings to review, spending to approve, instalments due; + the
     # employment check of the latest month due (workers, their contracts, their pay)
     # + evaluation's to-do: overdue rectification, appeals to answer, reports to check
@@ -128,18 +129,19 @@ PAGES = {
         lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
         "county_officer",
         # + the names of the counties short of five-star stations, + the stars then, + how
-        # much of the period is signed off (stations, accepted station-months)
-        26,
+        # much of the period is signed off (stations, accepted station-months), + the
+        # residents' requests of the period (one aggregate)
+        27,
     ),
     "dashboard (province, year)": (
         lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
         "province_officer",
-        24,  # + the names of the counties short of five-star stations, + stars, + sign-off
+        25,  # + counties short of five-star stations, + stars, + sign-off, + requests
     ),
     "dashboard (station)": (
         lambda w: reverse("indicators:dashboard") + "?period=2026-03",
         "social_worker",
-        22,  # + the stars in force at the period's end, + how much is signed off
+        23,  # + the stars at the period's end, + how much is signed off, + requests
     ),
     "drill-down (county visits)": (
         lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",
@@ -154,7 +156,7 @@ PAGES = {
     "report (city, quarter)": (
         lambda w: reverse("indicators:report") + "?node=4303&period=2026Q1",
         "city_officer",
-        21,  # + the names of the counties short of five-star stations, + the stars then
+        22,  # + counties short of five-star stations, + the stars then, + requests
     ),
 }
 

@@ -33,6 +33,18 @@ RESIDENT_URLS = {
     "api:request_get",
     "api:request_respond",
     "api:request_close",
+    # matching and what a need became: tests/test_matching.py
+    "residents:matches",
+    "residents:resources",
+    "residents:projects",
+    "residents:match",
+    "residents:link",
+    "residents:visit",
+    "api:need_list",
+    "api:complaint_list",
+    "api:request_suggestions",
+    "api:match_list",
+    "api:request_match",
 }
 
 

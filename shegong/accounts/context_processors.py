@@ -62,7 +62,17 @@ def _groups(user) -> list:
         ]
     if role in OFFICER_ROLES:
         evaluation.append(("evaluation:summaries", _("Annual evaluation summaries")))
+    matching = []
+    if role in STATION_ROLES or role in OFFICER_ROLES:
+        matching = [
+            ("residents:list", _("Residents' requests")),
+            ("residents:matches", _("Matches")),
+            ("residents:resources", _("Resources")),
+            ("residents:projects", _("Projects")),
+        ]
     groups = [(_("Government purchase"), purchase)] if purchase else []
+    if matching:
+        groups.append((_("Supply and demand"), matching))
     if evaluation:
         groups.append((_("Evaluation and stars"), evaluation))
     if people:

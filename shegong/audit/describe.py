@@ -105,6 +105,13 @@ ACTIONS: dict[str, tuple] = {
     "shegong.resident_request.answered": (_("Resident request answered"), PERSONAL),
     "shegong.resident_request.closed": (_("Resident request closed"), PERSONAL),
     "shegong.resident_request.rated": (_("Resident request rated"), PERSONAL),
+    "shegong.resident_request.escalated": (_("Overdue resident request escalated"), PERSONAL),
+    "shegong.resident_request.matched": (_("Resident's need matched"), PERSONAL),
+    "shegong.resident_request.linked": (_("Resident request linked to a record"), PERSONAL),
+    "shegong.resident_request.purged": (
+        _("Residents' requests past retention: personal data deleted"),
+        PERSONAL,
+    ),
     "shegong.household.opened_for_edit": (_("Household opened for editing"), PERSONAL),
     "shegong.visit.created": (_("Home visit recorded"), WORK),
     "shegong.field.downloaded": (_("Working set downloaded to a phone"), PERSONAL),

@@ -25,7 +25,10 @@ def list_page(
     summary: str = "",
     count: int | None = None,
     testid: str = "record-table",
+    actions: str = "",
 ):
+    """A filtered, paged, exportable and printable list (``actions``: a template of
+    buttons for the toolbar)."""
     if request.GET.get("export") in ("xlsx", "csv"):
         return export_response(request, exporter, queryset, personal=personal, filters=values)
     page = paginate(request, queryset, count=count)
@@ -45,6 +48,7 @@ def list_page(
             "create_url": create_url,
             "summary": summary,
             "testid": testid,
+            "actions": actions,
         },
     )
 

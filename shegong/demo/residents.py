@@ -3,13 +3,24 @@ reports in 湘潭, routed as the public form routes them; the older ones answere
 closed, most rated, a few declined, some recent ones still waiting and overdue."""
 
 import datetime
+import logging
 import random
 
+from django.test.utils import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
+from shegong.core.divisions import in_subtree
+from shegong.inbox.services import notify
 from shegong.regions.models import Level, Region
-from shegong.residents.models import Kind, ResidentRequest, Status, Topic
-from shegong.residents.services import CODE_ALPHABET, add_working_days, route
+from shegong.residents.models import Kind, Match, ResidentRequest, Status, Topic
+from shegong.residents.services import (
+    CODE_ALPHABET,
+    add_working_days,
+    requests_escalate,
+    route,
+)
+from shegong.work.models import Group, HomeVisit
 
 SEED = 20261215
 CITY = "4303"
@@ -119,4 +130,78 @@ def demo_residents_load(*, today: datetime.date | None = None) -> dict[str, int]
     ResidentRequest.objects.bulk_create(rows, batch_size=500)
     for item, submitted in zip(rows, when, strict=True):  # auto_now_add set them to now
         ResidentRequest.objects.filter(code=item.code).update(submitted_at=submitted)
-    return {"resident requests": len(rows)}
+    matched = _match(rng, today)
+    # written at once (the demo has no task worker running yet), without a log line each
+    quiet = logging.getLogger("django_tasks")
+    level = quiet.level
+    quiet.setLevel(logging.WARNING)
+    try:
+        with override_settings(TASKS=IMMEDIATE):
+            _tell_assignees()
+            escalated = requests_escalate(today=today)
+    finally:
+        quiet.setLevel(level)
+    return {"resident requests": len(rows), "matched": matched, "escalated": escalated}
+
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def _match(rng: random.Random, today: datetime.date) -> int:
+    """Most answered needs matched to the worker who took them (a few to an open group of
+    the station instead), some a day or two after the first response; the closed ones
+    linked to a visit made in their village when there is one."""
+    visits = dict(
+        HomeVisit.objects.filter(in_subtree("region_id", CITY), voided_at__isnull=True)
+        .order_by("region_id", "-date")
+        .values_list("region_id", "pk")
+    )
+    groups = {}
+    for g in Group.objects.filter(
+        in_subtree("region_id", CITY),
+        stage__in=(Group.Stage.PREPARATION, Group.Stage.FORMATION),
+    ).order_by("pk"):
+        groups.setdefault(g.station_id, g)
+    needs = ResidentRequest.objects.filter(
+        kind=Kind.NEED, status__in=(Status.ACCEPTED, Status.CLOSED), assignee__isnull=False
+    ).order_by("pk")
+    matches, n = [], 0
+    for item in needs:
+        if rng.random() > 0.75:
+            continue  # answered without a match (advice, a referral elsewhere)
+        when = item.responded_at + datetime.timedelta(hours=rng.randint(0, 40))
+        group = groups.get(item.station_id) if rng.random() < 0.15 else None
+        matches.append(
+            Match(
+                request=item,
+                party=Match.Party.GROUP if group else Match.Party.WORKER,
+                worker=None if group else item.assignee,
+                group=group,
+                reasons="定点联系社工；同一乡镇社工站" if not group else "本站开放报名的小组",
+                confirmed_by=item.assignee,
+            )
+        )
+        fields = {"matched_at": when}
+        if item.status == Status.CLOSED and item.region_id in visits:
+            fields["visit_id"] = visits[item.region_id]
+        ResidentRequest.objects.filter(pk=item.pk).update(**fields)
+        n += 1
+    Match.objects.bulk_create(matches, batch_size=500)
+    for m in Match.objects.select_related("request"):
+        Match.objects.filter(pk=m.pk).update(confirmed_at=m.request.matched_at)
+    return n
+
+
+def _tell_assignees() -> None:
+    """A notification for each request still waiting, to whoever it is assigned to."""
+    waiting = ResidentRequest.objects.filter(
+        status=Status.SUBMITTED, assignee__isnull=False
+    ).select_related("region")
+    for item in waiting:
+        notify(
+            users=[item.assignee_id],
+            event="request.assigned",
+            subject=f"{item.code} · {item.get_kind_display()} · {item.region.name}",
+            url=reverse("residents:detail", args=[item.pk]),
+            key=f"request:{item.pk}:assigned",
+        )

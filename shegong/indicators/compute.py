@@ -55,6 +55,13 @@ ALWAYS_SHOWN = frozenset(
         # the agencies' own training: a level no rule set targets, shown beside the others
         "supervision_agency_hours",
         "training_agency_hours",
+        # residents' requests: how a region answers its residents, targeted or not
+        "request_on_time_share",
+        "hours_to_response",
+        "request_closed_share",
+        "request_satisfaction",
+        "need_matched_share",
+        "hours_to_match",
     }
 )
 
@@ -253,6 +260,7 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         **hours_readings(code, period, now, before),
         **station_readings(code, st, rules),
         **coverage_readings(code, period, vil, now, before),
+        **resident_readings(code, period),
     }
     if "agencies_per_county" in rules:
         readings.update(agency_readings(code, rules["agencies_per_county"]))
@@ -290,6 +298,7 @@ def figures(node, period: Period) -> dict[str, tuple[Decimal | None, str]]:
         **hours_readings(code, period, now, {}),
         **station_readings(code, st, rules),
         **coverage_readings(code, period, vil, now, {}),
+        **resident_readings(code, period),
     }
     out.update({name: (value, url) for name, (value, _prev, _detail, url) in readings.items()})
     return out
@@ -489,6 +498,60 @@ def coverage_readings(
             None,
             _("%(n)s of %(d)s villages") % {"n": vil["designated"], "d": vil["total"]},
             records_url("villages", code, period, designated="1"),
+        ),
+    }
+
+
+def resident_readings(code: str, period: Period) -> dict[str, Reading]:
+    """How residents' requests of the period were answered (the residents app provides
+    the counts, ``stocks.resident_requests``): on time, closed, rated, and needs matched."""
+    try:
+        r = stock_providers.read("resident_requests", code=code, period=period)
+    except LookupError:  # the residents app is not installed
+        return {}
+
+    def avg(total, n, scale=1):
+        return q2(Decimal(total) / Decimal(n) / Decimal(scale)) if n else None
+
+    url = records_url("requests", code, period)
+    return {
+        "request_on_time_share": (
+            share(r["on_time"], r["due"]),
+            None,
+            _("%(n)s of %(d)s requests answered by their due date")
+            % {"n": r["on_time"], "d": r["due"]},
+            records_url("requests", code, period, which="due"),
+        ),
+        "hours_to_response": (
+            avg(r["response_seconds"], r["answered"], 3600),
+            None,
+            _("the mean of %(n)s requests answered") % {"n": r["answered"]},
+            records_url("requests", code, period, which="answered"),
+        ),
+        "request_closed_share": (
+            share(r["closed"], r["total"]),
+            None,
+            _("%(n)s of %(d)s requests") % {"n": r["closed"], "d": r["total"]},
+            url,
+        ),
+        "request_satisfaction": (
+            avg(r["satisfaction"], r["rated"]),
+            None,
+            _("%(n)s ratings") % {"n": r["rated"]},
+            records_url("requests", code, period, which="rated"),
+        ),
+        "need_matched_share": (
+            share(r["matched"], r["needs"]),
+            None,
+            _("%(n)s of %(d)s needs; %(u)s unmatched")
+            % {"n": r["matched"], "d": r["needs"], "u": r["needs"] - r["matched"]},
+            records_url("requests", code, period, which="needs"),
+        ),
+        "hours_to_match": (
+            avg(r["match_seconds"], r["matched"], 3600),
+            None,
+            _("the mean of %(n)s needs matched") % {"n": r["matched"]},
+            records_url("requests", code, period, which="matched"),
         ),
     }
 

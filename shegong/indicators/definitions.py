@@ -97,6 +97,13 @@ RULED = [
     # Fujian (seed 004): every county fosters at least 5 social work agencies; a county's
     # figure is its filed agencies, a city's or province's the fewest of its counties
     Spec("agencies_per_county", _("Filed agencies per county (the fewest)"), "", "stations"),
+    # residents' requests (#15): how the stations answer what residents ask of them
+    Spec("request_on_time_share", _("Residents' requests answered on time"), "%", "residents"),
+    Spec("hours_to_response", _("Time to first response"), "h", "residents"),
+    Spec("request_closed_share", _("Residents' requests closed"), "%", "residents"),
+    Spec("request_satisfaction", _("Residents' satisfaction (1–5)"), "", "residents"),
+    Spec("need_matched_share", _("Residents' needs matched"), "%", "residents"),
+    Spec("hours_to_match", _("Time to match a need"), "h", "residents"),
 ]
 
 SPECS = {s.code: s for s in SERVICE + RULED}

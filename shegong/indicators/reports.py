@@ -44,6 +44,7 @@ COUNT_UNITS = {
     "file_household": gettext_lazy("households"),
     "file_person": gettext_lazy("people"),
     "people": gettext_lazy("people"),
+    "request_satisfaction": gettext_lazy("points of 5"),
     "person_times": gettext_lazy("person-times"),
     "volunteers": gettext_lazy("person-times"),
     "session": gettext_lazy("sessions"),

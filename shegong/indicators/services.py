@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from shegong.audit.services import audit_log, audit_saved
 from shegong.core.divisions import in_subtree, parse_region_code
 from shegong.core.restrict import require_may_save
 from shegong.core.validation import full_clean, one_of
+from shegong.inbox.services import notify
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 
@@ -303,4 +305,34 @@ def month_step(*, by: User, data: MonthStep, request: HttpRequest | None = None)
         obj=row,
         data={"station": station.name, "month": f"{month:%Y-%m}", "reason": reason},
     )
+    _month_notice(station=station, month=month, action=data.action, reason=reason)
     return row
+
+
+def _month_notice(*, station: Station, month: datetime.date, action: str, reason: str) -> None:
+    """Tell whoever the month now waits for: the agency (or the county, for a station
+    without one) when submitted, the county when reviewed, the station lead when it is
+    returned, unlocked or accepted."""
+    users = User.objects.filter(is_active=True)
+    county = users.filter(role=Role.COUNTY_OFFICER, scope_region_id=station.region_id[:6])
+    leads = users.filter(role=Role.STATION_LEAD, station=station)
+    if action == "submit":
+        to = (
+            users.filter(role=Role.AGENCY_ADMIN, agency_id=station.agency_id)
+            if station.agency_id
+            else county
+        )
+        event = "month.submitted"
+    elif action == "review":
+        to, event = county, "month.submitted"
+    elif action == "accept":
+        to, event = leads, "month.accepted"
+    else:
+        to, event = leads, "month.returned"
+    notify(
+        users=list(to.values_list("pk", flat=True)),
+        event=event,
+        subject=f"{station.name} · {month:%Y-%m}",
+        url=reverse("indicators:month_detail", args=[station.pk, f"{month:%Y-%m}"]),
+        note=reason,
+    )

@@ -12,7 +12,10 @@ Each provider is called with keyword arguments only; the names and what they ret
 - ``designated_villages(code)``: villages in the node with an active designated worker;
 - ``open_cases(code, period)``: cases of a village open at the end of the period;
 - ``star_ratings(code, on)``: ``{station id: stars}`` of the ratings in force on a day
-  (without a provider, a station's star field as it is today).
+  (without a provider, a station's star field as it is today);
+- ``resident_requests(code, period)``: counts of the residents' requests submitted in the
+  period (received, due, answered on time, closed, rated, needs matched, and the seconds
+  to answer and to match); without a provider the residents' figures are left off.
 """
 
 from collections.abc import Callable

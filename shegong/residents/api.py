@@ -12,8 +12,8 @@ from shegong.core.crypto import mask_phone
 from shegong.core.filters import Filter, read_filters
 
 from . import selectors, services
-from .forms import CloseForm, RespondForm
-from .models import Kind, ResidentRequest, Status
+from .forms import CloseForm, MatchForm, RespondForm
+from .models import Kind, Match, ResidentRequest, Status
 
 router = Router(tags=["requests"])
 API_FILTERS = [
@@ -111,4 +111,88 @@ def request_close(request, request_id: int, payload: CloseIn):
     """Close an accepted request, saying what was done (the resident reads it)."""
     return _step(
         request, request_id, CloseForm(as_form_data(payload.dict())), services.request_close
+    )
+
+
+@router.get("/needs", response=list[RequestOut])
+@paginate(Paged)
+def need_list(request, status: str = "", region: str = "", overdue: str = ""):
+    """需求清单: the needs the caller may see (a station's, or a region's for officers)."""
+    raw = {"kind": Kind.NEED, "status": status, "region": region, "overdue": overdue}
+    return selectors.request_list(user=request.user, filters=read_filters(raw, API_FILTERS))
+
+
+@router.get("/complaints", response=list[RequestOut])
+@paginate(Paged)
+def complaint_list(request, status: str = "", region: str = "", overdue: str = ""):
+    """Complaints the caller may see: the county's and those above it; a station never."""
+    raw = {"kind": Kind.COMPLAINT, "status": status, "region": region, "overdue": overdue}
+    return selectors.request_list(user=request.user, filters=read_filters(raw, API_FILTERS))
+
+
+class SuggestionOut(Schema):
+    party: str
+    target: int
+    label: str
+    station: str
+    score: int
+    reasons: list[str]
+
+
+@router.get("/requests/{request_id}/suggestions", response=list[SuggestionOut])
+@object_first(ResidentRequest, "request_id", action="change")
+def request_suggestions(request, request_id: int):
+    """Who and what could meet a need, best first, with the reasons (for whoever may act
+    on it; empty unless it is an open need)."""
+    item = _read(request, request_id)
+    if item.kind != Kind.NEED or not item.is_open:
+        return []
+    return selectors.suggestions(item=item)
+
+
+class MatchOut(Schema):
+    id: int
+    request_id: int
+    party: str
+    worker_id: int | None
+    group_id: int | None
+    reasons: str
+    note: str
+    confirmed_by_id: int
+    confirmed_at: datetime.datetime
+
+
+MATCH_FILTERS = [
+    Filter("party", kind="select", choices=Match.Party.choices),
+    Filter("region", kind="region"),
+]
+
+
+@router.get("/matches", response=list[MatchOut])
+@paginate(Paged)
+def match_list(request, party: str = "", region: str = ""):
+    """供需对接: needs matched to a worker or a project, scoped like the needs."""
+    raw = {"party": party, "region": region}
+    return selectors.match_list(user=request.user, filters=read_filters(raw, MATCH_FILTERS))
+
+
+MatchIn = schema_for(MatchForm, "RequestMatchIn")
+
+
+@router.post(
+    "/requests/{request_id}/match",
+    response={200: MatchOut, 403: Invalid, 404: Invalid, 409: Invalid, 422: Invalid},
+)
+@object_first(ResidentRequest, "request_id", action="change")
+def request_match(request, request_id: int, payload: MatchIn):
+    """Confirm one of the suggestions (``party`` worker or group, ``target`` its id); the
+    matched party is notified. The same party twice: 409."""
+    item = _read(request, request_id)
+    return api_step(
+        request,
+        MatchForm(as_form_data(payload.dict())),
+        write=lambda form: services.request_match(
+            by=request.user, data=form.to_input(), instance=item, request=request
+        ),
+        answer=lambda: item.matches.order_by("-pk").first(),
     )

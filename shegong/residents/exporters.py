@@ -27,3 +27,59 @@ class RequestExporter(Exporter):
         ),
         Column(gettext_lazy("Satisfaction"), lambda r: r.satisfaction or "", 6),
     ]
+
+
+class MatchExporter(Exporter):
+    """Needs matched (供需对接): with whom, why, by whom and how soon."""
+
+    title = gettext_lazy("Matches")
+    columns = [
+        Column(gettext_lazy("Tracking code"), lambda m: m.request.code, 12),
+        Column(gettext_lazy("Village / community"), lambda m: m.request.region.name, 16),
+        Column(gettext_lazy("Matched with"), lambda m: m.get_party_display(), 10),
+        Column(
+            gettext_lazy("Who or what"),
+            lambda m: m.worker.display_name if m.worker_id else m.group.name,
+            16,
+        ),
+        Column(gettext_lazy("Why"), lambda m: m.reasons, 40),
+        Column(gettext_lazy("Confirmed by"), lambda m: m.confirmed_by.display_name, 10),
+        Column(gettext_lazy("Submitted"), lambda m: m.request.submitted_at.date(), 12),
+        Column(gettext_lazy("Confirmed"), lambda m: m.confirmed_at.date(), 12),
+    ]
+
+
+class ResourceExporter(Exporter):
+    """资源清单: who could take a need, and how busy they are."""
+
+    title = gettext_lazy("Resources")
+    columns = [
+        Column(gettext_lazy("Name"), lambda u: u.display_name, 10),
+        Column(gettext_lazy("Role"), lambda u: u.get_role_display(), 10),
+        Column(gettext_lazy("Station"), lambda u: u.station.name if u.station_id else "", 20),
+        Column(
+            gettext_lazy("Qualification"),
+            lambda u: (
+                u.worker_profile.get_qualification_display() if hasattr(u, "worker_profile") else ""
+            ),
+            16,
+        ),
+        Column(gettext_lazy("Designated villages"), lambda u: u.villages, 8),
+        Column(gettext_lazy("Open cases"), lambda u: u.open_cases, 8),
+        Column(gettext_lazy("Open requests"), lambda u: u.busy, 8),
+    ]
+
+
+class ProjectExporter(Exporter):
+    """项目清单: the groups open to members."""
+
+    title = gettext_lazy("Projects")
+    columns = [
+        Column(gettext_lazy("Group number"), lambda g: g.number, 14),
+        Column(gettext_lazy("Name"), lambda g: g.name, 20),
+        Column(gettext_lazy("Station"), lambda g: g.station.name, 20),
+        Column(gettext_lazy("Service domain"), lambda g: g.get_domain_display(), 12),
+        Column(gettext_lazy("Target members"), lambda g: g.target, 20),
+        Column(gettext_lazy("Stage"), lambda g: g.get_stage_display(), 8),
+        Column(gettext_lazy("Planned sessions"), lambda g: g.planned_sessions, 8),
+    ]

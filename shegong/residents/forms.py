@@ -6,8 +6,16 @@ from shegong.core.validators import validate_photo
 from shegong.regions.models import Level, Region
 
 from . import guard
-from .models import DESCRIPTION_MAX, Kind, Topic
-from .services import MAX_PHOTOS, CloseInput, PhotoUpload, RequestInput, ResponseInput
+from .models import DESCRIPTION_MAX, Kind, Match, Topic
+from .services import (
+    MAX_PHOTOS,
+    CloseInput,
+    LinkInput,
+    MatchInput,
+    PhotoUpload,
+    RequestInput,
+    ResponseInput,
+)
 
 
 class MultiplePhotoInput(forms.ClearableFileInput):
@@ -163,3 +171,37 @@ class CloseForm(BootstrapFormMixin, forms.Form):
 
     def to_input(self) -> CloseInput:
         return CloseInput(reply=self.cleaned_data["reply"])
+
+
+class MatchForm(BootstrapFormMixin, forms.Form):
+    """A suggestion confirmed (the page posts the party and id of the one chosen)."""
+
+    required_fields = ("party", "target")
+    party = forms.ChoiceField(label=_("Matched with"), choices=Match.Party.choices)
+    target = forms.IntegerField(label=_("Who or what"), min_value=1)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def to_input(self) -> MatchInput:
+        return MatchInput(
+            party=self.cleaned_data["party"],
+            target=self.cleaned_data["target"],
+            note=self.cleaned_data["note"],
+        )
+
+
+class LinkForm(BootstrapFormMixin, forms.Form):
+    """The person registered and/or the case opened for the need: chosen among the
+    records of its village that the user may change."""
+
+    recipient = forms.TypedChoiceField(
+        label=_("Service recipient"), coerce=int, required=False, empty_value=None
+    )
+    case = forms.TypedChoiceField(label=_("Case"), coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, people=(), cases=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["recipient"].choices = [("", "—"), *people]
+        self.fields["case"].choices = [("", "—"), *cases]
+
+    def to_input(self) -> LinkInput:
+        return LinkInput(recipient=self.cleaned_data["recipient"], case=self.cleaned_data["case"])

@@ -16,8 +16,10 @@ from django.utils.translation import pgettext_lazy
 from shegong.accounts.roles import OFFICER_ROLES, Role
 from shegong.core.fields import EncryptedTextField
 from shegong.core.restrict import RestrictedQuerySet, scope_q
+from shegong.people.models import Recipient
 from shegong.regions.models import Region
 from shegong.stations.models import Station
+from shegong.work.models import Case, Group, HomeVisit
 
 
 class Kind(models.TextChoices):
@@ -112,6 +114,36 @@ class ResidentRequest(models.Model):
     )
     satisfaction_note = models.CharField(_("the resident's comment"), max_length=200, blank=True)
     consent_text = models.CharField(max_length=40, editable=False)  # the notice's version
+    # 0: on time; 1: overdue, the station lead told; 2: escalated to the county
+    escalation = models.PositiveSmallIntegerField(_("escalation"), default=0, editable=False)
+    matched_at = models.DateTimeField(_("first matched"), null=True, blank=True, editable=False)
+    # the personal data deleted after the retention period (the figures' fields kept)
+    purged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # what the need became: the person registered, the visit made, the case opened
+    recipient = models.ForeignKey(
+        Recipient,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service recipient"),
+    )
+    visit = models.ForeignKey(
+        HomeVisit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("home visit"),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
 
     objects = RestrictedQuerySet.as_manager()
 
@@ -123,6 +155,7 @@ class ResidentRequest(models.Model):
             models.Index(fields=["region", "submitted_at"]),
             models.Index(fields=["station", "status"]),
             models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["status", "due_on"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -159,9 +192,10 @@ class ResidentRequest(models.Model):
             if role == Role.SOCIAL_WORKER and user.station_id:
                 return service & Q(station_id=user.station_id, assignee_id=user.pk)
             if role == Role.COUNTY_OFFICER:
-                # complaints and reports, and needs of a village no station serves
+                # complaints and reports, needs of a village no station serves, and
+                # needs the station left unanswered until they escalated to the county
                 return scope_q(user, "region_id") & (
-                    Q(kind__in=OVERSIGHT_KINDS) | Q(station__isnull=True)
+                    Q(kind__in=OVERSIGHT_KINDS) | Q(station__isnull=True) | Q(escalation__gte=2)
                 )
         return None
 
@@ -186,6 +220,82 @@ class RequestPhoto(models.Model):
     @classmethod
     def restrict_q(cls, user, action: str):
         q = ResidentRequest.restrict_q(user, "view" if action == "view" else action)
+        if q is None:
+            return None
+        return Q(request__in=ResidentRequest.objects.filter(q).values("pk"))
+
+
+class Match(models.Model):
+    """供需对接: a need met by a worker or by a project (a group open to members),
+    confirmed by the worker or lead who matched it. Volunteers, community organisations
+    and charity resources join when the 五社联动 registers land."""
+
+    class Party(models.TextChoices):
+        WORKER = "worker", _("Social worker")
+        GROUP = "group", _("Group (project)")
+
+    request = models.ForeignKey(
+        ResidentRequest, on_delete=models.CASCADE, related_name="matches", verbose_name=_("need")
+    )
+    party = models.CharField(_("matched with"), max_length=12, choices=Party.choices)
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("social worker"),
+    )
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("group"),
+    )
+    reasons = models.CharField(_("why"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-confirmed_at", "-pk"]
+        verbose_name = _("match")
+        verbose_name_plural = _("matches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(party="worker", worker__isnull=False, group__isnull=True)
+                | Q(party="group", group__isnull=False, worker__isnull=True),
+                name="match_one_party",
+            ),
+            models.UniqueConstraint(
+                fields=["request", "worker"],
+                condition=Q(worker__isnull=False),
+                name="match_worker_once",
+            ),
+            models.UniqueConstraint(
+                fields=["request", "group"],
+                condition=Q(group__isnull=False),
+                name="match_group_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        party = self.worker.display_name if self.worker_id else str(self.group)
+        return f"{self.request.code} → {party}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        """Whoever sees the need sees its matches."""
+        q = ResidentRequest.restrict_q(user, "view" if action == "view_masked" else action)
         if q is None:
             return None
         return Q(request__in=ResidentRequest.objects.filter(q).values("pk"))

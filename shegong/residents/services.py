@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,18 +20,24 @@ from shegong.accounts.roles import Role
 from shegong.audit.services import audit_log
 from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can
+from shegong.core.validation import one_of
 from shegong.core.validators import normalize_phone
+from shegong.inbox.services import notify, text_resident
 from shegong.indicators.compute import rule_set_for
+from shegong.people.models import Recipient
 from shegong.regions.models import Level, Region
 from shegong.stations.models import Station
+from shegong.work.models import Case, Group, HomeVisit
+from shegong.work.services.records import VisitInput, visit_record
 from shegong.workforce.models import SocialWorkerProfile
 
-from . import guard
+from . import guard, selectors
 from .models import (
     DESCRIPTION_MAX,
     OPEN_STATUSES,
     OVERSIGHT_KINDS,
     Kind,
+    Match,
     RequestPhoto,
     ResidentRequest,
     Status,
@@ -169,6 +176,21 @@ def request_submit(
     if address:
         guard.count("address", address)
     guard.count("phone", phone)
+    notify(
+        users=[assignee] if assignee else [],
+        event="request.assigned",
+        subject=_subject(item),
+        url=_url(item),
+        key=f"request:{item.pk}:assigned",
+    )
+    text_resident(
+        phone=phone,
+        text=_(
+            "Shegong: we have your request. Its tracking code is %(code)s; follow it on the "
+            "station's page with the code and the last four digits of this phone."
+        )
+        % {"code": item.code},
+    )
     return item
 
 
@@ -255,6 +277,7 @@ def request_respond(
         obj=item,
         data={"status": item.get_status_display(), "reply": reply},
     )
+    _text_status(item)
     return item
 
 
@@ -286,6 +309,7 @@ def request_close(
         obj=item,
         data={"reply": reply},
     )
+    _text_status(item)
     return item
 
 
@@ -340,3 +364,352 @@ def request_rate(
 def request_viewed(*, by: User, item: ResidentRequest, request: HttpRequest | None = None) -> None:
     """Record that ``by`` opened a request (its contact is personal data)."""
     audit_log(action="shegong.resident_request.viewed", actor=by, request=request, obj=item)
+
+
+# ----- notices -------------------------------------------------------------------------
+
+
+def _subject(item: ResidentRequest) -> str:
+    return f"{item.code} · {item.get_kind_display()} · {item.region.name}"
+
+
+def _url(item: ResidentRequest) -> str:
+    return reverse("residents:detail", args=[item.pk])
+
+
+def _text_status(item: ResidentRequest) -> None:
+    """Tell the resident by text message that their request changed (when texts are on)."""
+    text_resident(
+        phone=item.contact_phone,
+        text=_(
+            "Shegong: your request %(code)s is now “%(status)s”. Check it on the tracking "
+            "page with the code and the last four digits of your phone."
+        )
+        % {"code": item.code, "status": item.get_status_display()},
+    )
+
+
+def _county_officers(county: str) -> list[int]:
+    return list(
+        User.objects.filter(
+            role=Role.COUNTY_OFFICER, is_active=True, scope_region_id=county
+        ).values_list("pk", flat=True)
+    )
+
+
+# working days past the due date after which an unanswered need goes up to the county
+ESCALATE_TO_COUNTY_AFTER = 2
+
+
+def requests_escalate(*, today: datetime.date | None = None) -> int:
+    """Raise every request still unanswered after its due date (run daily: the management
+    command ``escalate_requests`` or the task ``residents.tasks.escalate``).
+
+    The caller may rely on: a need or suggestion overdue is told to its worker and to the
+    station lead; still unanswered ``ESCALATE_TO_COUNTY_AFTER`` working days later, to the
+    county officers, who may then act on it; a complaint or report overdue is told to the
+    county's officers at once. Each step happens once per request (running it twice
+    notifies no one twice); each is audited. Returns how many requests were raised."""
+    today = today or timezone.localdate()
+    overdue = (
+        ResidentRequest.objects.filter(
+            status=Status.SUBMITTED, responded_at__isnull=True, due_on__lt=today, escalation__lt=2
+        )
+        .select_related("region")
+        .order_by("pk")
+    )
+    leads: dict[int, list[int]] = {}
+    counties: dict[str, list[int]] = {}
+    raised = 0
+    for item in overdue.iterator(chunk_size=500):
+        if item.kind in OVERSIGHT_KINDS:
+            target = 2
+        else:
+            late = add_working_days(day=item.due_on, n=ESCALATE_TO_COUNTY_AFTER) < today
+            target = 2 if late else 1
+        if target <= item.escalation:
+            continue
+        subject, url = _subject(item), _url(item)
+        with transaction.atomic():
+            if item.escalation < 1 and item.kind not in OVERSIGHT_KINDS:
+                if item.station_id not in leads:
+                    leads[item.station_id] = list(
+                        User.objects.filter(
+                            station_id=item.station_id, role=Role.STATION_LEAD, is_active=True
+                        ).values_list("pk", flat=True)
+                    )
+                notify(
+                    users=[item.assignee_id] if item.assignee_id else [],
+                    event="request.overdue",
+                    subject=subject,
+                    url=url,
+                    key=f"request:{item.pk}:overdue",
+                )
+                notify(
+                    users=[u for u in leads[item.station_id] if u != item.assignee_id],
+                    event="request.escalated",
+                    subject=subject,
+                    url=url,
+                    key=f"request:{item.pk}:lead",
+                )
+            if target == 2:
+                county = item.region_id[:6]
+                if county not in counties:
+                    counties[county] = _county_officers(county)
+                notify(
+                    users=counties[county],
+                    event="request.overdue"
+                    if item.kind in OVERSIGHT_KINDS
+                    else "request.escalated",
+                    subject=subject,
+                    url=url,
+                    key=f"request:{item.pk}:county",
+                )
+            ResidentRequest.objects.filter(pk=item.pk).update(escalation=target)
+            audit_log(
+                action="shegong.resident_request.escalated",
+                actor_name=_("Shegong (scheduled)"),
+                obj=item,
+                data={"to": _("the county") if target == 2 else _("the station lead")},
+            )
+        raised += 1
+    return raised
+
+
+# ----- matching and what a need became ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchInput:
+    """A suggestion confirmed: ``party`` worker or group, ``target`` its id."""
+
+    party: str
+    target: int | None
+    note: str = ""
+
+
+@transaction.atomic
+def request_match(
+    *, by: User, data: MatchInput, instance: ResidentRequest, request: HttpRequest | None = None
+) -> Match:
+    """Confirm a match for a need (供需对接).
+
+    The caller may rely on: only whoever may act on the need (its worker, the station
+    lead, the county once escalated); only an open need; only one of the suggestions
+    (``selectors.suggestions``, not just the first page of them); not the same party
+    twice. A worker matched takes the need (and their station with it); a need not yet
+    answered is accepted by the match, and the resident is told; the matched worker (or
+    the group's workers) get a notice; the first match's time is kept (time to match)."""
+    item = _locked(by, instance)
+    if item.kind != Kind.NEED:
+        raise ValidationError(_("Only a need is matched to a worker or a project."))
+    if not item.is_open:
+        raise ValidationError(_("This request is no longer open."))
+    chosen = next(
+        (
+            s
+            for s in selectors.suggestions(item=item, limit=None)
+            if s.party == data.party and s.target == data.target
+        ),
+        None,
+    )
+    if chosen is None:
+        raise ValidationError({"target": _("Choose one of the suggestions.")})
+    already = item.matches.filter(
+        **(
+            {"worker_id": chosen.target}
+            if chosen.party == "worker"
+            else {"group_id": chosen.target}
+        )
+    )
+    if already.exists():
+        raise ValidationError(_("This match has already been confirmed."))
+    match = Match.objects.create(
+        request=item,
+        party=chosen.party,
+        worker_id=chosen.target if chosen.party == "worker" else None,
+        group_id=chosen.target if chosen.party == "group" else None,
+        reasons="；".join(chosen.reasons)[:300],
+        note=(data.note or "").strip()[:200],
+        confirmed_by=by,
+    )
+    now = timezone.now()
+    fields = []
+    if item.matched_at is None:
+        item.matched_at = now
+        fields.append("matched_at")
+    told = []
+    if chosen.party == "worker":
+        worker = User.objects.select_related("station").get(pk=chosen.target)
+        item.assignee, item.station = worker, worker.station
+        fields += ["assignee", "station"]
+        told = [worker.pk]
+    else:
+        told = list(Group.objects.get(pk=chosen.target).workers.values_list("pk", flat=True))
+    accepted = item.status == Status.SUBMITTED
+    if accepted:
+        item.status, item.responded_at, item.responded_by = Status.ACCEPTED, now, by
+        item.reply = item.reply or _("Your need has been matched: %(party)s will contact you.") % {
+            "party": chosen.label
+        }
+        fields += ["status", "responded_at", "responded_by", "reply"]
+    item.save(update_fields=fields)
+    notify(
+        users=[u for u in told if u != by.pk],
+        event="match.confirmed",
+        subject=_subject(item),
+        url=_url(item),
+        note=match.note,
+        key=f"match:{match.pk}",
+    )
+    audit_log(
+        action="shegong.resident_request.matched",
+        actor=by,
+        request=request,
+        obj=item,
+        data={"with": chosen.label, "why": match.reasons},
+    )
+    if accepted:
+        _text_status(item)
+    return match
+
+
+@transaction.atomic
+def request_record_visit(
+    *, by: User, data: VisitInput, instance: ResidentRequest, request: HttpRequest | None = None
+) -> HomeVisit:
+    """Record the home visit a need led to and keep the link (the visit is recorded by
+    ``work``'s own service, with all its rules). The caller may rely on: only whoever may
+    act on the need; a need or suggestion; the visit in the need's village; the person
+    visited becomes the need's recipient when it has none yet."""
+    item = _locked(by, instance)
+    if item.kind not in (Kind.NEED, Kind.SUGGESTION):
+        raise ValidationError(_("A visit is linked to a need."))
+    if data.region != item.region_id:
+        raise ValidationError(
+            {
+                "region": _("The visit is in the village the need came from: %(v)s.")
+                % {"v": item.region.name}
+            }
+        )
+    visit = visit_record(by=by, data=data, request=request)
+    item.visit = visit
+    if item.recipient_id is None and visit.recipient_id:
+        item.recipient_id = visit.recipient_id
+    item.save(update_fields=["visit", "recipient"])
+    audit_log(
+        action="shegong.resident_request.linked",
+        actor=by,
+        request=request,
+        obj=item,
+        data={"visit": visit.pk},
+    )
+    return visit
+
+
+@dataclass(frozen=True)
+class LinkInput:
+    """What the need became, by id: the person registered and/or the case opened."""
+
+    recipient: int | None = None
+    case: int | None = None
+
+
+@transaction.atomic
+def request_link(
+    *, by: User, data: LinkInput, instance: ResidentRequest, request: HttpRequest | None = None
+) -> ResidentRequest:
+    """Link a need to the service recipient registered from it and/or the case opened
+    for it. The caller may rely on: only whoever may act on the need; only records
+    ``by`` may change, in the need's county; at least one of them."""
+    item = _locked(by, instance)
+    errors: dict[str, str] = {}
+    county = item.region_id[:6]
+    person = one_of(
+        Recipient.objects.restrict(by, "change").filter(in_subtree("region_id", county)),
+        data.recipient,
+        "recipient",
+        errors,
+    )
+    case = one_of(
+        Case.objects.restrict(by, "change").filter(in_subtree("region_id", county)),
+        data.case,
+        "case",
+        errors,
+    )
+    if person is None and case is None and not errors:
+        errors["recipient"] = _("Choose the person or the case the need led to.")
+    if errors:
+        raise ValidationError(errors)
+    fields = []
+    if person is not None:
+        item.recipient = person
+        fields.append("recipient")
+    if case is not None:
+        item.case = case
+        fields.append("case")
+        if item.recipient_id is None:
+            item.recipient_id = case.recipient_id
+            fields.append("recipient")
+    item.save(update_fields=fields)
+    audit_log(
+        action="shegong.resident_request.linked",
+        actor=by,
+        request=request,
+        obj=item,
+        data={k: getattr(item, f"{k}_id") for k in ("recipient", "case") if k in fields},
+    )
+    return item
+
+
+# ----- retention -------------------------------------------------------------------------
+
+# the consent notice promises: kept for three years after the request is closed
+RETENTION_YEARS = 3
+
+
+def requests_purge(*, today: datetime.date | None = None) -> int:
+    """Delete the personal data of requests closed more than ``RETENTION_YEARS`` ago, as
+    the consent notice promises (run daily: ``manage.py purge_requests``).
+
+    The caller may rely on: the contact, the description, the reply, the resident's
+    comment and the photos (their files too) are deleted; what the figures count (kind,
+    topic, village, station, dates, status, rating, matches) is kept, anonymous, so past
+    periods' indicators do not change; open requests are never touched; one audit entry
+    per run with how many. Returns how many requests were purged."""
+    today = today or timezone.localdate()
+    try:
+        cutoff_day = today.replace(year=today.year - RETENTION_YEARS)
+    except ValueError:  # 29 February
+        cutoff_day = today.replace(year=today.year - RETENTION_YEARS, day=28)
+    cutoff = datetime.datetime.combine(
+        cutoff_day, datetime.time.min, tzinfo=timezone.get_current_timezone()
+    )
+    due = ResidentRequest.objects.filter(
+        status__in=(Status.CLOSED, Status.DECLINED), closed_at__lt=cutoff, purged_at__isnull=True
+    )
+    ids = list(due.values_list("pk", flat=True)[:5000])
+    if not ids:
+        return 0
+    with transaction.atomic():
+        photos = list(RequestPhoto.objects.filter(request_id__in=ids))
+        names = [p.image.name for p in photos]
+        storage = photos[0].image.storage if photos else None
+        RequestPhoto.objects.filter(request_id__in=ids).delete()
+        ResidentRequest.objects.filter(pk__in=ids).update(
+            contact_name="",
+            contact_phone="",
+            phone_last4="",
+            description=_("(deleted after the retention period)"),
+            reply="",
+            satisfaction_note="",
+            purged_at=timezone.now(),
+        )
+        audit_log(
+            action="shegong.resident_request.purged",
+            actor_name=_("Shegong (scheduled)"),
+            data={"requests": len(ids), "closed before": cutoff_day.isoformat()},
+        )
+        if storage is not None:
+            transaction.on_commit(lambda: [storage.delete(n) for n in names])
+    return len(ids)

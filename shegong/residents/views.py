@@ -4,7 +4,7 @@ the station or the county on theirs."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,18 +13,32 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shegong.accounts.policy import may_record_station_work
 from shegong.core.crypto import mask_phone
-from shegong.core.forms import show_refusal
+from shegong.core.forms import form_page, show_refusal
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.net import client_ip
 from shegong.core.restrict import can, get_restricted_or_404
 from shegong.core.validators import parse_small_int
+from shegong.indicators.definitions import Domain
+from shegong.people.models import Recipient
 from shegong.stations.models import Station
+from shegong.work.forms import HomeVisitForm
+from shegong.work.models import Case, HomeVisit
 
 from . import selectors, services
-from .exporters import RequestExporter
-from .forms import CloseForm, RateForm, RequestForm, RespondForm, TrackForm, villages_for
-from .models import Kind, RequestPhoto, ResidentRequest, Status
+from .exporters import MatchExporter, ProjectExporter, RequestExporter, ResourceExporter
+from .forms import (
+    CloseForm,
+    LinkForm,
+    MatchForm,
+    RateForm,
+    RequestForm,
+    RespondForm,
+    TrackForm,
+    villages_for,
+)
+from .models import Kind, Match, RequestPhoto, ResidentRequest, Status
 
 SENT_SALT = "shegong.residents.sent"
 
@@ -151,15 +165,81 @@ def request_list(request):
     )
 
 
+MATCH_FILTERS = [
+    Filter("party", gettext_lazy("Matched with"), "select", Match.Party.choices),
+    Filter("region", gettext_lazy("Division code"), "region"),
+]
+
+
+@require_GET
+def match_list(request):
+    """供需对接: the needs matched to a worker or a project, and why."""
+    values = read_filters(request, MATCH_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.match_list(user=request.user, filters=values),
+        exporter=MatchExporter,
+        title=_("Matches"),
+        filters=MATCH_FILTERS,
+        values=values,
+        detail_url=lambda m: reverse("residents:detail", args=[m.request_id]),
+        testid="match-table",
+    )
+
+
+RESOURCE_FILTERS = [Filter("region", gettext_lazy("Division code"), "region")]
+PROJECT_FILTERS = [
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("domain", gettext_lazy("Service domain"), "select", Domain.choices),
+]
+
+
+@require_GET
+def resource_list(request):
+    """资源清单: the workers who could take a need, with their load."""
+    values = read_filters(request, RESOURCE_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.resource_list(user=request.user, filters=values),
+        exporter=ResourceExporter,
+        title=_("Resources"),
+        filters=RESOURCE_FILTERS,
+        values=values,
+        detail_url=lambda u: "",
+        testid="resource-table",
+    )
+
+
+@require_GET
+def project_list(request):
+    """项目清单: the groups open to members, a need can be matched to."""
+    values = read_filters(request, PROJECT_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.project_list(user=request.user, filters=values),
+        exporter=ProjectExporter,
+        title=_("Projects"),
+        filters=PROJECT_FILTERS,
+        values=values,
+        detail_url=lambda g: reverse("work:group_detail", args=[g.pk]),
+        testid="project-table",
+    )
+
+
 @require_GET
 def request_detail(request, pk: int):
     item = get_restricted_or_404(
-        ResidentRequest.objects.select_related("region", "station", "assignee", "responded_by"),
+        ResidentRequest.objects.select_related(
+            "region", "station", "assignee", "responded_by", "visit", "case"
+        ),
         request.user,
         pk=pk,
     )
     services.request_viewed(by=request.user, item=item, request=request)
     may_act = can(request.user, item, "change")
+    open_need = may_act and item.is_open and item.kind == Kind.NEED
+    serving = may_act and item.kind in (Kind.NEED, Kind.SUGGESTION)
+    people, cases = _link_choices(request.user, item) if serving else ((), ())
     return render(
         request,
         "residents/request_detail.html",
@@ -173,7 +253,106 @@ def request_detail(request, pk: int):
             "photos": item.photos.all(),
             "respond": RespondForm() if may_act and item.status == Status.SUBMITTED else None,
             "close": CloseForm() if may_act and item.status == Status.ACCEPTED else None,
+            "suggestions": selectors.suggestions(item=item) if open_need else [],
+            "matches": item.matches.select_related("worker", "group", "confirmed_by"),
+            "link": LinkForm(people=people, cases=cases) if serving else None,
+            "may_visit": serving and may_record_station_work(request.user, HomeVisit),
         },
+    )
+
+
+def _link_choices(user, item: ResidentRequest):
+    """The people of the need's village, and their open cases, that ``user`` may change."""
+    people = (
+        Recipient.objects.restrict(user, "change")
+        .filter(region_id=item.region_id)
+        .order_by("name", "pk")
+        .values_list("pk", "name")[:300]
+    )
+    cases = (
+        Case.objects.restrict(user, "change")
+        .filter(region_id=item.region_id)
+        .exclude(stage=Case.Stage.CLOSED)
+        .order_by("-pk")
+        .values_list("pk", "number")[:100]
+    )
+    return list(people), list(cases)
+
+
+@require_POST
+def request_match(request, pk: int):
+    """Confirm one of the suggested matches for a need."""
+    item = get_restricted_or_404(ResidentRequest.objects.all(), request.user, pk=pk)
+    form = MatchForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_match(
+                by=request.user, data=form.to_input(), instance=item, request=request
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, _("Matched. Whoever was matched has been notified."))
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect("residents:detail", pk=item.pk)
+
+
+@require_POST
+def request_link(request, pk: int):
+    """Link a need to the person registered and/or the case opened for it."""
+    item = get_restricted_or_404(ResidentRequest.objects.all(), request.user, pk=pk)
+    people, cases = _link_choices(request.user, item)
+    form = LinkForm(request.POST, people=people, cases=cases)
+    if form.is_valid():
+        try:
+            services.request_link(
+                by=request.user, data=form.to_input(), instance=item, request=request
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, _("Linked: the service is traceable to the request."))
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect("residents:detail", pk=item.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def request_visit(request, pk: int):
+    """Record the home visit a need led to (the visit form of station work, filled in from
+    the need), keeping the link."""
+    item = get_restricted_or_404(
+        ResidentRequest.objects.select_related("region"), request.user, pk=pk
+    )
+    if not can(request.user, item, "change") or not may_record_station_work(
+        request.user, HomeVisit
+    ):
+        raise PermissionDenied(_("You may not act on this request."))
+    form = HomeVisitForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        initial={
+            "region": item.region_id,
+            "recipient": item.recipient_id,
+            "needs": item.description[:500],
+        },
+    )
+
+    def save(*, form, by, request):
+        return services.request_record_visit(
+            by=by, data=form.to_input(), instance=item, request=request
+        )
+
+    return form_page(
+        request,
+        form,
+        save=save,
+        template="work/record_form.html",
+        context={"title": _("Home visit for request %(code)s") % {"code": item.code}},
+        message=_("“%(name)s” was saved."),
+        redirect_to=lambda visit: reverse("residents:detail", args=[item.pk]),
     )
 
 

@@ -9,13 +9,16 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
+from shegong.accounts.roles import Role
 from shegong.audit.services import audit_log
 from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of, set_fields
+from shegong.inbox.services import notify
 from shegong.indicators import engine
 from shegong.people.models import Recipient
 
@@ -38,6 +41,43 @@ def _event(case: Case, by, kind: str, note: str = "") -> None:
 
 def _log(case: Case, by, request, action: str, **data) -> None:
     audit_log(action=f"shegong.case.{action}", actor=by, request=request, obj=case, data=data)
+    _notice(case, by, action, data.get("reason", ""))
+
+
+# a step that waits for the approver, and one that sends the worker back to work
+NOTICES = {
+    "plan_submitted": "case.plan_submitted",
+    "closure_requested": "case.closure_submitted",
+    "plan_returned": "case.plan_returned",
+    "closure_returned": "case.closure_returned",
+}
+
+
+def _notice(case: Case, by, action: str, reason: str) -> None:
+    """Tell the approver a plan or a closure waits (the station lead; the county for a
+    lead's own case), and the worker that it came back (with the reason)."""
+    event = NOTICES.get(action)
+    if event is None:
+        return
+    if action.endswith("_returned"):
+        to = [case.worker_id]
+    else:
+        worker_role = User.objects.filter(pk=case.worker_id).values_list("role", flat=True).first()
+        approvers = User.objects.filter(is_active=True)
+        if worker_role == Role.STATION_LEAD:
+            approvers = approvers.filter(
+                role=Role.COUNTY_OFFICER, scope_region_id=case.region_id[:6]
+            )
+        else:
+            approvers = approvers.filter(role=Role.STATION_LEAD, station_id=case.station_id)
+        to = list(approvers.values_list("pk", flat=True))
+    notify(
+        users=[u for u in to if u != by.pk],
+        event=event,
+        subject=case.number,
+        url=reverse("work:case_detail", args=[case.pk]),
+        note=str(reason)[:300] if action.endswith("_returned") else "",
+    )
 
 
 # The columns a transition reads and writes: re-read under a row lock before each step.
