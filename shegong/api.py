@@ -21,6 +21,7 @@ from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, django_auth
 
 from shegong.accounts.tokens import user_for
+from shegong.community.api import router as community_router
 from shegong.core.api_forms import Paged, validation_errors
 from shegong.core.filters import read_filters
 from shegong.evaluation.api import router as evaluation_router
@@ -216,6 +217,7 @@ def _add_routers():
     api.add_router("/", public_router)
     api.add_router("/", residents_router)
     api.add_router("/", inbox_router)
+    api.add_router("/", community_router)
     api.add_router("/", indicators_router)
     api.add_router("/", purchase_router)
     api.add_router("/", evaluation_router)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shegong.work",
     "shegong.purchase",
     "shegong.evaluation",
+    "shegong.community",
     "shegong.residents",
     "shegong.audit",
     "shegong.indicators",

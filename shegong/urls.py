@@ -25,6 +25,7 @@ urlpatterns = [
     path("public/", include("shegong.public.urls")),
     path("requests/", include("shegong.residents.urls")),
     path("inbox/", include("shegong.inbox.urls")),
+    path("community/", include("shegong.community.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("purchase/", include("shegong.purchase.urls")),
     path("evaluation/", include("shegong.evaluation.urls")),

@@ -22,6 +22,7 @@ from .test_public import PUBLIC_URLS
 from .test_purchase_access import NAMES as PURCHASE_URLS
 from .test_registration import URLS as REGISTRATION_URLS
 from .test_residents import RESIDENT_URLS
+from .test_volunteers import COMMUNITY_URLS
 
 ALL = set(PLACES)
 OWN = {"own"}
@@ -583,6 +584,7 @@ def test_every_url_is_in_the_matrix():
     covered |= PUBLIC_URLS  # anyone, signed in or not: tests/test_public.py
     covered |= RESIDENT_URLS  # residents, the station and the county: tests/test_residents.py
     covered |= INBOX_URLS  # each user's own: tests/test_inbox.py
+    covered |= COMMUNITY_URLS  # volunteers, by role: tests/test_volunteers.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

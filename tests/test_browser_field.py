@@ -161,8 +161,12 @@ def test_recording_offline_and_sending_once(browser, live_server, browser_world,
             await idbKeyval.set("outbox", box);
         }"""
     )
+    # reloaded offline, so that the app cannot send them before the count is read
+    ctx.set_offline(True)
     page.reload()
+    expect(page.locator("#net-status")).to_have_text("离线")
     expect(page.locator("#pending-count")).to_have_text("5")
+    ctx.set_offline(False)
     page.click("[data-testid=sync-now]")
     expect(page.locator("#pending-count")).to_have_text("0", timeout=20000)
     page.click("[data-testid=tab-outbox]")
@@ -192,6 +196,7 @@ def test_an_offline_correction_meets_the_leads_online_one(browser, live_server, 
     ctx, page = _login(browser, live_server, world.actors["social_worker"])
     _open_app(page, base)
     ctx.set_offline(True)
+    expect(page.locator("#net-status")).to_have_text("离线")  # else the app sends at once
     page.click("[data-testid=correct-visit] >> nth=0")
     page.fill("#visit-situation", "社工离线更正：需要助餐")
     page.click("[data-testid=save-visit]")

@@ -34,6 +34,14 @@ EDITS = {
     "work:admin_work_edit": ("station_lead", lambda w: _admin_work(w), "description"),
     "work:session_edit": ("station_lead", lambda w: _session(w), "record"),
     "workforce:training_edit": ("station_lead", lambda w: _training(w), "topic"),
+    "community:volunteer_edit": ("social_worker", lambda w: _community(w, "volunteer"), "skills"),
+    "community:team_edit": ("social_worker", lambda w: _community(w, "team"), "name"),
+    "community:event_edit": ("social_worker", lambda w: _community(w, "event"), "title"),
+    "community:organisation_edit": (
+        "social_worker",
+        lambda w: _community(w, "organisation"),
+        "leader",
+    ),
     "purchase:project_edit": (
         "county_officer",
         lambda w: add_purchases(w).places["own"].project,
@@ -107,6 +115,47 @@ def _training(world):
         hours=2,
         organiser="county",
         topic="伦理",
+    )
+
+
+def _community(world, which: str):
+    """One volunteer (a Party member), their team, an event and an organisation."""
+    from shegong.community import services
+
+    worker = world.actors["social_worker"]
+    own = world.places["own"]
+    v = services.volunteer_record(
+        by=worker,
+        data=services.VolunteerInput(
+            name="刘志愿",
+            phone="13700001111",
+            region=own.village,
+            political_status="party",
+            consent=True,
+        ),
+    )
+    if which == "volunteer":
+        return v
+    if which == "team":
+        return services.team_record(
+            by=worker, data=services.TeamInput(name="党员志愿服务队", kind="party", members=(v.pk,))
+        )
+    if which == "event":
+        return services.event_record(
+            by=worker,
+            data=services.EventInput(
+                title="助老理发", content="上门理发", date=own.visit.date, region=own.village
+            ),
+        )
+    return services.organisation_record(
+        by=worker,
+        data=services.OrganisationInput(
+            name="银龄互助会",
+            kind="mutual_aid",
+            stage="incubating",
+            region=own.village,
+            leader="周",
+        ),
     )
 
 

@@ -356,3 +356,46 @@ def test_personal_data_is_deleted_three_years_after_closing(
     assert AuditEntry.objects.filter(action="shegong.resident_request.purged").count() == 1
     # the tracking page no longer finds it by the old phone's last digits
     assert services.request_found(code=old.code, last4="0000") is None
+
+
+def test_volunteers_and_organisations_are_suggested_and_matched(client, need, designated, world):
+    from shegong.community import services as community
+    from shegong.inbox.sms import MemoryBackend
+
+    worker = designated.worker
+    near = community.volunteer_record(
+        by=worker,
+        data=community.VolunteerInput(
+            name="刘志愿",
+            phone="13700001111",
+            region=need.region_id,
+            political_status="masses",
+            consent=True,
+            skills="理发、陪伴老人",
+        ),
+    )
+    org = community.organisation_record(
+        by=worker,
+        data=community.OrganisationInput(
+            name="银龄互助会",
+            kind="mutual_aid",
+            stage="incubating",
+            region=need.region_id,
+            leader="周阿姨",
+            contact_phone="13900002222",
+            services="助餐、探访独居老人",
+        ),
+    )
+    found = {(s.party, s.target): s for s in selectors.suggestions(item=need, limit=None)}
+    assert ("volunteer", near.pk) in found and ("organisation", org.pk) in found
+    assert any("理发" in r for r in found[("volunteer", near.pk)].reasons)
+    MemoryBackend.outbox.clear()
+    client.force_login(worker)
+    client.post(
+        reverse("residents:match", args=[need.pk]), {"party": "volunteer", "target": near.pk}
+    )
+    match = Match.objects.get(request=need)
+    assert match.volunteer == near and match.party_label.endswith("刘志愿")
+    assert "13700001111" in [phone for phone, _t in MemoryBackend.outbox]
+    need.refresh_from_db()
+    assert need.assignee == designated.worker  # a volunteer helps; the worker keeps the need

@@ -43,8 +43,9 @@ PAGES = {
         7,
     ),
     # the sheet + the station's figures for the year (the indicators' own reads)
-    # + the residents' requests of the period (one aggregate)
-    "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 27),
+    # + the residents' requests of the period (one aggregate), + party teams (Hunan's rule),
+    # + community organisations (one aggregate)
+    "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 29),
     # + the purchase to-do: filings to review, spending to approve, instalments due; + the
     # employment check of the latest month due (workers, their contracts, their pay)
     # + evaluation's to-do: overdue rectification, appeals to answer, reports to check
@@ -124,24 +125,37 @@ PAGES = {
     "subsidy": (lambda w: reverse("purchase:subsidy") + "?node=43", "province_officer", 10),
     "registry": (lambda w: reverse("workforce:registry"), "city_officer", 7),
     "recipient API": (lambda w: "/api/recipients", "social_worker", 8),
+    "volunteer list": (lambda w: _v(w, reverse("community:volunteer_list")), "social_worker", 7),
+    "volunteer teams": (lambda w: _v(w, reverse("community:team_list")), "county_officer", 7),
+    "volunteer events": (lambda w: _v(w, reverse("community:event_list")), "social_worker", 7),
+    "volunteer records": (lambda w: _v(w, reverse("community:records")), "county_officer", 7),
+    "volunteer API": (lambda w: _v(w, "/api/volunteers"), "social_worker", 7),
+    "volunteer hours API": (lambda w: _v(w, "/api/volunteer-hours"), "city_officer", 7),
+    "volunteer teams API": (lambda w: _v(w, "/api/volunteer-teams"), "social_worker", 8),
+    "matches": (lambda w: reverse("residents:matches"), "county_officer", 6),
+    "resources": (lambda w: reverse("residents:resources"), "social_worker", 7),
+    "projects": (lambda w: reverse("residents:projects"), "social_worker", 7),
+    "inbox": (lambda w: reverse("inbox:list"), "social_worker", 7),
     "visit API": (lambda w: "/api/visits", "social_worker", 8),
     "dashboard (county, month)": (
         lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
         "county_officer",
         # + the names of the counties short of five-star stations, + the stars then, + how
         # much of the period is signed off (stations, accepted station-months), + the
-        # residents' requests of the period (one aggregate)
-        27,
+        # residents' requests of the period (one aggregate), + the stations with a party
+        # volunteer team (the rule set in force, Hunan's, asks for it), + the community
+        # organisations (one aggregate)
+        29,
     ),
     "dashboard (province, year)": (
         lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
         "province_officer",
-        25,  # + counties short of five-star stations, + stars, + sign-off, + requests
+        27,  # + short counties, + stars, + sign-off, + requests, + party teams, + organisations
     ),
     "dashboard (station)": (
         lambda w: reverse("indicators:dashboard") + "?period=2026-03",
         "social_worker",
-        23,  # + the stars at the period's end, + how much is signed off, + requests
+        25,  # + stars then, + signed off, + requests, + party teams, + organisations
     ),
     "drill-down (county visits)": (
         lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",
@@ -156,7 +170,7 @@ PAGES = {
     "report (city, quarter)": (
         lambda w: reverse("indicators:report") + "?node=4303&period=2026Q1",
         "city_officer",
-        22,  # + counties short of five-star stations, + the stars then, + requests
+        24,  # + short counties, + stars then, + requests, + party teams, + organisations
     ),
 }
 
@@ -224,6 +238,7 @@ def _grow(world, n: int):
                 LongDay.objects.create(
                     worker=user, date="2026-03-02", reason="防汛值守", created_by=user
                 )
+    _grow_volunteers(world, n)
     for place in world.places.values():
         if hasattr(place, "contract"):
             _grow_purchases(place, n)
@@ -232,6 +247,62 @@ def _grow(world, n: int):
     from shegong.indicators.rebuild import rebuild_facts
 
     rebuild_facts()  # the rows above were made without the services
+
+
+def _v(world, url: str) -> str:
+    """``url``, with one volunteer, team and event per place already there (so the small
+    count is of a list with rows, like the large one)."""
+    from shegong.community.models import Volunteer
+
+    if not Volunteer.objects.exists():
+        _grow_volunteers(world, 1, start=900)
+    return url
+
+
+def _grow_volunteers(world, n: int, start: int = 0) -> None:
+    """``n`` volunteers, teams and events (each with a confirmed service) per place."""
+    import datetime
+
+    from shegong.community.models import Service, ServiceEvent, Volunteer, VolunteerTeam
+
+    for k, (name, place) in enumerate(world.places.items()):
+        for i in range(start, start + n):
+            v = Volunteer.objects.create(
+                number=f"ZY{place.county}{k}{i:04d}",
+                name=f"{name}志愿者{i}",
+                phone=f"1370000{k}{i:03d}",
+                phone_last4=f"{k}{i:03d}",
+                region_id=place.village,
+                station=place.station,
+                political_status="party",
+                consent=True,
+                created_by=place.worker,
+            )
+            team = VolunteerTeam.objects.create(
+                name=f"{name}队{i}",
+                kind="party",
+                station=place.station,
+                region_id=place.township,
+                leader=v,
+                created_by=place.worker,
+            )
+            team.members.add(v)
+            event = ServiceEvent.objects.create(
+                title=f"{name}服务{i}",
+                content="c",
+                date=datetime.date(2026, 3, 2),
+                station=place.station,
+                region_id=place.village,
+                created_by=place.worker,
+            )
+            Service.objects.create(
+                event=event,
+                volunteer=v,
+                status="confirmed",
+                hours=2,
+                confirmed_by=place.worker,
+                confirmed_at="2026-03-02T10:00:00+08:00",
+            )
 
 
 def _grow_purchases(place, n: int) -> None:

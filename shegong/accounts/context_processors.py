@@ -70,9 +70,20 @@ def _groups(user) -> list:
             ("residents:resources", _("Resources")),
             ("residents:projects", _("Projects")),
         ]
+    community = []
+    if role in STATION_ROLES or role in OFFICER_ROLES:
+        community = [
+            ("community:volunteer_list", _("Volunteers")),
+            ("community:team_list", _("Volunteer teams")),
+            ("community:event_list", _("Volunteer service events")),
+            ("community:records", _("Volunteer service records")),
+            ("community:organisation_list", _("Community organisations")),
+        ]
     groups = [(_("Government purchase"), purchase)] if purchase else []
     if matching:
         groups.append((_("Supply and demand"), matching))
+    if community:
+        groups.append((_("Volunteers and community"), community))
     if evaluation:
         groups.append((_("Evaluation and stars"), evaluation))
     if people:

@@ -6,6 +6,7 @@ exported them and when in the first rows.
 
 import csv
 import io
+import json
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.encoding import force_str
@@ -78,6 +80,8 @@ class Exporter:
     columns: list[Column] = []
     # what the list page shows (default: every column); the first links to the record
     page_columns: list[Column] | None = None
+    # machine keys of the columns: set, the list also exports JSON (``?export=json``)
+    json_keys: list[str] | None = None
 
     # True for the de-identified variant (``deidentified()``): names masked, free text out
     is_deidentified = False
@@ -140,7 +144,26 @@ class Exporter:
         writer.writerows([csv_text(v) for v in row] for row in self.rows())
         return "\ufeff" + buf.getvalue()  # BOM so Excel reads UTF-8
 
+    def to_json(self) -> str:
+        """The rows as JSON records keyed by ``json_keys`` (for systems, not people: an
+        exporter offers it only when it names its keys)."""
+        keys = self.json_keys or self.headers()
+        records = [
+            dict(zip(keys, (c.value(obj) for c in self.columns), strict=True))
+            for obj in self.queryset
+        ]
+        return json.dumps(
+            {"title": force_str(self.title), "exported": self.stamp(), "records": records},
+            cls=DjangoJSONEncoder,
+            ensure_ascii=False,
+            indent=1,
+        )
+
     def response(self, fmt: str = "xlsx") -> HttpResponse:
+        if fmt == "json" and self.json_keys:
+            resp = HttpResponse(self.to_json(), content_type="application/json; charset=utf-8")
+            resp["Content-Disposition"] = content_disposition_header(True, self.filename("json"))
+            return resp
         if fmt == "csv":
             resp = HttpResponse(self.to_csv(), content_type="text/csv; charset=utf-8")
             name = self.filename("csv")

@@ -29,7 +29,8 @@ def list_page(
 ):
     """A filtered, paged, exportable and printable list (``actions``: a template of
     buttons for the toolbar)."""
-    if request.GET.get("export") in ("xlsx", "csv"):
+    wanted = request.GET.get("export")
+    if wanted in ("xlsx", "csv") or (wanted == "json" and exporter.json_keys):
         return export_response(request, exporter, queryset, personal=personal, filters=values)
     page = paginate(request, queryset, count=count)
     columns = exporter.page_columns or exporter.columns

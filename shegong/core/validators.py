@@ -104,6 +104,22 @@ def validate_phone(value: str) -> None:
         )
 
 
+# a number someone can be called back on: a mobile, or a landline with its area code (not
+# an extension-less short service number such as 12345)
+CALLBACK_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})\Z", re.ASCII)
+
+
+def validate_callback_phone(value: str) -> None:
+    if not CALLBACK_PHONE.match(value or ""):
+        raise ValidationError(
+            _(
+                "Give a mobile number (11 digits) or a landline with its area code, such as "
+                "0731-12345678, so that we can call you back."
+            ),
+            code="phone",
+        )
+
+
 # GB 11643-1999 公民身份号码: 6-digit region, 8-digit birth date, 3-digit sequence (odd for
 # men), and a check character (ISO 7064 MOD 11-2) over the first 17.
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -55,6 +55,9 @@ ALWAYS_SHOWN = frozenset(
         # the agencies' own training: a level no rule set targets, shown beside the others
         "supervision_agency_hours",
         "training_agency_hours",
+        # the community organisations the stations incubate (五社联动)
+        "organisations_incubating",
+        "organisations_filed",
         # residents' requests: how a region answers its residents, targeted or not
         "request_on_time_share",
         "hours_to_response",
@@ -99,6 +102,7 @@ def _village_metrics(code: str, period: Period) -> dict:
         "money",
         "in_kind",
         "volunteers",
+        "volunteer_hours",
         "hours",
         "professional",
         "in_village",
@@ -261,9 +265,12 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
         **station_readings(code, st, rules),
         **coverage_readings(code, period, vil, now, before),
         **resident_readings(code, period),
+        **organisation_readings(code, period),
     }
     if "agencies_per_county" in rules:
         readings.update(agency_readings(code, rules["agencies_per_county"]))
+    if "party_team_share" in rules:
+        readings.update(party_team_readings(code, period, st))
     fraction = Decimal(str(_year_fraction(period, today or timezone.localdate())))
     for spec in RULED:
         rule = rules.get(spec.code)
@@ -299,7 +306,10 @@ def figures(node, period: Period) -> dict[str, tuple[Decimal | None, str]]:
         **station_readings(code, st, rules),
         **coverage_readings(code, period, vil, now, {}),
         **resident_readings(code, period),
+        **organisation_readings(code, period),
     }
+    if "party_team_share" in rules:
+        readings.update(party_team_readings(code, period, st))
     out.update({name: (value, url) for name, (value, _prev, _detail, url) in readings.items()})
     return out
 
@@ -498,6 +508,46 @@ def coverage_readings(
             None,
             _("%(n)s of %(d)s villages") % {"n": vil["designated"], "d": vil["total"]},
             records_url("villages", code, period, designated="1"),
+        ),
+    }
+
+
+def party_team_readings(code: str, period: Period, st: list) -> dict[str, Reading]:
+    """Township stations with a party members' volunteer team (the community app provides
+    the count, ``stocks.party_teams``)."""
+    try:
+        found = stock_providers.read("party_teams", code=code)
+    except LookupError:
+        return {}
+    return {
+        "party_team_share": (
+            share(found["stations"], len(st)),
+            None,
+            _("%(n)s of %(d)s township stations") % {"n": found["stations"], "d": len(st)},
+            records_url("party_teams", code, period),
+        )
+    }
+
+
+def organisation_readings(code: str, period: Period) -> dict[str, Reading]:
+    """The node's community organisations, being incubated and filed or registered, as
+    they are today (the community app provides the counts, ``stocks.organisations``)."""
+    try:
+        found = stock_providers.read("organisations", code=code)
+    except LookupError:
+        return {}
+    return {
+        "organisations_incubating": (
+            Decimal(found["incubating"]),
+            None,
+            _("as registered today"),
+            records_url("organisations", code, period, filed="0"),
+        ),
+        "organisations_filed": (
+            Decimal(found["filed"]),
+            None,
+            _("as registered today"),
+            records_url("organisations", code, period, filed="1"),
         ),
     }
 

@@ -61,6 +61,7 @@ SERVICE = [
     Spec("money", _("Charity money linked"), "¥"),
     Spec("in_kind", _("In-kind resources linked (valued)"), "¥"),
     Spec("volunteers", _("Volunteer person-times")),
+    Spec("volunteer_hours", _("Volunteer hours (confirmed)"), "h"),
     Spec("hours", _("Hours worked"), "h", "hours"),
     Spec("hours_prof", _("Professional service hours"), "h", "hours"),
     Spec("hours_village", _("Hours in villages"), "h", "hours"),
@@ -97,6 +98,11 @@ RULED = [
     # Fujian (seed 004): every county fosters at least 5 social work agencies; a county's
     # figure is its filed agencies, a city's or province's the fewest of its counties
     Spec("agencies_per_county", _("Filed agencies per county (the fewest)"), "", "stations"),
+    # Hunan (seed 000): one party members' volunteer team per township station
+    Spec("party_team_share", _("Township stations with a party volunteer team"), "%", "community"),
+    # community social organisations the stations incubate (五社联动)
+    Spec("organisations_incubating", _("Community organisations being incubated"), "", "community"),
+    Spec("organisations_filed", _("Community organisations filed or registered"), "", "community"),
     # residents' requests (#15): how the stations answer what residents ask of them
     Spec("request_on_time_share", _("Residents' requests answered on time"), "%", "residents"),
     Spec("hours_to_response", _("Time to first response"), "h", "residents"),

@@ -98,7 +98,12 @@ FACT_METRICS = {
     "person_times": (Q(kind__in=SERVED, person_times__gt=0), "person_times"),
     "money": (Q(kind=FactKind.ACTIVITY, money__gt=0), "money"),
     "in_kind": (Q(kind=FactKind.ACTIVITY, in_kind__gt=0), "in_kind"),
-    "volunteers": (Q(kind=FactKind.ACTIVITY, volunteers__gt=0), "volunteers"),
+    # the activities' unnamed helpers and the volunteers confirmed at service events
+    "volunteers": (
+        Q(kind__in=(FactKind.ACTIVITY, FactKind.VOLUNTEER), volunteers__gt=0),
+        "volunteers",
+    ),
+    "volunteer_hours": (Q(kind=FactKind.VOLUNTEER, volunteer_hours__gt=0), "volunteer_hours"),
     "hours": (Q(kind__in=WORKED, hours__gt=0), "hours"),
     "hours_prof": (Q(kind__in=SERVED, hours__gt=0, professional=True), "hours"),
     "hours_village": (Q(kind__in=WORKED, hours__gt=0, in_village=True), "hours"),

@@ -20,7 +20,7 @@ from .periods import keys_for
 LEVELS = ((1, "province"), (2, "city"), (3, "county"), (4, "township"))
 NODE_LENGTHS = {1: 2, 2: 4, 3: 6, 4: 9}
 # metrics summed from fact columns (besides the count of each kind)
-SUMMED = ("person_times", "money", "in_kind", "volunteers")
+SUMMED = ("person_times", "money", "in_kind", "volunteers", "volunteer_hours")
 
 
 def metrics_of(fact) -> dict[str, Decimal]:

@@ -23,6 +23,7 @@ class FactExporter(Exporter):
             "money": _("Money (yuan)"),
             "in_kind": _("In kind (yuan)"),
             "volunteers": _("Volunteers"),
+            "volunteer_hours": _("Volunteer hours"),
             "hours": _("Hours"),
         }[column]
         return type(

@@ -44,6 +44,7 @@ class FactKind(models.TextChoices):
     ADMIN = "admin", _("Administrative work")
     TRAINING = "training", _("Training received")
     SUPERVISION = "supervision", _("Supervision received")
+    VOLUNTEER = "volunteer", _("Volunteer service")
 
 
 class ServiceFact(models.Model):
@@ -89,6 +90,8 @@ class ServiceFact(models.Model):
     money = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     in_kind = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     volunteers = models.PositiveIntegerField(default=0)
+    # volunteers' hours, confirmed by a worker (not the workers' own hours)
+    volunteer_hours = models.DecimalField(max_digits=8, decimal_places=2, default=0)
     hours = models.DecimalField(max_digits=6, decimal_places=2, default=0)
     professional = models.BooleanField(default=False)
     in_village = models.BooleanField(default=False)

@@ -57,6 +57,7 @@ _UNPIVOT = [
     ("'money'", "money", f"NOT {_TRAINING}"),
     ("'in_kind'", "ink", f"NOT {_TRAINING}"),
     ("'volunteers'", "vol", f"NOT {_TRAINING}"),
+    ("'volunteer_hours'", "vh", f"NOT {_TRAINING}"),
     ("'hours'", "hours", f"NOT {_TRAINING}"),
     ("'hours_prof'", "hours", f"prof AND NOT {_TRAINING}"),
     ("'hours_village'", "hours", f"inv AND NOT {_TRAINING}"),
@@ -85,7 +86,8 @@ def rebuild_aggregates() -> int:
         f"CREATE TEMP TABLE agg_g AS SELECT township, {month_sql} AS month, kind, "
         "professional AS prof, in_village AS inv, work_kind AS wk, domain AS dm, SUM(n) AS n, "
         "SUM(person_times) AS pt, SUM(money) AS money, SUM(in_kind) AS ink, "
-        f"SUM(volunteers) AS vol, SUM(hours) AS hours FROM {facts} GROUP BY 1, 2, 3, 4, 5, 6, 7",
+        f"SUM(volunteers) AS vol, SUM(volunteer_hours) AS vh, SUM(hours) AS hours "
+        f"FROM {facts} GROUP BY 1, 2, 3, 4, 5, 6, 7",
         "CREATE TEMP TABLE agg_m AS "
         + " UNION ALL ".join(
             f"SELECT township, month, {metric} AS metric, {value} AS value FROM agg_g "

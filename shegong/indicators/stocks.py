@@ -13,6 +13,10 @@ Each provider is called with keyword arguments only; the names and what they ret
 - ``open_cases(code, period)``: cases of a village open at the end of the period;
 - ``star_ratings(code, on)``: ``{station id: stars}`` of the ratings in force on a day
   (without a provider, a station's star field as it is today);
+- ``party_teams(code)``: ``{"stations"}``, the township stations of the node with a party
+  members' volunteer team (the drill-down ``party_teams`` lists them);
+- ``organisations(code)``: ``{"incubating", "filed"}``, the node's community organisations
+  being incubated, and those filed or registered;
 - ``resident_requests(code, period)``: counts of the residents' requests submitted in the
   period (received, due, answered on time, closed, rated, needs matched, and the seconds
   to answer and to match); without a provider the residents' figures are left off.

@@ -50,6 +50,7 @@ DOMAINS = {
     "workforce": gettext_lazy("Workforce"),
     "stations": gettext_lazy("Stations"),
     "coverage": gettext_lazy("Village coverage"),
+    "community": gettext_lazy("Volunteers and community organisations"),
     "residents": gettext_lazy("Residents' requests"),
 }
 # Provinces and cities (codes of up to 4 digits) build their Excel report in the background.

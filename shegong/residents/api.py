@@ -156,6 +156,8 @@ class MatchOut(Schema):
     party: str
     worker_id: int | None
     group_id: int | None
+    volunteer_id: int | None
+    organisation_id: int | None
     reasons: str
     note: str
     confirmed_by_id: int

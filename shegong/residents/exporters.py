@@ -39,7 +39,7 @@ class MatchExporter(Exporter):
         Column(gettext_lazy("Matched with"), lambda m: m.get_party_display(), 10),
         Column(
             gettext_lazy("Who or what"),
-            lambda m: m.worker.display_name if m.worker_id else m.group.name,
+            lambda m: m.party_label,
             16,
         ),
         Column(gettext_lazy("Why"), lambda m: m.reasons, 40),

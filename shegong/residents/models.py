@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shegong.accounts.roles import OFFICER_ROLES, Role
+from shegong.community.models import Organisation, Volunteer
 from shegong.core.fields import EncryptedTextField
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.people.models import Recipient
@@ -233,6 +234,8 @@ class Match(models.Model):
     class Party(models.TextChoices):
         WORKER = "worker", _("Social worker")
         GROUP = "group", _("Group (project)")
+        VOLUNTEER = "volunteer", _("Volunteer")
+        ORGANISATION = "organisation", _("Community organisation")
 
     request = models.ForeignKey(
         ResidentRequest, on_delete=models.CASCADE, related_name="matches", verbose_name=_("need")
@@ -254,6 +257,22 @@ class Match(models.Model):
         related_name="+",
         verbose_name=_("group"),
     )
+    volunteer = models.ForeignKey(
+        Volunteer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("volunteer"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community organisation"),
+    )
     reasons = models.CharField(_("why"), max_length=300, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
     confirmed_by = models.ForeignKey(
@@ -272,9 +291,11 @@ class Match(models.Model):
         verbose_name_plural = _("matches")
         constraints = [
             models.CheckConstraint(
-                condition=Q(party="worker", worker__isnull=False, group__isnull=True)
-                | Q(party="group", group__isnull=False, worker__isnull=True),
-                name="match_one_party",
+                condition=Q(party="worker", worker__isnull=False)
+                | Q(party="group", group__isnull=False)
+                | Q(party="volunteer", volunteer__isnull=False)
+                | Q(party="organisation", organisation__isnull=False),
+                name="match_named_party",
             ),
             models.UniqueConstraint(
                 fields=["request", "worker"],
@@ -289,8 +310,15 @@ class Match(models.Model):
         ]
 
     def __str__(self) -> str:
-        party = self.worker.display_name if self.worker_id else str(self.group)
-        return f"{self.request.code} → {party}"
+        return f"{self.request.code} → {self.party_label}"
+
+    @property
+    def party_label(self) -> str:
+        if self.worker_id:
+            return self.worker.display_name
+        if self.volunteer_id:
+            return f"{self.volunteer.number} {self.volunteer.name}"
+        return str(self.organisation if self.organisation_id else self.group)
 
     @classmethod
     def restrict_q(cls, user, action: str):

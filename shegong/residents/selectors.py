@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
+from shegong.community.models import Organisation, Volunteer
 from shegong.core.divisions import in_subtree
 from shegong.indicators.definitions import Domain
 from shegong.indicators.drilldown import Rows
@@ -205,14 +206,95 @@ def suggestions(*, item: ResidentRequest, limit: int | None = 8) -> list[Suggest
                 ),
             )
         )
+    found += _volunteers(item, township) + _organisations(item, county, township)
     found.sort(key=lambda s: (-s.score, s.party, s.target))
     return found if limit is None else found[:limit]
+
+
+# a need's topic in words volunteers and organisations use for what they offer
+TOPIC_WORDS = {
+    Topic.ASSISTANCE: ("救助", "政策", "法律"),
+    Topic.ELDERLY: ("老", "助餐", "理发", "陪伴", "医护", "探访"),
+    Topic.CHILDREN: ("儿童", "课业", "辅导", "陪伴", "阅读"),
+    Topic.DISABLED: ("残", "康复", "医护", "陪伴"),
+    Topic.EMOTION: ("心理", "陪伴", "调解", "疏导"),
+    Topic.COMMUNITY: ("调解", "议事", "巡逻", "环境"),
+}
+
+
+def _offers(text: str, topic: str) -> bool:
+    return any(word in (text or "") for word in TOPIC_WORDS.get(topic, ()))
+
+
+def _volunteers(item: ResidentRequest, township: str) -> list[Suggestion]:
+    """The township's active volunteers (the need's village first, those whose skills
+    fit the need next): at most the ten nearest, one query."""
+    found = []
+    pool = (
+        Volunteer.objects.filter(in_subtree("region_id", township), is_active=True)
+        .select_related("region")
+        .order_by("pk")[:300]
+    )
+    for v in pool:
+        same = v.region_id == item.region_id
+        fits = _offers(v.skills, item.topic)
+        reasons = [
+            _("lives in %(village)s") % {"village": v.region.name}
+            if same
+            else _("lives in the township")
+        ]
+        if v.skills:
+            reasons.append(_("skills: %(skills)s") % {"skills": v.skills})
+        if v.availability:
+            reasons.append(_("available: %(when)s") % {"when": v.availability})
+        score = (20 if same else 8) + (10 if fits else 0)
+        found.append(
+            Suggestion(
+                party="volunteer",
+                target=v.pk,
+                label=f"{v.number} {v.name}",
+                station=v.region.name,
+                score=score,
+                reasons=tuple(str(r) for r in reasons),
+            )
+        )
+    found.sort(key=lambda s: -s.score)
+    return found[:10]
+
+
+def _organisations(item: ResidentRequest, county: str, township: str) -> list[Suggestion]:
+    """The county's community organisations offering services (one query)."""
+    found = []
+    for org in (
+        Organisation.objects.filter(in_subtree("region_id", county))
+        .exclude(services="")
+        .select_related("station")
+        .order_by("pk")[:100]
+    ):
+        near = org.region_id.startswith(township)
+        fits = _offers(org.services, item.topic)
+        reasons = [
+            _("offers: %(services)s") % {"services": org.services},
+            _("at the township's station") if near else _("in the same county"),
+            org.get_stage_display(),
+        ]
+        found.append(
+            Suggestion(
+                party="organisation",
+                target=org.pk,
+                label=org.name,
+                station=org.station.name,
+                score=(15 if near else 5) + (10 if fits else 0),
+                reasons=tuple(str(r) for r in reasons),
+            )
+        )
+    return found
 
 
 def match_list(*, user: AbstractBaseUser, filters: dict) -> QuerySet[Match]:
     """The matches ``user`` may see (through their needs), newest first."""
     qs = Match.objects.restrict(user).select_related(
-        "request", "request__region", "worker", "group", "confirmed_by"
+        "request", "request__region", "worker", "group", "volunteer", "organisation", "confirmed_by"
     )
     if filters.get("party"):
         qs = qs.filter(party=filters["party"])

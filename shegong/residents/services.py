@@ -2,7 +2,6 @@
 closed and rated; each routed, each audited, none half-saved."""
 
 import datetime
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -18,10 +17,11 @@ from django.utils.translation import gettext as _
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.audit.services import audit_log
+from shegong.community.models import Organisation, Volunteer
 from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can
 from shegong.core.validation import one_of
-from shegong.core.validators import normalize_phone
+from shegong.core.validators import CALLBACK_PHONE, normalize_phone
 from shegong.inbox.services import notify, text_resident
 from shegong.indicators.compute import rule_set_for
 from shegong.people.models import Recipient
@@ -47,9 +47,6 @@ from .models import (
 CONSENT_VERSION = "2026-12"
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read over the phone
 MAX_PHOTOS = 3
-# a number a worker can call back: a mobile, or a landline with its area code (not a
-# short service number such as 12345)
-CALLBACK_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})\Z", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -515,20 +512,19 @@ def request_match(
     )
     if chosen is None:
         raise ValidationError({"target": _("Choose one of the suggestions.")})
-    already = item.matches.filter(
-        **(
-            {"worker_id": chosen.target}
-            if chosen.party == "worker"
-            else {"group_id": chosen.target}
-        )
-    )
+    field = {
+        "worker": "worker_id",
+        "group": "group_id",
+        "volunteer": "volunteer_id",
+        "organisation": "organisation_id",
+    }[chosen.party]
+    already = item.matches.filter(**{field: chosen.target})
     if already.exists():
         raise ValidationError(_("This match has already been confirmed."))
     match = Match.objects.create(
         request=item,
         party=chosen.party,
-        worker_id=chosen.target if chosen.party == "worker" else None,
-        group_id=chosen.target if chosen.party == "group" else None,
+        **{field: chosen.target},
         reasons="；".join(chosen.reasons)[:300],
         note=(data.note or "").strip()[:200],
         confirmed_by=by,
@@ -544,8 +540,26 @@ def request_match(
         item.assignee, item.station = worker, worker.station
         fields += ["assignee", "station"]
         told = [worker.pk]
-    else:
+    elif chosen.party == "group":
         told = list(Group.objects.get(pk=chosen.target).workers.values_list("pk", flat=True))
+    else:  # a volunteer or an organisation has no account: a text message when on
+        phone = (
+            Volunteer.objects.get(pk=chosen.target).phone
+            if chosen.party == "volunteer"
+            else Organisation.objects.get(pk=chosen.target).contact_phone
+        )
+        text_resident(
+            phone=phone,
+            text=_(
+                "Shegong: %(station)s asks your help with a resident's need in %(village)s "
+                "(%(code)s); the social worker will call you."
+            )
+            % {
+                "station": item.station.name if item.station_id else "",
+                "village": item.region.name,
+                "code": item.code,
+            },
+        )
     accepted = item.status == Status.SUBMITTED
     if accepted:
         item.status, item.responded_at, item.responded_by = Status.ACCEPTED, now, by

@@ -254,7 +254,9 @@ def request_detail(request, pk: int):
             "respond": RespondForm() if may_act and item.status == Status.SUBMITTED else None,
             "close": CloseForm() if may_act and item.status == Status.ACCEPTED else None,
             "suggestions": selectors.suggestions(item=item) if open_need else [],
-            "matches": item.matches.select_related("worker", "group", "confirmed_by"),
+            "matches": item.matches.select_related(
+                "worker", "group", "volunteer", "organisation", "confirmed_by"
+            ),
             "link": LinkForm(people=people, cases=cases) if serving else None,
             "may_visit": serving and may_record_station_work(request.user, HomeVisit),
         },

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
+from shegong.demo.community import demo_community_load
 from shegong.demo.evaluation import demo_evaluation_load
 from shegong.demo.province import DEMO_PASSWORD, demo_load
 from shegong.demo.purchase import demo_purchase_load
@@ -50,6 +51,10 @@ class Command(BaseCommand):
             )
             signed = demo_signoff_load()
             self.stdout.write("demo sign-off: " + ", ".join(f"{k} {v}" for k, v in signed.items()))
+            helped = demo_community_load()
+            self.stdout.write(
+                "demo volunteers: " + ", ".join(f"{k} {v}" for k, v in helped.items())
+            )
             asked = demo_residents_load()
             self.stdout.write("demo residents: " + ", ".join(f"{k} {v}" for k, v in asked.items()))
             evaluated = demo_evaluation_load()

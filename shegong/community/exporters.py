@@ -1,0 +1,94 @@
+from django.utils.translation import gettext_lazy
+
+from shegong.core.crypto import mask_phone
+from shegong.core.exporters import Column, Exporter
+
+
+class VolunteerExporter(Exporter):
+    """Volunteers: number, name, village, status; the phone masked."""
+
+    title = gettext_lazy("Volunteers")
+    columns = [
+        Column(gettext_lazy("Volunteer number"), lambda v: v.number, 16),
+        Column(gettext_lazy("Name"), lambda v: v.name, 10),
+        Column(gettext_lazy("Home village"), lambda v: v.region.name, 16),
+        Column(gettext_lazy("Station"), lambda v: v.station.name, 20),
+        Column(gettext_lazy("Political status"), lambda v: v.get_political_status_display(), 10),
+        Column(gettext_lazy("Skills"), lambda v: v.skills, 20),
+        Column(gettext_lazy("Phone"), lambda v: mask_phone(v.phone), 14),
+        Column(gettext_lazy("Services"), lambda v: v.times or 0, 8),
+        Column(gettext_lazy("Hours confirmed"), lambda v: v.hours or 0, 8),
+    ]
+
+
+class TeamExporter(Exporter):
+    title = gettext_lazy("Volunteer teams")
+    columns = [
+        Column(gettext_lazy("Name"), lambda t: t.name, 20),
+        Column(gettext_lazy("Kind"), lambda t: t.get_kind_display(), 20),
+        Column(gettext_lazy("Station"), lambda t: t.station.name, 20),
+        Column(gettext_lazy("Leader"), lambda t: t.leader.name if t.leader_id else "", 10),
+        Column(gettext_lazy("Members"), lambda t: t.size, 8),
+    ]
+
+
+class EventExporter(Exporter):
+    title = gettext_lazy("Volunteer service events")
+    columns = [
+        Column(gettext_lazy("Date"), lambda e: e.date, 12),
+        Column(gettext_lazy("Title"), lambda e: e.title, 24),
+        Column(gettext_lazy("Place"), lambda e: e.region.name, 16),
+        Column(gettext_lazy("Station"), lambda e: e.station.name, 20),
+        Column(gettext_lazy("Signed up"), lambda e: e.signed, 8),
+        Column(gettext_lazy("Hours confirmed"), lambda e: e.hours or 0, 8),
+    ]
+
+
+class NationalRecordExporter(Exporter):
+    """志愿服务记录 in the fields 《志愿服务记录与证明出具办法》 asks for transfer to the
+    national volunteer system: the volunteer's name and number, the service's time, place,
+    content and hours, the organising body and the verifier."""
+
+    title = gettext_lazy("Volunteer service records")
+    json_keys = [
+        "name",
+        "volunteer_number",
+        "service_date",
+        "service_place",
+        "service_content",
+        "service_hours",
+        "organiser",
+        "verifier",
+        "verified_on",
+    ]
+    columns = [
+        Column(gettext_lazy("Name"), lambda s: s.volunteer.name, 10),
+        Column(gettext_lazy("Volunteer number"), lambda s: s.volunteer.number, 16),
+        Column(gettext_lazy("Service date"), lambda s: s.event.date, 12),
+        Column(gettext_lazy("Service place"), lambda s: s.event.region.name, 16),
+        Column(
+            gettext_lazy("Service content"), lambda s: f"{s.event.title}：{s.event.content}", 40
+        ),
+        Column(gettext_lazy("Service hours"), lambda s: s.hours, 8),
+        Column(gettext_lazy("Organising body"), lambda s: s.event.station.name, 20),
+        Column(gettext_lazy("Verified by"), lambda s: s.confirmed_by.display_name, 10),
+        Column(gettext_lazy("Verified on"), lambda s: s.confirmed_at.date(), 12),
+    ]
+
+
+class OrganisationExporter(Exporter):
+    """社区社会组织: what they are, how far along, who leads them (the phone masked)."""
+
+    title = gettext_lazy("Community organisations")
+    columns = [
+        Column(gettext_lazy("Name"), lambda o: o.name, 24),
+        Column(gettext_lazy("Kind"), lambda o: o.get_kind_display(), 12),
+        Column(gettext_lazy("Stage"), lambda o: o.get_stage_display(), 14),
+        Column(gettext_lazy("Village / place"), lambda o: o.region.name, 16),
+        Column(gettext_lazy("Station"), lambda o: o.station.name, 20),
+        Column(gettext_lazy("Members"), lambda o: o.members, 8),
+        Column(gettext_lazy("Leader"), lambda o: o.leader, 10),
+        Column(gettext_lazy("Contact phone"), lambda o: mask_phone(o.contact_phone), 14),
+        Column(gettext_lazy("Services offered"), lambda o: o.services, 24),
+        Column(gettext_lazy("Filed or registered"), lambda o: o.filed_on or "", 12),
+    ]

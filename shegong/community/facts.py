@@ -1,0 +1,58 @@
+"""What volunteer service adds to the indicators: one fact per service event with the
+volunteers whose hours a worker confirmed (person-times) and those hours. Registered in
+``CommunityConfig.ready()``; the services call ``indicators.engine.sync(event)``."""
+
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+
+from shegong.indicators.facts import ZERO, FactSource, fact
+from shegong.indicators.models import FactKind, ServiceFact
+
+from .models import Service, ServiceEvent
+
+CONFIRMED = Q(services__status=Service.Status.CONFIRMED)
+
+
+def event_facts(event: ServiceEvent) -> list[ServiceFact]:
+    """The event's confirmed volunteers and hours (nothing before any is confirmed)."""
+    found = getattr(event, "confirmed_n", None)
+    if found is None:
+        sums = event.services.filter(status=Service.Status.CONFIRMED).aggregate(
+            n=Count("pk"), h=Sum("hours")
+        )
+        found, hours = sums["n"], sums["h"] or ZERO
+    else:
+        hours = event.confirmed_hours or ZERO
+    if not found:
+        return []
+    return [
+        fact(
+            FactKind.VOLUNTEER,
+            "volunteer_event",
+            event.pk,
+            event.date,
+            event.region_id,
+            station_id=event.station_id,
+            n=1,
+            volunteers=found,
+            volunteer_hours=hours,
+        )
+    ]
+
+
+def _records():
+    return ServiceEvent.objects.annotate(
+        confirmed_n=Count("services", filter=CONFIRMED),
+        confirmed_hours=Sum("services__hours", filter=CONFIRMED),
+    ).only("pk", "date", "region_id", "station_id")
+
+
+FACT_SOURCES = [
+    FactSource(
+        "volunteer_event",
+        ServiceEvent,
+        event_facts,
+        _records,
+        lambda f: reverse("community:event_detail", args=[f.source_id]),
+    )
+]

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from . import views
+
+app_name = "community"
+urlpatterns = [
+    path("volunteers/", views.volunteer_list, name="volunteer_list"),
+    path("volunteers/new/", views.volunteer_edit, name="volunteer_create"),
+    path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
+    path("volunteers/<int:pk>/edit/", views.volunteer_edit, name="volunteer_edit"),
+    path("volunteers/<int:pk>/certificate/", views.volunteer_certificate, name="certificate"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/new/", views.team_edit, name="team_create"),
+    path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("events/", views.event_list, name="event_list"),
+    path("events/new/", views.event_edit, name="event_create"),
+    path("events/<int:pk>/", views.event_detail, name="event_detail"),
+    path("events/<int:pk>/edit/", views.event_edit, name="event_edit"),
+    path("events/<int:pk>/<str:step>/", views.event_step, name="event_step"),
+    path("sign/<int:pk>/<str:key>/", views.sign, name="sign"),
+    path("records/", views.record_list, name="records"),
+    path("organisations/", views.organisation_list, name="organisation_list"),
+    path("organisations/new/", views.organisation_edit, name="organisation_create"),
+    path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
+]
