@@ -399,3 +399,6 @@ def test_volunteers_and_organisations_are_suggested_and_matched(client, need, de
     assert "13700001111" in [phone for phone, _t in MemoryBackend.outbox]
     need.refresh_from_db()
     assert need.assignee == designated.worker  # a volunteer helps; the worker keeps the need
+    # the volunteer is signed up to a service event for the need, where hours are confirmed
+    assert match.event is not None and need.code in match.event.title
+    assert list(match.event.services.values_list("volunteer_id", flat=True)) == [near.pk]

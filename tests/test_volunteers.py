@@ -21,6 +21,7 @@ COMMUNITY_URLS = {
     "community:volunteer_detail",
     "community:volunteer_edit",
     "community:certificate",
+    "community:redeem",
     "community:team_list",
     "community:team_create",
     "community:team_edit",
@@ -460,3 +461,46 @@ def test_the_organisation_pages_and_api(client, world, worker):
     assert (
         client.post("/api/organisations", "{}", content_type="application/json").status_code == 403
     )
+
+
+def test_the_time_bank_earns_at_the_rule_sets_rate_and_redeems_within_the_balance(
+    client, world, worker, event
+):
+    from shegong.community.models import PointEntry
+    from shegong.indicators.compute import rule_set_for
+
+    rules = rule_set_for("430302001001", TODAY.year)
+    rules.volunteer_points_per_hour = 10
+    rules.save()
+    v = event.services.order_by("volunteer__number").first().volunteer
+    Service.objects.filter(volunteer=v).update(status="present")
+    confirm = services.ConfirmInput(volunteers=(v.pk,), hours=2.5)
+    services.hours_confirm(by=worker, event=event, data=confirm)
+    assert services.points_balance(volunteer=v) == 25
+    services.hours_confirm(
+        by=worker, event=event, data=services.ConfirmInput(volunteers=(v.pk,), hours=3)
+    )
+    assert services.points_balance(volunteer=v) == 30  # corrected, not added
+    client.force_login(worker)
+    url = reverse("community:redeem", args=[v.pk])
+    client.post(url, {"points": "40", "note": "兑换理发服务"})
+    assert services.points_balance(volunteer=v) == 30  # refused: only 30 left
+    client.post(url, {"points": "20", "note": "兑换理发服务"})
+    assert services.points_balance(volunteer=v) == 10
+    assert PointEntry.objects.filter(kind="redeemed").get().points == -20
+    assert AuditEntry.objects.filter(action="shegong.volunteer.points_redeemed").count() == 1
+    page = client.get(reverse("community:volunteer_detail", args=[v.pk])).content.decode()
+    assert 'data-testid="points-balance">10' in page
+    # another station's staff may not write its points off
+    client.force_login(world.places["neighbour"].worker)
+    assert client.post(url, {"points": "5", "note": "x"}).status_code == 404
+    assert services.points_balance(volunteer=v) == 10
+
+
+def test_no_points_without_a_rate(worker, event):
+    v = event.services.order_by("volunteer__number").first().volunteer
+    Service.objects.filter(volunteer=v).update(status="present")
+    services.hours_confirm(
+        by=worker, event=event, data=services.ConfirmInput(volunteers=(v.pk,), hours=2)
+    )
+    assert services.points_balance(volunteer=v) == 0

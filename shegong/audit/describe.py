@@ -103,6 +103,7 @@ ACTIONS: dict[str, tuple] = {
     "shegong.volunteer.created": (_("Volunteer registered"), PERSONAL),
     "shegong.volunteer.changed": (_("Volunteer changed"), PERSONAL),
     "shegong.volunteer.viewed": (_("Volunteer viewed"), PERSONAL),
+    "shegong.volunteer.points_redeemed": (_("Volunteer credit points redeemed"), PERSONAL),
     "shegong.organisation.created": (_("Community organisation registered"), PERSONAL),
     "shegong.organisation.changed": (_("Community organisation changed"), PERSONAL),
     "shegong.volunteer_team.created": (_("Volunteer team formed"), PERSONAL),

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from shegong.core.forms import BootstrapFormMixin
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
-from shegong.work.models import Activity
+from shegong.work.models import Activity, Group, GroupSession
 
 from .models import Organisation, ServiceEvent, Volunteer, VolunteerTeam
 from .services import (
@@ -14,6 +14,7 @@ from .services import (
     ConfirmInput,
     EventInput,
     OrganisationInput,
+    RedeemInput,
     SignInput,
     TeamInput,
     VolunteerInput,
@@ -114,7 +115,7 @@ class EventForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = ServiceEvent
-        fields = ["title", "content", "date", "region", "activity"]
+        fields = ["title", "content", "date", "region", "activity", "session"]
         widgets = {"date": DateInput(), "content": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, user, **kwargs):
@@ -129,6 +130,13 @@ class EventForm(BootstrapFormMixin, forms.ModelForm):
             .filter(station_id=user.station_id)
             .order_by("-date")[:200]
         )
+        self.fields["session"].queryset = (
+            GroupSession.objects.filter(
+                group__in=Group.objects.restrict(user, "change").filter(station_id=user.station_id)
+            )
+            .select_related("group")
+            .order_by("-date")[:200]
+        )
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("date", datetime.date.today())
 
@@ -141,6 +149,7 @@ class EventForm(BootstrapFormMixin, forms.ModelForm):
             region=d["region"].code,
             volunteers=tuple(v.pk for v in d["volunteers"]),
             activity=d["activity"].pk if d.get("activity") else None,
+            session=d["session"].pk if d.get("session") else None,
         )
 
 
@@ -247,3 +256,24 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
             filed_on=d.get("filed_on"),
             activities=tuple(a.pk for a in d.get("activities") or ()),
         )
+
+
+class RedeemForm(BootstrapFormMixin, forms.Form):
+    required_fields = ("points", "note")
+    points = forms.DecimalField(
+        label=_("Points"),
+        min_value=0,
+        max_digits=8,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"aria-label": _("Points"), "placeholder": _("Points")}),
+    )
+    note = forms.CharField(
+        label=_("Redeemed for"),
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"aria-label": _("Redeemed for"), "placeholder": _("Redeemed for")}
+        ),
+    )
+
+    def to_input(self) -> RedeemInput:
+        return RedeemInput(points=self.cleaned_data["points"], note=self.cleaned_data["note"])

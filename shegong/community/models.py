@@ -22,7 +22,7 @@ from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet
 from shegong.regions.models import Region
 from shegong.stations.models import Station
-from shegong.work.models import Activity
+from shegong.work.models import Activity, GroupSession
 
 
 class PoliticalStatus(models.TextChoices):
@@ -172,6 +172,15 @@ class ServiceEvent(Versioned, models.Model):
         related_name="+",
         verbose_name=_("community activity"),
         help_text=_("The station's activity record this service was part of, if any."),
+    )
+    session = models.ForeignKey(
+        GroupSession,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("group session"),
+        help_text=_("The group session volunteers helped at, if any."),
     )
     sign_key = models.CharField(max_length=32, default=_sign_key, editable=False)
     created_by = models.ForeignKey(
@@ -328,3 +337,51 @@ class Organisation(Versioned, models.Model):
     @classmethod
     def restrict_q(cls, user, action: str):
         return _restrict(user, action)
+
+
+class PointEntry(models.Model):
+    """积分 / 时间银行: points a volunteer earned for confirmed hours (one entry per
+    service, at the rule set's rate) or spent (redeemed, written off by the station). The
+    balance is the sum; each entry is kept, so it is auditable."""
+
+    class Kind(models.TextChoices):
+        EARNED = "earned", _("Earned")
+        REDEEMED = "redeemed", _("Redeemed")
+
+    volunteer = models.ForeignKey(
+        Volunteer, on_delete=models.PROTECT, related_name="points", verbose_name=_("volunteer")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    points = models.DecimalField(_("points"), max_digits=8, decimal_places=2)
+    date = models.DateField(_("date"))
+    service = models.OneToOneField(
+        Service, on_delete=models.PROTECT, null=True, blank=True, related_name="points"
+    )
+    note = models.CharField(_("for"), max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("credit points")
+        verbose_name_plural = _("credit points")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="earned", points__gte=0) | Q(kind="redeemed", points__lt=0),
+                name="points_sign_by_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volunteer_id} {self.points}"
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        q = _restrict(user, action)
+        if q is None:
+            return None
+        return Q(volunteer__in=Volunteer.objects.filter(q).values("pk"))

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +21,12 @@ from shegong.core.restrict import can, require_may_save
 from shegong.core.validation import all_of, full_clean, one_of
 from shegong.core.validators import normalize_phone, parse_id_number, validate_callback_phone
 from shegong.indicators import engine
+from shegong.indicators.compute import rule_set_for
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
-from shegong.work.models import Activity
+from shegong.work.models import Activity, Group, GroupSession
 
-from .models import Organisation, Service, ServiceEvent, Volunteer, VolunteerTeam
+from .models import Organisation, PointEntry, Service, ServiceEvent, Volunteer, VolunteerTeam
 
 # what the audit log keeps of a volunteer: never the ID number or the phone
 VOLUNTEER_AUDIT = (
@@ -224,6 +225,7 @@ class EventInput:
     region: str
     volunteers: tuple[int, ...] = ()
     activity: int | None = None
+    session: int | None = None
 
 
 @transaction.atomic
@@ -255,6 +257,14 @@ def event_record(
         Activity.objects.restrict(by, "change").filter(station_id=event.station_id),
         data.activity,
         "activity",
+        errors,
+    )
+    event.session = one_of(
+        GroupSession.objects.filter(
+            group__in=Group.objects.restrict(by, "change").filter(station_id=event.station_id)
+        ),
+        data.session,
+        "session",
         errors,
     )
     pool = Volunteer.objects.restrict(by, "change").filter(is_active=True)
@@ -367,6 +377,7 @@ def hours_confirm(
         )
         row.signed_out_at = row.signed_out_at or now
         row.save()
+    _earn(event, rows, by)
     engine.sync(event)
     audit_log(
         action="shegong.volunteer_event.confirmed",
@@ -530,3 +541,80 @@ def organisation_record(
         fields=ORGANISATION_AUDIT,
     )
     return org
+
+
+def _earn(event: ServiceEvent, rows: list[Service], by: User) -> None:
+    """Credit points for confirmed hours at the rate of the rule set in force for the
+    event's place and year (none when the rate is 0); a confirmation corrected corrects
+    its entry, never adds a second."""
+    rules = rule_set_for(event.region_id, event.date.year)
+    rate = rules.volunteer_points_per_hour if rules else Decimal(0)
+    for row in rows:
+        if not rate:
+            PointEntry.objects.filter(service=row).delete()
+            continue
+        PointEntry.objects.update_or_create(
+            service=row,
+            defaults={
+                "volunteer_id": row.volunteer_id,
+                "kind": PointEntry.Kind.EARNED,
+                "points": (row.hours * rate).quantize(Decimal("0.01")),
+                "date": event.date,
+                "note": event.title[:100],
+                "created_by": by,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class RedeemInput:
+    """Points a volunteer spends, and on what (a written-off entry)."""
+
+    points: Decimal
+    note: str
+
+
+@transaction.atomic
+def points_redeem(
+    *, by: User, volunteer: Volunteer, data: RedeemInput, request: HttpRequest | None = None
+) -> PointEntry:
+    """Write off points a volunteer redeems. The caller may rely on: only the station's
+    staff; a positive amount, with what it is for; never more than the balance (the
+    volunteer's row is locked while it is read)."""
+    if not can(by, volunteer, "change"):
+        raise PermissionDenied(_("You may not change this volunteer."))
+    Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
+    points = Decimal(data.points).quantize(Decimal("0.01"))
+    errors: dict[str, str] = {}
+    if points <= 0:
+        errors["points"] = _("Redeem a positive number of points.")
+    note = (data.note or "").strip()
+    if not note:
+        errors["note"] = _("Say what the points are redeemed for.")
+    balance = points_balance(volunteer=volunteer)
+    if not errors and points > balance:
+        errors["points"] = _("Only %(balance)s points are left.") % {"balance": balance}
+    if errors:
+        raise ValidationError(errors)
+    entry = PointEntry.objects.create(
+        volunteer=volunteer,
+        kind=PointEntry.Kind.REDEEMED,
+        points=-points,
+        date=timezone.localdate(),
+        note=note[:100],
+        created_by=by,
+    )
+    audit_log(
+        action="shegong.volunteer.points_redeemed",
+        actor=by,
+        request=request,
+        obj=volunteer,
+        data={"points": str(points), "for": note[:100], "left": str(balance - points)},
+    )
+    return entry
+
+
+def points_balance(*, volunteer: Volunteer) -> Decimal:
+    """The volunteer's points: earned less redeemed."""
+    total = PointEntry.objects.filter(volunteer=volunteer).aggregate(s=Sum("points"))["s"]
+    return total or Decimal(0)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
     path("volunteers/<int:pk>/edit/", views.volunteer_edit, name="volunteer_edit"),
     path("volunteers/<int:pk>/certificate/", views.volunteer_certificate, name="certificate"),
+    path("volunteers/<int:pk>/redeem/", views.volunteer_redeem, name="redeem"),
     path("teams/", views.team_list, name="team_list"),
     path("teams/new/", views.team_edit, name="team_create"),
     path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),

@@ -34,6 +34,7 @@ from .forms import (
     ConfirmForm,
     EventForm,
     OrganisationForm,
+    RedeemForm,
     SignForm,
     TeamForm,
     VolunteerForm,
@@ -121,6 +122,9 @@ def volunteer_detail(request, pk: int):
             "services": volunteer.services.select_related("event", "event__region").order_by(
                 "-event__date"
             )[:50],
+            "balance": services.points_balance(volunteer=volunteer),
+            "points": volunteer.points.order_by("-date", "-pk")[:20],
+            "redeem": RedeemForm() if whole else None,
             "year": year,
         },
     )
@@ -137,6 +141,25 @@ def _dates(request) -> tuple[datetime.date, datetime.date]:
     except ValueError:
         until = today
     return (since, until) if since <= until else (until, since)
+
+
+@require_POST
+def volunteer_redeem(request, pk: int):
+    """Write off credit points the volunteer redeems (the station's staff)."""
+    volunteer = get_restricted_or_404(Volunteer.objects.all(), request.user, pk=pk, action="change")
+    form = RedeemForm(request.POST)
+    if form.is_valid():
+        try:
+            services.points_redeem(
+                by=request.user, volunteer=volunteer, data=form.to_input(), request=request
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect("community:volunteer_detail", pk=volunteer.pk)
 
 
 @require_GET

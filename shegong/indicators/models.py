@@ -269,6 +269,13 @@ class RuleSet(Versioned, models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(30)],
     )
+    volunteer_points_per_hour = models.DecimalField(
+        _("volunteer credit points per confirmed hour (时间银行; 0: none)"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"

@@ -67,6 +67,8 @@ class RuleSetInput:
     summary_due_day: int = 30
     # residents' requests: the first response is due within this many working days
     request_response_days: int = 3
+    # volunteers' credit points (积分 / 时间银行) per confirmed hour; 0: no time bank
+    volunteer_points_per_hour: Decimal = Decimal(0)
 
 
 EVALUATION_FIELDS = (
@@ -83,7 +85,7 @@ EVALUATION_FIELDS = (
     "summary_due_day",
 )
 # the settings a form may leave empty to keep (the default for a new set)
-KEPT_FIELDS = (*EVALUATION_FIELDS, "request_response_days")
+KEPT_FIELDS = (*EVALUATION_FIELDS, "request_response_days", "volunteer_points_per_hour")
 SET_FIELDS = (
     "region_code",
     "year",

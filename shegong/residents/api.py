@@ -158,6 +158,7 @@ class MatchOut(Schema):
     group_id: int | None
     volunteer_id: int | None
     organisation_id: int | None
+    event_id: int | None
     reasons: str
     note: str
     confirmed_by_id: int

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shegong.accounts.roles import OFFICER_ROLES, Role
-from shegong.community.models import Organisation, Volunteer
+from shegong.community.models import Organisation, ServiceEvent, Volunteer
 from shegong.core.fields import EncryptedTextField
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.people.models import Recipient
@@ -272,6 +272,14 @@ class Match(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("community organisation"),
+    )
+    event = models.ForeignKey(
+        ServiceEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("volunteer service event"),
     )
     reasons = models.CharField(_("why"), max_length=300, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)

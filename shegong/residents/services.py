@@ -18,6 +18,7 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.audit.services import audit_log
 from shegong.community.models import Organisation, Volunteer
+from shegong.community.services import EventInput, event_record
 from shegong.core.divisions import in_subtree
 from shegong.core.restrict import can
 from shegong.core.validation import one_of
@@ -542,7 +543,23 @@ def request_match(
         told = [worker.pk]
     elif chosen.party == "group":
         told = list(Group.objects.get(pk=chosen.target).workers.values_list("pk", flat=True))
-    else:  # a volunteer or an organisation has no account: a text message when on
+    if chosen.party == "volunteer" and by.station_id and by.station_id == item.station_id:
+        # the volunteer is signed up to a service event for the need, where the worker
+        # confirms their hours like at any other event
+        match.event = event_record(
+            by=by,
+            data=EventInput(
+                title=_("Resident's need %(code)s") % {"code": item.code},
+                content=item.get_topic_display(),
+                date=timezone.localdate(),
+                region=item.region_id,
+                volunteers=(chosen.target,),
+            ),
+            request=request,
+        )
+        match.save(update_fields=["event"])
+    if chosen.party in ("volunteer", "organisation"):
+        # no account to notify: a text message, when text messages are on
         phone = (
             Volunteer.objects.get(pk=chosen.target).phone
             if chosen.party == "volunteer"
