@@ -227,3 +227,31 @@ class TrainingRecordFactory(factory.django.DjangoModelFactory):
     hours = Decimal("8")
     organiser = "county"
     topic = "个案管理实务"
+
+
+def allocate(by, *, amount, activity=None, kind="money", date=None, **donation):
+    """A donation of ``amount`` to ``by``'s station, all allocated to ``activity`` (the
+    ledger's own services: how charity money reaches the figures)."""
+    from shegong.community import services as ledger
+
+    donor = ledger.donor_record(
+        by=by, data=ledger.DonorInput(name=donation.pop("donor", "爱心企业"), kind="enterprise")
+    )
+    day = date or activity.date
+    gift = ledger.donation_record(
+        by=by,
+        data=ledger.DonationInput(
+            donor=donor.pk,
+            kind=kind,
+            amount=Decimal(amount),
+            received_on=day,
+            items="物资" if kind == "in_kind" else "",
+            **donation,
+        ),
+    )
+    return ledger.allocation_record(
+        by=by,
+        data=ledger.AllocationInput(
+            donation=gift.pk, amount=Decimal(amount), date=day, activity=activity.pk
+        ),
+    )

@@ -17,6 +17,7 @@ from .test_evaluation_access import NAMES as EVALUATION_URLS
 from .test_field_sync import FIELD_URLS
 from .test_households import HOUSEHOLD_URLS
 from .test_inbox import INBOX_URLS
+from .test_ledger import LEDGER_URLS
 from .test_month_signoff import MONTH_URLS
 from .test_public import PUBLIC_URLS
 from .test_purchase_access import NAMES as PURCHASE_URLS
@@ -585,6 +586,7 @@ def test_every_url_is_in_the_matrix():
     covered |= RESIDENT_URLS  # residents, the station and the county: tests/test_residents.py
     covered |= INBOX_URLS  # each user's own: tests/test_inbox.py
     covered |= COMMUNITY_URLS  # volunteers, by role: tests/test_volunteers.py
+    covered |= LEDGER_URLS  # the charity ledger: tests/test_ledger.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

@@ -57,6 +57,7 @@ def test_every_record_that_counts_has_a_registered_fact_source():
         "household",
         "training",
         "volunteer_event",
+        "allocation",
     }
     for source in facts.sources():
         assert source.model._meta.app_label != "indicators"  # each app owns its builders

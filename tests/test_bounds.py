@@ -22,6 +22,8 @@ from shegong.indicators.models import Aggregate, ServiceFact
 from shegong.work import forms, services
 from shegong.work.models import Activity, ActivityResource, Case, GroupSession
 
+from .factories import allocate
+
 HUGE = 10**17
 
 
@@ -70,16 +72,12 @@ def test_the_api_refuses_an_implausible_activity_and_saves_nothing(client, world
 
 def test_the_largest_plausible_activity_is_accepted_and_every_dashboard_reads(client, world):
     client.force_login(world.actors["social_worker"])
-    payload = _activity(
-        world,
-        participants_count=MAX_PEOPLE,
-        volunteers_count=MAX_VOLUNTEERS,
-        resources=[
-            {"kind": "money", "description": "基金会", "value": str(MAX_RESOURCE_YUAN)},
-            {"kind": "in_kind", "description": "物资", "value": str(MAX_RESOURCE_YUAN)},
-        ],
-    )
+    payload = _activity(world, participants_count=MAX_PEOPLE, volunteers_count=MAX_VOLUNTEERS)
     assert _post(client, "/api/activities", payload).status_code == 201
+    activity = Activity.objects.get(title="重阳敬老")
+    worker = world.actors["social_worker"]
+    allocate(worker, amount=MAX_RESOURCE_YUAN, activity=activity, donor="基金会")
+    allocate(worker, amount=MAX_RESOURCE_YUAN, activity=activity, donor="企业", kind="in_kind")
     money = Aggregate.objects.get(node="430302", period="2026", metric="money")
     assert money.value == MAX_RESOURCE_YUAN
     client.force_login(world.actors["province_officer"])
@@ -91,23 +89,24 @@ def test_the_largest_plausible_activity_is_accepted_and_every_dashboard_reads(cl
             assert client.get("/api/indicators", query).status_code == 200
 
 
-def test_a_resource_line_over_the_bound_is_refused(client, world):
-    client.force_login(world.actors["social_worker"])
-    payload = _activity(
-        world,
-        **{
-            "res-TOTAL_FORMS": "1",
-            "res-INITIAL_FORMS": "0",
-            "res-0-kind": "money",
-            "res-0-description": "x",
-            "res-0-value": str(MAX_RESOURCE_YUAN + 1),
-        },
-    )
-    page = client.post(reverse("work:activity_create"), payload)
-    assert page.status_code == 200
-    assert "value" in page.context["form"].resources.errors[0]
-    assert "过大" in page.content.decode()
-    assert not Activity.objects.filter(title="重阳敬老").exists()
+def test_a_donation_over_the_bound_is_refused(world):
+    from shegong.community import services as ledger
+    from shegong.community.models import Donation
+
+    worker = world.actors["social_worker"]
+    donor = ledger.donor_record(by=worker, data=ledger.DonorInput(name="x", kind="enterprise"))
+    with pytest.raises(ValidationError) as refused:
+        ledger.donation_record(
+            by=worker,
+            data=ledger.DonationInput(
+                donor=donor.pk,
+                kind="money",
+                amount=MAX_RESOURCE_YUAN + 1,
+                received_on=datetime.date(2026, 3, 1),
+            ),
+        )
+    assert "amount" in refused.value.message_dict
+    assert not Donation.objects.exists()
 
 
 def test_the_service_checks_bounds_whoever_calls_it(world):

@@ -109,3 +109,75 @@ def test_a_volunteer_signs_in_by_qr_and_gets_a_certificate(
     assert Volunteer.objects.get().teams.get().kind == "party"
     worker_ctx.close()
     phone_ctx.close()
+
+
+def test_a_restricted_donation_is_allocated_and_reaches_the_dashboard(
+    browser,  # noqa: F811
+    live_server,
+    browser_world,
+):
+    import datetime
+
+    from shegong.community.models import Allocation
+    from shegong.people.models import Category
+    from shegong.work import services
+
+    own = browser_world.places["own"]
+    base = live_server.url
+    today = datetime.date.today()
+    activity = services.activity_record(
+        by=own.worker,
+        data=services.ActivityInput(
+            title="困境儿童关爱活动",
+            domain="children",
+            service_type="capacity",
+            date=today,
+            region=own.village,
+            workers=(own.worker.pk,),
+            hours=2,
+            participants_count=10,
+        ),
+    )
+    ctx = browser.new_context(viewport=PHONE)
+    wp = _login(ctx, base, own.worker.username)
+    wp.goto(base + "/community/donors/new/")
+    wp.fill("#id_name", "湖南省儿童福利基金会")
+    wp.select_option("#id_kind", "foundation")
+    wp.locator("main form button[type=submit]").click()
+    wp.wait_for_url(re.compile(r"/community/donors/$"))
+    wp.goto(base + "/community/donations/new/")
+    wp.select_option("#id_donor", label="湖南省儿童福利基金会")
+    wp.select_option("#id_kind", "money")
+    wp.fill("#id_amount", "5000")
+    wp.fill("#id_received_on", today.isoformat())
+    wp.select_option("#id_restriction", "people")
+    wp.select_option("#id_restricted_category", label="困境儿童")
+    wp.locator("main form button[type=submit]").click()
+    wp.wait_for_url(re.compile(r"/community/donations/\d+/$"))
+    expect(wp.get_by_test_id("restriction")).to_contain_text("困境儿童")
+    # ¥6,000 from ¥5,000: refused, saying how much is left
+    wp.fill("#id_amount", "6000")
+    wp.select_option("#id_activity", str(activity.pk))
+    wp.get_by_test_id("allocate-form").locator("button[type=submit]").click()
+    expect(wp.get_by_test_id("allocate-form")).to_contain_text("5000")
+    assert not Allocation.objects.exists()
+    wp.fill("#id_amount", "5000")
+    wp.select_option("#id_activity", str(activity.pk))
+    wp.get_by_test_id("allocate-form").locator("button[type=submit]").click()
+    expect(wp.get_by_test_id("balance")).to_have_text("0.00")
+    assert Allocation.objects.get().activity == activity
+    assert (
+        Category.objects.get(name="困境儿童")
+        == Allocation.objects.get().donation.restricted_category
+    )
+    # the county's dashboard: the charity figure, drilling down to the allocation
+    county = browser.new_context(viewport=PHONE)
+    cp = _login(county, base, browser_world.actors["county_officer"].username)
+    cp.goto(base + f"/indicators/?node=430302&period={today:%Y-%m}")
+    card = cp.locator("a.kpi[data-metric=money]")
+    expect(card).to_contain_text("5")
+    card.click()
+    cp.wait_for_url("**/indicators/records/**")
+    expect(cp.get_by_test_id("record-table")).to_contain_text("5000")
+    ctx.close()
+    county.close()

@@ -261,9 +261,6 @@ def test_activities_admin_work_sessions_and_training_are_corrected_and_voided(cl
             workers=(worker.pk,),
             hours=Decimal(2),
             participants_count=20,
-            resources=(
-                services.ResourceLine(kind="money", value=Decimal(500), description="爱心企业"),
-            ),
         ),
     )
     corrected = services.activity_record(
@@ -278,18 +275,16 @@ def test_activities_admin_work_sessions_and_training_are_corrected_and_voided(cl
             workers=(worker.pk,),
             hours=Decimal(3),
             participants_count=25,
-            resources=(
-                services.ResourceLine(kind="money", value=Decimal(800), description="爱心企业"),
-            ),
         ),
     )
-    assert corrected.resources.count() == 1
-    money = Aggregate.objects.get(node=own.township, period=f"{TODAY:%Y-%m}", metric="money")
-    assert Decimal(money.value) == 800
+    counted = Aggregate.objects.get(
+        node=own.township, period=f"{TODAY:%Y-%m}", metric="person_times"
+    )
+    assert Decimal(counted.value) >= 25  # the correction's count, not 20 + 25
+    before = Decimal(counted.value)
     services.record_void(by=lead, instance=corrected, data=VoidInput("活动取消"))
-    assert not Aggregate.objects.filter(
-        node=own.township, period=f"{TODAY:%Y-%m}", metric="money"
-    ).exclude(value=0)
+    counted.refresh_from_db()
+    assert Decimal(counted.value) == before - 25
 
     admin = services.admin_work_record(
         by=worker,

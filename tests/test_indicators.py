@@ -45,16 +45,16 @@ def march(client, world):
         "participants_count": "25",
         "participants": [own.recipient.pk],
         "volunteers_count": "4",
-        "res-TOTAL_FORMS": "2",
-        "res-INITIAL_FORMS": "0",
-        "res-0-kind": "money",
-        "res-0-description": "爱心企业",
-        "res-0-value": "12000",
-        "res-1-kind": "in_kind",
-        "res-1-description": "米面油",
-        "res-1-value": "1500.50",
     }
     assert client.post(reverse("work:activity_create"), activity).status_code == 302
+    # its charity money and goods, allocated from the ledger
+    from shegong.work.models import Activity
+
+    from .factories import allocate
+
+    held = Activity.objects.get(title="重阳敬老", date="2026-03-12")
+    allocate(worker, amount="12000", activity=held)
+    allocate(worker, amount="1500.50", activity=held, kind="in_kind", donor="粮油店")
     own.group.workers.add(worker)
     session = {
         "date": "2026-03-15",

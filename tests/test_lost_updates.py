@@ -37,6 +37,8 @@ EDITS = {
     "community:volunteer_edit": ("social_worker", lambda w: _community(w, "volunteer"), "skills"),
     "community:team_edit": ("social_worker", lambda w: _community(w, "team"), "name"),
     "community:event_edit": ("social_worker", lambda w: _community(w, "event"), "title"),
+    "community:donor_edit": ("social_worker", lambda w: _community(w, "donor"), "name"),
+    "community:donation_edit": ("social_worker", lambda w: _community(w, "donation"), "items"),
     "community:organisation_edit": (
         "social_worker",
         lambda w: _community(w, "organisation"),
@@ -145,6 +147,22 @@ def _community(world, which: str):
             by=worker,
             data=services.EventInput(
                 title="助老理发", content="上门理发", date=own.visit.date, region=own.village
+            ),
+        )
+    if which in ("donor", "donation"):
+        donor = services.donor_record(
+            by=worker, data=services.DonorInput(name="爱心企业", kind="enterprise")
+        )
+        if which == "donor":
+            return donor
+        return services.donation_record(
+            by=worker,
+            data=services.DonationInput(
+                donor=donor.pk,
+                kind="in_kind",
+                amount=500,
+                items="米面油",
+                received_on=own.visit.date,
             ),
         )
     return services.organisation_record(

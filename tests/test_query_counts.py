@@ -136,6 +136,9 @@ PAGES = {
     "resources": (lambda w: reverse("residents:resources"), "social_worker", 7),
     "projects": (lambda w: reverse("residents:projects"), "social_worker", 7),
     "inbox": (lambda w: reverse("inbox:list"), "social_worker", 7),
+    "ledger": (lambda w: _v(w, reverse("community:ledger")), "county_officer", 9),
+    "allocations": (lambda w: _v(w, reverse("community:allocation_list")), "social_worker", 7),
+    "donations API": (lambda w: _v(w, "/api/donations"), "city_officer", 7),
     "visit API": (lambda w: "/api/visits", "social_worker", 8),
     "dashboard (county, month)": (
         lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
@@ -263,7 +266,15 @@ def _grow_volunteers(world, n: int, start: int = 0) -> None:
     """``n`` volunteers, teams and events (each with a confirmed service) per place."""
     import datetime
 
-    from shegong.community.models import Service, ServiceEvent, Volunteer, VolunteerTeam
+    from shegong.community.models import (
+        Allocation,
+        Donation,
+        Donor,
+        Service,
+        ServiceEvent,
+        Volunteer,
+        VolunteerTeam,
+    )
 
     for k, (name, place) in enumerate(world.places.items()):
         for i in range(start, start + n):
@@ -291,6 +302,30 @@ def _grow_volunteers(world, n: int, start: int = 0) -> None:
                 title=f"{name}服务{i}",
                 content="c",
                 date=datetime.date(2026, 3, 2),
+                station=place.station,
+                region_id=place.village,
+                created_by=place.worker,
+            )
+            gift = Donation.objects.create(
+                donor=Donor.objects.create(
+                    name=f"{name}捐赠{i}",
+                    kind="enterprise",
+                    station=place.station,
+                    region_id=place.township,
+                    created_by=place.worker,
+                ),
+                kind="money",
+                amount=1000,
+                received_on=datetime.date(2026, 3, 1),
+                station=place.station,
+                region_id=place.township,
+                created_by=place.worker,
+            )
+            Allocation.objects.create(
+                donation=gift,
+                amount=400,
+                date=datetime.date(2026, 3, 2),
+                activity=place.activity,
                 station=place.station,
                 region_id=place.village,
                 created_by=place.worker,

@@ -24,7 +24,7 @@ from shegong.people.models import Category, RecipientCategory
 from shegong.work import services
 from shegong.work.models import Case, Group, HomeVisit
 
-from .factories import RecipientFactory, make_id_number
+from .factories import RecipientFactory, allocate, make_id_number
 
 TODAY = timezone.localdate()
 
@@ -84,11 +84,9 @@ def _work(world):
             participants_count=12,
             volunteers_count=3,
             participants=(child.pk,),
-            resources=(
-                services.ResourceLine(kind="money", value=Decimal(300), description="爱心企业"),
-            ),
         ),
     )
+    allocate(worker, amount=300, activity=activity)  # charity money, from the ledger
     case = services.case_open(
         by=worker,
         data=services.CaseOpenInput(

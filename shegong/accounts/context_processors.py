@@ -78,6 +78,9 @@ def _groups(user) -> list:
             ("community:event_list", _("Volunteer service events")),
             ("community:records", _("Volunteer service records")),
             ("community:organisation_list", _("Community organisations")),
+            ("community:ledger", _("Charity resources ledger")),
+            ("community:donor_list", _("Donors")),
+            ("community:allocation_list", _("Allocations")),
         ]
     groups = [(_("Government purchase"), purchase)] if purchase else []
     if matching:

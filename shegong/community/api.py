@@ -26,8 +26,24 @@ from shegong.core.forms import through
 from shegong.core.restrict import may_add
 
 from . import selectors, services
-from .forms import ConfirmForm, OrganisationForm, VolunteerForm
-from .models import Organisation, PoliticalStatus, ServiceEvent, Volunteer, VolunteerTeam
+from .forms import (
+    AllocationApiForm,
+    ConfirmForm,
+    DonationForm,
+    DonorForm,
+    OrganisationForm,
+    VolunteerForm,
+)
+from .models import (
+    Allocation,
+    Donation,
+    Donor,
+    Organisation,
+    PoliticalStatus,
+    ServiceEvent,
+    Volunteer,
+    VolunteerTeam,
+)
 
 router = Router(tags=["volunteers"])
 
@@ -269,3 +285,170 @@ def organisation_create(request, payload: OrganisationIn):
     """Register a community organisation: the same fields and rules as the page."""
     form = OrganisationForm(as_form_data(payload.dict()), user=request.user)
     return api_submit(request, form, save=through(services.organisation_record))
+
+
+# ----- charity resources ledger ----------------------------------------------------------------
+
+
+class DonorOut(Schema):
+    id: int
+    name: str
+    kind: str
+    station_id: int
+    contact_phone_masked: str
+    given: Decimal | None
+
+    @staticmethod
+    def resolve_contact_phone_masked(obj):
+        return mask_phone(obj.contact_phone)
+
+
+DONOR_FILTERS = [
+    Filter("region", kind="region"),
+    Filter("kind", kind="select", choices=Donor.Kind.choices),
+]
+
+
+@router.get("/donors", response=list[DonorOut])
+@paginate(Paged)
+def donor_list(request, region: str = "", kind: str = ""):
+    raw = {"region": region, "kind": kind}
+    return selectors.donor_list(user=request.user, filters=read_filters(raw, DONOR_FILTERS))
+
+
+DonorIn = schema_for(DonorForm, "DonorIn")
+
+
+@router.post("/donors", response=WRITE_RESPONSES)
+@refuse_first(lambda user: may_add(user, Donor), "只有驻站人员可以登记捐赠方 / station staff only")
+def donor_create(request, payload: DonorIn):
+    form = DonorForm(as_form_data(payload.dict()), user=request.user)
+    return api_submit(request, form, save=through(services.donor_record))
+
+
+class DonationOut(Schema):
+    id: int
+    donor_id: int
+    kind: str
+    amount: Decimal
+    allocated: Decimal
+    balance: Decimal
+    items: str
+    received_on: datetime.date
+    receipt_no: str
+    restriction: str
+    restricted_category_id: int | None
+    restricted_region_id: str | None
+    restriction_note: str
+    station_id: int
+
+    @staticmethod
+    def resolve_balance(obj):
+        return obj.amount - obj.allocated
+
+
+DONATION_FILTERS = [
+    Filter("region", kind="region"),
+    Filter("kind", kind="select", choices=Donation.Kind.choices),
+    Filter("restriction", kind="select", choices=Donation.Restriction.choices),
+    Filter("since", kind="date"),
+    Filter("until", kind="date"),
+    Filter("donor", kind="id"),
+]
+
+
+@router.get("/donations", response=list[DonationOut])
+@paginate(Paged)
+def donation_list(
+    request,
+    region: str = "",
+    kind: str = "",
+    restriction: str = "",
+    since: str = "",
+    until: str = "",
+    donor: str = "",
+):
+    """The ledger: each donation with what is allocated and the balance."""
+    raw = {
+        "region": region,
+        "kind": kind,
+        "restriction": restriction,
+        "since": since,
+        "until": until,
+        "donor": donor,
+    }
+    return selectors.donation_list(user=request.user, filters=read_filters(raw, DONATION_FILTERS))
+
+
+DonationIn = schema_for(DonationForm, "DonationIn")
+
+
+@router.post("/donations", response=WRITE_RESPONSES)
+@refuse_first(lambda user: may_add(user, Donation), "只有驻站人员可以登记捐赠 / station staff only")
+def donation_create(request, payload: DonationIn):
+    form = DonationForm(as_form_data(payload.dict()), user=request.user)
+    return api_submit(request, form, save=through(services.donation_record))
+
+
+class AllocationOut(Schema):
+    id: int
+    donation_id: int
+    amount: Decimal
+    date: datetime.date
+    activity_id: int | None
+    case_id: int | None
+    group_id: int | None
+    region_id: str
+    station_id: int
+    note: str
+
+
+ALLOCATION_FILTERS = [
+    Filter("region", kind="region"),
+    Filter("since", kind="date"),
+    Filter("until", kind="date"),
+    Filter("donation", kind="id"),
+    Filter("activity", kind="id"),
+]
+
+
+@router.get("/allocations", response=list[AllocationOut])
+@paginate(Paged)
+def allocation_list(
+    request,
+    region: str = "",
+    since: str = "",
+    until: str = "",
+    donation: str = "",
+    activity: str = "",
+):
+    raw = {
+        "region": region,
+        "since": since,
+        "until": until,
+        "donation": donation,
+        "activity": activity,
+    }
+    return selectors.allocation_list(
+        user=request.user, filters=read_filters(raw, ALLOCATION_FILTERS)
+    )
+
+
+AllocationIn = schema_for(AllocationApiForm, "AllocationIn")
+
+
+@router.post("/allocations", response=WRITE_RESPONSES)
+@refuse_first(
+    lambda user: may_add(user, Allocation), "只有驻站人员可以分配慈善资源 / station staff only"
+)
+def allocation_create(request, payload: AllocationIn):
+    """Allocate part of a donation to an activity, a case or a group (ids); more than its
+    balance is refused with the balance in the message. Retry-safe (Idempotency-Key)."""
+    form = AllocationApiForm(as_form_data(payload.dict()))
+    return api_submit(
+        request,
+        form,
+        save=lambda *, form, by, request=None: services.allocation_record(
+            by=by, data=form.to_input(), request=request
+        ),
+    )

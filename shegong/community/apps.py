@@ -10,6 +10,7 @@ class CommunityConfig(AppConfig):
     def ready(self):
         """Tell the indicators about volunteer service: its facts (person-times and the
         hours a worker confirmed)."""
+        from shegong.core import panels
         from shegong.indicators import drilldown, stocks
         from shegong.indicators import facts as indicator_facts
 
@@ -18,6 +19,15 @@ class CommunityConfig(AppConfig):
         indicator_facts.register(*facts.FACT_SOURCES)
         stocks.provide("party_teams", selectors.party_teams_stock)
         stocks.provide("organisations", selectors.organisations_stock)
+        panels.register(
+            "activity",
+            panels.Panel(
+                "community.allocations",
+                "community/_activity_allocations.html",
+                selectors.activity_allocations,
+                order=20,
+            ),
+        )
         drilldown.register(
             drilldown.Drilldown(
                 "party_teams", _("Party volunteer teams"), selectors.party_team_rows

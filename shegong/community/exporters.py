@@ -92,3 +92,48 @@ class OrganisationExporter(Exporter):
         Column(gettext_lazy("Services offered"), lambda o: o.services, 24),
         Column(gettext_lazy("Filed or registered"), lambda o: o.filed_on or "", 12),
     ]
+
+
+class DonorExporter(Exporter):
+    title = gettext_lazy("Donors")
+    columns = [
+        Column(gettext_lazy("Name"), lambda d: d.name, 24),
+        Column(gettext_lazy("Kind"), lambda d: d.get_kind_display(), 14),
+        Column(gettext_lazy("Station"), lambda d: d.station.name, 20),
+        Column(gettext_lazy("Contact phone"), lambda d: mask_phone(d.contact_phone), 14),
+        Column(gettext_lazy("Given (yuan)"), lambda d: d.given or 0, 12),
+    ]
+
+
+class LedgerExporter(Exporter):
+    """慈善资源台账: each donation received, what is allocated and what is left, by donor
+    and restriction."""
+
+    title = gettext_lazy("Charity resources ledger")
+    columns = [
+        Column(gettext_lazy("Received"), lambda d: d.received_on, 12),
+        Column(gettext_lazy("Donor"), lambda d: d.donor.name, 20),
+        Column(gettext_lazy("Donor kind"), lambda d: d.donor.get_kind_display(), 12),
+        Column(gettext_lazy("Kind"), lambda d: d.get_kind_display(), 10),
+        Column(gettext_lazy("Goods"), lambda d: d.items, 16),
+        Column(gettext_lazy("Restricted to"), lambda d: d.restriction_label, 20),
+        Column(gettext_lazy("Receipt number"), lambda d: d.receipt_no, 14),
+        Column(gettext_lazy("Station"), lambda d: d.station.name, 20),
+        Column(gettext_lazy("Received (yuan)"), lambda d: d.amount, 12),
+        Column(gettext_lazy("Allocated (yuan)"), lambda d: d.allocated, 12),
+        Column(gettext_lazy("Balance (yuan)"), lambda d: d.amount - d.allocated, 12),
+    ]
+
+
+class AllocationExporter(Exporter):
+    title = gettext_lazy("Allocations")
+    columns = [
+        Column(gettext_lazy("Date"), lambda a: a.date, 12),
+        Column(gettext_lazy("Donor"), lambda a: a.donation.donor.name, 20),
+        Column(gettext_lazy("Kind"), lambda a: a.donation.get_kind_display(), 10),
+        Column(gettext_lazy("Amount (yuan)"), lambda a: a.amount, 12),
+        Column(gettext_lazy("For"), lambda a: a.target_label, 24),
+        Column(gettext_lazy("Place"), lambda a: a.region.name, 16),
+        Column(gettext_lazy("Station"), lambda a: a.station.name, 20),
+        Column(gettext_lazy("Note"), lambda a: a.note, 20),
+    ]

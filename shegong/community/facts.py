@@ -8,7 +8,7 @@ from django.urls import reverse
 from shegong.indicators.facts import ZERO, FactSource, fact
 from shegong.indicators.models import FactKind, ServiceFact
 
-from .models import Service, ServiceEvent
+from .models import Allocation, Donation, Service, ServiceEvent
 
 CONFIRMED = Q(services__status=Service.Status.CONFIRMED)
 
@@ -56,3 +56,43 @@ FACT_SOURCES = [
         lambda f: reverse("community:event_detail", args=[f.source_id]),
     )
 ]
+
+
+def allocation_facts(allocation: Allocation) -> list[ServiceFact]:
+    """Charity money or goods (valued) put to use, where and when they were allocated."""
+    money = allocation.donation.kind == Donation.Kind.MONEY
+    target = allocation.activity or allocation.group
+    row = fact(
+        FactKind.ALLOCATION,
+        "allocation",
+        allocation.pk,
+        allocation.date,
+        allocation.region_id,
+        station_id=allocation.station_id,
+        n=1,
+        money=allocation.amount if money else ZERO,
+        in_kind=ZERO if money else allocation.amount,
+    )
+    # the service domain of what it paid for (the dashboard's split by domain)
+    row.domain = getattr(target, "domain", "") or ""
+    return [row]
+
+
+FACT_SOURCES.append(
+    FactSource(
+        "allocation",
+        Allocation,
+        allocation_facts,
+        lambda: Allocation.objects.select_related("donation", "activity", "group").only(
+            "pk",
+            "date",
+            "region_id",
+            "station_id",
+            "amount",
+            "donation__kind",
+            "activity__domain",
+            "group__domain",
+        ),
+        lambda f: reverse("community:allocation_list") + f"?id={f.source_id}",
+    )
+)

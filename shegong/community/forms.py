@@ -6,12 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from shegong.core.forms import BootstrapFormMixin
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput
-from shegong.work.models import Activity, Group, GroupSession
+from shegong.work.models import Activity, Case, Group, GroupSession
 
-from .models import Organisation, ServiceEvent, Volunteer, VolunteerTeam
+from .models import Donation, Donor, Organisation, ServiceEvent, Volunteer, VolunteerTeam
 from .services import (
+    AllocationInput,
     AttendanceInput,
     ConfirmInput,
+    DonationInput,
+    DonorInput,
     EventInput,
     OrganisationInput,
     RedeemInput,
@@ -128,14 +131,14 @@ class EventForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["activity"].queryset = (
             Activity.objects.restrict(user, "change")
             .filter(station_id=user.station_id)
-            .order_by("-date")[:200]
+            .order_by("-date")
         )
         self.fields["session"].queryset = (
             GroupSession.objects.filter(
                 group__in=Group.objects.restrict(user, "change").filter(station_id=user.station_id)
             )
             .select_related("group")
-            .order_by("-date")[:200]
+            .order_by("-date")
         )
         if not self.is_bound and not self.instance.pk:
             self.initial.setdefault("date", datetime.date.today())
@@ -233,7 +236,7 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["activities"].queryset = (
             Activity.objects.restrict(user, "change")
             .filter(station_id=user.station_id)
-            .order_by("-date")[:200]
+            .order_by("-date")
         )
         self.fields["activities"].required = False
         self.order_fields(["name", "kind", "stage", "region", "members", "leader", "contact_phone"])
@@ -277,3 +280,159 @@ class RedeemForm(BootstrapFormMixin, forms.Form):
 
     def to_input(self) -> RedeemInput:
         return RedeemInput(points=self.cleaned_data["points"], note=self.cleaned_data["note"])
+
+
+class DonorForm(BootstrapFormMixin, forms.ModelForm):
+    required_fields = ("name", "kind")
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20, required=False)
+
+    class Meta:
+        model = Donor
+        fields = ["name", "kind"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["contact_phone"] = self.instance.contact_phone
+
+    def to_input(self) -> DonorInput:
+        d = self.cleaned_data
+        return DonorInput(
+            name=d["name"], kind=d["kind"], contact_phone=d.get("contact_phone") or ""
+        )
+
+
+class DonationForm(BootstrapFormMixin, forms.ModelForm):
+    required_fields = ("donor", "kind", "amount", "received_on")
+    restricted_region = forms.ChoiceField(label=_("For the village"), required=False)
+    restriction = forms.ChoiceField(
+        label=_("Restricted to"),
+        choices=Donation.Restriction.choices,
+        required=False,
+        initial=Donation.Restriction.NONE,
+    )
+
+    class Meta:
+        model = Donation
+        fields = [
+            "donor",
+            "kind",
+            "amount",
+            "items",
+            "received_on",
+            "receipt_no",
+            "restriction",
+            "restricted_category",
+            "restriction_note",
+        ]
+        widgets = {"received_on": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["donor"].queryset = Donor.objects.restrict(user, "change").filter(
+            station_id=user.station_id
+        )
+        self.fields["restricted_region"].choices = [("", "—")] + [
+            (r.code, r.name) for r in _villages(user)
+        ]
+        self.order_fields(
+            [
+                "donor",
+                "kind",
+                "amount",
+                "items",
+                "received_on",
+                "receipt_no",
+                "restriction",
+                "restricted_category",
+                "restricted_region",
+            ]
+        )
+        if self.instance.pk and not self.is_bound and self.instance.restricted_region_id:
+            self.initial["restricted_region"] = self.instance.restricted_region_id
+
+    def to_input(self) -> DonationInput:
+        d = self.cleaned_data
+        return DonationInput(
+            donor=d["donor"].pk if d.get("donor") else None,
+            kind=d["kind"],
+            amount=d["amount"],
+            received_on=d["received_on"],
+            items=d.get("items") or "",
+            receipt_no=d.get("receipt_no") or "",
+            restriction=d.get("restriction") or Donation.Restriction.NONE,
+            restricted_category=d["restricted_category"].pk
+            if d.get("restricted_category")
+            else None,
+            restricted_region=d.get("restricted_region") or "",
+            restriction_note=d.get("restriction_note") or "",
+        )
+
+
+class AllocationForm(BootstrapFormMixin, forms.Form):
+    required_fields = ("amount", "date")
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), min_value=0, max_digits=12, decimal_places=2
+    )
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    activity = forms.ModelChoiceField(
+        label=_("Community activity"), queryset=Activity.objects.none(), required=False
+    )
+    case = forms.ModelChoiceField(label=_("Case"), queryset=Case.objects.none(), required=False)
+    group = forms.ModelChoiceField(label=_("Group"), queryset=Group.objects.none(), required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, user, donation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.donation = donation
+        mine = {"station_id": user.station_id}
+        self.fields["activity"].queryset = (
+            Activity.objects.restrict(user, "change").filter(**mine).order_by("-date")
+        )
+        self.fields["case"].queryset = (
+            Case.objects.restrict(user, "change").filter(**mine).order_by("-pk")
+        )
+        self.fields["group"].queryset = (
+            Group.objects.restrict(user, "change").filter(**mine).order_by("-pk")
+        )
+        if not self.is_bound:
+            self.initial.setdefault("date", datetime.date.today())
+
+    def to_input(self) -> AllocationInput:
+        d = self.cleaned_data
+        return AllocationInput(
+            donation=self.donation.pk,
+            amount=d["amount"],
+            date=d["date"],
+            activity=d["activity"].pk if d.get("activity") else None,
+            case=d["case"].pk if d.get("case") else None,
+            group=d["group"].pk if d.get("group") else None,
+            note=d.get("note") or "",
+        )
+
+
+class AllocationApiForm(BootstrapFormMixin, forms.Form):
+    """An allocation by ids (the API's body)."""
+
+    required_fields = ("donation", "amount", "date")
+    donation = forms.IntegerField(label=_("Donation"), min_value=1)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), min_value=0, max_digits=12, decimal_places=2
+    )
+    date = forms.DateField(label=_("Date"))
+    activity = forms.IntegerField(label=_("Community activity"), min_value=1, required=False)
+    case = forms.IntegerField(label=_("Case"), min_value=1, required=False)
+    group = forms.IntegerField(label=_("Group"), min_value=1, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def to_input(self) -> AllocationInput:
+        d = self.cleaned_data
+        return AllocationInput(
+            donation=d["donation"],
+            amount=d["amount"],
+            date=d["date"],
+            activity=d.get("activity"),
+            case=d.get("case"),
+            group=d.get("group"),
+            note=d.get("note") or "",
+        )

@@ -8,6 +8,7 @@ hours, so hours are verified, never self-declared.
 """
 
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -17,12 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from shegong.accounts.policy import person_restrict_q
+from shegong.core.bounds import MAX_RESOURCE_YUAN
 from shegong.core.fields import EncryptedTextField
 from shegong.core.models import Versioned
 from shegong.core.restrict import RestrictedQuerySet
+from shegong.people.models import Category, Recipient
 from shegong.regions.models import Region
 from shegong.stations.models import Station
-from shegong.work.models import Activity, GroupSession
+from shegong.work.models import Activity, Case, Group, GroupSession
 
 
 class PoliticalStatus(models.TextChoices):
@@ -385,3 +388,205 @@ class PointEntry(models.Model):
         if q is None:
             return None
         return Q(volunteer__in=Volunteer.objects.filter(q).values("pk"))
+
+
+# ----- charity resources ledger (慈善资源) ------------------------------------------------
+
+
+class Donor(Versioned, models.Model):
+    """Who gives: an enterprise, a foundation, a person (their contact protected) or a
+    government programme."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("Enterprise")
+        FOUNDATION = "foundation", _("Foundation or charity")
+        INDIVIDUAL = "individual", _("Individual")
+        GOVERNMENT = "government", _("Government programme")
+        UNKNOWN = "unknown", _("Not recorded (carried over)")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    contact_phone = EncryptedTextField(_("contact phone"), blank=True)
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, related_name="+", verbose_name=_("station")
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["station", "name"]
+        verbose_name = _("donor")
+        verbose_name_plural = _("donors")
+        constraints = [
+            models.UniqueConstraint(fields=["station", "name"], name="donor_name_per_station")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        return _restrict(user, action)
+
+
+class Donation(Versioned, models.Model):
+    """One gift received: money, or goods valued in yuan; maybe restricted (定向) to a group
+    of people, a village or a project."""
+
+    class Kind(models.TextChoices):
+        MONEY = "money", _("Money")
+        IN_KIND = "in_kind", _("In kind (valued)")
+
+    class Restriction(models.TextChoices):
+        NONE = "none", _("Unrestricted")
+        PEOPLE = "people", _("For a group of people")
+        VILLAGE = "village", _("For a village")
+        PROJECT = "project", _("For a project")
+
+    donor = models.ForeignKey(
+        Donor, on_delete=models.PROTECT, related_name="donations", verbose_name=_("donor")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(
+        _("amount or value (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_RESOURCE_YUAN)],
+    )
+    items = models.CharField(_("goods"), max_length=200, blank=True)
+    received_on = models.DateField(_("received"))
+    receipt_no = models.CharField(_("receipt number"), max_length=40, blank=True)
+    restriction = models.CharField(
+        _("restricted to"), max_length=8, choices=Restriction.choices, default=Restriction.NONE
+    )
+    restricted_category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for people of the category"),
+    )
+    restricted_region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for the village"),
+    )
+    restriction_note = models.CharField(_("restriction, in words"), max_length=100, blank=True)
+    station = models.ForeignKey(
+        Station, on_delete=models.PROTECT, related_name="+", verbose_name=_("station")
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("donation")
+        verbose_name_plural = _("donations")
+        indexes = [models.Index(fields=["region", "received_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.donor} ¥{self.amount} ({self.received_on:%Y-%m-%d})"
+
+    @property
+    def restriction_label(self) -> str:
+        if self.restriction == self.Restriction.PEOPLE and self.restricted_category_id:
+            return f"{self.get_restriction_display()}：{self.restricted_category.name}"
+        if self.restriction == self.Restriction.VILLAGE and self.restricted_region_id:
+            return f"{self.get_restriction_display()}：{self.restricted_region.name}"
+        if self.restriction_note:
+            return f"{self.get_restriction_display()}：{self.restriction_note}"
+        return self.get_restriction_display()
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        return _restrict(user, action)
+
+
+class Allocation(models.Model):
+    """Part of a donation put to use: for an activity, a case, a group or named people."""
+
+    donation = models.ForeignKey(
+        Donation, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("donation")
+    )
+    amount = models.DecimalField(
+        _("amount (yuan)"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    date = models.DateField(_("date"), db_index=True)
+    activity = models.ForeignKey(
+        Activity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("community activity"),
+    )
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("case"),
+    )
+    group = models.ForeignKey(
+        Group,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("group"),
+    )
+    recipients = models.ManyToManyField(
+        Recipient, blank=True, related_name="+", verbose_name=_("named recipients")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("place")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RestrictedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        indexes = [models.Index(fields=["region", "date"])]
+
+    def __str__(self) -> str:
+        return f"¥{self.amount} · {self.target_label}"
+
+    @property
+    def target_label(self) -> str:
+        if self.activity_id:
+            return f"{_('Activity')}：{self.activity.title}"
+        if self.case_id:
+            return f"{_('Case')}：{self.case.number}"
+        if self.group_id:
+            return f"{_('Group')}：{self.group.name}"
+        return str(_("Named recipients"))
+
+    @classmethod
+    def restrict_q(cls, user, action: str):
+        return _restrict(user, action)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,9 +16,19 @@ from shegong.indicators.drilldown import Rows
 from shegong.indicators.periods import Period
 from shegong.regions.models import Region
 from shegong.stations.models import Station
+from shegong.work.models import Activity
 
 from .exporters import OrganisationExporter, TeamExporter
-from .models import Organisation, Service, ServiceEvent, Volunteer, VolunteerTeam
+from .models import (
+    Allocation,
+    Donation,
+    Donor,
+    Organisation,
+    Service,
+    ServiceEvent,
+    Volunteer,
+    VolunteerTeam,
+)
 
 
 def volunteer_list(*, user: AbstractBaseUser, filters: dict) -> QuerySet[Volunteer]:
@@ -199,4 +210,80 @@ def organisation_rows(
         _("Total: %(total)s organisations") % {"total": count},
         count=count,
         personal=False,
+    )
+
+
+def donor_list(*, user: AbstractBaseUser, filters: dict) -> QuerySet[Donor]:
+    """The donors ``user`` may see, with what each gave."""
+    qs = Donor.objects.restrict(user).select_related("station")
+    if filters.get("region"):
+        qs = qs.filter(in_subtree("region_id", filters["region"]))
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    return qs.annotate(given=Sum("donations__amount")).order_by("station__region_id", "name")
+
+
+def donation_list(*, user: AbstractBaseUser, filters: dict) -> QuerySet[Donation]:
+    """The ledger (台账): each donation ``user`` may see, received, allocated and the
+    balance; by region, donor, kind, restriction and date received."""
+    qs = Donation.objects.restrict(user).select_related(
+        "donor", "station", "restricted_category", "restricted_region"
+    )
+    if filters.get("region"):
+        qs = qs.filter(in_subtree("region_id", filters["region"]))
+    for name in ("kind", "restriction"):
+        if filters.get(name):
+            qs = qs.filter(**{name: filters[name]})
+    if filters.get("donor"):
+        qs = qs.filter(donor_id=filters["donor"])
+    if filters.get("since"):
+        qs = qs.filter(received_on__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(received_on__lte=filters["until"])
+    allocated = Subquery(
+        Allocation.objects.filter(donation_id=OuterRef("pk"))
+        .values("donation_id")
+        .annotate(s=Sum("amount"))
+        .values("s")[:1]
+    )
+    return qs.annotate(allocated=Coalesce(allocated, Decimal(0))).order_by("-received_on", "-pk")
+
+
+def allocation_list(*, user: AbstractBaseUser, filters: dict) -> QuerySet[Allocation]:
+    """The allocations ``user`` may see; by region, period, donation and id (the
+    dashboard's drill-down opens one by its id)."""
+    qs = Allocation.objects.restrict(user).select_related(
+        "donation", "donation__donor", "activity", "case", "group", "station", "region"
+    )
+    if filters.get("region"):
+        qs = qs.filter(in_subtree("region_id", filters["region"]))
+    if filters.get("since"):
+        qs = qs.filter(date__gte=filters["since"])
+    if filters.get("until"):
+        qs = qs.filter(date__lte=filters["until"])
+    if filters.get("donation"):
+        qs = qs.filter(donation_id=filters["donation"])
+    if filters.get("id"):
+        qs = qs.filter(pk=filters["id"])
+    if filters.get("activity"):
+        qs = qs.filter(activity_id=filters["activity"])
+    return qs.order_by("-date", "-pk")
+
+
+def ledger_totals(*, donations: QuerySet[Donation]) -> dict:
+    """Received, allocated and the balance over a list of donations (two queries)."""
+    received = donations.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    allocated = Allocation.objects.filter(donation__in=donations.values("pk")).aggregate(
+        s=Sum("amount")
+    )["s"] or Decimal(0)
+    return {"received": received, "allocated": allocated, "balance": received - allocated}
+
+
+def activity_allocations(*, subject: Activity, user: AbstractBaseUser) -> list[Allocation]:
+    """The charity money and goods allocated to an activity (its page's panel)."""
+    return list(
+        Allocation.objects.restrict(user)
+        .filter(activity=subject)
+        .select_related("donation", "donation__donor")
+        .order_by("date", "pk")
     )

@@ -17,16 +17,27 @@ from shegong.accounts.models import User
 from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_log, audit_saved
 from shegong.core import crypto
-from shegong.core.restrict import can, require_may_save
+from shegong.core.restrict import can, may_add, require_may_save
 from shegong.core.validation import all_of, full_clean, one_of
 from shegong.core.validators import normalize_phone, parse_id_number, validate_callback_phone
 from shegong.indicators import engine
 from shegong.indicators.compute import rule_set_for
+from shegong.people.models import Category, Recipient
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
-from shegong.work.models import Activity, Group, GroupSession
+from shegong.work.models import Activity, Case, Group, GroupSession
 
-from .models import Organisation, PointEntry, Service, ServiceEvent, Volunteer, VolunteerTeam
+from .models import (
+    Allocation,
+    Donation,
+    Donor,
+    Organisation,
+    PointEntry,
+    Service,
+    ServiceEvent,
+    Volunteer,
+    VolunteerTeam,
+)
 
 # what the audit log keeps of a volunteer: never the ID number or the phone
 VOLUNTEER_AUDIT = (
@@ -618,3 +629,281 @@ def points_balance(*, volunteer: Volunteer) -> Decimal:
     """The volunteer's points: earned less redeemed."""
     total = PointEntry.objects.filter(volunteer=volunteer).aggregate(s=Sum("points"))["s"]
     return total or Decimal(0)
+
+
+# ----- charity resources ledger ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DonorInput:
+    name: str
+    kind: str
+    contact_phone: str = ""
+
+
+@transaction.atomic
+def donor_record(
+    *, by: User, data: DonorInput, instance: Donor | None = None, request: HttpRequest | None = None
+) -> Donor:
+    """Record a donor at ``by``'s station (or correct one): a name once per station, a
+    valid phone when given (encrypted)."""
+    require_may_save(
+        by,
+        Donor,
+        instance,
+        add_refused=_("Only station staff keep the charity ledger."),
+        change_refused=_("You may not change this donor."),
+    )
+    errors: dict[str, str] = {}
+    donor = instance or Donor(
+        created_by=by, station_id=by.station_id, region_id=by.station.region_id
+    )
+    before = None if instance is None else snapshot(instance, ("name", "kind"))
+    donor.name, donor.kind = (data.name or "").strip(), data.kind
+    phone = normalize_phone(data.contact_phone or "")
+    if phone:
+        try:
+            validate_callback_phone(phone)
+        except ValidationError as exc:
+            errors["contact_phone"] = exc.messages[0]
+    donor.contact_phone = phone
+    full_clean(donor, errors, exclude=("region",))
+    try:
+        with transaction.atomic():
+            donor.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"name": _("The station already has a donor of this name.")}
+        ) from None
+    audit_saved(
+        entity="donor", obj=donor, by=by, request=request, before=before, fields=("name", "kind")
+    )
+    return donor
+
+
+@dataclass(frozen=True)
+class DonationInput:
+    donor: int | None
+    kind: str
+    amount: Decimal
+    received_on: datetime.date
+    items: str = ""
+    receipt_no: str = ""
+    restriction: str = Donation.Restriction.NONE
+    restricted_category: int | None = None
+    restricted_region: str = ""
+    restriction_note: str = ""
+
+
+DONATION_AUDIT = ("donor", "kind", "amount", "received_on", "receipt_no", "restriction")
+
+
+@transaction.atomic
+def donation_record(
+    *,
+    by: User,
+    data: DonationInput,
+    instance: Donation | None = None,
+    request: HttpRequest | None = None,
+) -> Donation:
+    """Record a donation received by ``by``'s station (or correct one).
+
+    The caller may rely on: the donor is the station's; a positive amount; not received in
+    the future; goods say what they are; a restriction names its group of people (a
+    category), its village (of the township) or its project; a corrected amount never
+    falls below what is already allocated."""
+    require_may_save(
+        by,
+        Donation,
+        instance,
+        add_refused=_("Only station staff keep the charity ledger."),
+        change_refused=_("You may not change this donation."),
+    )
+    errors: dict[str, str] = {}
+    donation = instance or Donation(
+        created_by=by, station_id=by.station_id, region_id=by.station.region_id
+    )
+    before = None if instance is None else snapshot(instance, DONATION_AUDIT)
+    if data.donor is None:
+        errors["donor"] = _("This field is required.")
+    donor = one_of(
+        Donor.objects.restrict(by, "change").filter(station_id=donation.station_id),
+        data.donor,
+        "donor",
+        errors,
+    )
+    donation.donor = donor
+    donation.kind, donation.amount, donation.received_on = data.kind, data.amount, data.received_on
+    donation.items, donation.receipt_no = data.items.strip(), data.receipt_no.strip()
+    donation.restriction, donation.restriction_note = (
+        data.restriction,
+        data.restriction_note.strip(),
+    )
+    donation.restricted_category = donation.restricted_region = None
+    if data.received_on and data.received_on > timezone.localdate():
+        errors["received_on"] = _("This date is in the future.")
+    if data.kind == Donation.Kind.IN_KIND and not donation.items:
+        errors["items"] = _("Say what the goods are.")
+    if data.restriction == Donation.Restriction.PEOPLE:
+        if data.restricted_category is None:
+            errors["restricted_category"] = _("Choose the group of people it is for.")
+        donation.restricted_category = one_of(
+            Category.objects.all(), data.restricted_category, "restricted_category", errors
+        )
+    elif data.restriction == Donation.Restriction.VILLAGE:
+        donation.restricted_region = place_in_scope(
+            by=by, code=data.restricted_region or "-", levels=(Level.VILLAGE,), errors=errors
+        )
+        if "region" in errors:
+            errors["restricted_region"] = errors.pop("region")
+    elif data.restriction == Donation.Restriction.PROJECT and not donation.restriction_note:
+        errors["restriction_note"] = _("Name the project it is for.")
+    if instance is not None:
+        used = instance.allocations.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        if data.amount is not None and data.amount < used:
+            errors["amount"] = _("¥%(used)s of it is already allocated.") % {"used": used}
+    full_clean(donation, errors, exclude=("region", "donor") if donor is None else ("region",))
+    donation.save()
+    audit_saved(
+        entity="donation",
+        obj=donation,
+        by=by,
+        request=request,
+        before=before,
+        fields=DONATION_AUDIT,
+    )
+    return donation
+
+
+@dataclass(frozen=True)
+class AllocationInput:
+    """Part of a donation, to one of: an activity, a case, a group, or named people."""
+
+    donation: int | None
+    amount: Decimal
+    date: datetime.date
+    activity: int | None = None
+    case: int | None = None
+    group: int | None = None
+    recipients: tuple[int, ...] = ()
+    note: str = ""
+
+
+@transaction.atomic
+def allocation_record(
+    *, by: User, data: AllocationInput, request: HttpRequest | None = None
+) -> Allocation:
+    """Allocate part of a donation.
+
+    The caller may rely on: only the station's staff, from the station's donations, to
+    the station's own records; exactly one kind of target; a positive amount, never more
+    than the donation's balance (the donation's row is locked while it is read, so two
+    allocations at once cannot overdraw it); not before it was received nor in the
+    future; the donation's restriction kept: a village's money in that village, a group
+    of people's money to people of that group (named people or a case's person). The
+    allocation, its facts (charity money or goods linked) and the audit entry are one
+    transaction."""
+    if not may_add(by, Allocation):
+        raise PermissionDenied(_("Only station staff keep the charity ledger."))
+    errors: dict[str, str] = {}
+    if data.donation is None:
+        raise ValidationError({"donation": _("This field is required.")})
+    donation = one_of(
+        Donation.objects.restrict(by, "change").filter(station_id=by.station_id),
+        data.donation,
+        "donation",
+        errors,
+    )
+    if donation is None:
+        raise ValidationError(errors)
+    donation = (
+        Donation.objects.select_for_update()
+        .select_related("restricted_category", "restricted_region")
+        .get(pk=donation.pk)
+    )
+    targets = [t for t in (data.activity, data.case, data.group) if t] + (
+        [1] if data.recipients else []
+    )
+    if len(targets) != 1:
+        raise ValidationError(
+            {"activity": _("Allocate to one of: an activity, a case, a group, or named people.")}
+        )
+    mine = {"station_id": by.station_id}
+    activity = one_of(
+        Activity.objects.restrict(by, "change").filter(**mine), data.activity, "activity", errors
+    )
+    case = one_of(Case.objects.restrict(by, "change").filter(**mine), data.case, "case", errors)
+    group = one_of(Group.objects.restrict(by, "change").filter(**mine), data.group, "group", errors)
+    people = all_of(Recipient.objects.restrict(by, "change"), data.recipients, "recipients", errors)
+    amount = Decimal(data.amount or 0).quantize(Decimal("0.01"))
+    used = donation.allocations.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    balance = donation.amount - used
+    if amount <= 0:
+        errors["amount"] = _("Allocate a positive amount.")
+    elif amount > balance:
+        errors["amount"] = _(
+            "Only ¥%(balance)s of this donation is left (¥%(amount)s received, "
+            "¥%(used)s allocated): ¥%(asked)s is too much."
+        ) % {"balance": balance, "amount": donation.amount, "used": used, "asked": amount}
+    if data.date and (data.date < donation.received_on or data.date > timezone.localdate()):
+        errors["date"] = _("Between the day it was received and today.")
+    target = activity or case or group
+    region = target.region_id if target else (people[0].region_id if people else donation.region_id)
+    if not errors:
+        _keep_restriction(donation, region, case, people, errors)
+    if errors:
+        raise ValidationError(errors)
+    allocation = Allocation.objects.create(
+        donation=donation,
+        amount=amount,
+        date=data.date,
+        activity=activity,
+        case=case,
+        group=group,
+        note=data.note.strip()[:200],
+        station_id=donation.station_id,
+        region_id=region,
+        created_by=by,
+    )
+    allocation.recipients.set(people)
+    engine.sync(allocation)
+    audit_log(
+        action="shegong.allocation.created",
+        actor=by,
+        request=request,
+        obj=allocation,
+        data={
+            "donation": str(donation),
+            "amount": str(amount),
+            "to": allocation.target_label,
+            "left": str(balance - amount),
+        },
+    )
+    return allocation
+
+
+def _keep_restriction(donation: Donation, region: str, case, people, errors: dict) -> None:
+    R = Donation.Restriction
+    if donation.restriction == R.VILLAGE and donation.restricted_region_id:
+        if not region.startswith(donation.restricted_region_id):
+            errors["activity"] = _("This donation is for %(village)s only.") % {
+                "village": donation.restricted_region.name
+            }
+    if donation.restriction == R.PEOPLE and donation.restricted_category_id:
+        persons = [case.recipient] if case else list(people)
+        outside = [
+            p.name
+            for p in persons
+            if not p.category_links.filter(category_id=donation.restricted_category_id).exists()
+        ]
+        if outside:
+            errors["recipients"] = _("This donation is for %(group)s only: not %(names)s.") % {
+                "group": donation.restricted_category.name,
+                "names": "、".join(outside),
+            }
+
+
+def donation_balance(*, donation: Donation) -> Decimal:
+    """What is left of a donation: received less allocated."""
+    used = donation.allocations.aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    return donation.amount - used

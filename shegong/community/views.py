@@ -23,15 +23,21 @@ from shegong.core.restrict import can, get_restricted_or_404, may_add
 
 from . import selectors, services
 from .exporters import (
+    AllocationExporter,
+    DonorExporter,
     EventExporter,
+    LedgerExporter,
     NationalRecordExporter,
     OrganisationExporter,
     TeamExporter,
     VolunteerExporter,
 )
 from .forms import (
+    AllocationForm,
     AttendanceForm,
     ConfirmForm,
+    DonationForm,
+    DonorForm,
     EventForm,
     OrganisationForm,
     RedeemForm,
@@ -40,6 +46,8 @@ from .forms import (
     VolunteerForm,
 )
 from .models import (
+    Donation,
+    Donor,
     Organisation,
     PoliticalStatus,
     Service,
@@ -453,4 +461,166 @@ def organisation_edit(request, pk: int | None = None):
         },
         message=_("“%(name)s” was saved."),
         redirect_to=lambda o: reverse("community:organisation_list"),
+    )
+
+
+# ----- charity resources ledger --------------------------------------------------------------
+
+DONOR_FILTERS = [
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("kind", gettext_lazy("Kind"), "select", Donor.Kind.choices),
+]
+
+
+@require_GET
+def donor_list(request):
+    values = read_filters(request, DONOR_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.donor_list(user=request.user, filters=values),
+        exporter=DonorExporter,
+        title=_("Donors"),
+        filters=DONOR_FILTERS,
+        values=values,
+        detail_url=lambda d: reverse("community:ledger") + f"?donor={d.pk}",
+        create_url=reverse("community:donor_create") if may_add(request.user, Donor) else None,
+        testid="donor-table",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def donor_edit(request, pk: int | None = None):
+    instance = None
+    if pk is None:
+        if not may_add(request.user, Donor):
+            raise PermissionDenied(_("Only station staff keep the charity ledger."))
+    else:
+        instance = get_restricted_or_404(Donor.objects.all(), request.user, pk=pk, action="change")
+    return form_page(
+        request,
+        DonorForm(request.POST or None, instance=instance, user=request.user),
+        save=through(services.donor_record, edit=instance is not None),
+        template="work/record_form.html",
+        context={"title": _("Change the donor") if instance else _("Record a donor")},
+        message=_("“%(name)s” was saved."),
+        redirect_to=lambda d: reverse("community:donor_list"),
+    )
+
+
+LEDGER_FILTERS = [
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("kind", gettext_lazy("Kind"), "select", Donation.Kind.choices),
+    Filter("restriction", gettext_lazy("Restricted to"), "select", Donation.Restriction.choices),
+    Filter("since", gettext_lazy("From"), "date"),
+    Filter("until", gettext_lazy("To"), "date"),
+    Filter("donor", gettext_lazy("Donor"), "id"),
+]
+
+
+@require_GET
+def ledger(request):
+    """慈善资源台账: every donation, what is allocated and the balance, with the totals;
+    a station's or a county's ledger in Excel."""
+    values = read_filters(request, LEDGER_FILTERS)
+    qs = selectors.donation_list(user=request.user, filters=values)
+    totals = selectors.ledger_totals(donations=qs)
+    return list_page(
+        request,
+        queryset=qs,
+        exporter=LedgerExporter,
+        title=_("Charity resources ledger"),
+        filters=LEDGER_FILTERS,
+        values=values,
+        detail_url=lambda d: reverse("community:donation_detail", args=[d.pk]),
+        create_url=reverse("community:donation_create")
+        if may_add(request.user, Donation)
+        else None,
+        summary=_("Received ¥%(received)s · allocated ¥%(allocated)s · balance ¥%(balance)s")
+        % totals,
+        testid="ledger-table",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def donation_edit(request, pk: int | None = None):
+    instance = None
+    if pk is None:
+        if not may_add(request.user, Donation):
+            raise PermissionDenied(_("Only station staff keep the charity ledger."))
+    else:
+        instance = get_restricted_or_404(
+            Donation.objects.all(), request.user, pk=pk, action="change"
+        )
+    return form_page(
+        request,
+        DonationForm(request.POST or None, instance=instance, user=request.user),
+        save=through(services.donation_record, edit=instance is not None),
+        template="work/record_form.html",
+        context={"title": _("Correct the donation") if instance else _("Record a donation")},
+        message=_("“%(name)s” was saved."),
+        redirect_to=lambda d: reverse("community:donation_detail", args=[d.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def donation_detail(request, pk: int):
+    """A donation: its allocations and balance, and (for the station's staff) the form to
+    allocate from it."""
+    donation = get_restricted_or_404(
+        Donation.objects.select_related(
+            "donor", "station", "restricted_category", "restricted_region"
+        ),
+        request.user,
+        pk=pk,
+    )
+    may_allocate = can(request.user, donation, "change")
+    form = None
+    if may_allocate:
+        form = AllocationForm(request.POST or None, user=request.user, donation=donation)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.allocation_record(by=request.user, data=form.to_input(), request=request)
+            except ValidationError as refused:
+                show_refusal(form, refused)
+            else:
+                messages.success(request, _("Allocated."))
+                return redirect("community:donation_detail", pk=donation.pk)
+    elif request.method == "POST":
+        raise PermissionDenied(_("Only the station's staff allocate its donations."))
+    allocations = donation.allocations.select_related("activity", "case", "group", "region")
+    return render(
+        request,
+        "community/donation_detail.html",
+        {
+            "donation": donation,
+            "allocations": allocations,
+            "balance": services.donation_balance(donation=donation),
+            "form": form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+ALLOCATION_FILTERS = [
+    Filter("region", gettext_lazy("Division code"), "region"),
+    Filter("since", gettext_lazy("From"), "date"),
+    Filter("until", gettext_lazy("To"), "date"),
+    Filter("donation", gettext_lazy("Donation"), "id"),
+    Filter("activity", gettext_lazy("Activity"), "id"),
+    Filter("id", gettext_lazy("Allocation"), "id"),
+]
+
+
+@require_GET
+def allocation_list(request):
+    values = read_filters(request, ALLOCATION_FILTERS)
+    return list_page(
+        request,
+        queryset=selectors.allocation_list(user=request.user, filters=values),
+        exporter=AllocationExporter,
+        title=_("Allocations"),
+        filters=ALLOCATION_FILTERS,
+        values=values,
+        detail_url=lambda a: reverse("community:donation_detail", args=[a.donation_id]),
+        testid="allocation-table",
     )

@@ -12,6 +12,9 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.community.models import (
     PARTY_STATUSES,
+    Allocation,
+    Donation,
+    Donor,
     Organisation,
     PoliticalStatus,
     Service,
@@ -23,8 +26,10 @@ from shegong.core.divisions import in_subtree
 from shegong.indicators.facts import sources
 from shegong.indicators.models import ServiceFact
 from shegong.indicators.rebuild import rebuild_aggregates
+from shegong.people.models import Category
 from shegong.regions.models import Level, Region
 from shegong.stations.models import Station
+from shegong.work.models import Activity, ActivityResource
 
 SEED = 20261216
 CITIES = ("4303", "4308")
@@ -52,6 +57,7 @@ EVENTS = [
 ]
 # the stations left without a party team (the per-station party team indicator shows them)
 WITHOUT_PARTY_TEAM = 2
+HOME_STATION = "430302001"  # the demo logins' township (雨湖路街道)
 
 
 def demo_community_load(*, today: datetime.date | None = None) -> dict[str, int]:
@@ -167,14 +173,11 @@ def demo_community_load(*, today: datetime.date | None = None) -> dict[str, int]
                 )
             )
     Service.objects.bulk_create(rows, batch_size=2000)
-    # their facts (written in bulk, then the aggregates once: the services sync one by one)
-    source = next(s for s in sources() if s.model is ServiceEvent)
-    ServiceFact.objects.filter(source_type=source.name).delete()
-    facts = [f for event in source.records().iterator(chunk_size=2000) for f in source.build(event)]
-    ServiceFact.objects.bulk_create(facts, batch_size=2000)
-    rebuild_aggregates()
     organisations = _organisations(rng, stations, villages, staff, today)
+    gifts, allocated = _ledger(rng, staff, today)
     return {
+        "donations": gifts,
+        "allocations": allocated,
         "volunteers": len(people),
         "organisations": organisations,
         "party teams": teams,
@@ -222,3 +225,104 @@ def _organisations(rng, stations, villages, staff, today) -> int:
             )
     Organisation.objects.bulk_create(rows)
     return len(rows)
+
+
+DONORS = [
+    ("湘潭爱心企业联合会", Donor.Kind.ENTERPRISE),
+    ("湖南省慈善总会", Donor.Kind.FOUNDATION),
+    ("雨湖区福彩公益金项目", Donor.Kind.GOVERNMENT),
+    ("张家界旅游企业商会", Donor.Kind.ENTERPRISE),
+    ("王先生（个人）", Donor.Kind.INDIVIDUAL),
+]
+
+
+def _ledger(rng, staff, today) -> tuple[int, int]:
+    """The demo's charity money and goods, kept in the ledger: each resource line the
+    year of work typed on an activity becomes a donation from one of the station's donors
+    allocated to that activity (so the figures are those the demo had), plus at the demo
+    logins' station a donation of ¥5,000 for 困境儿童, partly allocated. Then the facts
+    of events and allocations, and the aggregates once."""
+    donors: dict[int, list[Donor]] = {}
+    gifts = allocations = 0
+    lines = ActivityResource.objects.select_related("activity", "activity__station").order_by("pk")
+    for line in lines:
+        activity, station = line.activity, line.activity.station
+        if station.pk not in donors:
+            donors[station.pk] = [
+                Donor.objects.create(
+                    name=name,
+                    kind=kind,
+                    station=station,
+                    region_id=station.region_id,
+                    created_by=activity.created_by,
+                )
+                for name, kind in rng.sample(DONORS, 2)
+            ]
+        money = line.kind == "money"
+        gift = Donation.objects.create(
+            donor=rng.choice(donors[station.pk]),
+            kind=Donation.Kind.MONEY if money else Donation.Kind.IN_KIND,
+            amount=line.value,
+            items="" if money else rng.choice(["米面油", "棉被", "学习用品", "药品"]),
+            received_on=activity.date,
+            receipt_no=f"CS{activity.date:%Y%m}{line.pk:05d}",
+            station=station,
+            region_id=station.region_id,
+            created_by=activity.created_by,
+        )
+        Allocation.objects.create(
+            donation=gift,
+            amount=line.value,
+            date=activity.date,
+            activity=activity,
+            station=station,
+            region_id=activity.region_id,
+            created_by=activity.created_by,
+        )
+        gifts += 1
+        allocations += 1
+    ActivityResource.objects.all().delete()
+    home = Station.objects.filter(region_id=HOME_STATION, tier=Station.Tier.TOWNSHIP).first()
+    category = Category.objects.filter(name__contains="困境儿童").first()
+    if home is not None and home.pk in staff:
+        donor = Donor.objects.create(
+            name="湖南省儿童福利基金会",
+            kind=Donor.Kind.FOUNDATION,
+            station=home,
+            region_id=home.region_id,
+            created_by_id=staff[home.pk][0],
+        )
+        gift = Donation.objects.create(
+            donor=donor,
+            kind=Donation.Kind.MONEY,
+            amount=Decimal(5000),
+            received_on=today - datetime.timedelta(days=20),
+            receipt_no="CS-ET-0001",
+            restriction=Donation.Restriction.PEOPLE if category else Donation.Restriction.PROJECT,
+            restricted_category=category,
+            restriction_note="" if category else "困境儿童",
+            station=home,
+            region_id=home.region_id,
+            created_by_id=staff[home.pk][0],
+        )
+        activity = Activity.objects.filter(station=home, voided_at=None).order_by("-date").first()
+        if activity is not None and activity.date >= gift.received_on:
+            Allocation.objects.create(
+                donation=gift,
+                amount=Decimal(1500),
+                date=activity.date,
+                activity=activity,
+                station=home,
+                region_id=activity.region_id,
+                created_by_id=staff[home.pk][0],
+            )
+            allocations += 1
+        gifts += 1
+    # the facts of the events and allocations (in bulk), then the aggregates once
+    for source in sources():
+        if source.model in (ServiceEvent, Allocation):
+            ServiceFact.objects.filter(source_type=source.name).delete()
+            facts = [f for r in source.records().iterator(chunk_size=2000) for f in source.build(r)]
+            ServiceFact.objects.bulk_create(facts, batch_size=2000)
+    rebuild_aggregates()
+    return gifts, allocations

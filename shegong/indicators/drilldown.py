@@ -96,8 +96,9 @@ WORKED = [*SERVED, FactKind.ADMIN]
 FACT_METRICS = {
     **{k: (Q(kind=k, n__gt=0), "n") for k in FactKind.values},
     "person_times": (Q(kind__in=SERVED, person_times__gt=0), "person_times"),
-    "money": (Q(kind=FactKind.ACTIVITY, money__gt=0), "money"),
-    "in_kind": (Q(kind=FactKind.ACTIVITY, in_kind__gt=0), "in_kind"),
+    # charity money and goods come from the ledger's allocations (community app)
+    "money": (Q(kind=FactKind.ALLOCATION, money__gt=0), "money"),
+    "in_kind": (Q(kind=FactKind.ALLOCATION, in_kind__gt=0), "in_kind"),
     # the activities' unnamed helpers and the volunteers confirmed at service events
     "volunteers": (
         Q(kind__in=(FactKind.ACTIVITY, FactKind.VOLUNTEER), volunteers__gt=0),

@@ -45,6 +45,7 @@ class FactKind(models.TextChoices):
     TRAINING = "training", _("Training received")
     SUPERVISION = "supervision", _("Supervision received")
     VOLUNTEER = "volunteer", _("Volunteer service")
+    ALLOCATION = "allocation", _("Charity resources allocated")
 
 
 class ServiceFact(models.Model):

@@ -23,7 +23,6 @@ from shegong.core.api_forms import (
     refuse_first,
     schema_for,
 )
-from shegong.core.bounds import MAX_RESOURCE_YUAN, MAX_RESOURCES
 from shegong.core.filters import Filter, read_filters
 from shegong.core.forms import through
 from shegong.core.restrict import can
@@ -32,7 +31,6 @@ from shegong.indicators.forms import VoidForm
 from . import forms, selectors, services
 from .models import (
     Activity,
-    ActivityResource,
     AdminWork,
     Case,
     Domain,
@@ -170,24 +168,12 @@ CaseOpenIn = schema_for(forms.CaseOpenForm, "CaseOpenIn")
 SessionIn = schema_for(forms.GroupSessionForm, "SessionIn")
 
 
-class ResourceIn(Schema):
-    """One resource linked to an activity (charity money, or goods valued in yuan)."""
-
-    kind: Literal[tuple(ActivityResource.Kind.values)]  # type: ignore[valid-type]
-    description: str = Field("", max_length=128)
-    value: Decimal = Field(..., ge=0, le=MAX_RESOURCE_YUAN)
-
-
 class ActivityIn(schema_for(forms.ActivityForm, "ActivityBase", exclude=("photos",))):
-    resources: list[ResourceIn] = Field(default_factory=list, max_length=MAX_RESOURCES)
+    """An activity; the charity money and goods it used are allocated from the ledger
+    (``/api/allocations``)."""
 
     def form_data(self) -> dict:
-        """The activity form's fields and its resources formset (prefix ``res``)."""
-        data = self.dict(exclude={"resources"})
-        data |= {"res-TOTAL_FORMS": len(self.resources), "res-INITIAL_FORMS": 0}
-        for i, line in enumerate(self.resources):
-            data |= {f"res-{i}-{k}": v for k, v in line.dict().items()}
-        return data
+        return self.dict()
 
 
 AdminWorkIn = schema_for(forms.AdminWorkForm, "AdminWorkIn")

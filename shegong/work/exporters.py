@@ -57,7 +57,6 @@ class ActivityExporter(Exporter):
         Column(_("Village / place"), lambda a: a.region.name, 16),
         Column(_("Participants (person-times)"), lambda a: a.participants_count, 10),
         Column(_("Volunteers"), lambda a: a.volunteers_count, 8),
-        Column(_("Resources linked (yuan)"), lambda a: a.resources_value or 0, 12),
         *VOID_COLUMNS,
     ]
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shegong.indicators.facts import (
-    ZERO,
     FactSource,
     fact,
     ids,
@@ -61,13 +60,11 @@ def visit_facts(visit: HomeVisit) -> list[ServiceFact]:
 def activity_facts(activity: Activity) -> list[ServiceFact]:
     if activity.voided_at:
         return []
-    money = sum((r.value for r in activity.resources.all() if r.kind == "money"), ZERO)
-    in_kind = sum((r.value for r in activity.resources.all() if r.kind != "money"), ZERO)
+    # charity money and goods are counted where they are allocated, from the ledger
+    # (community.Allocation), not from the activity's own record
     first = {
         "n": 1,
         "person_times": activity.participants_count,
-        "money": money,
-        "in_kind": in_kind,
         "volunteers": activity.volunteers_count,
     }
     rows = worker_rows(
@@ -223,7 +220,7 @@ FACT_SOURCES = [
         Activity,
         activity_facts,
         records=lambda: Activity.objects.filter(voided_at=None).prefetch_related(
-            "workers", Prefetch("participants", queryset=_people()), "resources"
+            "workers", Prefetch("participants", queryset=_people())
         ),
         url=_link("work:activity_detail"),
     ),

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.forms import BootstrapFormMixin
 from shegong.core.validators import validate_photo
 from shegong.core.widgets import SearchSelect, SearchSelectMultiple
@@ -17,7 +16,6 @@ from shegong.stations.forms import DateInput
 from . import services
 from .models import (
     Activity,
-    ActivityResource,
     AdminWork,
     Case,
     CaseEntry,
@@ -480,21 +478,11 @@ class ActivityForm(StationFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["participants"].required = False
-        self.resources = ResourceFormSet(
-            self.data if self.is_bound else None, instance=self.instance, prefix="res"
-        )
-
-    def is_valid(self):
-        return super().is_valid() & self.resources.is_valid()
 
     def to_input(self) -> services.ActivityInput:
-        """What was typed, resources included, for ``services.activity_record``."""
+        """What was typed, for ``services.activity_record`` (charity money and goods are
+        allocated from the ledger: ``community.Allocation``)."""
         d = self.cleaned_data
-        lines = [
-            services.ResourceLine(kind=f["kind"], value=f["value"], description=f["description"])
-            for f in (form.cleaned_data for form in self.resources.forms)
-            if f and not f.get("DELETE")
-        ]
         return services.ActivityInput(
             title=d["title"],
             domain=d["domain"],
@@ -508,22 +496,9 @@ class ActivityForm(StationFormMixin, forms.ModelForm):
             participants=tuple(p.pk for p in d.get("participants") or ()),
             volunteer_notes=d.get("volunteer_notes", ""),
             description=d.get("description", ""),
-            resources=tuple(lines),
             photos=tuple(d.get("photos") or ()),
             long_day_reason=d.get("long_day_reason", ""),
         )
-
-
-ResourceFormSet = forms.inlineformset_factory(
-    Activity,
-    ActivityResource,
-    fields=["kind", "description", "value"],
-    extra=2,
-    can_delete=True,
-    max_num=MAX_RESOURCES,
-    absolute_max=MAX_RESOURCES,
-    validate_max=True,
-)
 
 
 class NegativeListSelect(forms.Select):

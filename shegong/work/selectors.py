@@ -130,7 +130,7 @@ def activity_list(
         qs = qs.filter(domain=f["domain"])
     if f.get("worker"):
         qs = qs.filter(workers=f["worker"])
-    return qs.annotate(resources_value=Sum("resources__value")).order_by("-date", "-pk")
+    return qs.order_by("-date", "-pk")
 
 
 def admin_work_list(

@@ -14,6 +14,7 @@ from shegong.audit.services import audit_log
 from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, show_refusal, through
 from shegong.core.lists import VOID_FILTER, Filter, list_page, read_filters
+from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.indicators.corrections import correction_state
 from shegong.indicators.selectors import locked_months
@@ -531,8 +532,8 @@ def activity_detail(request, pk: int):
             "activity": activity,
             "workers": activity.workers.all(),
             "participants": activity.participants.order_by("name"),
-            "resources": activity.resources.all(),
             "photos": activity.photos.all(),
+            "panels": panels_for("activity", subject=activity, user=request.user),
             "correction": correction_state(user=request.user, record=activity),
         },
     )

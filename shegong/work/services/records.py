@@ -19,7 +19,6 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_log, audit_saved
-from shegong.core.bounds import MAX_RESOURCES
 from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of
 from shegong.indicators import engine
@@ -34,7 +33,6 @@ from ..models import (
     DOMAIN_OF_GROUP,
     TYPE_OF_DOMAIN,
     Activity,
-    ActivityResource,
     AdminWork,
     Domain,
     Group,
@@ -174,15 +172,6 @@ def visit_record(
 
 
 @dataclass(frozen=True)
-class ResourceLine:
-    """A resource an activity linked: charity money, or goods valued in yuan."""
-
-    kind: str
-    value: Decimal
-    description: str = ""
-
-
-@dataclass(frozen=True)
 class ActivityInput:
     """A theme or community activity as typed (ids of workers and people named)."""
 
@@ -198,7 +187,6 @@ class ActivityInput:
     participants: tuple[int, ...] = ()
     volunteer_notes: str = ""
     description: str = ""
-    resources: tuple[ResourceLine, ...] = ()
     photos: tuple = ()
     long_day_reason: str = ""  # why the day runs past the ceiling, when it does
 
@@ -241,28 +229,17 @@ def activity_record(
         errors["participants"] = _("Not found among the records you may change.")
     if data.participants_count is not None and len(named) > data.participants_count:
         errors["participants_count"] = _("Fewer participants than the people named.")
-    if len(data.resources) > MAX_RESOURCES:
-        errors["resources"] = _("At most %(n)s resource lines.") % {"n": MAX_RESOURCES}
     activity = instance or Activity(station_id=by.station_id, created_by=by)
     _assign(
         activity,
         region=region,
         **{k: v for k, v in asdict(data).items() if k not in ACTIVITY_LINKS},
     )
-    lines = [ActivityResource(activity=activity, **asdict(r)) for r in data.resources]
-    for i, line in enumerate(lines):
-        try:
-            line.full_clean(exclude=["activity"])
-        except ValidationError as exc:
-            errors[f"resources.{i}"] = "; ".join(exc.messages)
     full_clean(activity, errors, exclude=("region",) if region is None else ())
     activity.save()
     activity.workers.set(workers)
     LongDay.objects.bulk_create(long_days)
     activity.participants.set(people)
-    if instance is not None:
-        activity.resources.all().delete()
-    ActivityResource.objects.bulk_create(lines)
     for upload, kind in data.photos:
         Photo.objects.create(
             image=upload, kind=kind, size=upload.size, uploaded_by=by, activity=activity
@@ -273,9 +250,7 @@ def activity_record(
 
 
 # what an ActivityInput carries that is not a column of the activity
-ACTIVITY_LINKS = frozenset(
-    {"region", "workers", "participants", "resources", "photos", "long_day_reason"}
-)
+ACTIVITY_LINKS = frozenset({"region", "workers", "participants", "photos", "long_day_reason"})
 
 
 @dataclass(frozen=True)
