@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shegong.core.crypto import mask_id_number, mask_phone
-from shegong.core.forms import form_page, show_refusal, through
+from shegong.core.forms import form_page, form_step, show_refusal, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
@@ -83,30 +83,6 @@ def volunteer_list(request):
     )
 
 
-def _volunteer_form(request, instance=None):
-    if instance is None and not may_add(request.user, Volunteer):
-        raise PermissionDenied(_("Only station staff register volunteers."))
-    form = VolunteerForm(request.POST or None, instance=instance, user=request.user)
-    return form_page(
-        request,
-        form,
-        save=through(services.volunteer_record, edit=instance is not None),
-        template="work/record_form.html",
-        context={"title": _("Correct the volunteer") if instance else _("Register a volunteer")},
-        message=_("“%(name)s” was saved."),
-        redirect_to=lambda v: reverse("community:volunteer_detail", args=[v.pk]),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def volunteer_edit(request, pk: int | None = None):
-    """New (no ``pk``) or changed, by the station's staff."""
-    if pk is None:
-        return _volunteer_form(request)
-    volunteer = get_restricted_or_404(Volunteer.objects.all(), request.user, pk=pk, action="change")
-    return _volunteer_form(request, volunteer)
-
-
 @require_GET
 def volunteer_detail(request, pk: int):
     volunteer = get_restricted_or_404(
@@ -155,19 +131,15 @@ def _dates(request) -> tuple[datetime.date, datetime.date]:
 def volunteer_redeem(request, pk: int):
     """Write off credit points the volunteer redeems (the station's staff)."""
     volunteer = get_restricted_or_404(Volunteer.objects.all(), request.user, pk=pk, action="change")
-    form = RedeemForm(request.POST)
-    if form.is_valid():
-        try:
-            services.points_redeem(
-                by=request.user, volunteer=volunteer, data=form.to_input(), request=request
-            )
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
-        else:
-            messages.success(request, _("Saved."))
-    else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
-    return redirect("community:volunteer_detail", pk=volunteer.pk)
+    return form_step(
+        request,
+        RedeemForm(request.POST),
+        write=lambda form: services.points_redeem(
+            by=request.user, volunteer=volunteer, data=form.to_input(), request=request
+        ),
+        done=_("Saved."),
+        back=reverse("community:volunteer_detail", args=[volunteer.pk]),
+    )
 
 
 @require_GET
@@ -216,29 +188,6 @@ def team_list(request):
     )
 
 
-def _team_form(request, instance=None):
-    if instance is None and not may_add(request.user, VolunteerTeam):
-        raise PermissionDenied(_("Only station staff form volunteer teams."))
-    return form_page(
-        request,
-        TeamForm(request.POST or None, instance=instance, user=request.user),
-        save=through(services.team_record, edit=instance is not None),
-        template="work/record_form.html",
-        context={"title": _("Change the team") if instance else _("Form a volunteer team")},
-        message=_("“%(name)s” was saved."),
-        redirect_to=lambda t: reverse("community:volunteer_list") + f"?team={t.pk}",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def team_edit(request, pk: int | None = None):
-    """New (no ``pk``) or changed, by the station's staff."""
-    if pk is None:
-        return _team_form(request)
-    team = get_restricted_or_404(VolunteerTeam.objects.all(), request.user, pk=pk, action="change")
-    return _team_form(request, team)
-
-
 EVENT_FILTERS = [
     Filter("region", gettext_lazy("Division code"), "region"),
     Filter("since", gettext_lazy("From"), "date"),
@@ -262,29 +211,6 @@ def event_list(request):
         else None,
         testid="event-table",
     )
-
-
-def _event_form(request, instance=None):
-    if instance is None and not may_add(request.user, ServiceEvent):
-        raise PermissionDenied(_("Only station staff organise volunteer service."))
-    return form_page(
-        request,
-        EventForm(request.POST or None, instance=instance, user=request.user),
-        save=through(services.event_record, edit=instance is not None),
-        template="work/record_form.html",
-        context={"title": _("Change the event") if instance else _("Plan volunteer service")},
-        message=_("“%(name)s” was saved."),
-        redirect_to=lambda e: reverse("community:event_detail", args=[e.pk]),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def event_edit(request, pk: int | None = None):
-    """New (no ``pk``) or changed, by the station's staff."""
-    if pk is None:
-        return _event_form(request)
-    event = get_restricted_or_404(ServiceEvent.objects.all(), request.user, pk=pk, action="change")
-    return _event_form(request, event)
 
 
 def _sign_url(request, event: ServiceEvent) -> str:
@@ -343,16 +269,15 @@ def event_step(request, pk: int, step: str):
         service = services.hours_confirm
     else:
         raise Http404
-    if form.is_valid():
-        try:
-            service(by=request.user, event=event, data=form.to_input(), request=request)
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
-        else:
-            messages.success(request, _("Saved."))
-    else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
-    return redirect("community:event_detail", pk=event.pk)
+    return form_step(
+        request,
+        form,
+        write=lambda form: service(
+            by=request.user, event=event, data=form.to_input(), request=request
+        ),
+        done=_("Saved."),
+        back=reverse("community:event_detail", args=[event.pk]),
+    )
 
 
 @login_not_required
@@ -438,32 +363,6 @@ def organisation_list(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def organisation_edit(request, pk: int | None = None):
-    """New (no ``pk``) or changed, by the station's staff."""
-    instance = None
-    if pk is None:
-        if not may_add(request.user, Organisation):
-            raise PermissionDenied(_("Only station staff register community organisations."))
-    else:
-        instance = get_restricted_or_404(
-            Organisation.objects.all(), request.user, pk=pk, action="change"
-        )
-    return form_page(
-        request,
-        OrganisationForm(request.POST or None, instance=instance, user=request.user),
-        save=through(services.organisation_record, edit=instance is not None),
-        template="work/record_form.html",
-        context={
-            "title": _("Change the organisation")
-            if instance
-            else _("Register a community organisation")
-        },
-        message=_("“%(name)s” was saved."),
-        redirect_to=lambda o: reverse("community:organisation_list"),
-    )
-
-
 # ----- charity resources ledger --------------------------------------------------------------
 
 DONOR_FILTERS = [
@@ -485,25 +384,6 @@ def donor_list(request):
         detail_url=lambda d: reverse("community:ledger") + f"?donor={d.pk}",
         create_url=reverse("community:donor_create") if may_add(request.user, Donor) else None,
         testid="donor-table",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def donor_edit(request, pk: int | None = None):
-    instance = None
-    if pk is None:
-        if not may_add(request.user, Donor):
-            raise PermissionDenied(_("Only station staff keep the charity ledger."))
-    else:
-        instance = get_restricted_or_404(Donor.objects.all(), request.user, pk=pk, action="change")
-    return form_page(
-        request,
-        DonorForm(request.POST or None, instance=instance, user=request.user),
-        save=through(services.donor_record, edit=instance is not None),
-        template="work/record_form.html",
-        context={"title": _("Change the donor") if instance else _("Record a donor")},
-        message=_("“%(name)s” was saved."),
-        redirect_to=lambda d: reverse("community:donor_list"),
     )
 
 
@@ -538,27 +418,6 @@ def ledger(request):
         summary=_("Received ¥%(received)s · allocated ¥%(allocated)s · balance ¥%(balance)s")
         % totals,
         testid="ledger-table",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def donation_edit(request, pk: int | None = None):
-    instance = None
-    if pk is None:
-        if not may_add(request.user, Donation):
-            raise PermissionDenied(_("Only station staff keep the charity ledger."))
-    else:
-        instance = get_restricted_or_404(
-            Donation.objects.all(), request.user, pk=pk, action="change"
-        )
-    return form_page(
-        request,
-        DonationForm(request.POST or None, instance=instance, user=request.user),
-        save=through(services.donation_record, edit=instance is not None),
-        template="work/record_form.html",
-        context={"title": _("Correct the donation") if instance else _("Record a donation")},
-        message=_("“%(name)s” was saved."),
-        redirect_to=lambda d: reverse("community:donation_detail", args=[d.pk]),
     )
 
 
@@ -623,4 +482,114 @@ def allocation_list(request):
         values=values,
         detail_url=lambda a: reverse("community:donation_detail", args=[a.donation_id]),
         testid="allocation-table",
+    )
+
+
+def _record_page(request, pk, *, model, form_cls, service, refused, titles, redirect_to):
+    """Create (no ``pk``: only who may add one) or change (``pk``: only who may change it,
+    else 404) one record of the station through its form and its service."""
+    instance = None
+    if pk is None:
+        if not may_add(request.user, model):
+            raise PermissionDenied(refused)
+    else:
+        instance = get_restricted_or_404(model.objects.all(), request.user, pk=pk, action="change")
+    return form_page(
+        request,
+        form_cls(request.POST or None, instance=instance, user=request.user),
+        save=through(service, edit=instance is not None),
+        template="work/record_form.html",
+        context={"title": titles[1] if instance else titles[0]},
+        message=_("“%(name)s” was saved."),
+        redirect_to=redirect_to,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def volunteer_edit(request, pk: int | None = None):
+    """Register a volunteer (no ``pk``) or correct one, by the station's staff."""
+    return _record_page(
+        request,
+        pk,
+        model=Volunteer,
+        form_cls=VolunteerForm,
+        service=services.volunteer_record,
+        refused=_("Only station staff register volunteers."),
+        titles=(_("Register a volunteer"), _("Correct the volunteer")),
+        redirect_to=lambda v: reverse("community:volunteer_detail", args=[v.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def team_edit(request, pk: int | None = None):
+    """Form a volunteer team (no ``pk``) or change one, by the station's staff."""
+    return _record_page(
+        request,
+        pk,
+        model=VolunteerTeam,
+        form_cls=TeamForm,
+        service=services.team_record,
+        refused=_("Only station staff form volunteer teams."),
+        titles=(_("Form a volunteer team"), _("Change the team")),
+        redirect_to=lambda t: reverse("community:volunteer_list") + f"?team={t.pk}",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def event_edit(request, pk: int | None = None):
+    """Plan volunteer service (no ``pk``) or change it, by the station's staff."""
+    return _record_page(
+        request,
+        pk,
+        model=ServiceEvent,
+        form_cls=EventForm,
+        service=services.event_record,
+        refused=_("Only station staff organise volunteer service."),
+        titles=(_("Plan volunteer service"), _("Change the event")),
+        redirect_to=lambda e: reverse("community:event_detail", args=[e.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request, pk: int | None = None):
+    """Register a community organisation (no ``pk``) or change one."""
+    return _record_page(
+        request,
+        pk,
+        model=Organisation,
+        form_cls=OrganisationForm,
+        service=services.organisation_record,
+        refused=_("Only station staff register community organisations."),
+        titles=(_("Register a community organisation"), _("Change the organisation")),
+        redirect_to=lambda o: reverse("community:organisation_list"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def donor_edit(request, pk: int | None = None):
+    """Record a donor (no ``pk``) or change one."""
+    return _record_page(
+        request,
+        pk,
+        model=Donor,
+        form_cls=DonorForm,
+        service=services.donor_record,
+        refused=_("Only station staff keep the charity ledger."),
+        titles=(_("Record a donor"), _("Change the donor")),
+        redirect_to=lambda d: reverse("community:donor_list"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def donation_edit(request, pk: int | None = None):
+    """Record a donation (no ``pk``) or correct one."""
+    return _record_page(
+        request,
+        pk,
+        model=Donation,
+        form_cls=DonationForm,
+        service=services.donation_record,
+        refused=_("Only station staff keep the charity ledger."),
+        titles=(_("Record a donation"), _("Correct the donation")),
+        redirect_to=lambda d: reverse("community:donation_detail", args=[d.pk]),
     )

@@ -153,6 +153,23 @@ def show_refusal(form, refused: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
+def form_step(request, form, *, write, done: str, back):
+    """A small form posted from a record's page (a step, a match, a link): ``write(form)``
+    calls the service when the form is valid; what was refused, or what the form found
+    wrong, is shown as a message in Chinese, ``done`` when it worked; nothing is written
+    half-way. Returns the redirect to ``back`` (the record's page)."""
+    if form.is_valid():
+        try:
+            write(form)
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(request, done)
+    else:
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+    return redirect(back)
+
+
 def through(service, *, edit: bool = False):
     """``save=`` for ``form_page`` and ``api_submit`` when the service takes data: the form
     only parses (``form.to_input()``), the service checks every rule and writes. With

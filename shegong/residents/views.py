@@ -1,7 +1,6 @@
 """Residents' requests: sent and followed from the public pages (no login), answered by
 the station or the county on theirs."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shegong.accounts.policy import may_record_station_work
 from shegong.core.crypto import mask_phone
-from shegong.core.forms import form_page, show_refusal
+from shegong.core.forms import form_page, form_step, show_refusal
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.net import client_ip
 from shegong.core.restrict import can, get_restricted_or_404
@@ -285,19 +284,15 @@ def _link_choices(user, item: ResidentRequest):
 def request_match(request, pk: int):
     """Confirm one of the suggested matches for a need."""
     item = get_restricted_or_404(ResidentRequest.objects.all(), request.user, pk=pk)
-    form = MatchForm(request.POST)
-    if form.is_valid():
-        try:
-            services.request_match(
-                by=request.user, data=form.to_input(), instance=item, request=request
-            )
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
-        else:
-            messages.success(request, _("Matched. Whoever was matched has been notified."))
-    else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
-    return redirect("residents:detail", pk=item.pk)
+    return form_step(
+        request,
+        MatchForm(request.POST),
+        write=lambda form: services.request_match(
+            by=request.user, data=form.to_input(), instance=item, request=request
+        ),
+        done=_("Matched. Whoever was matched has been notified."),
+        back=reverse("residents:detail", args=[item.pk]),
+    )
 
 
 @require_POST
@@ -305,19 +300,15 @@ def request_link(request, pk: int):
     """Link a need to the person registered and/or the case opened for it."""
     item = get_restricted_or_404(ResidentRequest.objects.all(), request.user, pk=pk)
     people, cases = _link_choices(request.user, item)
-    form = LinkForm(request.POST, people=people, cases=cases)
-    if form.is_valid():
-        try:
-            services.request_link(
-                by=request.user, data=form.to_input(), instance=item, request=request
-            )
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
-        else:
-            messages.success(request, _("Linked: the service is traceable to the request."))
-    else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
-    return redirect("residents:detail", pk=item.pk)
+    return form_step(
+        request,
+        LinkForm(request.POST, people=people, cases=cases),
+        write=lambda form: services.request_link(
+            by=request.user, data=form.to_input(), instance=item, request=request
+        ),
+        done=_("Linked: the service is traceable to the request."),
+        back=reverse("residents:detail", args=[item.pk]),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -369,17 +360,15 @@ def request_answer(request, pk: int, step: str):
     if step not in forms:
         raise Http404
     form_cls, service = forms[step]
-    form = form_cls(request.POST)
-    if form.is_valid():
-        try:
-            service(by=request.user, data=form.to_input(), instance=item, request=request)
-        except ValidationError as refused:
-            messages.error(request, " ".join(refused.messages))
-        else:
-            messages.success(request, _("Saved. The resident sees it on the tracking page."))
-    else:
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
-    return redirect("residents:detail", pk=item.pk)
+    return form_step(
+        request,
+        form_cls(request.POST),
+        write=lambda form: service(
+            by=request.user, data=form.to_input(), instance=item, request=request
+        ),
+        done=_("Saved. The resident sees it on the tracking page."),
+        back=reverse("residents:detail", args=[item.pk]),
+    )
 
 
 @require_GET
