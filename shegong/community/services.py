@@ -817,7 +817,7 @@ def allocation_record(
     if donation is None:
         raise ValidationError(errors)
     donation = (
-        Donation.objects.select_for_update()
+        Donation.objects.select_for_update(of=("self",))
         .select_related("restricted_category", "restricted_region")
         .get(pk=donation.pk)
     )
