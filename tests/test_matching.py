@@ -43,7 +43,7 @@ def test_the_designated_worker_hears_of_a_new_need_and_the_resident_gets_the_cod
 
 
 def test_suggestions_rank_the_designated_worker_first_and_say_why(need, designated, world):
-    found = selectors.suggestions(item=need)
+    found = selectors.suggestions(item=need, user=need.assignee)
     workers = [s for s in found if s.party == "worker"]
     assert workers[0].target == designated.worker.pk
     assert need.region.name in workers[0].reasons[0]  # "designated worker of <village>"
@@ -56,7 +56,9 @@ def test_suggestions_rank_the_designated_worker_first_and_say_why(need, designat
 
 
 def test_a_busier_worker_ranks_lower(need, designated):
-    before = {s.target: s.score for s in selectors.suggestions(item=need, limit=None)}
+    before = {
+        s.target: s.score for s in selectors.suggestions(item=need, user=need.assignee, limit=None)
+    }
     for n in range(3):
         ResidentRequest.objects.create(
             code=f"LOAD{n:06d}",
@@ -71,7 +73,9 @@ def test_a_busier_worker_ranks_lower(need, designated):
             phone_last4="0001",
             due_on=timezone.localdate(),
         )
-    after = {s.target: s.score for s in selectors.suggestions(item=need, limit=None)}
+    after = {
+        s.target: s.score for s in selectors.suggestions(item=need, user=need.assignee, limit=None)
+    }
     assert after[designated.lead.pk] == before[designated.lead.pk] - 9
     assert after[designated.worker.pk] == before[designated.worker.pk]
 
@@ -386,9 +390,16 @@ def test_volunteers_and_organisations_are_suggested_and_matched(client, need, de
             services="助餐、探访独居老人",
         ),
     )
-    found = {(s.party, s.target): s for s in selectors.suggestions(item=need, limit=None)}
+    found = {
+        (s.party, s.target): s
+        for s in selectors.suggestions(item=need, user=need.assignee, limit=None)
+    }
     assert ("volunteer", near.pk) in found and ("organisation", org.pk) in found
     assert any("理发" in r for r in found[("volunteer", near.pk)].reasons)
+    # volunteers and organisations come through the reader's own restriction
+    stranger = world.places["neighbour"].worker
+    seen = {(s.party, s.target) for s in selectors.suggestions(item=need, user=stranger)}
+    assert ("volunteer", near.pk) not in seen and ("organisation", org.pk) not in seen
     MemoryBackend.outbox.clear()
     client.force_login(worker)
     client.post(

@@ -22,7 +22,7 @@ from shegong.core.validation import all_of, full_clean, one_of
 from shegong.core.validators import normalize_phone, parse_id_number, validate_callback_phone
 from shegong.indicators import engine
 from shegong.indicators.compute import rule_set_for
-from shegong.people.models import Category, Recipient
+from shegong.people.models import Category, Recipient, RecipientCategory
 from shegong.regions.models import Level
 from shegong.regions.selectors import place_in_scope
 from shegong.work.models import Activity, Case, Group, GroupSession
@@ -891,11 +891,12 @@ def _keep_restriction(donation: Donation, region: str, case, people, errors: dic
             }
     if donation.restriction == R.PEOPLE and donation.restricted_category_id:
         persons = [case.recipient] if case else list(people)
-        outside = [
-            p.name
-            for p in persons
-            if not p.category_links.filter(category_id=donation.restricted_category_id).exists()
-        ]
+        inside = set(
+            RecipientCategory.objects.filter(
+                recipient__in=persons, category_id=donation.restricted_category_id
+            ).values_list("recipient_id", flat=True)
+        )
+        outside = [p.name for p in persons if p.pk not in inside]
         if outside:
             errors["recipients"] = _("This donation is for %(group)s only: not %(names)s.") % {
                 "group": donation.restricted_category.name,

@@ -147,7 +147,7 @@ def request_suggestions(request, request_id: int):
     item = _read(request, request_id)
     if item.kind != Kind.NEED or not item.is_open:
         return []
-    return selectors.suggestions(item=item)
+    return selectors.suggestions(item=item, user=request.user)
 
 
 class MatchOut(Schema):

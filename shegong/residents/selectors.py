@@ -86,7 +86,9 @@ class Suggestion:
     reasons: tuple[str, ...]
 
 
-def suggestions(*, item: ResidentRequest, limit: int | None = 8) -> list[Suggestion]:
+def suggestions(
+    *, item: ResidentRequest, user: AbstractBaseUser, limit: int | None = 8
+) -> list[Suggestion]:
     """Who and what could meet the need ``item``, best first: the county's social workers
     and station leads, then groups open to members, scored by nearness (the village's
     designated worker, then the township's station, then the county), experience in the
@@ -95,7 +97,8 @@ def suggestions(*, item: ResidentRequest, limit: int | None = 8) -> list[Suggest
     10; 2 per visit in the field (at most 20); 5 for a 社会工作师 or above; less 2 per
     open case and 3 per open request. A group scores 20 at the township's station (5
     elsewhere) and 10 more in the need's field, so the village's own worker comes first
-    unless overloaded. Two queries, whatever the county's size."""
+    unless overloaded. Volunteers and organisations come through ``user``'s own
+    restriction. Four queries, whatever the county's size."""
     county = item.region_id[:6]
     domains = TOPIC_DOMAINS.get(item.topic, ())
     since = timezone.localdate() - datetime.timedelta(days=365)
@@ -206,7 +209,7 @@ def suggestions(*, item: ResidentRequest, limit: int | None = 8) -> list[Suggest
                 ),
             )
         )
-    found += _volunteers(item, township) + _organisations(item, county, township)
+    found += _volunteers(item, user, township) + _organisations(item, user, county, township)
     found.sort(key=lambda s: (-s.score, s.party, s.target))
     return found if limit is None else found[:limit]
 
@@ -226,12 +229,13 @@ def _offers(text: str, topic: str) -> bool:
     return any(word in (text or "") for word in TOPIC_WORDS.get(topic, ()))
 
 
-def _volunteers(item: ResidentRequest, township: str) -> list[Suggestion]:
+def _volunteers(item: ResidentRequest, user, township: str) -> list[Suggestion]:
     """The township's active volunteers (the need's village first, those whose skills
     fit the need next): at most the ten nearest, one query."""
     found = []
     pool = (
-        Volunteer.objects.filter(in_subtree("region_id", township), is_active=True)
+        Volunteer.objects.restrict(user)
+        .filter(in_subtree("region_id", township), is_active=True)
         .select_related("region")
         .order_by("pk")[:300]
     )
@@ -262,11 +266,12 @@ def _volunteers(item: ResidentRequest, township: str) -> list[Suggestion]:
     return found[:10]
 
 
-def _organisations(item: ResidentRequest, county: str, township: str) -> list[Suggestion]:
+def _organisations(item: ResidentRequest, user, county: str, township: str) -> list[Suggestion]:
     """The county's community organisations offering services (one query)."""
     found = []
     for org in (
-        Organisation.objects.filter(in_subtree("region_id", county))
+        Organisation.objects.restrict(user)
+        .filter(in_subtree("region_id", county))
         .exclude(services="")
         .select_related("station")
         .order_by("pk")[:100]

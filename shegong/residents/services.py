@@ -506,7 +506,7 @@ def request_match(
     chosen = next(
         (
             s
-            for s in selectors.suggestions(item=item, limit=None)
+            for s in selectors.suggestions(item=item, user=by, limit=None)
             if s.party == data.party and s.target == data.target
         ),
         None,

@@ -252,7 +252,7 @@ def request_detail(request, pk: int):
             "photos": item.photos.all(),
             "respond": RespondForm() if may_act and item.status == Status.SUBMITTED else None,
             "close": CloseForm() if may_act and item.status == Status.ACCEPTED else None,
-            "suggestions": selectors.suggestions(item=item) if open_need else [],
+            "suggestions": selectors.suggestions(item=item, user=request.user) if open_need else [],
             "matches": item.matches.select_related(
                 "worker", "group", "volunteer", "organisation", "confirmed_by"
             ),
