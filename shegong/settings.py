@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shegong.evaluation",
     "shegong.community",
     "shegong.residents",
+    "shegong.imports",
     "shegong.audit",
     "shegong.indicators",
     "shegong.home",

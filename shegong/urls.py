@@ -26,6 +26,7 @@ urlpatterns = [
     path("requests/", include("shegong.residents.urls")),
     path("inbox/", include("shegong.inbox.urls")),
     path("community/", include("shegong.community.urls")),
+    path("imports/", include("shegong.imports.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("purchase/", include("shegong.purchase.urls")),
     path("evaluation/", include("shegong.evaluation.urls")),

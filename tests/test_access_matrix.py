@@ -16,6 +16,7 @@ from .test_corrections import CORRECTION_URLS
 from .test_evaluation_access import NAMES as EVALUATION_URLS
 from .test_field_sync import FIELD_URLS
 from .test_households import HOUSEHOLD_URLS
+from .test_imports import IMPORT_URLS
 from .test_inbox import INBOX_URLS
 from .test_ledger import LEDGER_URLS
 from .test_month_signoff import MONTH_URLS
@@ -587,6 +588,7 @@ def test_every_url_is_in_the_matrix():
     covered |= INBOX_URLS  # each user's own: tests/test_inbox.py
     covered |= COMMUNITY_URLS  # volunteers, by role: tests/test_volunteers.py
     covered |= LEDGER_URLS  # the charity ledger: tests/test_ledger.py
+    covered |= IMPORT_URLS  # by role in tests/test_imports.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

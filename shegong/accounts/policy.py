@@ -113,6 +113,10 @@ def person_restrict_q(user, action: str, field: str, *, station_field: str | Non
         return None
     if action in ("add", "change"):
         return scope_q(user, field) if role in STATION_ROLES else None
+    if action == "import":  # a roster brought in from Excel: the station's or the county's
+        if role in STATION_ROLES or role == Role.COUNTY_OFFICER:
+            return scope_q(user, field)
+        return None
     if action == "reveal":
         if role in STATION_ROLES or role == Role.COUNTY_OFFICER:
             return scope_q(user, field)

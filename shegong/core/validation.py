@@ -15,12 +15,18 @@ from .validators import parse_small_int
 MAX_ID = 2**53 - 1
 
 
-def full_clean(obj, errors: dict, *, exclude=()) -> None:
+def full_clean(obj, errors: dict, *, exclude=(), database: bool = True) -> None:
     """The model's own rules (choices, lengths, bounds, dates, blank, ``clean()``, unique
     fields and constraints) merged with the service's ``errors``; raises if either found
-    something, then checks the bounds."""
+    something, then checks the bounds. ``database=False`` leaves out the checks that read
+    the database (unique fields, constraints): a bulk import checks those for a whole
+    batch at once, and excludes its relations, which it looked up itself."""
     try:
-        obj.full_clean(exclude=[*exclude, "station", "created_by"])
+        obj.full_clean(
+            exclude=[*exclude, "station", "created_by"],
+            validate_unique=database,
+            validate_constraints=database,
+        )
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, messages[0])

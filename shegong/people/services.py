@@ -112,13 +112,15 @@ def recipient_record(
     person = instance or Recipient(created_by=by)
     before = None if instance is None else snapshot(instance, PERSON_AUDIT)
     person.region = place_in_scope(by=by, code=data.region, levels=(Level.VILLAGE,), errors=errors)
-    for name in PERSON_COLUMNS:
-        setattr(person, name, getattr(data, name))
-    _identity(person, data, by, errors)
+    categories = all_of(Category.current(), data.categories, "categories", errors)
+    recipient_rules(person=person, data=data, categories=categories, errors=errors)
+    if person.id_number and "id_number" not in errors:
+        clash = Recipient.objects.filter(id_hash=crypto.keyed_hash(person.id_number))
+        other = clash.exclude(pk=person.pk).first() if person.pk else clash.first()
+        if other is not None:
+            errors["id_number"] = _duplicate_message(other, by)
     household = _household(person, data, by, errors)
-    categories = _categories(data, errors)
     full_clean(person, errors, exclude=("region",) if person.region is None else ())
-    person.name_initials = name_initials(person.name)
     for key, value in id_fields(person.id_number).items():
         setattr(person, key, value)
     person.household = household
@@ -145,8 +147,28 @@ def recipient_record(
     return person
 
 
-def _identity(person: Recipient, data: RecipientInput, by, errors: dict) -> None:
-    """The ID number checked, unique, and its sex and birth date; phones normalised."""
+def recipient_rules(
+    *, person: Recipient, data: RecipientInput, categories: list[Category], errors: dict
+) -> None:
+    """Set ``person`` from ``data`` and collect what breaks the rules that read nothing
+    from the database: the ID number's check character and birth date, a typed sex or birth
+    date that contradicts it, phones, a disability category's type and grade. Every way a
+    person comes in (``recipient_record``, an import row) goes through these; the caller
+    adds what needs the database (scope, the ID registered once, the household) and the
+    model's own rules (``full_clean``)."""
+    for name in PERSON_COLUMNS:
+        setattr(person, name, getattr(data, name))
+    _identity(person, data, errors)
+    if any(c.needs_disability_detail for c in categories):
+        if not data.disability_type:
+            errors["disability_type"] = _("Give the disability type.")
+        if not data.disability_grade:
+            errors["disability_grade"] = _("Give the disability grade.")
+    person.name_initials = name_initials(person.name)
+
+
+def _identity(person: Recipient, data: RecipientInput, errors: dict) -> None:
+    """The ID number checked, with its sex and birth date; phones normalised."""
     person.id_number = ""
     if data.id_number.strip():
         try:
@@ -157,10 +179,6 @@ def _identity(person: Recipient, data: RecipientInput, by, errors: dict) -> None
             person.id_number = parsed.number
             _agrees_with_id(parsed, data, errors)
             person.sex, person.birth_date = parsed.sex, parsed.birth_date
-            clash = Recipient.objects.filter(id_hash=crypto.keyed_hash(parsed.number))
-            other = clash.exclude(pk=person.pk).first() if person.pk else clash.first()
-            if other is not None:
-                errors["id_number"] = _duplicate_message(other, by)
     for name in ("phone", "guardian_phone"):
         value = normalize_phone(getattr(data, name) or "")
         try:
@@ -210,17 +228,6 @@ def _household(person: Recipient, data: RecipientInput, by, errors: dict):
     if not data.relation:
         errors["relation"] = _("Give the relation to the head of the household.")
     return household
-
-
-def _categories(data: RecipientInput, errors: dict) -> list[Category]:
-    """The current categories named; a disability category needs its type and grade."""
-    categories = all_of(Category.current(), data.categories, "categories", errors)
-    if any(c.needs_disability_detail for c in categories):
-        if not data.disability_type:
-            errors["disability_type"] = _("Give the disability type.")
-        if not data.disability_grade:
-            errors["disability_grade"] = _("Give the disability grade.")
-    return categories
 
 
 def _link_categories(person: Recipient, categories: list[Category], data: RecipientInput) -> None:

@@ -1,0 +1,360 @@
+"""Imports: upload (a job, its file kept, its dry run queued), the run itself (a dry run
+or the commit, batch by batch, through the record kind's own rules), the commit asked
+for, and old files deleted.
+
+A run reads the file as a stream (``core.tables``) in batches of ``BATCH`` rows; each
+batch is checked by the kind's importer (``people.bulk.PeopleImport``) and, on commit,
+written. A commit is one transaction: a row found invalid (unless the importer chose
+"only the valid rows") rolls all of it back, and the job says why.
+"""
+
+import hashlib
+import io
+import itertools
+import os
+from collections import Counter
+from contextlib import nullcontext
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+
+from shegong.accounts.policy import person_restrict_q
+from shegong.audit.services import audit_log
+from shegong.core.tables import Table, TableError
+from shegong.people.bulk import ACTIONS, HEADERS, Action, PeopleImport
+from shegong.regions.models import Region
+
+from .models import MAX_PROBLEMS, ImportJob
+
+BATCH = 1000
+IMPORTERS = {ImportJob.Kind.PEOPLE: PeopleImport}
+KIND_HEADERS = {ImportJob.Kind.PEOPLE: HEADERS}
+BAD = PatternFill("solid", fgColor="FFC7CE")
+
+
+class Refused(Exception):
+    """A commit met an invalid row: everything is rolled back."""
+
+
+def may_import(*, user: AbstractBaseUser) -> bool:
+    """Whether ``user`` may import people anywhere (station staff, county officers)."""
+    return (
+        getattr(user, "is_active", False) and person_restrict_q(user, "import", "code") is not None
+    )
+
+
+def import_regions(*, user: AbstractBaseUser) -> QuerySet[Region]:
+    """The regions ``user`` may import into: their scope and the townships in it."""
+    q = person_restrict_q(user, "import", "code")
+    if q is None:
+        return Region.objects.none()
+    return Region.objects.filter(q, level__lte=4).order_by("code")
+
+
+def max_bytes() -> int:
+    """The largest file accepted, in bytes (``SHEGONG_IMPORT_MAX_BYTES``, 50 MB unless set)."""
+    return getattr(settings, "SHEGONG_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+
+
+@transaction.atomic
+def import_upload(
+    *,
+    by: AbstractBaseUser,
+    kind: str,
+    region: str,
+    upload: File,
+    on_existing: str = ImportJob.Existing.UPDATE,
+    valid_only: bool = False,
+    language: str = "zh-hans",
+    request: HttpRequest | None = None,
+) -> ImportJob:
+    """Keep ``upload`` as a new import job of ``kind`` into ``region`` and queue its dry
+    run. The caller may rely on: only who may import, into a region in their scope; a
+    file neither empty nor larger than ``SHEGONG_IMPORT_MAX_BYTES``; its SHA-256 kept;
+    the upload audited."""
+    if not may_import(user=by):
+        raise PermissionDenied(_("Only station staff and county officers import people."))
+    errors = {}
+    place = import_regions(user=by).filter(code=str(region)).first()
+    if place is None:
+        errors["region"] = _("No region with code %(code)s within your scope.") % {
+            "code": str(region)[:12]
+        }
+    if kind not in IMPORTERS:
+        errors["kind"] = _("Not a kind of import.")
+    if upload.size == 0:
+        errors["file"] = _("The file is empty.")
+    elif upload.size > max_bytes():
+        errors["file"] = _("The file is larger than %(mb)s MB.") % {"mb": max_bytes() // 2**20}
+    if on_existing not in ImportJob.Existing.values:
+        errors["on_existing"] = _("Choose what to do with a person already registered.")
+    if errors:
+        raise ValidationError(errors)
+    job = _new_job(by, kind, place, upload, on_existing, valid_only)
+    audit_log(
+        action="shegong.import.uploaded",
+        actor=by,
+        request=request,
+        obj=job,
+        data={"file": job.file_name, "sha256": job.file_sha256, "region": place.code},
+    )
+    from .tasks import run_import
+
+    run_import.enqueue(job.pk, False, language)
+    return job
+
+
+def _new_job(by, kind, place, upload, on_existing, valid_only) -> ImportJob:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    job = ImportJob(
+        kind=kind,
+        region=place,
+        created_by=by,
+        file_name=os.path.basename(str(getattr(upload, "name", "") or "upload"))[-200:],
+        file_sha256=digest.hexdigest(),
+        file_size=upload.size,
+        on_existing=on_existing,
+        valid_only=bool(valid_only),
+    )
+    job.file.save("upload", upload, save=False)
+    job.save()
+    return job
+
+
+def import_file(
+    *,
+    path: str,
+    region: Region,
+    kind: str = ImportJob.Kind.PEOPLE,
+    on_existing: str = ImportJob.Existing.UPDATE,
+    valid_only: bool = False,
+    dry_run: bool = False,
+) -> ImportJob:
+    """An operator's import from the server's disk (``manage.py import_people``): the same
+    job, checks and report as an upload, run here and now, into ``region`` (the operator's
+    scope); committed after its check unless ``dry_run``, or when rows are invalid and not
+    ``valid_only``."""
+    with open(path, "rb") as f:
+        job = _new_job(None, kind, region, File(f, name=path), on_existing, valid_only)
+    audit_log(
+        action="shegong.import.uploaded",
+        obj=job,
+        data={"file": job.file_name, "sha256": job.file_sha256, "region": region.code},
+        actor_name="manage.py import_people",
+    )
+    run(job=job, commit=False)
+    if dry_run or job.status != ImportJob.Status.CHECKED or (job.invalid and not valid_only):
+        return job
+    job.status = ImportJob.Status.COMMITTING
+    job.save(update_fields=["status"])
+    return run(job=job, commit=True)
+
+
+@transaction.atomic
+def import_commit(
+    *,
+    by: AbstractBaseUser,
+    job: ImportJob,
+    valid_only: bool | None = None,
+    language: str = "zh-hans",
+    request: HttpRequest | None = None,
+) -> ImportJob:
+    """Queue the commit of a checked job. The caller may rely on: only its importer; only
+    a job checked and not yet committed, whose file is still kept; with invalid rows only
+    when ``valid_only`` (the importer's choice, kept with the job)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.created_by_id != by.pk:
+        raise PermissionDenied(_("Only whoever uploaded the file commits it."))
+    if job.status != ImportJob.Status.CHECKED or not job.file:
+        raise ValidationError(_("Only a checked import that has not been committed is committed."))
+    if valid_only is not None:
+        job.valid_only = bool(valid_only)
+    if job.invalid and not job.valid_only:
+        raise ValidationError(
+            _(
+                "The file has %(n)s invalid rows: correct them and upload it again, or import "
+                "only the valid rows."
+            )
+            % {"n": job.invalid}
+        )
+    job.status, job.progress = ImportJob.Status.COMMITTING, 0
+    job.save(update_fields=["status", "progress", "valid_only"])
+    from .tasks import run_import
+
+    run_import.enqueue(job.pk, True, language)
+    return job
+
+
+def run(*, job: ImportJob, commit: bool) -> ImportJob:
+    """Check (``commit`` False: the dry run) or import the job's file, batch by batch; the
+    job records the counts, the first problems and, for a dry run, the error workbook."""
+    importer = IMPORTERS[job.kind](
+        by=job.created_by, region=job.region, on_existing=job.on_existing
+    )
+    counts: Counter = Counter({a: 0 for a in ACTIONS})
+    problems: list[list] = []
+    book = None  # the error workbook, begun at the first invalid row of a dry run
+    try:
+        with Table(job.file.path, importer.columns) as table:
+            with transaction.atomic() if commit else nullcontext():
+                for batch in _batches(table.rows()):
+                    outcomes = importer.check(batch)
+                    values = dict(batch)
+                    for o in outcomes:
+                        counts[o.action] += 1
+                        if o.action == Action.INVALID:
+                            if len(problems) < MAX_PROBLEMS:
+                                problems += [
+                                    [o.line, importer_header(job=job, key=k), m]
+                                    for k, m in o.errors.items()
+                                ]
+                            if not commit:
+                                if book is None:
+                                    book = ErrorBook(table.headers, table.positions)
+                                book.add(o.line, values[o.line], o.errors)
+                    if commit:
+                        if counts[Action.INVALID] and not job.valid_only:
+                            raise Refused
+                        importer.write(outcomes)
+                    else:
+                        _progress(job, int(99 * table.done))
+                if commit:
+                    _committed(job, counts)
+    except TableError as exc:
+        return _ended(job, ImportJob.Status.FAILED, message=str(exc))
+    except Refused:
+        audit_log(
+            action="shegong.import.refused",
+            actor=job.created_by,
+            actor_name="" if job.created_by else "manage.py import_people",
+            obj=job,
+            data={"file": job.file_name, "invalid": counts[Action.INVALID]},
+        )
+        return _ended(
+            job,
+            ImportJob.Status.REFUSED,
+            message=_("Rows became invalid since the check; nothing was imported."),
+            problems=problems,
+        )
+    if commit:
+        return job
+    job.checked, job.problems = dict(counts), problems[:MAX_PROBLEMS]
+    job.status, job.progress, job.checked_at = ImportJob.Status.CHECKED, 100, timezone.now()
+    job.error_book = book.content() if book is not None else None
+    job.save(
+        update_fields=["checked", "problems", "status", "progress", "checked_at", "error_book"]
+    )
+    return job
+
+
+def importer_header(*, job: ImportJob, key: str) -> str:
+    """The template's header for column ``key`` of the job's kind (for messages)."""
+    return KIND_HEADERS[job.kind].get(key, key)
+
+
+def _batches(rows):
+    while batch := list(itertools.islice(rows, BATCH)):
+        yield batch
+
+
+def _progress(job: ImportJob, percent: int) -> None:
+    if percent != job.progress:
+        job.progress = percent
+        ImportJob.objects.filter(pk=job.pk).update(progress=percent)
+
+
+def _committed(job: ImportJob, counts: Counter) -> None:
+    job.committed, job.status, job.progress = dict(counts), ImportJob.Status.DONE, 100
+    job.committed_at = timezone.now()
+    job.save(update_fields=["committed", "status", "progress", "committed_at"])
+    audit_log(
+        action="shegong.import.committed",
+        actor=job.created_by,
+        obj=job,
+        data={
+            "file": job.file_name,
+            "sha256": job.file_sha256,
+            "region": job.region_id,
+            **{k: str(v) for k, v in counts.items()},
+        },
+        actor_name="" if job.created_by else "manage.py import_people",
+    )
+
+
+def _ended(job: ImportJob, status: str, *, message: str, problems=None) -> ImportJob:
+    job.status, job.message, job.progress = status, message[:2000], 100
+    job.problems = (problems or [])[:MAX_PROBLEMS]
+    job.save(update_fields=["status", "message", "progress", "problems"])
+    return job
+
+
+class ErrorBook:
+    """The invalid rows again, with their line and what is wrong, each bad cell filled
+    red: the importer corrects this workbook and uploads it."""
+
+    def __init__(self, headers: dict[str, str], positions: dict[str, int]):
+        self.headers = headers
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet(_("Invalid rows"))
+        self.keys = sorted(positions, key=positions.get)
+        bold = Font(bold=True)
+        row = []
+        for text in (_("Line"), *(self.headers[k] for k in self.keys), _("What is wrong")):
+            cell = WriteOnlyCell(self.sheet, value=text)
+            cell.font = bold
+            row.append(cell)
+        self.sheet.append(row)
+
+    def add(self, line: int, values: dict[str, str], errors: dict[str, str]) -> None:
+        row = [WriteOnlyCell(self.sheet, value=line)]
+        for key in self.keys:
+            cell = WriteOnlyCell(self.sheet, value=values.get(key, ""))
+            if key in errors:
+                cell.fill = BAD
+            row.append(cell)
+        said = "；".join(f"{self.headers.get(k, k)}：{m}" for k, m in errors.items())
+        row.append(WriteOnlyCell(self.sheet, value=said))
+        self.sheet.append(row)
+
+    def content(self) -> bytes:
+        out = io.BytesIO()
+        self.book.save(out)
+        return out.getvalue()
+
+
+def imports_purge(*, now: datetime | None = None) -> int:
+    """Delete the uploaded files of jobs older than ``SHEGONG_IMPORT_KEEP_DAYS`` (the
+    reports stay); returns how many."""
+    now = now or timezone.now()
+    days = getattr(settings, "SHEGONG_IMPORT_KEEP_DAYS", 30)
+    old = ImportJob.objects.filter(
+        created_at__lt=now - timezone.timedelta(days=days), file_deleted_at__isnull=True
+    ).exclude(status__in=(ImportJob.Status.CHECKING, ImportJob.Status.COMMITTING))
+    n = 0
+    for job in old.iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.file_deleted_at = now
+        job.save(update_fields=["file", "file_deleted_at"])
+        n += 1
+    if n:
+        audit_log(
+            action="shegong.import.files_purged",
+            data={"files": str(n), "days": str(days)},
+            actor_name="purge_imports",
+        )
+    return n

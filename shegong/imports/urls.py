@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "imports"
+urlpatterns = [
+    path("", views.job_list, name="list"),
+    path("people/", views.upload, name="upload"),
+    path("people/template/", views.template, name="template"),
+    path("<int:pk>/", views.job_detail, name="detail"),
+    path("<int:pk>/commit/", views.commit, name="commit"),
+    path("<int:pk>/errors/", views.error_book, name="errors"),
+]

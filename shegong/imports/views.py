@@ -1,0 +1,133 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shegong.audit.services import audit_log
+from shegong.core.exporters import XLSX_TYPE
+from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.restrict import get_restricted_or_404
+
+from . import services
+from .exporters import ImportJobExporter
+from .forms import CommitForm, UploadForm
+from .models import ImportJob
+from .workbooks import people_template
+
+
+@require_GET
+def job_list(request):
+    filters = [
+        Filter("status", gettext_lazy("Status"), "select", list(ImportJob.Status.choices)),
+        Filter("since", gettext_lazy("Uploaded from"), "date"),
+    ]
+    values = read_filters(request, filters)
+    jobs = ImportJob.objects.restrict(request.user).select_related("region", "created_by")
+    if values.get("status"):
+        jobs = jobs.filter(status=values["status"])
+    if values.get("since"):
+        jobs = jobs.filter(created_at__date__gte=values["since"])
+    return list_page(
+        request,
+        queryset=jobs.defer("error_book", "problems"),
+        exporter=ImportJobExporter,
+        title=_("Imports"),
+        filters=filters,
+        values=values,
+        detail_url=lambda j: reverse("imports:detail", args=[j.pk]),
+        create_url=reverse("imports:upload") if services.may_import(user=request.user) else None,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def upload(request):
+    if not services.may_import(user=request.user):
+        raise PermissionDenied(_("Only station staff and county officers import people."))
+    regions = services.import_regions(user=request.user)
+    form = UploadForm(request.POST or None, request.FILES or None, regions=regions)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_upload(
+                by=request.user,
+                kind=ImportJob.Kind.PEOPLE,
+                region=form.cleaned_data["region"],
+                upload=form.cleaned_data["file"],
+                on_existing=form.cleaned_data["on_existing"],
+                language=get_language() or "zh-hans",
+                request=request,
+            )
+        except ValidationError as exc:
+            for name, errs in exc.message_dict.items():
+                form.add_error(name if name in form.fields else None, errs)
+        else:
+            return redirect("imports:detail", pk=job.pk)
+    return render(request, "imports/upload.html", {"form": form})
+
+
+@require_GET
+def template(request):
+    if not services.may_import(user=request.user):
+        raise PermissionDenied(_("Only station staff and county officers import people."))
+    response = HttpResponse(people_template(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, "服务对象导入模板.xlsx")
+    return response
+
+
+@require_GET
+def job_detail(request, pk: int):
+    job = get_restricted_or_404(
+        ImportJob.objects.select_related("region", "created_by").defer("error_book"),
+        request.user,
+        pk=pk,
+    )
+    context = {
+        "job": job,
+        "mine": job.created_by_id == request.user.pk,
+        "commit": CommitForm(),
+        "problems": job.problems[:50],
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "imports/_status.html", context)
+    return render(request, "imports/detail.html", context)
+
+
+@require_POST
+def commit(request, pk: int):
+    job = get_restricted_or_404(ImportJob.objects.defer("error_book"), request.user, pk=pk)
+    form = CommitForm(request.POST)
+    form.is_valid()
+    try:
+        services.import_commit(
+            by=request.user,
+            job=job,
+            valid_only=form.cleaned_data.get("valid_only", False),
+            language=get_language() or "zh-hans",
+            request=request,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("imports:detail", pk=job.pk)
+
+
+@require_GET
+def error_book(request, pk: int):
+    # the invalid rows as typed (names, ID numbers): for whoever uploaded them only
+    job = get_restricted_or_404(ImportJob.objects.all(), request.user, "change", pk=pk)
+    if not job.error_book:
+        raise Http404(_("This import has no invalid rows."))
+    audit_log(
+        action="shegong.import.errors_downloaded",
+        actor=request.user,
+        request=request,
+        obj=job,
+        data={"file": job.file_name, "invalid": str(job.invalid)},
+    )
+    response = HttpResponse(bytes(job.error_book), content_type=XLSX_TYPE)
+    name = job.file_name.rsplit(".", 1)[0]
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}-错误.xlsx")
+    return response

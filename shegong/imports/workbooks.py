@@ -1,0 +1,114 @@
+"""The template a county downloads to fill in: Chinese headers (the required ones starred),
+drop-downs for every choice, the ID and phone columns as text (so Excel does not turn an
+ID number into 4.30302E+17), one example row the import skips, and a sheet of
+instructions."""
+
+import io
+
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from shegong.people.bulk import COLUMNS, EXAMPLE, UPDATABLE
+from shegong.people.models import Category, Recipient, RecipientCategory
+
+HEAD = PatternFill("solid", fgColor="DDEBF7")
+TEXT_COLUMNS = {"id_number", "phone", "guardian_phone", "village"}
+
+
+def people_template() -> bytes:
+    """The people roster template as .xlsx bytes."""
+    with override("zh-hans"):
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "服务对象"
+        lists = book.create_sheet("选项")
+        lists.sheet_state = "hidden"
+        choices = {
+            "sex": [str(label) for _v, label in Recipient.Sex.choices],
+            "self_care": [str(label) for _v, label in Recipient.SelfCare.choices],
+            "consent": [str(label) for _v, label in Recipient.Consent.choices],
+            "consent_giver": [str(label) for _v, label in Recipient.ConsentGiver.choices],
+            "disability_type": [
+                str(label) for _v, label in RecipientCategory.DisabilityType.choices
+            ],
+            "disability_grade": ["一级", "二级", "三级", "四级"],
+            "categories": [c.name for c in Category.current()],
+        }
+        example = {
+            "name": f"{EXAMPLE}：张三",
+            "id_number": "430302195001010012",
+            "village": "430302001001",
+            "village_name": "示例村",
+            "township_name": "示例镇",
+            "phone": "13800000000",
+            "address": "示例村1组",
+            "categories": "、".join(choices["categories"][:1]),
+            "self_care": choices["self_care"][1],
+            "consent": choices["consent"][0],
+        }
+        for i, column in enumerate(COLUMNS, 1):
+            letter = get_column_letter(i)
+            cell = sheet.cell(
+                row=1, column=i, value=column.header + ("*" if column.required else "")
+            )
+            cell.font, cell.fill = Font(bold=True), HEAD
+            sheet.column_dimensions[letter].width = max(12, 2.2 * len(column.header))
+            sheet.cell(row=2, column=i, value=example.get(column.key, "")).font = Font(
+                italic=True, color="808080"
+            )
+            if column.key in TEXT_COLUMNS:
+                for row in range(2, 2002):
+                    sheet.cell(row=row, column=i).number_format = "@"
+            options = choices.get(column.key)
+            if options:
+                j = list(choices).index(column.key) + 1
+                for k, text in enumerate(options, 1):
+                    lists.cell(row=k, column=j, value=text)
+                col = get_column_letter(j)
+                rule = DataValidation(
+                    type="list",
+                    formula1=f"'选项'!${col}$1:${col}${len(options)}",
+                    allow_blank=True,
+                    showErrorMessage=column.key != "categories",  # several, with 、
+                )
+                rule.add(f"{letter}2:{letter}100000")
+                sheet.add_data_validation(rule)
+        sheet.freeze_panes = "B2"
+        notes = book.create_sheet("说明")
+        for line in _instructions():
+            notes.append([line])
+        notes.column_dimensions["A"].width = 100
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+
+def _instructions() -> list[str]:
+    updatable = "、".join(str(Recipient._meta.get_field(n).verbose_name) for n in UPDATABLE)
+    return [
+        _("How to fill in this roster"),
+        _("1. One person per row, from row 3; the grey row 2 is an example and is skipped."),
+        _(
+            "2. Columns marked * are required. Give the village's 12-digit code, or its name "
+            "(with the township's when two villages share a name)."
+        ),
+        _(
+            "3. ID numbers and phones are text: type them as they are, 18 digits (or a legacy "
+            "15) with a final X where it has one."
+        ),
+        _(
+            "4. Several categories are separated by 、 (low-income, orphan …: the drop-down "
+            "lists them)."
+        ),
+        _(
+            "5. A person already registered (same ID number) is updated or skipped, as you "
+            "choose when you upload; an update changes only: %(fields)s, and adds the "
+            "categories on the row."
+        )
+        % {"fields": updatable},
+        _("6. Columns may be in any order; the file may also be .xls or .csv (UTF-8 or GBK)."),
+    ]

@@ -1,0 +1,382 @@
+"""People registered or updated in bulk: a roster's rows (低保、特困、老人、儿童 lists exported
+from the civil-affairs systems) checked by the same rules as the form
+(``services.recipient_rules`` and the model's own), a thousand at a time, and written in
+batches.
+
+What a batch reads at once: the villages of the import's region (once, when the import
+opens), the current categories (once), the people already registered with the batch's ID
+numbers (one query). What it writes at once: the new people, their categories and their
+facts (three statements per batch); the updated people (one statement per batch).
+
+A person already registered (the same ID number, found by its keyed hash) is updated or
+skipped, as the importer chose, and never registered twice; an update changes only
+``UPDATABLE`` fields, and only with a value (an empty cell keeps what is there); the
+categories on the row are added to the person's. Importing the same file again finds
+every row unchanged and writes nothing.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from shegong.core import crypto
+from shegong.core.divisions import in_subtree
+from shegong.core.tables import Column
+from shegong.core.validation import full_clean
+from shegong.indicators import engine
+from shegong.regions.models import Level, Region
+
+from .facts import person_facts
+from .identity import id_fields
+from .models import Category, Recipient, RecipientCategory
+from .services import RecipientInput, recipient_rules
+
+COLUMNS = [
+    Column("name", "姓名", ("名字", "人员姓名", "对象姓名", "户主姓名"), required=True),
+    Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "证件号码", "身份证")),
+    Column("sex", "性别"),
+    Column("birth_date", "出生日期", ("出生年月日", "生日")),
+    Column("village", "村（社区）代码", ("区划代码", "行政区划代码", "村（居）代码", "村代码")),
+    Column(
+        "village_name", "村（社区）", ("村", "社区", "村（居）", "所在村（社区）", "村（居）委会")
+    ),
+    Column("township_name", "乡镇（街道）", ("乡镇", "街道", "乡（镇、街道）")),
+    Column("phone", "联系电话", ("手机号", "手机号码", "电话", "联系方式")),
+    Column("address", "住址", ("家庭住址", "居住地址", "地址", "现住址")),
+    Column("categories", "人员类别", ("类别", "对象类别", "救助类别", "服务对象类别")),
+    Column("self_care", "自理能力", ("生活自理能力",)),
+    Column("disability_type", "残疾类别", ("残疾类型",)),
+    Column("disability_grade", "残疾等级"),
+    Column("guardian_name", "监护人", ("监护人姓名",)),
+    Column("guardian_relation", "监护关系", ("与监护人关系",)),
+    Column("guardian_phone", "监护人电话", ("监护人联系电话",)),
+    Column("consent", "知情同意", ("同意方式",)),
+    Column("consent_date", "同意日期"),
+    Column("consent_giver", "同意人"),
+    Column("health_notes", "健康状况", ("健康与残疾情况",)),
+]
+HEADERS = {c.key: c.header for c in COLUMNS}
+
+# the fields a row may change on a person already registered (an empty cell keeps them)
+UPDATABLE = (
+    "phone",
+    "address",
+    "self_care",
+    "guardian_name",
+    "guardian_relation",
+    "guardian_phone",
+    "health_notes",
+)
+# a row whose name begins so is the template's example, not a person
+EXAMPLE = "示例"
+GRADES = {"一级": 1, "二级": 2, "三级": 3, "四级": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+SEPARATORS = re.compile(r"[、,，;；/\s]+")
+
+
+class Action:
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    SKIPPED = "skipped"
+    INVALID = "invalid"
+
+
+ACTIONS = (Action.NEW, Action.UPDATED, Action.UNCHANGED, Action.SKIPPED, Action.INVALID)
+
+
+@dataclass
+class Outcome:
+    """What one row comes to: its action, and (for an invalid row) a message per column."""
+
+    line: int
+    action: str
+    errors: dict[str, str] = field(default_factory=dict)
+    person: Recipient | None = None
+    categories: list[Category] = field(default_factory=list)
+    changed: tuple[str, ...] = ()
+    detail: dict = field(default_factory=dict)  # a disability category's type and grade
+
+
+def choices(options, *extra: tuple[str, str]) -> dict[str, str]:
+    """A choice field's values by what people type: the code, the Chinese and the English
+    label."""
+    found = {str(v).lower(): v for v, _label in options}
+    for lang in ("zh-hans", "en"):
+        with override(lang):
+            found.update({str(label).lower(): v for v, label in options})
+    found.update({k: v for k, v in extra})
+    return found
+
+
+def parse_date(text: str) -> datetime.date:
+    """2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日."""
+    digits = re.findall(r"\d+", text)
+    if len(digits) == 1 and len(digits[0]) == 8:
+        digits = [digits[0][:4], digits[0][4:6], digits[0][6:]]
+    if len(digits) >= 3:
+        try:
+            return datetime.date(int(digits[0]), int(digits[1]), int(digits[2]))
+        except ValueError:
+            pass
+    raise ValidationError(_("Not a date: %(text)s (write it as 2024-03-05).") % {"text": text[:20]})
+
+
+class PeopleImport:
+    """Checks and writes rows of people for ``region`` (and below), as ``by`` (None for
+    an operator's command: the region is the scope). The caller has checked that ``by``
+    may import into ``region`` (``may_import``). ``on_existing``: "update" or "skip"."""
+
+    columns = COLUMNS
+
+    def __init__(self, *, by: AbstractBaseUser | None, region: Region, on_existing: str):
+        self.by, self.region, self.on_existing = by, region, on_existing
+        villages = Region.objects.filter(in_subtree("code", region.code), level=Level.VILLAGE)
+        self.villages = {r.code: r for r in villages.only("code", "name", "level")}
+        townships = dict(
+            Region.objects.filter(
+                in_subtree("code", region.code), level=Level.TOWNSHIP
+            ).values_list("code", "name")
+        )
+        self.by_name: dict[str, list[str]] = {}
+        for code, r in self.villages.items():
+            self.by_name.setdefault(r.name, []).append(code)
+            self.by_name.setdefault(f"{townships.get(code[:9], '')}/{r.name}", []).append(code)
+        cats = list(Category.current())
+        self.categories = {c.name: c for c in cats} | {c.code.lower(): c for c in cats}
+        self.sex = choices(Recipient.Sex.choices, ("男性", "M"), ("女性", "F"))
+        self.self_care = choices(
+            Recipient.SelfCare.choices, ("自理", "full"), ("半自理", "partial"), ("失能", "none")
+        )
+        self.consent = choices(Recipient.Consent.choices, ("无", "none"), ("否", "none"))
+        self.giver = choices(Recipient.ConsentGiver.choices, ("本人", "self"))
+        self.disability = choices(RecipientCategory.DisabilityType.choices)
+        self.seen: dict[str, int] = {}  # ID hash -> the first line that had it
+
+    # ----- one row ----------------------------------------------------------------------
+
+    def to_input(self, values: dict[str, str], errors: dict) -> RecipientInput:
+        """A row's texts as a person's input; what cannot be read goes to ``errors``."""
+        data = {}
+        for key in ("name", "id_number", "address", "guardian_name", "guardian_relation"):
+            data[key] = values.get(key, "")
+        data["health_notes"] = values.get("health_notes", "")
+        data["id_number"] = data["id_number"].replace(" ", "").upper()
+        for key in ("phone", "guardian_phone"):
+            data[key] = values.get(key, "")
+        if "E+" in data["id_number"]:
+            errors["id_number"] = _(
+                "The ID number was stored as a number and lost its last digits; format the "
+                "column as text and type it again."
+            )
+        for key, table in (
+            ("sex", self.sex),
+            ("self_care", self.self_care),
+            ("consent", self.consent),
+            ("consent_giver", self.giver),
+            ("disability_type", self.disability),
+        ):
+            text = values.get(key, "")
+            if text:
+                if text.lower() in table:
+                    data[key] = table[text.lower()]
+                else:
+                    errors[key] = _("Not one of the choices: %(text)s") % {"text": text[:20]}
+        for key in ("birth_date", "consent_date"):
+            if values.get(key):
+                try:
+                    data[key] = parse_date(values[key])
+                except ValidationError as exc:
+                    errors[key] = exc.messages[0]
+        if values.get("disability_grade"):
+            grade = GRADES.get(values["disability_grade"].replace("残疾", "").strip())
+            if grade is None:
+                errors["disability_grade"] = _("A grade from 一级 to 四级.")
+            data["disability_grade"] = grade
+        names = [n for n in SEPARATORS.split(values.get("categories", "")) if n]
+        found = [self.categories.get(n) or self.categories.get(n.lower()) for n in names]
+        unknown = [n for n, c in zip(names, found, strict=True) if c is None]
+        if unknown:
+            errors["categories"] = _("Not a category in use: %(names)s") % {
+                "names": "、".join(unknown)
+            }
+        data["categories"] = tuple(dict.fromkeys(c.pk for c in found if c is not None))
+        data["region"] = self._village(values, errors)
+        if data.get("consent") and data["consent"] != Recipient.Consent.NONE:
+            data.setdefault("consent_date", None)
+        return RecipientInput(**data)
+
+    def _village(self, values: dict, errors: dict) -> str:
+        code = values.get("village", "").strip()
+        if code:
+            if code not in self.villages:
+                errors["village"] = _("No village with code %(code)s in %(region)s.") % {
+                    "code": code[:12],
+                    "region": self.region.name,
+                }
+            return code
+        name = values.get("village_name", "").strip()
+        if not name:
+            errors["village_name"] = _("Give the village's code or its name.")
+            return ""
+        township = values.get("township_name", "").strip()
+        codes = self.by_name.get(f"{township}/{name}" if township else name, [])
+        if len(codes) == 1:
+            return codes[0]
+        errors["village_name"] = (
+            _("No village called %(name)s in %(region)s.")
+            if not codes
+            else _("%(name)s names more than one village; give the township or the code.")
+        ) % {"name": name[:20], "region": self.region.name}
+        return ""
+
+    # ----- a batch ----------------------------------------------------------------------
+
+    def check(self, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
+        """The outcome of each row of a batch; reads the batch's people in one query."""
+        staged = []
+        for line, values in rows:
+            if values.get("name", "").startswith(EXAMPLE):
+                continue
+            errors: dict[str, str] = {}
+            data = self.to_input(values, errors)
+            person = Recipient(created_by=self.by)
+            categories = [self._category(pk) for pk in data.categories]
+            recipient_rules(person=person, data=data, categories=categories, errors=errors)
+            person.region = self.villages.get(data.region)
+            staged.append((line, data, person, categories, errors))
+        hashes = [
+            crypto.keyed_hash(p.id_number) for _l, _d, p, _c, e in staged if p.id_number and not e
+        ]
+        known = {
+            p.id_hash: p
+            for p in Recipient.objects.filter(id_hash__in=hashes).prefetch_related("category_links")
+        }
+        outcomes = []
+        for line, data, person, categories, errors in staged:
+            digest = crypto.keyed_hash(person.id_number) if person.id_number else None
+            if digest and "id_number" not in errors:
+                first = self.seen.setdefault(digest, line)
+                if first != line:
+                    errors["id_number"] = _("This ID number is also on line %(line)s.") % {
+                        "line": first
+                    }
+            if errors:
+                outcomes.append(Outcome(line, Action.INVALID, errors))
+                continue
+            existing = known.get(digest) if digest else None
+            if existing is not None:
+                outcome = self._existing(line, existing, person, categories)
+                outcome.detail = self._detail(categories, data)
+                outcomes.append(outcome)
+                continue
+            self._model_rules(person, errors)
+            if errors:
+                outcomes.append(Outcome(line, Action.INVALID, errors))
+                continue
+            for key, value in id_fields(person.id_number).items():
+                setattr(person, key, value)
+            outcomes.append(
+                Outcome(
+                    line,
+                    Action.NEW,
+                    person=person,
+                    categories=categories,
+                    detail=self._detail(categories, data),
+                )
+            )
+        return outcomes
+
+    def _category(self, pk: int) -> Category:
+        return next(c for c in self.categories.values() if c.pk == pk)
+
+    def _existing(self, line, person: Recipient, typed: Recipient, categories) -> Outcome:
+        """A row whose person is registered: skipped, or its ``UPDATABLE`` fields set from
+        the row (``typed``, already checked) where the row gives a value."""
+        if not person.region_id.startswith(self.region.code):
+            return Outcome(
+                line,
+                Action.INVALID,
+                {
+                    "id_number": _(
+                        "This ID number is already registered outside your area; ask the "
+                        "county civil-affairs bureau to transfer the person."
+                    )
+                },
+            )
+        if self.on_existing == "skip":
+            return Outcome(line, Action.SKIPPED, person=person)
+        changed = []
+        for name in UPDATABLE:
+            value = getattr(typed, name)
+            if value and value != getattr(person, name):
+                setattr(person, name, value)
+                changed.append(name)
+        if changed:
+            errors: dict[str, str] = {}
+            self._model_rules(person, errors)
+            if errors:
+                return Outcome(line, Action.INVALID, errors)
+        have = {link.category_id for link in person.category_links.all()}
+        new = [c for c in categories if c.pk not in have]
+        if new:
+            changed.append("categories")
+        action = Action.UPDATED if changed else Action.UNCHANGED
+        return Outcome(line, action, person=person, categories=new, changed=tuple(changed))
+
+    def _model_rules(self, person: Recipient, errors: dict) -> None:
+        try:
+            full_clean(person, errors, exclude=("region", "household"), database=False)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+
+    # ----- writing ------------------------------------------------------------------------
+
+    def write(self, outcomes: list[Outcome]) -> None:
+        """Write a checked batch: the new people with their categories and facts, the
+        updated people and their added categories (invalid and skipped rows are left)."""
+        new = [o for o in outcomes if o.action == Action.NEW]
+        if new:
+            people = Recipient.objects.bulk_create([o.person for o in new], batch_size=500)
+            links = [
+                RecipientCategory(
+                    recipient=p, category=c, **(o.detail if c.needs_disability_detail else {})
+                )
+                for o, p in zip(new, people, strict=True)
+                for c in o.categories
+            ]
+            RecipientCategory.objects.bulk_create(links, batch_size=1000)
+            facts = [f for p in people for f in person_facts(p)]
+            engine.replace("person", [p.pk for p in people], facts)
+        updated = [o for o in outcomes if o.action == Action.UPDATED]
+        fields = sorted({n for o in updated for n in o.changed if n != "categories"})
+        if fields:
+            Recipient.objects.bulk_update(
+                [o.person for o in updated if set(o.changed) - {"categories"}],
+                fields,
+                batch_size=500,
+            )
+        added = [
+            RecipientCategory(
+                recipient=o.person,
+                category=c,
+                **(o.detail if c.needs_disability_detail else {}),
+            )
+            for o in updated
+            for c in o.categories
+        ]
+        if added:
+            RecipientCategory.objects.bulk_create(added, batch_size=1000)
+
+    @staticmethod
+    def _detail(categories: list[Category], data: RecipientInput) -> dict:
+        if not any(c.needs_disability_detail for c in categories):
+            return {}
+        return {
+            "disability_type": data.disability_type,
+            "disability_grade": data.disability_grade,
+        }
