@@ -222,6 +222,12 @@ def main() -> None:
         for db in backends:
             print(f"{title} benchmark on {db} …", flush=True)
             results[key].append(_script(script, "--db", db))
+    # imports: the issue's 100,000-row roster on PostgreSQL; a fifth of it on SQLite
+    results["imports"] = []
+    for db in backends:
+        rows = os.environ.get("BENCH_IMPORT_ROWS", "100000" if db == "postgres" else "20000")
+        print(f"imports benchmark on {db}: {rows} rows …", flush=True)
+        results["imports"].append(_script("imports.py", "--db", db, "--rows", rows))
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     lines = [
         "# Foundation benchmark",
@@ -262,6 +268,7 @@ def main() -> None:
     lines += evaluation_lines(results.get("evaluation", []))
     lines += field_lines(results.get("field", []))
     lines += public_lines(results.get("public", []))
+    lines += import_lines(results.get("imports", []))
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
@@ -395,6 +402,46 @@ def public_lines(runs: list[dict]) -> list[str]:
                 f"{(m['bytes'] or 0) / 1024:.1f}{failed}"
             )
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def import_lines(runs: list[dict]) -> list[str]:
+    """The roster import: the check, the commit, the same file again, and peak memory."""
+    if not runs:
+        return []
+    lines = [
+        "",
+        "## Imports (bench/imports.py)",
+        "",
+        "A roster of people of one county (雨湖区, its villages), one or two categories each, "
+        "a quarter of them with two, disabled people with type and grade; `.xlsx` as a "
+        "civil-affairs export. Each phase is the operator's `import_people` (the same job, "
+        "checks and writes as an upload), in a fresh process; peak memory is that "
+        "process's `ru_maxrss`.",
+        "",
+        "| measure | " + " | ".join(f"{r['db']}, {r['rows']:,} rows" for r in runs) + " |",
+        "|---|" + "---|" * len(runs),
+    ]
+    for label, key in (
+        ("file size (MB)", "file_mb"),
+        ("dry run: check every row (s)", "check_s"),
+        ("commit: check again, write people, categories, facts, aggregates (s)", "commit_s"),
+        ("the same file again: all unchanged (s)", "reimport_s"),
+        ("peak memory (MB)", "rss_peak_mb"),
+        ("memory after the check (MB)", "rss_after_check_mb"),
+        ("people / category links / facts written", None),
+        ("encrypting four fields per row, alone (s)", "encrypt_s"),
+        ("keyed hash of the ID number per row, alone (s)", "hash_s"),
+    ):
+        if key is None:
+            cells = [f"{r['people']:,} / {r['category_links']:,} / {r['facts']:,}" for r in runs]
+        else:
+            cells = [str(r[key]) for r in runs]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    steps = sorted({k for r in runs for k in r.get("commit_steps_s", {})})
+    for step in steps:
+        cells = [str(r.get("commit_steps_s", {}).get(step, "—")) for r in runs]
+        lines.append(f"| commit, of which {step} (s) | " + " | ".join(cells) + " |")
     return lines
 
 

@@ -357,3 +357,50 @@ def test_old_files_are_deleted_and_the_report_kept(officer):
     assert not os.path.exists(path)
     with pytest.raises(ValidationError):
         commit(officer, job)
+
+
+def test_the_demo_has_a_committed_import_and_one_awaiting_a_decision(officer):
+    from shegong.demo.imports import demo_imports_load
+
+    officer.username = "yuhu"
+    officer.save(update_fields=["username"])
+    got = demo_imports_load()
+    assert got["imports"] == 2 and got["people imported"] == 40
+    assert got["invalid rows marked"] == 3 and got["rows awaiting a decision"] == 22
+    done, waiting = ImportJob.objects.order_by("pk")
+    assert done.status == "done" and done.created_by == officer
+    assert waiting.status == "checked" and waiting.error_book
+    assert {p[1] for p in waiting.problems} == {"公民身份号码", "村（社区）代码", "人员类别"}
+    assert demo_imports_load() == {"imports": 0}
+
+
+def test_insert_rows_sets_the_keys_and_stores_what_an_insert_would(world):
+    from shegong.core.bulk import insert_rows
+    from shegong.people.models import RecipientCategory
+
+    people = [
+        Recipient(name=f"批量{i}", region_id=VILLAGES[i], phone=f"1390000000{i}", address="x号")
+        for i in range(3)
+    ]
+    got = insert_rows(Recipient, people)
+    assert got == people and all(p.pk for p in people) and len({p.pk for p in people}) == 3
+    for p in people:
+        stored = Recipient.objects.get(pk=p.pk)
+        assert (stored.name, stored.phone, stored.address) == (p.name, p.phone, "x号")
+        assert stored.created_at is not None and stored.version == p.version
+    # the phone is stored encrypted, as a form's save stores it
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM people_recipient WHERE id = %s", [people[0].pk])
+        raw = cursor.fetchone()[0]
+    assert raw and "13900000000" not in raw and crypto.decrypt(raw) == "13900000000"
+    category = Category.current().first()
+    links = insert_rows(
+        RecipientCategory, [RecipientCategory(recipient=people[0], category=category)]
+    )
+    assert RecipientCategory.objects.get(pk=links[0].pk).recipient_id == people[0].pk
+    # a new row after them takes the next key (the sequence moved on)
+    later = Recipient.objects.create(name="后来", region_id=VILLAGES[0])
+    assert later.pk > max(p.pk for p in people)
+    assert insert_rows(Recipient, []) == []

@@ -114,6 +114,7 @@ def navigation(request):
             items.append(("accounts:user_list", _("Staff")))
         if user.role in STATION_ROLES or user.role in OFFICER_ROLES:
             items.append(("people:list", _("Recipients")))
+            items.append(("imports:list", _("Imports")))
             items.append(("residents:list", _("Residents' requests")))
         if (
             user.role in STATION_ROLES

@@ -143,18 +143,20 @@ def import_file(
     on_existing: str = ImportJob.Existing.UPDATE,
     valid_only: bool = False,
     dry_run: bool = False,
+    by: AbstractBaseUser | None = None,
 ) -> ImportJob:
     """An operator's import from the server's disk (``manage.py import_people``): the same
     job, checks and report as an upload, run here and now, into ``region`` (the operator's
     scope); committed after its check unless ``dry_run``, or when rows are invalid and not
-    ``valid_only``."""
+    ``valid_only``. ``by``: whose import it is, when not the operator's (the demo's)."""
     with open(path, "rb") as f:
-        job = _new_job(None, kind, region, File(f, name=path), on_existing, valid_only)
+        job = _new_job(by, kind, region, File(f, name=path), on_existing, valid_only)
     audit_log(
         action="shegong.import.uploaded",
+        actor=by,
         obj=job,
         data={"file": job.file_name, "sha256": job.file_sha256, "region": region.code},
-        actor_name="manage.py import_people",
+        actor_name="" if by else "manage.py import_people",
     )
     run(job=job, commit=False)
     if dry_run or job.status != ImportJob.Status.CHECKED or (job.invalid and not valid_only):
@@ -219,7 +221,11 @@ def run(*, job: ImportJob, commit: bool) -> ImportJob:
                         if o.action == Action.INVALID:
                             if len(problems) < MAX_PROBLEMS:
                                 problems += [
-                                    [o.line, importer_header(job=job, key=k), m]
+                                    [
+                                        o.line,
+                                        table.headers.get(k) or importer_header(job=job, key=k),
+                                        m,
+                                    ]
                                     for k, m in o.errors.items()
                                 ]
                             if not commit:

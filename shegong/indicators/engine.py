@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Q
 
+from shegong.core.bulk import insert_rows
+
 from .facts import SERVICE_KINDS, TRAINING_KINDS, source_of
 from .models import Aggregate, DistinctKey, ServiceFact
 from .periods import keys_for
@@ -80,7 +82,7 @@ def replace(stype: str, source_ids: list[int], new: list[ServiceFact]) -> None:
     if old:
         ServiceFact.objects.filter(pk__in=[f.pk for f in old]).delete()
     if new:
-        ServiceFact.objects.bulk_create(new)
+        insert_rows(ServiceFact, new)
     apply(added=new, removed=old)
 
 
@@ -117,16 +119,30 @@ def _apply_refs(refs, recipients, deltas) -> None:
         rows.append((kind, key, period, region, d))
     table = DistinctKey._meta.db_table
     changed = []
+    upsert = (
+        " ON CONFLICT (kind, key, period) DO UPDATE SET refs = "
+        f"{table}.refs + excluded.refs RETURNING kind, key, period, region, refs"
+    )
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows, 150):
-            cursor.execute(
-                f"INSERT INTO {table} (kind, key, period, region, refs) VALUES "
-                + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-                + " ON CONFLICT (kind, key, period) DO UPDATE SET refs = "
-                f"{table}.refs + excluded.refs RETURNING kind, key, period, region, refs",
-                [v for row in chunk for v in row],
-            )
-            changed += cursor.fetchall()
+        if connection.vendor == "postgresql":
+            # one short statement whatever the number of rows: the columns as arrays
+            for chunk in _chunks(rows, 5000):
+                cursor.execute(
+                    f"INSERT INTO {table} (kind, key, period, region, refs) SELECT * FROM "
+                    "unnest(%s::varchar[], %s::varchar[], %s::varchar[], %s::varchar[], "
+                    "%s::int[])" + upsert,
+                    [list(column) for column in zip(*chunk, strict=True)],
+                )
+                changed += cursor.fetchall()
+        else:
+            for chunk in _chunks(rows, 150):
+                cursor.execute(
+                    f"INSERT INTO {table} (kind, key, period, region, refs) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+                    + upsert,
+                    [v for row in chunk for v in row],
+                )
+                changed += cursor.fetchall()
     gone = []
     for kind, key, period, region, now in changed:
         before = now - refs[(kind, key, period)]
@@ -152,12 +168,24 @@ def _upsert_aggregates(deltas) -> None:
         (node, level, period, metric, value)
         for (node, level, period, metric), value in deltas.items()
     ]
+    upsert = (
+        f" ON CONFLICT (node, period, metric) DO UPDATE SET value = {table}.value + excluded.value"
+    )
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for chunk in _chunks(rows, 5000):
+                cursor.execute(
+                    f"INSERT INTO {table} (node, level, period, metric, value) SELECT * FROM "
+                    "unnest(%s::varchar[], %s::smallint[], %s::varchar[], %s::varchar[], "
+                    "%s::numeric[])" + upsert,
+                    [list(column) for column in zip(*chunk, strict=True)],
+                )
+            return
         for chunk in _chunks(rows, 150):
             cursor.execute(
                 f"INSERT INTO {table} (node, level, period, metric, value) VALUES "
                 + ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-                + f" ON CONFLICT (node, period, metric) DO UPDATE SET value = {table}.value + excluded.value",
+                + upsert,
                 [v for row in chunk for v in row],
             )
 

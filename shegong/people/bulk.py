@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from shegong.core import crypto
+from shegong.core.bulk import insert_rows
 from shegong.core.divisions import in_subtree
 from shegong.core.tables import Column
 from shegong.core.validation import full_clean
@@ -32,7 +33,6 @@ from shegong.indicators import engine
 from shegong.regions.models import Level, Region
 
 from .facts import person_facts
-from .identity import id_fields
 from .models import Category, Recipient, RecipientCategory
 from .services import RecipientInput, recipient_rules
 
@@ -248,17 +248,16 @@ class PeopleImport:
             categories = [self._category(pk) for pk in data.categories]
             recipient_rules(person=person, data=data, categories=categories, errors=errors)
             person.region = self.villages.get(data.region)
-            staged.append((line, data, person, categories, errors))
-        hashes = [
-            crypto.keyed_hash(p.id_number) for _l, _d, p, _c, e in staged if p.id_number and not e
-        ]
+            # the keyed hash once per row: it finds the person and is stored as id_hash
+            digest = crypto.keyed_hash(person.id_number) if person.id_number else None
+            staged.append((line, data, person, categories, errors, digest))
+        hashes = [d for *_r, e, d in staged if d and not e]
         known = {
             p.id_hash: p
             for p in Recipient.objects.filter(id_hash__in=hashes).prefetch_related("category_links")
         }
         outcomes = []
-        for line, data, person, categories, errors in staged:
-            digest = crypto.keyed_hash(person.id_number) if person.id_number else None
+        for line, data, person, categories, errors, digest in staged:
             if digest and "id_number" not in errors:
                 first = self.seen.setdefault(digest, line)
                 if first != line:
@@ -278,8 +277,7 @@ class PeopleImport:
             if errors:
                 outcomes.append(Outcome(line, Action.INVALID, errors))
                 continue
-            for key, value in id_fields(person.id_number).items():
-                setattr(person, key, value)
+            person.id_hash, person.id_last4 = digest, person.id_number[-4:]
             outcomes.append(
                 Outcome(
                     line,
@@ -341,7 +339,7 @@ class PeopleImport:
         updated people and their added categories (invalid and skipped rows are left)."""
         new = [o for o in outcomes if o.action == Action.NEW]
         if new:
-            people = Recipient.objects.bulk_create([o.person for o in new], batch_size=500)
+            people = insert_rows(Recipient, [o.person for o in new])
             links = [
                 RecipientCategory(
                     recipient=p, category=c, **(o.detail if c.needs_disability_detail else {})
@@ -349,7 +347,7 @@ class PeopleImport:
                 for o, p in zip(new, people, strict=True)
                 for c in o.categories
             ]
-            RecipientCategory.objects.bulk_create(links, batch_size=1000)
+            insert_rows(RecipientCategory, links)
             facts = [f for p in people for f in person_facts(p)]
             engine.replace("person", [p.pk for p in people], facts)
         updated = [o for o in outcomes if o.action == Action.UPDATED]
@@ -370,7 +368,7 @@ class PeopleImport:
             for c in o.categories
         ]
         if added:
-            RecipientCategory.objects.bulk_create(added, batch_size=1000)
+            insert_rows(RecipientCategory, added)
 
     @staticmethod
     def _detail(categories: list[Category], data: RecipientInput) -> dict:

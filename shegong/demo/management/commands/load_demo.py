@@ -4,6 +4,7 @@ from django.utils import translation
 
 from shegong.demo.community import demo_community_load
 from shegong.demo.evaluation import demo_evaluation_load
+from shegong.demo.imports import demo_imports_load
 from shegong.demo.province import DEMO_PASSWORD, demo_load
 from shegong.demo.purchase import demo_purchase_load
 from shegong.demo.residents import demo_residents_load
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             )
             asked = demo_residents_load()
             self.stdout.write("demo residents: " + ", ".join(f"{k} {v}" for k, v in asked.items()))
+            imported = demo_imports_load()
+            self.stdout.write("demo imports: " + ", ".join(f"{k} {v}" for k, v in imported.items()))
             evaluated = demo_evaluation_load()
             self.stdout.write(
                 "demo evaluation: " + ", ".join(f"{k} {v}" for k, v in evaluated.items())

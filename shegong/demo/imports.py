@@ -1,0 +1,105 @@
+"""The demo's imports: 雨湖区's county officer brought in a 低保 roster from Excel (committed),
+and has a second roster checked and waiting, with invalid rows marked in its error
+workbook, to show the preview and the choice between correcting and "only the valid rows"."""
+
+import datetime
+import random
+import tempfile
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from shegong.accounts.models import User
+from shegong.core.validators import id_check_char
+from shegong.imports.models import ImportJob
+from shegong.imports.services import import_file
+from shegong.regions.models import Level, Region
+
+SEED = 20261202
+COUNTY = "430302"
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭何高林罗郑梁谢宋唐"
+GIVEN = [
+    "秀英",
+    "桂兰",
+    "建国",
+    "玉兰",
+    "志强",
+    "淑珍",
+    "国华",
+    "春梅",
+    "德明",
+    "凤英",
+    "海燕",
+    "文华",
+]
+HEADERS = ["序号", "姓名", "公民身份号码", "村（社区）代码", "联系电话", "家庭住址", "人员类别"]
+
+
+def _roster(rng: random.Random, villages: list[str], n: int, first: int) -> list[list]:
+    rows = []
+    for i in range(n):
+        birth = datetime.date(1938, 1, 1) + datetime.timedelta(days=rng.randrange(9000))
+        first17 = f"{COUNTY}{birth:%Y%m%d}{first + i:03d}"
+        kinds = ["低保对象"] + (["独居老人"] if i % 5 == 0 else [])
+        rows.append(
+            [
+                i + 1,
+                rng.choice(SURNAMES) + rng.choice(GIVEN),
+                first17 + id_check_char(first17),
+                villages[i % len(villages)],
+                f"139{rng.randrange(10**8):08d}",
+                f"{rng.randrange(1, 120)}号",
+                "、".join(kinds),
+            ]
+        )
+    return rows
+
+
+def _save(rows: list[list], name: str) -> Path:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "花名册"
+    sheet.append(["雨湖区城乡低保对象花名册（民政系统导出）"])
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    path = Path(tempfile.mkdtemp()) / name
+    book.save(path)
+    return path
+
+
+def demo_imports_load() -> dict[str, int]:
+    """Two roster imports by 雨湖区's officer; none if any import exists."""
+    if ImportJob.objects.exists():
+        return {"imports": 0}
+    officer = User.objects.filter(username="yuhu").first()
+    villages = list(
+        Region.objects.filter(code__startswith=COUNTY, level=Level.VILLAGE)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if officer is None or not villages:
+        return {"imports": 0}
+    rng = random.Random(SEED)
+    county = Region.objects.get(code=COUNTY)
+    done = import_file(
+        path=str(_save(_roster(rng, villages, 40, 700), "雨湖区低保花名册.xlsx")),
+        region=county,
+        by=officer,
+    )
+    waiting = _roster(rng, villages, 25, 800)
+    waiting[3][2] = waiting[3][2][:-1] + ("0" if waiting[3][2][-1] != "0" else "1")
+    waiting[9][3] = "430304001001"  # a village of the neighbouring county
+    waiting[14][6] = "低保户"  # not a category of the dictionary
+    checked = import_file(
+        path=str(_save(waiting, "雨湖区独居老人名单.xlsx")),
+        region=county,
+        by=officer,
+        dry_run=True,
+    )
+    return {
+        "imports": 2,
+        "people imported": done.committed.get("new", 0),
+        "rows awaiting a decision": checked.checked.get("new", 0),
+        "invalid rows marked": checked.invalid,
+    }
