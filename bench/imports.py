@@ -159,12 +159,12 @@ def _timers() -> Counter:
     timed(services, "name_initials", "check: pinyin initials (in the form's rules)")
     timed(bulk.PeopleImport, "_model_rules", "check: the model's field rules")
     timed(bulk.PeopleImport, "write", "write: all")
-    timed(bulk, "insert_rows", "write: people and categories (COPY)")
-    timed(crypto, "encrypt", "write: encryption (in COPY)")
+    timed(bulk, "insert_rows", "write: people and categories (insert_rows)")
+    timed(crypto, "encrypt", "write: encryption (within insert_rows)")
     timed(bulk, "person_facts", "write: building facts")
-    timed(engine, "insert_rows", "write: facts (COPY)")
+    timed(engine, "insert_rows", "write: facts (insert_rows)")
     timed(engine, "apply", "write: distinct people and aggregates")
-    timed(QuerySet, "bulk_create", "write: bulk_create (SQLite)")
+    timed(QuerySet, "bulk_create", "write: of it, bulk_create (SQLite)")
     return spent
 
 

@@ -140,6 +140,8 @@ PAGES = {
     "allocations": (lambda w: _v(w, reverse("community:allocation_list")), "social_worker", 7),
     "donations API": (lambda w: _v(w, "/api/donations"), "city_officer", 7),
     "visit API": (lambda w: "/api/visits", "social_worker", 8),
+    # the jobs with their region and importer (one join), + the count
+    "imports": (lambda w: _imports(w), "county_officer", 7),
     "dashboard (county, month)": (
         lambda w: reverse("indicators:dashboard") + "?node=430302&period=2026-03",
         "county_officer",
@@ -500,6 +502,26 @@ def _long_days(world) -> str:
         worker=worker, date="2026-03-02", defaults={"reason": "值守", "created_by": worker}
     )
     return reverse("work:long_day_list")
+
+
+def _imports(world) -> str:
+    """The imports list, with three finished imports of the county's officer."""
+    from shegong.imports.models import ImportJob
+
+    officer = world.actors["county_officer"]
+    for i in range(3):
+        ImportJob.objects.create(
+            kind="people",
+            region_id="430302",
+            created_by=officer,
+            file_name=f"花名册{i}.xlsx",
+            file_sha256="0" * 64,
+            file_size=1000,
+            status="done",
+            checked={"new": 10},
+            committed={"new": 10},
+        )
+    return reverse("imports:list")
 
 
 def _count(client, url) -> int:
