@@ -220,6 +220,35 @@ def test_headers_in_any_order_and_by_their_synonyms_and_csv_in_gbk(officer):
     assert upload(officer, utf8).checked["unchanged"] == 4
 
 
+def test_an_xls_workbook_with_dates_and_numbers_as_excel_stores_them(officer):
+    """Excel 97-2003 (.xls, what older systems and WPS export): calamine reads it; a date
+    cell and a phone typed as a number come back as the text a person sees."""
+    import datetime
+
+    import xlwt
+
+    rows = roster_rows(3)
+    rows[0][1] = ""  # no ID number: the birth date is read from the date cell
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名单")
+    for c, header in enumerate(HEADERS):
+        sheet.write(0, c, header)
+    date = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row[:6]):
+            sheet.write(r, c, int(value) if c == 3 else value)  # the phone as a number
+        # the ID number's own birth date, or (without one) the person's
+        born = datetime.date(1942, 3, 5) if r == 1 else datetime.date(1939 + r, 1, 1)
+        sheet.write(r, 6, born, date)
+    out = io.BytesIO()
+    book.save(out)
+    job = upload(officer, SimpleUploadedFile("名单.xls", out.getvalue()))
+    assert job.status == "checked" and job.checked["new"] == 3, (job.message, job.problems)
+    commit(officer, job)
+    first = Recipient.objects.get(name="导入000")
+    assert first.birth_date == datetime.date(1942, 3, 5) and first.phone == rows[0][3]
+
+
 def test_a_village_by_name_and_township(officer):
     rows = [["王五", "", "", "", "低保对象", "", "1950-02-03", "城正街街道", "熙春路社区居委会"]]
     job = upload(officer, xlsx(rows, headers=[*HEADERS, "乡镇（街道）", "村（社区）"]))
