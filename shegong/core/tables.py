@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
@@ -67,28 +68,40 @@ def cell_text(value) -> str:
 class Table:
     """An open table: ``columns`` found, ``rows()`` to read, ``done`` (0–1) how far."""
 
-    def __init__(self, path: str, columns: list[Column]):
-        with open(path, "rb") as f:
-            head = f.read(SNIFF)
-        self._path, self._columns = path, columns
+    def __init__(self, source: str | BinaryIO, columns: list[Column]):
+        """``source``: a path, or a binary file open at its start (an upload)."""
+        self._file = open(source, "rb") if isinstance(source, str) else source  # noqa: SIM115
+        self._owned = isinstance(source, str)  # a file opened here is closed here
+        head = self._file.read(SNIFF)
+        self._file.seek(0)
+        self._columns = columns
         if head.startswith(ZIP) or head.startswith(OLE2):
             self.kind = "sheet"
             try:
-                self._book = CalamineWorkbook.from_path(path)
+                self._book = (
+                    CalamineWorkbook.from_path(source)
+                    if self._owned
+                    else CalamineWorkbook.from_filelike(self._file)
+                )
                 self._sheet = self._book.get_sheet_by_index(0)
             except (CalamineError, ValueError, OSError) as exc:
+                self.close()
                 raise TableError(_("The file cannot be read as a spreadsheet.")) from exc
             self._height = max(1, self._sheet.total_height)
             self._rows = iter(self._sheet.iter_rows())
         else:
             self.kind = "csv"
             self._encoding = _encoding(head)
-            self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
             self._text = io.TextIOWrapper(self._file, encoding=self._encoding, newline="")
-            self._bytes = max(1, os.path.getsize(path))
+            self._bytes = max(1, self._file.seek(0, os.SEEK_END))
+            self._file.seek(0)
             self._rows = csv.reader(self._text)
         self.line = 0
-        self.header_line, self.positions = self._find_header()
+        try:
+            self.header_line, self.positions = self._find_header()
+        except TableError:
+            self.close()
+            raise
 
     def _next(self):
         try:
@@ -153,10 +166,12 @@ class Table:
         return min(1.0, self._file.tell() / self._bytes)
 
     def close(self) -> None:
-        if self.kind == "sheet":
+        if getattr(self, "kind", None) == "sheet" and hasattr(self, "_book"):
             self._book.close()
-        else:
-            self._text.close()
+        elif getattr(self, "kind", None) == "csv":
+            self._text.detach()  # leave the file itself to whoever opened it
+        if self._owned:
+            self._file.close()
 
     def __enter__(self):
         return self
