@@ -403,8 +403,11 @@ def test_the_demo_has_a_committed_import_and_one_awaiting_a_decision(officer):
     assert demo_imports_load() == {"imports": 0}
 
 
-def test_insert_rows_sets_the_keys_and_stores_what_an_insert_would(world):
+def test_insert_rows_sets_the_keys_and_stores_what_an_insert_would(world, monkeypatch):
+    from shegong.core import bulk
     from shegong.core.bulk import insert_rows
+
+    monkeypatch.setattr(bulk, "COPY_FROM", 1)  # COPY on PostgreSQL even for a few rows
     from shegong.people.models import RecipientCategory
 
     people = [
