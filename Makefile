@@ -31,10 +31,14 @@ demo: demo-data
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: the whole suite on SQLite (set DATABASE_URL for PostgreSQL)
+## make test: the whole suite on SQLite (set DATABASE_URL for PostgreSQL), on JOBS
+## processes (pytest-xdist, one test file per process at a time); then the API fuzz
+## (schemathesis) in one process of its own. Exit code 5 is "no test selected".
+JOBS ?= 2
 test: install browser-deps
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not fuzz" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m fuzz $(PYTEST_ARGS) || [ $$? = 5 ]
 
 # Browser tests drive Debian's Chromium; install it when missing (root or sudo).
 browser-deps:

@@ -16,6 +16,10 @@ from hypothesis import strategies as st
 
 from shegong.wsgi import application
 
+# schemathesis collects its cases differently under pytest-xdist (a few dozen examples
+# instead of thousands): `make test` runs this module on its own, in one process.
+pytestmark = pytest.mark.fuzz
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 RAN = {"examples": 0, "long_keys": 0, "odd_queries": 0, "updates": 0}
 ID_NUMBER = re.compile(r"\b\d{17}[\dX]\b")
