@@ -31,14 +31,13 @@ demo: demo-data
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: the whole suite on SQLite (set DATABASE_URL for PostgreSQL), on JOBS
-## processes (pytest-xdist, one test file per process at a time); then the API fuzz
-## (schemathesis) in one process of its own. Exit code 5 is "no test selected".
+## make test: the import contract, then the whole suite on SQLite (set DATABASE_URL for
+## PostgreSQL) on JOBS processes (pytest-xdist), the API fuzz beside it (scripts/test.sh)
 JOBS ?= 2
+export JOBS
 test: install browser-deps
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not fuzz" $(PYTEST_ARGS)
-	$(BIN)/python -m pytest -m fuzz $(PYTEST_ARGS) || [ $$? = 5 ]
+	scripts/test.sh $(PYTEST_ARGS)
 
 # Browser tests drive Debian's Chromium; install it when missing (root or sudo).
 browser-deps:

@@ -34,21 +34,16 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-PG_URL = "postgres://postgres@127.0.0.1:5432/shegong_bench_imports"
 COUNTY = "430302"
 CATEGORIES = ["低保对象", "低保边缘", "特困人员", "独居老人", "空巢老人", "残疾人"]
 
 
 def _database(db: str) -> str:
-    if db == "sqlite":
-        return f"sqlite:///{Path(tempfile.mkdtemp()) / 'imports.sqlite3'}"
-    for sql in (
-        "DROP DATABASE IF EXISTS shegong_bench_imports",
-        "CREATE DATABASE shegong_bench_imports",
-    ):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
-    return PG_URL
+    from run import fresh_database
+
+    return fresh_database("imports", db)
 
 
 def _env(url: str) -> dict:

@@ -25,24 +25,18 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
-PG_URL = "postgres://postgres@127.0.0.1:5432/shegong_bench_public"
 
 
 def _database(db: str) -> str:
-    if db == "sqlite":
-        return f"sqlite:///{Path(tempfile.mkdtemp()) / 'public.sqlite3'}"
-    for sql in (
-        "DROP DATABASE IF EXISTS shegong_bench_public",
-        "CREATE DATABASE shegong_bench_public",
-    ):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
-    return PG_URL
+    from run import fresh_database
+
+    return fresh_database("public", db)
 
 
 def build() -> dict:

@@ -24,6 +24,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/shegong_bench"
+
+
+def fresh_database(name: str, db: str) -> str:
+    """The URL of a new, empty database for one bench: a SQLite file in a temporary folder,
+    or the PostgreSQL database ``shegong_bench_<name>``, dropped and made again."""
+    if db == "sqlite":
+        return f"sqlite:///{Path(tempfile.mkdtemp()) / (name + '.sqlite3')}"
+    for sql in (
+        f"DROP DATABASE IF EXISTS shegong_bench_{name}",
+        f"CREATE DATABASE shegong_bench_{name}",
+    ):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", sql], check=True)
+    return f"{PG_URL}_{name}"
+
+
 REPEAT = 50
 
 

@@ -25,6 +25,7 @@ from shegong.community.api import router as community_router
 from shegong.core.api_forms import Paged, validation_errors
 from shegong.core.filters import read_filters
 from shegong.evaluation.api import router as evaluation_router
+from shegong.exchange.api import router as exchange_router
 from shegong.field.api import router as field_router
 from shegong.inbox.api import router as inbox_router
 from shegong.indicators.api import router as indicators_router
@@ -221,6 +222,7 @@ def _add_routers():
     api.add_router("/", indicators_router)
     api.add_router("/", purchase_router)
     api.add_router("/", evaluation_router)
+    api.add_router("/", exchange_router)
 
 
 _add_routers()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shegong.community",
     "shegong.residents",
     "shegong.imports",
+    "shegong.exchange",
     "shegong.audit",
     "shegong.indicators",
     "shegong.home",
@@ -274,6 +275,17 @@ SHEGONG_API_TOKEN_DEFAULT_DAYS = 90
 
 # Shown in the UI title bar.
 SHEGONG_SITE_NAME = _("Shegong social work stations")
+# Exchange between deployments (docs/exchange.md): this deployment's name in its packages,
+# and the PEM file of its Ed25519 signing key (`manage.py exchange_key` makes one)
+SHEGONG_EXCHANGE_NAME = os.environ.get("SHEGONG_EXCHANGE_NAME", "")
+SHEGONG_EXCHANGE_KEY = os.environ.get("SHEGONG_EXCHANGE_KEY", "")
+# pushing this deployment's figures up (manage.py exchange_push, on a schedule): where,
+# with which API token, and for which regions (division codes separated by commas)
+SHEGONG_EXCHANGE_PUSH_URL = os.environ.get("SHEGONG_EXCHANGE_PUSH_URL", "")
+SHEGONG_EXCHANGE_PUSH_TOKEN = os.environ.get("SHEGONG_EXCHANGE_PUSH_TOKEN", "")
+SHEGONG_EXCHANGE_PUSH_REGIONS = [
+    c.strip() for c in os.environ.get("SHEGONG_EXCHANGE_PUSH_REGIONS", "").split(",") if c.strip()
+]
 
 # Slow-moving stocks behind the dashboards (workers, stations, villages) are cached this
 # many seconds per region and period; service figures are never cached (kept on write).

@@ -27,6 +27,7 @@ urlpatterns = [
     path("inbox/", include("shegong.inbox.urls")),
     path("community/", include("shegong.community.urls")),
     path("imports/", include("shegong.imports.urls")),
+    path("exchange/", include("shegong.exchange.urls")),
     path("workforce/", include("shegong.workforce.urls")),
     path("purchase/", include("shegong.purchase.urls")),
     path("evaluation/", include("shegong.evaluation.urls")),

@@ -14,6 +14,7 @@ from .test_api_tokens import TOKEN_URLS
 from .test_api_writes import API_WRITE_URLS
 from .test_corrections import CORRECTION_URLS
 from .test_evaluation_access import NAMES as EVALUATION_URLS
+from .test_exchange import EXCHANGE_URLS
 from .test_field_sync import FIELD_URLS
 from .test_households import HOUSEHOLD_URLS
 from .test_imports import IMPORT_URLS
@@ -589,6 +590,7 @@ def test_every_url_is_in_the_matrix():
     covered |= COMMUNITY_URLS  # volunteers, by role: tests/test_volunteers.py
     covered |= LEDGER_URLS  # the charity ledger: tests/test_ledger.py
     covered |= IMPORT_URLS  # by role in tests/test_imports.py
+    covered |= EXCHANGE_URLS  # by role in tests/test_exchange.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"
 

@@ -149,18 +149,21 @@ PAGES = {
         # much of the period is signed off (stations, accepted station-months), + the
         # residents' requests of the period (one aggregate), + the stations with a party
         # volunteer team (the rule set in force, Hunan's, asks for it), + the community
-        # organisations (one aggregate)
-        29,
+        # organisations (one aggregate), + the regions whose figures came from other
+        # deployments (one indexed read of a small table)
+        30,
     ),
     "dashboard (province, year)": (
         lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
         "province_officer",
-        27,  # + short counties, + stars, + sign-off, + requests, + party teams, + organisations
+        # + short counties, + stars, + sign-off, + requests, + party teams, + organisations,
+        # + the regions whose figures were received from other deployments
+        28,
     ),
     "dashboard (station)": (
         lambda w: reverse("indicators:dashboard") + "?period=2026-03",
         "social_worker",
-        25,  # + stars then, + signed off, + requests, + party teams, + organisations
+        26,  # + stars then, + signed off, + requests, + party teams, + organisations, + shared
     ),
     "drill-down (county visits)": (
         lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",

@@ -106,6 +106,8 @@ def navigation(request):
             items.append(("indicators:station_board", _("Stations board")))
         if user.role in OFFICER_ROLES or user.role == Role.EVALUATOR:
             items.append(("indicators:rule_set_list", _("Targets")))
+        if user.role in OFFICER_ROLES or user.role == Role.SYSTEM_ADMIN:
+            items.append(("exchange:list", _("Data exchange")))
         if user.role and user.role != Role.AUDIT_ADMIN:
             items.append(("regions:browse", _("Regions")))
             items.append(("stations:list", _("Stations")))

@@ -16,10 +16,6 @@ MAX_SHEET_BYTES = 5 * 1024 * 1024
 MAX_SHEET_ROWS = 5000
 
 
-def cell_text(value) -> str:
-    return "" if value is None else str(value).strip()
-
-
 def read_lines(
     upload, *, columns: list[tuple[str, str]], marker: str, required=None
 ) -> Iterator[tuple[int, dict]]:

@@ -16,7 +16,7 @@ from django.db.models import Q
 from shegong.core.bulk import insert_rows
 
 from .facts import SERVICE_KINDS, TRAINING_KINDS, source_of
-from .models import Aggregate, DistinctKey, ServiceFact
+from .models import Aggregate, DistinctKey, ServiceFact, SharedFigure
 from .periods import keys_for
 
 LEVELS = ((1, "province"), (2, "city"), (3, "county"), (4, "township"))
@@ -146,6 +146,30 @@ def _apply_refs(refs, recipients, deltas) -> None:
         for kind, key, period in gone:
             lookup |= Q(kind=kind, key=key, period=period)
         DistinctKey.objects.filter(lookup, refs__lte=0).delete()
+
+
+def apply_shared(region: str, rows: Iterable[tuple], sign: int = 1) -> None:
+    """Add (``sign`` 1) or take away (-1) a received package's figures: each row
+    (node, level, period, metric, value) to its own node's aggregate, and the region's own
+    rows (its "top") to every region above it as well."""
+    deltas: defaultdict = defaultdict(Decimal)
+    for node, level, period, metric, value in rows:
+        amount = sign * Decimal(value)
+        deltas[(node, level, period, metric)] += amount
+        if node == region:
+            for above, above_level in nodes_of(region):
+                if above != region:
+                    deltas[(above, above_level, period, metric)] += amount
+    _upsert_aggregates({k: v for k, v in deltas.items() if v})
+
+
+def reapply_shared() -> None:
+    """Add every received figure back after the aggregates were rebuilt from the facts."""
+    for region in SharedFigure.objects.values_list("region", flat=True).distinct():
+        rows = SharedFigure.objects.filter(region=region).values_list(
+            "node", "level", "period", "metric", "value"
+        )
+        apply_shared(region, rows.iterator(chunk_size=5000))
 
 
 def _upsert_aggregates(deltas) -> None:

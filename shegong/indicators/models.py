@@ -192,6 +192,43 @@ class DistinctKey(models.Model):
         return f"{self.kind}:{self.key} {self.period} ({self.refs})"
 
 
+class SharedRegion(models.Model):
+    """A region whose figures come from another deployment's signed package (省市县数据共享),
+    not from records kept here: the package's sender and date, shown beside its figures."""
+
+    code = models.CharField(max_length=12, unique=True)  # the package's region
+    name = models.CharField(max_length=64)
+    source = models.CharField(max_length=128)  # the sending deployment's name
+    package_id = models.BigIntegerField()  # the exchange package now in force
+    generated_at = models.DateTimeField()  # when the sender made the package
+
+    def __str__(self) -> str:
+        return f"{self.code} ← {self.source}"
+
+
+class SharedFigure(models.Model):
+    """One aggregate (node, period, metric, value) received in a package, for a node in a
+    ``SharedRegion``. The package's region node itself is the "top" of its figures: the
+    aggregates of every region above it include its values (``engine.apply_shared``), and
+    ``rebuild_aggregates`` adds them back after recomputing from the local facts."""
+
+    region = models.CharField(max_length=12)  # the SharedRegion's code
+    node = models.CharField(max_length=12)
+    level = models.PositiveSmallIntegerField()
+    period = models.CharField(max_length=7)
+    metric = models.CharField(max_length=32)
+    value = SumField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["node", "period", "metric"], name="shared_figure_key")
+        ]
+        indexes = [models.Index(fields=["region"])]
+
+    def __str__(self) -> str:
+        return f"{self.node} {self.period} {self.metric}={self.value} (shared)"
+
+
 def _band(default: int, label) -> models.DecimalField:
     return models.DecimalField(
         label,

@@ -7,7 +7,7 @@ Both give the same figures as the on-write engine (property-tested).
 
 from django.db import connection, transaction
 
-from .engine import NODE_LENGTHS, person_model
+from .engine import NODE_LENGTHS, person_model, reapply_shared
 from .facts import SERVICE_KINDS, sources
 from .models import Aggregate, DistinctKey, ServiceFact
 
@@ -71,7 +71,8 @@ def rebuild_aggregates() -> int:
     One scan of the facts grouped by (township, month, kind, flags) into a small temporary
     table; the metrics, the upper levels, quarters and years are GROUP BYs of that. Distinct
     people and villages: one GROUP BY of the facts by month, then quarters and years from
-    the month keys. Returns the number of aggregate rows written.
+    the month keys. Figures received from other deployments (``SharedFigure``) are added
+    back last. Returns the number of aggregate rows written.
     """
     facts, keys = ServiceFact._meta.db_table, DistinctKey._meta.db_table
     aggs, people = Aggregate._meta.db_table, person_model()._meta.db_table
@@ -137,5 +138,7 @@ def rebuild_aggregates() -> int:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+    reapply_shared()  # the regions whose figures came in packages from other deployments
+    with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {aggs}")
         return cursor.fetchone()[0]

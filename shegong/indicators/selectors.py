@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from shegong.core.divisions import in_subtree
 from shegong.stations.models import Station
 
-from .models import Aggregate, MonthApproval, ServiceFact
+from .models import Aggregate, MonthApproval, ServiceFact, SharedRegion
 
 DAY_HOURS = Decimal(24)
 
@@ -267,3 +267,10 @@ def month_due(*, month: datetime.date) -> datetime.date:
 
     first_next = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     return first_next + datetime.timedelta(days=settings.SHEGONG_MONTH_DUE_DAYS - 1)
+
+
+def shared_regions(*, code: str) -> list[SharedRegion]:
+    """The regions whose figures came from other deployments and count in ``code``'s: those
+    inside it, and the one it lies in (if any). One query; an empty list for most nodes."""
+    above = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+    return list(SharedRegion.objects.filter(in_subtree("code", code) | Q(code__in=above)))

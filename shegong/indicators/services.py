@@ -24,7 +24,8 @@ from shegong.regions.models import Region
 from shegong.stations.models import Station
 
 from .definitions import SPECS
-from .models import MonthApproval, Rule, RuleSet
+from .engine import apply_shared
+from .models import MonthApproval, Rule, RuleSet, ServiceFact, SharedFigure, SharedRegion
 
 
 @dataclass(frozen=True)
@@ -125,17 +126,8 @@ def rule_set_record(
         errors["region_code"] = _("This province or city is not in your area.")
     rule_set = instance or RuleSet()
     before = snapshot(instance, SET_FIELDS) if instance else None
-    rule_set.region_code, rule_set.year = code, data.year
-    rule_set.title, rule_set.source, rule_set.updated_by = data.title, data.source, by
-    rule_set.daily_hours_ceiling = data.daily_hours_ceiling
-    rule_set.agency_training_as_county = data.agency_training_as_county
-    rule_set.version2_share, rule_set.version3_share = data.version2_share, data.version3_share
-    for field in KEPT_FIELDS:
-        setattr(rule_set, field, getattr(data, field))
-    if data.version3_share < data.version2_share:
-        errors["version3_share"] = _("Version 3.0 needs at least the share of version 2.0.")
-    rules = _rules(rule_set, data.rules, errors)
-    full_clean(rule_set, errors)
+    rules = _fill(rule_set, code, data, errors)
+    rule_set.updated_by = by
     rule_set.save()
     _replace_rules(rule_set, rules)
     audit_saved(
@@ -146,6 +138,55 @@ def rule_set_record(
         before=before,
         fields=SET_FIELDS,
         extra={"rules": {str(SPECS[r.indicator].label): _rule_text(r) for r in rules}},
+    )
+    return rule_set
+
+
+def _fill(rule_set: RuleSet, code: str, data: RuleSetInput, errors: dict) -> list[Rule]:
+    """Set ``rule_set``'s fields from ``data`` and check it all; its rules, not yet saved.
+    Raises a ``ValidationError`` with ``errors`` and what the checks add."""
+    rule_set.region_code, rule_set.year = code, data.year
+    rule_set.title, rule_set.source = data.title, data.source
+    rule_set.daily_hours_ceiling = data.daily_hours_ceiling
+    rule_set.agency_training_as_county = data.agency_training_as_county
+    rule_set.version2_share, rule_set.version3_share = data.version2_share, data.version3_share
+    for field in KEPT_FIELDS:
+        setattr(rule_set, field, getattr(data, field))
+    if data.version3_share < data.version2_share:
+        errors["version3_share"] = _("Version 3.0 needs at least the share of version 2.0.")
+    rules = _rules(rule_set, data.rules, errors)
+    full_clean(rule_set, errors, exclude=["updated_by"])
+    return rules
+
+
+@transaction.atomic
+def rule_set_received(*, data: RuleSetInput, source: str) -> RuleSet:
+    """A rule set published by the province or city deployment ``source`` and received in
+    a signed package (the signature is the authority, not an officer here): added, or the
+    set for the same place and year replaced, with the same checks as ``rule_set_record``.
+    Audited with the source named as the actor."""
+    errors: dict[str, str] = {}
+    code = parse_region_code(data.region_code) or ""
+    if len(code) not in (2, 4):
+        errors["region_code"] = _("Give a province (2 digits) or city (4 digits) code.")
+    rule_set = RuleSet.objects.filter(region_code=code, year=data.year).first() or RuleSet()
+    before = snapshot(rule_set, SET_FIELDS) if rule_set.pk else None
+    rules = _fill(rule_set, code, data, errors)
+    if rule_set.pk:
+        rule_set.version += 1
+    rule_set.updated_by = None
+    rule_set.save()
+    _replace_rules(rule_set, rules)
+    audit_saved(
+        entity="rule_set",
+        obj=rule_set,
+        by=None,
+        before=before,
+        fields=SET_FIELDS,
+        extra={
+            "rules": {str(SPECS[r.indicator].label): _rule_text(r) for r in rules},
+            "received_from": source,
+        },
     )
     return rule_set
 
@@ -338,3 +379,70 @@ def _month_notice(*, station: Station, month: datetime.date, action: str, reason
         url=reverse("indicators:month_detail", args=[station.pk, f"{month:%Y-%m}"]),
         note=reason,
     )
+
+
+# ----- figures received from another deployment (省市县数据共享) --------------------------
+
+
+@transaction.atomic
+def shared_figures_replace(
+    *,
+    region: str,
+    name: str,
+    year: str,
+    source: str,
+    package_id: int,
+    generated_at: datetime.datetime,
+    rows: list[tuple[str, int, str, str, Decimal]],
+) -> int:
+    """The figures of ``region`` for ``year`` become ``rows`` (node, level, period, metric,
+    value), as received in a package from the deployment ``source``; returns their number.
+
+    The caller may rely on: every node lies in ``region`` (a row outside it is refused with
+    a ``ValidationError`` and nothing is written); a region that has records of its own here
+    is refused (its figures would count twice); the aggregates of the region and of every
+    region above it change by the difference between the old figures and the new, in the
+    same transaction, so a dashboard shows them at once and a rebuild keeps them. A region
+    is kept in one deployment: one with stations or records here is refused."""
+    if (
+        Station.objects.filter(in_subtree("region_id", region)).exists()
+        or ServiceFact.objects.filter(in_subtree("township", region)).exists()
+    ):
+        raise ValidationError(
+            _(
+                "%(code)s has stations or records of its own here: figures received for it "
+                "would count twice."
+            )
+            % {"code": region}
+        )
+    for node, level, _period, _metric, _value in rows:
+        if not node.startswith(region) or {2: 1, 4: 2, 6: 3, 9: 4}.get(len(node)) != level:
+            raise ValidationError(
+                _("The figure for %(node)s is not in %(code)s.") % {"node": node, "code": region}
+            )
+        if not _period.startswith(year):
+            raise ValidationError(
+                _("A figure of %(period)s is outside the package's year %(year)s.")
+                % {"period": _period, "year": year}
+            )
+    old = SharedFigure.objects.select_for_update().filter(region=region, period__startswith=year)
+    apply_shared(region, old.values_list("node", "level", "period", "metric", "value"), -1)
+    old.delete()
+    SharedFigure.objects.bulk_create(
+        [
+            SharedFigure(region=region, node=n, level=lv, period=p, metric=m, value=v)
+            for n, lv, p, m, v in rows
+        ],
+        batch_size=2000,
+    )
+    apply_shared(region, rows)
+    SharedRegion.objects.update_or_create(
+        code=region,
+        defaults={
+            "name": name,
+            "source": source,
+            "package_id": package_id,
+            "generated_at": generated_at,
+        },
+    )
+    return len(rows)

@@ -116,8 +116,13 @@ def _ancestors(node: Region, user) -> list[Region]:
 
 def _only_openable(user, board, ranking) -> None:
     """Blank the links of the figures whose records ``user`` may not open: all of them for
-    a role that sees figures only, those not readable de-identified for an evaluator."""
-    allowed = drilldown.openable(policy.may_drill_down(user), policy.reads_masked(user))
+    a role that sees figures only (or for ``user`` None: figures with no records here),
+    those not readable de-identified for an evaluator."""
+    allowed = (
+        drilldown.openable(policy.may_drill_down(user), policy.reads_masked(user))
+        if user is not None
+        else set()
+    )
 
     def keep(url: str) -> str:
         metric = parse_qs(urlsplit(url).query).get("metric", [""])[0] if url else ""
@@ -148,6 +153,16 @@ def dashboard(request):
         )
     ranking = compute.children(node, period, RANK_METRICS)
     _only_openable(request.user, board, ranking)
+    # figures received from other deployments: marked, and their drill-down stops there
+    shared = selectors.shared_regions(code=node.code)
+    shared_here = next((s for s in shared if node.code.startswith(s.code)), None)
+    shared_codes = tuple(s.code for s in shared)
+    if shared_here is not None:
+        _only_openable(None, board, ranking)
+    for child in ranking:
+        child["shared"] = child["code"].startswith(shared_codes) if shared_codes else False
+        if child["shared"]:
+            child["urls"] = ["" for _u in child["urls"]]
     split_columns, split_rows = compute.domain_split(node.code, period, board.raw)
     allowed = drilldown.openable(
         policy.may_drill_down(request.user), policy.reads_masked(request.user)
@@ -183,6 +198,8 @@ def dashboard(request):
             "node": node,
             "period": period,
             "board": board,
+            "shared": shared,
+            "shared_here": shared_here,
             "signed_off": selectors.months_accepted(
                 code=node.code, start=period.start, end=period.end
             )

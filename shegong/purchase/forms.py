@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.core.bounds import AMOUNT_VALIDATORS, MAX_AMOUNT_YUAN
 from shegong.core.forms import BootstrapFormMixin, DocumentField
-from shegong.core.xlsx import cell_text, read_lines
+from shegong.core.tables import cell_text
+from shegong.core.xlsx import read_lines
 from shegong.regions.forms import RegionCodeField
 from shegong.regions.models import Level, Region
 from shegong.stations.forms import DateInput

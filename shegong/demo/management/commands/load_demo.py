@@ -4,6 +4,7 @@ from django.utils import translation
 
 from shegong.demo.community import demo_community_load
 from shegong.demo.evaluation import demo_evaluation_load
+from shegong.demo.exchange import demo_exchange_load
 from shegong.demo.imports import demo_imports_load
 from shegong.demo.province import DEMO_PASSWORD, demo_load
 from shegong.demo.purchase import demo_purchase_load
@@ -60,6 +61,8 @@ class Command(BaseCommand):
             self.stdout.write("demo residents: " + ", ".join(f"{k} {v}" for k, v in asked.items()))
             imported = demo_imports_load()
             self.stdout.write("demo imports: " + ", ".join(f"{k} {v}" for k, v in imported.items()))
+            shared = demo_exchange_load()
+            self.stdout.write("demo exchange: " + ", ".join(f"{k} {v}" for k, v in shared.items()))
             evaluated = demo_evaluation_load()
             self.stdout.write(
                 "demo evaluation: " + ", ".join(f"{k} {v}" for k, v in evaluated.items())
