@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
@@ -25,6 +26,22 @@ PLACES = {
     "neighbour": ("430304", "430304001", "430304001001"),
     "other_city": ("430102", "430102001", "430102001001"),
 }
+# One calendar day per run. Many modules take ``TODAY = timezone.localdate()`` when they are
+# collected; a run that crosses midnight in Asia/Shanghai (16:00 UTC) would find them
+# yesterday's while the code under test has moved on ("tomorrow" would be today). The
+# suite's today is the day it started; times still run (``timezone.now`` is real).
+_SUITE_DAY = timezone.localdate()
+_real_localdate = timezone.localdate
+
+
+def _suite_localdate(value=None, timezone=None):
+    if value is None and timezone is None:
+        return _SUITE_DAY
+    return _real_localdate(value, timezone)
+
+
+timezone.localdate = _suite_localdate
+
 # Actor for each role, scoped to the "own" place (the three admins are nationwide).
 ROLES = [r.value for r in Role]
 

@@ -210,3 +210,48 @@ def test_no_service_takes_a_form():
     """Services take data (a typed input), never a bound form."""
     for name, node in _public_functions("services"):
         assert "form" not in {a.arg for a in node.args.kwonlyargs}, name
+
+
+def _system_clock_calls() -> list[str]:
+    """``date.today()`` and naive ``datetime.now()`` in the project's code (migrations
+    aside): they read the machine's clock and zone (UTC on most servers)."""
+    found = []
+    for path in sorted((ROOT / "shegong").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and (
+                    (node.func.attr == "today" and not node.args)
+                    or (node.func.attr == "now" and not node.args and not node.keywords)
+                )
+                and isinstance(node.func.value, (ast.Name, ast.Attribute))
+                and getattr(node.func.value, "attr", getattr(node.func.value, "id", ""))
+                in ("date", "datetime")
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def test_the_calendar_is_the_deployments_not_the_servers():
+    """A day is a day in Asia/Shanghai (``TIME_ZONE``): ``timezone.localdate()`` and
+    ``timezone.now()``. From 00:00 to 08:00 a server on UTC is still on yesterday, and a
+    visit typed for today would be "in the future" there."""
+    assert _system_clock_calls() == []
+
+
+def test_a_record_of_today_is_not_in_the_future_before_eight_in_the_morning(monkeypatch):
+    """00:30 in Shanghai is 16:30 UTC the day before: a newborn registered that night (born
+    "today", in the deployment's calendar) has a possible birth date."""
+    import datetime
+
+    from django.utils import timezone
+
+    from shegong.core.validators import id_check_char, parse_id_number
+
+    far = datetime.date(2030, 1, 1)  # the deployment's today, whatever the machine's date
+    monkeypatch.setattr(timezone, "localdate", lambda value=None, timezone=None: far)
+    first17 = "43030220300101001"
+    assert parse_id_number(first17 + id_check_char(first17)).birth_date == far

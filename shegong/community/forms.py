@@ -1,6 +1,5 @@
-import datetime
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.forms import BootstrapFormMixin
@@ -141,7 +140,7 @@ class EventForm(BootstrapFormMixin, forms.ModelForm):
             .order_by("-date")
         )
         if not self.is_bound and not self.instance.pk:
-            self.initial.setdefault("date", datetime.date.today())
+            self.initial.setdefault("date", timezone.localdate())
 
     def to_input(self) -> EventInput:
         d = self.cleaned_data
@@ -396,7 +395,7 @@ class AllocationForm(BootstrapFormMixin, forms.Form):
             Group.objects.restrict(user, "change").filter(**mine).order_by("-pk")
         )
         if not self.is_bound:
-            self.initial.setdefault("date", datetime.date.today())
+            self.initial.setdefault("date", timezone.localdate())
 
     def to_input(self) -> AllocationInput:
         d = self.cleaned_data

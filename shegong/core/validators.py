@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 ASCII_DIGITS = frozenset("0123456789")
@@ -160,7 +161,7 @@ def parse_id_number(value: str, *, today=None) -> IdNumber:
         raise ValidationError(
             _("The birth date inside this ID number does not exist."), code="id_birth"
         ) from None
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     if birth > today or birth.year < 1890:
         raise ValidationError(
             _("The birth date inside this ID number is not possible."), code="id_birth"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -51,7 +52,7 @@ class Category(models.Model):
 
     @classmethod
     def current(cls, on: datetime.date | None = None):
-        on = on or datetime.date.today()
+        on = on or timezone.localdate()
         return cls.objects.filter(
             Q(effective_from__isnull=True) | Q(effective_from__lte=on),
             Q(effective_to__isnull=True) | Q(effective_to__gte=on),
@@ -196,7 +197,7 @@ class Recipient(Versioned, models.Model):
     def age(self, on: datetime.date | None = None) -> int | None:
         if not self.birth_date:
             return None
-        on = on or datetime.date.today()
+        on = on or timezone.localdate()
         b = self.birth_date
         return on.year - b.year - ((on.month, on.day) < (b.month, b.day))
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
@@ -52,7 +53,7 @@ def case_list(*, user: User, filters: dict | None = None, action: str = "view") 
     if f.get("worker"):
         qs = qs.filter(worker_id=f["worker"])
     if f.get("overdue"):
-        since = date.today() - timedelta(days=FOLLOW_UP_DAYS)
+        since = timezone.localdate() - timedelta(days=FOLLOW_UP_DAYS)
         qs = (
             qs.exclude(stage=Case.Stage.CLOSED)
             .filter(opened_on__lt=since)
