@@ -41,6 +41,10 @@ def main(out: Path, province_key: str, rules: Path) -> None:
     call_command("import_package", str(rules), stdout=sys.stderr)
     received = RuleSet.objects.get(region_code="43", year=2026)
     print(f"rule_set={received.title}|{received.rules.count()}|{received.daily_hours_ceiling}")
+    from shegong.evaluation.models import Tree
+
+    trees = Tree.objects.filter(region_code="43", year=2026, status="published")
+    print("trees=" + "|".join(f"{t.title}:{t.nodes.count()}" for t in trees.order_by("title")))
     call_command("export_package", region="430302", year=2026, output=str(out / "first.json"))
     visits = Aggregate.objects.get(node="430302", period="2026", metric="visit").value
     print(f"visits_first={visits}")

@@ -108,6 +108,12 @@ def province(regions, county, settings):
             ),
         ),
     )
+    from shegong.evaluation.models import Tree
+    from shegong.evaluation.services import tree_copy, tree_publish
+
+    seeded = Tree.objects.get(region_code="43", year=2025)  # the seeded tree
+    revised = tree_copy(by=officer, tree=seeded, year=2026, title="湖南省评估指标（2026 修订）")
+    tree_publish(by=officer, tree=revised)
     services.add_peer(
         name="雨湖区社工站系统", public_key=_public(county["county_key"]), regions=["430302"]
     )
@@ -132,6 +138,12 @@ def test_two_deployments_exchange_rules_down_and_figures_up(province, county, cl
     # the county's deployment receives it, then sends its figures (twice)
     said = _run_county(county, rules_file)
     assert said["rule_set"] == "湖南省 2026 年度社工站建设指标（省发布）|2|10.00"
+    # the province's 2026 tree, copied from the seeded 2025 one and published: now there
+    from shegong.evaluation.models import Tree
+
+    here = Tree.objects.filter(region_code="43", year=2026).order_by("title")
+    assert said["trees"] == "|".join(f"{t.title}:{t.nodes.count()}" for t in here)
+    assert [t["title"] for t in rules["package"]["trees"]] == [t.title for t in here]
     first, second = county["dir"] / "first.json", county["dir"] / "second.zip"
     envelope = json.loads(first.read_text("utf-8"))
     jsonschema.validate(envelope, SCHEMA)
@@ -169,6 +181,7 @@ def test_two_deployments_exchange_rules_down_and_figures_up(province, county, cl
     page = client.get(reverse("indicators:dashboard"), {"node": "430302", "period": "2026"})
     assert 'data-testid="shared-here"' in page.content.decode()
     assert not any(v.url for v in page.context["board"].service)
+    assert not any(url for row in page.context["split_rows"] for _value, url in row.cells)
 
     # the same package again changes nothing
     before = list(Aggregate.objects.order_by("node", "period", "metric").values_list())
@@ -389,3 +402,26 @@ def test_package_pages_by_role(signed, world, client):
                 "/api/exchange/packages", {"package": SimpleUploadedFile("p.json", data)}
             )
             assert refused.status_code == 403, role
+
+
+def test_a_published_tree_is_never_changed_by_a_package(regions, tmp_path, settings):
+    """The province's tree of the same title but other items: the package is refused whole
+    (its rule sets too), and the tree here keeps its items."""
+    from shegong.evaluation.models import Tree
+    from shegong.regions.models import Region
+
+    key = _key(tmp_path / "hn.pem")
+    settings.SHEGONG_EXCHANGE_KEY = str(key)
+    services.add_peer(name="湖南省民政厅", public_key=_public(key), regions=[], sends_rules=True)
+    pkg = services.rules_package(region=Region.objects.get(code="43"), year=2025)
+    tree = pkg["trees"][0]
+    items = [n for n in tree["nodes"] if n["level"] == 3]
+    items[0]["standard"] += "（改）"
+    row, outcome = services.receive_package(data=fmt.dump(fmt.sign(pkg, fmt.private_key())))
+    assert outcome == "refused" and "已发布的指标体系不能更改" in row.reason
+    here = Tree.objects.get(region_code="43", year=2025, title=tree["title"])
+    assert not here.nodes.filter(standard__endswith="（改）").exists()
+    # the same tree unchanged is simply there already: the package applies
+    pkg = services.rules_package(region=Region.objects.get(code="43"), year=2025)
+    row, outcome = services.receive_package(data=fmt.dump(fmt.sign(pkg, fmt.private_key())))
+    assert outcome == "applied" and row.counts["trees"] == 1

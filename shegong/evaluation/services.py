@@ -157,6 +157,58 @@ def tree_import(
     return tree
 
 
+@transaction.atomic
+def tree_received(*, data: TreeInput, source: str) -> tuple[Tree, bool]:
+    """A published tree received from the province or city deployment ``source`` in a
+    signed package (the signature is the authority): saved as published, or found already
+    here with the same items. Returns the tree and whether it was new.
+
+    The caller may rely on: the same checks as an import (items, sums, methods); a tree of
+    the same place, year and title that differs is refused, since a published tree never
+    changes (the sender publishes a revision under a new title); audited."""
+    existing = Tree.objects.filter(
+        region_code=data.region_code, year=data.year, title=data.title
+    ).first()
+    if existing is not None:
+        if existing.is_published and tree_lines(tree=existing) == tuple(data.nodes):
+            return existing, False
+        raise ValidationError(
+            _("“%(title)s” is here already and differs: a published tree never changes.")
+            % {"title": data.title}
+        )
+    problems = (
+        _tree_errors(data)
+        if any(n.level == 3 for n in data.nodes)
+        else [_("The sheet holds no items.")]
+    )
+    if problems:
+        raise ValidationError({"__all__": problems})
+    tree = Tree(
+        region_code=data.region_code,
+        year=data.year,
+        title=data.title,
+        total=data.total,
+        source=data.source,
+        status=Tree.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    full_clean(tree, {}, exclude=("owner", "copied_from"))
+    tree.save()
+    _write_nodes(tree, data.nodes)
+    audit_log(
+        action="shegong.tree.created",
+        actor_name=source[:150],
+        obj=tree,
+        data={
+            "title": tree.title,
+            "year": tree.year,
+            "received_from": source,
+            "items": sum(1 for n in data.nodes if n.level == 3),
+        },
+    )
+    return tree, True
+
+
 def _write_nodes(tree: Tree, nodes) -> None:
     """Nodes in order, each parent saved before its children."""
     saved: dict[str, Node] = {}

@@ -6,7 +6,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -58,7 +58,7 @@ def package_receive(request, package: File[UploadedFile]):
     row, outcome = services.receive_package(
         data=package.read(), by=request.user, channel="api", request=request
     )
-    return (422 if outcome == "refused" else 200), {"outcome": outcome, "package": row}
+    return Status(422 if outcome == "refused" else 200, {"outcome": outcome, "package": row})
 
 
 @router.get("/exchange/packages", response=list[PackageOut])

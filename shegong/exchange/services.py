@@ -3,8 +3,8 @@ year, and receive one from a peer.
 
 A **figures** package holds a region's aggregates (node, period, metric, value) for every
 month, quarter and the year, down to its townships, and its registry of stations and
-agencies: no personal data. A **rules** package holds the rule sets a province or city
-publishes, for the counties' deployments to use.
+agencies: no personal data. A **rules** package holds the rule sets and the published
+indicator trees a province or city publishes, for the counties' deployments to use.
 
 Receiving is idempotent: the same package again (same digest) changes nothing. A package
 replaces the one in force for the same kind, region and year only if it was made later;
@@ -32,6 +32,9 @@ from django.utils.translation import gettext as _
 from shegong.accounts.roles import Role
 from shegong.audit.services import audit_log
 from shegong.core.divisions import in_subtree
+from shegong.evaluation import services as evaluation_services
+from shegong.evaluation.models import Tree
+from shegong.evaluation.trees import NodeLine
 from shegong.indicators import services as indicator_services
 from shegong.indicators.models import Aggregate, RuleSet
 from shegong.indicators.services import RuleLine, RuleSetInput
@@ -110,10 +113,17 @@ def figures_package(*, region: Region, year: int) -> dict:
     }
 
 
+NODE_FIELDS = ("code", "level", "title", "max_score", "standard", "evidence", "method")
+
+
 def rules_package(*, region: Region, year: int) -> dict:
     """The (unsigned) rules package: the rule sets of ``region`` (a province or city) and
-    the cities in it, for ``year``, with their rules."""
+    the cities in it, for ``year``, with their rules; and their published indicator trees
+    (评估指标体系) with every node."""
     sets = RuleSet.objects.filter(in_subtree("region_code", region.code), year=year)
+    trees = Tree.objects.filter(
+        in_subtree("region_code", region.code), year=year, status=Tree.Status.PUBLISHED
+    ).prefetch_related("nodes")
     return {
         **_head("rules", region, year),
         "rule_sets": [
@@ -124,6 +134,25 @@ def rules_package(*, region: Region, year: int) -> dict:
                 ],
             }
             for rs in sets.prefetch_related("rules").order_by("region_code")
+        ],
+        "trees": [
+            {
+                "region_code": tree.region_code,
+                "year": tree.year,
+                "title": tree.title,
+                "total": _text(tree.total),
+                "source": tree.source,
+                "nodes": [
+                    {
+                        **{f: _text(getattr(n, f)) for f in NODE_FIELDS},
+                        "options": list(n.options or []),
+                        "metric": n.metric,
+                        "bands": list(n.bands or []),
+                    }
+                    for n in sorted(tree.nodes.all(), key=lambda n: n.seq)
+                ],
+            }
+            for tree in trees.order_by("region_code", "title")
         ],
     }
 
@@ -325,6 +354,39 @@ def _apply_rules(row: Package, pkg: dict) -> None:
             **{k: _typed(RuleSetInput, k, v) for k, v in item.items() if k != "rules"},
         )
         indicator_services.rule_set_received(data=data, source=row.sender)
+    for item in pkg.get("trees", []):
+        if not item["region_code"].startswith(row.region_code):
+            raise ValidationError(
+                _("The rule set of %(code)s is outside %(region)s.")
+                % {"code": item["region_code"], "region": row.region_code}
+            )
+        nodes = tuple(
+            NodeLine(
+                code=n["code"],
+                parent_code=n["code"].rsplit(".", 1)[0] if "." in n["code"] else None,
+                level=n["level"],
+                title=n["title"],
+                max_score=Decimal(n["max_score"]),
+                standard=n.get("standard", ""),
+                evidence=n.get("evidence", ""),
+                method=n.get("method", ""),
+                options=tuple(n.get("options", [])),
+                metric=n.get("metric", ""),
+                bands=tuple(n.get("bands", [])),
+            )
+            for n in item["nodes"]
+        )
+        evaluation_services.tree_received(
+            data=evaluation_services.TreeInput(
+                region_code=item["region_code"],
+                year=item["year"],
+                title=item["title"],
+                nodes=nodes,
+                total=Decimal(item["total"]),
+                source=item.get("source", ""),
+            ),
+            source=row.sender,
+        )
 
 
 _DECIMAL_FIELDS = {
@@ -342,7 +404,7 @@ def _typed(cls, name: str, value):
 def _counts(pkg: dict) -> dict:
     return {
         key: len(pkg[key])
-        for key in ("aggregates", "agencies", "stations", "rule_sets")
+        for key in ("aggregates", "agencies", "stations", "rule_sets", "trees")
         if key in pkg
     }
 

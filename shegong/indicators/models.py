@@ -154,14 +154,21 @@ class SumField(models.DecimalField):
         return self.READ_CONTEXT
 
 
-class Aggregate(models.Model):
-    """Sum of one metric for one region node and one period (``2025``, ``2025Q1``, ``2025-03``)."""
+class Figure(models.Model):
+    """One metric's value for one region node (``level`` 1–4) and one period."""
 
     node = models.CharField(max_length=12)
     level = models.PositiveSmallIntegerField()
     period = models.CharField(max_length=7)
     metric = models.CharField(max_length=32)
     value = SumField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class Aggregate(Figure):
+    """Sum of one metric for one region node and one period (``2025``, ``2025Q1``, ``2025-03``)."""
 
     class Meta:
         constraints = [
@@ -206,18 +213,13 @@ class SharedRegion(models.Model):
         return f"{self.code} ← {self.source}"
 
 
-class SharedFigure(models.Model):
+class SharedFigure(Figure):
     """One aggregate (node, period, metric, value) received in a package, for a node in a
     ``SharedRegion``. The package's region node itself is the "top" of its figures: the
     aggregates of every region above it include its values (``engine.apply_shared``), and
     ``rebuild_aggregates`` adds them back after recomputing from the local facts."""
 
     region = models.CharField(max_length=12)  # the SharedRegion's code
-    node = models.CharField(max_length=12)
-    level = models.PositiveSmallIntegerField()
-    period = models.CharField(max_length=7)
-    metric = models.CharField(max_length=32)
-    value = SumField(default=0)
 
     class Meta:
         constraints = [

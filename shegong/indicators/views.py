@@ -168,7 +168,7 @@ def dashboard(request):
         policy.may_drill_down(request.user), policy.reads_masked(request.user)
     )
     for row in split_rows:
-        if row.spec.code not in allowed:
+        if row.spec.code not in allowed or shared_here is not None:
             row.cells = [(value, "") for value, _url in row.cells]
     trend = compute.trend(node.code, period, TREND_METRICS)
     trend_chart = {
