@@ -127,19 +127,7 @@ def rule_set_record(
     rule_set = instance or RuleSet()
     before = snapshot(instance, SET_FIELDS) if instance else None
     rules = _fill(rule_set, code, data, errors)
-    rule_set.updated_by = by
-    rule_set.save()
-    _replace_rules(rule_set, rules)
-    audit_saved(
-        entity="rule_set",
-        obj=rule_set,
-        by=by,
-        request=request,
-        before=before,
-        fields=SET_FIELDS,
-        extra={"rules": {str(SPECS[r.indicator].label): _rule_text(r) for r in rules}},
-    )
-    return rule_set
+    return _save(rule_set, rules, by=by, before=before, request=request)
 
 
 def _fill(rule_set: RuleSet, code: str, data: RuleSetInput, errors: dict) -> list[Rule]:
@@ -173,19 +161,25 @@ def rule_set_received(*, data: RuleSetInput, source: str) -> RuleSet:
     before = snapshot(rule_set, SET_FIELDS) if rule_set.pk else None
     rules = _fill(rule_set, code, data, errors)
     if rule_set.pk:
-        rule_set.version += 1
-    rule_set.updated_by = None
+        rule_set.version += 1  # an edit form opened before this is told it changed
+    return _save(rule_set, rules, by=None, before=before, extra={"received_from": source})
+
+
+def _save(rule_set, rules, *, by, before, request=None, extra=None) -> RuleSet:
+    """Save a filled and checked set, replace its rules, and audit every target."""
+    rule_set.updated_by = by
     rule_set.save()
     _replace_rules(rule_set, rules)
     audit_saved(
         entity="rule_set",
         obj=rule_set,
-        by=None,
+        by=by,
+        request=request,
         before=before,
         fields=SET_FIELDS,
         extra={
             "rules": {str(SPECS[r.indicator].label): _rule_text(r) for r in rules},
-            "received_from": source,
+            **(extra or {}),
         },
     )
     return rule_set
