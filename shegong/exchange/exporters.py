@@ -9,6 +9,7 @@ class PackageExporter(Exporter):
     title = gettext_lazy("Data packages")
     columns = [
         Column(gettext_lazy("Received at"), lambda p: p.received_at.strftime("%Y-%m-%d %H:%M"), 16),
+        Column(gettext_lazy("Status"), lambda p: p.get_status_display(), 12),
         Column(gettext_lazy("Kind"), lambda p: p.get_kind_display(), 10),
         Column(gettext_lazy("Sender"), lambda p: p.sender, 18),
         Column(gettext_lazy("Region"), lambda p: p.region_name, 12),
@@ -18,7 +19,6 @@ class PackageExporter(Exporter):
             lambda p: p.generated_at.strftime("%Y-%m-%d %H:%M") if p.generated_at else "",
             16,
         ),
-        Column(gettext_lazy("Status"), lambda p: p.get_status_display(), 12),
         Column(gettext_lazy("Reason"), lambda p: p.reason, 30),
         Column(gettext_lazy("SHA-256"), lambda p: p.sha256, 20),
     ]

@@ -52,6 +52,11 @@ class Package(models.Model):
         FIGURES = "figures", _("Figures and registry")
         RULES = "rules", _("Rule sets")
 
+    class Channel(models.TextChoices):
+        FILE = "file", _("File (manage.py)")
+        UPLOAD = "upload", _("Uploaded on the site")
+        API = "api", _("Pushed through the API")
+
     class Status(models.TextChoices):
         CURRENT = "current", _("In force")
         REPLACED = "replaced", _("Replaced by a newer package")
@@ -75,7 +80,9 @@ class Package(models.Model):
         related_name="+",
         verbose_name=_("received by"),
     )
-    channel = models.CharField(_("channel"), max_length=8, default="file")
+    channel = models.CharField(
+        _("channel"), max_length=8, choices=Channel.choices, default=Channel.FILE
+    )
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices)
     reason = models.TextField(_("reason"), blank=True)

@@ -59,6 +59,8 @@ def package_detail(request, pk: int):
         .filter(kind=row.kind, region_code=row.region_code, period=row.period)
         .exclude(pk=row.pk)
         .defer("content")
+        if row.region_code  # an unreadable file has no region to share a history with
+        else Package.objects.none()
     )
     return render(
         request,
@@ -86,9 +88,7 @@ def receive(request):
             row, outcome = services.receive_package(
                 data=upload.read(), by=request.user, channel="upload", request=request
             )
-            if outcome == "refused":
-                messages.error(request, _("Package refused: %(reason)s") % {"reason": row.reason})
-            else:
+            if outcome != "refused":  # a refused package's page shows the reason
                 messages.success(request, OUTCOMES[outcome])
             return redirect("exchange:detail", pk=row.pk)
     return render(request, "exchange/receive.html", {"form": form})
