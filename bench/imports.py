@@ -3,6 +3,7 @@ memory measured.
 
     python bench/imports.py --db postgres                 # 100,000 rows
     python bench/imports.py --db sqlite --rows 20000
+    BENCH_PROFILE=/tmp/commit.prof python bench/imports.py --db postgres --rows 20000
 
 The parent process builds the database (migrations, Hunan's divisions) and writes the
 roster: ``--rows`` people of one county (雨湖区, 430302, whose villages they are spread
@@ -153,6 +154,10 @@ def _timers() -> Counter:
     timed(bulk, "recipient_rules", "check: the form's rules")
     timed(services, "name_initials", "check: pinyin initials (in the form's rules)")
     timed(bulk.PeopleImport, "_model_rules", "check: the model's field rules")
+    timed(bulk.PeopleImport, "stage", "check: keeping the outcome (prepare, encrypt)")
+    timed(bulk.PeopleImport, "write_staged", "staged write: all")
+    timed(bulk, "insert_prepared", "staged write: people (COPY)")
+    timed(bulk, "update_prepared", "staged write: updates")
     timed(bulk.PeopleImport, "write", "write: all")
     timed(bulk, "insert_rows", "write: people and categories (insert_rows)")
     timed(crypto, "encrypt", "write: encryption (within insert_rows)")
@@ -189,9 +194,18 @@ def measure(path: Path) -> dict:
     job.status = ImportJob.Status.COMMITTING
     job.save(update_fields=["status"])
     spent.clear()
+    profile = os.environ.get("BENCH_PROFILE")  # a file for the commit's cProfile stats
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     t = time.perf_counter()
     job = services.run(job=job, commit=True)
     out["commit_s"] = round(time.perf_counter() - t, 2)
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
     out["commit_steps_s"] = {k: round(v, 2) for k, v in sorted(spent.items())}
     out["committed"] = job.committed
     out["rss_after_commit_mb"] = _rss_mb()

@@ -23,6 +23,10 @@ def _upload_path(instance, filename: str) -> str:
     return f"imports/{uuid.uuid4().hex}.bin"
 
 
+def _staged_path(instance, filename: str) -> str:
+    return f"imports/{uuid.uuid4().hex}.staged.gz"
+
+
 class ImportJob(models.Model):
     class Kind(models.TextChoices):
         PEOPLE = "people", _("Service recipients")
@@ -56,6 +60,10 @@ class ImportJob(models.Model):
     file_sha256 = models.CharField(_("SHA-256"), max_length=64)
     file_size = models.PositiveBigIntegerField(_("size (bytes)"))
     file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
+    # what the dry run found, row by row, prepared for the commit (JSON lines, gzipped;
+    # the values as the table stores them, sensitive fields encrypted); deleted by the
+    # commit, and with the file
+    staged = models.FileField(upload_to=_staged_path, blank=True)
     on_existing = models.CharField(
         _("a person already registered"),
         max_length=8,

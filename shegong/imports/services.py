@@ -3,15 +3,22 @@ or the commit, batch by batch, through the record kind's own rules), the commit 
 for, and old files deleted.
 
 A run reads the file as a stream (``core.tables``) in batches of ``BATCH`` rows; each
-batch is checked by the kind's importer (``people.bulk.PeopleImport``) and, on commit,
-written. A commit is one transaction: a row found invalid (unless the importer chose
-"only the valid rows") rolls all of it back, and the job says why.
+batch is checked by the kind's importer (``people.bulk.PeopleImport``). The dry run keeps
+what it found with the job (``ImportJob.staged``: each valid row's outcome, its values
+prepared as stored); the commit writes those, asking the database only whether what they
+rest on still holds (``write_staged``). If anything changed since the check, or nothing
+was kept, the commit checks every row of the file again and writes what it finds. A
+commit is one transaction: a row found invalid (unless the importer chose "only the valid
+rows") rolls all of it back, and the job says why.
 """
 
+import gzip
 import hashlib
 import io
 import itertools
+import json
 import os
+import tempfile
 from collections import Counter
 from contextlib import nullcontext
 from datetime import datetime
@@ -31,6 +38,7 @@ from openpyxl.styles import Font, PatternFill
 
 from shegong.accounts.policy import person_restrict_q
 from shegong.audit.services import audit_log
+from shegong.core.bulk import StaleStage
 from shegong.core.tables import Table, TableError
 from shegong.people.bulk import ACTIONS, HEADERS, Action, PeopleImport
 from shegong.regions.models import Region
@@ -38,6 +46,7 @@ from shegong.regions.models import Region
 from .models import MAX_PROBLEMS, ImportJob
 
 BATCH = 1000
+STAGED_BATCH = 5000  # a commit of what the check kept: fewer, larger statements
 IMPORTERS = {ImportJob.Kind.PEOPLE: PeopleImport}
 KIND_HEADERS = {ImportJob.Kind.PEOPLE: HEADERS}
 BAD = PatternFill("solid", fgColor="FFC7CE")
@@ -203,13 +212,23 @@ def import_commit(
 
 def run(*, job: ImportJob, commit: bool) -> ImportJob:
     """Check (``commit`` False: the dry run) or import the job's file, batch by batch; the
-    job records the counts, the first problems and, for a dry run, the error workbook."""
+    job records the counts, the first problems and, for a dry run, the error workbook and
+    what it found (``staged``), which the commit writes unless something changed since."""
     importer = IMPORTERS[job.kind](
         by=job.created_by, region=job.region, on_existing=job.on_existing
     )
+    if commit and job.staged:
+        try:
+            return _commit_staged(job, importer)
+        except StaleStage:
+            # the world moved since the check: check every row again
+            importer = IMPORTERS[job.kind](
+                by=job.created_by, region=job.region, on_existing=job.on_existing
+            )
     counts: Counter = Counter({a: 0 for a in ACTIONS})
     problems: list[list] = []
     book = None  # the error workbook, begun at the first invalid row of a dry run
+    stage = None if commit else Stage()
     try:
         with Table(job.file.path, importer.columns) as table:
             with transaction.atomic() if commit else nullcontext():
@@ -237,9 +256,12 @@ def run(*, job: ImportJob, commit: bool) -> ImportJob:
                             raise Refused
                         importer.write(outcomes)
                     else:
+                        for o in outcomes:
+                            stage.add(importer.stage(o))
                         _progress(job, int(99 * table.done))
                 if commit:
                     _committed(job, counts)
+                    _unstage(job)
     except TableError as exc:
         return _ended(job, ImportJob.Status.FAILED, message=str(exc))
     except Refused:
@@ -261,10 +283,64 @@ def run(*, job: ImportJob, commit: bool) -> ImportJob:
     job.checked, job.problems = dict(counts), problems[:MAX_PROBLEMS]
     job.status, job.progress, job.checked_at = ImportJob.Status.CHECKED, 100, timezone.now()
     job.error_book = book.content() if book is not None else None
+    stage.keep(job)
     job.save(
-        update_fields=["checked", "problems", "status", "progress", "checked_at", "error_book"]
+        update_fields=[
+            "checked",
+            "problems",
+            "status",
+            "progress",
+            "checked_at",
+            "error_book",
+            "staged",
+        ]
     )
     return job
+
+
+class Stage:
+    """What a dry run found, a record per valid row (the importer's ``stage``), written as
+    it comes to a temporary file (gzipped JSON lines) and kept with the job at the end."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()
+        self.out = gzip.GzipFile(fileobj=self.file, mode="wb", compresslevel=1)
+
+    def add(self, record: dict | None) -> None:
+        if record is not None:
+            line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+            self.out.write(line.encode() + b"\n")
+
+    def keep(self, job: ImportJob) -> None:
+        self.out.close()
+        self.file.seek(0)
+        if job.staged:
+            job.staged.delete(save=False)
+        job.staged.save("staged", File(self.file), save=False)
+        self.file.close()
+
+
+def _staged(job: ImportJob):
+    with job.staged.open("rb") as f, gzip.open(f) as lines:
+        for line in lines:
+            yield json.loads(line)
+
+
+def _commit_staged(job: ImportJob, importer) -> ImportJob:
+    """Write what the dry run found, in one transaction; ``StaleStage`` (raised by the
+    importer, everything rolled back) if what a row rests on changed since."""
+    with transaction.atomic():
+        for batch in _batches(_staged(job), STAGED_BATCH):
+            importer.write_staged(batch)
+        _committed(job, Counter(job.checked))
+    _unstage(job)
+    return job
+
+
+def _unstage(job: ImportJob) -> None:
+    if job.staged:
+        job.staged.delete(save=False)
+        job.save(update_fields=["staged"])
 
 
 def importer_header(*, job: ImportJob, key: str) -> str:
@@ -272,8 +348,8 @@ def importer_header(*, job: ImportJob, key: str) -> str:
     return KIND_HEADERS[job.kind].get(key, key)
 
 
-def _batches(rows):
-    while batch := list(itertools.islice(rows, BATCH)):
+def _batches(rows, size: int = BATCH):
+    while batch := list(itertools.islice(rows, size)):
         yield batch
 
 
@@ -354,8 +430,10 @@ def imports_purge(*, now: datetime | None = None) -> int:
     for job in old.iterator():
         if job.file:
             job.file.delete(save=False)
+        if job.staged:
+            job.staged.delete(save=False)
         job.file_deleted_at = now
-        job.save(update_fields=["file", "file_deleted_at"])
+        job.save(update_fields=["file", "staged", "file_deleted_at"])
         n += 1
     if n:
         audit_log(

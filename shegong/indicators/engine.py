@@ -6,14 +6,15 @@ statement each, inside the caller's transaction: a dashboard shows a write as so
 commits. The rebuild from scratch is ``rebuild.py``.
 """
 
-from collections import defaultdict
+import functools
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Q
 
-from shegong.core.bulk import insert_rows
+from shegong.core.bulk import insert_prepared, insert_rows
 
 from .facts import SERVICE_KINDS, TRAINING_KINDS, source_of
 from .models import Aggregate, DistinctKey, ServiceFact, SharedFigure
@@ -62,8 +63,13 @@ def _distinct_keys(fact) -> list[tuple[str, str]]:
     return keys
 
 
-def nodes_of(code: str) -> list[tuple[str, int]]:
-    return [(code[:length], level) for level, length in NODE_LENGTHS.items() if len(code) >= length]
+@functools.lru_cache(maxsize=65536)
+def nodes_of(code: str) -> tuple[tuple[str, int], ...]:
+    """The regions a code counts in, each with its level (a province's ~30,000 villages
+    fit the cache: an import or a rebuild asks for the same few codes again and again)."""
+    return tuple(
+        (code[:length], level) for level, length in NODE_LENGTHS.items() if len(code) >= length
+    )
 
 
 def sync(record) -> None:
@@ -86,28 +92,66 @@ def replace(stype: str, source_ids: list[int], new: list[ServiceFact]) -> None:
     apply(added=new, removed=old)
 
 
-def apply(*, added: Iterable, removed: Iterable) -> None:
-    """Apply the difference between two sets of facts to the aggregates."""
+@transaction.atomic
+def add(new: list[ServiceFact], *, fresh: dict[int, str]) -> None:
+    """Add the facts of records just created, which had none before (an import's new
+    people): nothing old to read or take away. ``fresh``: the people (id → village) just
+    created, whom no fact mentioned before, so that their distinct keys are inserted, not
+    merged (``apply``)."""
+    insert_rows(ServiceFact, new, keys=False)
+    apply(added=new, removed=(), fresh=fresh)
+
+
+def apply(*, added: Iterable, removed: Iterable, fresh: dict[int, str] | None = None) -> None:
+    """Apply the difference between two sets of facts to the aggregates. ``fresh``: people
+    (id → village) only ``added`` mentions, never a fact before (``add``)."""
     deltas: dict[tuple[str, int, str, str], Decimal] = defaultdict(Decimal)
     refs: dict[tuple[str, str, str], int] = defaultdict(int)
+    first: dict[tuple[str, str, str], int] = defaultdict(int)  # the fresh people's keys
     recipients: set[int] = set()
+    fresh = fresh or {}
+    # each fact's figures summed by township and day first, then spread over the regions
+    # and periods above: a batch of an import's facts is a few places and one day
+    placed: dict[tuple[str, object, str], Decimal] = defaultdict(Decimal)
     for sign, facts in ((1, added), (-1, removed)):
         for fact in facts:
             periods = keys_for(fact.date)
-            nodes = nodes_of(fact.township)
             for metric, amount in metrics_of(fact).items():
-                for node, level in nodes:
-                    for period in periods:
-                        deltas[(node, level, period, metric)] += sign * amount
+                placed[(fact.township, fact.date, metric)] += sign * amount
             for kind, key in _distinct_keys(fact):
+                into = refs
                 if kind == "p":
-                    recipients.add(fact.recipient_id)
+                    if fact.recipient_id in fresh and sign > 0:
+                        into = first
+                    else:
+                        recipients.add(fact.recipient_id)
                 for period in periods:
-                    refs[(kind, key, period)] += sign
+                    into[(kind, key, period)] += sign
+    for (township, date, metric), amount in placed.items():
+        for node, level in nodes_of(township):
+            for period in keys_for(date):
+                deltas[(node, level, period, metric)] += amount
     refs = {k: v for k, v in refs.items() if v}
     if refs:
         _apply_refs(refs, recipients, deltas)
+    if first:
+        _first_refs(first, fresh, deltas)
     _upsert_aggregates({k: v for k, v in deltas.items() if v})
+
+
+def _first_refs(first: dict, fresh: dict[int, str], deltas) -> None:
+    """The keys of people no fact mentioned before: inserted as they are, and each counts
+    its person once where they live."""
+    rows = []
+    places: Counter = Counter()  # (village, period) → people newly counted there
+    for (kind, key, period), count in first.items():
+        region = fresh[int(key)]
+        rows.append({"kind": kind, "key": key, "period": period, "region": region, "refs": count})
+        places[(region, period)] += 1
+    for (region, period), people in places.items():
+        for node, level in nodes_of(region):
+            deltas[(node, level, period, "people")] += people
+    insert_prepared(DistinctKey, rows, keys=False)
 
 
 def _apply_refs(refs, recipients, deltas) -> None:

@@ -13,6 +13,7 @@ below. The services call ``engine.sync(record)`` after each write; ``rebuild.reb
 runs every source's ``records()`` through its builder.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -88,16 +89,36 @@ def place_codes(code: str) -> dict:
     }
 
 
+@functools.cache
+def _defaults() -> dict:
+    """Each column of a fact (by attribute, in the table's order) with its default."""
+    return {f.attname: f.get_default() for f in ServiceFact._meta.concrete_fields}
+
+
 def fact(kind, source_type, source_id, date, place, **values) -> ServiceFact:
-    """One fact row placed at ``place`` (a village or township code)."""
-    return ServiceFact(
-        kind=kind,
-        source_type=source_type,
-        source_id=source_id,
-        date=date,
+    """One fact row placed at ``place`` (a village or township code). ``values`` by column
+    attribute (``station_id``): the row is built by position, as Django builds a row it
+    reads, a third of the time keywords take (a rebuild or an import builds millions)."""
+    row = {
+        **_defaults(),
+        "kind": kind,
+        "source_type": source_type,
+        "source_id": source_id,
+        "date": date,
         **place_codes(place),
-        **values,
-    )
+    }
+    for name, value in values.items():
+        if name not in row:  # a relation given as an object: Django's keywords handle it
+            return ServiceFact(
+                kind=kind,
+                source_type=source_type,
+                source_id=source_id,
+                date=date,
+                **place_codes(place),
+                **values,
+            )
+        row[name] = value
+    return ServiceFact(*row.values())
 
 
 def ids(related) -> list[int]:

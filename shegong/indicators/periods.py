@@ -2,6 +2,7 @@
 
 import calendar
 import datetime
+import functools
 import re
 from dataclasses import dataclass
 
@@ -72,6 +73,7 @@ def parse(key: str) -> Period:
     raise ValueError(_("“%(key)s” is not a period: use 2025, 2025Q1 or 2025-03.") % {"key": key})
 
 
+@functools.lru_cache(maxsize=4096)
 def keys_for(date: datetime.date) -> tuple[str, str, str]:
     """The month, quarter and year a date falls in."""
     return (

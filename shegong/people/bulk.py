@@ -13,19 +13,30 @@ skipped, as the importer chose, and never registered twice; an update changes on
 ``UPDATABLE`` fields, and only with a value (an empty cell keeps what is there); the
 categories on the row are added to the person's. Importing the same file again finds
 every row unchanged and writes nothing.
+
+The dry run keeps what it found (``stage``): each valid row's outcome with its values
+prepared as the database stores them (encrypted, hashed), and what the outcome rests on
+(no one registered with the ID number; the person's version and categories). The commit
+(``write_staged``) asks the database only whether that still holds, a batch in a query or
+two, and writes the prepared values; when anything changed it raises ``StaleStage`` and
+the commit checks every row again (``check``, ``write``).
 """
 
 import datetime
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from shegong.core import crypto
-from shegong.core.bulk import insert_rows
+from shegong.core.bulk import StaleStage, insert_prepared, insert_rows, prepare, update_prepared
 from shegong.core.divisions import in_subtree
 from shegong.core.tables import Column
 from shegong.core.validation import full_clean
@@ -100,6 +111,7 @@ class Outcome:
     categories: list[Category] = field(default_factory=list)
     changed: tuple[str, ...] = ()
     detail: dict = field(default_factory=dict)  # a disability category's type and grade
+    have: list[int] = field(default_factory=list)  # a registered person's categories
 
 
 def choices(options, *extra: tuple[str, str]) -> dict[str, str]:
@@ -156,6 +168,7 @@ class PeopleImport:
         self.giver = choices(Recipient.ConsentGiver.choices, ("本人", "self"))
         self.disability = choices(RecipientCategory.DisabilityType.choices)
         self.seen: dict[str, int] = {}  # ID hash -> the first line that had it
+        self.links: dict[tuple, dict] = {}  # prepared category links, by category and detail
 
     # ----- one row ----------------------------------------------------------------------
 
@@ -324,7 +337,9 @@ class PeopleImport:
         if new:
             changed.append("categories")
         action = Action.UPDATED if changed else Action.UNCHANGED
-        return Outcome(line, action, person=person, categories=new, changed=tuple(changed))
+        outcome = Outcome(line, action, person=person, categories=new, changed=tuple(changed))
+        outcome.have = sorted(have)
+        return outcome
 
     def _model_rules(self, person: Recipient, errors: dict) -> None:
         try:
@@ -353,11 +368,10 @@ class PeopleImport:
         updated = [o for o in outcomes if o.action == Action.UPDATED]
         fields = sorted({n for o in updated for n in o.changed if n != "categories"})
         if fields:
-            Recipient.objects.bulk_update(
-                [o.person for o in updated if set(o.changed) - {"categories"}],
-                fields,
-                batch_size=500,
-            )
+            edited = [o.person for o in updated if set(o.changed) - {"categories"}]
+            for person in edited:  # an edit form opened before the import is told
+                person.version = F("version") + 1
+            Recipient.objects.bulk_update(edited, [*fields, "version"], batch_size=500)
         added = [
             RecipientCategory(
                 recipient=o.person,
@@ -369,6 +383,91 @@ class PeopleImport:
         ]
         if added:
             insert_rows(RecipientCategory, added)
+
+    # ----- the dry run's findings, kept for the commit ---------------------------------
+
+    def stage(self, outcome: Outcome) -> dict | None:
+        """What the commit needs of a checked row, as JSON: the action; a new person's
+        values prepared for the table and the hash that must still be unregistered; a
+        registered person's id, version and categories as read, and an update's prepared
+        values. None for an invalid row."""
+        if outcome.action == Action.INVALID:
+            return None
+        links = [
+            [c.pk, outcome.detail if c.needs_disability_detail else {}] for c in outcome.categories
+        ]
+        person = outcome.person
+        if outcome.action == Action.NEW:
+            return {"a": Action.NEW, "h": person.id_hash, "row": prepare(person), "c": links}
+        found = {"a": outcome.action, "pk": person.pk, "v": person.version, "have": outcome.have}
+        if outcome.action == Action.UPDATED:
+            names = [n for n in outcome.changed if n != "categories"]
+            found |= {"set": prepare(person, only=names), "c": links}
+        return found
+
+    def write_staged(self, staged: list[dict]) -> None:
+        """Write a batch of ``stage``'s records, after asking the database whether what
+        each rests on still holds (raises ``StaleStage`` if not, having written nothing
+        of the batch): the ID numbers still unregistered, the villages and categories
+        still there, each registered person at the version and with the categories read."""
+        new = [r for r in staged if r["a"] == Action.NEW]
+        known = {r["pk"]: r for r in staged if r["a"] != Action.NEW}
+        current = {c.pk for c in self.categories.values()}
+        for r in staged:
+            if any(pk not in current for pk, _d in r.get("c", ())):
+                raise StaleStage
+            if r["a"] == Action.NEW and r["row"]["region_id"] not in self.villages:
+                raise StaleStage
+        hashes = [r["h"] for r in new if r["h"]]
+        if hashes and Recipient.objects.filter(id_hash__in=hashes).exists():
+            raise StaleStage
+        if known:
+            versions = dict(Recipient.objects.filter(pk__in=known).values_list("pk", "version"))
+            have = defaultdict(list)
+            for pk, category in RecipientCategory.objects.filter(
+                recipient_id__in=known
+            ).values_list("recipient_id", "category_id"):
+                have[pk].append(category)
+            for pk, r in known.items():
+                if versions.get(pk) != r["v"]:
+                    raise StaleStage
+                if r["a"] != Action.SKIPPED and sorted(have[pk]) != r["have"]:
+                    raise StaleStage
+        ids = insert_prepared(Recipient, [r["row"] for r in new])
+        updates = [(pk, r["v"], r["set"]) for pk, r in known.items() if r.get("set")]
+        if update_prepared(Recipient, updates) != len(updates):
+            raise StaleStage
+        links = [
+            {**self._link(category, detail), "recipient_id": pk}
+            for pk, r in [*zip(ids, new, strict=True), *known.items()]
+            for category, detail in r.get("c", ())
+        ]
+        insert_prepared(RecipientCategory, links, keys=False)
+        if ids:
+            # what person_facts reads of a person just written (a model instance each
+            # would cost more than the facts themselves)
+            now, by = timezone.now(), self.by
+            people = [
+                SimpleNamespace(
+                    pk=pk,
+                    created_at=now,
+                    region_id=r["row"]["region_id"],
+                    created_by=by,
+                    created_by_id=getattr(by, "pk", None),
+                )
+                for pk, r in zip(ids, new, strict=True)
+            ]
+            facts = [f for p in people for f in person_facts(p)]
+            engine.add(facts, fresh={p.pk: p.region_id for p in people})
+
+    def _link(self, category: int, detail: dict) -> dict:
+        """A category link's prepared values (but the person), once per category and
+        detail."""
+        key = (category, tuple(sorted(detail.items())))
+        if key not in self.links:
+            link = RecipientCategory(category_id=category, **detail)
+            self.links[key] = prepare(link)
+        return self.links[key]
 
     @staticmethod
     def _detail(categories: list[Category], data: RecipientInput) -> dict:
