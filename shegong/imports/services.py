@@ -214,17 +214,12 @@ def run(*, job: ImportJob, commit: bool) -> ImportJob:
     """Check (``commit`` False: the dry run) or import the job's file, batch by batch; the
     job records the counts, the first problems and, for a dry run, the error workbook and
     what it found (``staged``), which the commit writes unless something changed since."""
-    importer = IMPORTERS[job.kind](
-        by=job.created_by, region=job.region, on_existing=job.on_existing
-    )
     if commit and job.staged:
         try:
-            return _commit_staged(job, importer)
+            return _commit_staged(job, _importer(job))
         except StaleStage:
-            # the world moved since the check: check every row again
-            importer = IMPORTERS[job.kind](
-                by=job.created_by, region=job.region, on_existing=job.on_existing
-            )
+            pass  # the world moved since the check: check every row again, below
+    importer = _importer(job)
     counts: Counter = Counter({a: 0 for a in ACTIONS})
     problems: list[list] = []
     book = None  # the error workbook, begun at the first invalid row of a dry run
@@ -341,6 +336,10 @@ def _unstage(job: ImportJob) -> None:
     if job.staged:
         job.staged.delete(save=False)
         job.save(update_fields=["staged"])
+
+
+def _importer(job: ImportJob):
+    return IMPORTERS[job.kind](by=job.created_by, region=job.region, on_existing=job.on_existing)
 
 
 def importer_header(*, job: ImportJob, key: str) -> str:

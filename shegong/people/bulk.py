@@ -337,9 +337,14 @@ class PeopleImport:
         if new:
             changed.append("categories")
         action = Action.UPDATED if changed else Action.UNCHANGED
-        outcome = Outcome(line, action, person=person, categories=new, changed=tuple(changed))
-        outcome.have = sorted(have)
-        return outcome
+        return Outcome(
+            line,
+            action,
+            person=person,
+            categories=new,
+            changed=tuple(changed),
+            have=sorted(have),
+        )
 
     def _model_rules(self, person: Recipient, errors: dict) -> None:
         try:
