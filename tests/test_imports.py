@@ -394,9 +394,12 @@ def test_the_demo_has_a_committed_import_and_one_awaiting_a_decision(officer):
     officer.username = "yuhu"
     officer.save(update_fields=["username"])
     got = demo_imports_load()
-    assert got["imports"] == 2 and got["people imported"] == 40
+    assert got["imports"] == 3 and got["people imported"] == 40
     assert got["invalid rows marked"] == 3 and got["rows awaiting a decision"] == 22
-    done, waiting = ImportJob.objects.order_by("pk")
+    assert got["volunteers imported"] == 12  # by the township station's worker
+    done, waiting, volunteers = ImportJob.objects.order_by("pk")
+    assert volunteers.kind == "volunteers" and volunteers.status == "done"
+    assert volunteers.created_by.role == "social_worker"
     assert done.status == "done" and done.created_by == officer
     assert waiting.status == "checked" and waiting.error_book
     assert {p[1] for p in waiting.problems} == {"公民身份号码", "村（社区）代码", "人员类别"}

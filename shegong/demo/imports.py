@@ -1,6 +1,7 @@
 """The demo's imports: 雨湖区's county officer brought in a 低保 roster from Excel (committed),
 and has a second roster checked and waiting, with invalid rows marked in its error
-workbook, to show the preview and the choice between correcting and "only the valid rows"."""
+workbook, to show the preview and the choice between correcting and "only the valid rows";
+a township station's worker brought in its volunteer roster (committed)."""
 
 import datetime
 import random
@@ -10,6 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from shegong.accounts.models import User
+from shegong.accounts.roles import Role
 from shegong.core.validators import id_check_char
 from shegong.imports.models import ImportJob
 from shegong.imports.services import import_file
@@ -68,6 +70,67 @@ def _save(rows: list[list], name: str) -> Path:
     return path
 
 
+VOLUNTEER_HEADERS = [
+    "姓名",
+    "手机号码",
+    "村（社区）代码",
+    "政治面貌",
+    "特长",
+    "服务时间",
+    "是否同意",
+]
+SKILLS = ["理发", "陪伴聊天", "医护", "法律咨询", "文艺表演", "家电维修", "书法", "心理疏导"]
+
+
+def _volunteer_import(rng: random.Random) -> ImportJob | None:
+    """The first 雨湖区 township station's worker imports twelve volunteers."""
+    worker = (
+        User.objects.filter(
+            role=Role.SOCIAL_WORKER,
+            is_active=True,
+            station__region__level=Level.TOWNSHIP,
+            station__region__code__startswith=COUNTY,
+        )
+        .select_related("station")
+        .order_by("station__region_id", "pk")
+        .first()
+    )
+    if worker is None:
+        return None
+    township = worker.station.region_id
+    villages = list(
+        Region.objects.filter(code__startswith=township, level=Level.VILLAGE)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    if not villages:
+        return None
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "志愿者"
+    sheet.append(VOLUNTEER_HEADERS)
+    for i in range(12):
+        sheet.append(
+            [
+                rng.choice(SURNAMES) + rng.choice(GIVEN),
+                f"137{rng.randrange(10**8):08d}",
+                villages[i % len(villages)],
+                "中共党员" if i % 3 == 0 else "群众",
+                "、".join(rng.sample(SKILLS, 2)),
+                rng.choice(["周末", "工作日晚上", "随时"]),
+                "是",
+            ]
+        )
+    path = Path(tempfile.mkdtemp()) / "志愿者花名册.xlsx"
+    book.save(path)
+    return import_file(
+        path=str(path),
+        region=Region.objects.get(code=township),
+        kind=ImportJob.Kind.VOLUNTEERS,
+        by=worker,
+    )
+
+
 def demo_imports_load() -> dict[str, int]:
     """Two roster imports by 雨湖区's officer; none if any import exists."""
     if ImportJob.objects.exists():
@@ -97,8 +160,10 @@ def demo_imports_load() -> dict[str, int]:
         by=officer,
         dry_run=True,
     )
+    volunteers = _volunteer_import(rng)
     return {
-        "imports": 2,
+        "imports": 2 + (volunteers is not None),
+        "volunteers imported": volunteers.committed.get("new", 0) if volunteers else 0,
         "people imported": done.committed.get("new", 0),
         "rows awaiting a decision": checked.checked.get("new", 0),
         "invalid rows marked": checked.invalid,

@@ -5,8 +5,8 @@ from .models import ImportJob
 
 
 class UploadForm(forms.Form):
-    """A roster to import: the file, where, and what to do with people already
-    registered (the service checks every rule)."""
+    """A roster to import: the file, where, and what to do with people (or volunteers)
+    already registered (the service checks every rule)."""
 
     region = forms.ChoiceField(label=_("Into"))
     file = forms.FileField(
@@ -21,9 +21,13 @@ class UploadForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, regions=(), **kwargs):
+    def __init__(self, *args, regions=(), kind=ImportJob.Kind.PEOPLE, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [(r.code, r.name) for r in regions]
+        if kind == ImportJob.Kind.VOLUNTEERS:
+            self.fields["on_existing"].label = _(
+                "A volunteer already registered (same ID number, or same name and phone)"
+            )
 
 
 class CommitForm(forms.Form):

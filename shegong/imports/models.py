@@ -30,6 +30,7 @@ def _staged_path(instance, filename: str) -> str:
 class ImportJob(models.Model):
     class Kind(models.TextChoices):
         PEOPLE = "people", _("Service recipients")
+        VOLUNTEERS = "volunteers", _("Volunteers")
 
     class Status(models.TextChoices):
         CHECKING = "checking", _("Checking")

@@ -38,17 +38,20 @@ from openpyxl.styles import Font, PatternFill
 
 from shegong.accounts.policy import person_restrict_q
 from shegong.audit.services import audit_log
+from shegong.community.bulk import VolunteerImport
 from shegong.core.bulk import StaleStage
 from shegong.core.tables import Table, TableError
-from shegong.people.bulk import ACTIONS, HEADERS, Action, PeopleImport
+from shegong.people.bulk import ACTIONS, Action, PeopleImport
 from shegong.regions.models import Region
 
 from .models import MAX_PROBLEMS, ImportJob
 
 BATCH = 1000
 STAGED_BATCH = 5000  # a commit of what the check kept: fewer, larger statements
-IMPORTERS = {ImportJob.Kind.PEOPLE: PeopleImport}
-KIND_HEADERS = {ImportJob.Kind.PEOPLE: HEADERS}
+# each kind's importer: its columns and headers, who may use it (``may``, and ``refused``
+# to say so), and check / write / stage / write_staged (``people.bulk`` writes in bulk,
+# ``community.bulk`` through the service row by row)
+IMPORTERS = {ImportJob.Kind.PEOPLE: PeopleImport, ImportJob.Kind.VOLUNTEERS: VolunteerImport}
 BAD = PatternFill("solid", fgColor="FFC7CE")
 
 
@@ -56,11 +59,15 @@ class Refused(Exception):
     """A commit met an invalid row: everything is rolled back."""
 
 
-def may_import(*, user: AbstractBaseUser) -> bool:
-    """Whether ``user`` may import people anywhere (station staff, county officers)."""
-    return (
-        getattr(user, "is_active", False) and person_restrict_q(user, "import", "code") is not None
-    )
+def may_import(*, user: AbstractBaseUser, kind: str = ImportJob.Kind.PEOPLE) -> bool:
+    """Whether ``user`` may import records of ``kind`` anywhere: people (station staff,
+    county officers), volunteers (station staff)."""
+    return kind in IMPORTERS and IMPORTERS[kind].may(user)
+
+
+def import_kinds(*, user: AbstractBaseUser) -> list[str]:
+    """The kinds ``user`` may import, in the order the pages offer them."""
+    return [kind for kind in IMPORTERS if IMPORTERS[kind].may(user)]
 
 
 def import_regions(*, user: AbstractBaseUser) -> QuerySet[Region]:
@@ -92,16 +99,16 @@ def import_upload(
     run. The caller may rely on: only who may import, into a region in their scope; a
     file neither empty nor larger than ``SHEGONG_IMPORT_MAX_BYTES``; its SHA-256 kept;
     the upload audited."""
-    if not may_import(user=by):
-        raise PermissionDenied(_("Only station staff and county officers import people."))
+    if kind not in IMPORTERS:
+        raise ValidationError({"kind": _("Not a kind of import.")})
+    if not may_import(user=by, kind=kind):
+        raise PermissionDenied(IMPORTERS[kind].refused)
     errors = {}
     place = import_regions(user=by).filter(code=str(region)).first()
     if place is None:
         errors["region"] = _("No region with code %(code)s within your scope.") % {
             "code": str(region)[:12]
         }
-    if kind not in IMPORTERS:
-        errors["kind"] = _("Not a kind of import.")
     if upload.size == 0:
         errors["file"] = _("The file is empty.")
     elif upload.size > max_bytes():
@@ -344,7 +351,7 @@ def _importer(job: ImportJob):
 
 def importer_header(*, job: ImportJob, key: str) -> str:
     """The template's header for column ``key`` of the job's kind (for messages)."""
-    return KIND_HEADERS[job.kind].get(key, key)
+    return IMPORTERS[job.kind].headers.get(key, key)
 
 
 def _batches(rows, size: int = BATCH):

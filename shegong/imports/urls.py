@@ -7,6 +7,13 @@ urlpatterns = [
     path("", views.job_list, name="list"),
     path("people/", views.upload, name="upload"),
     path("people/template/", views.template, name="template"),
+    path("volunteers/", views.upload, {"kind": "volunteers"}, name="volunteers"),
+    path(
+        "volunteers/template/",
+        views.template,
+        {"kind": "volunteers"},
+        name="volunteers_template",
+    ),
     path("<int:pk>/", views.job_detail, name="detail"),
     path("<int:pk>/commit/", views.commit, name="commit"),
     path("<int:pk>/errors/", views.error_book, name="errors"),

@@ -17,7 +17,16 @@ from . import services
 from .exporters import ImportJobExporter
 from .forms import CommitForm, UploadForm
 from .models import ImportJob
-from .workbooks import people_template
+from .workbooks import people_template, volunteers_template
+
+
+def _first_upload(user) -> str | None:
+    """The upload page of the first kind ``user`` may import (it links the others)."""
+    kinds = services.import_kinds(user=user)
+    return reverse(UPLOADS[kinds[0]]) if kinds else None
+
+
+UPLOADS = {ImportJob.Kind.PEOPLE: "imports:upload", ImportJob.Kind.VOLUNTEERS: "imports:volunteers"}
 
 
 @require_GET
@@ -40,21 +49,31 @@ def job_list(request):
         filters=filters,
         values=values,
         detail_url=lambda j: reverse("imports:detail", args=[j.pk]),
-        create_url=reverse("imports:upload") if services.may_import(user=request.user) else None,
+        create_url=_first_upload(request.user),
     )
 
 
+TEMPLATES = {
+    ImportJob.Kind.PEOPLE: (people_template, "服务对象导入模板.xlsx"),
+    ImportJob.Kind.VOLUNTEERS: (volunteers_template, "志愿者导入模板.xlsx"),
+}
+
+
+def _may(request, kind: str) -> None:
+    if not services.may_import(user=request.user, kind=kind):
+        raise PermissionDenied(services.IMPORTERS[kind].refused)
+
+
 @require_http_methods(["GET", "POST"])
-def upload(request):
-    if not services.may_import(user=request.user):
-        raise PermissionDenied(_("Only station staff and county officers import people."))
+def upload(request, kind: str = ImportJob.Kind.PEOPLE):
+    _may(request, kind)
     regions = services.import_regions(user=request.user)
-    form = UploadForm(request.POST or None, request.FILES or None, regions=regions)
+    form = UploadForm(request.POST or None, request.FILES or None, regions=regions, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
             job = services.import_upload(
                 by=request.user,
-                kind=ImportJob.Kind.PEOPLE,
+                kind=kind,
                 region=form.cleaned_data["region"],
                 upload=form.cleaned_data["file"],
                 on_existing=form.cleaned_data["on_existing"],
@@ -66,15 +85,20 @@ def upload(request):
                 form.add_error(name if name in form.fields else None, errs)
         else:
             return redirect("imports:detail", pk=job.pk)
-    return render(request, "imports/upload.html", {"form": form})
+    kinds = [(k, ImportJob.Kind(k).label) for k in services.import_kinds(user=request.user)]
+    return render(
+        request,
+        "imports/upload.html",
+        {"form": form, "kind": kind, "kinds": kinds, "label": ImportJob.Kind(kind).label},
+    )
 
 
 @require_GET
-def template(request):
-    if not services.may_import(user=request.user):
-        raise PermissionDenied(_("Only station staff and county officers import people."))
-    response = HttpResponse(people_template(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, "服务对象导入模板.xlsx")
+def template(request, kind: str = ImportJob.Kind.PEOPLE):
+    _may(request, kind)
+    build, name = TEMPLATES[kind]
+    response = HttpResponse(build(), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, name)
     return response
 
 

@@ -1,4 +1,4 @@
-"""The template a county downloads to fill in: Chinese headers (the required ones starred),
+"""The templates a county or a station downloads to fill in: Chinese headers (the required ones starred),
 drop-downs for every choice, the ID and phone columns as text (so Excel does not turn an
 ID number into 4.30302E+17), one example row the import skips, and a sheet of
 instructions."""
@@ -12,6 +12,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from shegong.community.bulk import COLUMNS as VOLUNTEER_COLUMNS
+from shegong.community.bulk import UPDATABLE as VOLUNTEER_UPDATABLE
+from shegong.community.models import PoliticalStatus, Volunteer
 from shegong.people.bulk import COLUMNS, EXAMPLE, UPDATABLE
 from shegong.people.models import Category, Recipient, RecipientCategory
 
@@ -22,11 +25,6 @@ TEXT_COLUMNS = {"id_number", "phone", "guardian_phone", "village"}
 def people_template() -> bytes:
     """The people roster template as .xlsx bytes."""
     with override("zh-hans"):
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "服务对象"
-        lists = book.create_sheet("选项")
-        lists.sheet_state = "hidden"
         choices = {
             "sex": [str(label) for _v, label in Recipient.Sex.choices],
             "self_care": [str(label) for _v, label in Recipient.SelfCare.choices],
@@ -50,41 +48,97 @@ def people_template() -> bytes:
             "self_care": choices["self_care"][1],
             "consent": choices["consent"][0],
         }
-        for i, column in enumerate(COLUMNS, 1):
-            letter = get_column_letter(i)
-            cell = sheet.cell(
-                row=1, column=i, value=column.header + ("*" if column.required else "")
+        return _template(
+            "服务对象", COLUMNS, choices, example, _instructions(), several={"categories"}
+        )
+
+
+def volunteers_template() -> bytes:
+    """The volunteer roster template as .xlsx bytes."""
+    with override("zh-hans"):
+        choices = {
+            "political_status": [str(label) for _v, label in PoliticalStatus.choices],
+            "consent": ["是", "否"],
+        }
+        example = {
+            "name": f"{EXAMPLE}：李四",
+            "id_number": "430302198001010016",
+            "phone": "13900000000",
+            "village": "430302001001",
+            "village_name": "示例村",
+            "township_name": "示例镇",
+            "political_status": choices["political_status"][0],
+            "skills": "理发、陪伴",
+            "availability": "周末",
+            "consent": "是",
+        }
+        updatable = "、".join(
+            str(Volunteer._meta.get_field(n).verbose_name) for n in VOLUNTEER_UPDATABLE
+        )
+        notes = [
+            _("How to fill in this roster"),
+            _("1. One volunteer per row, from row 3; the grey row 2 is an example and is skipped."),
+            _(
+                "2. Columns marked * are required. Give the home village's 12-digit code, or "
+                "its name (with the township's when two villages share a name)."
+            ),
+            _(
+                "3. 同意记录服务: 是 only when the volunteer has agreed that their service is "
+                "recorded and certified by name; a row without it is not registered."
+            ),
+            _(
+                "4. A volunteer already registered (same ID number, or without one the same "
+                "name and phone) is updated or skipped, as you choose when you upload; an "
+                "update changes only: %(fields)s."
             )
-            cell.font, cell.fill = Font(bold=True), HEAD
-            sheet.column_dimensions[letter].width = max(12, 2.2 * len(column.header))
-            sheet.cell(row=2, column=i, value=example.get(column.key, "")).font = Font(
-                italic=True, color="808080"
+            % {"fields": updatable},
+            _("5. Columns may be in any order; the file may also be .xls or .csv (UTF-8 or GBK)."),
+        ]
+        return _template("志愿者", VOLUNTEER_COLUMNS, choices, example, notes)
+
+
+def _template(title, columns, choices, example, notes, *, several=()) -> bytes:
+    """A template: the headers (required ones starred), the example row in grey, the text
+    columns formatted as text, a drop-down per choice (from a hidden sheet; a column of
+    ``several`` values separated by 、 is not held to one), and the instructions."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    lists = book.create_sheet("选项")
+    lists.sheet_state = "hidden"
+    for i, column in enumerate(columns, 1):
+        letter = get_column_letter(i)
+        cell = sheet.cell(row=1, column=i, value=column.header + ("*" if column.required else ""))
+        cell.font, cell.fill = Font(bold=True), HEAD
+        sheet.column_dimensions[letter].width = max(12, 2.2 * len(column.header))
+        sheet.cell(row=2, column=i, value=example.get(column.key, "")).font = Font(
+            italic=True, color="808080"
+        )
+        if column.key in TEXT_COLUMNS:
+            for row in range(2, 2002):
+                sheet.cell(row=row, column=i).number_format = "@"
+        options = choices.get(column.key)
+        if options:
+            j = list(choices).index(column.key) + 1
+            for k, text in enumerate(options, 1):
+                lists.cell(row=k, column=j, value=text)
+            col = get_column_letter(j)
+            rule = DataValidation(
+                type="list",
+                formula1=f"'选项'!${col}$1:${col}${len(options)}",
+                allow_blank=True,
+                showErrorMessage=column.key not in several,
             )
-            if column.key in TEXT_COLUMNS:
-                for row in range(2, 2002):
-                    sheet.cell(row=row, column=i).number_format = "@"
-            options = choices.get(column.key)
-            if options:
-                j = list(choices).index(column.key) + 1
-                for k, text in enumerate(options, 1):
-                    lists.cell(row=k, column=j, value=text)
-                col = get_column_letter(j)
-                rule = DataValidation(
-                    type="list",
-                    formula1=f"'选项'!${col}$1:${col}${len(options)}",
-                    allow_blank=True,
-                    showErrorMessage=column.key != "categories",  # several, with 、
-                )
-                rule.add(f"{letter}2:{letter}100000")
-                sheet.add_data_validation(rule)
-        sheet.freeze_panes = "B2"
-        notes = book.create_sheet("说明")
-        for line in _instructions():
-            notes.append([line])
-        notes.column_dimensions["A"].width = 100
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+            rule.add(f"{letter}2:{letter}100000")
+            sheet.add_data_validation(rule)
+    sheet.freeze_panes = "B2"
+    sheet_notes = book.create_sheet("说明")
+    for line in notes:
+        sheet_notes.append([line])
+    sheet_notes.column_dimensions["A"].width = 100
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _instructions() -> list[str]:

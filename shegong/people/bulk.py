@@ -33,8 +33,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
+from shegong.accounts.policy import person_restrict_q
 from shegong.core import crypto
 from shegong.core.bulk import StaleStage, insert_prepared, insert_rows, prepare, update_prepared
 from shegong.core.divisions import in_subtree
@@ -47,16 +48,20 @@ from .facts import person_facts
 from .models import Category, Recipient, RecipientCategory
 from .services import RecipientInput, recipient_rules
 
-COLUMNS = [
-    Column("name", "姓名", ("名字", "人员姓名", "对象姓名", "户主姓名"), required=True),
-    Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "证件号码", "身份证")),
-    Column("sex", "性别"),
-    Column("birth_date", "出生日期", ("出生年月日", "生日")),
+# where a row's person lives: the village's code, or its name (and the township's)
+VILLAGE_COLUMNS = [
     Column("village", "村（社区）代码", ("区划代码", "行政区划代码", "村（居）代码", "村代码")),
     Column(
         "village_name", "村（社区）", ("村", "社区", "村（居）", "所在村（社区）", "村（居）委会")
     ),
     Column("township_name", "乡镇（街道）", ("乡镇", "街道", "乡（镇、街道）")),
+]
+COLUMNS = [
+    Column("name", "姓名", ("名字", "人员姓名", "对象姓名", "户主姓名"), required=True),
+    Column("id_number", "身份证号", ("身份证号码", "公民身份号码", "证件号码", "身份证")),
+    Column("sex", "性别"),
+    Column("birth_date", "出生日期", ("出生年月日", "生日")),
+    *VILLAGE_COLUMNS,
     Column("phone", "联系电话", ("手机号", "手机号码", "电话", "联系方式")),
     Column("address", "住址", ("家庭住址", "居住地址", "地址", "现住址")),
     Column("categories", "人员类别", ("类别", "对象类别", "救助类别", "服务对象类别")),
@@ -138,15 +143,13 @@ def parse_date(text: str) -> datetime.date:
     raise ValidationError(_("Not a date: %(text)s (write it as 2024-03-05).") % {"text": text[:20]})
 
 
-class PeopleImport:
-    """Checks and writes rows of people for ``region`` (and below), as ``by`` (None for
-    an operator's command: the region is the scope). The caller has checked that ``by``
-    may import into ``region`` (``may_import``). ``on_existing``: "update" or "skip"."""
+class Villages:
+    """The villages of ``region`` (and below), read once, found by a row's 12-digit code
+    or by its name (with the township's when two villages share one): the columns
+    ``village``, ``village_name`` and ``township_name`` of every roster."""
 
-    columns = COLUMNS
-
-    def __init__(self, *, by: AbstractBaseUser | None, region: Region, on_existing: str):
-        self.by, self.region, self.on_existing = by, region, on_existing
+    def __init__(self, region: Region):
+        self.region = region
         villages = Region.objects.filter(in_subtree("code", region.code), level=Level.VILLAGE)
         self.villages = {r.code: r for r in villages.only("code", "name", "level")}
         townships = dict(
@@ -158,6 +161,53 @@ class PeopleImport:
         for code, r in self.villages.items():
             self.by_name.setdefault(r.name, []).append(code)
             self.by_name.setdefault(f"{townships.get(code[:9], '')}/{r.name}", []).append(code)
+
+    def find(self, values: dict, errors: dict) -> str:
+        """The row's village code ("" and a message in ``errors`` when none is found)."""
+        code = values.get("village", "").strip()
+        if code:
+            if code not in self.villages:
+                errors["village"] = _("No village with code %(code)s in %(region)s.") % {
+                    "code": code[:12],
+                    "region": self.region.name,
+                }
+            return code
+        name = values.get("village_name", "").strip()
+        if not name:
+            errors["village_name"] = _("Give the village's code or its name.")
+            return ""
+        township = values.get("township_name", "").strip()
+        codes = self.by_name.get(f"{township}/{name}" if township else name, [])
+        if len(codes) == 1:
+            return codes[0]
+        errors["village_name"] = (
+            _("No village called %(name)s in %(region)s.")
+            if not codes
+            else _("%(name)s names more than one village; give the township or the code.")
+        ) % {"name": name[:20], "region": self.region.name}
+        return ""
+
+
+class PeopleImport:
+    """Checks and writes rows of people for ``region`` (and below), as ``by`` (None for
+    an operator's command: the region is the scope). The caller has checked that ``by``
+    may import into ``region`` (``may_import``). ``on_existing``: "update" or "skip"."""
+
+    columns = COLUMNS
+    headers = HEADERS
+    refused = gettext_lazy("Only station staff and county officers import people.")
+
+    @staticmethod
+    def may(user: AbstractBaseUser) -> bool:
+        """Whether ``user`` may import people anywhere (station staff, county officers)."""
+        return getattr(user, "is_active", False) and (
+            person_restrict_q(user, "import", "code") is not None
+        )
+
+    def __init__(self, *, by: AbstractBaseUser | None, region: Region, on_existing: str):
+        self.by, self.region, self.on_existing = by, region, on_existing
+        self.places = Villages(region)
+        self.villages = self.places.villages
         cats = list(Category.current())
         self.categories = {c.name: c for c in cats} | {c.code.lower(): c for c in cats}
         self.sex = choices(Recipient.Sex.choices, ("男性", "M"), ("女性", "F"))
@@ -224,28 +274,7 @@ class PeopleImport:
         return RecipientInput(**data)
 
     def _village(self, values: dict, errors: dict) -> str:
-        code = values.get("village", "").strip()
-        if code:
-            if code not in self.villages:
-                errors["village"] = _("No village with code %(code)s in %(region)s.") % {
-                    "code": code[:12],
-                    "region": self.region.name,
-                }
-            return code
-        name = values.get("village_name", "").strip()
-        if not name:
-            errors["village_name"] = _("Give the village's code or its name.")
-            return ""
-        township = values.get("township_name", "").strip()
-        codes = self.by_name.get(f"{township}/{name}" if township else name, [])
-        if len(codes) == 1:
-            return codes[0]
-        errors["village_name"] = (
-            _("No village called %(name)s in %(region)s.")
-            if not codes
-            else _("%(name)s names more than one village; give the township or the code.")
-        ) % {"name": name[:20], "region": self.region.name}
-        return ""
+        return self.places.find(values, errors)
 
     # ----- a batch ----------------------------------------------------------------------
 
