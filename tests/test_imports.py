@@ -534,3 +534,87 @@ def test_an_update_meets_an_edit_made_since_the_check_and_keeps_both(officer):
     person.refresh_from_db()
     assert (person.phone, person.guardian_name) == ("13911113333", "李四")
     assert person.version == 3  # the import's update is a version too: a form open is told
+
+
+HOUSEHOLD_HEADERS = [
+    "姓名",
+    "公民身份号码",
+    "村（社区）代码",
+    "人员类别",
+    "与户主关系",
+    "户主身份证号",
+]
+
+
+def _family_rows():
+    """Two households of 430302001001: 王 (head, spouse, child) and 李 (head by her own ID
+    number in the head's column, and a grandchild); a single person with no household."""
+    ids = [make_id_number("430302", f"19{50 + i}0202", 600 + i) for i in range(6)]
+    v = VILLAGES[0]
+    return ids, [
+        ["王户主", ids[0], v, "低保对象", "户主", ""],
+        ["王配偶", ids[1], v, "低保对象", "妻", ids[0]],
+        ["王子女", ids[2], v, "低保对象", "子女", ids[0]],
+        ["李户主", ids[3], v, "低保对象", "", ids[3]],
+        ["李孙女", ids[4], v, "低保对象", "孙女", ids[3]],
+        ["单身", ids[5], v, "低保对象", "", ""],
+    ]
+
+
+@pytest.mark.parametrize("staged", [True, False], ids=["kept-check", "checked-again"])
+def test_a_roster_starts_households_and_joins_their_members(officer, staged):
+    from shegong.people.models import Household
+
+    rebuild_facts()
+    rebuild_aggregates()
+    ids, rows = _family_rows()
+    job = upload(officer, xlsx(rows, HOUSEHOLD_HEADERS))
+    assert job.checked["new"] == 6 and job.invalid == 0, job.problems
+    assert not Household.objects.exists()  # the dry run starts none
+    if not staged:  # the commit then checks every row again and writes what it finds
+        job.staged.delete()
+    job = commit(officer, job)
+    assert job.status == "done" and job.committed["new"] == 6
+    wang, li = Household.objects.order_by("pk")
+    assert wang.head.name == "王户主" and li.head.name == "李户主"
+    assert wang.region_id == VILLAGES[0]
+    members = {p.name: (p.household_id, p.relation) for p in Recipient.objects.all()}
+    assert members["王户主"] == (wang.pk, "head") and members["王配偶"] == (wang.pk, "spouse")
+    assert members["王子女"] == (wang.pk, "child") and members["李孙女"] == (li.pk, "grandchild")
+    assert members["单身"] == (None, "")
+    # the households are counted, as a rebuild from the records counts them
+    live = set(Aggregate.objects.values_list("node", "period", "metric", "value"))
+    rebuild_facts()
+    rebuild_aggregates()
+    assert live == set(Aggregate.objects.values_list("node", "period", "metric", "value"))
+    # a later roster joins a registered head's household; the same file again changes nothing
+    again = commit(officer, upload(officer, xlsx(rows, HOUSEHOLD_HEADERS)))
+    assert again.committed["unchanged"] == 6 and Household.objects.count() == 2
+    late = [["王孙子", make_id_number("430302", "19750303", 611), VILLAGES[0], "", "孙子", ids[0]]]
+    late = commit(officer, upload(officer, xlsx(late, HOUSEHOLD_HEADERS)))
+    assert late.committed["new"] == 1
+    assert Recipient.objects.get(name="王孙子").household_id == wang.pk
+
+
+def test_household_rows_that_do_not_fit_are_invalid(officer):
+    ids, rows = _family_rows()
+    stranger = make_id_number("430302", "19600606", 699)
+    rows[1][5] = stranger  # a head neither registered nor on the roster
+    rows[2][4] = "表兄"  # not a relation
+    rows[4][5] = ids[4]  # her own ID number as the head's, but she is 孙女
+    rows[5][4] = "配偶"  # a relation without the head's ID number
+    rows.insert(0, ["先到", make_id_number("430302", "19700707", 698), VILLAGES[0], "", "子女"])
+    rows[0].append(ids[0])  # line 3 names 王户主, who comes only on line 4
+    rows.append(
+        ["隔壁", make_id_number("430302", "19700808", 697), VILLAGES[1], "", "子女", ids[0]]
+    )
+    job = upload(officer, xlsx(rows, HOUSEHOLD_HEADERS))
+    assert {(line, column) for line, column, _text in job.problems} == {
+        (3, "户主身份证号"),  # the head comes later (the header is on line 2)
+        (5, "户主身份证号"),  # unknown head
+        (6, "与户主关系"),  # 表兄
+        (8, "与户主关系"),  # own ID number, not 户主
+        (9, "户主身份证号"),  # a relation without the head
+        (10, "户主身份证号"),  # another village
+    }, job.problems
+    assert job.checked["new"] == 2  # 王户主 and 李户主

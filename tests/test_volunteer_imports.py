@@ -92,7 +92,7 @@ def test_the_same_file_again_changes_nothing(worker):
     rows = roster(6)
     commit(worker, upload(worker, xlsx(rows)))
     before = list(Volunteer.objects.order_by("pk").values_list("pk", "version", "number"))
-    audited = AuditEntry.objects.count()
+    audited = AuditEntry.objects.latest("pk").pk
     job = commit(worker, upload(worker, xlsx(rows)))
     assert job.checked == {"new": 0, "updated": 0, "unchanged": 6, "skipped": 0, "invalid": 0}
     assert list(Volunteer.objects.order_by("pk").values_list("pk", "version", "number")) == (before)

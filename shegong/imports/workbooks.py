@@ -19,7 +19,7 @@ from shegong.people.bulk import COLUMNS, EXAMPLE, UPDATABLE
 from shegong.people.models import Category, Recipient, RecipientCategory
 
 HEAD = PatternFill("solid", fgColor="DDEBF7")
-TEXT_COLUMNS = {"id_number", "phone", "guardian_phone", "village"}
+TEXT_COLUMNS = {"id_number", "phone", "guardian_phone", "village", "head_id_number"}
 
 
 def people_template() -> bytes:
@@ -35,6 +35,7 @@ def people_template() -> bytes:
             ],
             "disability_grade": ["一级", "二级", "三级", "四级"],
             "categories": [c.name for c in Category.current()],
+            "relation": [str(label) for _v, label in Recipient.Relation.choices],
         }
         example = {
             "name": f"{EXAMPLE}：张三",
@@ -164,5 +165,10 @@ def _instructions() -> list[str]:
             "categories on the row."
         )
         % {"fields": updatable},
-        _("6. Columns may be in any order; the file may also be .xls or .csv (UTF-8 or GBK)."),
+        _(
+            "6. Households: write 户主 in 与户主关系 on the head's row; each member gives their "
+            "relation and the head's ID number in 户主身份证号, on a later row (or the head is "
+            "registered already). Members live in the head's village."
+        ),
+        _("7. Columns may be in any order; the file may also be .xls or .csv (UTF-8 or GBK)."),
     ]

@@ -41,11 +41,12 @@ from shegong.core.bulk import StaleStage, insert_prepared, insert_rows, prepare,
 from shegong.core.divisions import in_subtree
 from shegong.core.tables import Column
 from shegong.core.validation import full_clean
+from shegong.core.validators import parse_id_number
 from shegong.indicators import engine
 from shegong.regions.models import Level, Region
 
-from .facts import person_facts
-from .models import Category, Recipient, RecipientCategory
+from .facts import household_facts, person_facts
+from .models import Category, Household, Recipient, RecipientCategory
 from .services import RecipientInput, recipient_rules
 
 # where a row's person lives: the village's code, or its name (and the township's)
@@ -64,6 +65,10 @@ COLUMNS = [
     *VILLAGE_COLUMNS,
     Column("phone", "联系电话", ("手机号", "手机号码", "电话", "联系方式")),
     Column("address", "住址", ("家庭住址", "居住地址", "地址", "现住址")),
+    Column("relation", "与户主关系", ("与户主的关系", "家庭关系", "关系")),
+    Column(
+        "head_id_number", "户主身份证号", ("户主身份证号码", "户主公民身份号码", "户主证件号码")
+    ),
     Column("categories", "人员类别", ("类别", "对象类别", "救助类别", "服务对象类别")),
     Column("self_care", "自理能力", ("生活自理能力",)),
     Column("disability_type", "残疾类别", ("残疾类型",)),
@@ -90,6 +95,17 @@ UPDATABLE = (
 )
 # a row whose name begins so is the template's example, not a person
 EXAMPLE = "示例"
+# what rosters write for a relation to the head (户主), beside the choices' own labels
+RELATIONS = [
+    *((w, "head") for w in ("户主", "本人", "户主本人")),
+    *((w, "spouse") for w in ("配偶", "妻", "夫", "妻子", "丈夫")),
+    *((w, "child") for w in ("子女", "子", "女", "儿子", "女儿", "长子", "长女", "次子", "次女")),
+    *((w, "parent") for w in ("父母", "父亲", "母亲")),
+    *((w, "grandchild") for w in ("孙子女", "孙子", "孙女", "外孙子女", "外孙", "外孙女")),
+    *((w, "grandparent") for w in ("祖父母", "祖父", "祖母", "外祖父母")),
+    *((w, "sibling") for w in ("兄弟姐妹", "兄", "弟", "姐", "妹")),
+    ("其他", "other"),
+]
 GRADES = {"一级": 1, "二级": 2, "三级": 3, "四级": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
@@ -117,6 +133,9 @@ class Outcome:
     changed: tuple[str, ...] = ()
     detail: dict = field(default_factory=dict)  # a disability category's type and grade
     have: list[int] = field(default_factory=list)  # a registered person's categories
+    # the row's household: ("head",) starts one; ("member", head's ID hash, relation,
+    # the head's registered household or None when the head is an earlier line)
+    household: tuple = ()
 
 
 def choices(options, *extra: tuple[str, str]) -> dict[str, str]:
@@ -217,7 +236,12 @@ class PeopleImport:
         self.consent = choices(Recipient.Consent.choices, ("无", "none"), ("否", "none"))
         self.giver = choices(Recipient.ConsentGiver.choices, ("本人", "self"))
         self.disability = choices(RecipientCategory.DisabilityType.choices)
+        self.relation = choices(Recipient.Relation.choices, *RELATIONS)
         self.seen: dict[str, int] = {}  # ID hash -> the first line that had it
+        # heads of the households this import starts: ID hash -> (village, line), as
+        # checked; and, as written, ID hash -> the household's id
+        self.heads: dict[str, tuple[str, int]] = {}
+        self.households: dict[str, int] = {}
         self.links: dict[tuple, dict] = {}  # prepared category links, by category and detail
 
     # ----- one row ----------------------------------------------------------------------
@@ -292,14 +316,16 @@ class PeopleImport:
             person.region = self.villages.get(data.region)
             # the keyed hash once per row: it finds the person and is stored as id_hash
             digest = crypto.keyed_hash(person.id_number) if person.id_number else None
-            staged.append((line, data, person, categories, errors, digest))
-        hashes = [d for *_r, e, d in staged if d and not e]
+            plan = self._plan(values, person, errors)
+            staged.append((line, data, person, categories, errors, digest, plan))
+        hashes = [d for *_r, e, d, _p in staged if d and not e]
         known = {
             p.id_hash: p
             for p in Recipient.objects.filter(id_hash__in=hashes).prefetch_related("category_links")
         }
+        heads = self._registered_heads([p[1] for *_r, p in staged if p[:1] == ("member",)])
         outcomes = []
-        for line, data, person, categories, errors, digest in staged:
+        for line, data, person, categories, errors, digest, plan in staged:
             if digest and "id_number" not in errors:
                 first = self.seen.setdefault(digest, line)
                 if first != line:
@@ -313,9 +339,18 @@ class PeopleImport:
             if existing is not None:
                 outcome = self._existing(line, existing, person, categories)
                 outcome.detail = self._detail(categories, data)
+                joins = outcome.action in (Action.UPDATED, Action.UNCHANGED)
+                if plan and joins and existing.household_id is None:
+                    found = self._place(plan, existing.region_id, digest, line, heads, errors)
+                    if errors:
+                        outcome = Outcome(line, Action.INVALID, errors)
+                    else:
+                        outcome.action, outcome.household = Action.UPDATED, found
+                        outcome.changed = (*outcome.changed, "household_id", "relation")
                 outcomes.append(outcome)
                 continue
             self._model_rules(person, errors)
+            found = self._place(plan, person.region_id, digest, line, heads, errors) if plan else ()
             if errors:
                 outcomes.append(Outcome(line, Action.INVALID, errors))
                 continue
@@ -327,9 +362,122 @@ class PeopleImport:
                     person=person,
                     categories=categories,
                     detail=self._detail(categories, data),
+                    household=found,
                 )
             )
         return outcomes
+
+    # ----- households -------------------------------------------------------------------
+
+    def _plan(self, values: dict[str, str], person: Recipient, errors: dict) -> tuple:
+        """The row's household as typed: ("head",) when the row is its head (户主, or the
+        head's ID number is the row's own), ("member", the head's ID hash, relation), or
+        () when the row says nothing of a household."""
+        text = values.get("relation", "").strip()
+        typed = values.get("head_id_number", "").replace(" ", "").upper()
+        if not text and not typed:
+            return ()
+        relation = self.relation.get(text.lower(), "") if text else ""
+        if text and not relation:
+            errors["relation"] = _("Not one of the choices: %(text)s") % {"text": text[:20]}
+            return ()
+        head = ""
+        if typed:
+            try:
+                head = parse_id_number(typed).number
+            except ValidationError as exc:
+                errors["head_id_number"] = exc.messages[0]
+                return ()
+        head_row = relation == Recipient.Relation.HEAD
+        if head and head == person.id_number:
+            if relation and not head_row:
+                errors["relation"] = _("The head's ID number is the person's own: write 户主.")
+            return ("head",)
+        if head_row:
+            if head:
+                errors["head_id_number"] = _(
+                    "A head of household gives their own ID number here, or none."
+                )
+                return ()
+            return ("head",)
+        if not relation:
+            errors["relation"] = _("Give the relation to the head of the household.")
+            return ()
+        if not head:
+            errors["head_id_number"] = _("Give the head of household's ID number.")
+            return ()
+        return ("member", crypto.keyed_hash(head), relation)
+
+    def _registered_heads(self, hashes: list[str]) -> dict[str, tuple]:
+        """The registered people among a batch's heads (one query): ID hash -> (their
+        household, their village, their relation, the household's village)."""
+        if not hashes:
+            return {}
+        rows = Recipient.objects.filter(id_hash__in=set(hashes)).values_list(
+            "id_hash", "household_id", "region_id", "relation", "household__region_id"
+        )
+        return {h: rest for h, *rest in rows}
+
+    def _place(self, plan: tuple, village: str, digest, line: int, heads: dict, errors) -> tuple:
+        """A valid row's household, found: a head starts one (and later lines may name
+        it); a member joins the household of a head on an earlier line, or of a head
+        registered before, in the same village. What is wrong goes to ``errors``."""
+        if plan[0] == "head":
+            if digest:
+                self.heads[digest] = (village, line)
+            return plan
+        _member, head, _relation = plan
+        if head in self.heads:
+            where, first = self.heads[head]
+            if where != village:
+                errors["head_id_number"] = _(
+                    "The head of household (line %(line)s) lives in another village."
+                ) % {"line": first}
+            return (*plan, None)
+        found = heads.get(head)
+        if found is None:
+            errors["head_id_number"] = _(
+                "No head of household with this ID number: not registered, and not on an "
+                "earlier line."
+            )
+            return ()
+        household, region, relation, household_village = found
+        if not region.startswith(self.region.code):
+            errors["head_id_number"] = _("This head of household is registered outside your area.")
+        elif household is None or relation != Recipient.Relation.HEAD:
+            errors["head_id_number"] = _(
+                "This person is registered but heads no household: start the household on "
+                "their record first."
+            )
+        elif household_village != village:
+            errors["head_id_number"] = _("The head's household lives in another village.")
+        else:
+            return (*plan, household)
+        return ()
+
+    def _start_households(self, outcomes: list[Outcome]) -> list[tuple[Outcome, Household]]:
+        """Before a checked batch's people are written: the households its heads start
+        (their head set once the people have ids), each person's household and relation
+        set. Returns the heads' outcomes with their households."""
+        started = [o for o in outcomes if o.household[:1] == ("head",)]
+        now = timezone.now()
+        homes = insert_rows(
+            Household,
+            [
+                Household(region_id=o.person.region_id, address=o.person.address, created_at=now)
+                for o in started
+            ],
+        )
+        for o, home in zip(started, homes, strict=True):
+            o.person.household_id, o.person.relation = home.pk, Recipient.Relation.HEAD
+            if o.person.id_hash:
+                self.households[o.person.id_hash] = home.pk
+        for o in outcomes:
+            if o.household[:1] == ("member",):
+                _member, head, relation, registered = o.household
+                o.person.household_id = registered or self.households[head]
+                o.person.relation = relation
+        return list(zip(started, homes, strict=True))
 
     def _category(self, pk: int) -> Category:
         return next(c for c in self.categories.values() if c.pk == pk)
@@ -386,6 +534,8 @@ class PeopleImport:
     def write(self, outcomes: list[Outcome]) -> None:
         """Write a checked batch: the new people with their categories and facts, the
         updated people and their added categories (invalid and skipped rows are left)."""
+        written = [o for o in outcomes if o.action in (Action.NEW, Action.UPDATED)]
+        started = self._start_households(written)
         new = [o for o in outcomes if o.action == Action.NEW]
         if new:
             people = insert_rows(Recipient, [o.person for o in new])
@@ -417,6 +567,14 @@ class PeopleImport:
         ]
         if added:
             insert_rows(RecipientCategory, added)
+        if started:
+            homes = []
+            for o, home in started:
+                home.head_id = o.person.pk
+                homes.append(home)
+            Household.objects.bulk_update(homes, ["head"], batch_size=500)
+            facts = [f for home in homes for f in household_facts(home)]
+            engine.replace("household", [h.pk for h in homes], facts)
 
     # ----- the dry run's findings, kept for the commit ---------------------------------
 
@@ -431,12 +589,22 @@ class PeopleImport:
             [c.pk, outcome.detail if c.needs_disability_detail else {}] for c in outcome.categories
         ]
         person = outcome.person
+        household = list(outcome.household)
+        if household[:1] == ["head"]:  # the household's address and village, and whose
+            address = prepare(person, only=["address"])["address"]
+            household = ["head", address, person.region_id, person.id_hash]
         if outcome.action == Action.NEW:
-            return {"a": Action.NEW, "h": person.id_hash, "row": prepare(person), "c": links}
+            return {
+                "a": Action.NEW,
+                "h": person.id_hash,
+                "row": prepare(person),
+                "c": links,
+                "hh": household,
+            }
         found = {"a": outcome.action, "pk": person.pk, "v": person.version, "have": outcome.have}
         if outcome.action == Action.UPDATED:
-            names = [n for n in outcome.changed if n != "categories"]
-            found |= {"set": prepare(person, only=names), "c": links}
+            names = [n for n in outcome.changed if n not in ("categories", "household_id")]
+            found |= {"set": prepare(person, only=names), "c": links, "hh": household}
         return found
 
     def write_staged(self, staged: list[dict]) -> None:
@@ -467,6 +635,8 @@ class PeopleImport:
                     raise StaleStage
                 if r["a"] != Action.SKIPPED and sorted(have[pk]) != r["have"]:
                     raise StaleStage
+        self._joined_still_there(staged)
+        started = self._start_staged_households(staged)
         ids = insert_prepared(Recipient, [r["row"] for r in new])
         updates = [(pk, r["v"], r["set"]) for pk, r in known.items() if r.get("set")]
         if update_prepared(Recipient, updates) != len(updates):
@@ -477,6 +647,22 @@ class PeopleImport:
             for category, detail in r.get("c", ())
         ]
         insert_prepared(RecipientCategory, links, keys=False)
+        facts = []
+        if started:
+            heads = dict(zip((id(r) for r in new), ids, strict=True))
+            Household.objects.bulk_update(
+                [Household(pk=home, head_id=r.get("pk") or heads[id(r)]) for r, home in started],
+                ["head"],
+                batch_size=500,
+            )
+            now = timezone.now()
+            facts += [
+                f
+                for r, home in started
+                for f in household_facts(
+                    SimpleNamespace(pk=home, created_at=now, region_id=r["hh"][2])
+                )
+            ]
         if ids:
             # what person_facts reads of a person just written (a model instance each
             # would cost more than the facts themselves)
@@ -491,8 +677,45 @@ class PeopleImport:
                 )
                 for pk, r in zip(ids, new, strict=True)
             ]
-            facts = [f for p in people for f in person_facts(p)]
+            facts += [f for p in people for f in person_facts(p)]
             engine.add(facts, fresh={p.pk: p.region_id for p in people})
+        elif facts:
+            engine.add(facts, fresh={})
+
+    def _joined_still_there(self, staged: list[dict]) -> None:
+        """``StaleStage`` unless each registered household a row joins is still headed
+        by the person the check found."""
+        joined = {r["hh"][3]: r["hh"][1] for r in staged if _hh(r) == "member"}
+        joined.pop(None, None)
+        if joined:
+            heads = Household.objects.filter(pk__in=joined).values_list("pk", "head__id_hash")
+            if dict(heads) != joined:
+                raise StaleStage
+
+    def _start_staged_households(self, staged: list[dict]) -> list[tuple[dict, int]]:
+        """``_start_households`` for a batch of ``stage``'s records: the households its
+        heads start, inserted from the values the check kept, and each row's household
+        and relation set in what is written."""
+        started = [r for r in staged if _hh(r) == "head"]
+        base = prepare(Household())
+        homes = insert_prepared(
+            Household,
+            [{**base, "region_id": r["hh"][2], "address": r["hh"][1]} for r in started],
+        )
+        for r, home in zip(started, homes, strict=True):
+            if r["hh"][3]:
+                self.households[r["hh"][3]] = home
+            self._join(r, home, Recipient.Relation.HEAD)
+        for r in staged:
+            if _hh(r) == "member":
+                _member, head, relation, registered = r["hh"]
+                self._join(r, registered or self.households[head], relation)
+        return list(zip(started, homes, strict=True))
+
+    @staticmethod
+    def _join(record: dict, household: int, relation: str) -> None:
+        values = record["row"] if record["a"] == Action.NEW else record["set"]
+        values["household_id"], values["relation"] = household, relation
 
     def _link(self, category: int, detail: dict) -> dict:
         """A category link's prepared values (but the person), once per category and
@@ -511,3 +734,8 @@ class PeopleImport:
             "disability_type": data.disability_type,
             "disability_grade": data.disability_grade,
         }
+
+
+def _hh(record: dict) -> str:
+    """What a kept record's household is: "head", "member" or ""."""
+    return (record.get("hh") or [""])[0]
