@@ -7,7 +7,8 @@ memory measured.
 
 The parent process builds the database (migrations, Hunan's divisions) and writes the
 roster: ``--rows`` people of one county (雨湖区, 430302, whose villages they are spread
-over), with valid ID numbers, phones, addresses and one or two categories each, as an
+over) in households of three (户主, 配偶, 子女: a household per three rows), with valid ID
+numbers, phones, addresses and one or two categories each, as an
 ``.xlsx`` a civil-affairs export would be. A fresh child process then does only what an
 operator's ``manage.py import_people`` does (the same job, checks and writes as an
 upload), so its peak resident memory (``ru_maxrss``) is the import's own:
@@ -95,6 +96,8 @@ def build(rows: int, path: Path) -> dict:
             "人员类别",
             "残疾类别",
             "残疾等级",
+            "与户主关系",
+            "户主身份证号",
         ]
     )
     start = datetime.date(1935, 1, 1)
@@ -104,17 +107,24 @@ def build(rows: int, path: Path) -> dict:
         first17 = f"{COUNTY}{birth:%Y%m%d}{i % 900 + 100:03d}"
         number = first17 + id_check_char(first17)
         kinds = rng.sample(cats, 2 if i % 4 == 0 else 1)
+        # households of three, as the systems export them: the head, then the members
+        if i % 3 == 0:
+            head, relation = number, "户主"
+        else:
+            relation = "配偶" if i % 3 == 1 else "子女"
         sheet.append(
             [
                 i + 1,
                 f"居民{i:06d}",
                 number,
                 "男" if int(number[16]) % 2 else "女",
-                villages[i % len(villages)],
+                villages[(i // 3) % len(villages)],
                 f"139{rng.randrange(10**8):08d}",
                 f"{rng.randrange(1, 200)}号{rng.randrange(1, 30)}栋",
                 "、".join(kinds),
                 *(("肢体", "二级") if "残疾人" in kinds else ("", "")),
+                relation,
+                "" if relation == "户主" else head,
             ]
         )
     book.save(path)
@@ -181,7 +191,7 @@ def measure(path: Path) -> dict:
     from shegong.imports import services
     from shegong.imports.models import ImportJob
     from shegong.indicators.models import Aggregate, ServiceFact
-    from shegong.people.models import Recipient, RecipientCategory
+    from shegong.people.models import Household, Recipient, RecipientCategory
     from shegong.regions.models import Region
 
     out = {"rss_after_setup_mb": _rss_mb()}
@@ -212,6 +222,8 @@ def measure(path: Path) -> dict:
     out["people"] = Recipient.objects.count()
     out["category_links"] = RecipientCategory.objects.count()
     out["facts"] = ServiceFact.objects.filter(source_type="person").count()
+    out["households"] = Household.objects.count()
+    out["people_in_households"] = Recipient.objects.filter(household__isnull=False).count()
     year = str(timezone.localdate().year)
     out["aggregate_people_county_year"] = (
         Aggregate.objects.filter(node=COUNTY, metric="file_person", period=year)

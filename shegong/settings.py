@@ -286,6 +286,16 @@ SHEGONG_EXCHANGE_PUSH_TOKEN = os.environ.get("SHEGONG_EXCHANGE_PUSH_TOKEN", "")
 SHEGONG_EXCHANGE_PUSH_REGIONS = [
     c.strip() for c in os.environ.get("SHEGONG_EXCHANGE_PUSH_REGIONS", "").split(",") if c.strip()
 ]
+# what others may fetch from this deployment's outbox (GET /api/exchange/outbox/…, pulled by
+# manage.py exchange_pull there): the figures of these regions, the rule sets of these
+SHEGONG_EXCHANGE_PUBLISH_REGIONS = [
+    c.strip()
+    for c in os.environ.get("SHEGONG_EXCHANGE_PUBLISH_REGIONS", "").split(",")
+    if c.strip()
+]
+SHEGONG_EXCHANGE_PUBLISH_RULES = [
+    c.strip() for c in os.environ.get("SHEGONG_EXCHANGE_PUBLISH_RULES", "").split(",") if c.strip()
+]
 
 # Slow-moving stocks behind the dashboards (workers, stations, villages) are cached this
 # many seconds per region and period; service figures are never cached (kept on write).

@@ -38,6 +38,7 @@ EXCHANGE_URLS = {
     "exchange:receive",
     "api:package_list",
     "api:package_receive",
+    "api:package_outbox",
 }
 SCHEMA = json.loads(fmt.SCHEMA_PATH.read_text("utf-8"))
 
@@ -360,6 +361,85 @@ def test_a_peer_pushes_over_http_with_a_deployment_token(signed, live_server, se
             "data__status", flat=True
         )
     ) == [403, 403]
+
+
+def test_a_deployment_pulls_from_a_peers_outbox(signed, live_server, settings):
+    """exchange_pull fetches what the peer publishes, with the token the peer made for it,
+    and receives it as a push or a file; what the peer does not publish is 404, and an
+    officer's token 403. The sending deployment here is the live server (the same
+    database: it publishes 雨湖区, which this deployment trusts it for)."""
+    from shegong.accounts.models import User
+
+    deployment = UserFactory(username="peer_province", role=Role.SYSTEM_ADMIN)
+    settings.SHEGONG_EXCHANGE_PUBLISH_REGIONS = ["430302"]
+    outbox = live_server.url + "/api/exchange/outbox"
+    services.peer_pull_set(name="雨湖区", url=outbox, token=_token(deployment, scope="read"))
+    call_command("exchange_pull", year=2026)
+    row = Package.objects.get()
+    assert (row.channel, row.status, row.kind, row.region_code) == (
+        "pull",
+        "current",
+        "figures",
+        "430302",
+    )
+    fetched = AuditEntry.objects.get(action="shegong.exchange.fetched")
+    assert fetched.actor == deployment and fetched.data["region"] == "430302"
+    pulled = AuditEntry.objects.get(action="shegong.exchange.pulled")
+    assert pulled.success and pulled.data["outcome"] == "applied"
+    assert "pull_token" not in json.dumps(
+        list(AuditEntry.objects.filter(action="shegong.exchange.peer_saved").values("data"))
+    )
+
+    # not published: 404, nothing received, the failure audited; the token never leaves
+    settings.SHEGONG_EXCHANGE_PUBLISH_REGIONS = []
+    with pytest.raises(Exception, match="not received"):
+        call_command("exchange_pull", year=2026)
+    failed = AuditEntry.objects.filter(action="shegong.exchange.pulled", success=False).get()
+    assert failed.data["status"] == 404
+    settings.SHEGONG_EXCHANGE_PUBLISH_REGIONS = ["430302"]
+    officer = User.objects.create(username="o2", role=Role.COUNTY_OFFICER, scope_region_id="430302")
+    services.peer_pull_set(name="雨湖区", url=outbox, token=_token(officer, scope="read"))
+    with pytest.raises(Exception, match="not received"):
+        call_command("exchange_pull", year=2026)
+    last = AuditEntry.objects.filter(action="shegong.exchange.pulled").order_by("pk").last()
+    assert last.data["status"] == 403
+    assert Package.objects.count() == 1
+
+
+def test_the_outbox_publishes_only_what_it_is_told(signed, client, world, settings):
+    admin = world.actors["system_admin"]
+    client.force_login(admin)
+    settings.SHEGONG_EXCHANGE_PUBLISH_RULES = ["43"]
+    url = "/api/exchange/outbox/{}/{}/{}"
+    rules = client.get(url.format("rules", "43", 2026))
+    assert rules.status_code == 200 and rules["Content-Type"] == "application/zip"
+    assert fmt.load(rules.content)["package"]["kind"] == "rules"
+    for kind, code, year in [
+        ("figures", "430302", 2026),  # figures are not published here
+        ("rules", "4303", 2026),
+        ("other", "43", 2026),
+        ("rules", "43", 1900),
+    ]:
+        refused = client.get(url.format(kind, code, year))
+        assert refused.status_code == 404 and "不发布" in refused.json()["detail"], kind
+    client.force_login(world.actors["province_officer"])
+    assert client.get(url.format("rules", "43", 2026)).status_code == 403
+
+
+def test_pulling_is_set_only_for_a_known_peer_with_a_token(signed):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        services.peer_pull_set(name="无此系统", url="ftp://x", token="")
+    assert set(caught.value.message_dict) == {"name", "url", "token"}
+    with pytest.raises(ValidationError) as caught:
+        services.peer_pull_set(name="雨湖区", url="https://x/api/exchange/outbox", token="")
+    assert set(caught.value.message_dict) == {"token"}
+    with pytest.raises(ValidationError) as caught:  # 雨湖区 sends no rule sets here
+        services.peer_pull_set(name="雨湖区", url="https://x", token="t", rules="43")
+    assert set(caught.value.message_dict) == {"rules"}
+    peer = services.peer_pull_set(name="雨湖区", url="https://x/api/exchange/outbox", token="sg_1")
+    assert peer.pull_token == "sg_1"  # kept encrypted (EncryptedTextField)
 
 
 def test_package_pages_by_role(signed, world, client):

@@ -130,13 +130,29 @@ def prepare(obj: models.Model, only: Sequence[str] | None = None) -> dict:
     return out
 
 
+def reserve_ids(model: type[models.Model], n: int) -> list[int] | None:
+    """``n`` primary keys for rows not yet written, taken from the table's sequence, so
+    that rows written before them can name them (the foreign keys are checked at commit);
+    ``insert_prepared(…, ids=)`` then writes the rows with them. PostgreSQL only: None
+    elsewhere (SQLite learns each key as it inserts)."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        return _new_ids(cursor, model, n)
+
+
 def insert_prepared(
-    model: type[models.Model], rows: Sequence[dict], keys: bool = True
+    model: type[models.Model],
+    rows: Sequence[dict],
+    keys: bool = True,
+    ids: Sequence[int] | None = None,
 ) -> list[int]:
     """Insert rows of values ``prepare`` gave; returns their new primary keys, in order
-    (``keys`` False: none, and the table gives them itself). The dates the write sets are
-    set to now. On PostgreSQL by ``COPY``; elsewhere one ``INSERT`` per row (SQLite: in
-    process, and the way to learn each key)."""
+    (``keys`` False: none, and the table gives them itself; ``ids``: the keys
+    ``reserve_ids`` took for them). The dates the write sets are set to now. On
+    PostgreSQL by ``COPY``; elsewhere one ``INSERT`` per row (SQLite: in process, and the
+    way to learn each key)."""
     if not rows:
         return []
     alias = router.db_for_write(model)
@@ -162,7 +178,7 @@ def insert_prepared(
                     copy.write_row([*stamp, *values(row)])
             return []
         if connection.vendor == "postgresql":
-            ids = _new_ids(cursor, model, len(rows))
+            ids = list(ids) if ids is not None else _new_ids(cursor, model, len(rows))
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for pk, row in zip(ids, rows, strict=True):
                     copy.write_row([pk, *stamp, *values(row)])

@@ -5,6 +5,8 @@ signature decides what is applied (``services.receive_package``)."""
 import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
 from ninja.errors import HttpError
@@ -72,3 +74,35 @@ def package_list(request, status: str = "", kind: str = ""):
     if kind in Package.Kind.values:
         rows = rows.filter(kind=kind)
     return rows
+
+
+ZIP = {
+    "responses": {
+        200: {
+            "description": "The signed package, zipped (package.json inside).",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@router.get(
+    "/exchange/outbox/{kind}/{code}/{year}",
+    response={403: Refused, 404: Refused},
+    openapi_extra=ZIP,
+)
+def package_outbox(request, kind: str, code: str, year: int):
+    """This deployment's signed package of ``kind`` (figures or rules) for region ``code``
+    and ``year``, for a deployment that pulls (``manage.py exchange_pull`` there). Only a
+    system administrator's token (the account made for the pulling deployment), and only
+    what this deployment publishes (``SHEGONG_EXCHANGE_PUBLISH_REGIONS`` and ``_RULES``):
+    404 otherwise."""
+    try:
+        data = services.outbox_package(
+            kind=kind, code=code, year=year, by=request.user, request=request
+        )
+    except LookupError as exc:
+        return Status(404, {"detail": str(exc.args[0]), "errors": {}})
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(True, f"{kind}-{code}-{year}.zip")
+    return response

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import OFFICER_ROLES, Role
+from shegong.core.fields import EncryptedTextField
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 
 
@@ -20,6 +21,11 @@ class Peer(models.Model):
     # the regions it may send figures for, division codes separated by spaces
     regions = models.CharField(_("regions it sends figures for"), max_length=500, blank=True)
     sends_rules = models.BooleanField(_("sends rule sets"), default=False)
+    # pulling from it (manage.py exchange_pull, on a schedule): its outbox's address, the
+    # API token its administrator made for this deployment, and whose rule sets to fetch
+    pull_url = models.URLField(_("outbox address"), max_length=300, blank=True)
+    pull_token = EncryptedTextField(_("API token for pulling"), blank=True)
+    pull_rules = models.CharField(_("rule sets of region"), max_length=12, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
@@ -56,6 +62,7 @@ class Package(models.Model):
         FILE = "file", _("File (manage.py)")
         UPLOAD = "upload", _("Uploaded on the site")
         API = "api", _("Pushed through the API")
+        PULL = "pull", _("Pulled from the peer's outbox")
 
     class Status(models.TextChoices):
         CURRENT = "current", _("In force")

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -219,6 +219,128 @@ def add_peer(*, name: str, public_key: str, regions: list[str], sends_rules: boo
         data={"name": name, "key": peer.key_id, "regions": codes, "rules": sends_rules},
     )
     return peer
+
+
+def peer_pull_set(*, name: str, url: str, token: str, rules: str = "") -> Peer:
+    """Pull from a trusted deployment: its outbox's address (``…/api/exchange/outbox``),
+    the API token its administrator made for this deployment, and the region whose rule
+    sets to fetch (a peer that sends rules). An empty ``url`` stops pulling."""
+    peer = Peer.objects.filter(name=name).first()
+    errors = {}
+    if peer is None:
+        errors["name"] = _("No trusted deployment is called %(name)s.") % {"name": name}
+    if url and not url.startswith(("https://", "http://")):
+        errors["url"] = _("The outbox's address begins with https:// or http://.")
+    if url and not token:
+        errors["token"] = _("Give the API token the other deployment made for this one.")
+    if rules and not Region.objects.filter(code=rules).exists():
+        errors["rules"] = _("Unknown region codes: %(codes)s") % {"codes": rules}
+    if rules and peer is not None and not peer.sends_rules:
+        errors["rules"] = _("%(peer)s does not send rule sets to this deployment.") % {"peer": name}
+    if errors:
+        raise ValidationError(errors)
+    peer.pull_url, peer.pull_token, peer.pull_rules = url, token if url else "", rules
+    peer.save(update_fields=["pull_url", "pull_token", "pull_rules"])
+    audit_log(
+        action="shegong.exchange.peer_saved",
+        actor_name="manage.py",
+        obj=peer,
+        data={"name": name, "pull_url": url, "pull_rules": rules},  # never the token
+    )
+    return peer
+
+
+def outbox_package(
+    *,
+    kind: str,
+    code: str,
+    year: int,
+    by: AbstractBaseUser,
+    request: HttpRequest | None = None,
+) -> bytes:
+    """The signed package (zipped) of ``kind`` for region ``code`` and ``year`` that a
+    deployment pulling from this one fetches. The caller may rely on: only the system
+    administrator's token (the account made for the pulling deployment); only what this
+    deployment publishes (``SHEGONG_EXCHANGE_PUBLISH_REGIONS`` for figures,
+    ``SHEGONG_EXCHANGE_PUBLISH_RULES`` for rule sets), else ``LookupError``; the fetch
+    audited."""
+    if not may_receive(user=by):
+        raise PermissionDenied(_("Only the system administrator exchanges data packages."))
+    published = {
+        Package.Kind.FIGURES: getattr(settings, "SHEGONG_EXCHANGE_PUBLISH_REGIONS", []),
+        Package.Kind.RULES: getattr(settings, "SHEGONG_EXCHANGE_PUBLISH_RULES", []),
+    }
+    region = Region.objects.filter(code=code).first()
+    if code not in published.get(kind, ()) or region is None or not 2000 <= year <= 2100:
+        raise LookupError(_("This deployment does not publish that package."))
+    build = rules_package if kind == Package.Kind.RULES else figures_package
+    envelope = fmt.sign(build(region=region, year=year), fmt.private_key())
+    audit_log(
+        action="shegong.exchange.fetched",
+        actor=by,
+        request=request,
+        data={"kind": kind, "region": code, "year": year, "digest": fmt.digest(envelope)},
+    )
+    return fmt.dump(envelope, zipped=True)
+
+
+def pull_packages(*, year: int | None = None) -> list[tuple[str, str, str, int, str]]:
+    """Fetch from each active peer with an outbox address the figures of its regions (and
+    the rule sets of ``pull_rules``) for ``year`` (the current year unless given), and
+    receive each as a file or a push would be received (``receive_package``: signature,
+    regions, history). Returns (peer, kind, region, HTTP status, outcome) for each; every
+    fetch is audited, and a failed one is tried again at the next run."""
+    year = year or timezone.localdate().year
+    results = []
+    for peer in Peer.objects.filter(is_active=True).exclude(pull_url="").order_by("name"):
+        wanted = [(Package.Kind.FIGURES, code) for code in peer.region_codes()]
+        if peer.sends_rules and peer.pull_rules:
+            wanted.append((Package.Kind.RULES, peer.pull_rules))
+        for kind, code in wanted:
+            url = f"{peer.pull_url.rstrip('/')}/{kind}/{code}/{year}"
+            status, got = _fetch(url, peer.pull_token)
+            outcome = got if status != 200 else ""
+            if status == 200:
+                _row, outcome = receive_package(data=got, channel=Package.Channel.PULL)
+            audit_log(
+                action="shegong.exchange.pulled",
+                actor_name="exchange_pull",
+                success=status == 200 and outcome != "refused",
+                data={
+                    "peer": peer.name,
+                    "kind": kind,
+                    "region": code,
+                    "year": year,
+                    "url": url,
+                    "status": status,
+                    "outcome": str(outcome)[:200],
+                },
+            )
+            results.append((peer.name, kind, code, status, str(outcome)))
+    return results
+
+
+def _fetch(url: str, token: str) -> tuple[int, bytes | str]:
+    """GET ``url`` with the token: (200, the body) or (status, what went wrong)."""
+    if not url.startswith(("https://", "http://")):
+        return 0, "not an http(s) address"
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
+        url, headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            body = response.read(fmt.MAX_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        try:
+            detail = json.loads(exc.read() or b"{}").get("detail", "")
+        except ValueError:
+            detail = ""
+        return exc.code, str(detail or exc.reason)
+    except OSError as exc:  # refused, unreachable, timed out
+        return 0, f"unreachable: {exc}"
+    if len(body) > fmt.MAX_BYTES:
+        return 413, "the package is too large"
+    return 200, body
 
 
 def receive_package(

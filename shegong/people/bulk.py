@@ -37,7 +37,14 @@ from django.utils.translation import gettext_lazy, override
 
 from shegong.accounts.policy import person_restrict_q
 from shegong.core import crypto
-from shegong.core.bulk import StaleStage, insert_prepared, insert_rows, prepare, update_prepared
+from shegong.core.bulk import (
+    StaleStage,
+    insert_prepared,
+    insert_rows,
+    prepare,
+    reserve_ids,
+    update_prepared,
+)
 from shegong.core.divisions import in_subtree
 from shegong.core.tables import Column
 from shegong.core.validation import full_clean
@@ -636,8 +643,11 @@ class PeopleImport:
                 if r["a"] != Action.SKIPPED and sorted(have[pk]) != r["have"]:
                     raise StaleStage
         self._joined_still_there(staged)
-        started = self._start_staged_households(staged)
-        ids = insert_prepared(Recipient, [r["row"] for r in new])
+        # the new people's keys first (PostgreSQL), so that the households they head are
+        # written naming them, with nothing to update after
+        ids = reserved = reserve_ids(Recipient, len(new))
+        started = self._start_staged_households(staged, new, ids)
+        ids = insert_prepared(Recipient, [r["row"] for r in new], ids=ids)
         updates = [(pk, r["v"], r["set"]) for pk, r in known.items() if r.get("set")]
         if update_prepared(Recipient, updates) != len(updates):
             raise StaleStage
@@ -650,11 +660,13 @@ class PeopleImport:
         facts = []
         if started:
             heads = dict(zip((id(r) for r in new), ids, strict=True))
-            Household.objects.bulk_update(
-                [Household(pk=home, head_id=r.get("pk") or heads[id(r)]) for r, home in started],
-                ["head"],
-                batch_size=500,
-            )
+            headless = [(r, home) for r, home in started if r["a"] == Action.NEW]
+            if headless and not reserved:  # SQLite: the heads' keys are known only now
+                Household.objects.bulk_update(
+                    [Household(pk=home, head_id=heads[id(r)]) for r, home in headless],
+                    ["head"],
+                    batch_size=500,
+                )
             now = timezone.now()
             facts += [
                 f
@@ -692,15 +704,27 @@ class PeopleImport:
             if dict(heads) != joined:
                 raise StaleStage
 
-    def _start_staged_households(self, staged: list[dict]) -> list[tuple[dict, int]]:
+    def _start_staged_households(
+        self, staged: list[dict], new: list[dict], ids: list[int] | None
+    ) -> list[tuple[dict, int]]:
         """``_start_households`` for a batch of ``stage``'s records: the households its
-        heads start, inserted from the values the check kept, and each row's household
-        and relation set in what is written."""
+        heads start, inserted from the values the check kept (naming their heads: a
+        registered person, or a new one by the key reserved for it, ``ids``), and each
+        row's household and relation set in what is written."""
         started = [r for r in staged if _hh(r) == "head"]
         base = prepare(Household())
+        keys = dict(zip((id(r) for r in new), ids or (), strict=False))
         homes = insert_prepared(
             Household,
-            [{**base, "region_id": r["hh"][2], "address": r["hh"][1]} for r in started],
+            [
+                {
+                    **base,
+                    "region_id": r["hh"][2],
+                    "address": r["hh"][1],
+                    "head_id": r.get("pk") or keys.get(id(r)),
+                }
+                for r in started
+            ],
         )
         for r, home in zip(started, homes, strict=True):
             if r["hh"][3]:

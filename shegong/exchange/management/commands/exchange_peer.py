@@ -12,7 +12,8 @@ class Command(BaseCommand):
     help = (
         "exchange_peer NAME --key BASE64 --region CODE [--region CODE …] [--rules]: accept "
         "packages signed by that key, with figures for those regions (and rule sets with "
-        "--rules). Without NAME: list the trusted deployments."
+        "--rules); exchange_peer NAME --pull-url URL --pull-token TOKEN [--pull-rules CODE]: "
+        "fetch its packages (exchange_pull). Without NAME: list the trusted deployments."
     )
 
     def add_arguments(self, parser):
@@ -21,14 +22,28 @@ class Command(BaseCommand):
         parser.add_argument("--region", action="append", default=[], dest="regions")
         parser.add_argument("--rules", action="store_true", help="the peer sends rule sets")
         parser.add_argument("--deactivate", action="store_true")
+        parser.add_argument("--pull-url", help="its outbox: https://…/api/exchange/outbox")
+        parser.add_argument("--pull-token", help="the API token it made for this deployment")
+        parser.add_argument("--pull-rules", default="", help="fetch the rule sets of CODE")
 
     def handle(self, *args, name=None, key=None, regions=(), rules=False, deactivate=False, **o):
+        if name and o.get("pull_url") is not None:
+            try:
+                peer = services.peer_pull_set(
+                    name=name, url=o["pull_url"], token=o["pull_token"] or "", rules=o["pull_rules"]
+                )
+            except ValidationError as exc:
+                raise CommandError("; ".join(exc.messages)) from exc
+            self.stdout.write(f"{peer.name}: pulled from {peer.pull_url or '(nowhere)'}")
+            return
         if not name:
             for peer in Peer.objects.order_by("name"):
                 state = "" if peer.is_active else " (inactive)"
                 rules_text = " +rules" if peer.sends_rules else ""
+                pulled = f"  pulled from {peer.pull_url}" if peer.pull_url else ""
                 self.stdout.write(
                     f"{peer.name}{state}  key {peer.key_id}  regions {peer.regions}{rules_text}"
+                    f"{pulled}"
                 )
             return
         if deactivate:
