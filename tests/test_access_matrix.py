@@ -27,6 +27,7 @@ from .test_registration import URLS as REGISTRATION_URLS
 from .test_residents import RESIDENT_URLS
 from .test_volunteer_imports import VOLUNTEER_IMPORT_URLS
 from .test_volunteers import COMMUNITY_URLS
+from .test_worker_imports import WORKER_IMPORT_URLS
 
 ALL = set(PLACES)
 OWN = {"own"}
@@ -592,6 +593,7 @@ def test_every_url_is_in_the_matrix():
     covered |= LEDGER_URLS  # the charity ledger: tests/test_ledger.py
     covered |= IMPORT_URLS  # by role in tests/test_imports.py
     covered |= VOLUNTEER_IMPORT_URLS  # by role in tests/test_volunteer_imports.py
+    covered |= WORKER_IMPORT_URLS  # by role in tests/test_worker_imports.py
     covered |= EXCHANGE_URLS  # by role in tests/test_exchange.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"

@@ -394,10 +394,12 @@ def test_the_demo_has_a_committed_import_and_one_awaiting_a_decision(officer):
     officer.username = "yuhu"
     officer.save(update_fields=["username"])
     got = demo_imports_load()
-    assert got["imports"] == 3 and got["people imported"] == 40
+    assert got["imports"] == 4 and got["people imported"] == 40
+    assert got["staff accounts imported"] == 3  # by the security administrator
     assert got["invalid rows marked"] == 3 and got["rows awaiting a decision"] == 22
     assert got["volunteers imported"] == 12  # by the township station's worker
-    done, waiting, volunteers = ImportJob.objects.order_by("pk")
+    done, waiting, volunteers, staff = ImportJob.objects.order_by("pk")
+    assert staff.kind == "workers" and staff.status == "done" and staff.passwords
     assert volunteers.kind == "volunteers" and volunteers.status == "done"
     assert volunteers.created_by.role == "social_worker"
     assert done.status == "done" and done.created_by == officer

@@ -25,17 +25,10 @@ from django.utils.translation import gettext_lazy
 from shegong.core import crypto
 from shegong.core.bulk import StaleStage
 from shegong.core.restrict import can, may_add
+from shegong.core.rows import EXAMPLE, Action, Outcome, choices, parse_date
 from shegong.core.tables import Column
 from shegong.core.validators import normalize_phone, parse_id_number
-from shegong.people.bulk import (
-    EXAMPLE,
-    VILLAGE_COLUMNS,
-    Action,
-    Outcome,
-    Villages,
-    choices,
-    parse_date,
-)
+from shegong.people.bulk import VILLAGE_COLUMNS, Villages
 from shegong.regions.models import Region
 
 from .models import PoliticalStatus, Volunteer

@@ -1,7 +1,9 @@
 """The demo's imports: 雨湖区's county officer brought in a 低保 roster from Excel (committed),
 and has a second roster checked and waiting, with invalid rows marked in its error
 workbook, to show the preview and the choice between correcting and "only the valid rows";
-a township station's worker brought in its volunteer roster (committed)."""
+a township station's worker brought in its volunteer roster (committed); the security
+administrator brought in three new station staff, whose initial passwords wait to be
+downloaded."""
 
 import datetime
 import random
@@ -16,6 +18,7 @@ from shegong.core.validators import id_check_char
 from shegong.imports.models import ImportJob
 from shegong.imports.services import import_file
 from shegong.regions.models import Level, Region
+from shegong.stations.models import Station
 
 SEED = 20261202
 COUNTY = "430302"
@@ -131,6 +134,58 @@ def _volunteer_import(rng: random.Random) -> ImportJob | None:
     )
 
 
+WORKER_HEADERS = [
+    "用户名",
+    "姓名",
+    "手机号码",
+    "岗位",
+    "所属社工站",
+    "学历",
+    "职业资格",
+    "证书编号",
+    "取证日期",
+]
+
+
+def _worker_import(rng: random.Random) -> ImportJob | None:
+    """The security administrator imports three new workers of a 雨湖区 township station."""
+    admin = User.objects.filter(role=Role.SECURITY_ADMIN, is_active=True).order_by("pk").first()
+    station = (
+        Station.objects.filter(region__code__startswith=COUNTY, region__level=Level.TOWNSHIP)
+        .order_by("region_id", "pk")
+        .first()
+    )
+    if admin is None or station is None:
+        return None
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "社工站人员"
+    sheet.append(WORKER_HEADERS)
+    for i in range(3):
+        qualified = i != 2
+        sheet.append(
+            [
+                f"yh_new{i + 1}",
+                rng.choice(SURNAMES) + rng.choice(GIVEN),
+                f"135{rng.randrange(10**8):08d}",
+                "驻站社工",
+                station.name,
+                rng.choice(["本科", "大专"]),
+                "助理社会工作师" if qualified else "无",
+                f"2025{rng.randrange(10**9):09d}" if qualified else "",
+                "2025-06-15" if qualified else "",
+            ]
+        )
+    path = Path(tempfile.mkdtemp()) / "雨湖区新进社工名单.xlsx"
+    book.save(path)
+    return import_file(
+        path=str(path),
+        region=Region.objects.get(code=COUNTY),
+        kind=ImportJob.Kind.WORKERS,
+        by=admin,
+    )
+
+
 def demo_imports_load() -> dict[str, int]:
     """Two roster imports by 雨湖区's officer; none if any import exists."""
     if ImportJob.objects.exists():
@@ -161,8 +216,10 @@ def demo_imports_load() -> dict[str, int]:
         dry_run=True,
     )
     volunteers = _volunteer_import(rng)
+    staff = _worker_import(rng)
     return {
-        "imports": 2 + (volunteers is not None),
+        "imports": 2 + (volunteers is not None) + (staff is not None),
+        "staff accounts imported": staff.committed.get("new", 0) if staff else 0,
         "volunteers imported": volunteers.committed.get("new", 0) if volunteers else 0,
         "people imported": done.committed.get("new", 0),
         "rows awaiting a decision": checked.checked.get("new", 0),

@@ -28,6 +28,8 @@ class UploadForm(forms.Form):
             self.fields["on_existing"].label = _(
                 "A volunteer already registered (same ID number, or same name and phone)"
             )
+        elif kind == ImportJob.Kind.WORKERS:
+            self.fields["on_existing"].label = _("An account already there (same username)")
 
 
 class CommitForm(forms.Form):

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES
+from shegong.core.fields import EncryptedTextField
 from shegong.core.restrict import RestrictedQuerySet, scope_q
 from shegong.regions.models import Region
 
@@ -31,6 +32,7 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         PEOPLE = "people", _("Service recipients")
         VOLUNTEERS = "volunteers", _("Volunteers")
+        WORKERS = "workers", _("Station staff accounts")
 
     class Status(models.TextChoices):
         CHECKING = "checking", _("Checking")
@@ -86,6 +88,9 @@ class ImportJob(models.Model):
     committed_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     # the dry run's invalid rows as a workbook, each bad cell marked
     error_book = models.BinaryField(null=True, blank=True)
+    # a staff import's new accounts and their initial passwords (a line each, fields
+    # separated by tabs), encrypted, until the importer downloads them once
+    passwords = EncryptedTextField(blank=True, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
 

@@ -40,9 +40,11 @@ from shegong.accounts.policy import person_restrict_q
 from shegong.audit.services import audit_log
 from shegong.community.bulk import VolunteerImport
 from shegong.core.bulk import StaleStage
+from shegong.core.rows import ACTIONS, Action
 from shegong.core.tables import Table, TableError
-from shegong.people.bulk import ACTIONS, Action, PeopleImport
+from shegong.people.bulk import PeopleImport
 from shegong.regions.models import Region
+from shegong.workforce.bulk import WorkerImport
 
 from .models import MAX_PROBLEMS, ImportJob
 
@@ -51,7 +53,11 @@ STAGED_BATCH = 5000  # a commit of what the check kept: fewer, larger statements
 # each kind's importer: its columns and headers, who may use it (``may``, and ``refused``
 # to say so), and check / write / stage / write_staged (``people.bulk`` writes in bulk,
 # ``community.bulk`` through the service row by row)
-IMPORTERS = {ImportJob.Kind.PEOPLE: PeopleImport, ImportJob.Kind.VOLUNTEERS: VolunteerImport}
+IMPORTERS = {
+    ImportJob.Kind.PEOPLE: PeopleImport,
+    ImportJob.Kind.VOLUNTEERS: VolunteerImport,
+    ImportJob.Kind.WORKERS: WorkerImport,
+}
 BAD = PatternFill("solid", fgColor="FFC7CE")
 
 
@@ -70,8 +76,14 @@ def import_kinds(*, user: AbstractBaseUser) -> list[str]:
     return [kind for kind in IMPORTERS if IMPORTERS[kind].may(user)]
 
 
-def import_regions(*, user: AbstractBaseUser) -> QuerySet[Region]:
-    """The regions ``user`` may import into: their scope and the townships in it."""
+def import_regions(
+    *, user: AbstractBaseUser, kind: str = ImportJob.Kind.PEOPLE
+) -> QuerySet[Region]:
+    """The regions ``user`` may import into: their scope and the townships in it (staff
+    accounts: the kind's own, ``WorkerImport.regions``)."""
+    own = getattr(IMPORTERS.get(kind), "regions", None)
+    if own is not None:
+        return own(user)
     q = person_restrict_q(user, "import", "code")
     if q is None:
         return Region.objects.none()
@@ -104,7 +116,7 @@ def import_upload(
     if not may_import(user=by, kind=kind):
         raise PermissionDenied(IMPORTERS[kind].refused)
     errors = {}
-    place = import_regions(user=by).filter(code=str(region)).first()
+    place = import_regions(user=by, kind=kind).filter(code=str(region)).first()
     if place is None:
         errors["region"] = _("No region with code %(code)s within your scope.") % {
             "code": str(region)[:12]
@@ -217,6 +229,34 @@ def import_commit(
     return job
 
 
+@transaction.atomic
+def import_passwords(
+    *, by: AbstractBaseUser, job: ImportJob, request: HttpRequest | None = None
+) -> list[list[str]]:
+    """The new accounts of a staff import with their initial passwords (username, name,
+    station, password), once. The caller may rely on: only whoever uploaded the file;
+    the passwords deleted as they are handed over (to be changed at first login); the
+    download audited (how many, never which)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.created_by_id != by.pk:
+        raise PermissionDenied(_("Only whoever uploaded the file takes the initial passwords."))
+    if not job.passwords:
+        raise ValidationError(
+            _("The initial passwords were downloaded already, or the import made no account.")
+        )
+    rows = [line.split("\t") for line in job.passwords.splitlines()]
+    job.passwords = ""
+    job.save(update_fields=["passwords"])
+    audit_log(
+        action="shegong.import.passwords_downloaded",
+        actor=by,
+        request=request,
+        obj=job,
+        data={"file": job.file_name, "accounts": str(len(rows))},
+    )
+    return rows
+
+
 def run(*, job: ImportJob, commit: bool) -> ImportJob:
     """Check (``commit`` False: the dry run) or import the job's file, batch by batch; the
     job records the counts, the first problems and, for a dry run, the error workbook and
@@ -262,7 +302,7 @@ def run(*, job: ImportJob, commit: bool) -> ImportJob:
                             stage.add(importer.stage(o))
                         _progress(job, int(99 * table.done))
                 if commit:
-                    _committed(job, counts)
+                    _committed(job, counts, importer)
                     _unstage(job)
     except TableError as exc:
         return _ended(job, ImportJob.Status.FAILED, message=str(exc))
@@ -334,7 +374,7 @@ def _commit_staged(job: ImportJob, importer) -> ImportJob:
     with transaction.atomic():
         for batch in _batches(_staged(job), STAGED_BATCH):
             importer.write_staged(batch)
-        _committed(job, Counter(job.checked))
+        _committed(job, Counter(job.checked), importer)
     _unstage(job)
     return job
 
@@ -365,10 +405,12 @@ def _progress(job: ImportJob, percent: int) -> None:
         ImportJob.objects.filter(pk=job.pk).update(progress=percent)
 
 
-def _committed(job: ImportJob, counts: Counter) -> None:
+def _committed(job: ImportJob, counts: Counter, importer) -> None:
     job.committed, job.status, job.progress = dict(counts), ImportJob.Status.DONE, 100
     job.committed_at = timezone.now()
-    job.save(update_fields=["committed", "status", "progress", "committed_at"])
+    # what the importer hands over with the commit (a staff import's initial passwords)
+    job.passwords = importer.keep() if hasattr(importer, "keep") else ""
+    job.save(update_fields=["committed", "status", "progress", "committed_at", "passwords"])
     audit_log(
         action="shegong.import.committed",
         actor=job.created_by,

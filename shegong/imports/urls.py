@@ -14,7 +14,10 @@ urlpatterns = [
         {"kind": "volunteers"},
         name="volunteers_template",
     ),
+    path("workers/", views.upload, {"kind": "workers"}, name="workers"),
+    path("workers/template/", views.template, {"kind": "workers"}, name="workers_template"),
     path("<int:pk>/", views.job_detail, name="detail"),
+    path("<int:pk>/passwords/", views.passwords, name="passwords"),
     path("<int:pk>/commit/", views.commit, name="commit"),
     path("<int:pk>/errors/", views.error_book, name="errors"),
 ]

@@ -1,3 +1,5 @@
+import io
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -7,6 +9,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from openpyxl import Workbook
 
 from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE
@@ -17,7 +20,7 @@ from . import services
 from .exporters import ImportJobExporter
 from .forms import CommitForm, UploadForm
 from .models import ImportJob
-from .workbooks import people_template, volunteers_template
+from .workbooks import people_template, volunteers_template, workers_template
 
 
 def _first_upload(user) -> str | None:
@@ -26,7 +29,11 @@ def _first_upload(user) -> str | None:
     return reverse(UPLOADS[kinds[0]]) if kinds else None
 
 
-UPLOADS = {ImportJob.Kind.PEOPLE: "imports:upload", ImportJob.Kind.VOLUNTEERS: "imports:volunteers"}
+UPLOADS = {
+    ImportJob.Kind.PEOPLE: "imports:upload",
+    ImportJob.Kind.VOLUNTEERS: "imports:volunteers",
+    ImportJob.Kind.WORKERS: "imports:workers",
+}
 
 
 @require_GET
@@ -56,6 +63,7 @@ def job_list(request):
 TEMPLATES = {
     ImportJob.Kind.PEOPLE: (people_template, "服务对象导入模板.xlsx"),
     ImportJob.Kind.VOLUNTEERS: (volunteers_template, "志愿者导入模板.xlsx"),
+    ImportJob.Kind.WORKERS: (workers_template, "社工站人员导入模板.xlsx"),
 }
 
 
@@ -67,7 +75,7 @@ def _may(request, kind: str) -> None:
 @require_http_methods(["GET", "POST"])
 def upload(request, kind: str = ImportJob.Kind.PEOPLE):
     _may(request, kind)
-    regions = services.import_regions(user=request.user)
+    regions = services.import_regions(user=request.user, kind=kind)
     form = UploadForm(request.POST or None, request.FILES or None, regions=regions, kind=kind)
     if request.method == "POST" and form.is_valid():
         try:
@@ -85,7 +93,10 @@ def upload(request, kind: str = ImportJob.Kind.PEOPLE):
                 form.add_error(name if name in form.fields else None, errs)
         else:
             return redirect("imports:detail", pk=job.pk)
-    kinds = [(k, ImportJob.Kind(k).label) for k in services.import_kinds(user=request.user)]
+    kinds = [
+        (k, ImportJob.Kind(k).label, reverse(UPLOADS[k]))
+        for k in services.import_kinds(user=request.user)
+    ]
     return render(
         request,
         "imports/upload.html",
@@ -154,4 +165,30 @@ def error_book(request, pk: int):
     response = HttpResponse(bytes(job.error_book), content_type=XLSX_TYPE)
     name = job.file_name.rsplit(".", 1)[0]
     response["Content-Disposition"] = content_disposition_header(True, f"{name}-错误.xlsx")
+    return response
+
+
+@require_POST
+def passwords(request, pk: int):
+    # the new accounts' initial passwords: for whoever uploaded the file, once
+    job = get_restricted_or_404(ImportJob.objects.defer("error_book"), request.user, pk=pk)
+    try:
+        rows = services.import_passwords(by=request.user, job=job, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("imports:detail", pk=job.pk)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "初始密码"
+    sheet.append(["用户名", "姓名", "所属社工站", "初始密码"])
+    for row in rows:
+        sheet.append(row)
+    sheet.append([])
+    sheet.append([_("Hand each person their own line; the password is changed at first login.")])
+    out = io.BytesIO()
+    book.save(out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
+    name = job.file_name.rsplit(".", 1)[0]
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}-初始密码.xlsx")
+    response["Cache-Control"] = "no-store"
     return response

@@ -15,11 +15,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from shegong.community.bulk import COLUMNS as VOLUNTEER_COLUMNS
 from shegong.community.bulk import UPDATABLE as VOLUNTEER_UPDATABLE
 from shegong.community.models import PoliticalStatus, Volunteer
-from shegong.people.bulk import COLUMNS, EXAMPLE, UPDATABLE
+from shegong.core.rows import EXAMPLE
+from shegong.people.bulk import COLUMNS, UPDATABLE
 from shegong.people.models import Category, Recipient, RecipientCategory
+from shegong.workforce.bulk import COLUMNS as WORKER_COLUMNS
+from shegong.workforce.models import Education
 
 HEAD = PatternFill("solid", fgColor="DDEBF7")
-TEXT_COLUMNS = {"id_number", "phone", "guardian_phone", "village", "head_id_number"}
+TEXT_COLUMNS = {"id_number", "phone", "guardian_phone", "village", "head_id_number", "username"}
 
 
 def people_template() -> bytes:
@@ -96,6 +99,53 @@ def volunteers_template() -> bytes:
             _("5. Columns may be in any order; the file may also be .xls or .csv (UTF-8 or GBK)."),
         ]
         return _template("志愿者", VOLUNTEER_COLUMNS, choices, example, notes)
+
+
+def workers_template() -> bytes:
+    """The station staff roster template as .xlsx bytes."""
+    with override("zh-hans"):
+        choices = {
+            "role": ["驻站社工", "站长"],
+            "education": [str(label) for _v, label in Education.choices],
+            "qualification": ["无", "助理社会工作师", "社会工作师", "高级社会工作师"],
+            "social_work_major": ["是", "否"],
+        }
+        example = {
+            "username": f"{EXAMPLE}zhangsan",
+            "full_name": "张三",
+            "phone": "13800000000",
+            "role": "驻站社工",
+            "station": "示例镇社工站",
+            "education": choices["education"][2],
+            "major": "社会工作",
+            "social_work_major": "是",
+            "qualification": "助理社会工作师",
+            "certificate_no": "2024430000001",
+            "certificate_date": "2024-06-01",
+            "hire_date": "2024-07-01",
+        }
+        notes = [
+            _("How to fill in this roster"),
+            _("1. One worker per row, from row 3; the grey row 2 is an example and is skipped."),
+            _(
+                "2. 用户名 is the login: letters, digits and @.+-_ only. 所属社工站 is the "
+                "station's name as the station list shows it."
+            ),
+            _(
+                "3. A qualification needs its certificate number and date. The profile's "
+                "columns may be left empty and filled in later."
+            ),
+            _(
+                "4. A new account gets an initial password, changed at first login: after the "
+                "import, download the passwords once and hand each worker their own."
+            ),
+            _(
+                "5. An account already there (same username) has its name, phone and profile "
+                "updated, or is skipped, as you choose when you upload; its post, station and "
+                "password are changed on the account's page, never by an import."
+            ),
+        ]
+        return _template("社工站人员", WORKER_COLUMNS, choices, example, notes)
 
 
 def _template(title, columns, choices, example, notes, *, several=()) -> bytes:

@@ -22,10 +22,8 @@ two, and writes the prepared values; when anything changed it raises ``StaleStag
 the commit checks every row again (``check``, ``write``).
 """
 
-import datetime
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -33,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy
 
 from shegong.accounts.policy import person_restrict_q
 from shegong.core import crypto
@@ -46,6 +44,7 @@ from shegong.core.bulk import (
     update_prepared,
 )
 from shegong.core.divisions import in_subtree
+from shegong.core.rows import EXAMPLE, Action, Outcome, choices, parse_date
 from shegong.core.tables import Column
 from shegong.core.validation import full_clean
 from shegong.core.validators import parse_id_number
@@ -100,8 +99,6 @@ UPDATABLE = (
     "guardian_phone",
     "health_notes",
 )
-# a row whose name begins so is the template's example, not a person
-EXAMPLE = "示例"
 # what rosters write for a relation to the head (户主), beside the choices' own labels
 RELATIONS = [
     *((w, "head") for w in ("户主", "本人", "户主本人")),
@@ -115,58 +112,6 @@ RELATIONS = [
 ]
 GRADES = {"一级": 1, "二级": 2, "三级": 3, "四级": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 SEPARATORS = re.compile(r"[、,，;；/\s]+")
-
-
-class Action:
-    NEW = "new"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    SKIPPED = "skipped"
-    INVALID = "invalid"
-
-
-ACTIONS = (Action.NEW, Action.UPDATED, Action.UNCHANGED, Action.SKIPPED, Action.INVALID)
-
-
-@dataclass
-class Outcome:
-    """What one row comes to: its action, and (for an invalid row) a message per column."""
-
-    line: int
-    action: str
-    errors: dict[str, str] = field(default_factory=dict)
-    person: Recipient | None = None
-    categories: list[Category] = field(default_factory=list)
-    changed: tuple[str, ...] = ()
-    detail: dict = field(default_factory=dict)  # a disability category's type and grade
-    have: list[int] = field(default_factory=list)  # a registered person's categories
-    # the row's household: ("head",) starts one; ("member", head's ID hash, relation,
-    # the head's registered household or None when the head is an earlier line)
-    household: tuple = ()
-
-
-def choices(options, *extra: tuple[str, str]) -> dict[str, str]:
-    """A choice field's values by what people type: the code, the Chinese and the English
-    label."""
-    found = {str(v).lower(): v for v, _label in options}
-    for lang in ("zh-hans", "en"):
-        with override(lang):
-            found.update({str(label).lower(): v for v, label in options})
-    found.update({k: v for k, v in extra})
-    return found
-
-
-def parse_date(text: str) -> datetime.date:
-    """2024-03-05, 2024/3/5, 2024.3.5, 20240305 or 2024年3月5日."""
-    digits = re.findall(r"\d+", text)
-    if len(digits) == 1 and len(digits[0]) == 8:
-        digits = [digits[0][:4], digits[0][4:6], digits[0][6:]]
-    if len(digits) >= 3:
-        try:
-            return datetime.date(int(digits[0]), int(digits[1]), int(digits[2]))
-        except ValueError:
-            pass
-    raise ValidationError(_("Not a date: %(text)s (write it as 2024-03-05).") % {"text": text[:20]})
 
 
 class Villages:

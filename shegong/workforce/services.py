@@ -73,9 +73,7 @@ def worker_profile_record(
         villages = Region.objects.filter(in_subtree("code", station.region_id), level=Level.VILLAGE)
     chosen = all_of(villages, data.designated_villages, "designated_villages", errors)
     before = snapshot(instance, PROFILE_AUDIT)
-    for name in PROFILE_COLUMNS:
-        setattr(instance, name, getattr(data, name))
-    full_clean(instance, errors, exclude=("user",))
+    profile_rules(profile=instance, data=data, errors=errors)
     instance.save()
     instance.designated_villages.set(chosen)
     audit_saved(
@@ -87,6 +85,16 @@ def worker_profile_record(
         fields=PROFILE_AUDIT,
     )
     return instance
+
+
+def profile_rules(*, profile: SocialWorkerProfile, data: ProfileInput, errors: dict) -> None:
+    """Set ``profile``'s columns from ``data`` and raise ValidationError (with ``errors``
+    gathered before) where the model's rules break (choices, dates, a qualification
+    without its number and date). Every way a profile is written goes through these: the
+    form (``worker_profile_record``) and a staff roster's import (``workforce.bulk``)."""
+    for name in PROFILE_COLUMNS:
+        setattr(profile, name, getattr(data, name))
+    full_clean(profile, errors, exclude=("user",))
 
 
 @dataclass(frozen=True)
