@@ -6,6 +6,9 @@ Environment variables (all optional in development):
   SHEGONG_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
   DATABASE_URL           e.g. postgres://postgres@127.0.0.1:5432/shegong
                          (default: SQLite file db.sqlite3 beside manage.py)
+  SHEGONG_REDIS_URL      e.g. redis://127.0.0.1:6379/0: the cache, the login throttle and
+                         the sessions shared by every process and host (default: each
+                         process's own memory, for one process only)
 """
 
 import datetime
@@ -198,6 +201,21 @@ MEDIA_ROOT = Path(os.environ.get("SHEGONG_MEDIA_ROOT") or BASE_DIR / "media")
 MEDIA_URL = "media/"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Shared state. Several processes (gunicorn workers) or hosts must share the cache: the
+# login throttle's counters, the public pages' cache, the dashboards' cached stocks; and
+# the sessions are read from it (cached_db: written through to the database, so a restart
+# of Redis logs nobody out). Account lockouts (django-axes) are kept in the database.
+SHEGONG_REDIS_URL = os.environ.get("SHEGONG_REDIS_URL", "")
+if SHEGONG_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SHEGONG_REDIS_URL,
+            "KEY_PREFIX": os.environ.get("SHEGONG_CACHE_PREFIX", "shegong"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # how long the public station pages (no login) are cached, on the server and in browsers
 SHEGONG_PUBLIC_CACHE_SECONDS = int(os.environ.get("SHEGONG_PUBLIC_CACHE_SECONDS", "300"))

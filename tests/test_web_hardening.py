@@ -20,6 +20,7 @@ def test_production_settings_pass_check_deploy():
         "SHEGONG_HASH_KEY": "a-long-random-lookup-secret-for-tests",
         "SHEGONG_ALLOWED_HOSTS": "shegong.example.gov.cn",
         "DATABASE_URL": f"sqlite:///{ROOT / 'nonexistent-check.sqlite3'}",
+        "SHEGONG_REDIS_URL": "redis://127.0.0.1:6379/15",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -31,6 +32,17 @@ def test_production_settings_pass_check_deploy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+    # without a shared cache, production is warned: several processes, several ceilings
+    del env["SHEGONG_REDIS_URL"]
+    local = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "shegong.W010" in local.stdout + local.stderr
     (ROOT / "nonexistent-check.sqlite3").unlink(missing_ok=True)
 
 
