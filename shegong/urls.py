@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from shegong.api import api
 from shegong.home import views as home_views
+from shegong.home.health import healthz
 from shegong.regions import urls as region_urls
 from shegong.stations import views as station_views
 
@@ -15,6 +16,7 @@ region_patterns = [
 
 urlpatterns = [
     path("", home_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("shegong.accounts.urls")),
     path("regions/", include((region_patterns, region_urls.app_name))),

@@ -16,6 +16,7 @@ from .test_corrections import CORRECTION_URLS
 from .test_evaluation_access import NAMES as EVALUATION_URLS
 from .test_exchange import EXCHANGE_URLS
 from .test_field_sync import FIELD_URLS
+from .test_health import HEALTH_URLS
 from .test_households import HOUSEHOLD_URLS
 from .test_imports import IMPORT_URLS
 from .test_inbox import INBOX_URLS
@@ -594,6 +595,7 @@ def test_every_url_is_in_the_matrix():
     covered |= IMPORT_URLS  # by role in tests/test_imports.py
     covered |= VOLUNTEER_IMPORT_URLS  # by role in tests/test_volunteer_imports.py
     covered |= WORKER_IMPORT_URLS  # by role in tests/test_worker_imports.py
+    covered |= HEALTH_URLS  # anyone: tests/test_health.py (no data)
     covered |= EXCHANGE_URLS  # by role in tests/test_exchange.py
     missing = sorted(set(_url_names()) - covered)
     assert missing == [], f"add these URLs to the access matrix: {missing}"

@@ -1,0 +1,55 @@
+"""``/healthz``: no login, no data; the database, the cache, the replica and the task
+worker's queue; 503 only when the database does not answer."""
+
+import datetime
+import json
+
+from django.db import OperationalError
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+HEALTH_URLS = {"healthz"}
+
+
+def test_healthz_answers_without_a_login_and_says_nothing_of_anyone(client, world):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["ok"] and body["cache"]["ok"]
+    assert body["replica"] == {"ok": True, "ms": body["replica"]["ms"], "configured": False}
+    assert body["tasks"]["queued"] == 0 and body["tasks"]["worker_taking_queue"]
+    text = json.dumps(body, ensure_ascii=False)
+    person = world.places["own"].recipient
+    assert person.name not in text and "own" not in text
+
+
+def test_a_queue_nobody_takes_is_degraded(client, db):
+    DBTaskResult.objects.create(
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path="shegong.imports.tasks.purge_import_files",
+        backend_name="default",
+        queue_name="default",
+        run_after=timezone.now() - datetime.timedelta(minutes=10),
+    )
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - datetime.timedelta(minutes=10))
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded" and body["tasks"]["ok"] is False
+    assert body["tasks"]["queued"] == 1 and body["tasks"]["oldest_queued_seconds"] >= 590
+
+
+def test_a_database_that_does_not_answer_is_503(client, db, monkeypatch):
+    from shegong.home import health
+
+    def refuse():
+        raise OperationalError("connection refused: host=secret-db-host")
+
+    monkeypatch.setattr(health, "_database", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down" and body["database"] == {
+        "ok": False,
+        "error": "OperationalError",
+    }
+    assert "secret-db-host" not in response.content.decode()
