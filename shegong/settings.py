@@ -198,6 +198,8 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("SHEGONG_MEDIA_ROOT") or BASE_DIR / "media")
+# where `manage.py backup` writes (a folder per backup); keep it on another disk or host
+SHEGONG_BACKUP_DIR = os.environ.get("SHEGONG_BACKUP_DIR", "")
 MEDIA_URL = "media/"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -18,10 +18,10 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # The live-server thread must not keep connections that block dropping the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
-# Uploaded files go to a throw-away folder.
+# Uploaded files go to a throw-away folder (or the one a test gives a process it starts).
 import tempfile  # noqa: E402
 
-MEDIA_ROOT = tempfile.mkdtemp(prefix="shegong-test-media-")
+MEDIA_ROOT = os.environ.get("SHEGONG_MEDIA_ROOT") or tempfile.mkdtemp(prefix="shegong-test-media-")
 
 # Test databases are flushed between transactional tests; the audit trigger allows it here.
 SHEGONG_AUDIT_MAINTENANCE = True
