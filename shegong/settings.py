@@ -6,6 +6,7 @@ Environment variables (all optional in development):
   SHEGONG_ALLOWED_HOSTS  comma-separated host names (default: localhost names)
   DATABASE_URL           e.g. postgres://postgres@127.0.0.1:5432/shegong
                          (default: SQLite file db.sqlite3 beside manage.py)
+  SHEGONG_PGBOUNCER      "1" behind pgbouncer in transaction pooling (deploy/pgbouncer.ini)
   SHEGONG_REDIS_URL      e.g. redis://127.0.0.1:6379/0: the cache, the login throttle and
                          the sessions shared by every process and host (default: each
                          process's own memory, for one process only)
@@ -124,6 +125,13 @@ DATABASES = {
         conn_max_age=int(os.environ.get("SHEGONG_DB_CONN_MAX_AGE", "60")),
     )
 }
+if env_bool("SHEGONG_PGBOUNCER") and "postgresql" in DATABASES["default"]["ENGINE"]:
+    # behind pgbouncer in transaction pooling (deploy/pgbouncer.ini): each transaction may
+    # run on another server connection, so nothing may outlive one: no server-side cursors
+    # (iterator() then reads its rows at once), no prepared statements (psycopg prepares a
+    # query run five times), no session settings
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a background task writes.
     DATABASES["default"]["OPTIONS"] = {
