@@ -211,6 +211,8 @@ SHEGONG_BACKUP_DIR = os.environ.get("SHEGONG_BACKUP_DIR", "")
 MEDIA_URL = "media/"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# a task running longer than this lost its worker (manage.py reap_stalled marks it failed)
+SHEGONG_TASK_STALLED_SECONDS = int(os.environ.get("SHEGONG_TASK_STALLED_SECONDS", "3600"))
 
 # Shared state. Several processes (gunicorn workers) or hosts must share the cache: the
 # login throttle's counters, the public pages' cache, the dashboards' cached stocks; and

@@ -114,6 +114,7 @@ ACTIONS: dict[str, tuple] = {
     "shegong.import.refused": (_("Import refused: the file has invalid rows"), PERSONAL),
     "shegong.import.errors_downloaded": (_("Import's error workbook downloaded"), DATA_OUT),
     "shegong.import.files_purged": (_("Old import files deleted"), SYSTEM),
+    "shegong.tasks.reaped": (_("Background tasks whose worker stopped marked failed"), SYSTEM),
     "shegong.import.passwords_downloaded": (
         _("New staff accounts' initial passwords downloaded"),
         AUTH,

@@ -6,6 +6,7 @@ queue (the oldest task waiting, the last one finished). 200 while the database a
 ("ok", or "degraded" when something else is wrong), 503 when it does not.
 """
 
+import datetime
 import time
 import uuid
 
@@ -74,12 +75,17 @@ def _tasks() -> dict:
         .first()
     )
     waited = (now - oldest).total_seconds() if oldest else 0
+    limit = getattr(settings, "SHEGONG_TASK_STALLED_SECONDS", 3600)
+    stalled = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=now - datetime.timedelta(seconds=limit)
+    ).count()
     return {
+        "stalled": stalled,  # running past the limit: their worker died (reap_stalled)
         "queued": waiting.count(),
         "running": DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count(),
         "oldest_queued_seconds": round(waited),
         "last_finished_seconds_ago": round((now - last).total_seconds()) if last else None,
-        "worker_taking_queue": waited <= TASK_WAIT_SECONDS,
+        "worker_taking_queue": waited <= TASK_WAIT_SECONDS and not stalled,
     }
 
 
