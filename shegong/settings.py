@@ -125,6 +125,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("SHEGONG_DB_CONN_MAX_AGE", "60")),
     )
 }
+# a kept connection is checked before a request uses it: after a database restart the next
+# request reconnects by itself
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if env_bool("SHEGONG_PGBOUNCER") and "postgresql" in DATABASES["default"]["ENGINE"]:
     # behind pgbouncer in transaction pooling (deploy/pgbouncer.ini): each transaction may
     # run on another server connection, so nothing may outlive one: no server-side cursors

@@ -2,7 +2,10 @@
 for the API: 400, 403, 404, 500 and a failed CSRF check. Wired in ``shegong/urls.py``
 (``handler403`` …) and ``settings.CSRF_FAILURE_VIEW``."""
 
-from django.http import HttpResponseServerError
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
@@ -59,7 +62,20 @@ def page_not_found(request, exception=None):
 
 @requires_csrf_token
 def server_error(request):
-    """A page that renders without a database or the user (the error may be theirs)."""
+    """A page that renders without a database or the user (the error may be theirs). When
+    the database did not answer (restarting, failing over, out of connections), 503 with
+    Retry-After: the request changed nothing (its transaction died with the connection),
+    and the next one reconnects by itself (``CONN_HEALTH_CHECKS``)."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        if _api(request):
+            response = json_error(
+                _("The database is not answering for a moment; nothing was saved. Try again."),
+                503,
+            )
+        else:
+            response = HttpResponse(loader.get_template("503.html").render({}), status=503)
+        response["Retry-After"] = "30"
+        return response
     if _api(request):
         return json_error(_("Server error: the problem was logged; please try again later."), 500)
     return HttpResponseServerError(loader.get_template("500.html").render({}))
