@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shegong.core.metrics.MetricsMiddleware",  # latency and queries by view (/metrics)
     "django.middleware.security.SecurityMiddleware",
     "shegong.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -214,6 +215,10 @@ SHEGONG_BACKUP_DIR = os.environ.get("SHEGONG_BACKUP_DIR", "")
 MEDIA_URL = "media/"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# who may read /metrics (Prometheus): addresses or networks, comma-separated; none by default
+SHEGONG_METRICS_ALLOWED = [
+    c.strip() for c in os.environ.get("SHEGONG_METRICS_ALLOWED", "").split(",") if c.strip()
+]
 # a task running longer than this lost its worker (manage.py reap_stalled marks it failed)
 SHEGONG_TASK_STALLED_SECONDS = int(os.environ.get("SHEGONG_TASK_STALLED_SECONDS", "3600"))
 

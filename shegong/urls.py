@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shegong.api import api
+from shegong.core.metrics import metrics
 from shegong.home import views as home_views
 from shegong.home.health import healthz
 from shegong.regions import urls as region_urls
@@ -17,6 +18,7 @@ region_patterns = [
 urlpatterns = [
     path("", home_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("shegong.accounts.urls")),
     path("regions/", include((region_patterns, region_urls.app_name))),

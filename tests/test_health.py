@@ -8,7 +8,7 @@ from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-HEALTH_URLS = {"healthz"}
+HEALTH_URLS = {"healthz", "metrics"}
 
 
 def test_healthz_answers_without_a_login_and_says_nothing_of_anyone(client, world):
@@ -53,3 +53,22 @@ def test_a_database_that_does_not_answer_is_503(client, db, monkeypatch):
         "error": "OperationalError",
     }
     assert "secret-db-host" not in response.content.decode()
+
+
+def test_metrics_by_view_for_the_scraper_only(client, world, settings):
+    client.force_login(world.actors["county_officer"])
+    assert client.get("/people/").status_code == 200
+    client.logout()
+    settings.SHEGONG_METRICS_ALLOWED = []
+    assert client.get("/metrics").status_code == 404  # nobody, unless configured
+    settings.SHEGONG_METRICS_ALLOWED = ["10.0.0.0/8"]
+    assert client.get("/metrics").status_code == 404  # the test client is 127.0.0.1
+    forwarded = client.get("/metrics", HTTP_X_FORWARDED_FOR="10.1.2.3")
+    assert forwarded.status_code == 404  # a forwarded address is never believed here
+    settings.SHEGONG_METRICS_ALLOWED = ["127.0.0.1"]
+    text = client.get("/metrics").content.decode()
+    assert 'shegong_request_seconds_count{method="GET",status="2xx",view="people:list"}' in text
+    assert 'shegong_request_queries_bucket{le="50.0",view="people:list"}' in text
+    assert 'shegong_tasks{status="ready"} 0.0' in text
+    person = world.places["own"].recipient
+    assert person.name not in text and "/people/" not in text  # views by name, never a path
