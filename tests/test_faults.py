@@ -1,0 +1,99 @@
+"""Faults a province's server meets, shown on a real gunicorn: a graceful reload (HUP)
+while requests keep coming loses none of them.
+
+(The database not answering is tests/test_database_down.py; a worker killed in the middle
+of a task, tests/test_stalled.py.)"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from .test_shared_state import ROOT, _port
+
+
+def _serve(tmp_path) -> tuple[subprocess.Popen, str, object]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings_server",
+        "SHEGONG_INSECURE_DEV_KEY": "1",
+        "SHEGONG_HTTPS": "0",
+        "SHEGONG_DEBUG": "0",
+        "SHEGONG_ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "SHEGONG_MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600
+    )
+    port = _port()
+    log = open(tmp_path / "gunicorn.log", "w+")  # noqa: SIM115 (closed by the test)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "shegong.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+            "--graceful-timeout",
+            "20",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=5)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(open(tmp_path / "gunicorn.log").read()[-3000:]) from None
+            time.sleep(0.2)
+    return proc, url, log
+
+
+def test_a_graceful_reload_under_load_fails_no_request(tmp_path):
+    proc, url, log = _serve(tmp_path)
+    results: list = []
+    stop = time.monotonic() + 9
+
+    def load():
+        while time.monotonic() < stop:
+            for path in ("/healthz", "/accounts/login/", "/public/"):
+                try:
+                    with urllib.request.urlopen(url + path, timeout=30) as response:
+                        results.append(response.status)
+                except urllib.error.HTTPError as exc:
+                    results.append(exc.code)
+                except OSError as exc:
+                    results.append(repr(exc))
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for pause in (2, 3):
+            time.sleep(pause)
+            proc.send_signal(signal.SIGHUP)  # systemctl reload shegong-web does this
+        for t in threads:
+            t.join()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.seek(0)
+        said = log.read()
+        log.close()
+    failed = [r for r in results if r != 200]
+    assert not failed, failed[:10]
+    assert len(results) >= 60, len(results)
+    assert said.count("Hang up") == 2, said[-2000:]  # both reloads happened
