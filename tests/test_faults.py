@@ -1,5 +1,6 @@
-"""Faults a province's server meets, shown on a real gunicorn: a graceful reload (HUP)
-while requests keep coming loses none of them.
+"""Faults a province's server meets: a graceful reload (HUP) of a real gunicorn while
+requests keep coming loses none of them; a full disk on an upload says so and saves
+nothing.
 
 (The database not answering is tests/test_database_down.py; a worker killed in the middle
 of a task, tests/test_stalled.py.)"""
@@ -97,3 +98,36 @@ def test_a_graceful_reload_under_load_fails_no_request(tmp_path):
     assert not failed, failed[:10]
     assert len(results) >= 60, len(results)
     assert said.count("Hang up") == 2, said[-2000:]  # both reloads happened
+
+
+def test_a_full_disk_on_upload_says_so_and_leaves_no_row(world, monkeypatch):
+    import errno
+
+    from django.core.files.storage import FileSystemStorage
+    from django.test import Client
+    from django.urls import reverse
+
+    from shegong.imports.models import ImportJob
+
+    from .test_imports import roster_rows, xlsx
+
+    client = Client(raise_request_exception=False)
+    client.force_login(world.actors["county_officer"])
+
+    def full(self, name, content):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FileSystemStorage, "_save", full)
+    response = client.post(
+        reverse("imports:upload"),
+        {"region": "430302", "on_existing": "update", "file": xlsx(roster_rows(3))},
+    )
+    assert response.status_code == 507
+    assert "存储空间已满" in response.content.decode()
+    assert not ImportJob.objects.exists()  # nothing half-saved
+    monkeypatch.undo()  # space again: the same upload goes through
+    again = client.post(
+        reverse("imports:upload"),
+        {"region": "430302", "on_existing": "update", "file": xlsx(roster_rows(3))},
+    )
+    assert again.status_code == 302 and ImportJob.objects.count() == 1

@@ -2,6 +2,7 @@
 for the API: 400, 403, 404, 500 and a failed CSRF check. Wired in ``shegong/urls.py``
 (``handler403`` …) and ``settings.CSRF_FAILURE_VIEW``."""
 
+import errno
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -76,6 +77,16 @@ def server_error(request):
             response = HttpResponse(loader.get_template("503.html").render({}), status=503)
         response["Retry-After"] = "30"
         return response
+    error = sys.exc_info()[1]
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        # the disk is full: what was being saved was rolled back with its transaction
+        said = _(
+            "The server's disk is full: what you sent was not saved. Tell the system "
+            "administrator, and send it again later."
+        )
+        if _api(request):
+            return json_error(said, 507)
+        return HttpResponse(loader.get_template("507.html").render({}), status=507)
     if _api(request):
         return json_error(_("Server error: the problem was logged; please try again later."), 500)
     return HttpResponseServerError(loader.get_template("500.html").render({}))
