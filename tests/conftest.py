@@ -6,10 +6,12 @@ city (芙蓉区 430102, 长沙市); each place has an agency, a township station
 room and staff.
 """
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from shegong.accounts.models import User
@@ -181,3 +183,21 @@ def _add_work(place: Place, name: str, i: int) -> None:
 @pytest.fixture
 def world(regions) -> World:
     return build_world()
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """A fresh, empty database of this run's kind (SQLite or PostgreSQL), as a DATABASE_URL,
+    for a process a test starts; dropped after. Needs ``transactional_db`` (no transaction
+    around CREATE DATABASE)."""
+    if connection.vendor == "postgresql":
+        name = f"shegong_fresh_{uuid.uuid4().hex[:8]}"
+        db = connection.settings_dict
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+        user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
+        yield f"postgres://{user}@{host}:{port}/{name}"
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"

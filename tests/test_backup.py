@@ -5,7 +5,6 @@ and the personal fields readable. On SQLite and on PostgreSQL (pg_dump, one snap
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,6 @@ from shegong.core.backup import backup
 from shegong.people.models import Recipient
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def target(tmp_path):
-    """A fresh, empty database of this run's kind, as a DATABASE_URL; dropped after."""
-    if connection.vendor == "postgresql":
-        name = f"shegong_restore_{uuid.uuid4().hex[:8]}"
-        db = connection.settings_dict
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        user, host, port = db["USER"] or "postgres", db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-        yield f"postgres://{user}@{host}:{port}/{name}"
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
 
 
 def _manage(url: str, media: Path, *args: str) -> subprocess.CompletedProcess:
@@ -53,7 +36,7 @@ def _manage(url: str, media: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_back_up_restore_into_a_fresh_database_and_read_the_same(
-    transactional_db, world, tmp_path, target, settings
+    transactional_db, world, tmp_path, fresh_database_url, settings
 ):
     person = world.places["own"].recipient
     photo = world.places["own"].photo.image
@@ -66,6 +49,7 @@ def test_back_up_restore_into_a_fresh_database_and_read_the_same(
     }
 
     media = tmp_path / "restored-media"
+    target = fresh_database_url
     done = _manage(target, media, "restore", str(folder))
     assert done.returncode == 0, done.stderr[-3000:]
     assert "restored" in done.stdout
