@@ -5,7 +5,6 @@ nothing.
 (The database not answering is tests/test_database_down.py; a worker killed in the middle
 of a task, tests/test_stalled.py.)"""
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,20 +13,11 @@ import time
 import urllib.error
 import urllib.request
 
-from .test_shared_state import ROOT, _port
+from .test_shared_state import ROOT, _port, server_env
 
 
 def _serve(tmp_path) -> tuple[subprocess.Popen, str, object]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings_server",
-        "SHEGONG_INSECURE_DEV_KEY": "1",
-        "SHEGONG_HTTPS": "0",
-        "SHEGONG_DEBUG": "0",
-        "SHEGONG_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "SHEGONG_MEDIA_ROOT": str(tmp_path / "media"),
-    }
+    env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "media")
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600
     )

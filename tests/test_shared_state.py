@@ -35,6 +35,23 @@ def _redis_up() -> bool:
 pytestmark = pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 6379")
 
 
+def server_env(database_url: str, media: Path, **extra: str) -> dict:
+    """The environment of a process a test starts: production settings (debug off, no
+    HTTPS redirect, development keys) on ``database_url``, files under ``media``."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings_server",
+        "SHEGONG_INSECURE_DEV_KEY": "1",
+        "SHEGONG_HTTPS": "0",
+        "SHEGONG_DEBUG": "0",
+        "SHEGONG_ALLOWED_HOSTS": "127.0.0.1",
+        "SHEGONG_REQUIRE_2FA": "0",
+        "DATABASE_URL": database_url,
+        "SHEGONG_MEDIA_ROOT": str(media),
+        **extra,
+    }
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,19 +63,12 @@ def servers(tmp_path_factory):
     """Two processes on one database and one Redis, each on its own port."""
     base = tmp_path_factory.mktemp("shared")
     prefix = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings_server",
-        "SHEGONG_INSECURE_DEV_KEY": "1",
-        "SHEGONG_HTTPS": "0",
-        "SHEGONG_DEBUG": "0",
-        "SHEGONG_ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"sqlite:///{base / 'db.sqlite3'}",
-        "SHEGONG_MEDIA_ROOT": str(base / "media"),
-        "SHEGONG_REDIS_URL": REDIS,
-        "SHEGONG_CACHE_PREFIX": prefix,
-        "SHEGONG_REQUIRE_2FA": "0",
-    }
+    env = server_env(
+        f"sqlite:///{base / 'db.sqlite3'}",
+        base / "media",
+        SHEGONG_REDIS_URL=REDIS,
+        SHEGONG_CACHE_PREFIX=prefix,
+    )
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600)
     make = (

@@ -2,12 +2,11 @@
 twice, none lost. The database backend claims each task in a transaction (PostgreSQL:
 SELECT … FOR UPDATE SKIP LOCKED; SQLite: its one writer at a time)."""
 
-import os
 import subprocess
 import sys
 from collections import Counter
 
-from .test_shared_state import ROOT
+from .test_shared_state import ROOT, server_env
 
 TASKS = 40
 
@@ -15,15 +14,7 @@ TASKS = 40
 def test_two_workers_share_the_queue_and_run_each_task_once(
     transactional_db, fresh_database_url, tmp_path
 ):
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings_server",
-        "SHEGONG_INSECURE_DEV_KEY": "1",
-        "SHEGONG_HTTPS": "0",
-        "SHEGONG_DEBUG": "0",
-        "DATABASE_URL": fresh_database_url,
-        "SHEGONG_MEDIA_ROOT": str(tmp_path / "media"),
-    }
+    env = server_env(fresh_database_url, tmp_path / "media")
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600)
     runs = tmp_path / "runs"

@@ -17,15 +17,13 @@ import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shegong.core import crypto
 from shegong.core.bulk import StaleStage
 from shegong.core.restrict import can, may_add
-from shegong.core.rows import EXAMPLE, Action, Outcome, choices, parse_date
+from shegong.core.rows import Action, Outcome, ServiceRows, choices, parse_date
 from shegong.core.tables import Column
 from shegong.core.validators import normalize_phone, parse_id_number
 from shegong.people.bulk import VILLAGE_COLUMNS, Villages
@@ -52,12 +50,13 @@ YES = {"是", "同意", "已同意", "y", "yes", "true", "1", "√", "✓"}
 NO = {"否", "不同意", "未同意", "n", "no", "false", "0", "×"}
 
 
-class VolunteerImport:
+class VolunteerImport(ServiceRows):
     """Checks and writes rows of volunteers for the station of ``by`` (station staff;
     ``region``: their township). ``on_existing``: "update" or "skip"."""
 
     columns = COLUMNS
     headers = HEADERS
+    model = Volunteer
     refused = gettext_lazy("Only station staff import volunteers.")
 
     @staticmethod
@@ -177,64 +176,12 @@ class VolunteerImport:
             return Outcome(line, Action.INVALID, {"name": str(exc)})
         return Outcome(line, action, person=existing, changed=changed, detail=_stored(data))
 
-    # ----- a batch ----------------------------------------------------------------------
-
-    def check(self, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
-        """The outcome of each row: the service tried on each, and everything undone."""
-        outcomes = []
-        with transaction.atomic():
-            for line, values in rows:
-                if not values.get("name", "").startswith(EXAMPLE):
-                    outcomes.append(self._row(line, values))
-            transaction.set_rollback(True)
-        return outcomes
-
-    def write(self, outcomes: list[Outcome]) -> None:
-        """Write a checked batch (inside the commit's transaction): each new or updated
-        volunteer through the service, as checked."""
-        for o in outcomes:
-            if o.action in (Action.NEW, Action.UPDATED):
-                self._save(o.detail, o.person.pk if o.person else None, None)
-
-    def _save(self, stored: dict, pk: int | None, version: int | None) -> None:
-        """The service on a row's input; an update claims the record's next version (at
-        ``version`` when given: ``StaleStage`` if someone saved it since)."""
-        instance = None
-        if pk is not None:
-            rows = Volunteer.objects.filter(pk=pk)
-            if version is not None:
-                rows = rows.filter(version=version)
-            if not rows.update(version=F("version") + 1):
-                raise StaleStage
-            instance = Volunteer.objects.get(pk=pk)
+    def _save(self, stored: dict, instance: Volunteer | None, trial: bool) -> None:
+        """The service on a row's input."""
         try:
             volunteer_record(by=self.by, data=_input(stored), instance=instance)
         except (ValidationError, PermissionDenied) as exc:
             raise StaleStage from exc
-
-    # ----- the dry run's findings, kept for the commit ---------------------------------
-
-    def stage(self, outcome: Outcome) -> dict | None:
-        """A checked row as JSON: its action, the volunteer's id and version as read, and
-        the input to save. None for an invalid row."""
-        if outcome.action == Action.INVALID:
-            return None
-        found = outcome.person
-        record = {"a": outcome.action, "pk": found and found.pk, "v": found and found.version}
-        if outcome.action in (Action.NEW, Action.UPDATED):
-            record["in"] = outcome.detail
-        return record
-
-    def write_staged(self, staged: list[dict]) -> None:
-        """Write a batch of ``stage``'s records; ``StaleStage`` (the commit checks every
-        row again) when a volunteer changed since, or a row no longer passes the rules."""
-        known = {r["pk"]: r["v"] for r in staged if r["pk"]}
-        versions = dict(Volunteer.objects.filter(pk__in=known).values_list("pk", "version"))
-        if versions != known:
-            raise StaleStage
-        for r in staged:
-            if "in" in r:
-                self._save(r["in"], r["pk"], r["v"])
 
 
 def _input_of(volunteer: Volunteer) -> VolunteerInput:

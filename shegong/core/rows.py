@@ -65,3 +65,79 @@ def parse_date(text: str) -> datetime.date:
         except ValueError:
             pass
     raise ValidationError(_("Not a date: %(text)s (write it as 2024-03-05).") % {"text": text[:20]})
+
+
+class ServiceRows:
+    """An importer whose rows go one by one through a form's own service (a volunteer, an
+    account): small rosters, where the service's few queries a row cost little and keep one
+    set of rules. A subclass gives ``model`` (the record, ``Versioned``), ``example`` (the
+    column whose text begins with ``EXAMPLE`` on the template's example row), ``_row(line,
+    values)`` (an ``Outcome``; for a new or updated row, ``detail`` holds the input to save
+    as JSON and ``person`` the record found) and ``_save(stored, instance, trial)`` (the
+    service on that input, raising ``StaleStage`` from the service's refusal).
+
+    The check tries the service on every row inside a savepoint it rolls back; the commit
+    saves each row again through the service, and an update first claims the record's
+    next version (at the version the check read, for what the check kept): a record saved
+    by someone else since makes the commit check every row again."""
+
+    model = None
+    example = "name"
+
+    def check(self, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
+        """The outcome of each row: the service tried on each, and everything undone."""
+        from django.db import transaction
+
+        outcomes = []
+        with transaction.atomic():
+            for line, values in rows:
+                if not values.get(self.example, "").startswith(EXAMPLE):
+                    outcomes.append(self._row(line, values))
+            transaction.set_rollback(True)
+        return outcomes
+
+    def write(self, outcomes: list[Outcome]) -> None:
+        """Write a checked batch (inside the commit's transaction)."""
+        for o in outcomes:
+            if o.action in (Action.NEW, Action.UPDATED):
+                self._put(o.detail, o.person.pk if o.person else None, None)
+
+    def _put(self, stored: dict, pk: int | None, version: int | None, trial: bool = False):
+        """Claim an update's next version (at ``version`` when given), then save."""
+        from django.db.models import F
+
+        from .bulk import StaleStage
+
+        instance = None
+        if pk is not None:
+            rows = self.model.objects.filter(pk=pk)
+            if version is not None:
+                rows = rows.filter(version=version)
+            if not rows.update(version=F("version") + 1):
+                raise StaleStage
+            instance = self.model.objects.get(pk=pk)
+        self._save(stored, instance, trial)
+
+    def stage(self, outcome: Outcome) -> dict | None:
+        """A checked row as JSON: its action, the record's id and version as read, and the
+        input to save. None for an invalid row."""
+        if outcome.action == Action.INVALID:
+            return None
+        found = outcome.person
+        record = {"a": outcome.action, "pk": found and found.pk, "v": found and found.version}
+        if outcome.action in (Action.NEW, Action.UPDATED):
+            record["in"] = outcome.detail
+        return record
+
+    def write_staged(self, staged: list[dict]) -> None:
+        """Write a batch of ``stage``'s records; ``StaleStage`` when a record changed since
+        the check, or a row no longer passes the rules."""
+        from .bulk import StaleStage
+
+        known = {r["pk"]: r["v"] for r in staged if r["pk"]}
+        versions = dict(self.model.objects.filter(pk__in=known).values_list("pk", "version"))
+        if versions != known:
+            raise StaleStage
+        for r in staged:
+            if "in" in r:
+                self._put(r["in"], r["pk"], r["v"])

@@ -19,8 +19,7 @@ import string
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,7 +31,7 @@ from shegong.audit.services import audit_saved
 from shegong.core.bulk import StaleStage
 from shegong.core.divisions import in_subtree
 from shegong.core.restrict import may_add
-from shegong.core.rows import EXAMPLE, Action, Outcome, choices, parse_date
+from shegong.core.rows import Action, Outcome, ServiceRows, choices, parse_date
 from shegong.core.tables import Column
 from shegong.core.validators import normalize_phone
 from shegong.regions.models import Region
@@ -70,12 +69,14 @@ def initial_password() -> str:
     return f"{body}#{secrets.randbelow(90) + 10}"
 
 
-class WorkerImport:
+class WorkerImport(ServiceRows):
     """Checks and writes rows of station staff for the stations in ``region`` (and
     below), as ``by`` (the security administrator). ``on_existing``: "update" or "skip"."""
 
     columns = COLUMNS
     headers = HEADERS
+    model = User
+    example = "username"
     refused = gettext_lazy("Only the security administrator imports staff accounts.")
 
     @staticmethod
@@ -201,7 +202,7 @@ class WorkerImport:
             action = Action.UPDATED
         stored = {"account": account, "profile": _stored(profile)}
         try:  # the services themselves, undone with the batch's savepoint
-            self._save(stored, existing and existing.pk, None, trial=True)
+            self._put(stored, existing and existing.pk, None, trial=True)
         except StaleStage as exc:
             return Outcome(line, Action.INVALID, _errors(exc.__cause__))
         return Outcome(line, action, person=existing, changed=changed, detail=stored)
@@ -220,40 +221,13 @@ class WorkerImport:
         changed += tuple(n for n, v in profile.items() if current.get(n) != v)
         return {**account, **merged}, {**current, **profile}, changed
 
-    # ----- a batch ----------------------------------------------------------------------
-
-    def check(self, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
-        """The outcome of each row: the services tried on each, and everything undone."""
-        outcomes = []
-        with transaction.atomic():
-            for line, values in rows:
-                if not values.get("username", "").startswith(EXAMPLE):
-                    outcomes.append(self._row(line, values))
-            transaction.set_rollback(True)
-        return outcomes
-
-    def write(self, outcomes: list[Outcome]) -> None:
-        """Write a checked batch (inside the commit's transaction)."""
-        for o in outcomes:
-            if o.action in (Action.NEW, Action.UPDATED):
-                self._save(o.detail, o.person.pk if o.person else None, None)
-
-    def _save(self, stored: dict, pk: int | None, version: int | None, trial: bool = False) -> None:
+    def _save(self, stored: dict, instance: User | None, trial: bool) -> None:
         """The account (``user_record``: a new one with a random initial password) and
-        its profile (``profile_rules``), audited; an update claims the account's next
-        version (at ``version`` when given). ``StaleStage`` (its cause the services'
-        error) when a rule breaks or the account moved on since the check. ``trial``: the
-        check's try, rolled back (its password is not kept)."""
+        its profile (``profile_rules``), audited. ``StaleStage`` (its cause the services'
+        error) when a rule breaks. ``trial``: the check's try, rolled back (its password
+        is not kept)."""
         account = dict(stored["account"])
-        instance = None
-        if pk is not None:
-            rows = User.objects.filter(pk=pk)
-            if version is not None:
-                rows = rows.filter(version=version)
-            if not rows.update(version=F("version") + 1):
-                raise StaleStage
-            instance = User.objects.get(pk=pk)
-        else:
+        if instance is None:
             account["password"] = initial_password()
         try:
             user = user_record(by=self.by, data=AccountInput(**account), instance=instance)
@@ -263,7 +237,7 @@ class WorkerImport:
                 **{n: getattr(profile, n) for n in PROFILE_COLUMNS} | _input(stored["profile"])
             )
             profile_rules(profile=profile, data=data, errors={})
-            if pk is not None:
+            if instance is not None:
                 profile.version += 1
             profile.save()
         except (ValidationError, PermissionDenied) as exc:
@@ -272,34 +246,12 @@ class WorkerImport:
             entity="worker_profile",
             obj=profile,
             by=self.by,
-            before=before if pk is not None else None,
+            before=before if instance is not None else None,
             fields=PROFILE_AUDIT,
         )
-        if pk is None and not trial:
+        if instance is None and not trial:
             station = user.station.name if user.station else ""
             self.issued.append((user.username, user.full_name, station, account["password"]))
-
-    # ----- the dry run's findings, kept for the commit ---------------------------------
-
-    def stage(self, outcome: Outcome) -> dict | None:
-        if outcome.action == Action.INVALID:
-            return None
-        found = outcome.person
-        record = {"a": outcome.action, "pk": found and found.pk, "v": found and found.version}
-        if outcome.action in (Action.NEW, Action.UPDATED):
-            record["in"] = outcome.detail
-        return record
-
-    def write_staged(self, staged: list[dict]) -> None:
-        """Write a batch of ``stage``'s records; ``StaleStage`` when an account changed
-        since the check, a username was taken, or a row no longer passes the rules."""
-        known = {r["pk"]: r["v"] for r in staged if r["pk"]}
-        versions = dict(User.objects.filter(pk__in=known).values_list("pk", "version"))
-        if versions != known:
-            raise StaleStage
-        for r in staged:
-            if "in" in r:
-                self._save(r["in"], r["pk"], r["v"])
 
     def keep(self) -> str:
         """The new accounts' initial passwords, a line each (username, name, station,
