@@ -53,10 +53,13 @@ def roster_rows(n=100):
     ]
 
 
-def xlsx(rows, headers=HEADERS, name="roster.xlsx") -> SimpleUploadedFile:
+def xlsx(rows, headers=HEADERS, name="roster.xlsx", title="雨湖区低保人员花名册"):
+    """The rows as an uploaded .xlsx, under a title row (as exported rosters have) unless
+    ``title`` is empty."""
     book = Workbook()
     sheet = book.active
-    sheet.append(["雨湖区低保人员花名册"])  # a title row above the header
+    if title:
+        sheet.append([title])
     sheet.append(headers)
     for row in rows:
         sheet.append(row)
@@ -65,8 +68,8 @@ def xlsx(rows, headers=HEADERS, name="roster.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, out.getvalue())
 
 
-def upload(user, file, **kw) -> ImportJob:
-    job = services.import_upload(by=user, kind="people", region="430302", upload=file, **kw)
+def upload(user, file, kind="people", region="430302", **kw) -> ImportJob:
+    job = services.import_upload(by=user, kind=kind, region=region, upload=file, **kw)
     job.refresh_from_db()
     return job
 

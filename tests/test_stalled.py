@@ -27,28 +27,23 @@ def _running(path: str, job_id: int, minutes: int) -> DBTaskResult:
     )
 
 
+def _import_job(by, name: str, status: str) -> ImportJob:
+    return ImportJob.objects.create(
+        kind="people",
+        region_id="430302",
+        created_by=by,
+        file_name=name,
+        file_sha256=name * 8,
+        file_size=1,
+        status=status,
+    )
+
+
 def test_a_dead_workers_import_and_report_are_marked_failed(world, client, settings):
     settings.SHEGONG_TASK_STALLED_SECONDS = 3600
     officer = world.actors["county_officer"]
-    dead_import = ImportJob.objects.create(
-        kind="people",
-        region_id="430302",
-        created_by=officer,
-        file_name="a.xlsx",
-        file_sha256="0" * 64,
-        file_size=1,
-        status=ImportJob.Status.COMMITTING,
-        progress=40,
-    )
-    alive_import = ImportJob.objects.create(
-        kind="people",
-        region_id="430302",
-        created_by=officer,
-        file_name="b.xlsx",
-        file_sha256="1" * 64,
-        file_size=1,
-        status=ImportJob.Status.CHECKING,
-    )
+    dead_import = _import_job(officer, "a.xlsx", ImportJob.Status.COMMITTING)
+    alive_import = _import_job(officer, "b.xlsx", ImportJob.Status.CHECKING)
     report = ReportJob.objects.create(
         requested_by=officer, region_id="430302", period="2026", report="annual", status="running"
     )

@@ -8,16 +8,18 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from shegong.audit.models import AuditEntry
 from shegong.community import services as community
 from shegong.community.models import Volunteer
-from shegong.imports import services
 from shegong.imports.models import ImportJob
 
 from .conftest import ROLES
 from .factories import make_id_number
+from .test_imports import commit
+from .test_imports import upload as import_roster
+from .test_imports import xlsx as roster_file
 
 HEADERS = ["姓名", "公民身份号码", "手机号码", "村（社区）代码", "政治面貌", "特长", "是否同意"]
 VOLUNTEER_IMPORT_URLS = {"imports:volunteers", "imports:volunteers_template"}
@@ -40,27 +42,12 @@ def roster(n=10):
     ]
 
 
-def xlsx(rows, name="志愿者.xlsx") -> SimpleUploadedFile:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return SimpleUploadedFile(name, out.getvalue())
+def xlsx(rows, name="志愿者.xlsx"):
+    return roster_file(rows, HEADERS, name, title="")
 
 
 def upload(user, file, **kw) -> ImportJob:
-    job = services.import_upload(by=user, kind="volunteers", region="430302001", upload=file, **kw)
-    job.refresh_from_db()
-    return job
-
-
-def commit(user, job, **kw) -> ImportJob:
-    services.import_commit(by=user, job=job, **kw)
-    job.refresh_from_db()
-    return job
+    return import_roster(user, file, kind="volunteers", region="430302001", **kw)
 
 
 @pytest.fixture

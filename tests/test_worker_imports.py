@@ -7,17 +7,18 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from shegong.accounts.models import User
 from shegong.audit.models import AuditEntry
-from shegong.imports import services
 from shegong.imports.models import ImportJob
 from shegong.workforce.models import SocialWorkerProfile
 
 from .conftest import ROLES
+from .test_imports import commit
+from .test_imports import upload as import_roster
+from .test_imports import xlsx as roster_file
 
 WORKER_IMPORT_URLS = {"imports:workers", "imports:workers_template", "imports:passwords"}
 HEADERS = ["用户名", "姓名", "手机号", "岗位", "社工站", "学历", "职业资格", "证书编号", "取证日期"]
@@ -40,27 +41,12 @@ def roster(station: str, n=3):
     ]
 
 
-def xlsx(rows, name="人员.xlsx") -> SimpleUploadedFile:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return SimpleUploadedFile(name, out.getvalue())
+def xlsx(rows, name="人员.xlsx"):
+    return roster_file(rows, HEADERS, name, title="")
 
 
 def upload(user, file, **kw) -> ImportJob:
-    job = services.import_upload(by=user, kind="workers", region="430302", upload=file, **kw)
-    job.refresh_from_db()
-    return job
-
-
-def commit(user, job, **kw) -> ImportJob:
-    services.import_commit(by=user, job=job, **kw)
-    job.refresh_from_db()
-    return job
+    return import_roster(user, file, kind="workers", region="430302", **kw)
 
 
 @pytest.fixture

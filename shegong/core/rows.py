@@ -8,8 +8,12 @@ import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import override
+
+from .bulk import StaleStage
 
 # a row whose first column begins so is the template's example, not a record
 EXAMPLE = "示例"
@@ -86,8 +90,6 @@ class ServiceRows:
 
     def check(self, rows: list[tuple[int, dict[str, str]]]) -> list[Outcome]:
         """The outcome of each row: the service tried on each, and everything undone."""
-        from django.db import transaction
-
         outcomes = []
         with transaction.atomic():
             for line, values in rows:
@@ -104,10 +106,6 @@ class ServiceRows:
 
     def _put(self, stored: dict, pk: int | None, version: int | None, trial: bool = False):
         """Claim an update's next version (at ``version`` when given), then save."""
-        from django.db.models import F
-
-        from .bulk import StaleStage
-
         instance = None
         if pk is not None:
             rows = self.model.objects.filter(pk=pk)
@@ -132,8 +130,6 @@ class ServiceRows:
     def write_staged(self, staged: list[dict]) -> None:
         """Write a batch of ``stage``'s records; ``StaleStage`` when a record changed since
         the check, or a row no longer passes the rules."""
-        from .bulk import StaleStage
-
         known = {r["pk"]: r["v"] for r in staged if r["pk"]}
         versions = dict(self.model.objects.filter(pk__in=known).values_list("pk", "version"))
         if versions != known:

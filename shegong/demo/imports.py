@@ -37,6 +37,7 @@ GIVEN = [
     "海燕",
     "文华",
 ]
+TITLE = "雨湖区城乡低保对象花名册（民政系统导出）"
 HEADERS = ["序号", "姓名", "公民身份号码", "村（社区）代码", "联系电话", "家庭住址", "人员类别"]
 
 
@@ -60,12 +61,15 @@ def _roster(rng: random.Random, villages: list[str], n: int, first: int) -> list
     return rows
 
 
-def _save(rows: list[list], name: str) -> Path:
+def _save(rows: list[list], name: str, headers=HEADERS, sheet_title="花名册", title="") -> Path:
+    """The rows as an .xlsx file under ``name`` in a new folder: an optional title row
+    above the headers, as exported rosters have."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "花名册"
-    sheet.append(["雨湖区城乡低保对象花名册（民政系统导出）"])
-    sheet.append(HEADERS)
+    sheet.title = sheet_title
+    if title:
+        sheet.append([title])
+    sheet.append(headers)
     for row in rows:
         sheet.append(row)
     path = Path(tempfile.mkdtemp()) / name
@@ -108,24 +112,19 @@ def _volunteer_import(rng: random.Random) -> ImportJob | None:
     )
     if not villages:
         return None
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "志愿者"
-    sheet.append(VOLUNTEER_HEADERS)
-    for i in range(12):
-        sheet.append(
-            [
-                rng.choice(SURNAMES) + rng.choice(GIVEN),
-                f"137{rng.randrange(10**8):08d}",
-                villages[i % len(villages)],
-                "中共党员" if i % 3 == 0 else "群众",
-                "、".join(rng.sample(SKILLS, 2)),
-                rng.choice(["周末", "工作日晚上", "随时"]),
-                "是",
-            ]
-        )
-    path = Path(tempfile.mkdtemp()) / "志愿者花名册.xlsx"
-    book.save(path)
+    rows = [
+        [
+            rng.choice(SURNAMES) + rng.choice(GIVEN),
+            f"137{rng.randrange(10**8):08d}",
+            villages[i % len(villages)],
+            "中共党员" if i % 3 == 0 else "群众",
+            "、".join(rng.sample(SKILLS, 2)),
+            rng.choice(["周末", "工作日晚上", "随时"]),
+            "是",
+        ]
+        for i in range(12)
+    ]
+    path = _save(rows, "志愿者花名册.xlsx", VOLUNTEER_HEADERS, "志愿者")
     return import_file(
         path=str(path),
         region=Region.objects.get(code=township),
@@ -157,27 +156,21 @@ def _worker_import(rng: random.Random) -> ImportJob | None:
     )
     if admin is None or station is None:
         return None
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "社工站人员"
-    sheet.append(WORKER_HEADERS)
-    for i in range(3):
-        qualified = i != 2
-        sheet.append(
-            [
-                f"yh_new{i + 1}",
-                rng.choice(SURNAMES) + rng.choice(GIVEN),
-                f"135{rng.randrange(10**8):08d}",
-                "驻站社工",
-                station.name,
-                rng.choice(["本科", "大专"]),
-                "助理社会工作师" if qualified else "无",
-                f"2025{rng.randrange(10**9):09d}" if qualified else "",
-                "2025-06-15" if qualified else "",
-            ]
-        )
-    path = Path(tempfile.mkdtemp()) / "雨湖区新进社工名单.xlsx"
-    book.save(path)
+    rows = [
+        [
+            f"yh_new{i + 1}",
+            rng.choice(SURNAMES) + rng.choice(GIVEN),
+            f"135{rng.randrange(10**8):08d}",
+            "驻站社工",
+            station.name,
+            rng.choice(["本科", "大专"]),
+            "助理社会工作师" if i != 2 else "无",
+            f"2025{rng.randrange(10**9):09d}" if i != 2 else "",
+            "2025-06-15" if i != 2 else "",
+        ]
+        for i in range(3)
+    ]
+    path = _save(rows, "雨湖区新进社工名单.xlsx", WORKER_HEADERS, "社工站人员")
     return import_file(
         path=str(path),
         region=Region.objects.get(code=COUNTY),
@@ -187,7 +180,8 @@ def _worker_import(rng: random.Random) -> ImportJob | None:
 
 
 def demo_imports_load() -> dict[str, int]:
-    """Two roster imports by 雨湖区's officer; none if any import exists."""
+    """Two roster imports by 雨湖区's officer, a station's volunteer roster and three new
+    staff; none if any import exists."""
     if ImportJob.objects.exists():
         return {"imports": 0}
     officer = User.objects.filter(username="yuhu").first()
@@ -201,7 +195,7 @@ def demo_imports_load() -> dict[str, int]:
     rng = random.Random(SEED)
     county = Region.objects.get(code=COUNTY)
     done = import_file(
-        path=str(_save(_roster(rng, villages, 40, 700), "雨湖区低保花名册.xlsx")),
+        path=str(_save(_roster(rng, villages, 40, 700), "雨湖区低保花名册.xlsx", title=TITLE)),
         region=county,
         by=officer,
     )
@@ -210,7 +204,7 @@ def demo_imports_load() -> dict[str, int]:
     waiting[9][3] = "430304001001"  # a village of the neighbouring county
     waiting[14][6] = "低保户"  # not a category of the dictionary
     checked = import_file(
-        path=str(_save(waiting, "雨湖区独居老人名单.xlsx")),
+        path=str(_save(waiting, "雨湖区独居老人名单.xlsx", title=TITLE)),
         region=county,
         by=officer,
         dry_run=True,
