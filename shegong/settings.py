@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shegong.core.replica.ReplicaMiddleware",  # read-your-writes with a read replica
     "shegong.core.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -129,13 +130,30 @@ DATABASES = {
 # a kept connection is checked before a request uses it: after a database restart the next
 # request reconnects by itself
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if env_bool("SHEGONG_PGBOUNCER") and "postgresql" in DATABASES["default"]["ENGINE"]:
-    # behind pgbouncer in transaction pooling (deploy/pgbouncer.ini): each transaction may
-    # run on another server connection, so nothing may outlive one: no server-side cursors
-    # (iterator() then reads its rows at once), no prepared statements (psycopg prepares a
-    # query run five times), no session settings
-    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+# A streaming replica (scripts/replica.sh makes one): dashboards, drill-downs, reports and
+# exports read there when it is up and close behind (shegong/core/replica.py)
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+    )
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # a replica that does not answer is given up on quickly: the primary serves instead
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    # tests read the test database through the replica, which streams it from the primary
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["shegong.core.replica.ReplicaRouter"]
+SHEGONG_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("SHEGONG_REPLICA_MAX_LAG_SECONDS", "30"))
+SHEGONG_REPLICA_CHECK_SECONDS = 1.0
+SHEGONG_REPLICA_RETRY_SECONDS = 10.0
+# Behind pgbouncer in transaction pooling (deploy/pgbouncer.ini) each transaction may run on
+# another server connection, so nothing may outlive one: no server-side cursors (iterator()
+# then reads its rows at once), no prepared statements (psycopg prepares a query run five
+# times), no session settings.
+for _alias in DATABASES:
+    if env_bool("SHEGONG_PGBOUNCER") and "postgresql" in DATABASES[_alias]["ENGINE"]:
+        DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the dev server read while a background task writes.
     DATABASES["default"]["OPTIONS"] = {

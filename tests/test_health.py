@@ -15,7 +15,7 @@ def test_healthz_answers_without_a_login_and_says_nothing_of_anyone(client, worl
     response = client.get("/healthz")
     assert response.status_code == 200 and response["Cache-Control"].startswith("max-age=0")
     body = response.json()
-    assert body["status"] == "ok"
+    assert body["status"] == "ok", body
     assert body["database"]["ok"] and body["cache"]["ok"]
     assert body["replica"] == {"ok": True, "ms": body["replica"]["ms"], "configured": False}
     assert body["tasks"]["queued"] == 0 and body["tasks"]["worker_taking_queue"]

@@ -27,6 +27,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import replica
 from .crypto import mask_name
 from .signals import export_requested
 
@@ -321,4 +322,5 @@ def export_response(
     )
     if not allowed:
         raise PermissionDenied(_("You may not export personal data."))
-    return exporter_cls(queryset, user=request.user).response(fmt)
+    with replica.reads(user_id=request.user.pk):
+        return exporter_cls(queryset, user=request.user).response(fmt)

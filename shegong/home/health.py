@@ -21,6 +21,8 @@ from django.views.decorators.http import require_GET
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from shegong.core import replica
+
 # a task waiting longer than this means no worker is taking the queue
 TASK_WAIT_SECONDS = 300
 
@@ -53,15 +55,17 @@ def _cache() -> dict:
 
 
 def _replica() -> dict:
-    if "replica" not in settings.DATABASES:
+    current = replica.state(fresh=True)
+    if current is None:
         return {"configured": False}
-    with connections["replica"].cursor() as cursor:
-        cursor.execute(
-            "SELECT CASE WHEN pg_is_in_recovery() THEN COALESCE(EXTRACT(EPOCH FROM now() - "
-            "pg_last_xact_replay_timestamp()), 0) ELSE 0 END"
-        )
-        lag = float(cursor.fetchone()[0] or 0)
-    return {"configured": True, "lag_seconds": round(lag, 1)}
+    lag = None if current.reason == "down" else round(min(current.lag_seconds, 1e9), 1)
+    return {
+        "configured": True,
+        "ok": current.ok,
+        "used": current.ok,  # heavy reads go there now
+        "reason": current.reason,
+        "lag_seconds": lag,
+    }
 
 
 def _tasks() -> dict:

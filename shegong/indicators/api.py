@@ -8,6 +8,8 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from shegong.core.replica import heavy_reads
+
 from . import compute, reports
 from .views import resolve
 
@@ -51,6 +53,7 @@ def _out(v) -> dict:
 
 
 @router.get("/indicators", response=BoardOut)
+@heavy_reads
 def indicators(request, node: str = "", period: str = "", rules: str = ""):
     """Indicators of a region (default: the caller's) for a period (``2025``, ``2025Q1``,
     ``2025-03``; default: this month), against the rule set in force or ``rules``."""

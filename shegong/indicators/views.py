@@ -21,6 +21,7 @@ from shegong.core.divisions import region_filter
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page, step, through
 from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.replica import heavy_reads
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Region
 from shegong.stations.models import Station
@@ -135,6 +136,7 @@ def _only_openable(user, board, ranking) -> None:
 
 
 @require_GET
+@heavy_reads
 def dashboard(request):
     if policy.may_see_station_board(request.user) and not policy.may_see_dashboards(request.user):
         return redirect("indicators:station_board")  # an agency: its stations' board
@@ -234,6 +236,7 @@ def dashboard(request):
 
 
 @require_GET
+@heavy_reads
 def station_board(request):
     """Each township station the user may see with its figures for a period: an agency's
     way to follow the stations it runs (figures only, no person-level records)."""
@@ -273,6 +276,7 @@ def _may_open_records(user) -> bool:
 
 
 @require_GET
+@heavy_reads
 def records(request):
     """Exactly the records that make up one number of a dashboard, scoped to the user.
 
@@ -326,6 +330,7 @@ def records(request):
 
 
 @require_GET
+@heavy_reads
 def report(request):
     node, period, rule_set = _context(request)
     fmt = request.GET.get("format", "html")
@@ -509,6 +514,7 @@ def _month_of(raw: str | None, default: datetime.date) -> datetime.date:
 
 
 @require_GET
+@heavy_reads
 def month_board(request):
     """Each station's month: submitted, reviewed, accepted or returned, and overdue where
     the station has not submitted within the days allowed after the month."""
