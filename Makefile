@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export SHEGONG_DEBUG ?= 1
 
-.PHONY: demo test install migrate demo-data serve lint format messages browser-deps bench clean
+.PHONY: demo test install migrate demo-data serve lint format messages browser-deps bench loadtest clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -63,5 +63,11 @@ messages: install
 bench: install
 	$(BIN)/python bench/run.py
 
+## make loadtest: gunicorn on PostgreSQL with the demo under locust (16 users, 60 s), figures
+## to bench/results.md; locust lives in its own venv (.venv-load), not the application's
+loadtest: install
+	test -x .venv-load/bin/locust || ($(PY) -m venv .venv-load && .venv-load/bin/pip install --quiet locust)
+	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache
+	rm -rf $(VENV) .venv-load db.sqlite3 db.sqlite3-* staticfiles .pytest_cache

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from loadtest import loadtest_lines  # noqa: E402  (bench/ is this script's folder)
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/shegong_bench"
 
@@ -195,9 +197,15 @@ def _script(name: str, *args: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgres"])
+    parser.add_argument(
+        "--markdown-only", action="store_true", help="write results.md from results.json"
+    )
     args = parser.parse_args()
     if args.db:
         print(json.dumps(bench(args.db)))
+        return
+    if args.markdown_only:
+        write_markdown(json.loads((ROOT / "bench" / "results.json").read_text()))
         return
     results = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -243,7 +251,16 @@ def main() -> None:
         rows = os.environ.get("BENCH_IMPORT_ROWS", "100000" if db == "postgres" else "20000")
         print(f"imports benchmark on {db}: {rows} rows …", flush=True)
         results["imports"].append(_script("imports.py", "--db", db, "--rows", rows))
+    # measured by their own commands (make loadtest, bench/growth.py): kept
+    kept = json.loads((ROOT / "bench" / "results.json").read_text())
+    for key in ("loadtest", "growth"):
+        if key in kept:
+            results[key] = kept[key]
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    write_markdown(results)
+
+
+def write_markdown(results: dict) -> None:
     lines = [
         "# Foundation benchmark",
         "",
@@ -284,6 +301,7 @@ def main() -> None:
     lines += field_lines(results.get("field", []))
     lines += public_lines(results.get("public", []))
     lines += import_lines(results.get("imports", []))
+    lines += loadtest_lines(results.get("loadtest"))
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

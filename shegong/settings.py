@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "shegong.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "shegong.core.middleware.IdleSessionMiddleware",
     "shegong.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -261,7 +262,9 @@ SHEGONG_PUBLIC_CACHE_SECONDS = int(os.environ.get("SHEGONG_PUBLIC_CACHE_SECONDS"
 SHEGONG_PUBLIC_API_RATE = os.environ.get("SHEGONG_PUBLIC_API_RATE", "60/m")
 
 SESSION_COOKIE_AGE = int(os.environ.get("SHEGONG_SESSION_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True  # idle timeout, not absolute
+# idle timeout, not absolute: the expiry moves on with activity, written at most once a
+# minute (shegong.core.middleware.IdleSessionMiddleware), not on every request
+SHEGONG_SESSION_REFRESH_SECONDS = 60
 # the phone app keeps its station's working set no longer than the idle timeout plus this
 # grace (a day in the villages without signal), then drops it (docs/security.md)
 SHEGONG_FIELD_GRACE_SECONDS = int(os.environ.get("SHEGONG_FIELD_GRACE_SECONDS", str(10 * 3600)))

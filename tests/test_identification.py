@@ -131,9 +131,41 @@ def test_officers_need_a_second_factor(client, world, settings):
     assert client.get(reverse("stations:list")).status_code == 200
 
 
-def test_idle_sessions_end_after_thirty_minutes():
+def test_idle_sessions_end_after_thirty_minutes_and_activity_moves_the_clock_on(
+    client, world, monkeypatch
+):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shegong.core import middleware
+
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST  # the clock restarts with each request
+    client.force_login(world.actors["social_worker"])
+    page = reverse("work:visit_list")
+    assert client.get(page).status_code == 200  # the first request moves the clock on
+
+    def expiry():
+        return Session.objects.get(session_key=client.session.session_key).expire_date
+
+    first = expiry()
+    assert first > timezone.now() + datetime.timedelta(minutes=29)
+    # within the minute: the session is read, not written again
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(page).status_code == 200
+    assert not [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert expiry() == first
+    # a minute later: written, with a new expiry
+    now = middleware.time.time()
+    monkeypatch.setattr(middleware.time, "time", lambda: now + 61)
+    assert client.get(page).status_code == 200
+    assert expiry() > first
+    # thirty minutes without a request: the session is over
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    answer = client.get(page)
+    assert answer.status_code == 302 and reverse("accounts:login") in answer["Location"]
 
 
 def test_security_admin_unlocks_and_resets_the_second_factor(client, world):

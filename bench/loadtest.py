@@ -1,0 +1,587 @@
+"""`make loadtest`: gunicorn on PostgreSQL with the demo, driven by locust.
+
+    python bench/loadtest.py              # build the demo database, then measure
+    python bench/loadtest.py --reuse      # keep the database of the last run
+
+1. **Mixed**: 16 users for 60 s, each logged in as its own account — social workers and
+   station leads of 雨湖区, an agency administrator, two county officers, the city and the
+   province, the evaluator, the audit and system administrators — on what each opens
+   (dashboards, lists, details, drill-downs, reports, API reads), about a fifth of the
+   requests writes through the API (visits, activities, case entries).
+2. **Writers**: 16 other staff of the same county only record visits, for 30 s; then the
+   database's deadlock count, and the aggregates against a full rebuild (exact or not).
+3. **Idle lists**: each list page alone, 12 times, the server otherwise idle.
+
+Figures go to bench/results.json ("loadtest") and bench/results.md; nothing asserts a
+time: the targets are printed beside what was measured.
+"""
+
+import argparse
+import csv
+import datetime
+import http.cookiejar
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DB = "shegong_load"
+URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
+PASSWORD = "Shegong@2026"  # noqa: S105 (the demo logins' published password)
+LOCUST = ROOT / ".venv-load" / "bin" / "locust"
+COUNTY = "430302"  # 雨湖区
+TARGETS = {"rps": 150, "p95_ms": 100, "writes_per_s": 80, "list_ms": 25}
+
+
+def psql(sql: str, db: str = "postgres") -> str:
+    return subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qAtc", sql, db],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def build_database() -> None:
+    psql(f"DROP DATABASE IF EXISTS {DB}")
+    psql(f"CREATE DATABASE {DB}")
+    env = {**os.environ, "DATABASE_URL": URL, "SHEGONG_DEBUG": "1"}
+    manage = [sys.executable, "manage.py"]
+    for args in (["migrate", "-v0"], ["import_divisions", "--only", "43"], ["load_demo"]):
+        subprocess.run([*manage, *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def server_env() -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings_server",  # production, plain static files
+        "SHEGONG_INSECURE_DEV_KEY": "1",  # the demo's development keys
+        "SHEGONG_HTTPS": "0",
+        "SHEGONG_DEBUG": "0",
+        "SHEGONG_ALLOWED_HOSTS": "127.0.0.1",
+        "SHEGONG_REQUIRE_2FA": "0",  # officers would need their second factor to log in
+        "DATABASE_URL": URL,
+    }
+
+
+# ----- the plan: who the users are and what they open -----------------------------------
+
+
+def _days(station_id: int, today: datetime.date) -> list[str]:
+    from shegong.indicators.selectors import refuse_locked_month
+
+    days = []
+    for back in range(0, 60):
+        day = today - datetime.timedelta(days=back)
+        errors: dict = {}
+        refuse_locked_month(station_id=station_id, day=day, errors=errors)
+        if not errors:
+            days.append(day.isoformat())
+    return days
+
+
+def _writer(user) -> dict:
+    """What a station's staff member may write: a village with people, its people, the
+    cases in intervention they may add entries to."""
+    from django.db.models import Count
+
+    from shegong.core.restrict import can
+    from shegong.people.models import Recipient
+    from shegong.work.models import Case
+
+    township = user.station.region_id
+    village = (
+        Recipient.objects.filter(region__code__startswith=township, region__level=5)
+        .values("region_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()["region_id"]
+    )
+    recipients = list(
+        Recipient.objects.filter(region_id=village).order_by("pk").values_list("pk", flat=True)[:40]
+    )
+    cases = [
+        c.pk
+        for c in Case.objects.filter(station=user.station, stage=Case.Stage.INTERVENTION)[:20]
+        if can(user, c, "change")
+    ]
+    return {"village": village, "recipients": recipients, "entry": cases, "activity": True}
+
+
+def build_plan(today: datetime.date) -> dict:
+    from shegong.accounts.models import Role, User
+    from shegong.people.models import Recipient
+    from shegong.stations.models import Station
+    from shegong.work.models import Case, HomeVisit
+
+    staff = list(
+        User.objects.filter(
+            is_active=True,
+            role__in=[Role.SOCIAL_WORKER, Role.STATION_LEAD],
+            station__region__code__startswith=COUNTY,
+        )
+        .select_related("station")
+        .order_by("station_id", "username")
+    )
+    workers = [u for u in staff if u.role == Role.SOCIAL_WORKER]
+    leads = [u for u in staff if u.role == Role.STATION_LEAD]
+    # spread over stations: the first worker of each station, then the second …
+    by_station: dict[int, list] = {}
+    for u in workers:
+        by_station.setdefault(u.station_id, []).append(u)
+    spread = [
+        u for i in range(10) for group in by_station.values() if i < len(group) for u in [group[i]]
+    ]
+    mixed_staff = spread[:6] + leads[:2]
+    taken = {u.pk for u in mixed_staff}
+    writers = [u for u in spread + leads if u.pk not in taken][:16]
+    station = mixed_staff[0].station
+    agency_admin = User.objects.filter(role=Role.AGENCY_ADMIN, agency_id=station.agency_id).first()
+    period_month = (today.replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    year = str(today.year)
+
+    def officer(node: str) -> list[tuple[str, str]]:
+        q = urllib.parse.urlencode
+        return [
+            ("/", "home"),
+            (f"/indicators/?{q({'node': node, 'period': year})}", "dashboard"),
+            (f"/indicators/?{q({'node': node, 'period': period_month})}", "dashboard"),
+            (
+                f"/indicators/records/?{q({'metric': 'visit', 'node': node, 'period': period_month})}",
+                "drill-down",
+            ),
+            (f"/indicators/report/?{q({'node': node, 'period': period_month})}", "report"),
+            (f"/stations/?{q({'region': node})}", "list: stations"),
+            (
+                f"/stations/{Station.objects.filter(region__code__startswith=node).first().pk}/",
+                "detail: station",
+            ),
+            ("/workforce/registry/", "list: workforce registry"),
+            (f"/api/indicators?{q({'node': node, 'period': period_month})}", "API: indicators"),
+        ]
+
+    def station_staff(user) -> list[tuple[str, str]]:
+        visit = HomeVisit.objects.filter(station=user.station).order_by("-pk").first()
+        person = Recipient.objects.filter(region__code__startswith=user.station.region_id).first()
+        case = Case.objects.filter(station=user.station).first()
+        reads = [
+            ("/", "home"),
+            ("/work/visits/", "list: visits"),
+            ("/people/", "list: people"),
+            ("/work/cases/", "list: cases"),
+            ("/work/activities/", "list: activities"),
+            ("/api/visits?limit=20", "API: visits"),
+            ("/api/recipients?limit=20", "API: people"),
+        ]
+        if visit:
+            reads.append((f"/work/visits/{visit.pk}/", "detail: visit"))
+        if person:
+            reads.append((f"/people/{person.pk}/", "detail: person"))
+        if case:
+            reads.append((f"/work/cases/{case.pk}/", "detail: case"))
+        if user.role == Role.STATION_LEAD:
+            reads += [
+                ("/indicators/stations/", "station board"),
+                ("/indicators/months/", "month board"),
+            ]
+        return reads
+
+    users = []
+    for u in mixed_staff:
+        users.append(
+            {
+                "username": u.username,
+                "role": u.role,
+                "id": u.pk,
+                "reads": station_staff(u),
+                "writes": _writer(u),
+                "days": _days(u.station_id, today),
+            }
+        )
+    others = [
+        (
+            agency_admin.username,
+            [
+                ("/", "home"),
+                ("/indicators/stations/", "station board"),
+                ("/stations/", "list: stations"),
+            ],
+        ),
+        ("yuhu", officer(COUNTY)),
+        ("yuetang", officer("430304")),
+        ("xiangtan", officer("4303")),
+        ("hunan", officer("43")),
+        (
+            "pinggu",
+            [
+                ("/", "home"),
+                ("/evaluation/rounds/", "list: evaluation rounds"),
+                ("/evaluation/results/", "list: evaluation results"),
+                ("/stations/", "list: stations"),
+            ],
+        ),
+        ("auditadmin", [("/", "home"), ("/audit/", "list: audit log")]),
+        (
+            "sysadmin",
+            [
+                ("/", "home"),
+                ("/accounts/users/", "list: accounts"),
+                ("/stations/", "list: stations"),
+            ],
+        ),
+    ]
+    for username, reads in others:
+        user = User.objects.get(username=username)
+        users.append({"username": username, "role": user.role, "id": user.pk, "reads": reads})
+    writer_rows = [
+        {
+            "username": u.username,
+            "role": u.role,
+            "id": u.pk,
+            "reads": [],
+            "writes": {**_writer(u), "entry": []},
+            "days": _days(u.station_id, today),
+        }
+        for u in writers
+    ]
+    for row in users + writer_rows:
+        if "writes" in row:
+            row["writes"]["visit"] = bool(row["writes"]["recipients"])
+    return {
+        "password": PASSWORD,
+        "users": users,
+        "writers": writer_rows,
+        "users_total": len(users),
+        "writers_total": sum(1 for u in users if u.get("writes")),
+    }
+
+
+# ----- running -----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(port: int, workers: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "shegong.wsgi",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "120",
+        ],
+        cwd=ROOT,
+        env=server_env(),
+    )
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+class Browser:
+    """One logged-in session over urllib (the smoke check and the idle timings)."""
+
+    def __init__(self, base: str, username: str):
+        self.base = base
+        jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        page = self.opener.open(base + "/accounts/login/").read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode(
+            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 (our own http://127.0.0.1 server)
+            base + "/accounts/login/", data=body, headers={"Referer": base + "/accounts/login/"}
+        )
+        answer = self.opener.open(request)
+        if "/accounts/login/" in answer.url:
+            raise RuntimeError(f"{username} could not log in")
+
+    def get(self, path: str) -> tuple[int, float]:
+        started = time.perf_counter()
+        try:
+            with self.opener.open(self.base + path) as answer:
+                answer.read()
+                status = answer.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        return status, 1000 * (time.perf_counter() - started)
+
+
+def smoke(base: str, plan: dict) -> None:
+    """Every page of the plan answers 200 for its user before anything is measured."""
+    bad = []
+    for user in plan["users"]:
+        browser = Browser(base, user["username"])
+        for path, _name in user["reads"]:
+            status, _ms = browser.get(path)
+            if status != 200:
+                bad.append(f"{user['username']} {path}: {status}")
+    if bad:
+        raise SystemExit("pages that do not answer 200:\n  " + "\n  ".join(bad))
+
+
+def locust(
+    base: str, plan_file: Path, out: Path, *, mode: str, users: int, seconds: int
+) -> list[dict]:
+    prefix = out / mode
+    subprocess.run(
+        [
+            str(LOCUST),
+            "-f",
+            str(ROOT / "bench" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            base,
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        env={**os.environ, "LOCUST_PLAN": str(plan_file), "LOCUST_MODE": mode},
+        check=True,
+    )
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    with open(f"{prefix}_failures.csv", encoding="utf-8") as f:
+        failures = list(csv.DictReader(f))
+    # an exception in a simulated user (a bug of the plan) is an error too
+    with open(f"{prefix}_exceptions.csv", encoding="utf-8") as f:
+        failures += [
+            {"Name": "exception", "Error": e["Message"], "Occurrences": e["Count"]}
+            for e in csv.DictReader(f)
+        ]
+    return rows, failures
+
+
+def _row(r: dict) -> dict:
+    return {
+        "name": r["Name"] if r["Type"] else "all",
+        "method": r["Type"],
+        "requests": int(r["Request Count"]),
+        "failures": int(r["Failure Count"]),
+        "rps": round(float(r["Requests/s"]), 1),
+        "p50_ms": float(r["50%"]),
+        "p95_ms": float(r["95%"]),
+        "p99_ms": float(r["99%"]),
+    }
+
+
+def summarise(rows: list[dict], failures: list[dict], seconds: int) -> dict:
+    pages = [_row(r) for r in rows if r["Name"] != "Aggregated"]
+    total = next(_row(r) for r in rows if r["Name"] == "Aggregated")
+    measured = [p for p in pages if not p["name"].startswith("login")]
+    writes = [p for p in measured if p["name"].startswith("API write")]
+    n_measured = sum(p["requests"] for p in measured)
+    return {
+        "seconds": seconds,
+        "requests": total["requests"],
+        "rps": total["rps"],
+        "p50_ms": total["p50_ms"],
+        "p95_ms": total["p95_ms"],
+        "p99_ms": total["p99_ms"],
+        "errors": total["failures"]
+        + sum(int(f["Occurrences"]) for f in failures if f["Name"] == "exception"),
+        "writes": sum(p["requests"] for p in writes),
+        "write_share": round(sum(p["requests"] for p in writes) / max(1, n_measured), 3),
+        "writes_per_s": round(sum(p["requests"] for p in writes) / seconds, 1),
+        "pages": sorted(pages, key=lambda p: -p["requests"]),
+        "failure_samples": [
+            f"{f['Name']}: {f['Error'][:200]} ×{f['Occurrences']}" for f in failures
+        ][:10],
+    }
+
+
+def deadlocks() -> int:
+    return int(psql(f"SELECT deadlocks FROM pg_stat_database WHERE datname = '{DB}'"))
+
+
+def aggregates_exact() -> dict:
+    from shegong.indicators.models import Aggregate
+    from shegong.indicators.rebuild import rebuild_aggregates, rebuild_facts
+
+    live = set(Aggregate.objects.values_list("node", "period", "metric", "value"))
+    rebuild_facts()
+    rebuild_aggregates()
+    rebuilt = set(Aggregate.objects.values_list("node", "period", "metric", "value"))
+    return {"aggregates": len(rebuilt), "differing": len(live ^ rebuilt), "exact": live == rebuilt}
+
+
+def idle_lists(base: str, plan: dict) -> list[dict]:
+    rows = []
+    seen = set()
+    for user in plan["users"]:
+        browser = None
+        for path, name in user["reads"]:
+            if not name.startswith("list:") or (name, user["role"]) in seen:
+                continue
+            seen.add((name, user["role"]))
+            browser = browser or Browser(base, user["username"])
+            times = [browser.get(path) for _ in range(12)][2:]
+            ms = sorted(t for _s, t in times)
+            rows.append(
+                {
+                    "page": name,
+                    "as": user["username"],
+                    "median_ms": round(statistics.median(ms), 1),
+                    "max_ms": round(ms[-1], 1),
+                }
+            )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reuse", action="store_true", help="keep the last run's database")
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    args = parser.parse_args()
+    if not LOCUST.exists():
+        raise SystemExit("locust is missing: make loadtest installs it into .venv-load")
+    exists = psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB}'")
+    if not (args.reuse and exists):
+        print("loadtest: building the demo database on PostgreSQL …", flush=True)
+        build_database()
+    os.environ.update({"DATABASE_URL": URL, "SHEGONG_DEBUG": "1"})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shegong.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    plan = build_plan(timezone.localdate())
+    out = Path(tempfile.mkdtemp(prefix="shegong-load-"))
+    plan_file = out / "plan.json"
+    plan_file.write_text(json.dumps(plan, ensure_ascii=False))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = serve(port, args.workers)
+    try:
+        smoke(base, plan)
+        print(f"loadtest: mixed, {args.users} users, {args.seconds} s …", flush=True)
+        mixed = summarise(
+            *locust(base, plan_file, out, mode="mixed", users=args.users, seconds=args.seconds),
+            args.seconds,
+        )
+        before = deadlocks()
+        writer_seconds = max(10, args.seconds // 2)
+        print(f"loadtest: 16 writers in {COUNTY}, {writer_seconds} s …", flush=True)
+        writers = summarise(
+            *locust(base, plan_file, out, mode="writers", users=16, seconds=writer_seconds),
+            writer_seconds,
+        )
+        writers["deadlocks"] = deadlocks() - before
+        print("loadtest: idle list pages …", flush=True)
+        lists = idle_lists(base, plan)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print("loadtest: aggregates against a rebuild …", flush=True)
+    writers["aggregates"] = aggregates_exact()
+    from shegong.work.models import HomeVisit
+
+    result = {
+        "date": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "server": f"gunicorn, {args.workers} sync workers, PostgreSQL {psql('SHOW server_version')}",
+        "visits_in_database": HomeVisit.objects.count(),
+        "mixed": mixed,
+        "writers": writers,
+        "lists": lists,
+        "targets": TARGETS,
+    }
+    results_path = ROOT / "bench" / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    results["loadtest"] = result
+    results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--markdown-only"], check=True)
+    print("\n".join(loadtest_lines(result)))
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def loadtest_lines(r: dict | None) -> list[str]:
+    """The load test as markdown (also written by bench/run.py from results.json)."""
+    if not r:
+        return []
+    t, m, w = r["targets"], r["mixed"], r["writers"]
+    slowest_list = max((x["median_ms"] for x in r["lists"]), default=0)
+    lines = [
+        "",
+        "## Load (make loadtest: bench/loadtest.py, bench/locustfile.py)",
+        "",
+        f"{r['machine']}; {r['server']}; locust in the same machine; {r['date']}; "
+        f"{r['visits_in_database']:,} visits in the database at the end.",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| mixed: ≥ {t['rps']} requests/s | {m['rps']} requests/s ({m['requests']:,} in {m['seconds']} s, {m['write_share']:.0%} writes) | {_mark(m['rps'] >= t['rps'])} |",
+        f"| mixed: p95 ≤ {t['p95_ms']} ms | p50 {m['p50_ms']:.0f} / p95 {m['p95_ms']:.0f} / p99 {m['p99_ms']:.0f} ms | {_mark(m['p95_ms'] <= t['p95_ms'])} |",
+        f"| mixed: zero errors | {m['errors']} | {_mark(m['errors'] == 0)} |",
+        f"| 16 writers, one county: ≥ {t['writes_per_s']} writes/s | {w['writes_per_s']} writes/s (p95 {w['p95_ms']:.0f} ms, {w['errors']} errors) | {_mark(w['writes_per_s'] >= t['writes_per_s'])} |",
+        f"| no deadlock | {w['deadlocks']} deadlocks | {_mark(w['deadlocks'] == 0)} |",
+        f"| exact aggregates after (rebuild comparison) | {w['aggregates']['differing']} of {w['aggregates']['aggregates']:,} differ | {_mark(w['aggregates']['exact'])} |",
+        f"| every list page ≤ {t['list_ms']} ms idle | slowest median {slowest_list} ms | {_mark(slowest_list <= t['list_ms'])} |",
+        "",
+        "Mixed, by page (16 users, each its own account and role):",
+        "",
+        "| page | requests | req/s | p50 | p95 | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for p in m["pages"]:
+        lines.append(
+            f"| {p['method']} {p['name']} | {p['requests']} | {p['rps']} | {p['p50_ms']:.0f} | "
+            f"{p['p95_ms']:.0f} | {p['p99_ms']:.0f} | {p['failures']} |"
+        )
+    lines += [
+        "",
+        "List pages alone (12 requests each, the first two dropped; client time on loopback):",
+        "",
+    ]
+    lines += ["| page | as | median ms | max ms |", "|---|---|---|---|"]
+    lines += [f"| {x['page']} | {x['as']} | {x['median_ms']} | {x['max_ms']} |" for x in r["lists"]]
+    samples = m["failure_samples"] + w["failure_samples"]
+    if samples:
+        lines += ["", "Errors seen:", ""] + [f"- {s}" for s in samples]
+    return lines
+
+
+if __name__ == "__main__":
+    main()

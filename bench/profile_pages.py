@@ -1,0 +1,112 @@
+"""Where a request's time goes: one page (or API write) run N times under cProfile in one
+process, on the load test's database (bench/loadtest.py builds it), with the production
+settings the load test's gunicorn has.
+
+    python bench/profile_pages.py sw4303020012 /work/visits/
+    python bench/profile_pages.py sw4303020012 POST:/api/visits   # the load test's visit
+    python bench/profile_pages.py yuhu "/indicators/?node=430302&period=2026-11" --sort tottime
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("username")
+    parser.add_argument("path", help="a path, or POST:/api/visits for a visit write")
+    parser.add_argument("-n", type=int, default=30)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--lines", type=int, default=40)
+    parser.add_argument("--callees", help="print what this function calls (a name pattern)")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from loadtest import URL, server_env
+
+    os.environ.update({**server_env(), "DATABASE_URL": URL, "SHEGONG_ALLOWED_HOSTS": "testserver"})
+    import django
+
+    django.setup()
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from shegong.accounts.models import User
+
+    user = User.objects.get(username=args.username)
+    client = Client()
+    client.force_login(user)
+    call = _caller(client, user, args.path, timezone.localdate())
+    for _ in range(3):  # warm: templates, translations, connections
+        call()
+    with CaptureQueriesContext(connection) as queries:
+        call()
+    started = time.perf_counter()
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(args.n):
+        call()
+    profile.disable()
+    ms = 1000 * (time.perf_counter() - started) / args.n
+    reset_queries()
+    out = io.StringIO()
+    stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
+    if args.callees:
+        stats.print_callees(args.callees)
+    else:
+        stats.print_stats(args.lines)
+    print(
+        f"{args.path} as {args.username}: {ms:.1f} ms a request under the profiler, "
+        f"{len(queries)} queries"
+    )
+    print(out.getvalue())
+
+
+def _caller(client, user, path: str, today):
+    if not path.startswith("POST:"):
+
+        def get():
+            response = client.get(path)
+            assert response.status_code == 200, response.status_code
+
+        return get
+    from shegong.people.models import Recipient
+
+    township = user.station.region_id
+    person = Recipient.objects.filter(region__code__startswith=township, region__level=5).first()
+    body = {
+        "date": today.isoformat(),
+        "region": person.region_id,
+        "recipient": person.pk,
+        "workers": [user.pk],
+        "hours": "0.25",
+        "situation": "性能分析走访",
+        "long_day_reason": "性能分析",
+    }
+
+    def post():
+        response = client.post(
+            path[5:],
+            data=json.dumps(body, ensure_ascii=False),
+            content_type="application/json",
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert response.status_code in (200, 201), response.content[:300]
+
+    return post
+
+
+if __name__ == "__main__":
+    main()
