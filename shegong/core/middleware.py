@@ -97,6 +97,8 @@ class IdleSessionMiddleware:
         session = getattr(request, "session", None)
         if session is None or not session.accessed or not session.session_key:
             return response  # nothing read: no one's session to keep alive
+        if response.status_code >= 500:
+            return response  # the database may be what failed: leave the session alone
         now = int(time.time())
         every = getattr(settings, "SHEGONG_SESSION_REFRESH_SECONDS", 60)
         if session.modified or now - session.get(SESSION_REFRESHED, 0) >= every:
