@@ -184,8 +184,9 @@ def build_world(out: dict, n_people: int) -> dict:
             "INSERT INTO people_recipient (name, name_initials, id_number, id_last4, sex, phone, "
             "address, health_notes, region_id, relation, self_care, guardian_name, "
             "guardian_relation, guardian_phone, consent, consent_giver, created_at, updated_at, "
-            f"is_active) SELECT 'P' || s.g, 'p', '', '', 'F', '', '', '', v.code, '', '', '', '', "
-            f"'', 'oral', 'self', {now}, {now}, TRUE FROM {_series(vendor, 0, n_people - 1)} "
+            f"is_active, version) SELECT 'P' || s.g, 'p', '', '', 'F', '', '', '', v.code, '', '', "
+            f"'', '', '', 'oral', 'self', {now}, {now}, TRUE, 1 "
+            f"FROM {_series(vendor, 0, n_people - 1)} "
             f"JOIN bench_village v ON v.idx = s.g % {len(villages)}"
         )
         cur.execute(
@@ -208,11 +209,11 @@ def build_world(out: dict, n_people: int) -> dict:
         cur.execute(
             "INSERT INTO indicators_servicefact (kind, source_type, source_id, date, worker_id, "
             "province, city, county, township, village, n, person_times, money, in_kind, "
-            "volunteers, hours, professional, in_village, work_kind) "
+            "volunteers, hours, professional, in_village, work_kind, domain, volunteer_hours) "
             "SELECT kind, 'training', id, date, worker_id, SUBSTR(region_code, 1, 2), "
             "SUBSTR(region_code, 1, 4), SUBSTR(region_code, 1, 6), SUBSTR(region_code, 1, 9), "
             "'', 1, 0, 0, 0, 0, hours, FALSE, FALSE, "
-            "CASE WHEN organiser IN ('province', 'city') THEN 'city' ELSE 'county' END "
+            "CASE WHEN organiser IN ('province', 'city') THEN 'city' ELSE 'county' END, '', 0 "
             "FROM workforce_trainingrecord"
         )
     out["recipients"] = n
@@ -232,7 +233,8 @@ def load_facts(world: dict, lo: int, hi: int) -> None:
     sql = (
         "INSERT INTO indicators_servicefact (kind, source_type, source_id, date, station_id, "
         "worker_id, recipient_id, province, city, county, township, village, n, person_times, "
-        "money, in_kind, volunteers, hours, professional, in_village, work_kind) "
+        "money, in_kind, volunteers, hours, professional, in_village, work_kind, domain, "
+        "volunteer_hours) "
         f"SELECT k.kind, k.stype, s.g, {_day(vendor, '(s.g * 7919) % 365')}, b.station_id, "
         "CASE WHEN k.hours > 0 THEN b.w0 + (s.g % b.wn) END, "
         "CASE WHEN k.kind = 'admin' THEN NULL ELSE r.id END, "
@@ -241,7 +243,9 @@ def load_facts(world: dict, lo: int, hi: int) -> None:
         "CASE WHEN k.kind = 'activity' AND s.g % 3 = 0 THEN s.g % 5000 ELSE 0 END, "
         "CASE WHEN k.kind = 'activity' AND s.g % 4 = 0 THEN s.g % 2000 ELSE 0 END, "
         "CASE WHEN k.kind = 'activity' THEN s.g % 6 ELSE 0 END, "
-        "k.hours, k.prof, k.kind <> 'admin' OR s.g % 5 = 0, k.wk "
+        "k.hours, k.prof, k.kind <> 'admin' OR s.g % 5 = 0, k.wk, "
+        "CASE WHEN k.kind IN ('visit', 'case_entry', 'session', 'activity') THEN 'elderly' "
+        "ELSE '' END, 0 "
         f"FROM {_series(vendor, lo, hi)} "
         f"JOIN people_recipient r ON r.id = {person} "
         "JOIN bench_station b ON b.township = SUBSTR(r.region_id, 1, 9) "

@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from loadtest import loadtest_lines  # noqa: E402  (bench/ is this script's folder)
+from growth import growth_lines  # noqa: E402  (bench/ is this script's folder)
+from loadtest import loadtest_lines  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgres://postgres@127.0.0.1:5432/shegong_bench"
@@ -301,6 +302,7 @@ def write_markdown(results: dict) -> None:
     lines += field_lines(results.get("field", []))
     lines += public_lines(results.get("public", []))
     lines += import_lines(results.get("imports", []))
+    lines += growth_lines(results.get("growth"))
     lines += loadtest_lines(results.get("loadtest"))
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

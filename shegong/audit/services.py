@@ -59,7 +59,13 @@ def audit_saved(
     ``fields`` as a page shows them (``describe.snapshot``, read after saving): all of them
     for a new row, "old → new" for the ones an edit changed. ``before`` is the snapshot
     taken before the edit. Personal fields are the caller's to leave out of ``fields``."""
-    saved = type(obj)._base_manager.get(pk=obj.pk)  # what the database holds, not the input
+    # what the database holds, not the input: the row, its foreign keys joined and its
+    # many-to-many read at once (not one query per related field)
+    meta = type(obj)._meta
+    named = [meta.get_field(name) for name in fields]
+    joined = [f.name for f in named if f.is_relation and (f.many_to_one or f.one_to_one)]
+    many = [f.name for f in named if f.many_to_many]
+    saved = type(obj)._base_manager.select_related(*joined).prefetch_related(*many).get(pk=obj.pk)
     after = snapshot(saved, fields)
     data = after if before is None else diff(before, after)
     data = {k: v for k, v in data.items() if v not in ("", None)} | (extra or {})
