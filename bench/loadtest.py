@@ -19,22 +19,22 @@ time: the targets are printed beside what was measured.
 import argparse
 import csv
 import datetime
-import http.cookiejar
 import json
 import os
 import platform
-import re
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import serving  # noqa: E402
+
 DB = "shegong_load"
 URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
 PASSWORD = "Shegong@2026"  # noqa: S105 (the demo logins' published password)
@@ -62,16 +62,8 @@ def build_database() -> None:
 
 
 def server_env() -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings_server",  # production, plain static files
-        "SHEGONG_INSECURE_DEV_KEY": "1",  # the demo's development keys
-        "SHEGONG_HTTPS": "0",
-        "SHEGONG_DEBUG": "0",
-        "SHEGONG_ALLOWED_HOSTS": "127.0.0.1",
-        "SHEGONG_REQUIRE_2FA": "0",  # officers would need their second factor to log in
-        "DATABASE_URL": URL,
-    }
+    # officers would need their second factor to log in: off, as for the demo
+    return serving.server_env(URL)
 
 
 # ----- the plan: who the users are and what they open -----------------------------------
@@ -269,69 +261,19 @@ def build_plan(today: datetime.date) -> dict:
 # ----- running -----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(port: int, workers: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "shegong.wsgi",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--timeout",
-            "120",
-        ],
-        cwd=ROOT,
-        env=server_env(),
-    )
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+    return serving.gunicorn(server_env(), port, workers=workers, args=("--timeout", "120"))
 
 
-class Browser:
-    """One logged-in session over urllib (the smoke check and the idle timings)."""
+class Browser(serving.Session):
+    """A demo login (the smoke check and the idle timings)."""
 
     def __init__(self, base: str, username: str):
-        self.base = base
-        jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        page = self.opener.open(base + "/accounts/login/").read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode(
-            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
-        ).encode()
-        request = urllib.request.Request(  # noqa: S310 (our own http://127.0.0.1 server)
-            base + "/accounts/login/", data=body, headers={"Referer": base + "/accounts/login/"}
-        )
-        answer = self.opener.open(request)
-        if "/accounts/login/" in answer.url:
-            raise RuntimeError(f"{username} could not log in")
+        super().__init__(base, username, PASSWORD)
 
     def get(self, path: str) -> tuple[int, float]:
-        started = time.perf_counter()
-        try:
-            with self.opener.open(self.base + path) as answer:
-                answer.read()
-                status = answer.status
-        except urllib.error.HTTPError as exc:
-            status = exc.code
-        return status, 1000 * (time.perf_counter() - started)
+        status, _kind, _body, ms = self.send(path)
+        return status, ms
 
 
 def smoke(base: str, plan: dict) -> None:
@@ -488,7 +430,7 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="shegong-load-"))
     plan_file = out / "plan.json"
     plan_file.write_text(json.dumps(plan, ensure_ascii=False))
-    port = _free_port()
+    port = serving.free_port()
     base = f"http://127.0.0.1:{port}"
     server = serve(port, args.workers)
     try:

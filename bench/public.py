@@ -22,15 +22,15 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
+
+from tests.serving import free_port, gunicorn  # noqa: E402
 
 
 def _database(db: str) -> str:
@@ -126,12 +126,6 @@ def build() -> dict:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _ab(url: str, requests: int, concurrency: int) -> dict:
     out = subprocess.run(
         ["ab", "-q", "-n", str(requests), "-c", str(concurrency), url],
@@ -155,33 +149,6 @@ def _ab(url: str, requests: int, concurrency: int) -> dict:
         "requests": requests,
         "concurrency": concurrency,
     }
-
-
-def _serve(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "shegong.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
 
 
 def main() -> None:
@@ -212,8 +179,8 @@ def main() -> None:
     }
     measures = {}
     for name, (path, seconds) in calls.items():
-        port = _free_port()
-        server = _serve({**env, "SHEGONG_PUBLIC_CACHE_SECONDS": seconds}, port)
+        port = free_port()
+        server = gunicorn({**env, "SHEGONG_PUBLIC_CACHE_SECONDS": seconds}, port)
         try:
             url = f"http://127.0.0.1:{port}{path}"
             _ab(url, 50, 2)  # warm both workers

@@ -21,25 +21,25 @@ saw printed:
 """
 
 import datetime
-import http.cookiejar
 import json
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests import serving  # noqa: E402
+
 PORT = int(os.environ.get("FAULTS_PG_PORT", "5434"))
 PGDIR = Path(os.environ.get("FAULTS_PG_DIR", "/tmp/shegong-faults-pg"))
 BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
@@ -107,21 +107,18 @@ def start_cluster() -> None:
         stdout=subprocess.DEVNULL,
     )
     pg_ctl("start")
-    subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(PORT),
-            "-U",
-            "postgres",
-            "-qc",
-            "CREATE DATABASE shegong",
-            "postgres",
-        ],
+    psql("CREATE DATABASE shegong", "postgres")
+
+
+def psql(sql: str, db: str = "shegong") -> str:
+    """One statement on the drill's cluster; what it printed."""
+    done = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-p", str(PORT), "-U", "postgres", "-qAtc", sql, db],
+        capture_output=True,
+        text=True,
         check=True,
     )
+    return done.stdout.strip()
 
 
 def stop_cluster() -> None:
@@ -137,19 +134,7 @@ def stop_cluster() -> None:
 
 
 def env(media: Path, **extra) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings_server",
-        "SHEGONG_INSECURE_DEV_KEY": "1",
-        "SHEGONG_HTTPS": "0",
-        "SHEGONG_DEBUG": "0",
-        "SHEGONG_ALLOWED_HOSTS": "127.0.0.1",
-        "SHEGONG_REQUIRE_2FA": "0",
-        "DATABASE_URL": DB_URL,
-        "SHEGONG_DB_CONN_MAX_AGE": "60",
-        "SHEGONG_MEDIA_ROOT": str(media),
-        **extra,
-    }
+    return serving.server_env(DB_URL, media, SHEGONG_DB_CONN_MAX_AGE="60", **extra)
 
 
 def manage(e: dict, *args: str, capture: bool = False) -> str:
@@ -180,79 +165,18 @@ print("ids", worker.pk, person.pk)
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 SERVER_LOG = Path(tempfile.gettempdir()) / "shegong-faults-server.log"
 
 
 def serve(e: dict, port: int) -> subprocess.Popen:
     # the server's own log (a trace per refused request in the outage) goes to a file
     log = open(SERVER_LOG, "w")  # noqa: SIM115 (open while the server runs)
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "shegong.wsgi",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "--graceful-timeout",
-            "20",
-        ],
-        cwd=ROOT,
-        env=e,
-        stdout=log,
-        stderr=log,
-    )
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
-            return server
-        except (OSError, urllib.error.HTTPError):
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("gunicorn did not start")
+    return serving.gunicorn(e, port, log=log, args=("--graceful-timeout", "20"))
 
 
-class Client:
+class Client(serving.Session):
     def __init__(self, base: str, username: str):
-        self.base = base
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        page = self.opener.open(base + "/accounts/login/").read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode(
-            {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
-        ).encode()
-        self.opener.open(
-            urllib.request.Request(  # noqa: S310 (our own server)
-                base + "/accounts/login/", data=body, headers={"Referer": base + "/accounts/login/"}
-            )
-        )
-
-    def csrf(self) -> str:
-        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
-
-    def send(self, path: str, data: bytes | None = None, headers: dict | None = None):
-        """(status, content type, body text)"""
-        request = urllib.request.Request(  # noqa: S310 (our own server)
-            self.base + path,
-            data=data,
-            headers={"X-CSRFToken": self.csrf(), "Referer": self.base + "/", **(headers or {})},
-        )
-        try:
-            with self.opener.open(request, timeout=30) as answer:
-                return answer.status, answer.headers.get("Content-Type", ""), answer.read().decode()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers.get("Content-Type", ""), exc.read().decode()
+        super().__init__(base, username, PASSWORD)
 
     def visit(self, body: dict, key: str):
         return self.send(
@@ -279,7 +203,7 @@ def load(base: str, body: dict, seconds: float, *, clients: int = 4) -> list[dic
                 ("page", lambda: client.send("/work/visits/")),
                 ("write", lambda k=key, b=sent: client.visit(b, k)),
             ):
-                status, kind_of, text = call()
+                status, kind_of, text, _ms = call()
                 with lock:
                     answers.append(
                         {
@@ -410,23 +334,9 @@ def worker_killed(e: dict) -> None:
     status = ""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        status = subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(PORT),
-                "-U",
-                "postgres",
-                "-Atc",
-                f"SELECT status || ' ' || progress FROM indicators_reportjob WHERE id = {job}",
-                "shegong",
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        status = psql(
+            f"SELECT status || ' ' || progress FROM indicators_reportjob WHERE id = {job}"
+        )
         if status.startswith(("running", "done", "failed")):
             break
         time.sleep(0.02)
@@ -491,7 +401,7 @@ def disk_full(base: str, media: Path, e: dict, visit_body: dict) -> None:
     say("disk full on a photo upload (the media folder a 1 MB tmpfs, filled)")
     picture = _png(64, 64)
     client = Client(base, "fault_worker")
-    status, _t, text = client.visit(visit_body, uuid.uuid4().hex)
+    _status, _t, text, _ms = client.visit(visit_body, uuid.uuid4().hex)
     visit = json.loads(text)["id"]
     filler = media / "filler"
     with open(filler, "wb") as f:
@@ -523,12 +433,12 @@ def disk_full(base: str, media: Path, e: dict, visit_body: dict) -> None:
         return int(shell(e, "from shegong.work.models import Photo; print(Photo.objects.count())"))
 
     before = photos()
-    status, kind, text = upload()
+    status, _kind, text, _ms = upload()
     say(f"  the upload answered {status}: {text[:160]}")
     check(status == 507, "a full disk answers 507 with a message")
     check(photos() == before, "no photo row without its file")
     filler.unlink()
-    status, _k, _t = upload()
+    status, _k, _t, _ms = upload()
     check(status in (200, 201) and photos() == before + 1, "with space again the photo is saved")
 
 
@@ -558,7 +468,7 @@ def main() -> None:
             "situation": "故障演练走访",
             "long_day_reason": "故障演练",
         }
-        port = free_port()
+        port = serving.free_port()
         base = f"http://127.0.0.1:{port}"
         server = serve(e, port)
         database_restart(base, e, body)

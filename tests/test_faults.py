@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from .test_shared_state import ROOT, _port, server_env
+from .serving import ROOT, free_port, gunicorn, server_env
 
 
 def _serve(tmp_path) -> tuple[subprocess.Popen, str, object]:
@@ -21,35 +21,10 @@ def _serve(tmp_path) -> tuple[subprocess.Popen, str, object]:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600
     )
-    port = _port()
+    port = free_port()
     log = open(tmp_path / "gunicorn.log", "w+")  # noqa: SIM115 (closed by the test)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "shegong.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--graceful-timeout",
-            "20",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
+    proc = gunicorn(env, port, log=log, level="info", args=("--graceful-timeout", "20"))
     url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=5)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(open(tmp_path / "gunicorn.log").read()[-3000:]) from None
-            time.sleep(0.2)
     return proc, url, log
 
 

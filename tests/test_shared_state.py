@@ -6,7 +6,6 @@ The servers run on their own SQLite file, migrated here, with a key prefix of th
 Redis (127.0.0.1:6379, database 15), which the test deletes."""
 
 import http.cookiejar
-import os
 import re
 import socket
 import subprocess
@@ -16,11 +15,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .serving import ROOT, free_port, gunicorn, server_env
+
 REDIS = "redis://127.0.0.1:6379/15"
 
 
@@ -33,29 +32,6 @@ def _redis_up() -> bool:
 
 
 pytestmark = pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 6379")
-
-
-def server_env(database_url: str, media: Path, **extra: str) -> dict:
-    """The environment of a process a test starts: production settings (debug off, no
-    HTTPS redirect, development keys) on ``database_url``, files under ``media``."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings_server",
-        "SHEGONG_INSECURE_DEV_KEY": "1",
-        "SHEGONG_HTTPS": "0",
-        "SHEGONG_DEBUG": "0",
-        "SHEGONG_ALLOWED_HOSTS": "127.0.0.1",
-        "SHEGONG_REQUIRE_2FA": "0",
-        "DATABASE_URL": database_url,
-        "SHEGONG_MEDIA_ROOT": str(media),
-        **extra,
-    }
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -79,42 +55,9 @@ def servers(tmp_path_factory):
         " role='province_officer', scope_region_id='43') for n in ('guarded', 'visitor')]"
     )
     subprocess.run([*manage, "shell", "-c", make], cwd=ROOT, env=env, check=True, timeout=120)
-    ports, procs = [_port(), _port()], []
-    for port in ports:
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "shegong.wsgi",
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "-w",
-                    "1",
-                    "--timeout",
-                    "60",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-        )
+    ports = [free_port(), free_port()]
+    procs = [gunicorn(env, port, workers=1, args=("--timeout", "60")) for port in ports]
     urls = [f"http://127.0.0.1:{p}" for p in ports]
-    for url, proc in zip(urls, procs, strict=True):
-        for _ in range(150):
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()[-3000:])
-            try:
-                urllib.request.urlopen(url + "/accounts/login/", timeout=5)
-                break
-            except urllib.error.HTTPError as exc:
-                raise RuntimeError(f"{url}: HTTP {exc.code}") from exc
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError(f"{url} did not answer")
     yield urls
     for proc in procs:
         proc.terminate()

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from collections import Counter
 
-from .test_shared_state import ROOT, server_env
+from .serving import ROOT, server_env
 
 TASKS = 40
 
