@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import Column, Exporter, choice
 
 
 class UserExporter(Exporter):
@@ -8,7 +8,7 @@ class UserExporter(Exporter):
     columns = [
         Column(_("Username"), lambda u: u.username, 16),
         Column(_("Full name"), lambda u: u.full_name, 12),
-        Column(_("Role"), lambda u: u.get_role_display(), 20),
+        Column(_("Role"), choice("role"), 20),
         Column(_("Scope region"), lambda u: u.scope_region.name if u.scope_region else "", 16),
         Column(_("Division code"), lambda u: u.scope_region_id or "", 14),
         Column(_("Station"), lambda u: u.station.name if u.station else "", 24),
@@ -17,7 +17,7 @@ class UserExporter(Exporter):
     ]
     page_columns = [
         Column(_("Name"), lambda u: f"{u.display_name} ({u.username})"),
-        Column(_("Role"), lambda u: u.get_role_display() or "—"),
+        Column(_("Role"), choice("role") or "—"),
         Column(_("Scope region"), lambda u: u.scope_region.name if u.scope_region else "—"),
         Column(_("Station"), lambda u: u.station.name if u.station else "—"),
         Column(_("Active"), lambda u: u.is_active),

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy
 
 from shegong.core.crypto import mask_phone
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import Column, Exporter, choice
 
 
 class VolunteerExporter(Exporter):
@@ -13,7 +13,7 @@ class VolunteerExporter(Exporter):
         Column(gettext_lazy("Name"), lambda v: v.name, 10),
         Column(gettext_lazy("Home village"), lambda v: v.region.name, 16),
         Column(gettext_lazy("Station"), lambda v: v.station.name, 20),
-        Column(gettext_lazy("Political status"), lambda v: v.get_political_status_display(), 10),
+        Column(gettext_lazy("Political status"), choice("political_status"), 10),
         Column(gettext_lazy("Skills"), lambda v: v.skills, 20),
         Column(gettext_lazy("Phone"), lambda v: mask_phone(v.phone), 14),
         Column(gettext_lazy("Services"), lambda v: v.times or 0, 8),
@@ -25,7 +25,7 @@ class TeamExporter(Exporter):
     title = gettext_lazy("Volunteer teams")
     columns = [
         Column(gettext_lazy("Name"), lambda t: t.name, 20),
-        Column(gettext_lazy("Kind"), lambda t: t.get_kind_display(), 20),
+        Column(gettext_lazy("Kind"), choice("kind"), 20),
         Column(gettext_lazy("Station"), lambda t: t.station.name, 20),
         Column(gettext_lazy("Leader"), lambda t: t.leader.name if t.leader_id else "", 10),
         Column(gettext_lazy("Members"), lambda t: t.size, 8),
@@ -82,8 +82,8 @@ class OrganisationExporter(Exporter):
     title = gettext_lazy("Community organisations")
     columns = [
         Column(gettext_lazy("Name"), lambda o: o.name, 24),
-        Column(gettext_lazy("Kind"), lambda o: o.get_kind_display(), 12),
-        Column(gettext_lazy("Stage"), lambda o: o.get_stage_display(), 14),
+        Column(gettext_lazy("Kind"), choice("kind"), 12),
+        Column(gettext_lazy("Stage"), choice("stage"), 14),
         Column(gettext_lazy("Village / place"), lambda o: o.region.name, 16),
         Column(gettext_lazy("Station"), lambda o: o.station.name, 20),
         Column(gettext_lazy("Members"), lambda o: o.members, 8),
@@ -98,7 +98,7 @@ class DonorExporter(Exporter):
     title = gettext_lazy("Donors")
     columns = [
         Column(gettext_lazy("Name"), lambda d: d.name, 24),
-        Column(gettext_lazy("Kind"), lambda d: d.get_kind_display(), 14),
+        Column(gettext_lazy("Kind"), choice("kind"), 14),
         Column(gettext_lazy("Station"), lambda d: d.station.name, 20),
         Column(gettext_lazy("Contact phone"), lambda d: mask_phone(d.contact_phone), 14),
         Column(gettext_lazy("Given (yuan)"), lambda d: d.given or 0, 12),
@@ -114,7 +114,7 @@ class LedgerExporter(Exporter):
         Column(gettext_lazy("Received"), lambda d: d.received_on, 12),
         Column(gettext_lazy("Donor"), lambda d: d.donor.name, 20),
         Column(gettext_lazy("Donor kind"), lambda d: d.donor.get_kind_display(), 12),
-        Column(gettext_lazy("Kind"), lambda d: d.get_kind_display(), 10),
+        Column(gettext_lazy("Kind"), choice("kind"), 10),
         Column(gettext_lazy("Goods"), lambda d: d.items, 16),
         Column(gettext_lazy("Restricted to"), lambda d: d.restriction_label, 20),
         Column(gettext_lazy("Receipt number"), lambda d: d.receipt_no, 14),

@@ -4,7 +4,7 @@ workbook: every station with every item, totals and grades, and the counties' av
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.exporters import Column, Exporter, Sheet
+from shegong.core.exporters import Column, Exporter, Sheet, choice
 
 from .models import Grade
 from .scoring import _num
@@ -22,7 +22,7 @@ class TreeExporter(Exporter):
         Column(_("Service year"), lambda t: t.year, 8),
         Column(_("Items"), lambda t: t.items, 6),
         Column(_("Total score"), lambda t: t.total, 8),
-        Column(_("Status"), lambda t: t.get_status_display(), 8),
+        Column(_("Status"), choice("status"), 8),
     ]
 
 
@@ -43,11 +43,11 @@ class RoundExporter(Exporter):
         Column(_("Title"), lambda r: r.title, 32),
         Column(_("Region"), lambda r: r.region.name, 12),
         Column(_("Service year"), lambda r: r.year, 8),
-        Column(_("Kind"), lambda r: r.get_kind_display(), 8),
+        Column(_("Kind"), choice("kind"), 8),
         Column(_("Stations"), lambda r: r.n_stations, 6),
         Column(_("Opens on"), lambda r: r.opens_on, 12),
         Column(_("Closes on"), lambda r: r.closes_on, 12),
-        Column(_("Status"), lambda r: r.get_status_display(), 10),
+        Column(_("Status"), choice("status"), 10),
     ]
 
 
@@ -58,7 +58,7 @@ class ResultExporter(Exporter):
         Column(_("Region"), lambda r: r.region.name, 12),
         Column(_("Round"), lambda r: r.round.title, 28),
         Column(_("Score"), lambda r: r.score, 8),
-        Column(_("Grade"), lambda r: r.get_grade_display(), 8),
+        Column(_("Grade"), choice("grade"), 8),
         Column(_("Star level"), lambda r: _stars(r.stars), 8),
         Column(_("Appeal until"), lambda r: r.appeal_until, 12),
     ]
@@ -70,7 +70,7 @@ class AppealExporter(Exporter):
         Column(_("Station"), lambda a: a.result.station.name, 24),
         Column(_("Round"), lambda a: a.result.round.title, 28),
         Column(_("Filed at"), lambda a: a.filed_at, 16),
-        Column(_("Status"), lambda a: a.get_status_display(), 10),
+        Column(_("Status"), choice("status"), 10),
         Column(_("Reasons"), lambda a: a.reasons, 40),
         Column(_("Answer"), lambda a: a.answer, 40),
     ]
@@ -81,9 +81,9 @@ class RectificationExporter(Exporter):
     columns = [
         Column(_("Station"), lambda t: t.station.name, 24),
         Column(_("Problem"), lambda t: t.problem, 40),
-        Column(_("Owner"), lambda t: t.get_owner_display(), 8),
+        Column(_("Owner"), choice("owner"), 8),
         Column(_("Deadline"), lambda t: t.deadline, 12),
-        Column(_("Status"), lambda t: t.get_status_display(), 10),
+        Column(_("Status"), choice("status"), 10),
         Column(_("Overdue"), lambda t: t.is_overdue(), 6),
         Column(_("Round"), lambda t: t.result.round.title, 28),
     ]
@@ -95,7 +95,7 @@ class StarExporter(Exporter):
         Column(_("Station"), lambda d: d.station.name, 24),
         Column(_("Region"), lambda d: d.region.name, 12),
         Column(_("Stars"), lambda d: _stars(d.stars), 8),
-        Column(_("Status"), lambda d: d.get_status_display(), 16),
+        Column(_("Status"), choice("status"), 16),
         Column(_("Valid from"), lambda d: d.valid_from, 12),
         Column(_("Revoked on"), lambda d: d.ended_on, 12),
         Column(_("Basis"), lambda d: d.basis, 30),

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy
 
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import Column, Exporter, choice
 
 
 class PackageExporter(Exporter):
@@ -9,8 +9,8 @@ class PackageExporter(Exporter):
     title = gettext_lazy("Data packages")
     columns = [
         Column(gettext_lazy("Received at"), lambda p: p.received_at.strftime("%Y-%m-%d %H:%M"), 16),
-        Column(gettext_lazy("Status"), lambda p: p.get_status_display(), 12),
-        Column(gettext_lazy("Kind"), lambda p: p.get_kind_display(), 10),
+        Column(gettext_lazy("Status"), choice("status"), 12),
+        Column(gettext_lazy("Kind"), choice("kind"), 10),
         Column(gettext_lazy("Sender"), lambda p: p.sender, 18),
         Column(gettext_lazy("Region"), lambda p: p.region_name, 12),
         Column(gettext_lazy("Year"), lambda p: p.period, 6),

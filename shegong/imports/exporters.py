@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy
 
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import Column, Exporter, choice
 
 
 def _count(counts: dict, key: str):
@@ -13,7 +13,7 @@ class ImportJobExporter(Exporter):
     title = gettext_lazy("Imports")
     columns = [
         Column(gettext_lazy("Uploaded at"), lambda j: j.created_at.strftime("%Y-%m-%d %H:%M"), 16),
-        Column(gettext_lazy("Kind"), lambda j: j.get_kind_display(), 10),
+        Column(gettext_lazy("Kind"), choice("kind"), 10),
         Column(gettext_lazy("File name"), lambda j: j.file_name, 24),
         Column(gettext_lazy("Region"), lambda j: j.region.name, 12),
         Column(
@@ -21,7 +21,7 @@ class ImportJobExporter(Exporter):
             lambda j: j.created_by.display_name if j.created_by else "manage.py",
             10,
         ),
-        Column(gettext_lazy("Status"), lambda j: j.get_status_display(), 8),
+        Column(gettext_lazy("Status"), choice("status"), 8),
         Column(gettext_lazy("New"), lambda j: _count(j.committed or j.checked, "new"), 8),
         Column(gettext_lazy("Updated"), lambda j: _count(j.committed or j.checked, "updated"), 8),
         Column(

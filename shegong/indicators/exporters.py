@@ -1,13 +1,13 @@
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import Column, Exporter, choice
 
 
 class FactExporter(Exporter):
     title = _("Records behind the figure")
     base = [
         Column(_("Date"), lambda f: f.date, 12),
-        Column(_("Record"), lambda f: f.get_kind_display(), 16),
+        Column(_("Record"), choice("kind"), 16),
         Column(_("Division code"), lambda f: f.place, 14),
         Column(_("Station"), lambda f: f.station.name if f.station else "", 24),
         Column(_("Worker"), lambda f: f.worker.display_name if f.worker else "", 10),

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import Column, Exporter, choice
 
 
 class FilingExporter(Exporter):
@@ -9,7 +9,7 @@ class FilingExporter(Exporter):
         Column(_("Agency"), lambda f: f.agency.name, 24),
         Column(_("Unified social credit code"), lambda f: f.agency.credit_code, 20),
         Column(_("Registered in"), lambda f: f.region.name, 12),
-        Column(_("Status"), lambda f: f.get_status_display(), 10),
+        Column(_("Status"), choice("status"), 10),
         Column(_("Legal representative"), lambda f: f.legal_representative, 10),
         Column(_("Registration certificate number"), lambda f: f.certificate_number, 18),
         Column(_("Service fields"), lambda f: "、".join(f.field_labels()), 24),
@@ -24,7 +24,7 @@ class ProjectExporter(Exporter):
         Column(_("Project title"), lambda p: p.title, 28),
         Column(_("Purchaser"), lambda p: p.purchaser, 18),
         Column(_("Service year"), lambda p: p.year, 8),
-        Column(_("Procurement method"), lambda p: p.get_method_display(), 12),
+        Column(_("Procurement method"), choice("method"), 12),
         Column(_("Procurement notice number"), lambda p: p.notice_number, 18),
         Column(_("Budget (yuan)"), lambda p: p.budget_total or 0, 14),
         Column(_("Contracts"), lambda p: p.contracts_count, 8),
@@ -52,11 +52,11 @@ class SpendingExporter(Exporter):
         Column(_("Station"), lambda s: s.station.name, 20),
         Column(_("Contract"), lambda s: s.contract.number, 18),
         Column(_("Agency"), lambda s: s.contract.agency.name, 20),
-        Column(_("Category"), lambda s: s.get_category_display(), 8),
+        Column(_("Category"), choice("category"), 8),
         Column(_("Sub-item"), lambda s: s.sub_item, 10),
         Column(_("Amount (yuan)"), lambda s: s.amount, 12),
         Column(_("Payee"), lambda s: s.payee, 16),
-        Column(_("Status"), lambda s: s.get_status_display(), 8),
+        Column(_("Status"), choice("status"), 8),
         Column(_("Reason for spending over budget"), lambda s: s.over_budget_reason, 24),
     ]
     page_columns = [columns[0], columns[1], columns[4], columns[6], columns[8], columns[9]]
@@ -104,7 +104,7 @@ class LabourContractExporter(Exporter):
     columns = [
         Column(_("Worker"), lambda c: c.worker.display_name, 10),
         Column(_("Station"), lambda c: c.worker.station.name if c.worker.station_id else "", 20),
-        Column(_("Contract type"), lambda c: c.get_kind_display(), 10),
+        Column(_("Contract type"), choice("kind"), 10),
         Column(_("Starts on"), lambda c: c.starts_on, 12),
         Column(_("Ends on"), lambda c: c.ends_on, 12),
         Column(_("Pay day"), lambda c: c.pay_day, 6),

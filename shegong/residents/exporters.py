@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy
 
-from shegong.core.exporters import Column, Exporter
+from shegong.core.exporters import Column, Exporter, choice
 
 
 class RequestExporter(Exporter):
@@ -11,14 +11,14 @@ class RequestExporter(Exporter):
     columns = [
         Column(gettext_lazy("Tracking code"), lambda r: r.code, 12),
         Column(gettext_lazy("Submitted"), lambda r: r.submitted_at.date(), 12),
-        Column(gettext_lazy("Kind"), lambda r: r.get_kind_display(), 8),
-        Column(gettext_lazy("About"), lambda r: r.get_topic_display(), 12),
+        Column(gettext_lazy("Kind"), choice("kind"), 8),
+        Column(gettext_lazy("About"), choice("topic"), 12),
         Column(gettext_lazy("Village / community"), lambda r: r.region.name, 16),
         Column(gettext_lazy("Station"), lambda r: r.station.name if r.station else "", 20),
         Column(
             gettext_lazy("Assigned to"), lambda r: r.assignee.display_name if r.assignee else "", 10
         ),
-        Column(gettext_lazy("Status"), lambda r: r.get_status_display(), 8),
+        Column(gettext_lazy("Status"), choice("status"), 8),
         Column(gettext_lazy("First response due"), lambda r: r.due_on, 12),
         Column(
             gettext_lazy("First response"),
@@ -36,7 +36,7 @@ class MatchExporter(Exporter):
     columns = [
         Column(gettext_lazy("Tracking code"), lambda m: m.request.code, 12),
         Column(gettext_lazy("Village / community"), lambda m: m.request.region.name, 16),
-        Column(gettext_lazy("Matched with"), lambda m: m.get_party_display(), 10),
+        Column(gettext_lazy("Matched with"), choice("party"), 10),
         Column(
             gettext_lazy("Who or what"),
             lambda m: m.party_label,
@@ -55,7 +55,7 @@ class ResourceExporter(Exporter):
     title = gettext_lazy("Resources")
     columns = [
         Column(gettext_lazy("Name"), lambda u: u.display_name, 10),
-        Column(gettext_lazy("Role"), lambda u: u.get_role_display(), 10),
+        Column(gettext_lazy("Role"), choice("role"), 10),
         Column(gettext_lazy("Station"), lambda u: u.station.name if u.station_id else "", 20),
         Column(
             gettext_lazy("Qualification"),
@@ -78,8 +78,8 @@ class ProjectExporter(Exporter):
         Column(gettext_lazy("Group number"), lambda g: g.number, 14),
         Column(gettext_lazy("Name"), lambda g: g.name, 20),
         Column(gettext_lazy("Station"), lambda g: g.station.name, 20),
-        Column(gettext_lazy("Service domain"), lambda g: g.get_domain_display(), 12),
+        Column(gettext_lazy("Service domain"), choice("domain"), 12),
         Column(gettext_lazy("Target members"), lambda g: g.target, 20),
-        Column(gettext_lazy("Stage"), lambda g: g.get_stage_display(), 8),
+        Column(gettext_lazy("Stage"), choice("stage"), 8),
         Column(gettext_lazy("Planned sessions"), lambda g: g.planned_sessions, 8),
     ]

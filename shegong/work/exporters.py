@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.exporters import VOID_COLUMNS, Column, Exporter
+from shegong.core.exporters import VOID_COLUMNS, Column, Exporter, choice
 
 
 def _names(users) -> str:
@@ -27,7 +27,7 @@ class CaseExporter(Exporter):
         Column(_("Person"), lambda c: c.recipient.name, 10, private="name"),
         Column(_("Village / community"), lambda c: c.region.name, 16),
         Column(_("Case worker"), lambda c: c.worker.display_name, 10),
-        Column(_("Stage"), lambda c: c.get_stage_display(), 8),
+        Column(_("Stage"), choice("stage"), 8),
         Column(_("Opened on"), lambda c: c.opened_on, 12),
         Column(_("Closed on"), lambda c: c.closed_on, 12),
     ]
@@ -38,8 +38,8 @@ class GroupExporter(Exporter):
     columns = [
         Column(_("Group number"), lambda g: g.number, 20),
         Column(_("Name"), lambda g: g.name, 24),
-        Column(_("Nature"), lambda g: g.get_nature_display(), 8),
-        Column(_("Stage"), lambda g: g.get_stage_display(), 8),
+        Column(_("Nature"), choice("nature"), 8),
+        Column(_("Stage"), choice("stage"), 8),
         Column(
             _("Sessions held / planned"), lambda g: f"{g.session_count} / {g.planned_sessions}", 12
         ),
@@ -52,8 +52,8 @@ class ActivityExporter(Exporter):
     columns = [
         Column(_("Date"), lambda a: a.date, 12),
         Column(_("Title"), lambda a: a.title, 28),
-        Column(_("Domain"), lambda a: a.get_domain_display(), 10),
-        Column(_("Service type"), lambda a: a.get_service_type_display(), 12),
+        Column(_("Domain"), choice("domain"), 10),
+        Column(_("Service type"), choice("service_type"), 12),
         Column(_("Village / place"), lambda a: a.region.name, 16),
         Column(_("Participants (person-times)"), lambda a: a.participants_count, 10),
         Column(_("Volunteers"), lambda a: a.volunteers_count, 8),
@@ -66,7 +66,7 @@ class AdminWorkExporter(Exporter):
     columns = [
         Column(_("Date"), lambda w: w.date, 12),
         Column(_("Worker"), lambda w: w.worker.display_name, 10),
-        Column(_("Task"), lambda w: w.get_task_display(), 24),
+        Column(_("Task"), choice("task"), 24),
         Column(_("Place"), lambda w: w.region.name, 14),
         Column(_("Hours"), lambda w: w.hours, 8),
         Column(_("In a village"), lambda w: w.in_village, 8),

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy
 
-from shegong.core.exporters import VOID_COLUMNS, Column, Exporter
+from shegong.core.exporters import VOID_COLUMNS, Column, Exporter, choice
 
 
 class TrainingExporter(Exporter):
@@ -10,8 +10,8 @@ class TrainingExporter(Exporter):
     columns = [
         Column(gettext_lazy("Date"), lambda t: t.date, 12),
         Column(gettext_lazy("Worker"), lambda t: t.worker.display_name, 10),
-        Column(gettext_lazy("Kind"), lambda t: t.get_kind_display(), 8),
-        Column(gettext_lazy("Organised by"), lambda t: t.get_organiser_display(), 8),
+        Column(gettext_lazy("Kind"), choice("kind"), 8),
+        Column(gettext_lazy("Organised by"), choice("organiser"), 8),
         Column(gettext_lazy("Hours"), lambda t: t.hours, 8),
         Column(gettext_lazy("Topic"), lambda t: t.topic, 30),
         Column(gettext_lazy("Supervisor / trainer"), lambda t: t.supervisor, 12),
@@ -26,11 +26,9 @@ class WorkerExporter(Exporter):
         Column(
             gettext_lazy("Station"), lambda p: p.user.station.name if p.user.station else "", 24
         ),
-        Column(gettext_lazy("Education"), lambda p: p.get_education_display(), 10),
+        Column(gettext_lazy("Education"), choice("education"), 10),
         Column(gettext_lazy("Social work major"), lambda p: p.social_work_major, 8),
-        Column(
-            gettext_lazy("Social work qualification"), lambda p: p.get_qualification_display(), 16
-        ),
+        Column(gettext_lazy("Social work qualification"), choice("qualification"), 16),
         Column(gettext_lazy("Hire date"), lambda p: p.hire_date, 12),
     ]
 
@@ -44,11 +42,9 @@ class RegistryExporter(Exporter):
         Column(
             gettext_lazy("Station"), lambda p: p.user.station.name if p.user.station_id else "", 20
         ),
-        Column(gettext_lazy("Education"), lambda p: p.get_education_display(), 10),
+        Column(gettext_lazy("Education"), choice("education"), 10),
         Column(gettext_lazy("Social work major"), lambda p: p.social_work_major, 6),
-        Column(gettext_lazy("Qualification"), lambda p: p.get_qualification_display(), 16),
+        Column(gettext_lazy("Qualification"), choice("qualification"), 16),
         Column(gettext_lazy("Certificate number"), lambda p: p.certificate_no, 18),
-        Column(
-            gettext_lazy("Certificate review"), lambda p: p.get_certificate_status_display(), 10
-        ),
+        Column(gettext_lazy("Certificate review"), choice("certificate_status"), 10),
     ]
