@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from .exporters import export_response
 from .filters import Filter, read_filters  # noqa: F401  (the list pages' filter vocabulary)
 from .pagination import paginate, querystring_without_page
+from .templatetags.shegong import cell
 
 
 def list_page(
@@ -92,8 +93,6 @@ CELL_CHARS = 120  # a cell's text is cut here, the rest left to the record's pag
 def _cell(value) -> str:
     """A table cell's HTML: the ``cell`` filter's text (dates, yes/no, a dash for empty),
     escaped unless already safe, cut at ``CELL_CHARS`` like ``truncatechars``."""
-    from .templatetags.shegong import cell
-
     shown = cell(value)
     text = str(shown)
     if len(text) > CELL_CHARS:

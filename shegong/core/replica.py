@@ -128,14 +128,19 @@ def _written_key(user_id) -> str:
     return f"shegong:replica:written:{user_id}"
 
 
+def _remembered_seconds() -> int:
+    """How long a user's last write position is kept: past the lag bound the replica has
+    either replayed it or is not used anyway."""
+    return int(_setting("SHEGONG_REPLICA_MAX_LAG_SECONDS", 30)) + 60
+
+
 def remember_write(*, user_id) -> None:
     """Keep the primary's WAL position after this user's save: their heavy reads use the
     primary until the replica has replayed past it."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_flush_lsn()::text")
         position = lsn_number(cursor.fetchone()[0])
-    timeout = int(_setting("SHEGONG_REPLICA_MAX_LAG_SECONDS", 30)) + 60
-    cache.set(_written_key(user_id), position, timeout)
+    cache.set(_written_key(user_id), position, _remembered_seconds())
 
 
 def choose(*, user_id=None) -> str:
@@ -216,6 +221,5 @@ class ReplicaMiddleware:
                 except Exception:  # noqa: BLE001 (the save itself is done; log, go on)
                     log.exception("could not read the write position")
                     # not knowing where it was, send their heavy reads to the primary
-                    timeout = int(_setting("SHEGONG_REPLICA_MAX_LAG_SECONDS", 30)) + 60
-                    cache.set(_written_key(user.pk), 1 << 64, timeout)
+                    cache.set(_written_key(user.pk), 1 << 64, _remembered_seconds())
         return response
