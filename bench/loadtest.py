@@ -53,7 +53,7 @@ def psql(sql: str, db: str = "postgres") -> str:
 
 
 def build_database() -> None:
-    psql(f"DROP DATABASE IF EXISTS {DB}")
+    psql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
     psql(f"CREATE DATABASE {DB}")
     env = {**os.environ, "DATABASE_URL": URL, "SHEGONG_DEBUG": "1"}
     manage = [sys.executable, "manage.py"]

@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=40)
     parser.add_argument("--callees", help="print what this function calls (a name pattern)")
+    parser.add_argument("--sql", action="store_true", help="print each query of one request")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -38,9 +39,8 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.db import connection, reset_queries
+    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from shegong.accounts.models import User
@@ -51,7 +51,16 @@ def main() -> None:
     call = _caller(client, user, args.path, timezone.localdate())
     for _ in range(3):  # warm: templates, translations, connections
         call()
-    with CaptureQueriesContext(connection) as queries:
+    queries: list[tuple[float, str]] = []
+
+    def timed(execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append((1000 * (time.perf_counter() - began), sql))
+
+    with connection.execute_wrapper(timed):
         call()
     started = time.perf_counter()
     profile = cProfile.Profile()
@@ -60,7 +69,6 @@ def main() -> None:
         call()
     profile.disable()
     ms = 1000 * (time.perf_counter() - started) / args.n
-    reset_queries()
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
     if args.callees:
@@ -69,8 +77,11 @@ def main() -> None:
         stats.print_stats(args.lines)
     print(
         f"{args.path} as {args.username}: {ms:.1f} ms a request under the profiler, "
-        f"{len(queries)} queries"
+        f"{len(queries)} queries ({sum(ms for ms, _ in queries):.1f} ms in the database)"
     )
+    if args.sql:
+        for ms_, sql in queries:
+            print(f"{ms_:7.2f} ms  {sql[:400]}")
     print(out.getvalue())
 
 

@@ -304,10 +304,15 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"database_down": {"()": "shegong.core.logs.DatabaseDownFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SHEGONG_LOG_LEVEL", "INFO")},
-    # Lockouts reach the audit log; axes' own chatter about every login is not needed.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Lockouts reach the audit log; axes' own chatter about every login is not needed.
+        "axes": {"level": "WARNING"},
+        # a request refused while the database is down: one line, not a stack trace
+        "django.request": {"filters": ["database_down"]},
+    },
 }
 
 # The API's docs (/api/docs) and schema (/api/openapi.json) need a login unless this is on.

@@ -42,3 +42,35 @@ def test_other_errors_stay_500(world, monkeypatch):
     monkeypatch.setattr(SessionStore, "load", broken)
     response = client.get("/people/")
     assert response.status_code == 500 and "服务器出错了" in response.content.decode()
+
+
+def test_a_refusal_is_logged_as_one_line_not_a_stack_trace(world, monkeypatch, caplog):
+    client = Client(raise_request_exception=False)
+    client.force_login(world.actors["county_officer"])
+    _down(monkeypatch)
+    with caplog.at_level("INFO", logger="django.request"):
+        assert client.get("/people/").status_code == 503
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records  # (the session middleware's answer may fail again on its way out: 2)
+    for record in records:
+        assert record.levelname == "WARNING" and record.exc_info is None
+        line = record.getMessage()
+        assert "/people/" in line and "OperationalError" in line and "closed the connection" in line
+        assert "\n" not in line
+
+
+def test_other_errors_keep_their_trace_in_the_log(world, monkeypatch, caplog):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def broken(self):
+        raise RuntimeError("a bug")
+
+    client = Client(raise_request_exception=False)
+    client.force_login(world.actors["county_officer"])
+    monkeypatch.setattr(SessionStore, "load", broken)
+    with caplog.at_level("INFO", logger="django.request"):
+        assert client.get("/people/").status_code == 500
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert records
+    for record in records:
+        assert record.levelname == "ERROR" and record.exc_info[0] is RuntimeError

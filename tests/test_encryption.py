@@ -47,3 +47,54 @@ def test_masks():
     assert crypto.mask_id_number("430102199001011234") == "430102********1234"
     assert crypto.mask_phone("13812345678") == "138****5678"
     assert crypto.mask_text("anything") == "******" and crypto.mask_text("") == ""
+
+
+def _decrypted(monkeypatch) -> list[str]:
+    """Every value decrypted from here on (the field calls ``crypto.decrypt``)."""
+    seen: list[str] = []
+    real = crypto.decrypt
+
+    def counting(token):
+        value = real(token)
+        seen.append(value)
+        return value
+
+    monkeypatch.setattr(crypto, "decrypt", counting)
+    return seen
+
+
+def test_lists_leave_the_encrypted_fields_they_do_not_show_unread(world, monkeypatch):
+    from django.test import Client
+
+    person = world.places["own"].recipient
+    seen = _decrypted(monkeypatch)
+    client = Client()
+    client.force_login(world.actors["social_worker"])
+    visits = client.get("/work/visits/")
+    assert visits.status_code == 200 and visits.context["rows"]
+    assert seen == []  # a visit's person is listed by name: nothing decrypted
+    people = client.get("/people/")
+    assert people.status_code == 200
+    listed = [row[0] for row in people.context["rows"]]
+    assert person in listed
+    # the people list shows the ID number and the phone, masked: only those are read
+    assert person.id_number in seen and person.phone in seen
+    assert not {person.address, person.health_notes} & set(seen) - {""}
+    assert len(seen) <= 2 * len(listed)
+
+
+def test_secret_paths_follow_the_joined_relations():
+    from shegong.core.restrict import secret_paths
+    from shegong.work.models import HomeVisit
+
+    qs = HomeVisit.objects.select_related("region", "recipient", "household__head")
+    paths = secret_paths(HomeVisit, qs.query.select_related)
+    assert {"recipient__phone", "recipient__id_number", "household__address"} <= set(paths)
+    assert "household__head__guardian_phone" in paths
+    assert not [p for p in paths if p.startswith("region")]
+    # a person read on their own keeps what ``keep`` names
+    kept = Recipient.objects.all().without_secrets(keep=("phone",))
+    assert kept.query.deferred_loading == (
+        frozenset({"id_number", "address", "health_notes", "guardian_phone"}),
+        True,
+    )

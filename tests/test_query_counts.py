@@ -46,7 +46,7 @@ PAGES = {
     # the sheet + the station's figures for the year (the indicators' own reads)
     # + the residents' requests of the period (one aggregate), + party teams (Hunan's rule),
     # + community organisations (one aggregate)
-    "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 26),
+    "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 25),
     # + the purchase to-do: filings to review, spending to approve, instalments due; + the
     # employment check of the latest month due (workers, their contracts, their pay)
     # + evaluation's to-do: overdue rectification, appeals to answer, reports to check
@@ -122,7 +122,7 @@ PAGES = {
     "payroll list": (lambda w: _purchases(w, reverse("purchase:payroll_list")), "agency_admin", 4),
     # the employment check: workers, their contracts, their pay (three, for any number)
     "compliance": (lambda w: _purchases(w, reverse("purchase:compliance")), "county_officer", 6),
-    "versions": (lambda w: reverse("purchase:versions") + "?node=4303", "city_officer", 8),
+    "versions": (lambda w: reverse("purchase:versions") + "?node=4303", "city_officer", 7),
     "subsidy": (lambda w: reverse("purchase:subsidy") + "?node=43", "province_officer", 7),
     "registry": (lambda w: reverse("workforce:registry"), "city_officer", 4),
     "recipient API": (lambda w: "/api/recipients", "social_worker", 5),
@@ -151,8 +151,9 @@ PAGES = {
         # residents' requests of the period (one aggregate), + the stations with a party
         # volunteer team (the rule set in force, Hunan's, asks for it), + the community
         # organisations (one aggregate), + the regions whose figures came from other
-        # deployments (one indexed read of a small table)
-        27,
+        # deployments (one indexed read of a small table); the rule set in force is one
+        # query, the city's before the province's (compute.rule_set_for)
+        26,
     ),
     "dashboard (province, year)": (
         lambda w: reverse("indicators:dashboard") + "?node=43&period=2026",
@@ -164,7 +165,7 @@ PAGES = {
     "dashboard (station)": (
         lambda w: reverse("indicators:dashboard") + "?period=2026-03",
         "social_worker",
-        23,  # + stars then, + signed off, + requests, + party teams, + organisations, + shared
+        22,  # + stars then, + signed off, + requests, + party teams, + organisations, + shared
     ),
     "drill-down (county visits)": (
         lambda w: reverse("indicators:records") + "?metric=visit&node=430302&period=2026-03",
@@ -179,7 +180,7 @@ PAGES = {
     "report (city, quarter)": (
         lambda w: reverse("indicators:report") + "?node=4303&period=2026Q1",
         "city_officer",
-        21,  # + short counties, + stars then, + requests, + party teams, + organisations
+        20,  # + short counties, + stars then, + requests, + party teams, + organisations
     ),
 }
 

@@ -34,7 +34,9 @@ from .models import (
 def volunteer_list(*, user: AbstractBaseUser, filters: dict) -> QuerySet[Volunteer]:
     """The volunteers ``user`` may see, with their confirmed hours and services; filtered
     by region, name or number (``q``), political status and team."""
+    # the list shows the phone masked; the ID number is left unread
     qs = Volunteer.objects.restrict(user).select_related("region", "station")
+    qs = qs.without_secrets(keep=("phone",))
     if filters.get("region"):
         qs = qs.filter(in_subtree("region_id", filters["region"]))
     if filters.get("q"):

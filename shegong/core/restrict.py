@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from shegong.core.divisions import in_subtree
+from shegong.core.fields import EncryptedTextField
 
 # "view_masked": rows a user may read de-identified (names masked, free text left out),
 # which is how evaluators and agencies read station work
@@ -45,6 +46,16 @@ class RestrictedQuerySet(models.QuerySet):
             return self.none()
         return self.filter(q)
 
+    def without_secrets(self, *, keep: tuple[str, ...] = ()) -> "RestrictedQuerySet":
+        """The same rows with every encrypted field left unread: the model's own and those
+        of each relation joined by ``select_related``. For lists and exports that show none
+        of them (a visit's person is listed by name): each encrypted value read costs a
+        decryption (~270 on a page of visits), and a value never read is never in memory.
+        Reading a left-out field afterwards costs a query per row, which the list's query
+        pin catches. ``keep``: paths still read (the people list masks ID number and phone)."""
+        paths = secret_paths(self.model, self.query.select_related)
+        return self.defer(*[p for p in paths if p not in keep])
+
 
 def get_restricted_or_404(queryset, user, action: str = "view", **lookup):
     """One object the user may ``action``, else 404 (never 403: existence is not leaked)."""
@@ -73,3 +84,16 @@ def require_may_save(user, model, instance, *, add_refused, change_refused) -> N
         raise PermissionDenied(add_refused)
     if instance is not None and not can(user, instance, "change"):
         raise PermissionDenied(change_refused)
+
+
+def secret_paths(model, related, prefix: str = "") -> list[str]:
+    """``defer()`` paths of the encrypted fields of ``model`` and of the relations in
+    ``related`` (``Query.select_related``: a nested dict, or ``True``/``False``)."""
+    paths = [
+        prefix + f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+    ]
+    if isinstance(related, dict):
+        for name, below in related.items():
+            target = model._meta.get_field(name).related_model
+            paths += secret_paths(target, below, f"{prefix}{name}__")
+    return paths

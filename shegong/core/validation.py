@@ -20,10 +20,18 @@ def full_clean(obj, errors: dict, *, exclude=(), database: bool = True) -> None:
     fields and constraints) merged with the service's ``errors``; raises if either found
     something, then checks the bounds. ``database=False`` leaves out the checks that read
     the database (unique fields, constraints): a bulk import checks those for a whole
-    batch at once, and excludes its relations, which it looked up itself."""
+    batch at once, and excludes its relations, which it looked up itself. Relations set
+    as rows the service read are not checked again."""
+    # a relation the service assigned as a row it read (``one_of``, ``place_in_scope``)
+    # exists: the model's check would ask the database again, a query per relation
+    loaded = [
+        f.name
+        for f in obj._meta.concrete_fields
+        if f.many_to_one and f.is_cached(obj) and getattr(obj, f.name) is not None
+    ]
     try:
         obj.full_clean(
-            exclude=[*exclude, "station", "created_by"],
+            exclude=[*exclude, *loaded, "station", "created_by"],
             validate_unique=database,
             validate_constraints=database,
         )

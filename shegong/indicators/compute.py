@@ -13,13 +13,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
-from django.urls import reverse
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import STATION_ROLES
 from shegong.core.divisions import in_subtree
+from shegong.core.links import url_of
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 
@@ -186,13 +187,15 @@ def villages(code: str) -> dict:
 def rule_set_for(code: str, year: int) -> RuleSet | None:
     """The rule set in force: the city's before the province's; that year's, or else the
     latest earlier one (targets carry forward until a new year's set is entered)."""
-    for prefix in (code[:4], code[:2]):
-        if len(code) < len(prefix) or len(prefix) not in (2, 4):
-            continue
-        found = RuleSet.objects.filter(region_code=prefix, year__lte=year).order_by("-year").first()
-        if found:
-            return found
-    return None
+    prefixes = {p for p in (code[:4], code[:2]) if len(p) in (2, 4)}
+    if not prefixes:
+        return None
+    # one query: the longer (city) code first, then the latest year
+    return (
+        RuleSet.objects.filter(region_code__in=prefixes, year__lte=year)
+        .order_by(Length("region_code").desc(), "-year")
+        .first()
+    )
 
 
 def status(value: Decimal | None, rule: Rule | None, target: Decimal | None) -> str:
@@ -217,13 +220,13 @@ def status(value: Decimal | None, rule: Rule | None, target: Decimal | None) -> 
 
 def records_url(metric: str, code: str, period: Period, **extra) -> str:
     query = {"metric": metric, "node": code, "period": period.key, **extra}
-    return reverse("indicators:records") + "?" + urlencode(query)
+    return url_of("indicators:records") + "?" + urlencode(query)
 
 
 def stations_url(code: str, **extra) -> str:
     """Township stations are listed by the station list itself, already filtered."""
     query = {"region": code, "tier": "township", **extra}
-    return reverse("stations:list") + "?" + urlencode(query)
+    return url_of("stations:list") + "?" + urlencode(query)
 
 
 # what a ruled indicator reads off: (value, previous value, detail sentence, records URL)
@@ -695,7 +698,7 @@ def children(node, period: Period, metric_codes: list[str]) -> list[dict]:
             "name": n,
             "values": [values[c].get(m, Decimal(0)) for m in metric_codes],
             "urls": [records_url(m, c, period) for m in metric_codes],
-            "dashboard": reverse("indicators:dashboard")
+            "dashboard": url_of("indicators:dashboard")
             + "?"
             + urlencode({"node": c, "period": period.key}),
         }

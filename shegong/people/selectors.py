@@ -56,10 +56,19 @@ def household_choices(*, user: User, q: str, limit: int = 20) -> QuerySet[Househ
     )
 
 
+# what a list of people shows of their encrypted fields (masked: RecipientExporter); the
+# others (address, health notes, guardian's phone) are left unread (``without_secrets``)
+MASKED_IN_LISTS = ("id_number", "phone")
+
+
 def recipient_list(*, user: User, filters: dict | None = None) -> QuerySet[Recipient]:
     """People the user may see. ``q`` matches a name, pinyin initials or the last 4 ID digits."""
     f = filters or {}
-    qs = Recipient.objects.restrict(user).select_related("region", "region__parent")
+    qs = (
+        Recipient.objects.restrict(user)
+        .select_related("region", "region__parent")
+        .without_secrets(keep=MASKED_IN_LISTS)
+    )
     q = (f.get("q") or "").strip()
     if q:
         qs = _matching(qs, q)
@@ -92,7 +101,8 @@ def served_people_rows(*, user: User, node: Region, period: Period, params: Quer
     qs = (
         Recipient.objects.restrict(user)
         .filter(pk__in=keys.values("pk_int"))
-        .select_related("region", "household")
+        .select_related("region", "region__parent", "household")
+        .without_secrets(keep=MASKED_IN_LISTS)
         .prefetch_related("category_links__category")
         .order_by("region_id", "name")
     )

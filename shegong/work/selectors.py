@@ -37,7 +37,7 @@ def visit_list(
     qs = void_filtered(_dated(qs, f, "date"), f)
     if f.get("worker"):
         qs = qs.filter(workers=f["worker"])
-    return qs.prefetch_related("workers").order_by("-date", "-pk")
+    return qs.prefetch_related("workers").without_secrets().order_by("-date", "-pk")
 
 
 def case_list(*, user: User, filters: dict | None = None, action: str = "view") -> QuerySet[Case]:
@@ -46,7 +46,11 @@ def case_list(*, user: User, filters: dict | None = None, action: str = "view") 
     ``action`` is the ``restrict`` action: "view_masked" for a de-identified reader.
     """
     f = filters or {}
-    qs = Case.objects.restrict(user, action).select_related("region", "recipient", "worker")
+    qs = (
+        Case.objects.restrict(user, action)
+        .select_related("region", "recipient", "worker")
+        .without_secrets()
+    )
     qs = _dated(qs, f, "opened_on")
     if f.get("stage"):
         qs = qs.filter(stage=f["stage"])
@@ -259,6 +263,7 @@ def active_case_rows(*, user: User, node: Region, period: Period, params: QueryD
         .filter(in_subtree("region_id", node.code), opened_on__lte=period.end)
         .exclude(stage=Case.Stage.CLOSED, closed_on__lte=period.end)
         .select_related("recipient", "region", "worker")
+        .without_secrets()
         .order_by("-opened_on", "-pk")
     )
     count = qs.count()

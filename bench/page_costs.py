@@ -1,0 +1,99 @@
+"""What each page of the load test's plan costs alone, in one process with the load test's
+production settings and database (bench/loadtest.py builds it): median wall time of N
+requests (after two to warm), its queries and their time in the database, and the share of
+the mixed run's CPU it takes (time × how often the plan opens it), heaviest first.
+
+    python bench/page_costs.py            # every (user, page) of the plan, 10 requests each
+    python bench/page_costs.py -n 20 --top 15
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=10)
+    parser.add_argument("--top", type=int, default=0, help="only the heaviest N rows")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from loadtest import URL, build_plan, server_env
+
+    os.environ.update({**server_env(), "DATABASE_URL": URL, "SHEGONG_ALLOWED_HOSTS": "testserver"})
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from shegong.accounts.models import User
+
+    plan = build_plan(timezone.localdate())
+    rows = []
+    for entry in plan["users"]:
+        client = Client()
+        client.force_login(User.objects.get(pk=entry["id"]))
+        # each user opens its pages in turn, so a page's share is 1 / len(reads) of a user
+        for path, name in entry["reads"]:
+            spent: list[float] = []
+            queries: list[float] = []
+
+            def timed(execute, sql, params, many, context, queries=queries):
+                began = time.perf_counter()
+                try:
+                    return execute(sql, params, many, context)
+                finally:
+                    queries.append(time.perf_counter() - began)
+
+            for i in range(args.n + 2):
+                began = time.perf_counter()
+                if i == args.n + 1:
+                    with connection.execute_wrapper(timed):
+                        response = client.get(path)
+                else:
+                    response = client.get(path)
+                if i >= 2:
+                    spent.append(time.perf_counter() - began)
+                assert response.status_code == 200, (path, response.status_code)
+            ms = 1000 * statistics.median(spent)
+            rows.append(
+                {
+                    "page": name,
+                    "user": entry["username"],
+                    "ms": ms,
+                    "queries": len(queries),
+                    "db_ms": 1000 * sum(queries),
+                    "weight": ms / len(entry["reads"]),
+                }
+            )
+    total = sum(r["weight"] for r in rows)
+    rows.sort(key=lambda r: -r["weight"])
+    print("| page | as | median ms | queries | in the database ms | share of reads |")
+    print("|---|---|---|---|---|---|")
+    for r in rows[: args.top or None]:
+        print(
+            f"| {r['page']} | {r['user']} | {r['ms']:.1f} | {r['queries']} | "
+            f"{r['db_ms']:.1f} | {100 * r['weight'] / total:.1f} % |"
+        )
+    by_page: Counter = Counter()
+    for r in rows:
+        by_page[r["page"]] += r["weight"]
+    users = len(plan["users"])
+    print(
+        f"\nA read costs {total / users:.1f} ms on average (each user equally often, its pages "
+        f"in turn): {2000 * users / total:.0f} reads/s if two cores did nothing else."
+    )
+    print("By page:", ", ".join(f"{p} {100 * w / total:.0f} %" for p, w in by_page.most_common()))
+
+
+if __name__ == "__main__":
+    main()
