@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=40)
     parser.add_argument("--callees", help="print what this function calls (a name pattern)")
     parser.add_argument("--sql", action="store_true", help="print each query of one request")
+    parser.add_argument("--sql-chars", type=int, default=400)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -81,7 +82,7 @@ def main() -> None:
     )
     if args.sql:
         for ms_, sql in queries:
-            print(f"{ms_:7.2f} ms  {sql[:400]}")
+            print(f"{ms_:7.2f} ms  {sql[: args.sql_chars]}")
     print(out.getvalue())
 
 

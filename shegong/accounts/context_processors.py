@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.links import url_of
+
 from .roles import ADMIN_ROLES, OFFICER_ROLES, STATION_ROLES, Role
 
 
@@ -144,9 +146,14 @@ def navigation(request):
             items.append(("workforce:training_list", _("Training")))
     if user is not None and getattr(user, "role", "") == Role.AUDIT_ADMIN:
         items.append(("audit:list", _("Audit log")))
+    # (name, label, link): the links resolved once per process (core.links.url_of), not
+    # with {% url %} for each of the ~50 entries on every page
     return {
-        "nav_items": items,
-        "nav_groups": _groups(user),
+        "nav_items": [(name, label, url_of(name)) for name, label in items],
+        "nav_groups": [
+            (label, [(name, child, url_of(name)) for name, child in children])
+            for label, children in _groups(user)
+        ],
         "site_name": settings.SHEGONG_SITE_NAME,
         "is_system_admin": bool(user and getattr(user, "role", "") == Role.SYSTEM_ADMIN),
         "is_admin_role": bool(user and getattr(user, "role", "") in ADMIN_ROLES),

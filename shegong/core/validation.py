@@ -27,7 +27,7 @@ def full_clean(obj, errors: dict, *, exclude=(), database: bool = True) -> None:
     loaded = [
         f.name
         for f in obj._meta.concrete_fields
-        if f.many_to_one and f.is_cached(obj) and getattr(obj, f.name) is not None
+        if f.many_to_one and f.is_cached(obj) and f.get_cached_value(obj) is not None
     ]
     try:
         obj.full_clean(

@@ -4,6 +4,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.translation import gettext
 
+from shegong.core.links import url_of
+
 register = template.Library()
 
 
@@ -81,3 +83,10 @@ def field_of(form, key):
     that has a row of fields per item (a score sheet's score_12, comment_12 …)."""
     suffix = f"_{key}"
     return {name[: -len(suffix)]: form[name] for name in form.fields if name.endswith(suffix)}
+
+
+@register.simple_tag
+def link(name: str) -> str:
+    """``{% url name %}`` for a URL without arguments, resolved once per process
+    (``core.links.url_of``): the links every page's frame repeats."""
+    return url_of(name)
