@@ -37,6 +37,9 @@ from tests import serving  # noqa: E402
 
 DB = "shegong_load"
 URL = f"postgres://postgres@127.0.0.1:5432/{DB}"
+# as deployed (deploy/env.example): the cache and the sessions in Redis, a database of its
+# own, emptied before each run
+REDIS = os.environ.get("LOADTEST_REDIS_URL", "redis://127.0.0.1:6379/3")
 PASSWORD = "Shegong@2026"  # noqa: S105 (the demo logins' published password)
 LOCUST = ROOT / ".venv-load" / "bin" / "locust"
 COUNTY = "430302"  # 雨湖区
@@ -63,7 +66,7 @@ def build_database() -> None:
 
 def server_env() -> dict:
     # officers would need their second factor to log in: off, as for the demo
-    return serving.server_env(URL)
+    return serving.server_env(URL, SHEGONG_REDIS_URL=REDIS, SHEGONG_CACHE_PREFIX="load")
 
 
 # ----- the plan: who the users are and what they open -----------------------------------
@@ -427,6 +430,9 @@ def main() -> None:
     from django.utils import timezone
 
     plan = build_plan(timezone.localdate())
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
     out = Path(tempfile.mkdtemp(prefix="shegong-load-"))
     plan_file = out / "plan.json"
     plan_file.write_text(json.dumps(plan, ensure_ascii=False))
@@ -460,7 +466,10 @@ def main() -> None:
     result = {
         "date": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "server": f"gunicorn, {args.workers} sync workers, PostgreSQL {psql('SHOW server_version')}",
+        "server": (
+            f"gunicorn, {args.workers} sync workers, PostgreSQL {psql('SHOW server_version')} "
+            f"(autovacuum {psql('SHOW autovacuum')}), cache and sessions in Redis"
+        ),
         "visits_in_database": HomeVisit.objects.count(),
         "mixed": mixed,
         "writers": writers,

@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shegong.accounts.models import User
-from shegong.accounts.roles import STATION_ROLES
+from shegong.accounts.selectors import staff_choices
 from shegong.core.forms import editable, form_page, through
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.panels import panels_for
@@ -25,16 +24,19 @@ from .models import Category, Household, Recipient
 @require_GET
 def recipient_list(request):
     user = request.user
-    villages = Region.objects.restrict(user).filter(level=Level.VILLAGE).order_by("code")[:300]
-
-    staff = User.objects.restrict(user).filter(role__in=STATION_ROLES).order_by("full_name")[:200]
+    villages = (
+        Region.objects.restrict(user)
+        .filter(level=Level.VILLAGE)
+        .order_by("code")
+        .values_list("code", "name")[:300]
+    )
     filters = [
         Filter("q", gettext_lazy("Name, initials or last 4 ID digits")),
         Filter(
             "region",
             gettext_lazy("Village / community"),
             "select",
-            [(v.code, v.name) for v in villages],
+            list(villages),
         ),
         Filter(
             "category",
@@ -46,7 +48,7 @@ def recipient_list(request):
             "worker",
             gettext_lazy("Registered by"),
             "select",
-            [(u.pk, u.display_name) for u in staff],
+            staff_choices(user=user),
         ),
         Filter("since", gettext_lazy("Registered from"), "date"),
         Filter("until", gettext_lazy("Registered to"), "date"),

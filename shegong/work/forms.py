@@ -85,7 +85,11 @@ class StationFormMixin(BootstrapFormMixin):
             ).order_by("full_name")
             self.fields["workers"].queryset = staff
             self.fields["workers"].widget = forms.CheckboxSelectMultiple()
-            self.fields["workers"].choices = [(u.pk, u.display_name) for u in staff]
+            # read when the form is drawn, not when an API write only validates it
+            self.fields["workers"].choices = lambda: [
+                (pk, full_name or username)
+                for pk, full_name, username in staff.values_list("pk", "full_name", "username")
+            ]
             if not self.is_bound and not self.instance.pk:
                 self.initial["workers"] = [user.pk]
         for name in ("recipient", "participants", "members"):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts import policy
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
+from shegong.accounts.selectors import staff_choices
 from shegong.audit.services import audit_log
 from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, show_refusal, through
@@ -30,8 +31,7 @@ def _workers(user):
     (an agency administrator sees its staff but not their records: no choices)."""
     if not (policy.may_drill_down(user) or policy.reads_masked(user)):
         return []
-    staff = User.objects.restrict(user).filter(role__in=STATION_ROLES).order_by("full_name")[:200]
-    return [(u.pk, u.display_name) for u in staff]
+    return staff_choices(user=user)
 
 
 def _period_filters(user, *extra):
