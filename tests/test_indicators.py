@@ -343,3 +343,14 @@ def test_a_counted_drill_down_reads_one_page_and_no_count(march):
     assert "合计：3" in page.content.decode()
     facts = [q["sql"] for q in ctx.captured_queries if "indicators_servicefact" in q["sql"]]
     assert facts and all("LIMIT" in sql and "COUNT(" not in sql for sql in facts)
+
+
+@pytest.mark.django_db
+def test_rule_sets_for_many_places_agree_with_one_at_a_time(regions, django_assert_num_queries):
+    codes = ["430302", "430304", "430302001", "330302", "3303", "43", "33", "110101"]
+    for year in (2020, 2022, 2026):
+        with django_assert_num_queries(1):
+            many = compute.rule_sets_for(codes, year)
+        assert many == {c: compute.rule_set_for(c, year) for c in codes}
+    assert many["330302"].region_code == "3303" and many["43"].region_code == "43"
+    assert many["110101"] is None

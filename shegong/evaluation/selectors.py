@@ -403,12 +403,10 @@ def summaries_due(*, user: User, year: int) -> list[dict]:
     counties = list(Region.objects.filter(in_subtree("code", code), level=3).order_by("code"))
     sent = {s.region_id: s for s in CountySummary.objects.restrict(user).filter(year=year)}
     today = timezone.localdate()
-    out, rule_sets = [], {}
+    out = []
+    rule_sets = compute.rule_sets_for((c.code for c in counties), year)  # one query
     for county in counties:
-        city = county.code[:4]
-        if city not in rule_sets:  # counties of a city share its rule set
-            rule_sets[city] = compute.rule_set_for(county.code, year)
-        rule_set = rule_sets[city]
+        rule_set = rule_sets[county.code]
         due = rule_set.summary_due(year) if rule_set else datetime.date(year, 11, 30)
         summary = sent.get(county.code)
         out.append(

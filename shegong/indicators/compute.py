@@ -198,6 +198,22 @@ def rule_set_for(code: str, year: int) -> RuleSet | None:
     )
 
 
+def rule_sets_for(codes, year: int) -> dict[str, RuleSet | None]:
+    """``rule_set_for`` of each code, all in one query (a province's counties)."""
+    codes = list(codes)
+    prefixes = {p for c in codes for p in (c[:4], c[:2]) if len(p) in (2, 4)}
+    found = list(
+        RuleSet.objects.filter(region_code__in=prefixes, year__lte=year).order_by(
+            Length("region_code").desc(), "-year"
+        )
+    )
+    out: dict[str, RuleSet | None] = {}
+    for code in codes:
+        mine = {p for p in (code[:4], code[:2]) if len(p) in (2, 4)}
+        out[code] = next((r for r in found if r.region_code in mine), None)
+    return out
+
+
 def status(value: Decimal | None, rule: Rule | None, target: Decimal | None) -> str:
     """met / at_risk / missed against the target; ``none`` when there is no target,
     ``no_data`` when there is a target but nothing to measure yet."""
