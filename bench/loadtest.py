@@ -421,6 +421,9 @@ def main() -> None:
     if not (args.reuse and exists):
         print("loadtest: building the demo database on PostgreSQL …", flush=True)
         build_database()
+    # every run starts from the same state: a reused database carries the dead rows of the
+    # last run's writes, which a server with autovacuum off never cleans up
+    psql("VACUUM ANALYZE", DB)
     os.environ.update({"DATABASE_URL": URL, "SHEGONG_DEBUG": "1"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shegong.settings")
     sys.path.insert(0, str(ROOT))

@@ -8,7 +8,9 @@ the mixed run's CPU it takes (time × how often the plan opens it), heaviest fir
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -58,8 +60,14 @@ def main() -> None:
             for i in range(args.n + 2):
                 began, began_cpu = time.perf_counter(), time.process_time()
                 if i == args.n + 1:
+                    # the last one counted: its queries, and the Python function calls it
+                    # made (the same on every run, unlike time on a shared machine)
+                    profile = cProfile.Profile()
                     with connection.execute_wrapper(timed):
+                        profile.enable()
                         response = client.get(path)
+                        profile.disable()
+                    calls = pstats.Stats(profile).total_calls
                 else:
                     response = client.get(path)
                 if i >= 2:
@@ -74,29 +82,34 @@ def main() -> None:
                     "ms": ms,
                     "cpu_ms": 1000 * statistics.median(cpu),
                     "queries": len(queries),
+                    "calls": calls,
                     "db_ms": 1000 * sum(queries),
                     "weight": ms / len(entry["reads"]),
                 }
             )
     total = sum(r["weight"] for r in rows)
     rows.sort(key=lambda r: -r["weight"])
-    print("| page | as | median ms | queries | in the database ms | share of reads |")
-    print("|---|---|---|---|---|---|")
+    print("| page | as | median ms | queries | in the database ms | function calls | share |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows[: args.top or None]:
         print(
             f"| {r['page']} | {r['user']} | {r['ms']:.1f} | {r['queries']} | "
-            f"{r['db_ms']:.1f} | {100 * r['weight'] / total:.1f} % |"
+            f"{r['db_ms']:.1f} | {r['calls']:,} | {100 * r['weight'] / total:.1f} % |"
         )
     by_page: Counter = Counter()
     for r in rows:
         by_page[r["page"]] += r["weight"]
     users = len(plan["users"])
     cpu_total = sum(r["cpu_ms"] / r["ms"] * r["weight"] for r in rows)
+    # per user, its pages in turn: what an average read asks of Python and the database
+    calls = sum(r["calls"] * r["weight"] / r["ms"] for r in rows) / users
+    queries = sum(r["queries"] * r["weight"] / r["ms"] for r in rows) / users
     print(
         f"\nA read costs {total / users:.1f} ms on average (each user equally often, its pages "
         f"in turn): {2000 * users / total:.0f} reads/s if two cores did nothing else; "
         f"{cpu_total / users:.1f} ms of it this process's CPU (the rest: the database, waits)."
     )
+    print(f"An average read: {calls:,.0f} Python function calls, {queries:.1f} queries.")
     print("By page:", ", ".join(f"{p} {100 * w / total:.0f} %" for p, w in by_page.most_common()))
 
 
