@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 from openpyxl import load_workbook
 
 from shegong.audit.models import AuditEntry
+from shegong.core.templatetags.shegong import num
 from shegong.indicators import compute, periods, rebuild, reports
 from shegong.indicators.models import ReportJob, Rule, RuleSet
 
@@ -170,6 +172,14 @@ def test_child_ranking_and_trend_read_the_aggregates(march, world):
     kids = compute.children(Region.objects.get(code="430302"), periods.parse("2026-03"), ["visit"])
     by_code = {k["code"]: k["values"][0] for k in kids}
     assert by_code["430302001"] == 3 and by_code["430302002"] == 0
+    # each area's figures labelled for the phone, those with records linked to them
+    ranking = body.context["ranking"]
+    labels = [str(label) for label in body.context["rank_labels"]]
+    assert ranking and any(url for child in ranking for url in child["urls"])
+    for child in ranking:
+        for value, url, label in zip(child["values"], child["urls"], labels, strict=True):
+            shown = f'<a href="{escape(url)}">{num(value)}</a>' if url else num(value)
+            assert f'<td data-label="{label}">{shown}</td>' in text
 
 
 def test_a_bad_period_is_explained_and_the_current_month_shown(march):

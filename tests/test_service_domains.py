@@ -15,7 +15,9 @@ from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
+from shegong.core.templatetags.shegong import num
 from shegong.indicators.definitions import SERVICE, SPLIT, Domain
 from shegong.indicators.engine import split
 from shegong.indicators.models import Aggregate
@@ -195,7 +197,16 @@ def test_the_dashboard_splits_by_domain_and_reads_one_domain(client, world):
         assert row.rest == 0
     columns = [key for key, _label in page.context["split_columns"]]
     assert {"assistance", "elderly", "children", "governance"} <= set(columns)
-    assert 'data-testid="domain-split"' in page.content.decode()
+    html = page.content.decode()
+    assert 'data-testid="domain-split"' in html
+    # each cell drawn once, a figure with records linked to them, a zero not linked
+    assert html.count("data-cell>") == sum(len(r.cells) for r in rows.values())
+    linked = [(v, u) for r in rows.values() for v, u in r.cells if v and u]
+    assert linked
+    for value, link in linked:
+        assert f'data-cell><a href="{escape(link)}">{num(value)}</a></td>' in html
+    assert any(not v for r in rows.values() for v, _u in r.cells)
+    assert "data-cell>0</td>" in html
     # one domain: the cards read that domain's figures; people are not split
     one = client.get(url + "&domain=elderly").context["board"]
     assert one.get("visit").value == 1 and one.get("people").value is None

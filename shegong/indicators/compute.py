@@ -362,6 +362,7 @@ class DomainRow:
     total: Decimal
     cells: list  # (value, records URL) per domain column
     rest: Decimal  # what no domain holds (records from before domains): shown, so it adds up
+    cells_html: str = ""  # the cells as the dashboard draws them (indicators.views)
 
 
 def domain_split(code: str, period: Period, now: dict) -> tuple[list, list[DomainRow]]:
