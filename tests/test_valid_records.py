@@ -296,3 +296,26 @@ def test_the_ceiling_is_the_rule_sets(worker, world):
     assert _api(worker, "/api/admin-work", _admin(world, hours="7")).status_code == 201
     page = worker.post(reverse("work:visit_create"), _visit(world, hours="1.5"))
     assert page.status_code == 200 and "原因" in page.content.decode()
+
+
+def test_a_relation_read_by_the_service_still_counts_in_its_constraints(world):
+    """core.validation.full_clean does not ask again whether a related row the service
+    read exists, but a unique constraint over that relation is still checked."""
+    from django.core.exceptions import ValidationError
+
+    from shegong.core.validation import full_clean
+    from shegong.work.models import LongDay
+
+    worker = world.actors["social_worker"]
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    LongDay.objects.create(worker=worker, date=day, reason="汛期值守", created_by=worker)
+    again = LongDay(worker=worker, date=day, reason="又一次", created_by=worker)
+    assert LongDay._meta.get_field("worker").is_cached(again)  # assigned as the row read
+    with pytest.raises(ValidationError) as refused:
+        full_clean(again, {})
+    assert refused.value.message_dict  # the day's reason is given once
+    # a relation given by id is still checked to exist
+    stranger = LongDay(worker_id=2**31 - 1, date=day, reason="无此人", created_by=worker)
+    with pytest.raises(ValidationError) as missing:
+        full_clean(stranger, {})
+    assert "worker" in missing.value.message_dict

@@ -52,19 +52,6 @@ class BootstrapFormMixin:
                 attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
                 attrs["aria-invalid"] = "true"
 
-    def _get_validation_exclusions(self):
-        # A ModelForm checks the row it built with the model's rules, which ask the database
-        # whether each related row exists: a relation its ModelChoiceField already found in
-        # its (restricted) queryset is left out of that, a query per relation saved.
-        exclude = super()._get_validation_exclusions()
-        for name, field in self.fields.items():
-            found = isinstance(field, forms.ModelChoiceField) and not isinstance(
-                field, forms.ModelMultipleChoiceField
-            )
-            if found and self.cleaned_data.get(name) is not None:
-                exclude.add(name)
-        return exclude
-
 
 class StaleEdit(Exception):
     """The record was saved by someone else after this form was opened."""

@@ -5,7 +5,7 @@ A service collects what is wrong in a dict (field -> message) and raises one
 once, in Chinese (the messages are translated), and nothing is written.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
 from .bounds import check_bounds
@@ -22,22 +22,32 @@ def full_clean(obj, errors: dict, *, exclude=(), database: bool = True) -> None:
     the database (unique fields, constraints): a bulk import checks those for a whole
     batch at once, and excludes its relations, which it looked up itself. Relations set
     as rows the service read are not checked again."""
+    skip = {*exclude, "station", "created_by"}
     # a relation the service assigned as a row it read (``one_of``, ``place_in_scope``)
-    # exists: the model's check would ask the database again, a query per relation
-    loaded = [
+    # exists: the field's own check would ask the database again, a query per relation.
+    # Only that check is left out: unique fields and constraints still see the relation.
+    loaded = {
         f.name
         for f in obj._meta.concrete_fields
         if f.many_to_one and f.is_cached(obj) and f.get_cached_value(obj) is not None
-    ]
-    try:
-        obj.full_clean(
-            exclude=[*exclude, *loaded, "station", "created_by"],
-            validate_unique=database,
-            validate_constraints=database,
-        )
-    except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            errors.setdefault(name, messages[0])
+    }
+    found: dict = {}
+    # Model.full_clean's steps, with the relations' existence check left out of the first
+    for step in (lambda: obj.clean_fields(exclude=skip | loaded), obj.clean):
+        try:
+            step()
+        except ValidationError as exc:
+            found = exc.update_error_dict(found)
+    if database:
+        # unique fields and constraints, of the fields that passed (as full_clean does)
+        unchecked = skip | {name for name in found if name != NON_FIELD_ERRORS}
+        for step in (obj.validate_unique, obj.validate_constraints):
+            try:
+                step(exclude=unchecked)
+            except ValidationError as exc:
+                found = exc.update_error_dict(found)
+    for name, messages in ValidationError(found).message_dict.items() if found else ():
+        errors.setdefault(name, messages[0])
     if errors:
         raise ValidationError(errors)
     check_bounds(obj)
