@@ -8,6 +8,7 @@
 """
 
 import ast
+import logging
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _lint() -> int:
-    return lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    # import-linter configures logging with dictConfig's default, which disables every
+    # logger it does not name (django.request among them) for the rest of the process
+    loggers = [
+        logger
+        for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger)
+    ]
+    was = [logger.disabled for logger in loggers]
+    try:
+        return lint_imports(
+            config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True
+        )
+    finally:
+        for logger, disabled in zip(loggers, was, strict=True):
+            logger.disabled = disabled
 
 
 def test_the_import_contract_is_kept():
