@@ -549,3 +549,71 @@ def test_query_count_is_pinned_and_flat(client, world, page):
     _grow(world, 5)
     large = _count(client, url)
     assert (small, large) == (pinned, pinned)
+
+
+# ----- writes ----------------------------------------------------------------------------
+
+
+def _write(client, path: str, payload: dict):
+    import json
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(path, json.dumps(payload), content_type="application/json")
+    assert response.status_code == 201, response.content[:300]
+    # savepoints are the transaction's frame, not questions
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
+def test_a_visit_written_through_the_api_is_pinned_and_asks_nothing_twice(client, world):
+    """A visit through the API: session and user; the form's reads of the village, the
+    person and the workers; the service's own reads (in its scope) of the same, the
+    locked-month check, the day's hours, the rule set, the long days and the person's
+    categories (the default domain); the visit, its change log row and its worker; the
+    facts, the person's home, the distinct keys and the aggregates; the audit entry with
+    the visit as saved (read again: the log is what the database holds). Not asked: whether
+    the village and person the form has just read exist (``ForeignKey.validate``), the
+    visit's workers before the first are linked, its facts before it has any, its workers
+    again for the facts."""
+    import datetime
+
+    from django.utils import timezone
+
+    own = world.places["own"]
+    worker = world.actors["social_worker"]
+    client.force_login(worker)
+    client.get(reverse("home"))  # warm the session
+    day = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    payload = {
+        "date": day,
+        "region": own.village,
+        "recipient": own.recipient.pk,
+        "workers": [worker.pk],
+        "hours": "1.5",
+        "situation": "独居",
+    }
+    sql = _write(client, "/api/visits", payload)
+    assert len(sql) == 23, "\n".join(sql)  # 28 before the five left out below
+    existence = [
+        s
+        for s in sql
+        if s.startswith(('SELECT 1 AS "a" FROM "regions_region"', 'SELECT 1 AS "a" FROM "people'))
+    ]
+    assert existence == [], existence
+    # from the visit's insert to its facts' nothing is read: not its workers before the
+    # first is linked, nor again for the facts, nor its facts before it has any
+    visit = next(i for i, q in enumerate(sql) if q.startswith('INSERT INTO "work_homevisit"'))
+    facts = next(
+        i for i, q in enumerate(sql) if q.startswith('INSERT INTO "indicators_servicefact"')
+    )
+    between = [q for q in sql[visit:facts] if q.startswith("SELECT")]
+    assert between == [], between
+    # the workers are read by the form and by the service, and once more by the audit entry
+    # (joined to the visit as saved): not a fourth time for the facts
+    users = [
+        s for s in sql if s.startswith('SELECT "accounts_user"') or 'FROM "accounts_user"' in s
+    ]
+    assert len(users) <= 4, users

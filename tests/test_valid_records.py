@@ -319,3 +319,63 @@ def test_a_relation_read_by_the_service_still_counts_in_its_constraints(world):
     with pytest.raises(ValidationError) as missing:
         full_clean(stranger, {})
     assert "worker" in missing.value.message_dict
+
+
+def test_a_related_row_built_in_memory_is_still_checked_to_exist(world):
+    """Only a row read from the database is taken as existing (``loaded_relations``): a
+    row built in memory with an id of nothing is refused by the field's own check."""
+    from django.core.exceptions import ValidationError
+
+    from shegong.accounts.models import User
+    from shegong.core.validation import full_clean, loaded_relations
+    from shegong.work.models import LongDay
+
+    worker = world.actors["social_worker"]
+    day = timezone.localdate() - datetime.timedelta(days=3)
+    read = LongDay(
+        worker=User.objects.get(pk=worker.pk), date=day, reason="值守", created_by=worker
+    )
+    assert "worker" in loaded_relations(read)
+    ghost = User(pk=2**31 - 1, username="ghost")  # never saved
+    built = LongDay(worker=ghost, date=day, reason="无此人", created_by=worker)
+    assert "worker" not in loaded_relations(built)
+    with pytest.raises(ValidationError) as missing:
+        full_clean(built, {})
+    assert "worker" in missing.value.message_dict
+
+
+def test_a_page_form_still_refuses_a_person_it_cannot_find(worker, world):
+    """The visit page's form leaves out the existence check of the rows its fields read;
+    a person id that is not among them is still refused, with the form kept."""
+    before = HomeVisit.objects.count()
+    page = worker.post(reverse("work:visit_create"), _visit(world, recipient=2**31 - 1))
+    assert page.status_code == 200
+    assert HomeVisit.objects.count() == before
+    assert "recipient" in page.context["form"].errors
+
+
+def test_set_related_writes_the_links_and_keeps_them(world, django_assert_num_queries):
+    """``core.related.set_related``: a new record's links inserted at once, then read from
+    memory; an existing record's links replaced (one gone, one added)."""
+    from shegong.core.related import set_related
+    from shegong.work.models import HomeVisit as Visit
+
+    own = world.places["own"]
+    first, second = world.actors["social_worker"], world.actors["station_lead"]
+    visit = Visit.objects.create(
+        station=own.station,
+        region_id=own.village,
+        recipient=own.recipient,
+        date=timezone.localdate(),
+        hours="1",
+        situation="独居",
+        created_by=first,
+    )
+    with django_assert_num_queries(1):  # the insert only: nothing read first
+        set_related(visit, "workers", [first], new=True)
+    with django_assert_num_queries(0):
+        assert [w.pk for w in visit.workers.all()] == [first.pk]
+    set_related(visit, "workers", [second], new=False)
+    assert list(Visit.objects.get(pk=visit.pk).workers.values_list("pk", flat=True)) == [second.pk]
+    with django_assert_num_queries(0):
+        assert [w.pk for w in visit.workers.all()] == [second.pk]

@@ -4,6 +4,7 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
@@ -11,6 +12,7 @@ from django.utils.translation import gettext
 from .fields import EncryptedTextField
 from .idempotency import InProgress, previous, run_once
 from .restrict import get_restricted_or_404, require_may_save
+from .validation import loaded_relations
 from .validators import parse_small_int, validate_document
 
 FORM_KEY_RE = re.compile(r"[0-9a-f]{32}")
@@ -51,6 +53,24 @@ class BootstrapFormMixin:
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = (attrs.get("class", "") + " is-invalid").strip()
                 attrs["aria-invalid"] = "true"
+
+    def _post_clean(self):
+        # a ModelForm's model check (Model.full_clean) asks the database again whether each
+        # chosen row exists, which its ModelChoiceField has just read: that field check is
+        # left out for those relations; unique fields and constraints still see them
+        instance = getattr(self, "instance", None)
+        if not isinstance(instance, models.Model):
+            return super()._post_clean()
+        own = instance.clean_fields
+
+        def clean_fields(exclude=None):
+            return own(exclude={*(exclude or ()), *loaded_relations(instance)})
+
+        instance.clean_fields = clean_fields
+        try:
+            return super()._post_clean()
+        finally:
+            del instance.clean_fields
 
 
 class StaleEdit(Exception):

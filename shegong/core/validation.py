@@ -26,11 +26,7 @@ def full_clean(obj, errors: dict, *, exclude=(), database: bool = True) -> None:
     # a relation the service assigned as a row it read (``one_of``, ``place_in_scope``)
     # exists: the field's own check would ask the database again, a query per relation.
     # Only that check is left out: unique fields and constraints still see the relation.
-    loaded = {
-        f.name
-        for f in obj._meta.concrete_fields
-        if f.many_to_one and f.is_cached(obj) and f.get_cached_value(obj) is not None
-    }
+    loaded = loaded_relations(obj)
     found: dict = {}
     # Model.full_clean's steps, with the relations' existence check left out of the first
     for step in (lambda: obj.clean_fields(exclude=skip | loaded), obj.clean):
@@ -51,6 +47,25 @@ def full_clean(obj, errors: dict, *, exclude=(), database: bool = True) -> None:
     if errors:
         raise ValidationError(errors)
     check_bounds(obj)
+
+
+def loaded_relations(obj) -> set[str]:
+    """The foreign keys of ``obj`` set to a row read from the database (a service's
+    ``one_of``, a form's ``ModelChoiceField``): the row exists, so the field's own check
+    (``ForeignKey.validate``: one query each) has nothing to add. Not a relation with
+    ``limit_choices_to``, which that check also applies, nor an instance built in memory."""
+    loaded = set()
+    for field in obj._meta.concrete_fields:
+        if not field.many_to_one or field.remote_field.limit_choices_to:
+            continue
+        row = field.get_cached_value(obj) if field.is_cached(obj) else None
+        if (
+            row is not None
+            and not row._state.adding
+            and getattr(row, field.target_field.attname) == getattr(obj, field.attname)
+        ):
+            loaded.add(field.name)
+    return loaded
 
 
 def set_fields(obj, values: dict, *, required=(), errors: dict | None = None) -> None:

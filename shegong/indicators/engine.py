@@ -72,10 +72,11 @@ def nodes_of(code: str) -> tuple[tuple[str, int], ...]:
     )
 
 
-def sync(record) -> None:
-    """Replace one record's facts with those of its current state."""
+def sync(record, *, created: bool = False) -> None:
+    """Replace one record's facts with those of its current state. ``created``: the record
+    was created in this transaction, so it has no facts yet to read and take away."""
     source = source_of(record)
-    replace(source.name, [record.pk], source.build(record))
+    replace(source.name, [record.pk], source.build(record), fresh=created)
 
 
 def remove(stype: str, ids: Iterable[int]) -> None:
@@ -83,8 +84,14 @@ def remove(stype: str, ids: Iterable[int]) -> None:
 
 
 @transaction.atomic
-def replace(stype: str, source_ids: list[int], new: list[ServiceFact]) -> None:
-    old = list(ServiceFact.objects.filter(source_type=stype, source_id__in=source_ids))
+def replace(
+    stype: str, source_ids: list[int], new: list[ServiceFact], *, fresh: bool = False
+) -> None:
+    old = (
+        []
+        if fresh
+        else list(ServiceFact.objects.filter(source_type=stype, source_id__in=source_ids))
+    )
     if old:
         ServiceFact.objects.filter(pk__in=[f.pk for f in old]).delete()
     if new:

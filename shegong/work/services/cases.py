@@ -302,7 +302,7 @@ def case_add_entry(
     full_clean(entry, errors)
     entry.save()
     LongDay.objects.bulk_create(long_days)
-    engine.sync(entry)
+    engine.sync(entry, created=True)
     _event(case, by, "intervention", entry.content[:200])
     _log(case, by, request, "intervention_recorded", hours=str(entry.hours))
     return entry

@@ -19,6 +19,7 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_log, audit_saved
+from shegong.core.related import set_related
 from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of
 from shegong.indicators import engine
@@ -162,11 +163,11 @@ def visit_record(
     )
     full_clean(visit, errors, exclude=("region",) if region is None else ())
     visit.save()
-    visit.workers.set(workers)
+    set_related(visit, "workers", workers, new=instance is None)
     LongDay.objects.bulk_create(long_days)
     for upload, kind in data.photos:
         Photo.objects.create(image=upload, kind=kind, size=upload.size, uploaded_by=by, visit=visit)
-    engine.sync(visit)
+    engine.sync(visit, created=instance is None)
     _audit_record("visit", visit, by, request, VISIT_AUDIT, long_days, before)
     return visit
 
@@ -237,14 +238,14 @@ def activity_record(
     )
     full_clean(activity, errors, exclude=("region",) if region is None else ())
     activity.save()
-    activity.workers.set(workers)
+    set_related(activity, "workers", workers, new=instance is None)
     LongDay.objects.bulk_create(long_days)
-    activity.participants.set(people)
+    set_related(activity, "participants", people, new=instance is None)
     for upload, kind in data.photos:
         Photo.objects.create(
             image=upload, kind=kind, size=upload.size, uploaded_by=by, activity=activity
         )
-    engine.sync(activity)
+    engine.sync(activity, created=instance is None)
     _audit_record("activity", activity, by, request, ACTIVITY_AUDIT, long_days, before)
     return activity
 
