@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from shegong.audit.services import audit_log
 from shegong.core.forms import editable, form_page, show_refusal, step, through
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -131,7 +132,7 @@ def user_list(request):
         title=_("People"),
         filters=USER_FILTERS,
         values=values,
-        detail_url=lambda u: reverse("accounts:user_detail", args=[u.pk]),
+        detail_url=row_url("accounts:user_detail"),
         create_url=reverse("accounts:user_create") if may_add(request.user, User) else None,
     )
 

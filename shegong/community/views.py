@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shegong.core.crypto import mask_id_number, mask_phone
 from shegong.core.forms import form_page, form_step, show_refusal, through
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
@@ -74,7 +75,7 @@ def volunteer_list(request):
         title=_("Volunteers"),
         filters=VOLUNTEER_FILTERS,
         values=values,
-        detail_url=lambda v: reverse("community:volunteer_detail", args=[v.pk]),
+        detail_url=row_url("community:volunteer_detail"),
         create_url=reverse("community:volunteer_create")
         if may_add(request.user, Volunteer)
         else None,
@@ -205,7 +206,7 @@ def event_list(request):
         title=_("Volunteer service events"),
         filters=EVENT_FILTERS,
         values=values,
-        detail_url=lambda e: reverse("community:event_detail", args=[e.pk]),
+        detail_url=row_url("community:event_detail"),
         create_url=reverse("community:event_create")
         if may_add(request.user, ServiceEvent)
         else None,
@@ -327,7 +328,7 @@ def record_list(request):
         title=_("Volunteer service records"),
         filters=RECORD_FILTERS,
         values=values,
-        detail_url=lambda s: reverse("community:event_detail", args=[s.event_id]),
+        detail_url=row_url("community:event_detail", "event_id"),
         personal=True,
         testid="record-table",
         actions="community/_json_export.html",
@@ -411,7 +412,7 @@ def ledger(request):
         title=_("Charity resources ledger"),
         filters=LEDGER_FILTERS,
         values=values,
-        detail_url=lambda d: reverse("community:donation_detail", args=[d.pk]),
+        detail_url=row_url("community:donation_detail"),
         create_url=reverse("community:donation_create")
         if may_add(request.user, Donation)
         else None,
@@ -480,7 +481,7 @@ def allocation_list(request):
         title=_("Allocations"),
         filters=ALLOCATION_FILTERS,
         values=values,
-        detail_url=lambda a: reverse("community:donation_detail", args=[a.donation_id]),
+        detail_url=row_url("community:donation_detail", "donation_id"),
         testid="allocation-table",
     )
 

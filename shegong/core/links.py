@@ -1,5 +1,7 @@
-"""Links built many times a page (a dashboard's drill-down link in every cell)."""
+"""Links built many times a page (a dashboard's drill-down link in every cell, a list's
+link in every row)."""
 
+import operator
 from functools import lru_cache
 
 from django.urls import get_script_prefix, reverse
@@ -15,3 +17,23 @@ def url_of(name: str) -> str:
 @lru_cache(maxsize=256)
 def _resolved(name: str, prefix: str) -> str:
     return reverse(name)
+
+
+# an id no table reaches: reversed once, then replaced by each row's own
+_MARK = 987_654_321_987_654
+
+
+def row_url(name: str, attr: str = "pk"):
+    """A list's ``detail_url``: the page of each row, for a URL ``name`` that takes one
+    integer id, the row's ``attr`` (``"pk"``, or a foreign key's ``"request_id"``). The
+    URL is reversed once per name and script prefix, not once per row (50 reverses were
+    ~5 % of a list page)."""
+    before, after = _split(name, get_script_prefix())
+    value = operator.attrgetter(attr)
+    return lambda obj: f"{before}{int(value(obj))}{after}"
+
+
+@lru_cache(maxsize=256)
+def _split(name: str, prefix: str) -> tuple[str, str]:
+    before, after = reverse(name, args=[_MARK]).split(str(_MARK))
+    return before, after

@@ -18,6 +18,7 @@ from shegong.accounts.roles import OFFICER_ROLES, Role
 from shegong.core.exporters import XLSX_TYPE, workbook_bytes
 from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, say_refusal, show_refusal, step, through
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters, sub_list
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 
@@ -64,7 +65,7 @@ def tree_list(request):
         title=_("Indicator trees"),
         filters=TREE_FILTERS,
         values=values,
-        detail_url=lambda t: reverse("evaluation:tree_detail", args=[t.pk]),
+        detail_url=row_url("evaluation:tree_detail"),
         create_url=reverse("evaluation:tree_create") if may_add(request.user, Tree) else None,
     )
 
@@ -214,7 +215,7 @@ def round_list(request):
         title=_("Evaluation rounds"),
         filters=ROUND_FILTERS,
         values=values,
-        detail_url=lambda r: reverse("evaluation:round_detail", args=[r.pk]),
+        detail_url=row_url("evaluation:round_detail"),
         create_url=reverse("evaluation:round_create") if may_add(request.user, Round) else None,
     )
 
@@ -414,7 +415,7 @@ def result_list(request):
         title=_("Evaluation results"),
         filters=RESULT_FILTERS,
         values=values,
-        detail_url=lambda r: reverse("evaluation:result_detail", args=[r.pk]),
+        detail_url=row_url("evaluation:result_detail"),
     )
 
 
@@ -479,7 +480,7 @@ def appeal_list(request):
         title=_("Appeals"),
         filters=APPEAL_FILTERS,
         values=values,
-        detail_url=lambda a: reverse("evaluation:result_detail", args=[a.result_id]),
+        detail_url=row_url("evaluation:result_detail", "result_id"),
     )
 
 
@@ -524,7 +525,7 @@ def rectification_list(request):
         title=_("Rectification tasks"),
         filters=RECTIFICATION_FILTERS,
         values=values,
-        detail_url=lambda t: reverse("evaluation:rectification_detail", args=[t.pk]),
+        detail_url=row_url("evaluation:rectification_detail"),
     )
 
 
@@ -609,7 +610,7 @@ def star_list(request):
         title=_("Star ratings"),
         filters=STAR_FILTERS,
         values=values,
-        detail_url=lambda d: reverse("evaluation:star_detail", args=[d.pk]),
+        detail_url=row_url("evaluation:star_detail"),
         create_url=reverse("evaluation:star_create")
         if may_add(request.user, StarDecision)
         else None,

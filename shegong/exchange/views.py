@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import get_restricted_or_404
 
@@ -46,7 +47,7 @@ def package_list(request):
         title=_("Data packages"),
         filters=filters,
         values=values,
-        detail_url=lambda p: reverse("exchange:detail", args=[p.pk]),
+        detail_url=row_url("exchange:detail"),
         create_url=reverse("exchange:receive") if services.may_receive(user=request.user) else None,
     )
 

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 
 from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import get_restricted_or_404
 
@@ -55,7 +56,7 @@ def job_list(request):
         title=_("Imports"),
         filters=filters,
         values=values,
-        detail_url=lambda j: reverse("imports:detail", args=[j.pk]),
+        detail_url=row_url("imports:detail"),
         create_url=_first_upload(request.user),
     )
 

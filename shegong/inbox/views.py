@@ -3,11 +3,11 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import get_restricted_or_404
 
@@ -33,7 +33,7 @@ def inbox(request):
         title=_("Notifications"),
         filters=FILTERS,
         values=values,
-        detail_url=lambda n: reverse("inbox:open", args=[n.pk]),
+        detail_url=row_url("inbox:open"),
         summary=ngettext("%(n)d unread", "%(n)d unread", unread) % {"n": unread},
         testid="inbox-table",
         actions="inbox/_read_all.html" if unread else "",

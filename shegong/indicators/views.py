@@ -21,6 +21,7 @@ from shegong.audit.services import audit_log
 from shegong.core.divisions import region_filter
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page, step, through
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.replica import heavy_reads
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -300,7 +301,7 @@ def station_board(request):
         title=f"{_('Stations board')} · {period.label}",
         filters=filters,
         values=values,
-        detail_url=lambda s: reverse("stations:detail", args=[s.pk]),
+        detail_url=row_url("stations:detail"),
     )
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shegong.accounts.selectors import staff_choices
 from shegong.core.forms import editable, form_page, through
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -61,7 +62,7 @@ def recipient_list(request):
         title=_("Service recipients"),
         filters=filters,
         values=values,
-        detail_url=lambda p: reverse("people:detail", args=[p.pk]),
+        detail_url=row_url("people:detail"),
         create_url=reverse("people:create") if may_add(user, Recipient) else None,
         personal=True,
     )

@@ -19,6 +19,7 @@ from shegong.audit.services import audit_log
 from shegong.core.exporters import XLSX_TYPE, Sheet, workbook_bytes
 from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, say_refusal, step, through
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.indicators import periods
@@ -86,7 +87,7 @@ def filing_list(request):
         title=_("Agency filings"),
         filters=FILING_FILTERS,
         values=values,
-        detail_url=lambda f: reverse("purchase:filing_detail", args=[f.pk]),
+        detail_url=row_url("purchase:filing_detail"),
     )
 
 
@@ -200,7 +201,7 @@ def project_list(request):
         title=_("Purchase projects"),
         filters=PROJECT_FILTERS,
         values=values,
-        detail_url=lambda p: reverse("purchase:project_detail", args=[p.pk]),
+        detail_url=row_url("purchase:project_detail"),
         create_url=reverse("purchase:project_create") if may_add(request.user, Project) else None,
     )
 
@@ -258,7 +259,7 @@ def contract_list(request):
         title=_("Contracts"),
         filters=CONTRACT_FILTERS,
         values=values,
-        detail_url=lambda c: reverse("purchase:contract_detail", args=[c.pk]),
+        detail_url=row_url("purchase:contract_detail"),
         create_url=reverse("purchase:contract_create") if may_add(request.user, Contract) else None,
     )
 
@@ -418,7 +419,7 @@ def spending_list(request):
         title=_("Spending"),
         filters=SPENDING_FILTERS,
         values=values,
-        detail_url=lambda s: reverse("purchase:spending_detail", args=[s.pk]),
+        detail_url=row_url("purchase:spending_detail"),
         create_url=reverse("purchase:spending_create") if may_add(request.user, Spending) else None,
     )
 
@@ -664,7 +665,7 @@ def labour_contract_list(request):
         title=title,
         filters=LABOUR_FILTERS,
         values=values,
-        detail_url=lambda c: reverse("purchase:labour_contract_document", args=[c.pk]),
+        detail_url=row_url("purchase:labour_contract_document"),
         create_url=reverse("purchase:labour_contract_create")
         if may_add(request.user, LabourContract)
         else None,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts.policy import may_record_station_work
 from shegong.core.crypto import mask_phone
 from shegong.core.forms import form_page, form_step, show_refusal
+from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.net import client_ip
 from shegong.core.restrict import can, get_restricted_or_404
@@ -160,7 +161,7 @@ def request_list(request):
         title=_("Residents' requests"),
         filters=FILTERS,
         values=values,
-        detail_url=lambda r: reverse("residents:detail", args=[r.pk]),
+        detail_url=row_url("residents:detail"),
     )
 
 
@@ -181,7 +182,7 @@ def match_list(request):
         title=_("Matches"),
         filters=MATCH_FILTERS,
         values=values,
-        detail_url=lambda m: reverse("residents:detail", args=[m.request_id]),
+        detail_url=row_url("residents:detail", "request_id"),
         testid="match-table",
     )
 
@@ -220,7 +221,7 @@ def project_list(request):
         title=_("Projects"),
         filters=PROJECT_FILTERS,
         values=values,
-        detail_url=lambda g: reverse("work:group_detail", args=[g.pk]),
+        detail_url=row_url("work:group_detail"),
         testid="project-table",
     )
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shegong.core.forms import editable, form_page, through
+from shegong.core.links import row_url
 from shegong.core.lists import list_page, read_filters
 from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -31,7 +32,7 @@ def station_list(request):
         title=title,
         filters=STATION_FILTERS,
         values=values,
-        detail_url=lambda s: reverse("stations:detail", args=[s.pk]),
+        detail_url=row_url("stations:detail"),
         create_url=reverse("stations:create") if may_add(request.user, Station) else None,
         testid="station-table",
     )
@@ -94,7 +95,7 @@ def agency_list(request):
         title=_("Agencies"),
         filters=AGENCY_FILTERS,
         values=values,
-        detail_url=lambda a: reverse("stations:agency_detail", args=[a.pk]),
+        detail_url=row_url("stations:agency_detail"),
         create_url=reverse("stations:agency_create") if may_add(request.user, Agency) else None,
     )
 

@@ -14,6 +14,7 @@ from shegong.accounts.selectors import staff_choices
 from shegong.audit.services import audit_log
 from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, show_refusal, through
+from shegong.core.links import row_url
 from shegong.core.lists import VOID_FILTER, Filter, list_page, read_filters
 from shegong.core.panels import panels_for
 from shegong.core.restrict import can, get_restricted_or_404, may_add
@@ -131,7 +132,7 @@ def visit_list(request):
         title=_("Home visits"),
         filters=filters,
         values=values,
-        detail_url=lambda v: reverse("work:visit_detail", args=[v.pk]),
+        detail_url=row_url("work:visit_detail"),
         model=HomeVisit,
         create="work:visit_create",
         personal=True,
@@ -239,7 +240,7 @@ def case_list(request):
         title=_("Cases"),
         filters=filters,
         values=values,
-        detail_url=lambda c: reverse("work:case_detail", args=[c.pk]),
+        detail_url=row_url("work:case_detail"),
         model=Case,
         create="work:case_create",
         personal=True,
@@ -418,7 +419,7 @@ def group_list(request):
         title=_("Groups"),
         filters=filters,
         values=values,
-        detail_url=lambda g: reverse("work:group_detail", args=[g.pk]),
+        detail_url=row_url("work:group_detail"),
         model=Group,
         create="work:group_create",
     )
@@ -516,7 +517,7 @@ def activity_list(request):
         title=_("Community activities"),
         filters=filters,
         values=values,
-        detail_url=lambda a: reverse("work:activity_detail", args=[a.pk]),
+        detail_url=row_url("work:activity_detail"),
         model=Activity,
         create="work:activity_create",
     )
@@ -609,7 +610,7 @@ def admin_work_list(request):
         title=_("Administrative work"),
         filters=filters,
         values=values,
-        detail_url=lambda w: reverse("work:admin_work_detail", args=[w.pk]),
+        detail_url=row_url("work:admin_work_detail"),
         model=AdminWork,
         create="work:admin_work_create",
     )

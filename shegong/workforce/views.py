@@ -11,6 +11,7 @@ from shegong.accounts.roles import STATION_ROLES
 from shegong.core.divisions import region_filter
 from shegong.core.files import private_file
 from shegong.core.forms import form_page, through
+from shegong.core.links import row_url
 from shegong.core.lists import VOID_FILTER, Filter, list_page, read_filters, void_filtered
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.indicators.corrections import correction_state
@@ -57,7 +58,7 @@ def training_list(request):
         title=_("Training and supervision"),
         filters=filters,
         values=values,
-        detail_url=lambda t: reverse("workforce:training_detail", args=[t.pk]),
+        detail_url=row_url("workforce:training_detail"),
         create_url=reverse("workforce:training_create")
         if may_add(request.user, TrainingRecord)
         else None,
@@ -202,7 +203,7 @@ def registry_list(request):
         title=_("Registry of professionals"),
         filters=REGISTRY_FILTERS,
         values=values,
-        detail_url=lambda p: reverse("accounts:user_detail", args=[p.user_id]),
+        detail_url=row_url("accounts:user_detail", "user_id"),
         summary=summary,
         count=counts["total"],
     )
