@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -370,6 +371,72 @@ def summarise(rows: list[dict], failures: list[dict], seconds: int) -> dict:
     }
 
 
+class CpuMeter:
+    """Where the machine's CPU went during a run, read from /proc: the gunicorn processes
+    (the server's own tree), PostgreSQL's (every backend; one that ended is counted in its
+    parent's children's time), Redis, the load generator (a child of this process) and the
+    whole machine. A request's cost is then CPU milliseconds per request, which the two
+    cores' 2,000 ms a second divide into the most requests a second the machine can serve."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    @staticmethod
+    def _machine() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle, iowait
+        return sum(fields[:8]) - idle, sum(fields[:8])
+
+    def _groups(self) -> dict[str, float]:
+        totals = {"gunicorn": 0, "postgres": 0, "redis": 0}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                raw = (entry / "stat").read_text()
+            except OSError:
+                continue  # ended meanwhile
+            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+            rest = raw[raw.rindex(")") + 2 :].split()
+            pid, ppid = int(entry.name), int(rest[1])
+            ticks = sum(int(x) for x in rest[11:15])  # utime, stime, cutime, cstime
+            if pid == self.server_pid or ppid == self.server_pid:
+                totals["gunicorn"] += ticks
+            elif comm.startswith("postgres"):
+                totals["postgres"] += ticks
+            elif comm.startswith("redis-server"):
+                totals["redis"] += ticks
+        return {k: v / self.TICK for k, v in totals.items()}
+
+    def start(self) -> None:
+        self.before = self._groups()
+        self.machine_before = self._machine()
+        self.children_before = os.times().children_user + os.times().children_system
+        self.wall_before = time.monotonic()
+
+    def stop(self, requests: int) -> dict:
+        after = self._groups()
+        busy, total = self._machine()
+        children = os.times().children_user + os.times().children_system
+        seconds = {k: after[k] - self.before[k] for k in after}
+        seconds["locust"] = children - self.children_before
+        busy_s = (busy - self.machine_before[0]) / self.TICK
+        seconds["other"] = max(0.0, busy_s - sum(seconds.values()))
+        wall = time.monotonic() - self.wall_before
+        return {
+            "wall_s": round(wall, 1),
+            "busy_share": round(
+                (busy - self.machine_before[0]) / max(1, total - self.machine_before[1]), 3
+            ),
+            "cpu_s": {k: round(v, 1) for k, v in seconds.items()},
+            "ms_per_request": {
+                k: round(1000 * v / max(1, requests), 1) for k, v in seconds.items()
+            },
+        }
+
+
 def deadlocks() -> int:
     return int(psql(f"SELECT deadlocks FROM pg_stat_database WHERE datname = '{DB}'"))
 
@@ -445,17 +512,22 @@ def main() -> None:
     try:
         smoke(base, plan)
         print(f"loadtest: mixed, {args.users} users, {args.seconds} s …", flush=True)
+        meter = CpuMeter(server.pid)
+        meter.start()
         mixed = summarise(
             *locust(base, plan_file, out, mode="mixed", users=args.users, seconds=args.seconds),
             args.seconds,
         )
+        mixed["cpu"] = meter.stop(mixed["requests"])
         before = deadlocks()
         writer_seconds = max(10, args.seconds // 2)
         print(f"loadtest: 16 writers in {COUNTY}, {writer_seconds} s …", flush=True)
+        meter.start()
         writers = summarise(
             *locust(base, plan_file, out, mode="writers", users=16, seconds=writer_seconds),
             writer_seconds,
         )
+        writers["cpu"] = meter.stop(writers["requests"])
         writers["deadlocks"] = deadlocks() - before
         print("loadtest: idle list pages …", flush=True)
         lists = idle_lists(base, plan)
@@ -485,6 +557,32 @@ def main() -> None:
     results_path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--markdown-only"], check=True)
     print("\n".join(loadtest_lines(result)))
+
+
+def cpu_lines(mixed: dict | None, writers: dict | None) -> list[str]:
+    """Where the two cores went: CPU seconds and milliseconds per request, by process."""
+    if not mixed:
+        return []
+    names = ["gunicorn", "postgres", "redis", "locust", "other"]
+    lines = [
+        "",
+        "Where the CPU went (from /proc; ms per request = CPU time / requests answered; "
+        "the two cores give 2,000 ms a second):",
+        "",
+        "| run | machine busy | " + " | ".join(names) + " | all |",
+        "|---|---|" + "---|" * (len(names) + 1),
+    ]
+    for label, c in (("mixed", mixed), ("writers", writers)):
+        if not c:
+            continue
+        per = c["ms_per_request"]
+        cells = [f"{c['cpu_s'][n]} s, {per[n]} ms" for n in names]
+        lines.append(
+            f"| {label} | {c['busy_share']:.0%} of {c['wall_s']} s | "
+            + " | ".join(cells)
+            + f" | {round(sum(per.values()), 1)} ms |"
+        )
+    return lines
 
 
 def _mark(ok: bool) -> str:
@@ -524,6 +622,7 @@ def loadtest_lines(r: dict | None) -> list[str]:
             f"| {p['method']} {p['name']} | {p['requests']} | {p['rps']} | {p['p50_ms']:.0f} | "
             f"{p['p95_ms']:.0f} | {p['p99_ms']:.0f} | {p['failures']} |"
         )
+    lines += cpu_lines(m.get("cpu"), w.get("cpu"))
     lines += [
         "",
         "List pages alone (12 requests each, the first two dropped; client time on loopback):",
