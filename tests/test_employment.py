@@ -229,6 +229,20 @@ def test_the_monthly_check_flags_exactly_what_is_wrong(client, world):
     own = next(x for x in agencies if x.agency == world.places["own"].agency)
     assert own.counts == {"no_contract": 1, "late_pay": 2, "uninsured": 2}
     assert own.workers == 5 and own.gross == Decimal(5200) * 4
+    # the home page's summary: the same check on ids and values, the same counts
+    summary = selectors.compliance_summary(
+        user=world.actors["county_officer"], code="430302", today=today
+    )
+    assert summary["month"] == LAST_MONTH
+    assert (
+        summary["counts"]
+        == {key: sum(x.counts[key] for x in agencies) for key in own.counts}
+        == {"no_contract": 1, "late_pay": 2, "uninsured": 2}
+    )
+    agency_view = selectors.compliance_summary(
+        user=world.actors["agency_admin"], code=world.places["own"].agency.region_id, today=today
+    )
+    assert agency_view["counts"] == own.counts
     # before the due day, nothing recorded is not yet late
     early = MONTH_END + datetime.timedelta(days=2)
     _agencies, checks = selectors.compliance(

@@ -52,8 +52,8 @@ PAGES = {
     # + evaluation's to-do: overdue rectification, appeals to answer, reports to check
     "home (county officer)": (lambda w: reverse("home"), "county_officer", 18),
     # the agency's working page: to-do, employment check, contracts and progress, budget,
-    # stations board
-    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 21),  # + tasks
+    # stations board; the agency and its region read once (not again by each selector)
+    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 19),  # + tasks
     "budget (county, year)": (
         lambda w: _purchases(w, reverse("purchase:budget") + "?node=430302"),
         "county_officer",

@@ -65,8 +65,10 @@ def home(request):
     elif user.role == Role.AGENCY_ADMIN and user.agency_id:
         today = timezone.localdate()
         month = periods.current("month", today)
+        # the agency and its region read once: the selectors below read them off the user
+        user.agency = Agency.objects.select_related("region").get(pk=user.agency_id)
         ctx.update(
-            agency=Agency.objects.select_related("region").get(pk=user.agency_id),
+            agency=user.agency,
             purchase_to_do=purchase_selectors.to_do(user=user, today=today),
             evaluation_to_do=evaluation_selectors.to_do(user=user, today=today),
             employment=purchase_selectors.compliance_summary(
