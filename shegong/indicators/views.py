@@ -29,7 +29,7 @@ from shegong.core.templatetags.shegong import num
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 
-from . import compute, definitions, drilldown, periods, reports, selectors
+from . import cells, compute, definitions, drilldown, periods, reports, selectors
 from .exporters import MonthBoardExporter, StationBoardExporter
 from .forms import RuleSetForm, VoidForm
 from .models import MonthApproval, ReportJob, RuleSet
@@ -206,6 +206,7 @@ def dashboard(request):
         if row.spec.code not in allowed or shared_here is not None:
             row.cells = [(value, "") for value, _url in row.cells]
         row.cells_html = _split_cells(row.cells)
+    rule_rows = cells.rule_rows(board.ruled, group=group, partial=board.partial)
     rank_labels = [definitions.SPECS[m].label for m in RANK_METRICS]
     for child in ranking:
         child["cells_html"] = _rank_cells(child, rank_labels)
@@ -237,6 +238,7 @@ def dashboard(request):
             "node": node,
             "period": period,
             "board": board,
+            "rule_rows": rule_rows,  # the table against the targets, built in Python
             "shared": shared,
             "shared_here": shared_here,
             "signed_off": selectors.months_accepted(

@@ -1,0 +1,104 @@
+"""The dashboard's cells, built in Python: a figure with its unit, a target, a status badge
+and a row of the rule table. The templates use the same functions (the ``indicators``
+template library), so a badge or a unit reads the same on every page."""
+
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from shegong.core.templatetags.shegong import num
+
+
+def unit_text(unit: str) -> str:
+    """The words after a figure of ``unit`` ("%", "h", "h/p", "¥"; nothing for a count)."""
+    if unit == "%":
+        return "%"
+    if unit == "h":
+        return " " + _("h")
+    if unit == "h/p":
+        return " " + _("h per worker")
+    if unit == "¥":
+        return " " + _("yuan")
+    return ""
+
+
+_BADGES = {
+    "met": ("success", lambda: pgettext("indicator status", "Met")),
+    "at_risk": ("warning", lambda: _("At risk")),
+    "missed": ("danger", lambda: _("Missed")),
+    "no_data": ("secondary", lambda: _("No data")),
+}
+
+
+def status_badge(status: str) -> SafeString:
+    """An indicator's status against its target, as a coloured badge."""
+    colour, label = _BADGES.get(status, ("light", lambda: _("No target")))
+    key = status if status in _BADGES else "none"
+    return format_html(
+        '<span class="badge text-bg-{}" data-status="{}">{}</span>', colour, key, label()
+    )
+
+
+def _trend(value, partial: bool) -> str:
+    if partial:
+        return ""
+    if value.trend == "up":
+        return ' <span class="text-success">▲</span>'
+    if value.trend == "down":
+        return ' <span class="text-danger">▼</span>'
+    return ""
+
+
+def rule_row(value, *, partial: bool, labels: dict) -> SafeString:
+    """One row of the table of indicators against their targets (``labels``: the columns'
+    names, translated once for the page)."""
+    unit = conditional_escape(unit_text(value.spec.unit))
+    figure = conditional_escape(num(value.value))
+    if value.url:
+        figure = format_html('<a href="{}">{}</a>', value.url, figure)
+    shown = format_html(
+        "{}{}{}",
+        figure,
+        unit if value.value is not None else "",
+        mark_safe(_trend(value, partial)),  # noqa: S308 (fixed markup)
+    )
+    rule = value.rule
+    if not rule:
+        target = "—"
+    elif rule.op == "between":
+        target = format_html("{}–{} {}", num(rule.target), num(rule.upper), _("staff"))
+    else:
+        target = format_html("{}{}{}", "≤" if rule.op == "le" else "≥", num(value.target), unit)
+    return format_html(
+        '<tr data-indicator="{}"><td data-label="{}">{}</td><td data-label="{}">{}</td>'
+        '<td data-label="{}">{}</td><td data-label="{}">{}</td>'
+        '<td data-label="{}" class="small">{}</td></tr>',
+        value.spec.code,
+        labels["indicator"],
+        value.spec.label,
+        labels["value"],
+        shown,
+        labels["target"],
+        target,
+        labels["status"],
+        status_badge(value.status),
+        labels["detail"],
+        value.detail,
+    )
+
+
+def rule_rows(values, *, group: str, partial: bool) -> list[SafeString]:
+    """The rule table's rows, of one group of indicators or all (``group`` empty)."""
+    labels = {
+        "indicator": _("Indicator"),
+        "value": _("Value"),
+        "target": _("Target"),
+        "status": _("Status"),
+        "detail": _("Detail"),
+    }
+    return [
+        rule_row(v, partial=partial, labels=labels)
+        for v in values
+        if not group or v.spec.group == group
+    ]
