@@ -93,3 +93,19 @@ def test_the_report_workbook_has_unit_words_not_symbols(client, world):
     ]
     assert "单位" in cells and "小时" in cells  # the unit column, in words
     assert [c for c in cells if c in ("h", "¥", "h/p")] == []
+
+
+def test_workers_who_did_the_work_are_not_a_head_count(client, world):
+    """“Workers” names the staff who made a visit (服务社工) on its page, in its list and
+    export; the employment check's column of how many workers an agency has is 人数."""
+    from shegong.work.models import HomeVisit
+
+    client.force_login(world.actors["social_worker"])
+    visit = HomeVisit.objects.filter(station=world.places["own"].station).first()
+    page = client.get(reverse("work:visit_detail", args=[visit.pk])).content.decode()
+    assert '<dt class="col-4">服务社工</dt>' in page
+    listing = client.get(reverse("work:visit_list")).content.decode()
+    assert 'data-label="服务社工"' in listing and 'data-label="人数"' not in listing
+    client.force_login(world.actors["county_officer"])
+    check = client.get(reverse("purchase:compliance")).content.decode()
+    assert '<th class="text-end">人数</th>' in check
