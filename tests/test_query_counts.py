@@ -617,3 +617,35 @@ def test_a_visit_written_through_the_api_is_pinned_and_asks_nothing_twice(client
         s for s in sql if s.startswith('SELECT "accounts_user"') or 'FROM "accounts_user"' in s
     ]
     assert len(users) <= 4, users
+
+
+def test_visits_to_households_cost_the_visits_list_no_query_each(client, world):
+    """A visit to a household (no person named) is listed by its head's name from the
+    rows the list joined: more of them, not more queries (its village is the visit's own,
+    in the next column, not read from the household)."""
+    from .factories import HomeVisitFactory, HouseholdFactory
+
+    own = world.places["own"]
+    worker = world.actors["social_worker"]
+
+    def household_visit(i: int):
+        household = HouseholdFactory(region_id=own.village, head=own.recipient, address=f"{i}号")
+        HomeVisitFactory(
+            station=own.station,
+            created_by=worker,
+            recipient=None,
+            household=household,
+            region_id=own.village,
+        )
+
+    household_visit(0)
+    client.force_login(worker)
+    url = reverse("work:visit_list")
+    _count(client, url)  # warm the session
+    one = _count(client, url)
+    for i in range(1, 6):
+        household_visit(i)
+    six = _count(client, url)
+    assert one == six
+    page = client.get(url).content.decode()
+    assert page.count(f"{own.recipient.name} 家") == 6

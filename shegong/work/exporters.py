@@ -7,12 +7,23 @@ def _names(users) -> str:
     return "、".join(u.display_name for u in users.all())
 
 
+def _visited(visit) -> str:
+    """Who a visit was to: the person, or the household by its head (its village is the
+    visit's own, in the next column): read from the rows the list joined, nothing more."""
+    if visit.recipient_id:
+        return str(visit.recipient)
+    if visit.household_id:
+        head = visit.household.head
+        return str(_("Household of %(head)s") % {"head": head.name if head else "—"})
+    return ""
+
+
 class VisitExporter(Exporter):
     title = _("Home visits")
     columns = [
         Column(_("Date"), lambda v: v.date, 12),
         Column(_("Village / community"), lambda v: v.region.name, 16),
-        Column(_("Visited"), lambda v: str(v.recipient or v.household), 16, private="name"),
+        Column(_("Visited"), _visited, 16, private="name"),
         Column(_("Workers"), lambda v: _names(v.workers), 16),
         Column(_("Hours"), lambda v: v.hours, 8),
         Column(_("Situation found"), lambda v: v.situation, 40, private="text"),
