@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse, set_script_prefix
 
-from shegong.core.links import row_url, url_of
+from shegong.core.links import id_url, row_url, url_of
 
 
 @pytest.fixture
@@ -33,6 +33,7 @@ def test_row_and_page_links_equal_reverse(prefix, script):
     assert row_url("residents:detail", "request_id")(SimpleNamespace(request_id=7)) == reverse(
         "residents:detail", args=[7]
     )
+    assert id_url("work:case_detail")(42) == reverse("work:case_detail", args=[42])
     assert url_of("work:visit_list") == reverse("work:visit_list")
     assert reverse("work:visit_list").startswith(script)
 

@@ -166,3 +166,43 @@ def test_reading_and_revealing_are_audited(client, world):
     client.force_login(world.actors["city_officer"])
     assert client.get(reverse("people:detail", args=[person.pk])).status_code == 200
     assert client.post(reverse("people:reveal", args=[person.pk, "phone"])).status_code == 403
+
+
+def test_a_persons_page_lists_every_service_received_with_its_link(client, world):
+    """The person's timeline (work.selectors.person_timeline, read as values): the visit,
+    the case with its stage in words, a group session attended and an activity taken part
+    in, newest first, each linked to its own page."""
+    import datetime
+
+    from django.urls import reverse
+
+    from shegong.work.models import GroupSession
+
+    own = world.places["own"]
+    own.activity.participants.add(own.recipient)
+    earlier = own.visit.date - datetime.timedelta(days=3)
+    session = GroupSession.objects.create(
+        group=own.group,
+        number=1,
+        date=earlier,
+        hours="1",
+        record="第一次小组活动",
+        created_by=own.worker,
+    )
+    session.attendees.add(own.recipient)
+    client.force_login(own.worker)
+    page = client.get(reverse("people:detail", args=[own.recipient.pk])).content.decode()
+    timeline = page.split('data-testid="person-timeline"')[1].split("</ul>")[0]
+    links = [
+        reverse("work:visit_detail", args=[own.visit.pk]),
+        reverse("work:case_detail", args=[own.case.pk]),
+        reverse("work:activity_detail", args=[own.activity.pk]),
+        reverse("work:group_detail", args=[own.group.pk]),
+    ]
+    for link in links:
+        assert f'href="{link}"' in timeline
+    assert f"C-own · {own.case.get_stage_display()}" in timeline
+    assert "own小组 #1" in timeline and "own走访情况" in timeline
+    assert timeline.index(links[-1]) > timeline.index(
+        links[0]
+    )  # the session, three days before, last

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.core.divisions import in_subtree, region_filter
+from shegong.core.links import id_url
 from shegong.core.lists import void_filtered
 from shegong.indicators.drilldown import Rows
 from shegong.indicators.models import ServiceFact
@@ -196,49 +197,43 @@ class TimelineItem:
 
 
 def person_timeline(*, person: Recipient, user: User) -> list[TimelineItem]:
-    """Every service the person received that the user may see, newest first (5 queries)."""
+    """Every service the person received that the user may see, newest first (4 queries,
+    each reading only the columns a line shows)."""
     items: list[TimelineItem] = []
     visits = HomeVisit.objects.restrict(user).filter(
         Q(recipient=person) | Q(household_id=person.household_id)
         if person.household_id
         else Q(recipient=person)
     )
-    for v in visits.filter(voided_at=None).order_by("-date")[:200]:
+    visit_url = id_url("work:visit_detail")
+    for pk, day, situation in (
+        visits.filter(voided_at=None).order_by("-date").values_list("pk", "date", "situation")[:200]
+    ):
+        items.append(TimelineItem(day, _("Home visit"), situation[:60], visit_url(pk)))
+    case_url, stages = id_url("work:case_detail"), dict(Case.Stage.choices)
+    for pk, opened, number, stage in (
+        Case.objects.restrict(user)
+        .filter(recipient=person)
+        .values_list("pk", "opened_on", "number", "stage")
+    ):
         items.append(
-            TimelineItem(
-                v.date, _("Home visit"), v.situation[:60], reverse("work:visit_detail", args=[v.pk])
-            )
+            TimelineItem(opened, _("Case"), f"{number} · {stages.get(stage, stage)}", case_url(pk))
         )
-    for c in Case.objects.restrict(user).filter(recipient=person):
-        items.append(
-            TimelineItem(
-                c.opened_on,
-                _("Case"),
-                f"{c.number} · {c.get_stage_display()}",
-                reverse("work:case_detail", args=[c.pk]),
-            )
-        )
+    group_url = id_url("work:group_detail")
     sessions = GroupSession.objects.filter(
         attendees=person, group__in=Group.objects.restrict(user), voided_at=None
-    ).select_related("group")
-    for s in sessions:
+    ).values_list("date", "group__name", "number", "group_id")
+    for day, group, number, group_id in sessions:
         items.append(
-            TimelineItem(
-                s.date,
-                _("Group session"),
-                f"{s.group.name} #{s.number}",
-                reverse("work:group_detail", args=[s.group_id]),
-            )
+            TimelineItem(day, _("Group session"), f"{group} #{number}", group_url(group_id))
         )
-    for a in Activity.objects.restrict(user).filter(participants=person, voided_at=None):
-        items.append(
-            TimelineItem(
-                a.date,
-                _("Community activity"),
-                a.title,
-                reverse("work:activity_detail", args=[a.pk]),
-            )
-        )
+    activity_url = id_url("work:activity_detail")
+    for pk, day, title in (
+        Activity.objects.restrict(user)
+        .filter(participants=person, voided_at=None)
+        .values_list("pk", "date", "title")
+    ):
+        items.append(TimelineItem(day, _("Community activity"), title, activity_url(pk)))
     items.sort(key=lambda i: i.date, reverse=True)
     return items
 
