@@ -1,5 +1,7 @@
 """Station work: what a worker records, the hours it produces, the case life cycle."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -275,3 +277,32 @@ def test_negative_list_is_refused_with_the_reason(worker, world):
     assert worker.post(reverse("work:admin_work_create"), data).status_code == 302
     fact = ServiceFact.objects.get(source_type="admin")
     assert (fact.work_kind, fact.in_village, fact.professional) == ("admin_assist", False, False)
+
+
+def test_a_cases_records_and_timeline_read_as_written(client, world):
+    """The case page's intervention records keep their line breaks and show markup as
+    text; the timeline gives the local time, who and what, the note cut at 100 characters."""
+    import datetime
+
+    from django.utils import timezone
+
+    from shegong.work.models import CaseEntry, CaseEvent
+
+    own = world.places["own"]
+    CaseEntry.objects.create(
+        case=own.case,
+        worker=own.worker,
+        date=timezone.localdate() - datetime.timedelta(days=1),
+        hours="1.5",
+        content="电话随访<b>\n情况平稳",
+    )
+    CaseEvent.objects.create(case=own.case, by=own.worker, kind="intervention", note="记" * 150)
+    client.force_login(own.worker)
+    page = client.get(reverse("work:case_detail", args=[own.case.pk])).content.decode()
+    assert "电话随访&lt;b&gt;<br>情况平稳" in page
+    assert f"{own.worker.display_name} · 1.50 h" in page
+    event = CaseEvent.objects.filter(case=own.case).latest("pk")
+    when = timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M")
+    assert f"{when} · {own.worker.display_name} · " in page
+    shown = re.search(r"介入服务</span> (记+\S*)</li>", page).group(1)
+    assert "记" * 150 not in page and len(shown) == 100 and shown.startswith("记" * 90)

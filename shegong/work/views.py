@@ -2,7 +2,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import linebreaksbr, truncatechars
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -282,6 +287,36 @@ def case_detail(request, pk: int):
     return render(request, "work/case_detail.html", _case_context(request, case))
 
 
+def _entry_lines(entries) -> list[str]:
+    """A case's intervention records as the page shows them: date · worker · hours, and
+    the record's text with its line breaks."""
+    return [
+        format_html(
+            '<li class="list-group-item">{} · {} · {} h<div class="small">{}</div></li>',
+            date_filter(e.date, "Y-m-d"),
+            e.worker.display_name,
+            localize(e.hours),
+            linebreaksbr(e.content, autoescape=True),
+        )
+        for e in entries
+    ]
+
+
+def _event_lines(events) -> list[str]:
+    """A case's timeline: when (local time), who, what, and the note cut at 100 characters."""
+    return [
+        format_html(
+            '<li class="list-group-item small">{} · {} · <span class="fw-semibold">{}</span> {}'
+            "</li>",
+            date_filter(timezone.localtime(e.at), "Y-m-d H:i"),
+            e.by.display_name if e.by_id else "",
+            e.kind_label,
+            truncatechars(e.note, 100),
+        )
+        for e in events
+    ]
+
+
 def _case_context(request, case: Case, *, bound=None) -> dict:
     """The case page: every stage's content, the forms of the next step (``bound``: a form
     that failed, shown in its place with what was typed and its errors, once)."""
@@ -290,9 +325,11 @@ def _case_context(request, case: Case, *, bound=None) -> dict:
     ctx = {
         "case": case,
         "goals": case.goals.all(),
-        "entries": case.entries.select_related("worker"),
+        # the intervention records and the timeline built here, line by line, as the
+        # lists' rows are: a long case has scores of each
+        "entry_lines": _entry_lines(case.entries.select_related("worker")),
         "referrals": case.referrals.all(),
-        "events": case.events.select_related("by"),
+        "event_lines": _event_lines(case.events.select_related("by")),
         "can_change": can_change,
         "can_approve": can(request.user, case, "approve"),
         "step": step[0] if step and can_change else None,
