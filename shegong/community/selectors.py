@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shegong.core.divisions import in_subtree
+from shegong.core.links import row_url
 from shegong.indicators.drilldown import Rows
 from shegong.indicators.periods import Period
 from shegong.regions.models import Region
@@ -208,7 +209,7 @@ def organisation_rows(
     return Rows(
         qs,
         OrganisationExporter,
-        lambda o: reverse("community:organisation_edit", args=[o.pk]),
+        row_url("community:organisation_edit"),
         _("Total: %(total)s organisations") % {"total": count},
         count=count,
         personal=False,

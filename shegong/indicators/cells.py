@@ -40,6 +40,14 @@ def status_badge(status: str) -> SafeString:
     )
 
 
+def figure(value, url: str = "") -> SafeString:
+    """A figure as the dashboard shows it (``num``), linked to its records when it has a
+    link."""
+    if url:
+        return format_html('<a href="{}">{}</a>', url, num(value))
+    return conditional_escape(num(value))
+
+
 def _trend(value, partial: bool) -> str:
     if partial:
         return ""
@@ -54,12 +62,9 @@ def rule_row(value, *, partial: bool, labels: dict) -> SafeString:
     """One row of the table of indicators against their targets (``labels``: the columns'
     names, translated once for the page)."""
     unit = conditional_escape(unit_text(value.spec.unit))
-    figure = conditional_escape(num(value.value))
-    if value.url:
-        figure = format_html('<a href="{}">{}</a>', value.url, figure)
     shown = format_html(
         "{}{}{}",
-        figure,
+        figure(value.value, value.url),
         unit if value.value is not None else "",
         mark_safe(_trend(value, partial)),  # noqa: S308 (fixed markup)
     )

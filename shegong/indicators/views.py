@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -25,7 +25,6 @@ from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
 from shegong.core.replica import heavy_reads
 from shegong.core.restrict import can, get_restricted_or_404, may_add
-from shegong.core.templatetags.shegong import num
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 
@@ -138,21 +137,12 @@ def _only_openable(user, board, ranking) -> None:
         child["urls"] = [keep(u) for u in child["urls"]]
 
 
-def _figure(value, url: str = "") -> str:
-    """A figure as the dashboard shows it (``num``), linked to its records when it has a
-    link: the dashboard's tables are built here, not as a template's nested loops and
-    conditions (a province dashboard has ~160 such cells)."""
-    if url:
-        return format_html('<a href="{}">{}</a>', url, num(value))
-    return conditional_escape(num(value))
-
-
-def _split_cells(cells) -> str:
+def _split_cells(figures) -> str:
     """The domain table's cells of one figure: linked when there is something to open."""
     return format_html_join(
         "",
         '<td class="text-end" data-cell>{}</td>',
-        ((_figure(value, url if value else ""),) for value, url in cells),
+        ((cells.figure(value, url if value else ""),) for value, url in figures),
     )
 
 
@@ -162,7 +152,7 @@ def _rank_cells(child: dict, labels) -> str:
         "",
         '<td data-label="{}">{}</td>',
         (
-            (label, _figure(value, url))
+            (label, cells.figure(value, url))
             for value, url, label in zip(child["values"], child["urls"], labels, strict=True)
         ),
     )

@@ -5,11 +5,11 @@ import re
 from django.db.models import BigIntegerField, Prefetch, QuerySet
 from django.db.models.functions import Cast
 from django.http import QueryDict
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
 from shegong.core.divisions import in_subtree, region_filter
+from shegong.core.links import row_url
 from shegong.core.validators import normalize_digits
 from shegong.indicators.drilldown import Rows
 from shegong.indicators.models import DistinctKey
@@ -110,7 +110,7 @@ def served_people_rows(*, user: User, node: Region, period: Period, params: Quer
     return Rows(
         qs,
         RecipientExporter,
-        lambda p: reverse("people:detail", args=[p.pk]),
+        row_url("people:detail"),
         _("Total: %(total)s people") % {"total": count},
         count=count,
     )

@@ -19,7 +19,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -28,6 +27,7 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.community.models import Organisation, Volunteer
 from shegong.core.divisions import in_subtree
+from shegong.core.links import row_url
 from shegong.indicators.definitions import Domain
 from shegong.indicators.drilldown import Rows
 from shegong.indicators.periods import Period
@@ -397,7 +397,7 @@ def request_rows(
     return Rows(
         qs,
         RequestExporter,
-        lambda r: reverse("residents:detail", args=[r.pk]),
+        row_url("residents:detail"),
         _("Total: %(total)s requests") % {"total": count},
         count=count,
         personal=False,

@@ -5,14 +5,13 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import QueryDict
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import Role
 from shegong.core.divisions import in_subtree, region_filter
-from shegong.core.links import id_url
+from shegong.core.links import id_url, row_url
 from shegong.core.lists import void_filtered
 from shegong.indicators.drilldown import Rows
 from shegong.indicators.models import ServiceFact
@@ -265,7 +264,7 @@ def active_case_rows(*, user: User, node: Region, period: Period, params: QueryD
     return Rows(
         qs,
         CaseExporter,
-        lambda c: reverse("work:case_detail", args=[c.pk]),
+        row_url("work:case_detail"),
         _("Total: %(total)s cases") % {"total": count},
         count=count,
     )
