@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--callees", help="print what this function calls (a name pattern)")
     parser.add_argument("--sql", action="store_true", help="print each query of one request")
     parser.add_argument("--sql-chars", type=int, default=400)
+    parser.add_argument("--dump", help="also write the profile here (pstats format)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -70,6 +71,8 @@ def main() -> None:
         call()
     profile.disable()
     ms = 1000 * (time.perf_counter() - started) / args.n
+    if args.dump:
+        profile.dump_stats(args.dump)
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
     if args.callees:

@@ -255,6 +255,12 @@ if SHEGONG_REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# the logged-in user (with scope region and station) kept in the shared cache this long and
+# forgotten when it changes (shegong.accounts.usercache); 0 without Redis: each process's
+# own memory would not hear of a change made in another
+SHEGONG_USER_CACHE_SECONDS = int(
+    os.environ.get("SHEGONG_USER_CACHE_SECONDS", "60" if SHEGONG_REDIS_URL else "0")
+)
 
 # how long the public station pages (no login) are cached, on the server and in browsers
 SHEGONG_PUBLIC_CACHE_SECONDS = int(os.environ.get("SHEGONG_PUBLIC_CACHE_SECONDS", "300"))

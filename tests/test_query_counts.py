@@ -1,7 +1,8 @@
 """Query counts of the main pages are pinned, and do not grow with the number of rows.
 
 Every logged-in request costs 2 fixed queries: the session and the user (with scope region
-and station, one join). The session is written when its idle timeout moves on, at most once
+and station, one join; with Redis the user comes from the shared cache instead:
+test_usercache.py). The session is written when its idle timeout moves on, at most once
 a minute (``IdleSessionMiddleware``): not on the measured requests, which follow a warming
 one. The rest is the page's own.
 """

@@ -34,6 +34,10 @@ def _redis_up() -> bool:
 pytestmark = pytest.mark.skipif(not _redis_up(), reason="Redis is not running on 6379")
 
 
+class Servers(list):
+    """The two servers' addresses, and what a third process needs to share their state."""
+
+
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """Two processes on one database and one Redis, each on its own port."""
@@ -57,7 +61,10 @@ def servers(tmp_path_factory):
     subprocess.run([*manage, "shell", "-c", make], cwd=ROOT, env=env, check=True, timeout=120)
     ports = [free_port(), free_port()]
     procs = [gunicorn(env, port, workers=1, args=("--timeout", "60")) for port in ports]
-    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    urls = Servers(f"http://127.0.0.1:{p}" for p in ports)
+    urls.database = f"sqlite:///{base / 'db.sqlite3'}"
+    urls.media = base / "media"
+    urls.redis = {"SHEGONG_REDIS_URL": REDIS, "SHEGONG_CACHE_PREFIX": prefix}
     yield urls
     for proc in procs:
         proc.terminate()
@@ -131,3 +138,31 @@ def test_the_login_ceiling_lockout_and_session_are_shared_by_two_processes(serve
             time.sleep(int(retry))
             status, retry, page = Browser().login(url, "guarded", "Right#Pass2026")
         assert status == 429 and 'data-testid="locked"' in page, url  # django-axes: locked
+
+
+def test_a_user_changed_in_another_process_is_not_served_from_the_shared_cache(servers):
+    """Both processes keep the logged-in user in Redis (accounts.usercache); a third
+    process deactivating the account forgets it there, and neither serves it again."""
+    a, b = servers
+    env = server_env(servers.database, servers.media, **servers.redis)
+    manage = [sys.executable, "manage.py"]
+    make = (
+        "from shegong.accounts.models import User;"
+        "User.objects.create_user(username='leaver', password='Right#Pass2026',"
+        " role='province_officer', scope_region_id='43')"
+    )
+    subprocess.run([*manage, "shell", "-c", make], cwd=ROOT, env=env, check=True, timeout=120)
+    person = Browser()
+    status, reached, _page = person.login(a, "leaver", "Right#Pass2026")
+    assert status == 200 and "/accounts/login/" not in reached
+    for url in (a, b, a, b):  # read once, then from the cache on both
+        status, reached, _page = person.get(url + "/")
+        assert status == 200 and "/accounts/login/" not in reached
+    leave = (
+        "from shegong.accounts.models import User;"
+        "u = User.objects.get(username='leaver'); u.is_active = False; u.save()"
+    )
+    subprocess.run([*manage, "shell", "-c", leave], cwd=ROOT, env=env, check=True, timeout=120)
+    for url in (a, b):
+        _status, reached, _page = person.get(url + "/")
+        assert "/accounts/login/" in reached, url

@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        from . import checks  # noqa: F401
+        from . import checks, usercache  # noqa: F401
+
+        usercache.connect()

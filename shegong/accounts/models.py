@@ -12,7 +12,22 @@ from shegong.regions.models import Region
 from .roles import ADMIN_ROLES, OFFICER_LEVELS, STATION_ROLES, Role
 
 
-class ShegongUserManager(UserManager.from_queryset(RestrictedQuerySet)):
+class UserQuerySet(RestrictedQuerySet):
+    def update(self, **kwargs):
+        """An update through a query set (no ``post_save``) forgets the users it changed
+        from the shared cache too (``usercache``): deactivated, moved or re-roled users
+        are not served from it."""
+        from .usercache import _seconds, forget
+
+        pks = list(self.values_list("pk", flat=True)) if _seconds() else []
+        rows = super().update(**kwargs)
+        forget(pks)
+        return rows
+
+    update.alters_data = True
+
+
+class ShegongUserManager(UserManager.from_queryset(UserQuerySet)):
     pass
 
 
