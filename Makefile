@@ -66,7 +66,7 @@ bench: install
 ## make loadtest: gunicorn on PostgreSQL with the demo under locust (16 users, 60 s), figures
 ## to bench/results.md; locust lives in its own venv (.venv-load), not the application's
 loadtest: install
-	test -x .venv-load/bin/locust || ($(PY) -m venv .venv-load && .venv-load/bin/pip install --quiet locust)
+	test -x .venv-load/bin/locust -a -x .venv-load/bin/py-spy || ($(PY) -m venv .venv-load && .venv-load/bin/pip install --quiet locust py-spy)
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import webprofile  # noqa: E402  (bench/ is on the path: this script's folder)
+
 from tests import serving  # noqa: E402
 
 DB = "shegong_load"
@@ -293,6 +295,24 @@ def smoke(base: str, plan: dict) -> None:
         raise SystemExit("pages that do not answer 200:\n  " + "\n  ".join(bad))
 
 
+def open_sessions(base: str, plan: dict) -> dict:
+    """Log every account of the plan in before the runs, its cookies put in the plan: the
+    runs measure people working, each in their session (a login is a password check —
+    PBKDF2, a second of CPU by design — once a session, not once a page). What a login
+    costs is measured here, one at a time."""
+    times = []
+    opened: dict[str, dict] = {}
+    for account in plan["users"] + plan["writers"]:
+        name = account["username"]
+        if name not in opened:
+            started = time.perf_counter()
+            browser = Browser(base, name)
+            times.append(1000 * (time.perf_counter() - started))
+            opened[name] = {c.name: c.value for c in browser.jar}
+        account["cookies"] = opened[name]
+    return {"count": len(times), "median_ms": round(statistics.median(times))}
+
+
 def locust(
     base: str, plan_file: Path, out: Path, *, mode: str, users: int, seconds: int
 ) -> list[dict]:
@@ -505,28 +525,34 @@ def main() -> None:
     redis.Redis.from_url(REDIS).flushdb()
     out = Path(tempfile.mkdtemp(prefix="shegong-load-"))
     plan_file = out / "plan.json"
-    plan_file.write_text(json.dumps(plan, ensure_ascii=False))
     port = serving.free_port()
     base = f"http://127.0.0.1:{port}"
     server = serve(port, args.workers)
     try:
         smoke(base, plan)
+        logins = open_sessions(base, plan)
+        plan_file.write_text(json.dumps(plan, ensure_ascii=False))
         print(f"loadtest: mixed, {args.users} users, {args.seconds} s …", flush=True)
         meter = CpuMeter(server.pid)
+        sampler = webprofile.Sampler(server.pid, out)
         meter.start()
+        sampler.start("mixed")
         mixed = summarise(
             *locust(base, plan_file, out, mode="mixed", users=args.users, seconds=args.seconds),
             args.seconds,
         )
+        mixed["profile"] = sampler.stop()
         mixed["cpu"] = meter.stop(mixed["requests"])
         before = deadlocks()
         writer_seconds = max(10, args.seconds // 2)
         print(f"loadtest: 16 writers in {COUNTY}, {writer_seconds} s …", flush=True)
         meter.start()
+        sampler.start("writers")
         writers = summarise(
             *locust(base, plan_file, out, mode="writers", users=16, seconds=writer_seconds),
             writer_seconds,
         )
+        writers["profile"] = sampler.stop()
         writers["cpu"] = meter.stop(writers["requests"])
         writers["deadlocks"] = deadlocks() - before
         print("loadtest: idle list pages …", flush=True)
@@ -549,6 +575,7 @@ def main() -> None:
         "mixed": mixed,
         "writers": writers,
         "lists": lists,
+        "logins": logins,
         "targets": TARGETS,
     }
     results_path = ROOT / "bench" / "results.json"
@@ -623,6 +650,7 @@ def loadtest_lines(r: dict | None) -> list[str]:
             f"{p['p95_ms']:.0f} | {p['p99_ms']:.0f} | {p['failures']} |"
         )
     lines += cpu_lines(m.get("cpu"), w.get("cpu"))
+    lines += webprofile.profile_lines(m.get("profile"), w.get("profile"))
     lines += [
         "",
         "List pages alone (12 requests each, the first two dropped; client time on loopback):",
@@ -630,6 +658,13 @@ def loadtest_lines(r: dict | None) -> list[str]:
     ]
     lines += ["| page | as | median ms | max ms |", "|---|---|---|---|"]
     lines += [f"| {x['page']} | {x['as']} | {x['median_ms']} | {x['max_ms']} |" for x in r["lists"]]
+    if r.get("logins"):
+        lines += [
+            "",
+            f"The accounts log in before the runs ({r['logins']['count']} logins, one at a time: "
+            f"median {r['logins']['median_ms']:,} ms for the login page and the password check); "
+            "the runs measure the work done in their sessions.",
+        ]
     samples = m["failure_samples"] + w["failure_samples"]
     if samples:
         lines += ["", "Errors seen:", ""] + [f"- {s}" for s in samples]

@@ -1,11 +1,12 @@
 """The users of `make loadtest` (bench/loadtest.py writes their plan and runs locust).
 
-Each simulated user logs in as one account of the plan (``LOCUST_PLAN``, a JSON file): a
+Each simulated user works as one account of the plan (``LOCUST_PLAN``, a JSON file): a
 social worker, a station lead, an agency administrator, county, city and province
 officers, an evaluator, the audit administrator… each on what that role opens every day.
 Those who record work write through the API (visits, activities, case entries) with the
 session's CSRF token and an Idempotency-Key, as the phone app does, so that about a fifth
-of all requests are writes. ``LOCUST_MODE=writers``: every user only writes visits.
+of all requests are writes. ``LOCUST_MODE=writers``: every user only writes visits. The accounts' sessions are opened
+before the run (their cookies in the plan); a plan without them logs in first.
 """
 
 import json
@@ -13,6 +14,8 @@ import os
 import random
 import re
 import uuid
+from http.cookiejar import Cookie
+from urllib.parse import urlsplit
 
 from locust import FastHttpUser, constant, events, task
 
@@ -29,6 +32,43 @@ class Staff(FastHttpUser):
     def on_start(self):
         accounts = PLAN["writers"] if MODE == "writers" else PLAN["users"]
         self.account = accounts[next(_next) % len(accounts)]
+        if self.account.get("cookies"):
+            self._resume(self.account["cookies"])
+        else:
+            self._login()
+        writes = self.account.get("writes") or {}
+        self.writes = [w for w in ("visit", "activity", "entry") if writes.get(w)]
+        # the share of this user's requests that write, so that the whole mix has about
+        # WRITE_SHARE writes: only some users record work
+        self.write_share = min(1.0, WRITE_SHARE * PLAN["users_total"] / PLAN["writers_total"])
+
+    def _resume(self, cookies: dict):
+        """Go on in the session bench/loadtest.py opened before the run (a login is a
+        password check costing a second of CPU by design: measured apart, not in the mix)."""
+        host = urlsplit(self.host).hostname
+        for name, value in cookies.items():
+            self.client.cookiejar.set_cookie(
+                Cookie(
+                    0,
+                    name,
+                    value,
+                    None,
+                    False,
+                    host,
+                    False,
+                    False,
+                    "/",
+                    True,
+                    False,
+                    None,
+                    False,
+                    None,
+                    None,
+                    {},
+                )
+            )
+
+    def _login(self):
         page = self.client.get("/accounts/login/", name="login page")
         token = TOKEN.search(page.text).group(1)
         with self.client.post(
@@ -45,11 +85,6 @@ class Staff(FastHttpUser):
         ) as answer:
             if answer.status_code != 302:
                 answer.failure(f"login {self.account['username']}: {answer.status_code}")
-        writes = self.account.get("writes") or {}
-        self.writes = [w for w in ("visit", "activity", "entry") if writes.get(w)]
-        # the share of this user's requests that write, so that the whole mix has about
-        # WRITE_SHARE writes: only some users record work
-        self.write_share = min(1.0, WRITE_SHARE * PLAN["users_total"] / PLAN["writers_total"])
 
     def _csrf(self) -> str:
         for cookie in self.client.cookiejar:
