@@ -74,18 +74,39 @@ def nodes_of(code: str) -> tuple[tuple[str, int], ...]:
 
 def sync(record, *, created: bool = False) -> None:
     """Replace one record's facts with those of its current state. ``created``: the record
-    was created in this transaction, so it has no facts yet to read and take away."""
+    was created in this transaction, so it has no facts yet to read and take away. The
+    person the record names, when the service has already read them (a visit's
+    ``recipient``), is not read again for where they live."""
     source = source_of(record)
-    replace(source.name, [record.pk], source.build(record), fresh=created)
+    replace(source.name, [record.pk], source.build(record), fresh=created, homes=_homes(record))
+
+
+def _homes(record) -> dict[int, str]:
+    """{person id: village} of the person ``record`` holds in memory (its ``recipient``
+    relation, loaded in this transaction), else nothing."""
+    descriptor = getattr(type(record), "recipient", None)
+    if descriptor is None or not hasattr(descriptor, "is_cached"):
+        return {}
+    if not descriptor.is_cached(record) or record.recipient is None:
+        return {}
+    return {record.recipient.pk: record.recipient.region_id}
 
 
 def remove(stype: str, ids: Iterable[int]) -> None:
     replace(stype, list(ids), [])
 
 
-@transaction.atomic
+# no savepoint of their own: they run inside the write that calls them (a service's
+# transaction), and a failure of theirs fails that write whole, so a savepoint would only
+# add two statements to every write
+@transaction.atomic(savepoint=False)
 def replace(
-    stype: str, source_ids: list[int], new: list[ServiceFact], *, fresh: bool = False
+    stype: str,
+    source_ids: list[int],
+    new: list[ServiceFact],
+    *,
+    fresh: bool = False,
+    homes: dict[int, str] | None = None,
 ) -> None:
     old = (
         []
@@ -96,10 +117,10 @@ def replace(
         ServiceFact.objects.filter(pk__in=[f.pk for f in old]).delete()
     if new:
         insert_rows(ServiceFact, new)
-    apply(added=new, removed=old)
+    apply(added=new, removed=old, homes=homes)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def add(new: list[ServiceFact], *, fresh: dict[int, str]) -> None:
     """Add the facts of records just created, which had none before (an import's new
     people): nothing old to read or take away. ``fresh``: the people (id → village) just
@@ -109,9 +130,16 @@ def add(new: list[ServiceFact], *, fresh: dict[int, str]) -> None:
     apply(added=new, removed=(), fresh=fresh)
 
 
-def apply(*, added: Iterable, removed: Iterable, fresh: dict[int, str] | None = None) -> None:
+def apply(
+    *,
+    added: Iterable,
+    removed: Iterable,
+    fresh: dict[int, str] | None = None,
+    homes: dict[int, str] | None = None,
+) -> None:
     """Apply the difference between two sets of facts to the aggregates. ``fresh``: people
-    (id → village) only ``added`` mentions, never a fact before (``add``)."""
+    (id → village) only ``added`` mentions, never a fact before (``add``); ``homes``: the
+    villages of people already read (not asked again)."""
     deltas: dict[tuple[str, int, str, str], Decimal] = defaultdict(Decimal)
     refs: dict[tuple[str, str, str], int] = defaultdict(int)
     first: dict[tuple[str, str, str], int] = defaultdict(int)  # the fresh people's keys
@@ -140,7 +168,7 @@ def apply(*, added: Iterable, removed: Iterable, fresh: dict[int, str] | None = 
                 deltas[(node, level, period, metric)] += amount
     refs = {k: v for k, v in refs.items() if v}
     if refs:
-        _apply_refs(refs, recipients, deltas)
+        _apply_refs(refs, recipients, deltas, homes or {})
     if first:
         _first_refs(first, fresh, deltas)
     _upsert_aggregates({k: v for k, v in deltas.items() if v})
@@ -161,9 +189,11 @@ def _first_refs(first: dict, fresh: dict[int, str], deltas) -> None:
     insert_prepared(DistinctKey, rows, keys=False)
 
 
-def _apply_refs(refs, recipients, deltas) -> None:
+def _apply_refs(refs, recipients, deltas, known: dict[int, str]) -> None:
     # a person counts where they live: their record's village (the model the facts point at)
-    homes = dict(person_model().objects.filter(pk__in=recipients).values_list("pk", "region_id"))
+    homes = {pk: known[pk] for pk in recipients if pk in known}
+    if missing := recipients - homes.keys():
+        homes |= dict(person_model().objects.filter(pk__in=missing).values_list("pk", "region_id"))
     rows = []
     for (kind, key, period), d in refs.items():
         region = homes.get(int(key), "") if kind == "p" else key
