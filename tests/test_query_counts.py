@@ -656,3 +656,20 @@ def test_visits_to_households_cost_the_visits_list_no_query_each(client, world):
     assert one == six
     page = client.get(url).content.decode()
     assert page.count(f"{own.recipient.name} 家") == 6
+
+
+def test_the_station_list_page_reads_only_the_columns_it_shows(client, world):
+    """``Exporter.page_fields``: the page's rows are built from the fields its columns read
+    (not the floor area, rooms, phone … of every station, nor every column of the agency),
+    while the export still has them all."""
+    client.force_login(world.actors["province_officer"])
+    client.get(reverse("home"))  # warm the session
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(reverse("stations:list"))
+    assert response.status_code == 200
+    rows = [q["sql"] for q in page.captured_queries if q["sql"].startswith('SELECT "stations')]
+    assert rows and all('"floor_area"' not in q and '"legal_representative"' not in q for q in rows)
+    assert world.places["own"].station.name in response.content.decode()
+    with CaptureQueriesContext(connection) as export:
+        assert client.get(reverse("stations:list") + "?export=csv").status_code == 200
+    assert any('"floor_area"' in q["sql"] for q in export.captured_queries)

@@ -99,6 +99,10 @@ class Exporter:
     columns: list[Column] = []
     # what the list page shows (default: every column); the first links to the record
     page_columns: list[Column] | None = None
+    # the fields the page's columns read (``QuerySet.only``: the page's rows are built from
+    # these, not from every column of every joined table); empty: all. A column reading a
+    # field left out would cost a query per row: the list pages' query pins catch it
+    page_fields: tuple[str, ...] = ()
     # machine keys of the columns: set, the list also exports JSON (``?export=json``)
     json_keys: list[str] | None = None
 

@@ -35,6 +35,8 @@ def list_page(
     wanted = request.GET.get("export")
     if wanted in ("xlsx", "csv") or (wanted == "json" and exporter.json_keys):
         return export_response(request, exporter, queryset, personal=personal, filters=values)
+    if exporter.page_fields:
+        queryset = queryset.only(*exporter.page_fields)
     page = paginate(request, queryset, count=count)
     columns = exporter.page_columns or exporter.columns
     headers = [escape(str(c.header)) for c in columns]  # translated once, not per cell

@@ -35,6 +35,16 @@ class StationExporter(Exporter):
         Column(_("Stars"), lambda s: "★" * s.star_rating if s.star_rating else "—"),
         Column(_("Staff"), lambda s: s.staff_count),
     ]
+    page_fields = (
+        "name",
+        "tier",
+        "is_county_general",
+        "region__name",
+        "region__parent__name",
+        "agency__name",
+        "service_version",
+        "star_rating",
+    )
 
 
 class AgencyExporter(Exporter):
