@@ -29,6 +29,16 @@ class VisitExporter(Exporter):
         Column(_("Situation found"), lambda v: v.situation, 40, private="text"),
         *VOID_COLUMNS,
     ]
+    page_fields = (
+        "date",
+        "hours",
+        "situation",
+        "voided_at",
+        "void_reason",
+        "region__name",
+        "recipient__name",
+        "household__head__name",
+    )
 
 
 class CaseExporter(Exporter):
@@ -42,6 +52,16 @@ class CaseExporter(Exporter):
         Column(_("Opened on"), lambda c: c.opened_on, 12),
         Column(_("Closed on"), lambda c: c.closed_on, 12),
     ]
+    page_fields = (
+        "number",
+        "stage",
+        "opened_on",
+        "closed_on",
+        "recipient__name",
+        "region__name",
+        "worker__username",
+        "worker__full_name",
+    )
 
 
 class GroupExporter(Exporter):
@@ -70,6 +90,17 @@ class ActivityExporter(Exporter):
         Column(_("Volunteers"), lambda a: a.volunteers_count, 8),
         *VOID_COLUMNS,
     ]
+    page_fields = (
+        "date",
+        "title",
+        "domain",
+        "service_type",
+        "participants_count",
+        "volunteers_count",
+        "voided_at",
+        "void_reason",
+        "region__name",
+    )
 
 
 class AdminWorkExporter(Exporter):
