@@ -72,3 +72,34 @@ def test_a_period_under_way_shows_no_trend_and_a_group_filters():
     hours = _value(spec=SimpleNamespace(code="h", label="时数", unit="h/p", group="hours"))
     kept = cells.rule_rows([_value(), hours], group="hours", partial=False)
     assert len(kept) == 1 and "64.06</a> 小时/人" in str(kept[0])
+
+
+def _card(value, partial=False, group="") -> str:
+    shown = cells.kpi_cards([value], group=group, partial=partial)
+    return str(shown[0]) if shown else ""
+
+
+def test_a_service_card_links_its_figure_and_says_the_previous_and_the_trend():
+    card = _card(_value(previous=Decimal("40.50")))
+    assert (
+        '<a class="kpi d-block" href="/indicators/records/?metric=workers&amp;node=43" '
+        'data-metric="qualified_share">64.06</a>'
+    ) in card
+    assert "社工专业或持证人员占比" in card
+    assert '上期 40.5 <span class="text-success" aria-label="上升">▲</span>' in card
+    down = _card(_value(previous=Decimal(70), trend="down"))
+    assert 'aria-label="下降">▼</span>' in down
+    # a period not over yet: no arrow (a part of a month is not a trend)
+    assert "▲" not in _card(_value(previous=Decimal(1)), partial=True)
+
+
+def test_a_card_without_a_figure_says_why_escaped_and_a_figure_without_records_is_not_a_link():
+    card = _card(_value(value=None, url="", previous=None))
+    assert '<span class="kpi d-block" data-metric="qualified_share">—</span>' in card
+    assert "64 名社工中 41 名 &lt;b&gt;" in card and "<b>" not in card
+    assert "上期" not in card
+
+
+def test_the_cards_of_one_group_only():
+    assert _card(_value(previous=None), group="other") == ""
+    assert _card(_value(previous=None), group="g") != ""

@@ -1,5 +1,5 @@
-"""The dashboard's cells, built in Python: a figure with its unit, a target, a status badge
-and a row of the rule table. The templates use the same functions (the ``indicators``
+"""The dashboard's cells, built in Python: a figure with its unit, a target, a status badge,
+a service figure's card and a row of the rule table. The templates use the same functions (the ``indicators``
 template library), so a badge or a unit reads the same on every page."""
 
 from django.utils.html import conditional_escape, format_html
@@ -91,6 +91,53 @@ def rule_row(value, *, partial: bool, labels: dict) -> SafeString:
         labels["detail"],
         value.detail,
     )
+
+
+def kpi_card(value, *, partial: bool, words: dict) -> SafeString:
+    """One card of the dashboard's service figures: the indicator, its figure (linked to
+    its records when it has a link), and the previous period's with the trend, or why
+    there is no figure (``words``: "previous", "up", "down", translated once a page)."""
+    code, shown = value.spec.code, num(value.value)
+    if value.url:
+        figure_html = format_html(
+            '<a class="kpi d-block" href="{}" data-metric="{}">{}</a>', value.url, code, shown
+        )
+    else:
+        figure_html = format_html(
+            '<span class="kpi d-block" data-metric="{}">{}</span>', code, shown
+        )
+    if value.value is None:
+        below = format_html('<div class="small text-muted">{}</div>', value.detail)
+    else:
+        arrow = ""
+        if not partial and value.trend in ("up", "down"):
+            colour, mark = ("success", "▲") if value.trend == "up" else ("danger", "▼")
+            arrow = format_html(
+                ' <span class="text-{}" aria-label="{}">{}</span>', colour, words[value.trend], mark
+            )
+        below = format_html(
+            '<div class="small text-muted">{} {}{}</div>',
+            words["previous"],
+            num(value.previous),
+            arrow,
+        )
+    return format_html(
+        '<div class="col-6 col-md-4 col-lg-2"><div class="card h-100"><div class="card-body p-2">'
+        '<div class="small text-muted">{}</div>{}{}</div></div></div>',
+        value.spec.label,
+        figure_html,
+        below,
+    )
+
+
+def kpi_cards(values, *, group: str, partial: bool) -> list[SafeString]:
+    """The service figures' cards, of one group of indicators or all (``group`` empty)."""
+    words = {"previous": _("previous"), "up": _("up"), "down": _("down")}
+    return [
+        kpi_card(v, partial=partial, words=words)
+        for v in values
+        if not group or v.spec.group == group
+    ]
 
 
 def rule_rows(values, *, group: str, partial: bool) -> list[SafeString]:

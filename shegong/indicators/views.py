@@ -197,6 +197,7 @@ def dashboard(request):
             row.cells = [(value, "") for value, _url in row.cells]
         row.cells_html = _split_cells(row.cells)
     rule_rows = cells.rule_rows(board.ruled, group=group, partial=board.partial)
+    kpi_cards = cells.kpi_cards(board.service, group=group, partial=board.partial)
     rank_labels = [definitions.SPECS[m].label for m in RANK_METRICS]
     for child in ranking:
         child["cells_html"] = _rank_cells(child, rank_labels)
@@ -229,6 +230,7 @@ def dashboard(request):
             "period": period,
             "board": board,
             "rule_rows": rule_rows,  # the table against the targets, built in Python
+            "kpi_cards": kpi_cards,  # the service figures' cards, likewise
             "shared": shared,
             "shared_here": shared_here,
             "signed_off": selectors.months_accepted(
@@ -256,7 +258,7 @@ def dashboard(request):
             "domain": domain,
             "split_columns": split_columns,
             "split_rows": split_rows,
-            "show_service": any(not group or v.spec.group == group for v in board.service),
+            "show_service": bool(kpi_cards),
         },
     )
 
