@@ -1,4 +1,10 @@
+from functools import lru_cache
+
 from django.conf import settings
+from django.urls import get_script_prefix
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.links import url_of
@@ -96,9 +102,8 @@ def _groups(user) -> list:
     return groups
 
 
-def navigation(request):
-    """The menu a user sees: only the places their role can reach."""
-    user = getattr(request, "user", None)
+def _items(user) -> list:
+    """The menu's single entries for ``user``'s role: only the places it can reach."""
     items = []
     if user is not None and user.is_authenticated:
         items.append(("home", _("Home")))
@@ -146,17 +151,67 @@ def navigation(request):
             items.append(("workforce:training_list", _("Training")))
     if user is not None and getattr(user, "role", "") == Role.AUDIT_ADMIN:
         items.append(("audit:list", _("Audit log")))
-    # (name, label, link): the links resolved once per process (core.links.url_of), not
-    # with {% url %} for each of the ~50 entries on every page
+    return items
+
+
+def navigation(request):
+    """The menu a user sees (``nav_html``): only the places their role can reach."""
+    user = getattr(request, "user", None)
+    role = getattr(user, "role", "") if user is not None and user.is_authenticated else None
+    match = getattr(request, "resolver_match", None)
     return {
-        "nav_items": [(name, label, url_of(name)) for name, label in items],
-        "nav_groups": [
-            (label, [(name, child, url_of(name)) for name, child in children])
-            for label, children in _groups(user)
-        ],
+        # the menu's HTML, built once per role, language, script prefix and current page
+        # in each process: the same for everyone with that role, and ~50 entries a page
+        "nav_html": _menu_for(
+            role, get_language(), get_script_prefix(), match.view_name if match else ""
+        )
+        if role is not None
+        else "",
         "site_name": settings.SHEGONG_SITE_NAME,
         "is_system_admin": bool(user and getattr(user, "role", "") == Role.SYSTEM_ADMIN),
         "is_admin_role": bool(user and getattr(user, "role", "") in ADMIN_ROLES),
         # the demo runs with debug pages on: every page says it is a development server
         "development_server": settings.DEBUG,
     }
+
+
+class _Role:
+    """What the menu depends on of a user: the role alone (``_menu_for``'s cache key)."""
+
+    is_authenticated = True
+
+    def __init__(self, role: str):
+        self.role = role
+
+
+@lru_cache(maxsize=1024)
+def _menu_for(role: str, language: str, prefix: str, active: str) -> SafeString:
+    """The menu's entries and dropdowns for ``role`` as HTML, the current page's marked
+    (the links resolved once per process: ``core.links.url_of``)."""
+    holder = _Role(role)
+    entries = format_html_join(
+        "",
+        '<li class="nav-item"><a class="nav-link{}" href="{}">{}</a></li>',
+        (
+            (" active" if name == active else "", url_of(name), label)
+            for name, label in _items(holder)
+        ),
+    )
+    groups = format_html_join(
+        "",
+        '<li class="nav-item dropdown"><a class="nav-link dropdown-toggle" href="#" '
+        'role="button" data-bs-toggle="dropdown" aria-expanded="false" '
+        'data-testid="nav-group">{}</a><ul class="dropdown-menu">{}</ul></li>',
+        (
+            (
+                label,
+                format_html_join(
+                    "",
+                    '<li><a class="dropdown-item" href="{}">{}</a></li>',
+                    ((url_of(name), child) for name, child in children),
+                ),
+            )
+            for label, children in _groups(holder)
+        ),
+    )
+    return entries + groups
