@@ -75,15 +75,29 @@ def server_env() -> dict:
 # ----- the plan: who the users are and what they open -----------------------------------
 
 
-def _days(station_id: int, today: datetime.date) -> list[str]:
+def _days(user, today: datetime.date) -> list[str]:
+    """The days of the last 60 a worker may still record on: months not locked, and under
+    12 hours recorded (a database kept from earlier runs, ``--reuse``, fills days up: a
+    write past 24 hours a day is refused, rightly, and would count as an error here)."""
+    from django.db.models import Sum
+
+    from shegong.indicators.models import ServiceFact
     from shegong.indicators.selectors import refuse_locked_month
 
+    since = today - datetime.timedelta(days=59)
+    full = {
+        day
+        for day, hours in ServiceFact.objects.filter(worker=user, date__gte=since)
+        .values_list("date")
+        .annotate(h=Sum("hours"))
+        if hours and hours >= 12
+    }
     days = []
     for back in range(0, 60):
         day = today - datetime.timedelta(days=back)
         errors: dict = {}
-        refuse_locked_month(station_id=station_id, day=day, errors=errors)
-        if not errors:
+        refuse_locked_month(station_id=user.station_id, day=day, errors=errors)
+        if not errors and day not in full:
             days.append(day.isoformat())
     return days
 
@@ -203,7 +217,7 @@ def build_plan(today: datetime.date) -> dict:
                 "id": u.pk,
                 "reads": station_staff(u),
                 "writes": _writer(u),
-                "days": _days(u.station_id, today),
+                "days": _days(u, today),
             }
         )
     others = [
@@ -248,7 +262,7 @@ def build_plan(today: datetime.date) -> dict:
             "id": u.pk,
             "reads": [],
             "writes": {**_writer(u), "entry": []},
-            "days": _days(u.station_id, today),
+            "days": _days(u, today),
         }
         for u in writers
     ]
