@@ -4,6 +4,7 @@ settings the load test's gunicorn has.
 
     python bench/profile_pages.py sw4303020012 /work/visits/
     python bench/profile_pages.py sw4303020012 POST:/api/visits   # the load test's visit
+    python bench/profile_pages.py sw4303020012 POST:/api/activities   # … and activity
     python bench/profile_pages.py yuhu "/indicators/?node=430302&period=2026-11" --sort tottime
 """
 
@@ -110,6 +111,20 @@ def _caller(client, user, path: str, today):
         "situation": "性能分析走访",
         "long_day_reason": "性能分析",
     }
+    if path == "POST:/api/activities":  # the load test's activity
+        body = {
+            "title": "性能分析社区活动",
+            "domain": "elderly",
+            "service_type": "care",
+            "date": today.isoformat(),
+            "region": person.region_id,
+            "workers": [user.pk],
+            "hours": "0.25",
+            "participants_count": 12,
+            "participants": [],
+            "volunteers_count": 2,
+            "long_day_reason": "性能分析",
+        }
 
     def post():
         response = client.post(

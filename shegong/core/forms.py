@@ -1,5 +1,6 @@
 import re
 import uuid
+from functools import partial
 
 from django import forms
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
 
+from .checks_in_python import validate_constraints
 from .fields import EncryptedTextField
 from .idempotency import InProgress, previous, run_once
 from .restrict import get_restricted_or_404, require_may_save
@@ -66,11 +68,15 @@ class BootstrapFormMixin:
         def clean_fields(exclude=None):
             return own(exclude={*(exclude or ()), *loaded_relations(instance)})
 
+        # and its check constraints decided in Python where they can be, not by a query
+        # each (core.checks_in_python)
         instance.clean_fields = clean_fields
+        instance.validate_constraints = partial(validate_constraints, instance)
         try:
             return super()._post_clean()
         finally:
             del instance.clean_fields
+            del instance.validate_constraints
 
 
 class StaleEdit(Exception):

@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
 from .bounds import check_bounds
+from .checks_in_python import validate_constraints
 from .validators import parse_small_int
 
 # a record id a database column and a JavaScript number both hold
@@ -17,7 +18,8 @@ MAX_ID = 2**53 - 1
 
 def full_clean(obj, errors: dict, *, exclude=(), database: bool = True) -> None:
     """The model's own rules (choices, lengths, bounds, dates, blank, ``clean()``, unique
-    fields and constraints) merged with the service's ``errors``; raises if either found
+    fields and constraints, the check constraints decided in Python where they can be:
+    ``core.checks_in_python``) merged with the service's ``errors``; raises if either found
     something, then checks the bounds. ``database=False`` leaves out the checks that read
     the database (unique fields, constraints): a bulk import checks those for a whole
     batch at once, and excludes its relations, which it looked up itself. Relations set
@@ -37,7 +39,7 @@ def full_clean(obj, errors: dict, *, exclude=(), database: bool = True) -> None:
     if database:
         # unique fields and constraints, of the fields that passed (as full_clean does)
         unchecked = skip | {name for name in found if name != NON_FIELD_ERRORS}
-        for step in (obj.validate_unique, obj.validate_constraints):
+        for step in (obj.validate_unique, lambda exclude: validate_constraints(obj, exclude)):
             try:
                 step(exclude=unchecked)
             except ValidationError as exc:
