@@ -80,3 +80,51 @@ def test_back_up_restore_into_a_fresh_database_and_read_the_same(
     archive.write_bytes(archive.read_bytes() + b"x")
     with pytest.raises(CommandError, match="does not match"):
         call_command("restore", str(folder))
+
+
+def test_a_restore_forgets_this_deployments_cache_and_only_its_own(settings):
+    """Sessions and logged-in users cached from the database before a restore name ids the
+    restored one may give to other people: ``restore`` ends by dropping this deployment's
+    keys (its prefix), not those of another deployment on the same Redis."""
+    import socket
+    import uuid
+
+    import redis
+    from django.core.cache import cache
+
+    from shegong.core.backup import clear_cache
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        pytest.skip("Redis is not running on 6379")
+    ours, theirs = f"ours-{uuid.uuid4().hex[:8]}", f"theirs-{uuid.uuid4().hex[:8]}"
+    url = "redis://127.0.0.1:6379/15"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": ours,
+        }
+    }
+    other = redis.Redis.from_url(url)
+    try:
+        cache.set("auth:user:5", "someone", 60)
+        cache.set("session:abc", "a session", 60)
+        other.set(f"{theirs}:1:auth:user:5", "kept")
+        assert clear_cache() == 2
+        assert cache.get("auth:user:5") is None and cache.get("session:abc") is None
+        assert other.get(f"{theirs}:1:auth:user:5") == b"kept"
+    finally:
+        other.delete(f"{theirs}:1:auth:user:5")
+        for key in other.scan_iter(match=f"{ours}:*"):
+            other.delete(key)
+
+
+def test_without_redis_a_restore_empties_the_local_cache():
+    from django.core.cache import cache
+
+    from shegong.core.backup import clear_cache
+
+    cache.set("auth:user:5", "someone", 60)
+    assert clear_cache() == -1 and cache.get("auth:user:5") is None

@@ -198,4 +198,26 @@ def restore(*, source: Path, alias: str = "default") -> dict[str, int]:
     differ = {t: (n, counts.get(t)) for t, n in manifest["counts"].items() if counts.get(t) != n}
     if differ:
         raise BackupError(f"Row counts differ from the manifest: {differ}")
+    # what the cache holds was read from the database before: sessions and logged-in users
+    # of ids the restored database may give to other people
+    clear_cache()
     return counts
+
+
+def clear_cache() -> int:
+    """Forget everything this deployment keeps in its cache (after a restore: sessions and
+    logged-in users were read from another database). With Redis, only the keys under this
+    deployment's prefix (``SHEGONG_CACHE_PREFIX``): deployments sharing the server keep
+    theirs. Returns how many keys went (-1: the whole local cache)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return -1
+    client = cache._cache.get_client(write=True)
+    gone = 0
+    for key in client.scan_iter(match=cache.make_key("*"), count=1000):
+        gone += client.delete(key)
+    return gone
