@@ -258,6 +258,9 @@ if SHEGONG_REDIS_URL:
 # the logged-in user (with scope region and station) kept in the shared cache this long and
 # forgotten when it changes (shegong.accounts.usercache); 0 without Redis: each process's
 # own memory would not hear of a change made in another
+# a cache every process shares (Redis): what is kept in it (the rule sets, the users) is
+# forgotten everywhere when it changes; each process's own memory could not be told
+SHEGONG_SHARED_CACHE = bool(SHEGONG_REDIS_URL)
 SHEGONG_USER_CACHE_SECONDS = int(
     os.environ.get("SHEGONG_USER_CACHE_SECONDS", "60" if SHEGONG_REDIS_URL else "0")
 )

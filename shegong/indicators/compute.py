@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -190,12 +191,52 @@ def rule_set_for(code: str, year: int) -> RuleSet | None:
     prefixes = {p for p in (code[:4], code[:2]) if len(p) in (2, 4)}
     if not prefixes:
         return None
+    if settings.SHEGONG_SHARED_CACHE:
+        # every write of station work (its day's hours ceiling) and every dashboard asks:
+        # the few rule sets of the deployment from the shared cache (``all_rule_sets``)
+        fitting = [r for r in all_rule_sets() if r.region_code in prefixes and r.year <= year]
+        return max(fitting, key=lambda r: (len(r.region_code), r.year), default=None)
     # one query: the longer (city) code first, then the latest year
     return (
         RuleSet.objects.filter(region_code__in=prefixes, year__lte=year)
         .order_by(Length("region_code").desc(), "-year")
         .first()
     )
+
+
+RULE_SETS_KEY = "indicators:rule_sets"
+
+
+def all_rule_sets() -> list[RuleSet]:
+    """Every rule set (a province's and its cities' over the years: a few dozen rows), kept
+    in the shared cache and forgotten whenever one of them or their rules is saved or
+    deleted (``forget_rule_sets``, IndicatorsConfig.ready). A cache that cannot be reached
+    is not an error: the rows are read from the database."""
+    try:
+        found = cache.get(RULE_SETS_KEY)
+    except Exception:  # Redis down: the database still answers
+        return list(RuleSet.objects.all())
+    if found is None:
+        found = list(RuleSet.objects.all())
+        try:
+            cache.set(RULE_SETS_KEY, found, 3600)
+        except Exception:  # noqa: S110 (not kept: read again next time)
+            pass
+    return found
+
+
+def forget_rule_sets(**kwargs) -> None:
+    """Drop the cached rule sets, now and when the transaction commits (a request that
+    read them before the commit does not keep the old ones)."""
+
+    def drop():
+        try:
+            cache.delete(RULE_SETS_KEY)
+        except Exception:  # noqa: S110 (the hour's expiry still drops them)
+            pass
+
+    drop()
+    transaction.on_commit(drop)
 
 
 def rule_sets_for(codes, year: int) -> dict[str, RuleSet | None]:
