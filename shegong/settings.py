@@ -255,14 +255,13 @@ if SHEGONG_REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-# the logged-in user (with scope region and station) kept in the shared cache this long and
-# forgotten when it changes (shegong.accounts.usercache); 0 without Redis: each process's
-# own memory would not hear of a change made in another
-# a cache every process shares (Redis): what is kept in it (the rule sets, the users) is
-# forgotten everywhere when it changes; each process's own memory could not be told
+# a cache every process shares (Redis): what is kept in it (the rule sets, the logged-in
+# users: shegong.core.sharedcache) is forgotten everywhere when it changes; each process's
+# own memory could not be told, so without Redis nothing is kept
 SHEGONG_SHARED_CACHE = bool(SHEGONG_REDIS_URL)
+# the logged-in user (with scope region and station) kept this long (accounts.usercache)
 SHEGONG_USER_CACHE_SECONDS = int(
-    os.environ.get("SHEGONG_USER_CACHE_SECONDS", "60" if SHEGONG_REDIS_URL else "0")
+    os.environ.get("SHEGONG_USER_CACHE_SECONDS", "60" if SHEGONG_SHARED_CACHE else "0")
 )
 
 # how long the public station pages (no login) are cached, on the server and in browsers

@@ -22,13 +22,9 @@ the database, as before. A cache that cannot be reached is not an error: the use
 from the database.
 """
 
-import logging
-
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 
-log = logging.getLogger(__name__)
+from shegong.core import sharedcache
 
 
 def _key(pk) -> str:
@@ -42,42 +38,13 @@ def _seconds() -> int:
 def cached_user(pk, load):
     """The user ``pk`` from the cache, or ``load()`` (None: no such user), kept for next
     time."""
-    seconds = _seconds()
-    if not seconds:
-        return load()
-    key = _key(pk)
-    try:
-        user = cache.get(key)
-    except Exception:  # Redis down: the database still answers
-        log.warning("user cache unreachable; reading the user from the database")
-        return load()
-    if user is not None:
-        return user
-    user = load()
-    if user is not None:
-        try:
-            cache.set(key, user, seconds)
-        except Exception:
-            log.warning("user cache unreachable; the user is not kept")
-    return user
+    return sharedcache.read(_key(pk), load, _seconds())
 
 
 def forget(pks) -> None:
     """Drop these users from the cache, now and again when the transaction commits."""
-    if not _seconds():
-        return
-    keys = [_key(pk) for pk in pks]
-    if not keys:
-        return
-
-    def drop():
-        try:
-            cache.delete_many(keys)
-        except Exception:
-            log.warning("user cache unreachable; %d users not forgotten", len(keys))
-
-    drop()
-    transaction.on_commit(drop)
+    if _seconds():
+        sharedcache.forget(_key(pk) for pk in pks)
 
 
 def watch(model, *, field: str) -> None:

@@ -1,6 +1,7 @@
-"""The dashboard's cells, built in Python: a figure with its unit, a target, a status badge,
-a service figure's card and a row of the rule table. The templates use the same functions (the ``indicators``
-template library), so a badge or a unit reads the same on every page."""
+"""The dashboard's cells, built in Python: a figure with its unit, a target, a status
+badge, a service figure's card and a row of the rule table. The templates use the same
+functions (the ``indicators`` template library), so a badge or a unit reads the same on
+every page."""
 
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe

@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -20,6 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import STATION_ROLES
+from shegong.core import sharedcache
 from shegong.core.divisions import in_subtree
 from shegong.core.links import url_of
 from shegong.regions.models import Region
@@ -209,34 +209,15 @@ RULE_SETS_KEY = "indicators:rule_sets"
 
 def all_rule_sets() -> list[RuleSet]:
     """Every rule set (a province's and its cities' over the years: a few dozen rows), kept
-    in the shared cache and forgotten whenever one of them or their rules is saved or
-    deleted (``forget_rule_sets``, IndicatorsConfig.ready). A cache that cannot be reached
-    is not an error: the rows are read from the database."""
-    try:
-        found = cache.get(RULE_SETS_KEY)
-    except Exception:  # Redis down: the database still answers
-        return list(RuleSet.objects.all())
-    if found is None:
-        found = list(RuleSet.objects.all())
-        try:
-            cache.set(RULE_SETS_KEY, found, 3600)
-        except Exception:  # noqa: S110 (not kept: read again next time)
-            pass
-    return found
+    in the shared cache for an hour and forgotten whenever one of them or their rules is
+    saved or deleted (``forget_rule_sets``, IndicatorsConfig.ready)."""
+    seconds = 3600 if settings.SHEGONG_SHARED_CACHE else 0
+    return sharedcache.read(RULE_SETS_KEY, lambda: list(RuleSet.objects.all()), seconds)
 
 
 def forget_rule_sets(**kwargs) -> None:
-    """Drop the cached rule sets, now and when the transaction commits (a request that
-    read them before the commit does not keep the old ones)."""
-
-    def drop():
-        try:
-            cache.delete(RULE_SETS_KEY)
-        except Exception:  # noqa: S110 (the hour's expiry still drops them)
-            pass
-
-    drop()
-    transaction.on_commit(drop)
+    """Drop the cached rule sets, now and when the transaction commits."""
+    sharedcache.forget([RULE_SETS_KEY])
 
 
 def rule_sets_for(codes, year: int) -> dict[str, RuleSet | None]:
