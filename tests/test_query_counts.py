@@ -570,13 +570,13 @@ def _write(client, path: str, payload: dict, savepoints: list | None = None):
 
 
 def test_a_visit_written_through_the_api_is_pinned_and_asks_nothing_twice(client, world):
-    """A visit through the API: session and user; the form's reads of the village, the
-    person and the workers; the service's own reads (in its scope) of the same, the
-    locked-month check, the day's hours, the rule set, the long days and the person's
+    """A visit through the API: session and user; the service's reads (in its scope) of
+    the village, the person and the workers (the form only parses their keys:
+    ``core.forms.keys_only``), the locked-month check, the day's hours, the rule set, the long days and the person's
     categories (the default domain); the visit, its change log row and its worker; the
     facts, the distinct keys and the aggregates; the audit entry with the visit as saved
     (read again: the log is what the database holds). Not asked: whether the village and
-    person the form has just read exist (``ForeignKey.validate``), the visit's workers
+    person the service has just read exist (``ForeignKey.validate``), the visit's workers
     before the first are linked, its facts before it has any, its workers again for the
     facts, the person's home for the facts (the service has read the person)."""
     import datetime
@@ -601,7 +601,7 @@ def test_a_visit_written_through_the_api_is_pinned_and_asks_nothing_twice(client
     # the idempotency key's claim and the service's transaction; the facts, written inside
     # the service's, take no savepoint of their own (engine.replace)
     assert len(savepoints) == 2, savepoints
-    assert len(sql) == 22, "\n".join(sql)  # 28 before the six left out below
+    assert len(sql) == 19, "\n".join(sql)  # 28 before the nine left out below
     existence = [
         s
         for s in sql
@@ -618,12 +618,49 @@ def test_a_visit_written_through_the_api_is_pinned_and_asks_nothing_twice(client
     assert between == [], between
     homes = [q for q in sql[facts:] if q.startswith('SELECT "people_recipient"."id"')]
     assert homes == [], homes
-    # the workers are read by the form and by the service, and once more by the audit entry
-    # (joined to the visit as saved): not a fourth time for the facts
+    # the village, the person and the workers are each read once, by the service (the
+    # workers once more by the audit entry, joined to the visit as saved)
+    for table in ("regions_region", "people_recipient"):
+        reads = [s for s in sql if s.startswith(f'SELECT "{table}"')]
+        assert len(reads) == 1, reads
     users = [
         s for s in sql if s.startswith('SELECT "accounts_user"') or 'FROM "accounts_user"' in s
     ]
-    assert len(users) <= 4, users
+    assert len(users) <= 3, users
+
+
+def test_an_activity_written_through_the_api_is_pinned_and_reads_each_record_once(client, world):
+    """An activity through the API, with two workers and a person named: session and user;
+    the service's reads of the place, the workers and the people named (the form only
+    parses their keys), the locked month, the day's hours, the rule set and the long days;
+    the activity, its change row, its workers and people; the facts, distinct keys and
+    aggregates; the audit entry."""
+    import datetime
+
+    from django.utils import timezone
+
+    own = world.places["own"]
+    worker = world.actors["social_worker"]
+    client.force_login(worker)
+    client.get(reverse("home"))  # warm the session
+    day = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    payload = {
+        "title": "重阳敬老",
+        "domain": "elderly",
+        "service_type": "care",
+        "date": day,
+        "region": own.village,
+        "workers": [worker.pk, own.lead.pk],
+        "hours": "2",
+        "participants_count": 10,
+        "participants": [own.recipient.pk],
+        "volunteers_count": 0,
+    }
+    sql = _write(client, "/api/activities", payload)
+    assert len(sql) == 20, "\n".join(sql)
+    for table in ("regions_region", "people_recipient"):
+        reads = [s for s in sql if s.startswith(f'SELECT "{table}"')]
+        assert len(reads) == 1, reads
 
 
 def test_visits_to_households_cost_the_visits_list_no_query_each(client, world):

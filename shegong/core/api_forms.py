@@ -250,7 +250,13 @@ def api_submit(request, form, *, save, conflict=None, **save_kwargs):
     is the user's own and this endpoint's, so it never replays another endpoint's record.
     The same key with a different body answers 422; while the first request is still
     running, 409.
+
+    The relations the form's service reads itself (``service_reads``) are parsed as keys,
+    not read twice (``core.forms.keys_only``).
     """
+    from .forms import keys_only
+
+    keys_only(form)
     first = _first_time(request)
     if isinstance(first, Status):
         return first

@@ -14,7 +14,7 @@ from .checks_in_python import validate_constraints
 from .fields import EncryptedTextField
 from .idempotency import InProgress, previous, run_once
 from .restrict import get_restricted_or_404, require_may_save
-from .validation import loaded_relations
+from .validation import MAX_ID, loaded_relations
 from .validators import parse_small_int, validate_document
 
 FORM_KEY_RE = re.compile(r"[0-9a-f]{32}")
@@ -28,6 +28,10 @@ class BootstrapFormMixin:
     """
 
     required_fields: tuple[str, ...] = ()
+    # relations the form's service reads again itself, in the caller's scope, refusing at
+    # the field any the caller may not use (``through``): behind the API, where no form is
+    # drawn, these are parsed as keys and not read (``keys_only``)
+    service_reads: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -65,8 +69,11 @@ class BootstrapFormMixin:
             return super()._post_clean()
         own = instance.clean_fields
 
+        # nor for a relation named by its key only (``keys_only``): its service reads it
+        keys = {name for name, field in self.fields.items() if isinstance(field, KeyOnly)}
+
         def clean_fields(exclude=None):
-            return own(exclude={*(exclude or ()), *loaded_relations(instance)})
+            return own(exclude={*(exclude or ()), *loaded_relations(instance), *keys})
 
         # and its check constraints decided in Python where they can be, not by a query
         # each (core.checks_in_python)
@@ -77,6 +84,61 @@ class BootstrapFormMixin:
         finally:
             del instance.clean_fields
             del instance.validate_constraints
+
+
+class KeyOnly(forms.Field):
+    """A related record (or several) named by its key and not read: cleans to an unsaved
+    instance holding only the key (``.pk``), or a list of them. For a form whose service
+    reads the record itself in the caller's scope (``keys_only``)."""
+
+    default_error_messages = forms.ModelChoiceField.default_error_messages
+
+    def __init__(self, model, *, multiple: bool, **kwargs):
+        self.model = model
+        self.multiple = multiple
+        kwargs.setdefault("widget", forms.MultipleHiddenInput if multiple else forms.HiddenInput)
+        super().__init__(**kwargs)
+
+    @classmethod
+    def like(cls, field: forms.ModelChoiceField) -> "KeyOnly":
+        return cls(
+            field.queryset.model,
+            multiple=isinstance(field, forms.ModelMultipleChoiceField),
+            required=field.required,
+            label=field.label,
+        )
+
+    def to_python(self, value):
+        if not self.multiple:
+            return None if value in self.empty_values else self._key(value)
+        if value in self.empty_values:
+            return []
+        if not isinstance(value, list | tuple):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return [self._key(v) for v in dict.fromkeys(value)]
+
+    def _key(self, value):
+        pk = self.model._meta.pk
+        refused = ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        if isinstance(pk, models.CharField | models.TextField):
+            key = str(value)
+            if pk.max_length and len(key) > pk.max_length:
+                raise refused
+        else:
+            key = parse_small_int(value, low=1, high=MAX_ID)
+            if key is None:
+                raise refused
+        return self.model(pk=key)
+
+
+def keys_only(form):
+    """``form`` with each relation its service reads itself (``service_reads``) parsed as a
+    key and not read: the API's writes, which draw no form, ask the database once for each
+    related record (the service, in the caller's scope) and not twice. A page's form keeps
+    its choices: it draws them, and the chosen ones again when the service refuses."""
+    for name in getattr(form, "service_reads", ()):
+        form.fields[name] = KeyOnly.like(form.fields[name])
+    return form
 
 
 class StaleEdit(Exception):

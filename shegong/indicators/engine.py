@@ -72,13 +72,14 @@ def nodes_of(code: str) -> tuple[tuple[str, int], ...]:
     )
 
 
-def sync(record, *, created: bool = False) -> None:
+def sync(record, *, created: bool = False, people: Iterable = ()) -> None:
     """Replace one record's facts with those of its current state. ``created``: the record
     was created in this transaction, so it has no facts yet to read and take away. The
-    person the record names, when the service has already read them (a visit's
-    ``recipient``), is not read again for where they live."""
+    people the service has already read (a visit's ``recipient``, an activity's
+    ``people``: rows with ``region_id``) are not read again for where they live."""
     source = source_of(record)
-    replace(source.name, [record.pk], source.build(record), fresh=created, homes=_homes(record))
+    homes = _homes(record) | {person.pk: person.region_id for person in people}
+    replace(source.name, [record.pk], source.build(record), fresh=created, homes=homes)
 
 
 def _homes(record) -> dict[int, str]:

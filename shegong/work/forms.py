@@ -151,6 +151,7 @@ class ServiceKindFields(forms.Form):
 
 class HomeVisitForm(StationFormMixin, ServiceKindFields, forms.ModelForm):
     photos = PhotosField(label=_("Photos"))
+    service_reads = ("region", "recipient", "household", "workers")  # services.visit_record
 
     long_day_reason = forms.CharField(
         label=_("Reason for a long day"),
@@ -208,6 +209,8 @@ class HomeVisitForm(StationFormMixin, ServiceKindFields, forms.ModelForm):
 
 
 class CaseOpenForm(StationFormMixin, ServiceKindFields, forms.ModelForm):
+    service_reads = ("recipient",)  # services.case_open
+
     class Meta:
         model = Case
         fields = ["recipient", "opened_on", "source", "presenting_problem"]
@@ -449,6 +452,7 @@ class GroupSessionForm(BootstrapFormMixin, forms.ModelForm):
 class ActivityForm(StationFormMixin, forms.ModelForm):
     region_levels = (Level.TOWNSHIP, Level.VILLAGE)
     photos = PhotosField(label=_("Photos"))
+    service_reads = ("region", "workers", "participants")  # services.activity_record
 
     long_day_reason = forms.CharField(
         label=_("Reason for a long day"),

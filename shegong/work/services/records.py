@@ -245,7 +245,7 @@ def activity_record(
         Photo.objects.create(
             image=upload, kind=kind, size=upload.size, uploaded_by=by, activity=activity
         )
-    engine.sync(activity, created=instance is None)
+    engine.sync(activity, created=instance is None, people=people)
     _audit_record("activity", activity, by, request, ACTIVITY_AUDIT, long_days, before)
     return activity
 
