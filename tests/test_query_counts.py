@@ -50,8 +50,9 @@ PAGES = {
     "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 25),
     # + the purchase to-do: filings to review, spending to approve, instalments due; + the
     # employment check of the latest month due (workers, their contracts, their pay)
-    # + evaluation's to-do: overdue rectification, appeals to answer, reports to check
-    "home (county officer)": (lambda w: reverse("home"), "county_officer", 18),
+    # + evaluation's to-do: overdue rectification, appeals to answer, reports to check;
+    # the totals summed from the children's counts, not counted again (region_overview)
+    "home (county officer)": (lambda w: reverse("home"), "county_officer", 16),
     # the agency's working page: to-do, employment check, contracts and progress, budget,
     # stations board; the agency and its region read once (not again by each selector)
     "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 19),  # + tasks
@@ -79,7 +80,7 @@ PAGES = {
     "region detail (city)": (
         lambda w: reverse("regions:detail", args=["4303"]),
         "city_officer",
-        10,
+        8,  # the totals summed from the children's counts (stations.selectors.region_overview)
     ),
     "station list": (lambda w: reverse("stations:list"), "province_officer", 4),
     "station detail": (

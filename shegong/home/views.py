@@ -43,10 +43,11 @@ def home(request):
     elif (user.role in OFFICER_ROLES or user.role == Role.EVALUATOR) and user.scope_region_id:
         region = user.scope_region
         stations = Station.objects.restrict(user)
+        totals, rows = station_selectors.region_overview(region=region, user=user)
         ctx.update(
             region=region,
-            totals=station_selectors.region_totals(region=region, user=user),
-            rows=station_selectors.region_children_with_counts(region=region, user=user),
+            totals=totals,
+            rows=rows,
             by_tier=stations.aggregate(
                 township=Count("pk", filter=Q(tier=Station.Tier.TOWNSHIP)),
                 general=Count("pk", filter=Q(is_county_general=True)),

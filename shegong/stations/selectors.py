@@ -128,8 +128,15 @@ def region_children_with_counts(*, region: Region, user: User) -> list[RegionRow
     Counts group on the code prefix of the child level, so a province of 2,000 stations
     and 8,000 workers is one index range scan per table, not a walk per child.
     """
+    return region_overview(region=region, user=user)[1]
+
+
+def region_overview(*, region: Region, user: User) -> tuple[dict[str, int], list[RegionRow]]:
+    """``region_totals`` and ``region_children_with_counts`` together, in the three
+    queries of the second: the totals are the sums of the groups by child prefix (rows
+    placed at the region's own code, shorter than a child's, make a group of their own)."""
     if region.level >= 5:
-        return []
+        return region_totals(region=region, user=user), []
     length = LEVEL_LENGTHS[region.level + 1]
     children = list(Region.objects.restrict(user).filter(parent=region).order_by("code"))
     stations = _counts_by_prefix(Station.objects.all(), "region_id", region.code, length)
@@ -139,4 +146,6 @@ def region_children_with_counts(*, region: Region, user: User) -> list[RegionRow
         region.code,
         length,
     )
-    return [RegionRow(c, stations.get(c.code, 0), staff.get(c.code, 0)) for c in children]
+    totals = {"stations": sum(stations.values()), "staff": sum(staff.values())}
+    rows = [RegionRow(c, stations.get(c.code, 0), staff.get(c.code, 0)) for c in children]
+    return totals, rows

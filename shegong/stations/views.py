@@ -144,13 +144,14 @@ def region_detail(request, code: str):
     """A region with its children and their station and staff counts (mounted by the root
     URLconf as ``regions:detail``: the page needs stations, which regions cannot import)."""
     region = get_restricted_or_404(Region.objects, request.user, "view", code=code)
+    totals, rows = selectors.region_overview(region=region, user=request.user)
     return render(
         request,
         "regions/detail.html",
         {
             "region": region,
             "breadcrumb": region_selectors.region_breadcrumb(region=region, user=request.user),
-            "rows": selectors.region_children_with_counts(region=region, user=request.user),
-            "totals": selectors.region_totals(region=region, user=request.user),
+            "rows": rows,
+            "totals": totals,
         },
     )
