@@ -438,6 +438,60 @@ def test_budget_against_spending_computes_execution_rates(client, world):
     assert export.status_code == 200
 
 
+def test_a_countys_budget_by_contract_and_by_category_are_sums_of_the_same_entries(client, world):
+    """The county's view groups by contract and category at once (two queries) and sums
+    both ways; each figure is what the entries add up to, counted straight."""
+    from django.db.models import Count, Q, Sum
+
+    from shegong.purchase.models import BudgetLine
+
+    first = contracted(client, world)
+    _spend(client, world, first, amount="30000", category="operations", sub_item="物资购置")
+    _spend(client, world, first, amount="5000", category="construction", sub_item="设备购置")
+    second = Contract.objects.get(pk=first.pk)
+    second.pk, second.number = None, f"YH-{YEAR}-02"
+    second.save()
+    BudgetLine.objects.create(contract=second, category="operations", amount=Decimal("80000"))
+    BudgetLine.objects.create(contract=second, category="personnel", amount=Decimal("12000.5"))
+    for entry in Spending.objects.all():
+        entry.pk, entry.contract = None, second
+        entry.amount += Decimal("0.25")
+        entry.over_budget_reason = "追加" if entry.category == "operations" else ""
+        entry.save()
+    client.force_login(world.actors["county_officer"])
+    decided = Spending.objects.filter(category="operations").order_by("pk")
+    for entry in decided:
+        client.post(reverse("purchase:spending_decide", args=[entry.pk]), {"approve": "on"})
+    view = selectors.budget_view(
+        user=world.actors["county_officer"],
+        node=first.region,
+        start=datetime.date(YEAR, 1, 1),
+        end=datetime.date(YEAR, 12, 31),
+    )
+    assert view.part_kind == "contract"
+
+    def spent(rows, status):
+        return rows.filter(status=status).aggregate(s=Sum("amount"))["s"] or 0
+
+    for row in view.categories:
+        lines = BudgetLine.objects.filter(category=row.key)
+        entries = Spending.objects.filter(category=row.key)
+        assert row.budget == (lines.aggregate(s=Sum("amount"))["s"] or 0), row.key
+        assert row.approved == spent(entries, Spending.Status.APPROVED), row.key
+        assert row.pending == spent(entries, Spending.Status.SUBMITTED), row.key
+        flagged = entries.aggregate(n=Count("pk", filter=~Q(over_budget_reason="")))["n"]
+        assert row.flagged == flagged, row.key
+    parts = {p.key: p for p in view.parts}
+    assert set(parts) == {str(first.pk), str(second.pk)}
+    for contract in (first, second):
+        part, entries = parts[str(contract.pk)], Spending.objects.filter(contract=contract)
+        lines = BudgetLine.objects.filter(contract=contract)
+        assert part.budget == lines.aggregate(s=Sum("amount"))["s"]
+        assert part.approved == spent(entries, Spending.Status.APPROVED) > 0
+        assert part.pending == spent(entries, Spending.Status.SUBMITTED) > 0
+    assert view.total.budget == sum(p.budget for p in parts.values())
+
+
 def test_an_agency_sees_only_its_own_contracts_and_spending(client, world):
     contract = contracted(client, world)
     _spend(client, world, contract)

@@ -54,12 +54,13 @@ PAGES = {
     # the totals summed from the children's counts, not counted again (region_overview)
     "home (county officer)": (lambda w: reverse("home"), "county_officer", 16),
     # the agency's working page: to-do, employment check, contracts and progress, budget,
-    # stations board; the agency and its region read once (not again by each selector)
-    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 19),  # + tasks
+    # stations board; the agency and its region read once (not again by each selector);
+    # its budget by contract and by category from the same groups (budget_view)
+    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 17),  # + tasks
     "budget (county, year)": (
         lambda w: _purchases(w, reverse("purchase:budget") + "?node=430302"),
         "county_officer",
-        8,
+        6,  # by contract: budget and spending each one query grouped by contract and category
     ),
     "contract list": (
         lambda w: _purchases(w, reverse("purchase:contract_list")),
@@ -69,7 +70,7 @@ PAGES = {
     "contract detail": (
         lambda w: _purchases(w, "contract"),
         "county_officer",
-        14,
+        12,  # its budget execution: two grouped queries (budget_view)
     ),
     "spending list": (
         lambda w: _purchases(w, reverse("purchase:spending_list")),

@@ -262,7 +262,9 @@ def budget_view(
     The budget is each contract's whole budget; spending is what was dated in the span,
     approved (the execution rate's numerator) or awaiting approval. A station's budget is
     its equal share of each contract covering it (a contract's budget is not split by
-    station). Four aggregate queries, whatever the number of contracts and entries.
+    station). Four aggregate queries, whatever the number of contracts and entries; two
+    where the parts are contracts (a county, a project, a contract): both ways are sums of
+    the groups by contract and category.
     """
     contracts = _overlapping(Contract.objects.restrict(user), start, end).filter(
         in_subtree("region_id", node.code)
@@ -290,6 +292,29 @@ def budget_view(
     categories = {c.value: BudgetRow(c.value, str(c.label)) for c in Category}
     part_key = "contract_id" if by_part_contracts else None
     depth = {2: 4, 4: 6}.get(len(node.code), 6)
+    parts: dict[str, BudgetRow] = {}
+    if part_key:
+        parts = {
+            c.pk: BudgetRow(str(c.pk), f"{c.number} · {c.agency.name}")
+            for c in contracts.select_related("agency")[:500]
+        }
+    if part_key and not shared:
+        # by contract and category at once: the categories' figures and the contracts' are
+        # both sums of the same groups (two queries, not four)
+        for row in budget_lines.values("contract_id", "category").annotate(s=Sum("amount")):
+            amount = row["s"] or Decimal(0)
+            categories[row["category"]].budget += amount
+            if (part := parts.get(row["contract_id"])) is not None:
+                part.budget += amount
+        for row in spending.values("contract_id", "category", "status").annotate(
+            s=Sum("amount"), flagged=Count("pk", filter=~Q(over_budget_reason=""))
+        ):
+            target = categories[row["category"]]
+            target.add_spent(row["status"], row["s"])
+            target.flagged += row["flagged"] or 0
+            if (part := parts.get(row["contract_id"])) is not None:
+                part.add_spent(row["status"], row["s"])
+        return _budget_view(categories, parts, part_key, shared)
     if shared:
         share_of = {
             c["pk"]: Decimal(1) / c["n"]
@@ -307,12 +332,7 @@ def budget_view(
         target = categories[row["category"]]
         target.add_spent(row["status"], row["s"])
         target.flagged += row["flagged"] or 0
-    parts: dict[str, BudgetRow] = {}
     if part_key:
-        parts = {
-            c.pk: BudgetRow(str(c.pk), f"{c.number} · {c.agency.name}")
-            for c in contracts.select_related("agency")[:500]
-        }
         for row in budget_lines.values("contract_id").annotate(s=Sum("amount")):
             if row["contract_id"] in parts:
                 parts[row["contract_id"]].budget = row["s"] or Decimal(0)
@@ -341,6 +361,10 @@ def budget_view(
             target = parts.get(row["part"])
             if target is not None:
                 target.add_spent(row["status"], row["s"])
+    return _budget_view(categories, parts, part_key, shared)
+
+
+def _budget_view(categories: dict, parts: dict, part_key, shared: bool) -> BudgetView:
     total = BudgetRow("total", "")
     for row in categories.values():
         total.budget += row.budget
