@@ -1,6 +1,41 @@
-"""Moving a test case along its stages through the API, as a phone would."""
+"""Station work through the API, as a phone would: a visit's and an activity's body, and
+moving a test case along its stages."""
 
 import json
+
+DAY = "2026-03-02"
+
+
+def visit_payload(world, **over) -> dict:
+    """A home visit by the world's social worker to the own village's person."""
+    own = world.places["own"]
+    return {
+        "date": DAY,
+        "region": own.village,
+        "recipient": own.recipient.pk,
+        "workers": [world.actors["social_worker"].pk],
+        "hours": "1.5",
+        "situation": "独居",
+        **over,
+    }
+
+
+def activity_payload(world, **over) -> dict:
+    """A community activity in the own village by the world's social worker."""
+    own = world.places["own"]
+    return {
+        "title": "重阳敬老",
+        "domain": "elderly",
+        "service_type": "care",
+        "date": DAY,
+        "region": own.village,
+        "workers": [world.actors["social_worker"].pk],
+        "hours": "2",
+        "participants_count": 10,
+        "volunteers_count": 0,
+        **over,
+    }
+
 
 PLAN = {"agreement_signed_on": "2026-03-02", "agreement_signed_by": "本人", "goals_text": "探访"}
 

@@ -17,40 +17,22 @@ from shegong.regions.models import Region
 from shegong.work import forms
 from shegong.work.models import Activity, Case, HomeVisit
 
+from .casework import DAY, activity_payload, visit_payload
 from .factories import HouseholdFactory, RecipientFactory
 
-DAY = "2026-03-02"
 API_FORMS = [forms.HomeVisitForm, forms.ActivityForm, forms.CaseOpenForm]
 
 
-def _visit(world, **over):
-    own = world.places["own"]
-    return {
-        "date": DAY,
-        "region": own.village,
-        "recipient": own.recipient.pk,
-        "workers": [world.actors["social_worker"].pk],
-        "hours": "1.5",
-        "situation": "独居",
-        **over,
-    }
+_visit = visit_payload
 
 
 def _activity(world, **over):
+    """With two workers and a person named: relations of both kinds."""
     own = world.places["own"]
-    return {
-        "title": "重阳敬老",
-        "domain": "elderly",
-        "service_type": "care",
-        "date": DAY,
-        "region": own.village,
-        "workers": [world.actors["social_worker"].pk, own.lead.pk],
-        "hours": "2",
-        "participants_count": 10,
-        "participants": [own.recipient.pk],
-        "volunteers_count": 0,
-        **over,
-    }
+    workers = [world.actors["social_worker"].pk, own.lead.pk]
+    return activity_payload(
+        world, **{"workers": workers, "participants": [own.recipient.pk], **over}
+    )
 
 
 def _case(world, **over):

@@ -571,6 +571,19 @@ def _write(client, path: str, payload: dict, savepoints: list | None = None):
     return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(frame)]
 
 
+def _writer(client, world):
+    """The own place, its social worker logged in (session warm), and a day two days ago."""
+    import datetime
+
+    from django.utils import timezone
+
+    worker = world.actors["social_worker"]
+    client.force_login(worker)
+    client.get(reverse("home"))  # warm the session
+    day = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    return world.places["own"], worker, day
+
+
 def test_a_visit_written_through_the_api_is_pinned_and_asks_nothing_twice(client, world):
     """A visit through the API: session and user; the service's reads (in its scope) of
     the village, the person and the workers (the form only parses their keys:
@@ -581,15 +594,7 @@ def test_a_visit_written_through_the_api_is_pinned_and_asks_nothing_twice(client
     person the service has just read exist (``ForeignKey.validate``), the visit's workers
     before the first are linked, its facts before it has any, its workers again for the
     facts, the person's home for the facts (the service has read the person)."""
-    import datetime
-
-    from django.utils import timezone
-
-    own = world.places["own"]
-    worker = world.actors["social_worker"]
-    client.force_login(worker)
-    client.get(reverse("home"))  # warm the session
-    day = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    own, worker, day = _writer(client, world)
     payload = {
         "date": day,
         "region": own.village,
@@ -637,15 +642,7 @@ def test_an_activity_written_through_the_api_is_pinned_and_reads_each_record_onc
     parses their keys), the locked month, the day's hours, the rule set and the long days;
     the activity, its change row, its workers and people; the facts, distinct keys and
     aggregates; the audit entry."""
-    import datetime
-
-    from django.utils import timezone
-
-    own = world.places["own"]
-    worker = world.actors["social_worker"]
-    client.force_login(worker)
-    client.get(reverse("home"))  # warm the session
-    day = (timezone.localdate() - datetime.timedelta(days=2)).isoformat()
+    own, worker, day = _writer(client, world)
     payload = {
         "title": "重阳敬老",
         "domain": "elderly",

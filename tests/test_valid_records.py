@@ -17,6 +17,7 @@ from django.utils import timezone
 from shegong.people.models import Recipient
 from shegong.work.models import Activity, AdminWork, Case, Group, HomeVisit
 
+from .casework import activity_payload, visit_payload
 from .factories import GroupFactory, make_id_number
 
 TOMORROW = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
@@ -33,17 +34,7 @@ def worker(client, world):
     return client
 
 
-def _visit(world, **over):
-    own = world.places["own"]
-    return {
-        "date": DAY,
-        "region": own.village,
-        "recipient": own.recipient.pk,
-        "workers": [world.actors["social_worker"].pk],
-        "hours": "1.5",
-        "situation": "独居",
-        **over,
-    }
+_visit = visit_payload
 
 
 def _admin(world, **over):
@@ -57,20 +48,7 @@ def _admin(world, **over):
     }
 
 
-def _activity(world, **over):
-    own = world.places["own"]
-    return {
-        "title": "重阳敬老",
-        "domain": "elderly",
-        "service_type": "care",
-        "date": DAY,
-        "region": own.village,
-        "workers": [world.actors["social_worker"].pk],
-        "hours": "2",
-        "participants_count": 10,
-        "volunteers_count": 0,
-        **over,
-    }
+_activity = activity_payload
 
 
 # ----- no work dated after today --------------------------------------------------------
