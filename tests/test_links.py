@@ -3,11 +3,13 @@ script prefix of the request (a deployment under a sub-path)."""
 
 import re
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse, set_script_prefix
+from django.utils.http import urlencode
 
-from shegong.core.links import id_url, row_url, url_of
+from shegong.core.links import id_url, param, row_url, url_of, with_query
 
 
 @pytest.fixture
@@ -51,3 +53,37 @@ def test_a_list_links_each_row_to_its_own_page(client, world):
     assert {int(u.rstrip("/").rsplit("/", 1)[1]) for u in linked} <= set(
         HomeVisit.objects.values_list("pk", flat=True)
     )
+
+
+QUERIES = [
+    {"metric": "visit", "node": "430302", "period": "2026-11"},
+    {"metric": "training", "node": "43", "period": "2026Q1", "kind": "training", "organiser": 3},
+    {"q": "雨湖区 社工站", "region": "430302001", "x": "a&b=c+d%e/f?g#h"},
+    {"metric": "visit@elderly", "period": 2026, "flag": True, "share": 0.5},
+    {},
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_link_with_a_query_is_what_urlencode_writes_and_reads_back(query):
+    """``with_query`` writes what Django's ``urlencode`` writes (Chinese, spaces and the
+    characters a query gives meaning to included); ``param`` reads each value back as
+    ``parse_qs`` does, asked twice (the second from the per-process cache)."""
+    for _twice in range(2):
+        url = with_query("/indicators/records/", query)
+        assert url == (
+            "/indicators/records/?" + urlencode(query) if query else "/indicators/records/"
+        )
+        parsed = parse_qs(urlsplit(url).query)
+        for key, value in query.items():
+            assert param(url, key) == str(value) == parsed[key][0]
+    assert param("/indicators/records/?metric=visit", "node") == ""
+    assert param("/indicators/records/?node=43&metric=visit#top", "metric") == "visit"
+    assert param("", "metric") == ""
+
+
+@pytest.mark.parametrize("value", [None, ["a", "b"], ("a",), b"a"])
+def test_a_link_refuses_a_value_it_cannot_write_as_one(value):
+    """A missing or repeated value is an error, not a link that reads "None" or "['a']"."""
+    with pytest.raises(TypeError):
+        with_query("/x/", {"metric": value})

@@ -4,12 +4,12 @@ The exporter's columns are the table's columns, so what is exported is what is s
 """
 
 from django.shortcuts import render
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy
 
 from .exporters import export_response
 from .filters import Filter, read_filters  # noqa: F401  (the list pages' filter vocabulary)
+from .markup import conditional_escape, escape
 from .pagination import paginate, querystring_without_page
 from .templatetags.shegong import cell
 

@@ -3,11 +3,11 @@ badge, a service figure's card and a row of the rule table. The templates use th
 functions (the ``indicators`` template library), so a badge or a unit reads the same on
 every page."""
 
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from shegong.core.markup import conditional_escape, format_html
 from shegong.core.templatetags.shegong import num
 
 

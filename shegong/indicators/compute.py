@@ -15,13 +15,12 @@ from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.roles import STATION_ROLES
 from shegong.core import sharedcache
 from shegong.core.divisions import in_subtree
-from shegong.core.links import url_of
+from shegong.core.links import url_of, with_query
 from shegong.regions.models import Region
 from shegong.stations.models import Station
 
@@ -258,13 +257,13 @@ def status(value: Decimal | None, rule: Rule | None, target: Decimal | None) -> 
 
 def records_url(metric: str, code: str, period: Period, **extra) -> str:
     query = {"metric": metric, "node": code, "period": period.key, **extra}
-    return url_of("indicators:records") + "?" + urlencode(query)
+    return with_query(url_of("indicators:records"), query)
 
 
 def stations_url(code: str, **extra) -> str:
     """Township stations are listed by the station list itself, already filtered."""
     query = {"region": code, "tier": "township", **extra}
-    return url_of("stations:list") + "?" + urlencode(query)
+    return with_query(url_of("stations:list"), query)
 
 
 # what a ruled indicator reads off: (value, previous value, detail sentence, records URL)
@@ -737,9 +736,9 @@ def children(node, period: Period, metric_codes: list[str]) -> list[dict]:
             "name": n,
             "values": [values[c].get(m, Decimal(0)) for m in metric_codes],
             "urls": [records_url(m, c, period) for m in metric_codes],
-            "dashboard": url_of("indicators:dashboard")
-            + "?"
-            + urlencode({"node": c, "period": period.key}),
+            "dashboard": with_query(
+                url_of("indicators:dashboard"), {"node": c, "period": period.key}
+            ),
         }
         for c, n in kids
     ]

@@ -1,6 +1,5 @@
 import datetime
 import json
-from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +9,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -18,11 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shegong.accounts import policy
 from shegong.audit.services import audit_log
+from shegong.core import links
 from shegong.core.divisions import region_filter
 from shegong.core.exporters import XLSX_TYPE
 from shegong.core.forms import form_page, step, through
 from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.markup import format_html_join
 from shegong.core.replica import heavy_reads
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.regions.models import Region
@@ -128,8 +128,7 @@ def _only_openable(user, board, ranking) -> None:
     )
 
     def keep(url: str) -> str:
-        metric = parse_qs(urlsplit(url).query).get("metric", [""])[0] if url else ""
-        return url if metric in allowed else ""
+        return url if url and links.param(url, "metric") in allowed else ""
 
     for value in [*board.service, *board.ruled]:
         value.url = keep(value.url)
