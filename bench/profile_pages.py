@@ -6,6 +6,7 @@ settings the load test's gunicorn has.
     python bench/profile_pages.py sw4303020012 POST:/api/visits   # the load test's visit
     python bench/profile_pages.py sw4303020012 POST:/api/activities   # … and activity
     python bench/profile_pages.py yuhu "/indicators/?node=430302&period=2026-11" --sort tottime
+    python bench/profile_pages.py sw4303020021 POST:/api/visits -n 60 --cpu   # CPU, no profile
 """
 
 import argparse
@@ -33,6 +34,9 @@ def main() -> None:
     parser.add_argument("--sql", action="store_true", help="print each query of one request")
     parser.add_argument("--sql-chars", type=int, default=400)
     parser.add_argument("--dump", help="also write the profile here (pstats format)")
+    parser.add_argument(
+        "--cpu", action="store_true", help="no profile: this process's CPU time a request"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -65,6 +69,17 @@ def main() -> None:
 
     with connection.execute_wrapper(timed):
         call()
+    if args.cpu:  # what the request costs the web process, without the profiler's share
+        began, cpu = time.perf_counter(), time.process_time()
+        for _ in range(args.n):
+            call()
+        print(
+            f"{args.path} as {args.username}: "
+            f"{1000 * (time.process_time() - cpu) / args.n:.2f} ms of CPU a request, "
+            f"{1000 * (time.perf_counter() - began) / args.n:.1f} ms in all, "
+            f"{len(queries)} queries"
+        )
+        return
     started = time.perf_counter()
     profile = cProfile.Profile()
     profile.enable()
