@@ -161,3 +161,19 @@ def test_each_county_may_have_its_own_general_station(officer_client, world):
     )
     assert response.status_code == 302
     assert Station.objects.filter(is_county_general=True).count() == 3
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_stations_tier_reads_as_its_choice_label(language):
+    """``tier_label`` (the list's and export's column) is the tier's label in the reader's
+    language, as ``get_tier_display`` gives it; a county general station says so."""
+    from django.utils.translation import gettext, override
+
+    with override(language):
+        for tier in Station.Tier:
+            station = Station(name="x", tier=tier)
+            assert station.tier_label == str(station.get_tier_display())
+            assert station.tier_label == str(tier.label)
+        general = Station(name="x", tier=Station.Tier.TOWNSHIP, is_county_general=True)
+        assert general.tier_label == gettext("County general station")
+        assert general.tier_label != general.get_tier_display()
