@@ -130,3 +130,25 @@ def test_the_export_carries_the_labels(client, world):
         for c in row
     ]
     assert "查看服务对象" in cells and "个人信息" in cells
+
+
+def test_labels_are_in_the_readers_language_each_time():
+    """The log's field and action labels, kept once per process, follow the language of
+    each request: Chinese, then English, then Chinese again."""
+    from django.utils.translation import override
+
+    from shegong.audit.describe import ACTIONS, DETAIL_LABELS, action_choices, field_label
+    from shegong.work.models import HomeVisit
+
+    seen = {}
+    for language in ("zh-hans", "en", "zh-hans"):
+        with override(language):
+            label = field_label("homevisit", "hours")
+            assert label == str(HomeVisit._meta.get_field("hours").verbose_name)
+            assert field_label("homevisit", "long_day") == str(DETAIL_LABELS["long_day"])
+            choices = dict(action_choices())
+            assert choices["shegong.auth.login"] == str(ACTIONS["shegong.auth.login"][0])
+            seen.setdefault(language, (label, choices["shegong.auth.login"]))
+            assert seen[language] == (label, choices["shegong.auth.login"])
+    assert seen["zh-hans"] != seen["en"]
+    assert seen["en"][1] == "Signed in"
