@@ -11,6 +11,7 @@ settings the load test's gunicorn has.
 
 import argparse
 import cProfile
+import datetime
 import io
 import json
 import os
@@ -118,7 +119,6 @@ def _caller(client, user, path: str, today):
     township = user.station.region_id
     person = Recipient.objects.filter(region__code__startswith=township, region__level=5).first()
     body = {
-        "date": today.isoformat(),
         "region": person.region_id,
         "recipient": person.pk,
         "workers": [user.pk],
@@ -131,7 +131,6 @@ def _caller(client, user, path: str, today):
             "title": "性能分析社区活动",
             "domain": "elderly",
             "service_type": "care",
-            "date": today.isoformat(),
             "region": person.region_id,
             "workers": [user.pk],
             "hours": "0.25",
@@ -141,7 +140,13 @@ def _caller(client, user, path: str, today):
             "long_day_reason": "性能分析",
         }
 
+    # the days of this month so far, in turn: a day holds 24 hours (96 writes of 0.25)
+    days = [today - datetime.timedelta(days=back) for back in range(today.day)]
+    count = iter(range(10**9))
+
     def post():
+        day = days[next(count) % len(days)].isoformat()
+        body["date"] = day
         response = client.post(
             path[5:],
             data=json.dumps(body, ensure_ascii=False),
