@@ -249,7 +249,8 @@ SHEGONG_REDIS_URL = os.environ.get("SHEGONG_REDIS_URL", "")
 if SHEGONG_REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, keeping its client objects (shegong/core/cache.py)
+            "BACKEND": "shegong.core.cache.RedisCache",
             "LOCATION": SHEGONG_REDIS_URL,
             "KEY_PREFIX": os.environ.get("SHEGONG_CACHE_PREFIX", "shegong"),
         }

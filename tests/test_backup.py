@@ -102,7 +102,7 @@ def test_a_restore_forgets_this_deployments_cache_and_only_its_own(settings):
     url = "redis://127.0.0.1:6379/15"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "shegong.core.cache.RedisCache",
             "LOCATION": url,
             "KEY_PREFIX": ours,
         }
