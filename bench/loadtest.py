@@ -509,6 +509,20 @@ def idle_lists(base: str, plan: dict) -> list[dict]:
     return rows
 
 
+def python_speed() -> float:
+    """Seconds for ten million additions in a Python loop, best of three: a yardstick for
+    comparing this file's figures between machines and hours (machines of one kind here
+    share their hosts: one commit measured 100 and 34 requests a second on two of them)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        total = 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - start)
+    return round(best, 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reuse", action="store_true", help="keep the last run's database")
@@ -525,6 +539,7 @@ def main() -> None:
     # every run starts from the same state: a reused database carries the dead rows of the
     # last run's writes, which a server with autovacuum off never cleans up
     psql("VACUUM ANALYZE", DB)
+    speed = python_speed()
     os.environ.update({"DATABASE_URL": URL, "SHEGONG_DEBUG": "1"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shegong.settings")
     sys.path.insert(0, str(ROOT))
@@ -574,6 +589,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    speed = [speed, python_speed()]
     print("loadtest: aggregates against a rebuild …", flush=True)
     writers["aggregates"] = aggregates_exact()
     from shegong.work.models import HomeVisit
@@ -581,6 +597,7 @@ def main() -> None:
     result = {
         "date": timezone.localtime().strftime("%Y-%m-%d %H:%M %Z"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "python_loop_s": speed,
         "server": (
             f"gunicorn, {args.workers} sync workers, PostgreSQL {psql('SHOW server_version')} "
             f"(autovacuum {psql('SHOW autovacuum')}), cache and sessions in Redis"
@@ -626,6 +643,13 @@ def cpu_lines(mixed: dict | None, writers: dict | None) -> list[str]:
     return lines
 
 
+def _yardstick(r: dict) -> str:
+    if "python_loop_s" not in r:
+        return ""
+    before, after = r["python_loop_s"]
+    return f" (ten million additions in a Python loop: {before} s before the runs, {after} s after)"
+
+
 def _mark(ok: bool) -> str:
     return "met" if ok else "**not met**"
 
@@ -640,7 +664,7 @@ def loadtest_lines(r: dict | None) -> list[str]:
         "",
         "## Load (make loadtest: bench/loadtest.py, bench/locustfile.py)",
         "",
-        f"{r['machine']}; {r['server']}; locust in the same machine; {r['date']}; "
+        f"{r['machine']}{_yardstick(r)}; {r['server']}; locust in the same machine; {r['date']}; "
         f"{r['visits_in_database']:,} visits in the database at the end.",
         "",
         "| target | measured | |",
