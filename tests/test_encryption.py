@@ -98,3 +98,62 @@ def test_secret_paths_follow_the_joined_relations():
         frozenset({"id_number", "address", "health_notes", "guardian_phone"}),
         True,
     )
+
+
+def test_recording_work_for_a_person_decrypts_nothing_of_theirs(world, monkeypatch):
+    """A visit, an activity or a case names a person: writing one (its checks, its facts,
+    its audit entry read back from the database) never decrypts their ID number, phone,
+    address or health notes, nor a visited household's address or head."""
+    import datetime
+    from decimal import Decimal
+
+    from shegong.audit.models import AuditEntry
+    from shegong.work import services
+
+    from .factories import HouseholdFactory
+
+    own = world.places["own"]
+    worker = own.worker
+    person = own.recipient
+    household = HouseholdFactory(region_id=own.village, address="老屋1号", head=person)
+    day = datetime.date.today() - datetime.timedelta(days=1)
+    seen = _decrypted(monkeypatch)
+    visit = services.visit_record(
+        by=worker,
+        data=services.VisitInput(
+            date=day,
+            region=own.village,
+            workers=(worker.pk,),
+            hours=Decimal("1"),
+            situation="入户了解情况",
+            recipient=person.pk,
+            household=household.pk,
+        ),
+    )
+    activity = services.activity_record(
+        by=worker,
+        data=services.ActivityInput(
+            title="重阳敬老",
+            domain="elderly",
+            service_type="care",
+            date=day,
+            region=own.village,
+            workers=(worker.pk,),
+            hours=Decimal("1"),
+            participants_count=1,
+            participants=(person.pk,),
+        ),
+    )
+    case = services.case_open(
+        by=worker,
+        data=services.CaseOpenInput(
+            recipient=person.pk, opened_on=day, source="outreach", presenting_problem="独居"
+        ),
+    )
+    assert seen == []
+    # the log still names the person as the database holds the record
+    entry = AuditEntry.objects.get(action="shegong.visit.created", object_id=str(visit.pk))
+    assert entry.data["recipient"] == person.name
+    assert activity.participants.get() == person and case.recipient_id == person.pk
+    # and a person read in full still decrypts (the counting is not blind)
+    assert Recipient.objects.get(pk=person.pk).id_number in seen

@@ -4,9 +4,11 @@ from collections.abc import Sequence
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
+from django.db.models import Prefetch
 from django.http import HttpRequest
 
 from shegong.core.net import client_ip  # the one reading of the address
+from shegong.core.restrict import secret_paths
 
 from .describe import diff, snapshot
 from .models import AuditEntry
@@ -59,15 +61,40 @@ def audit_saved(
     ``fields`` as a page shows them (``describe.snapshot``, read after saving): all of them
     for a new row, "old → new" for the ones an edit changed. ``before`` is the snapshot
     taken before the edit. Personal fields are the caller's to leave out of ``fields``."""
-    # what the database holds, not the input: the row, its foreign keys joined and its
-    # many-to-many read at once (not one query per related field)
-    meta = type(obj)._meta
-    named = [meta.get_field(name) for name in fields]
-    joined = [f.name for f in named if f.is_relation and (f.many_to_one or f.one_to_one)]
-    many = [f.name for f in named if f.many_to_many]
-    saved = type(obj)._base_manager.select_related(*joined).prefetch_related(*many).get(pk=obj.pk)
+    # what the database holds, not the input: the row, its foreign keys joined (with what
+    # their names are made of, ``STR_RELATED``) and its many-to-many read at once (not one
+    # query per related field). The encrypted fields the entry does not show (a visit's
+    # person is named, not their ID number or phone) are left unread: writing the log
+    # decrypts nothing it leaves out.
+    model = type(obj)
+    named = [model._meta.get_field(name) for name in fields]
+    joined = []
+    for f in named:
+        # a foreign key left empty is not joined: nothing to name, nothing to read
+        if (f.many_to_one or f.one_to_one) and getattr(obj, f.attname) is not None:
+            joined += [f.name] + [f"{f.name}__{r}" for r in _str_related(f.related_model)]
+    many = [_named_rows(f) for f in named if f.many_to_many]
+    rows = model._base_manager.select_related(*joined).prefetch_related(*many)
+    hidden = [p for p in secret_paths(model, rows.query.select_related) if p not in fields]
+    saved = rows.defer(*hidden).get(pk=obj.pk)
     after = snapshot(saved, fields)
     data = after if before is None else diff(before, after)
     data = {k: v for k, v in data.items() if v not in ("", None)} | (extra or {})
     action = action or f"shegong.{entity}.{'created' if before is None else 'changed'}"
     return audit_log(action=action, actor=by, request=request, obj=obj, data=data)
+
+
+def _str_related(model) -> tuple[str, ...]:
+    """The relations ``str()`` of a ``model`` row reads (a household is named by its head
+    and village): ``STR_RELATED`` on the model, none if it has none."""
+    return getattr(model, "STR_RELATED", ())
+
+
+def _named_rows(field) -> Prefetch:
+    """A many-to-many's rows as the log names them: joined to what their names are made
+    of, with their encrypted fields unread (an activity's participants, by name)."""
+    target = field.related_model
+    rows = target._base_manager.select_related(*_str_related(target))
+    return Prefetch(
+        field.name, queryset=rows.defer(*secret_paths(target, rows.query.select_related))
+    )

@@ -77,6 +77,8 @@ class Household(Versioned, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
+    # what ``str()`` reads: joined where a household is named (the audit log's entries)
+    STR_RELATED = ("head", "region")
 
     class Meta:
         verbose_name = _("household")

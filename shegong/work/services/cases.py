@@ -20,7 +20,6 @@ from shegong.core.restrict import can
 from shegong.core.validation import full_clean, one_of, set_fields
 from shegong.inbox.services import notify
 from shegong.indicators import engine
-from shegong.people.models import Recipient
 
 from ..models import (
     Case,
@@ -30,7 +29,13 @@ from ..models import (
     CaseReferral,
     LongDay,
 )
-from .records import _day_hours, _next_number, _require_station_staff, _service_kind
+from .records import (
+    _day_hours,
+    _next_number,
+    _require_station_staff,
+    _service_kind,
+    changeable_people,
+)
 
 # ----- cases ---------------------------------------------------------------------------
 
@@ -153,7 +158,7 @@ def case_open(*, by: User, data: CaseOpenInput, request: HttpRequest | None = No
     """
     _require_station_staff(by, Case)
     errors: dict[str, str] = {}
-    person = one_of(Recipient.objects.restrict(by, "change"), data.recipient, "recipient", errors)
+    person = one_of(changeable_people(by), data.recipient, "recipient", errors)
     domain, service_type = _service_kind(data, [person], errors)
     case = Case(
         domain=domain,

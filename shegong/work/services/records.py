@@ -59,6 +59,13 @@ NEGATIVE_LIST_MESSAGE = _lazy(
 # only tells the audit entry where the write came from.
 
 
+def changeable_people(by: User):
+    """The people ``by`` may name in a service record, with none of their encrypted fields
+    read: a record names a person (their id, village and categories), so writing one never
+    decrypts an ID number, phone, address or health note (``without_secrets``)."""
+    return Recipient.objects.restrict(by, "change").without_secrets()
+
+
 def _default_domain(people) -> str:
     """The service domain of a record about ``people`` when none was chosen: each person's
     first of children, elderly, assistance, disabled among their categories' groups
@@ -125,9 +132,12 @@ def visit_record(
     errors: dict[str, str] = {}
     before = _may_correct(by, HomeVisit, instance, data.date, VISIT_AUDIT, errors)
     region = place_in_scope(by=by, code=data.region, levels=(Level.VILLAGE,), errors=errors)
-    person = one_of(Recipient.objects.restrict(by, "change"), data.recipient, "recipient", errors)
+    person = one_of(changeable_people(by), data.recipient, "recipient", errors)
     household = one_of(
-        Household.objects.restrict(by, "change"), data.household, "household", errors
+        Household.objects.restrict(by, "change").select_related("head").without_secrets(),
+        data.household,
+        "household",
+        errors,
     )
     if data.recipient is None and data.household is None:
         errors.setdefault("__all__", _("Choose the person or the household visited."))
@@ -225,7 +235,7 @@ def activity_record(
         excluding=("activity", instance.pk if instance else None),
     )
     named = set(data.participants)
-    people = list(Recipient.objects.restrict(by, "change").filter(pk__in=named))
+    people = list(changeable_people(by).filter(pk__in=named))
     if len(people) != len(named):
         errors["participants"] = _("Not found among the records you may change.")
     if data.participants_count is not None and len(named) > data.participants_count:
@@ -526,7 +536,7 @@ def group_record(
         by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
     )
     workers = _station_workers(by, data.workers, errors)
-    members = list(Recipient.objects.restrict(by, "change").filter(pk__in=set(data.members)))
+    members = list(changeable_people(by).filter(pk__in=set(data.members)))
     if len(members) != len(set(data.members)):
         errors["members"] = _("Not found among the records you may change.")
     if data.stage == Group.Stage.ENDING and not data.closing_evaluation.strip():
