@@ -627,8 +627,8 @@ def cpu_lines(mixed: dict | None, writers: dict | None) -> list[str]:
         "Where the CPU went (from /proc; ms per request = CPU time / requests answered; "
         "the two cores give 2,000 ms a second):",
         "",
-        "| run | machine busy | " + " | ".join(names) + " | all |",
-        "|---|---|" + "---|" * (len(names) + 1),
+        "| run | machine busy | " + " | ".join(names) + " | all | gunicorn ÷ locust |",
+        "|---|---|" + "---|" * (len(names) + 2),
     ]
     for label, c in (("mixed", mixed), ("writers", writers)):
         if not c:
@@ -638,9 +638,19 @@ def cpu_lines(mixed: dict | None, writers: dict | None) -> list[str]:
         lines.append(
             f"| {label} | {c['busy_share']:.0%} of {c['wall_s']} s | "
             + " | ".join(cells)
-            + f" | {round(sum(per.values()), 1)} ms |"
+            + f" | {round(sum(per.values()), 1)} ms | {_ratio(per)} |"
         )
+    lines += [
+        "",
+        "gunicorn ÷ locust: the web processes' CPU a request over the load generator's, which "
+        "does the same work a request on any machine: a figure to compare between machines "
+        "and runs where the milliseconds themselves differ with the machine's speed.",
+    ]
     return lines
+
+
+def _ratio(per: dict) -> str:
+    return f"{per['gunicorn'] / per['locust']:.2f}" if per.get("locust") else "—"
 
 
 def _yardstick(r: dict) -> str:
