@@ -158,7 +158,7 @@ def case_open(*, by: User, data: CaseOpenInput, request: HttpRequest | None = No
     """
     _require_station_staff(by, Case)
     errors: dict[str, str] = {}
-    person = one_of(changeable_people(by), data.recipient, "recipient", errors)
+    person = one_of(changeable_people(by=by), data.recipient, "recipient", errors)
     domain, service_type = _service_kind(data, [person], errors)
     case = Case(
         domain=domain,

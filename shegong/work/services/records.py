@@ -20,7 +20,7 @@ from shegong.accounts.roles import STATION_ROLES
 from shegong.audit.describe import snapshot
 from shegong.audit.services import audit_log, audit_saved
 from shegong.core.related import set_related
-from shegong.core.restrict import can
+from shegong.core.restrict import RestrictedQuerySet, can
 from shegong.core.validation import full_clean, one_of
 from shegong.indicators import engine
 from shegong.indicators.compute import rule_set_for
@@ -59,7 +59,7 @@ NEGATIVE_LIST_MESSAGE = _lazy(
 # only tells the audit entry where the write came from.
 
 
-def changeable_people(by: User):
+def changeable_people(*, by: User) -> RestrictedQuerySet:
     """The people ``by`` may name in a service record, with none of their encrypted fields
     read: a record names a person (their id, village and categories), so writing one never
     decrypts an ID number, phone, address or health note (``without_secrets``)."""
@@ -132,7 +132,7 @@ def visit_record(
     errors: dict[str, str] = {}
     before = _may_correct(by, HomeVisit, instance, data.date, VISIT_AUDIT, errors)
     region = place_in_scope(by=by, code=data.region, levels=(Level.VILLAGE,), errors=errors)
-    person = one_of(changeable_people(by), data.recipient, "recipient", errors)
+    person = one_of(changeable_people(by=by), data.recipient, "recipient", errors)
     household = one_of(
         Household.objects.restrict(by, "change").select_related("head").without_secrets(),
         data.household,
@@ -235,7 +235,7 @@ def activity_record(
         excluding=("activity", instance.pk if instance else None),
     )
     named = set(data.participants)
-    people = list(changeable_people(by).filter(pk__in=named))
+    people = list(changeable_people(by=by).filter(pk__in=named))
     if len(people) != len(named):
         errors["participants"] = _("Not found among the records you may change.")
     if data.participants_count is not None and len(named) > data.participants_count:
@@ -536,7 +536,7 @@ def group_record(
         by=by, code=data.region, levels=(Level.TOWNSHIP, Level.VILLAGE), errors=errors
     )
     workers = _station_workers(by, data.workers, errors)
-    members = list(changeable_people(by).filter(pk__in=set(data.members)))
+    members = list(changeable_people(by=by).filter(pk__in=set(data.members)))
     if len(members) != len(set(data.members)):
         errors["members"] = _("Not found among the records you may change.")
     if data.stage == Group.Stage.ENDING and not data.closing_evaluation.strip():
