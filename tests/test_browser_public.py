@@ -2,10 +2,10 @@
 village in 雨湖区 by walking down the regions and by name, reads its board, and opens the
 poster with its QR code."""
 
-import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from shegong.stations.models import Station
@@ -113,7 +113,7 @@ def test_a_resident_sends_a_need_the_worker_answers_and_the_resident_rates_it(
     expect(wp.get_by_test_id("matches")).to_contain_text("李公开")
     expect(wp.get_by_test_id("status")).to_contain_text("已受理")
     wp.get_by_test_id("record-visit").click()
-    wp.fill("#id_date", datetime.date.today().isoformat())
+    wp.fill("#id_date", timezone.localdate().isoformat())
     wp.fill("[data-testid=picker-search-recipient]", own.recipient.name)
     wp.check(
         f"#id_recipient-results >> //label[contains(., '{own.recipient.name}')]"

@@ -116,7 +116,7 @@ def test_a_restricted_donation_is_allocated_and_reaches_the_dashboard(
     live_server,
     browser_world,
 ):
-    import datetime
+    from django.utils import timezone
 
     from shegong.community.models import Allocation
     from shegong.people.models import Category
@@ -124,7 +124,7 @@ def test_a_restricted_donation_is_allocated_and_reaches_the_dashboard(
 
     own = browser_world.places["own"]
     base = live_server.url
-    today = datetime.date.today()
+    today = timezone.localdate()  # the date the server checks against (Asia/Shanghai)
     activity = services.activity_record(
         by=own.worker,
         data=services.ActivityInput(
