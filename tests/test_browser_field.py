@@ -226,3 +226,25 @@ def test_an_offline_correction_meets_the_leads_online_one(browser, live_server, 
     assert visit.situation == "社工离线更正：需要助餐" and visit.version == 3
     assert HomeVisit.objects.filter(pk=visit.pk).count() == 1
     ctx.close()
+
+
+def test_the_app_dates_work_by_the_servers_day_not_the_phones(browser, live_server, browser_world):  # noqa: F811
+    """A phone whose clock reads 16:30 UTC (00:30 the next day in China): the forms are
+    dated the next day, as the server counts days; dated by the phone's zone they would be
+    a day behind, and work on a case opened that day would be refused."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    instant = datetime.datetime(2026, 12, 4, 16, 30, tzinfo=datetime.UTC)
+    servers_day = instant.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+    assert servers_day != instant.date()  # the two zones disagree at this instant
+    ctx, page = _login(
+        browser, live_server, browser_world.actors["social_worker"], timezone_id="UTC"
+    )
+    page.clock.set_fixed_time(instant)
+    _open_app(page, live_server.url)
+    for field in ("#visit-date", "#c-date"):
+        assert page.input_value(field) == servers_day.isoformat()
+    ctx.close()

@@ -76,6 +76,7 @@ def app(request):
                 "loginUrl": reverse("accounts:login") + "?next=" + reverse("field:app"),
                 "serviceWorkerUrl": reverse("field:service_worker"),
                 "appUrl": reverse("field:app"),
+                "timeZone": settings.TIME_ZONE,
             },
             "categories": Category.current(),
             "domains": offered_domains(),

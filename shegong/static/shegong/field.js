@@ -48,10 +48,20 @@
     el.textContent = navigator.onLine ? say("online") : say("offline");
     el.className = "badge " + (navigator.onLine ? "text-bg-success" : "text-bg-secondary");
   }
+  // Today as the server counts it (its zone, Asia/Shanghai), not the phone's: a phone set to
+  // another zone, or the hours either side of midnight, would date the work a day off and
+  // have it refused ("not before the case was opened", "not after today").
   function today() {
-    const d = new Date();
-    const pad = (n) => String(n).padStart(2, "0");
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    const parts = {};
+    new Intl.DateTimeFormat("en-US", {
+      timeZone: config.timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+    })
+      .formatToParts(new Date())
+      .forEach((p) => (parts[p.type] = p.value));
+    return `${parts.year}-${parts.month}-${parts.day}`;
   }
   function option(value, label) {
     const o = document.createElement("option");
