@@ -6,6 +6,7 @@ city (芙蓉区 430102, 长沙市); each place has an agency, a township station
 room and staff.
 """
 
+import datetime
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,14 @@ def _suite_localdate(value=None, timezone=None):
 
 
 timezone.localdate = _suite_localdate
+
+
+def suite_day_behind() -> datetime.timedelta:
+    """How far the suite's today is behind the real one: a day once a run crosses midnight
+    in Asia/Shanghai, else nothing. A browser's clock is set back by as much, so that the
+    pages' "today" (the field app's, a date picker's) is the server's."""
+    return _SUITE_DAY - _real_localdate()
+
 
 # Actor for each role, scoped to the "own" place (the three admins are nationwide).
 ROLES = [r.value for r in Role]

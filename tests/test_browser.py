@@ -1,11 +1,12 @@
 """Browser paths in Debian's Chromium (headless), driven by Playwright."""
 
+import datetime
 import os
 import shutil
 
 import pytest
 
-from .conftest import build_world
+from .conftest import build_world, suite_day_behind
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,8 +43,25 @@ def browser(live_server, browser_world):
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if shift := suite_day_behind():
+            _shift_clocks(b, shift)
         yield b
         b.close()
+
+
+def _shift_clocks(b, shift: datetime.timedelta) -> None:
+    """Every new page's clock runs ``shift`` from the real one (time flows, timers fire)."""
+    new_context = b.new_context
+
+    def shifted_context(**options):
+        ctx = new_context(**options)
+        ctx.clock.install(time=datetime.datetime.now(datetime.UTC) + shift)
+        return ctx
+
+    def shifted_page(**options):
+        return shifted_context(**options).new_page()
+
+    b.new_context, b.new_page = shifted_context, shifted_page
 
 
 def test_county_officer_sees_only_own_county_on_a_phone(browser, live_server, browser_world):
