@@ -107,6 +107,8 @@ def test_recording_work_for_a_person_decrypts_nothing_of_theirs(world, monkeypat
     import datetime
     from decimal import Decimal
 
+    from django.utils import timezone
+
     from shegong.audit.models import AuditEntry
     from shegong.work import services
 
@@ -116,7 +118,7 @@ def test_recording_work_for_a_person_decrypts_nothing_of_theirs(world, monkeypat
     worker = own.worker
     person = own.recipient
     household = HouseholdFactory(region_id=own.village, address="老屋1号", head=person)
-    day = datetime.date.today() - datetime.timedelta(days=1)
+    day = timezone.localdate() - datetime.timedelta(days=1)
     seen = _decrypted(monkeypatch)
     visit = services.visit_record(
         by=worker,
