@@ -247,4 +247,8 @@ def test_the_app_dates_work_by_the_servers_day_not_the_phones(browser, live_serv
     _open_app(page, live_server.url)
     for field in ("#visit-date", "#c-date"):
         assert page.input_value(field) == servers_day.isoformat()
+    # and when the phone's copy was saved is told in the same day and hour (en-US here)
+    assert f"{servers_day.month}/{servers_day.day}/{servers_day.year}" in page.inner_text(
+        "#ws-status"
+    )
     ctx.close()

@@ -49,8 +49,8 @@
     el.className = "badge " + (navigator.onLine ? "text-bg-success" : "text-bg-secondary");
   }
   // Today as the server counts it (its zone, Asia/Shanghai), not the phone's: a phone set to
-  // another zone, or the hours either side of midnight, would date the work a day off and
-  // have it refused ("not before the case was opened", "not after today").
+  // another zone would date the work a day off around midnight China time: a day behind,
+  // or a day ahead and refused ("not after today").
   function today() {
     const parts = {};
     new Intl.DateTimeFormat("en-US", {
@@ -92,7 +92,10 @@
     const pending = outbox.filter((i) => i.status === "pending").length;
     $("#pending-count").textContent = String(pending);
     $("#ws-status").textContent = ws
-      ? say("loaded", { people: ws.people.length, when: new Date(ws.savedAt).toLocaleString() })
+      ? say("loaded", {
+          people: ws.people.length,
+          when: new Date(ws.savedAt).toLocaleString(undefined, { timeZone: config.timeZone }),
+        })
       : say("none");
     if (!ws) return;
     const villages = ws.villages.map((v) => [v.code, v.name]);
