@@ -103,6 +103,11 @@ class Exporter:
     # these, not from every column of every joined table); empty: all. A column reading a
     # field left out would cost a query per row: the list pages' query pins catch it
     page_fields: tuple[str, ...] = ()
+    # the page's records made ready in one query (``prepare_page(records)``): what a column
+    # reads of a relation to many (a person's categories) set on each record from plain
+    # values, not prefetched as model objects. Set, the list page drops the queryset's
+    # prefetches (an export keeps them) and calls it with the page's records
+    prepare_page: Callable[[list], None] | None = None
     # machine keys of the columns: set, the list also exports JSON (``?export=json``)
     json_keys: list[str] | None = None
 

@@ -37,10 +37,15 @@ def list_page(
         return export_response(request, exporter, queryset, personal=personal, filters=values)
     if exporter.page_fields:
         queryset = queryset.only(*exporter.page_fields)
+    if exporter.prepare_page is not None:
+        queryset = queryset.prefetch_related(None)
     page = paginate(request, queryset, count=count)
+    records = list(page)
+    if exporter.prepare_page is not None:
+        exporter.prepare_page(records)
     columns = exporter.page_columns or exporter.columns
     headers = [escape(str(c.header)) for c in columns]  # translated once, not per cell
-    rows = [(obj, detail_url(obj), [col.value(obj) for col in columns]) for obj in page]
+    rows = [(obj, detail_url(obj), [col.value(obj) for col in columns]) for obj in records]
     return render(
         request,
         "includes/record_list.html",

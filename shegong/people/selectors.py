@@ -86,7 +86,7 @@ def recipient_list(*, user: User, filters: dict | None = None) -> QuerySet[Recip
         Prefetch(
             "category_links",
             queryset=RecipientCategory.objects.select_related("category").order_by(
-                "category__ordering"
+                "category__ordering", "category__code", "pk"
             ),
         )
     ).order_by("region_id", "name", "pk")
