@@ -306,3 +306,38 @@ def test_a_cases_records_and_timeline_read_as_written(client, world):
     assert f"{when} · {own.worker.display_name} · " in page
     shown = re.search(r"介入服务</span> (记+\S*)</li>", page).group(1)
     assert "记" * 150 not in page and len(shown) == 100 and shown.startswith("记" * 90)
+
+
+def test_the_visit_list_names_the_workers_from_plain_values(client, world):
+    """Each visit's workers are named in the order of their accounts, on the page and in
+    the export alike; the page reads their names as values, making no account object for them
+    (each was a whole row, and a related manager per visit)."""
+    from django.db.models.signals import post_init
+
+    from shegong.accounts.models import User
+
+    from .factories import HomeVisitFactory
+
+    worker, lead = world.actors["social_worker"], world.actors["station_lead"]
+    visit = HomeVisitFactory(created_by=worker, workers=[lead, worker], situation="两人同去")
+    expected = "、".join(u.display_name for u in sorted([worker, lead], key=lambda u: u.pk))
+    client.force_login(worker)
+    made = []
+
+    def count(sender, **kwargs):
+        made.append(sender)
+
+    post_init.connect(count, sender=User)
+    try:
+        page = client.get(reverse("work:visit_list"))
+    finally:
+        post_init.disconnect(count, sender=User)
+    link = reverse("work:visit_detail", args=[visit.pk])
+    line = next(line for line in page.context["lines"] if link in line)
+    assert expected in line
+    assert len(made) <= 1  # the signed-in user, read for the request; none per worker
+
+    client.force_login(world.actors["county_officer"])
+    exported = client.get(reverse("work:visit_list"), {"export": "csv"}).content.decode("utf-8")
+    row = next(line for line in exported.splitlines() if "两人同去" in line)
+    assert expected in row

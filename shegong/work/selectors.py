@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,7 +37,8 @@ def visit_list(
     qs = void_filtered(_dated(qs, f, "date"), f)
     if f.get("worker"):
         qs = qs.filter(workers=f["worker"])
-    return qs.prefetch_related("workers").without_secrets().order_by("-date", "-pk")
+    workers = Prefetch("workers", queryset=User.objects.order_by("pk"))  # as a page lists them
+    return qs.prefetch_related(workers).without_secrets().order_by("-date", "-pk")
 
 
 def case_list(*, user: User, filters: dict | None = None, action: str = "view") -> QuerySet[Case]:
