@@ -247,3 +247,27 @@ def test_the_list_shows_each_persons_categories_in_order_from_plain_values(clien
     exported = client.get(reverse("people:list"), {"export": "csv"}).content.decode("utf-8")
     row = next(line for line in exported.splitlines() if line.startswith("甲有两类"))
     assert expected in row
+
+
+def test_a_select_filter_lists_its_options_escaped_with_the_chosen_one_selected(client, world):
+    """The list's select filters are built in Python (core.lists._options), not per option
+    by template tags: every option is there, its text and value escaped, and only the
+    chosen one selected."""
+    from shegong.people.models import Category
+
+    odd = Category.objects.create(code='x"y', name='<b>"引号"</b>&', group="other")
+    client.force_login(world.actors["county_officer"])
+    html = client.get(reverse("people:list"), {"category": 'x"y'}).content.decode()
+    select = html.split('name="category"', 1)[1].split("</select>", 1)[0]
+    assert (
+        '<option value="x&quot;y" selected>&lt;b&gt;&quot;引号&quot;&lt;/b&gt;&amp;</option>'
+        in (select)
+    )
+    assert "<b>" not in select
+    assert select.count(" selected") == 1
+    for category in Category.objects.exclude(pk=odd.pk):
+        assert f'<option value="{category.code}">{category.name}</option>' in select
+    assert select.split("<option", 2)[1].startswith(' value="">类别</option>')  # label first
+
+    plain = client.get(reverse("people:list")).content.decode()
+    assert " selected" not in plain.split('name="category"', 1)[1].split("</select>", 1)[0]

@@ -56,6 +56,9 @@ def list_page(
             "lines": [_row(headers, url, cells) for _obj, url, cells in rows],
             "page": page,
             "filters": filters,
+            "filter_options": {
+                f.name: _options(f, values.get(f.name)) for f in filters if f.kind == "select"
+            },
             "values": values,
             "querystring": querystring_without_page(request),
             "create_url": create_url,
@@ -106,6 +109,19 @@ def _cell(value) -> str:
         text = text[: CELL_CHARS - 1] + "…"
         return mark_safe(text) if isinstance(shown, SafeData) else escape(text)  # noqa: S308
     return conditional_escape(shown)
+
+
+def _options(f: Filter, value) -> str:
+    """A select filter's ``<option>``s, its label first (no value) and the chosen value
+    selected: built here rather than by template tags per option, as ``_row`` is (a
+    county's village filter has hundreds of options)."""
+    chosen = "" if value is None else str(value)
+    parts = [f'<option value="">{escape(str(f.label))}</option>']
+    for v, label in f.choices:
+        v = str(v)
+        selected = " selected" if v == chosen else ""
+        parts.append(f'<option value="{escape(v)}"{selected}>{escape(str(label))}</option>')
+    return mark_safe("".join(parts))  # noqa: S308 (every part escaped above)
 
 
 def _row(headers: list[str], url: str | None, values: list) -> str:
