@@ -371,6 +371,7 @@ SHEGONG_EXCHANGE_PUBLISH_RULES = [
     c.strip() for c in os.environ.get("SHEGONG_EXCHANGE_PUBLISH_RULES", "").split(",") if c.strip()
 ]
 
-# Slow-moving stocks behind the dashboards (workers, stations, villages) are cached this
-# many seconds per region and period; service figures are never cached (kept on write).
+# Slow-moving stocks behind the dashboards (workers, stations, villages; party teams,
+# organisations, filed agencies; residents' requests) are cached this many seconds per
+# region and period; service figures are never cached (kept on write).
 SHEGONG_INDICATOR_CACHE_SECONDS = int(os.environ.get("SHEGONG_INDICATOR_CACHE_SECONDS", "60"))

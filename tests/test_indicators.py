@@ -364,3 +364,48 @@ def test_rule_sets_for_many_places_agree_with_one_at_a_time(regions, django_asse
         assert many == {c: compute.rule_set_for(c, year) for c in codes}
     assert many["330302"].region_code == "3303" and many["43"].region_code == "43"
     assert many["110101"] is None
+
+
+def test_the_registered_stocks_are_kept_a_minute_and_read_fresh_without_a_cache(
+    march, world, settings
+):
+    """A dashboard reads what is registered (party teams, organisations, filed agencies)
+    and the residents' requests of the period once a minute per region and period, like
+    the workers and stations (``compute.registered``): the second view asks no provider,
+    and shows the same figures. Without the minute (0), every view asks again."""
+    from django.core.cache import cache
+
+    from shegong.indicators import stocks
+
+    asked = []
+    real = stocks.read
+
+    def counting(name, **kwargs):
+        asked.append(name)
+        return real(name, **kwargs)
+
+    from shegong.regions.models import Region
+
+    node = Region.objects.get(code=world.places["own"].county)
+    period = periods.parse("2026-03")
+    cache.clear()
+    settings.SHEGONG_INDICATOR_CACHE_SECONDS = 60
+    stocks.read = counting
+    try:
+        first = compute.compute(node, period)
+        first_asks = list(asked)
+        asked.clear()
+        second = compute.compute(node, period)
+        kept = list(asked)
+        settings.SHEGONG_INDICATOR_CACHE_SECONDS = 0
+        asked.clear()
+        compute.compute(node, period)
+        fresh = list(asked)
+    finally:
+        stocks.read = real
+        cache.clear()
+    assert {"organisations", "resident_requests"} <= set(first_asks)
+    assert kept == [] and set(fresh) == set(first_asks)
+    assert [(r.spec.code, r.value) for r in first.ruled] == [
+        (r.spec.code, r.value) for r in second.ruled
+    ]

@@ -154,6 +154,23 @@ def stocks(code: str, period: Period, max_age: int | None) -> tuple:
     return value
 
 
+def registered(name: str, **kwargs):
+    """The stock ``name`` of a provider (``stocks.read``) kept like ``stocks`` for
+    ``SHEGONG_INDICATOR_CACHE_SECONDS`` per its arguments: what is registered (party teams,
+    community organisations, filed agencies) and the residents' requests of a period change
+    slowly beside the service figures, and a dashboard read them on every view (a change
+    shows within a minute). LookupError, when no app provides it, is not kept."""
+    seconds = settings.SHEGONG_INDICATOR_CACHE_SECONDS
+    args = ":".join(f"{k}={getattr(v, 'key', v)}" for k, v in sorted(kwargs.items()))
+    key = f"shegong:stock:{name}:{args}"
+    if seconds and (hit := cache.get(key)) is not None:
+        return hit
+    value = stock_providers.read(name, **kwargs)
+    if seconds:
+        cache.set(key, value, seconds)
+    return value
+
+
 def stations(code: str, on: datetime.date | None = None) -> list[tuple[str, int | None, int]]:
     """(region, star rating, active staff) for every township station in the node; the
     star rating in force on ``on`` (the evaluation app keeps the decisions), today's
@@ -509,7 +526,7 @@ def agency_readings(code: str, rule: Rule) -> dict[str, Reading]:
     """Filed agencies per county (the purchase app provides the counts): a county's own
     count; above a county, the fewest of its counties, so the rule is met only where every
     county meets it."""
-    found = stock_providers.read("filed_agencies", code=code)
+    found = registered("filed_agencies", code=code)
     counts = found["counts"]
     if not counts:
         return {"agencies_per_county": (None, None, _("No counties here."), found["url"])}
@@ -557,7 +574,7 @@ def party_team_readings(code: str, period: Period, st: list) -> dict[str, Readin
     """Township stations with a party members' volunteer team (the community app provides
     the count, ``stocks.party_teams``)."""
     try:
-        found = stock_providers.read("party_teams", code=code)
+        found = registered("party_teams", code=code)
     except LookupError:
         return {}
     return {
@@ -574,7 +591,7 @@ def organisation_readings(code: str, period: Period) -> dict[str, Reading]:
     """The node's community organisations, being incubated and filed or registered, as
     they are today (the community app provides the counts, ``stocks.organisations``)."""
     try:
-        found = stock_providers.read("organisations", code=code)
+        found = registered("organisations", code=code)
     except LookupError:
         return {}
     return {
@@ -597,7 +614,7 @@ def resident_readings(code: str, period: Period) -> dict[str, Reading]:
     """How residents' requests of the period were answered (the residents app provides
     the counts, ``stocks.resident_requests``): on time, closed, rated, and needs matched."""
     try:
-        r = stock_providers.read("resident_requests", code=code, period=period)
+        r = registered("resident_requests", code=code, period=period)
     except LookupError:  # the residents app is not installed
         return {}
 
