@@ -270,3 +270,18 @@ def test_a_record_of_today_is_not_in_the_future_before_eight_in_the_morning(monk
     monkeypatch.setattr(timezone, "localdate", lambda value=None, timezone=None: far)
     first17 = "43030220300101001"
     assert parse_id_number(first17 + id_check_char(first17)).birth_date == far
+
+
+def test_templates_link_to_pages_without_arguments_through_the_resolved_once_tag():
+    """A template's link to a page that takes no argument is ``{% link 'name' %}``
+    (``core.links.url_of``: resolved once a process), not ``{% url 'name' %}`` (a reverse
+    on every render: a county officer's home page made ~40)."""
+    import re
+
+    plain = re.compile(r"\{%\s*url\s+['\"][\w:-]+['\"]\s*%\}")
+    found = [
+        f"{path.relative_to(ROOT)}: {match.group(0)}"
+        for path in sorted((ROOT / "shegong" / "templates").rglob("*.html"))
+        for match in plain.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
