@@ -469,14 +469,14 @@ def _day_hours(
         return []
     rule_set = rule_set_for(by.station.region_id, date.year)
     ceiling = rule_set.daily_hours_ceiling if rule_set else Decimal(12)
-    explained = set(
-        LongDay.objects.filter(worker__in=workers, date=date).values_list("worker_id", flat=True)
+    over = [w for w in workers if already.get(w.pk, Decimal(0)) + Decimal(hours) > ceiling]
+    # the reasons already given are read only for a day past the ceiling (most are not)
+    explained = (
+        set(LongDay.objects.filter(worker__in=over, date=date).values_list("worker_id", flat=True))
+        if over
+        else set()
     )
-    long = [
-        w
-        for w in workers
-        if already.get(w.pk, Decimal(0)) + Decimal(hours) > ceiling and w.pk not in explained
-    ]
+    long = [w for w in over if w.pk not in explained]
     if long and not reason.strip():
         errors["long_day_reason"] = _(
             "%(names)s would work more than %(ceiling)s hours on %(date)s: say why."
