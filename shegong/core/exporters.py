@@ -62,6 +62,27 @@ class Column:
     private: str = ""
 
 
+def set_names(records: list, attr: str, rows) -> None:
+    """For ``Exporter.prepare_page``: set ``attr`` on each record to the list of names
+    ``rows`` give it (``(record id, name)`` pairs, in the order shown); none, an empty list."""
+    names: dict = {}
+    for pk, name in rows:
+        names.setdefault(pk, []).append(name)
+    for record in records:
+        setattr(record, attr, names.get(record.pk, []))
+
+
+def names(attr: str, prefetched: Callable[[Any], Iterable[str]]) -> Callable[[Any], str]:
+    """A column of names joined by 、: those ``prepare_page`` set at ``attr`` (a list's
+    page), else ``prefetched(record)`` read from the prefetched rows (an export)."""
+
+    def value(record) -> str:
+        found = getattr(record, attr, None)
+        return "、".join(found if found is not None else prefetched(record))
+
+    return value
+
+
 def _void_status(record) -> str:
     return _("Voided") if record.voided_at else ""
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -143,15 +142,13 @@ def cases_active(code: str, period: Period) -> Decimal:
 def stocks(code: str, period: Period, max_age: int | None) -> tuple:
     """Workers, stations and villages of a node: they change slowly, so they are cached
     for ``SHEGONG_INDICATOR_CACHE_SECONDS`` (a change shows within a minute)."""
-    seconds = settings.SHEGONG_INDICATOR_CACHE_SECONDS
+
+    def load() -> tuple:
+        work = stock_providers.read("workforce", code=code, period=period, max_age=max_age)
+        return (work, stations(code, on=min(period.end, timezone.localdate())), villages(code))
+
     key = f"shegong:stocks:{code}:{period.key}:{max_age}"
-    if seconds and (hit := cache.get(key)) is not None:
-        return hit
-    work = stock_providers.read("workforce", code=code, period=period, max_age=max_age)
-    value = (work, stations(code, on=min(period.end, timezone.localdate())), villages(code))
-    if seconds:
-        cache.set(key, value, seconds)
-    return value
+    return sharedcache.read(key, load, settings.SHEGONG_INDICATOR_CACHE_SECONDS)
 
 
 def registered(name: str, **kwargs):
@@ -160,15 +157,12 @@ def registered(name: str, **kwargs):
     community organisations, filed agencies) and the residents' requests of a period change
     slowly beside the service figures, and a dashboard read them on every view (a change
     shows within a minute). LookupError, when no app provides it, is not kept."""
-    seconds = settings.SHEGONG_INDICATOR_CACHE_SECONDS
     args = ":".join(f"{k}={getattr(v, 'key', v)}" for k, v in sorted(kwargs.items()))
-    key = f"shegong:stock:{name}:{args}"
-    if seconds and (hit := cache.get(key)) is not None:
-        return hit
-    value = stock_providers.read(name, **kwargs)
-    if seconds:
-        cache.set(key, value, seconds)
-    return value
+    return sharedcache.read(
+        f"shegong:stock:{name}:{args}",
+        lambda: stock_providers.read(name, **kwargs),
+        settings.SHEGONG_INDICATOR_CACHE_SECONDS,
+    )
 
 
 def stations(code: str, on: datetime.date | None = None) -> list[tuple[str, int | None, int]]:

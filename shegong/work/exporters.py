@@ -1,34 +1,21 @@
-from collections import defaultdict
-
 from django.utils.translation import gettext_lazy as _
 
-from shegong.core.exporters import VOID_COLUMNS, Column, Exporter, choice
+from shegong.core.exporters import VOID_COLUMNS, Column, Exporter, choice, names, set_names
 
 from .models import HomeVisit
 
 
-def _visit_workers(visit) -> str:
-    """A visit's workers by name, in the order of their accounts: as ``prepare_visits``
-    set them on a list's page, else from the prefetched workers (an export)."""
-    names = getattr(visit, "worker_names", None)
-    if names is None:
-        names = [u.display_name for u in visit.workers.all()]
-    return "、".join(names)
-
-
 def prepare_visits(visits: list) -> None:
-    """Each visit's workers' names for a page of visits, in one query of plain values: no
-    account objects (each a full row) and no related manager per visit."""
-    names = defaultdict(list)
+    """Each visit's workers' names for a page of visits, in account order, in one query of
+    plain values: no account objects (each a full row) and no related manager per visit."""
+    if not visits:
+        return
     rows = (
         HomeVisit.workers.through.objects.filter(homevisit_id__in=[v.pk for v in visits])
         .order_by("user_id")
         .values_list("homevisit_id", "user__full_name", "user__username")
-    )
-    for visit_id, full_name, username in rows if visits else ():
-        names[visit_id].append(full_name or username)
-    for visit in visits:
-        visit.worker_names = names[visit.pk]
+    )  # a name as ``User.display_name`` gives it: the full name, else the username
+    set_names(visits, "worker_names", ((pk, full or user) for pk, full, user in rows))
 
 
 def _visited(visit) -> str:
@@ -48,7 +35,11 @@ class VisitExporter(Exporter):
         Column(_("Date"), lambda v: v.date, 12),
         Column(_("Village / community"), lambda v: v.region.name, 16),
         Column(_("Visited"), _visited, 16, private="name"),
-        Column(_("Workers"), _visit_workers, 16),
+        Column(
+            _("Workers"),
+            names("worker_names", lambda v: (u.display_name for u in v.workers.all())),
+            16,
+        ),
         Column(_("Hours"), lambda v: v.hours, 8),
         Column(_("Situation found"), lambda v: v.situation, 40, private="text"),
         *VOID_COLUMNS,
