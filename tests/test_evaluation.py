@@ -20,7 +20,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from shegong.accounts.roles import Role
-from shegong.evaluation import scoring, services, trees
+from shegong.evaluation import scoring, selectors, services, trees
 from shegong.evaluation.models import (
     Appeal,
     EvaluationAgency,
@@ -728,6 +728,31 @@ def test_the_city_sees_which_counties_sent_their_summary_and_which_are_overdue(c
     overdue = TODAY > due
     row = page.split('data-county="430304"')[0].rsplit("<tr", 1)[1]
     assert ("table-danger" in row) == overdue
+
+
+@pytest.mark.parametrize("shared_cache", [False, True])
+def test_the_home_pages_late_summaries_are_the_overdue_rows_of_the_summaries_page(
+    client, world, settings, shared_cache
+):
+    """The to-do's count (``summaries_late``, from codes alone) agrees with the rows the
+    summaries page marks overdue: none on the day it is due, every county that has not
+    sent one the day after; with the rule sets from the query or from the shared cache."""
+    settings.SHEGONG_SHARED_CACHE = shared_cache
+    client.force_login(world.actors["county_officer"])
+    sent = client.post(reverse("evaluation:summaries"), {"year": YEAR, "text": "全年评估情况……"})
+    assert sent.status_code == 302
+    due = datetime.date(YEAR, 11, 30)
+    for role in ("city_officer", "province_officer"):
+        officer = world.actors[role]
+        counties = Region.objects.filter(code__startswith=officer.scope_region_id, level=3)
+        assert counties.filter(code="430302").exists() and counties.count() > 1
+        on_the_day = selectors.to_do(user=officer, today=due)
+        after = selectors.to_do(user=officer, today=due + datetime.timedelta(days=1))
+        assert on_the_day["summaries_late"] == 0
+        assert after["summaries_late"] == counties.count() - 1  # all but the one sent
+        if TODAY > due:  # the page's own rows, read today
+            rows = selectors.summaries_due(user=officer, year=YEAR)
+            assert after["summaries_late"] == sum(r["overdue"] for r in rows)
 
 
 def test_the_round_summary_workbook_has_every_item_and_the_county_average(client, world):

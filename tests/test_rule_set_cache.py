@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from shegong.indicators.compute import RULE_SETS_KEY, rule_set_for
+from shegong.indicators.compute import RULE_SETS_KEY, rule_set_for, rule_sets_for
 from shegong.indicators.models import Rule, RuleSet
 
 ASKED = [
@@ -54,6 +54,21 @@ def test_the_cache_answers_as_the_query_does(sets, settings):
     with CaptureQueriesContext(connection) as asked:
         assert _answers(settings, True) == by_query
     assert asked.captured_queries == []  # all from the cache
+
+
+def test_many_places_at_once_from_the_cache_answer_as_the_query_does(sets, settings):
+    """``rule_sets_for`` (a province's counties at once) reads the same cached sets."""
+    codes = sorted({code for code, _year in ASKED})
+    for year in (2019, 2026, 2027):
+        settings.SHEGONG_SHARED_CACHE = False
+        by_query = rule_sets_for(codes, year)
+        settings.SHEGONG_SHARED_CACHE = True
+        rule_sets_for(codes, year)
+        with CaptureQueriesContext(connection) as asked:
+            assert rule_sets_for(codes, year) == by_query
+        assert asked.captured_queries == []
+    assert by_query["430302001001"].pk == sets[2].pk and by_query["431002"].pk == sets[1].pk
+    cache.clear()
 
 
 @pytest.mark.parametrize("change", ["ceiling", "new set", "deleted", "a rule"])

@@ -17,7 +17,7 @@ from shegong.core.divisions import in_subtree
 from shegong.indicators import compute
 from shegong.indicators import periods as P
 from shegong.indicators.definitions import SPECS
-from shegong.regions.models import Region
+from shegong.regions.models import Level, Region
 from shegong.stations.models import Station
 
 from . import scoring
@@ -396,18 +396,26 @@ def overdue_rectifications(*, user: User) -> QuerySet[Rectification]:
     )
 
 
+def _counties(user: User):
+    """The counties of ``user``'s area (an index range on level and code)."""
+    return Region.objects.filter(in_subtree("code", user.scope_code or ""), level=Level.COUNTY)
+
+
+def _summary_due(rule_set, year: int) -> datetime.date:
+    """The day a county's summary for ``year`` is due: its rule set's day, else 30 November."""
+    return rule_set.summary_due(year) if rule_set else datetime.date(year, 11, 30)
+
+
 def summaries_due(*, user: User, year: int) -> list[dict]:
     """For a city (or province) officer: each county of the area, its summary for
     ``year`` if sent, the day it is due and whether it is overdue."""
-    code = user.scope_code or ""
-    counties = list(Region.objects.filter(in_subtree("code", code), level=3).order_by("code"))
+    counties = list(_counties(user).order_by("code"))
     sent = {s.region_id: s for s in CountySummary.objects.restrict(user).filter(year=year)}
     today = timezone.localdate()
     out = []
-    rule_sets = compute.rule_sets_for((c.code for c in counties), year)  # one query
+    rule_sets = compute.rule_sets_for((c.code for c in counties), year)  # one query at most
     for county in counties:
-        rule_set = rule_sets[county.code]
-        due = rule_set.summary_due(year) if rule_set else datetime.date(year, 11, 30)
+        due = _summary_due(rule_sets[county.code], year)
         summary = sent.get(county.code)
         out.append(
             {
@@ -418,6 +426,19 @@ def summaries_due(*, user: User, year: int) -> list[dict]:
             }
         )
     return out
+
+
+def summaries_late(*, user: User, today: datetime.date) -> int:
+    """How many counties of ``user``'s area are past the day this year's summary was due
+    without having sent it: the overdue rows of ``summaries_due`` counted from codes alone
+    (a province's home page asks for it, over some 130 counties)."""
+    year = today.year
+    codes = list(_counties(user).values_list("code", flat=True))
+    sent = set(
+        CountySummary.objects.restrict(user).filter(year=year).values_list("region_id", flat=True)
+    )
+    rule_sets = compute.rule_sets_for(codes, year)
+    return sum(1 for c in codes if c not in sent and today > _summary_due(rule_sets[c], year))
 
 
 def to_do(*, user: User, today: datetime.date) -> dict:
@@ -445,9 +466,7 @@ def to_do(*, user: User, today: datetime.date) -> dict:
             else StarDecision.Status.CITY_APPROVED
         )
         out["ratings"] = StarDecision.objects.restrict(user, "approve").filter(status=stage).count()
-        out["summaries_late"] = sum(
-            1 for row in summaries_due(user=user, year=today.year) if row["overdue"]
-        )
+        out["summaries_late"] = summaries_late(user=user, today=today)
     if role == Role.EVALUATOR:
         out["to_score"] = (
             Assignment.objects.active(user, today)

@@ -234,11 +234,17 @@ def rule_sets_for(codes, year: int) -> dict[str, RuleSet | None]:
     """``rule_set_for`` of each code, all in one query (a province's counties)."""
     codes = list(codes)
     prefixes = {p for c in codes for p in (c[:4], c[:2]) if len(p) in (2, 4)}
-    found = list(
-        RuleSet.objects.filter(region_code__in=prefixes, year__lte=year).order_by(
-            Length("region_code").desc(), "-year"
+    if settings.SHEGONG_SHARED_CACHE:  # as rule_set_for: from the shared cache, no query
+        found = sorted(
+            (r for r in all_rule_sets() if r.region_code in prefixes and r.year <= year),
+            key=lambda r: (-len(r.region_code), -r.year),
         )
-    )
+    else:  # one query: the longer (city) codes first, then the latest year
+        found = list(
+            RuleSet.objects.filter(region_code__in=prefixes, year__lte=year).order_by(
+                Length("region_code").desc(), "-year"
+            )
+        )
     out: dict[str, RuleSet | None] = {}
     for code in codes:
         mine = {p for p in (code[:4], code[:2]) if len(p) in (2, 4)}
