@@ -77,7 +77,12 @@ PAGES = {
         "city_officer",
         4,
     ),
-    "home (social worker)": (lambda w: reverse("home"), "social_worker", 9),  # + the to-do
+    # the to-do and one's open cases in one query over the station's open cases; one's
+    # profile with the colleagues
+    "home (social worker)": (lambda w: reverse("home"), "social_worker", 7),
+    "home (station lead)": (lambda w: reverse("home"), "station_lead", 8),  # + rectification
+    # the counties late with their summary from codes (no region objects, no rescan)
+    "home (province officer)": (lambda w: reverse("home"), "province_officer", 12),
     "region detail (city)": (
         lambda w: reverse("regions:detail", args=["4303"]),
         "city_officer",

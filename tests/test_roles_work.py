@@ -74,6 +74,66 @@ def test_the_lead_sees_what_waits_for_them(client, world):
     assert case.number in waiting.content.decode()
 
 
+def test_the_to_do_counts_are_the_rows_the_lists_open(client, world):
+    """The home page's counts (one query) agree with the lists they link to: the overdue
+    filter of the case list, the cases awaiting the lead, one's own open cases. A case
+    opened long ago is overdue unless an intervention was recorded in the last 30 days;
+    a closed case is never counted."""
+    from shegong.work import selectors
+    from shegong.work.models import CaseEntry
+
+    worker, lead = world.actors["social_worker"], world.actors["station_lead"]
+    case = world.places["own"].case
+    client.force_login(worker)
+    assess_and_plan(client, case)  # a plan waiting for the lead
+    today = timezone.localdate()
+    long_ago = today - datetime.timedelta(days=45)
+    made = {}
+    for number, stage, entry_days_ago in [
+        ("GA-NONE", Case.Stage.INTERVENTION, None),  # overdue: no entry at all
+        ("GA-OLD", Case.Stage.INTERVENTION, 40),  # overdue: its entry is too old
+        ("GA-RECENT", Case.Stage.INTERVENTION, 3),  # followed up: not overdue
+        ("GA-CLOSED", Case.Stage.CLOSED, None),  # closed: never counted
+    ]:
+        copy = Case.objects.get(pk=case.pk)
+        copy.pk, copy.number, copy.stage, copy.opened_on = None, number, stage, long_ago
+        copy.worker = worker
+        copy.save()
+        made[number] = copy
+        if entry_days_ago is not None:
+            CaseEntry.objects.create(
+                case=copy,
+                worker=worker,
+                date=today - datetime.timedelta(days=entry_days_ago),
+                hours="1",
+                content="电话随访",
+            )
+    for user in (worker, lead):
+        counts = selectors.to_do(user=user, today=today)
+        overdue = set(
+            selectors.case_list(user=user, filters={"overdue": "1"}).values_list(
+                "number", flat=True
+            )
+        )
+        if user == worker:  # a worker's own cases only
+            overdue = set(
+                selectors.case_list(
+                    user=user, filters={"overdue": "1", "worker": user.pk}
+                ).values_list("number", flat=True)
+            )
+        assert {"GA-NONE", "GA-OLD"} <= overdue and not {"GA-RECENT", "GA-CLOSED"} & overdue
+        assert counts["overdue"] == len(overdue)
+        own_open = Case.objects.filter(worker=user).exclude(stage=Case.Stage.CLOSED).count()
+        assert counts["mine"] == own_open
+        awaiting = selectors.case_list(user=user, filters={"awaiting": "me"}).count()
+        assert counts["plans"] + counts["closures"] == awaiting
+    assert selectors.to_do(user=lead, today=today)["plans"] == 1
+    assert selectors.to_do(user=worker, today=today)["plans"] == 0  # nobody approves their own
+    body = client.get(reverse("home")).content.decode()
+    mine = re.search(r"我的在办个案.*?kpi\">(\d+)<", body, re.S)
+    assert mine and int(mine.group(1)) == selectors.to_do(user=worker, today=today)["mine"]
+
+
 def test_a_workers_page_shows_their_hours_this_month_by_kind(client, world):
     from shegong.work.models import AdminWork
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from shegong.people.models import Recipient
 from shegong.regions.models import Region
 
 from .exporters import CaseExporter
-from .models import Activity, AdminWork, Case, Group, GroupSession, HomeVisit, LongDay
+from .models import Activity, AdminWork, Case, CaseEntry, Group, GroupSession, HomeVisit, LongDay
 
 
 def visit_list(
@@ -59,19 +59,11 @@ def case_list(*, user: User, filters: dict | None = None, action: str = "view") 
         qs = qs.filter(worker_id=f["worker"])
     if f.get("overdue"):
         since = timezone.localdate() - timedelta(days=FOLLOW_UP_DAYS)
-        qs = (
-            qs.exclude(stage=Case.Stage.CLOSED)
-            .filter(opened_on__lt=since)
-            .annotate(last=Max("entries__date"))
-            .filter(Q(last__isnull=True) | Q(last__lt=since))
-        )
+        qs = qs.exclude(stage=Case.Stage.CLOSED).filter(_overdue_q(since))
     if f.get("awaiting") == "me":
         # plans and closures submitted and not yet approved, that this user may approve
         qs = qs.filter(
-            pk__in=Case.objects.restrict(user, "approve").filter(
-                Q(stage=Case.Stage.PLANNING, plan_submitted_at__isnull=False)
-                | Q(stage=Case.Stage.EVALUATION, closure_requested_at__isnull=False)
-            )
+            pk__in=Case.objects.restrict(user, "approve").filter(PLAN_WAITING | CLOSURE_WAITING)
         )
     return qs.order_by("-opened_on", "-pk")
 
@@ -79,31 +71,42 @@ def case_list(*, user: User, filters: dict | None = None, action: str = "view") 
 FOLLOW_UP_DAYS = 30
 
 
+# a plan or a closure report submitted and not yet decided
+PLAN_WAITING = Q(stage=Case.Stage.PLANNING, plan_submitted_at__isnull=False)
+CLOSURE_WAITING = Q(stage=Case.Stage.EVALUATION, closure_requested_at__isnull=False)
+
+
+def _overdue_q(since: date) -> Q:
+    """A case without a follow-up since ``since``: opened before it, and no intervention
+    recorded on or after it (the case list's filter and the home page's count)."""
+    recent = CaseEntry.objects.filter(case=OuterRef("pk"), date__gte=since)
+    return Q(opened_on__lt=since) & ~Exists(recent)
+
+
 def to_do(*, user: User, today: date) -> dict[str, int]:
-    """What waits for ``user`` at their station, as counts (two queries):
+    """What waits for ``user`` at their station, as counts, in one query over the open
+    cases of the station (``user``'s own, for a worker):
 
     - ``plans`` and ``closures``: submitted and waiting for ``user``'s approval;
-    - ``overdue``: open cases of the station (``user``'s own, for a worker) with no
-      intervention and no opening in the last ``FOLLOW_UP_DAYS`` days.
+    - ``overdue``: with no intervention and no opening in the last ``FOLLOW_UP_DAYS`` days;
+    - ``mine``: ``user``'s own open cases.
     """
-    waiting = Case.objects.restrict(user, "approve").aggregate(
-        plans=Count("pk", filter=Q(stage=Case.Stage.PLANNING, plan_submitted_at__isnull=False)),
-        closures=Count(
-            "pk", filter=Q(stage=Case.Stage.EVALUATION, closure_requested_at__isnull=False)
-        ),
-    )
-    plans, closures = waiting["plans"] or 0, waiting["closures"] or 0
     since = today - timedelta(days=FOLLOW_UP_DAYS)
     open_cases = Case.objects.restrict(user).exclude(stage=Case.Stage.CLOSED)
     if user.role != Role.STATION_LEAD:
         open_cases = open_cases.filter(worker=user)
-    overdue = (
-        open_cases.filter(opened_on__lt=since)
-        .annotate(last=Max("entries__date"))
-        .filter(Q(last__isnull=True) | Q(last__lt=since))
-        .count()
-    )
-    return {"plans": plans, "closures": closures, "overdue": overdue}
+    counts = {
+        "overdue": Count("pk", filter=_overdue_q(since)),
+        "mine": Count("pk", filter=Q(worker=user)),
+    }
+    # the cases ``user`` may approve, as ``restrict(user, "approve")`` reads them: among
+    # the open cases above, which the approver can see (the lead: the station's others)
+    approve = Case.restrict_q(user, "approve")
+    if approve is not None:
+        counts["plans"] = Count("pk", filter=approve & PLAN_WAITING)
+        counts["closures"] = Count("pk", filter=approve & CLOSURE_WAITING)
+    got = open_cases.aggregate(**counts)
+    return {k: got.get(k) or 0 for k in ("plans", "closures", "overdue", "mine")}
 
 
 def group_list(*, user: User, filters: dict | None = None, action: str = "view") -> QuerySet[Group]:
