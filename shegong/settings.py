@@ -147,11 +147,18 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 SHEGONG_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("SHEGONG_REPLICA_MAX_LAG_SECONDS", "30"))
 SHEGONG_REPLICA_CHECK_SECONDS = 1.0
 SHEGONG_REPLICA_RETRY_SECONDS = 10.0
+# On PostgreSQL parameters are bound on the server and psycopg prepares a statement the
+# fifth time a connection runs it: PostgreSQL plans a page's few dozen query shapes once per
+# connection, not on every request (docs/operations.md, Prepared statements).
 # Behind pgbouncer in transaction pooling (deploy/pgbouncer.ini) each transaction may run on
 # another server connection, so nothing may outlive one: no server-side cursors (iterator()
-# then reads its rows at once), no prepared statements (psycopg prepares a query run five
-# times), no session settings.
+# then reads its rows at once), no prepared statements (parameters are still bound on the
+# server, in the unnamed statement), no session settings.
 for _alias in DATABASES:
+    if env_bool("SHEGONG_DB_SERVER_BINDING", True) and "postgresql" in DATABASES[_alias]["ENGINE"]:
+        DATABASES[_alias].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
     if env_bool("SHEGONG_PGBOUNCER") and "postgresql" in DATABASES[_alias]["ENGINE"]:
         DATABASES[_alias]["DISABLE_SERVER_SIDE_CURSORS"] = True
         DATABASES[_alias].setdefault("OPTIONS", {})["prepare_threshold"] = None
