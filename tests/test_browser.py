@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from .conftest import build_world, suite_day_behind
 
@@ -46,6 +47,11 @@ def browser(live_server, browser_world):
         if shift := suite_day_behind():
             _shift_clocks(b, shift)
         yield b
+        # Inside Playwright's sync API the test's own ORM calls run in another greenlet,
+        # with a database connection of their own that pytest-django never closes: close
+        # it here, or on PostgreSQL it outlives the run and the test database cannot be
+        # dropped ("is being accessed by other users").
+        connections.close_all()
         b.close()
 
 
