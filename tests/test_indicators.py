@@ -356,14 +356,43 @@ def test_a_counted_drill_down_reads_one_page_and_no_count(march):
 
 
 @pytest.mark.django_db
-def test_rule_sets_for_many_places_agree_with_one_at_a_time(regions, django_assert_num_queries):
+@pytest.mark.parametrize("shared_cache", [False, True])
+def test_rule_sets_for_many_places_at_once_in_one_query(
+    regions, settings, shared_cache, django_assert_max_num_queries, request
+):
+    """The seeded sets are Hunan's (43) 2021-2023 and Wenzhou's (3303) 2021; a Zhejiang (33)
+    set of 2022 shows a city's older set still comes before its province's newer one. The
+    same answers from the query and from the shared cache (one query to fill it)."""
+    from django.core.cache import cache
+
+    settings.SHEGONG_SHARED_CACHE = shared_cache
+    cache.clear()
+    request.addfinalizer(cache.clear)  # the sets cached here are rolled back
+    RuleSet.objects.create(region_code="33", year=2022, title="浙江省 2022")
     codes = ["430302", "430304", "430302001", "330302", "3303", "43", "33", "110101"]
-    for year in (2020, 2022, 2026):
-        with django_assert_num_queries(1):
+    expected = {
+        2020: dict.fromkeys(codes),
+        2022: {
+            **dict.fromkeys(["430302", "430304", "430302001", "43"], ("43", 2022)),
+            **dict.fromkeys(["330302", "3303"], ("3303", 2021)),
+            "33": ("33", 2022),
+            "110101": None,
+        },
+        2026: {
+            **dict.fromkeys(["430302", "430304", "430302001", "43"], ("43", 2023)),
+            **dict.fromkeys(["330302", "3303"], ("3303", 2021)),
+            "33": ("33", 2022),
+            "110101": None,
+        },
+    }
+    for year, want in expected.items():
+        with django_assert_max_num_queries(1):
             many = compute.rule_sets_for(codes, year)
-        assert many == {c: compute.rule_set_for(c, year) for c in codes}
-    assert many["330302"].region_code == "3303" and many["43"].region_code == "43"
-    assert many["110101"] is None
+        got = {c: r and (r.region_code, r.year) for c, r in many.items()}
+        assert got == want, year
+        for code in codes:  # one at a time, the same answer
+            one = compute.rule_set_for(code, year)
+            assert (one and (one.region_code, one.year)) == want[code]
 
 
 def test_the_registered_stocks_are_kept_a_minute_and_read_fresh_without_a_cache(

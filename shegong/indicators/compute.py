@@ -197,21 +197,10 @@ def villages(code: str) -> dict:
 
 def rule_set_for(code: str, year: int) -> RuleSet | None:
     """The rule set in force: the city's before the province's; that year's, or else the
-    latest earlier one (targets carry forward until a new year's set is entered)."""
-    prefixes = {p for p in (code[:4], code[:2]) if len(p) in (2, 4)}
-    if not prefixes:
-        return None
-    if settings.SHEGONG_SHARED_CACHE:
-        # every write of station work (its day's hours ceiling) and every dashboard asks:
-        # the few rule sets of the deployment from the shared cache (``all_rule_sets``)
-        fitting = [r for r in all_rule_sets() if r.region_code in prefixes and r.year <= year]
-        return max(fitting, key=lambda r: (len(r.region_code), r.year), default=None)
-    # one query: the longer (city) code first, then the latest year
-    return (
-        RuleSet.objects.filter(region_code__in=prefixes, year__lte=year)
-        .order_by(Length("region_code").desc(), "-year")
-        .first()
-    )
+    latest earlier one (targets carry forward until a new year's set is entered). Every
+    write of station work (its day's hours ceiling) and every dashboard asks: the order
+    is written once, in ``rule_sets_for``."""
+    return rule_sets_for([code], year)[code]
 
 
 RULE_SETS_KEY = "indicators:rule_sets"
@@ -231,7 +220,8 @@ def forget_rule_sets(**kwargs) -> None:
 
 
 def rule_sets_for(codes, year: int) -> dict[str, RuleSet | None]:
-    """``rule_set_for`` of each code, all in one query (a province's counties)."""
+    """``rule_set_for`` of each code, all in one query (a province's counties), or none
+    when the shared cache holds the deployment's few rule sets (``all_rule_sets``)."""
     codes = list(codes)
     prefixes = {p for c in codes for p in (c[:4], c[:2]) if len(p) in (2, 4)}
     if settings.SHEGONG_SHARED_CACHE:  # as rule_set_for: from the shared cache, no query
