@@ -17,6 +17,8 @@ from django.db import models
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from shegong.core.choices import label_of
+
 
 def snapshot(obj: models.Model, fields) -> dict[str, str]:
     """``{field name: displayed value}`` of ``obj`` as stored (many-to-many included)."""
@@ -35,7 +37,7 @@ def _display(obj, field) -> str:
         return "" if related is None else str(related)
     value = getattr(obj, field.attname)
     if field.choices and value not in (None, ""):
-        return str(dict(field.flatchoices).get(value, value))
+        return str(label_of(field, value))
     return _text(value)
 
 

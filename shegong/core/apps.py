@@ -1,7 +1,13 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "shegong.core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from .choices import install
+
+        # every model's get_<field>_display reads a dict built once (core.choices)
+        install(apps.get_models(include_auto_created=True))

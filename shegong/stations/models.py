@@ -214,12 +214,7 @@ class Station(Versioned, models.Model):
     def tier_label(self) -> str:
         if self.is_county_general:
             return str(_("County general station"))
-        # the enum's label, not get_tier_display(), which builds the choices' dict again on
-        # every call (a tenth of a list of 50 stations)
-        try:
-            return str(self.Tier(self.tier).label)
-        except ValueError:
-            return self.tier
+        return self.get_tier_display()
 
     def room_labels(self) -> list[str]:
         labels = dict(self.Room.choices)
