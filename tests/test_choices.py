@@ -41,7 +41,7 @@ def test_labels_equal_djangos_for_every_value(language):
     checked = 0
     with translation.override(language):
         for model, field in _choice_fields():
-            values = [v for v, _label in field.flatchoices] + ["no-such-value", None]
+            values = [v for v, _label in field.flatchoices] + ["no-such-value", None, ["a"]]
             for value in values:
                 obj = model()
                 setattr(obj, field.attname, value)

@@ -37,7 +37,12 @@ def labels(field) -> dict:
 def label_of(field, value):
     """The label of ``value`` in ``field``'s choices; the value itself when it has none
     (as ``get_<field>_display``); None stays None."""
-    return force_str(labels(field).get(make_hashable(value), value), strings_only=True)
+    known = labels(field)
+    try:
+        label = known.get(value, value)
+    except TypeError:  # unhashable (a list stored in a JSON field with choices)
+        label = known.get(make_hashable(value), value)
+    return force_str(label, strings_only=True)
 
 
 def label(obj: models.Model, field) -> str:

@@ -39,8 +39,13 @@ def choice(name: str) -> Callable[[Any], Any]:
     """A column's value: the label of the choices field ``name``, as
     ``get_<name>_display()`` gives it (``core.choices``: from a dict built once)."""
 
+    fields: dict = {}  # by model: the field, looked up once
+
     def value(obj):
-        return label_of(obj._meta.get_field(name), getattr(obj, name))
+        field = fields.get(type(obj))
+        if field is None:
+            field = fields[type(obj)] = obj._meta.get_field(name)
+        return label_of(field, getattr(obj, name))
 
     return value
 
