@@ -640,6 +640,12 @@ def test_a_visit_written_through_the_api_is_pinned_and_asks_nothing_twice(client
         s for s in sql if s.startswith('SELECT "accounts_user"') or 'FROM "accounts_user"' in s
     ]
     assert len(users) <= 3, users
+    # the audit entry's read of the visit as saved: the fields it logs and the names of
+    # the rows they point at, nothing more (no password of a worker, no ID number)
+    saved = [s for s in sql if s.startswith('SELECT "work_homevisit"."id"')]
+    assert len(saved) == 1 and '"people_recipient"."id_hash"' not in saved[0], saved
+    named = [s for s in sql if "_prefetch_related_val_" in s]
+    assert len(named) == 1 and '"password"' not in named[0], named
 
 
 def test_an_activity_written_through_the_api_is_pinned_and_reads_each_record_once(client, world):
@@ -663,6 +669,11 @@ def test_an_activity_written_through_the_api_is_pinned_and_reads_each_record_onc
     }
     sql = _write(client, "/api/activities", payload)
     assert len(sql) == 19, "\n".join(sql)
+    # the audit entry names the workers and the people from their names alone: no other
+    # column, and not their villages (select_related() with none named joins every key)
+    named = [s for s in sql if "_prefetch_related_val_" in s]
+    assert len(named) == 2, named
+    assert not [s for s in named if '"password"' in s or "regions_region" in s], named
     assert not [s for s in sql if 'FROM "work_longday"' in s]
     for table in ("regions_region", "people_recipient"):
         reads = [s for s in sql if s.startswith(f'SELECT "{table}"')]

@@ -72,6 +72,7 @@ class User(Versioned, AbstractUser):
     must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = ShegongUserManager()
+    STR_FIELDS = ("full_name", "username")  # what ``str()`` reads (the audit log)
 
     class Meta:
         verbose_name = _("user")

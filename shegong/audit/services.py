@@ -66,17 +66,30 @@ def audit_saved(
     # query per related field). The encrypted fields the entry does not show (a visit's
     # person is named, not their ID number or phone) are left unread: writing the log
     # decrypts nothing it leaves out.
+    # Of the row, only the fields logged are read; of a row it names, only what its name
+    # is made of (``STR_FIELDS``), where its model says so (the others: every column but
+    # the encrypted ones).
     model = type(obj)
     named = [model._meta.get_field(name) for name in fields]
     joined = []
+    columns: list[str] | None = [f.name for f in named if not f.many_to_many]
     for f in named:
         # a foreign key left empty is not joined: nothing to name, nothing to read
         if (f.many_to_one or f.one_to_one) and getattr(obj, f.attname) is not None:
             joined += [f.name] + [f"{f.name}__{r}" for r in _str_related(f.related_model)]
+            name_columns = _name_columns(f.related_model, f"{f.name}__")
+            columns = None if columns is None or name_columns is None else columns + name_columns
     many = [_named_rows(f) for f in named if f.many_to_many]
-    rows = model._base_manager.select_related(*joined).prefetch_related(*many)
-    hidden = [p for p in secret_paths(model, rows.query.select_related) if p not in fields]
-    saved = rows.defer(*hidden).get(pk=obj.pk)
+    rows = model._base_manager.prefetch_related(*many)
+    if joined:  # (select_related() with none named would join every foreign key)
+        rows = rows.select_related(*joined)
+    if columns is not None:
+        rows = rows.only(*columns)
+    else:
+        rows = rows.defer(
+            *[p for p in secret_paths(model, rows.query.select_related) if p not in fields]
+        )
+    saved = rows.get(pk=obj.pk)
     after = snapshot(saved, fields)
     data = after if before is None else diff(before, after)
     data = {k: v for k, v in data.items() if v not in ("", None)} | (extra or {})
@@ -90,11 +103,35 @@ def _str_related(model) -> tuple[str, ...]:
     return getattr(model, "STR_RELATED", ())
 
 
+def _name_columns(model, prefix: str) -> list[str] | None:
+    """``only()`` paths, under ``prefix``, of the columns ``str()`` of a ``model`` row
+    reads and of the rows its name is made of (``STR_RELATED``): a household is named by
+    its head's name and its village's. None when a model on the way does not declare its
+    ``STR_FIELDS`` (tests/test_audit_names.py checks that ``str()`` reads nothing else)."""
+    declared = getattr(model, "STR_FIELDS", None)
+    if declared is None:
+        return None
+    paths = [prefix + name for name in declared]
+    for relation in _str_related(model):
+        related = model._meta.get_field(relation).related_model
+        inner = _name_columns(related, f"{prefix}{relation}__")
+        if inner is None:
+            return None
+        paths += [prefix + relation, *inner]
+    return paths
+
+
 def _named_rows(field) -> Prefetch:
     """A many-to-many's rows as the log names them: joined to what their names are made
-    of, with their encrypted fields unread (an activity's participants, by name)."""
+    of, reading only that (``STR_FIELDS``) or else all but the encrypted fields (an
+    activity's participants, by name)."""
     target = field.related_model
-    rows = target._base_manager.select_related(*_str_related(target))
+    rows = target._base_manager.all()
+    if _str_related(target):  # (select_related() with none named joins every foreign key)
+        rows = rows.select_related(*_str_related(target))
+    columns = _name_columns(target, "")
+    if columns is not None:
+        return Prefetch(field.name, queryset=rows.only(*columns))
     return Prefetch(
         field.name, queryset=rows.defer(*secret_paths(target, rows.query.select_related))
     )

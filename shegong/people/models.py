@@ -77,8 +77,10 @@ class Household(Versioned, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RestrictedQuerySet.as_manager()
-    # what ``str()`` reads: joined where a household is named (the audit log's entries)
+    # what ``str()`` reads: joined where a household is named (the audit log's entries),
+    # of its own columns none but those two
     STR_RELATED = ("head", "region")
+    STR_FIELDS = ()
 
     class Meta:
         verbose_name = _("household")
@@ -186,6 +188,7 @@ class Recipient(Versioned, models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     objects = RestrictedQuerySet.as_manager()
+    STR_FIELDS = ("name",)  # what ``str()`` reads (the audit log names a person so)
 
     class Meta:
         ordering = ["region_id", "name"]

@@ -35,6 +35,8 @@ class Region(models.Model):
     )
 
     objects = RegionQuerySet.as_manager()
+    # what ``str()`` reads (the audit log's entries read only this of a named row)
+    STR_FIELDS = ("name",)
 
     class Meta:
         ordering = ["code"]
