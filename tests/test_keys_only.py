@@ -75,6 +75,32 @@ def test_the_form_that_parses_keys_gives_the_service_what_the_reading_form_gives
     assert [q["sql"] for q in ctx.captured_queries] == []  # nothing read: the service reads
 
 
+@pytest.mark.parametrize("form_cls", API_FORMS, ids=lambda c: c.__name__)
+def test_an_api_form_built_as_keys_narrows_no_choice_it_would_drop(world, form_cls):
+    """The API builds its forms with ``relations_as_keys``: the relations are keys from the
+    start, no choice of theirs is narrowed to the user's scope only to be dropped (the
+    service reads them in scope), and the service gets the same input."""
+    from unittest import mock
+
+    from shegong.core.restrict import RestrictedQuerySet
+
+    worker = world.actors["social_worker"]
+    data = as_form_data(BUILD[form_cls](world))
+    with mock.patch.object(
+        RestrictedQuerySet, "restrict", autospec=True, side_effect=RestrictedQuerySet.restrict
+    ) as narrowed:
+        page = form_cls(data, user=worker)
+        assert narrowed.call_count > 0  # a page's form draws its choices in scope
+        narrowed.reset_mock()
+        built = form_cls(data, user=worker, relations_as_keys=True)
+        assert narrowed.call_count == 0
+    for name in form_cls.service_reads:
+        assert isinstance(built.fields[name], KeyOnly), name
+    assert keys_only(built) is built and built.is_valid(), built.errors
+    assert page.is_valid(), page.errors
+    assert _ids_sorted(built.to_input()) == _ids_sorted(page.to_input())
+
+
 def _ids_sorted(data):
     several = {
         k: tuple(sorted(v))

@@ -33,8 +33,13 @@ class BootstrapFormMixin:
     # drawn, these are parsed as keys and not read (``keys_only``)
     service_reads: tuple[str, ...] = ()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, relations_as_keys: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if relations_as_keys:
+            # an API write (``keys_only``) says so as it builds the form: the relations its
+            # service reads are keys at once, and a subclass narrows no choices of theirs
+            # (``chooses``) that the API would drop unread
+            keys_only(self)
         for name in self.required_fields:
             self.fields[name].required = True
         for field in self.fields.values():
@@ -137,8 +142,15 @@ def keys_only(form):
     related record (the service, in the caller's scope) and not twice. A page's form keeps
     its choices: it draws them, and the chosen ones again when the service refuses."""
     for name in getattr(form, "service_reads", ()):
-        form.fields[name] = KeyOnly.like(form.fields[name])
+        if not isinstance(form.fields[name], KeyOnly):
+            form.fields[name] = KeyOnly.like(form.fields[name])
     return form
+
+
+def chooses(form, name: str) -> bool:
+    """Whether ``form`` draws a choice of ``name`` (a field there, not a key only): what
+    a form narrows to the user's scope when it is drawn, and an API write skips."""
+    return name in form.fields and not isinstance(form.fields[name], KeyOnly)
 
 
 class StaleEdit(Exception):

@@ -209,7 +209,9 @@ def visit_get(request, visit_id: int):
 @station_only(HomeVisit)
 def visit_create(request, payload: VisitIn):
     """Record a home visit: the same fields and rules as the page's form."""
-    form = forms.HomeVisitForm(as_form_data(payload.dict()), user=request.user)
+    form = forms.HomeVisitForm(
+        as_form_data(payload.dict()), user=request.user, relations_as_keys=True
+    )
     return api_submit(request, form, save=through(services.visit_record))
 
 
@@ -229,7 +231,9 @@ def case_get(request, case_id: int):
 @station_only(Case)
 def case_create(request, payload: CaseOpenIn):
     """Open a case (接案) for a person of the caller's station."""
-    form = forms.CaseOpenForm(as_form_data(payload.dict()), user=request.user)
+    form = forms.CaseOpenForm(
+        as_form_data(payload.dict()), user=request.user, relations_as_keys=True
+    )
     return api_submit(request, form, save=through(services.case_open))
 
 
@@ -447,7 +451,9 @@ def activity_get(request, activity_id: int):
 @station_only(Activity)
 def activity_create(request, payload: ActivityIn):
     """Record a theme or community activity, with the resources it linked."""
-    form = forms.ActivityForm(as_form_data(payload.form_data()), user=request.user)
+    form = forms.ActivityForm(
+        as_form_data(payload.form_data()), user=request.user, relations_as_keys=True
+    )
     return api_submit(request, form, save=through(services.activity_record))
 
 
@@ -499,7 +505,9 @@ def visit_update(request, visit_id: int, payload: VisitIn):
     """Correct a home visit (its author or the station lead, while its month is open):
     the whole record, as for a new one; ``If-Match`` names the version read."""
     current = _visible(HomeVisit, visit_id, request.user)
-    form = forms.HomeVisitForm(as_form_data(payload.dict()), instance=current(), user=request.user)
+    form = forms.HomeVisitForm(
+        as_form_data(payload.dict()), instance=current(), user=request.user, relations_as_keys=True
+    )
     return api_update(
         request,
         form,

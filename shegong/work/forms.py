@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES
-from shegong.core.forms import BootstrapFormMixin
+from shegong.core.forms import BootstrapFormMixin, chooses
 from shegong.core.validators import validate_photo
 from shegong.core.widgets import SearchSelect, SearchSelectMultiple
 from shegong.people.identity import person_label
@@ -74,12 +74,12 @@ class StationFormMixin(BootstrapFormMixin):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        if "region" in self.fields:
+        if chooses(self, "region"):
             self.fields["region"].queryset = (
                 Region.objects.restrict(user).filter(level__in=self.region_levels).order_by("code")
             )
             self.fields["region"].label = _("Village / place")
-        if "workers" in self.fields:
+        if chooses(self, "workers"):
             staff = User.objects.filter(
                 station_id=user.station_id, role__in=STATION_ROLES, is_active=True
             ).order_by("full_name")
@@ -93,24 +93,24 @@ class StationFormMixin(BootstrapFormMixin):
             if not self.is_bound and not self.instance.pk:
                 self.initial["workers"] = [user.pk]
         for name in ("recipient", "participants", "members"):
-            if name in self.fields:
+            if chooses(self, name):
                 self.fields[name].queryset = (
                     Recipient.objects.restrict(user, "change")
                     .select_related("region")
                     .order_by("name")
                 )
         for name in ("participants", "members"):
-            if name in self.fields:  # chosen by search, not from every person in the township
+            if chooses(self, name):  # chosen by search, not from every person in the township
                 field = self.fields[name]
                 field.widget = SearchSelectMultiple(search_url=reverse("people:pick"))
                 field.widget.choices = field.choices  # the queryset, read for the chosen only
                 field.label_from_instance = person_label
-        if "recipient" in self.fields:  # one person, chosen by search too
+        if chooses(self, "recipient"):  # one person, chosen by search too
             field = self.fields["recipient"]
             field.label_from_instance = person_label
             field.widget = SearchSelect(search_url=reverse("people:pick"))
             field.widget.choices = field.choices
-        if "household" in self.fields:
+        if chooses(self, "household"):
             field = self.fields["household"]
             field.queryset = (
                 Household.objects.restrict(user, "change")
