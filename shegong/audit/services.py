@@ -63,12 +63,11 @@ def audit_saved(
     taken before the edit. Personal fields are the caller's to leave out of ``fields``."""
     # what the database holds, not the input: the row, its foreign keys joined (with what
     # their names are made of, ``STR_RELATED``) and its many-to-many read at once (not one
-    # query per related field). The encrypted fields the entry does not show (a visit's
-    # person is named, not their ID number or phone) are left unread: writing the log
-    # decrypts nothing it leaves out.
-    # Of the row, only the fields logged are read; of a row it names, only what its name
-    # is made of (``STR_FIELDS``), where its model says so (the others: every column but
-    # the encrypted ones).
+    # query per related field). Of the row only the fields logged are read, and of a row
+    # it names only its name (``STR_FIELDS``) where every model on the way declares it;
+    # otherwise every column but the encrypted ones the entry does not show (a visit's
+    # person is named, not their ID number or phone): writing the log decrypts nothing it
+    # leaves out.
     model = type(obj)
     named = [model._meta.get_field(name) for name in fields]
     joined = []
@@ -80,15 +79,7 @@ def audit_saved(
             name_columns = _name_columns(f.related_model, f"{f.name}__")
             columns = None if columns is None or name_columns is None else columns + name_columns
     many = [_named_rows(f) for f in named if f.many_to_many]
-    rows = model._base_manager.prefetch_related(*many)
-    if joined:  # (select_related() with none named would join every foreign key)
-        rows = rows.select_related(*joined)
-    if columns is not None:
-        rows = rows.only(*columns)
-    else:
-        rows = rows.defer(
-            *[p for p in secret_paths(model, rows.query.select_related) if p not in fields]
-        )
+    rows = _read_for_log(model._base_manager.prefetch_related(*many), joined, columns, keep=fields)
     saved = rows.get(pk=obj.pk)
     after = snapshot(saved, fields)
     data = after if before is None else diff(before, after)
@@ -126,12 +117,19 @@ def _named_rows(field) -> Prefetch:
     of, reading only that (``STR_FIELDS``) or else all but the encrypted fields (an
     activity's participants, by name)."""
     target = field.related_model
-    rows = target._base_manager.all()
-    if _str_related(target):  # (select_related() with none named joins every foreign key)
-        rows = rows.select_related(*_str_related(target))
-    columns = _name_columns(target, "")
-    if columns is not None:
-        return Prefetch(field.name, queryset=rows.only(*columns))
-    return Prefetch(
-        field.name, queryset=rows.defer(*secret_paths(target, rows.query.select_related))
+    rows = _read_for_log(
+        target._base_manager.all(), list(_str_related(target)), _name_columns(target, "")
     )
+    return Prefetch(field.name, queryset=rows)
+
+
+def _read_for_log(rows, joined: list[str], columns: list[str] | None, keep=()):
+    """``rows`` joined to ``joined`` (none when none are named: ``select_related()`` with
+    no argument would join every foreign key), reading only ``columns`` when known, else
+    every column but the encrypted ones not in ``keep``."""
+    if joined:
+        rows = rows.select_related(*joined)
+    if columns is not None:
+        return rows.only(*columns)
+    hidden = secret_paths(rows.model, rows.query.select_related)
+    return rows.defer(*[p for p in hidden if p not in keep])

@@ -45,8 +45,8 @@ def label_of(field, value):
     return force_str(label, strings_only=True)
 
 
-def label(obj: models.Model, field) -> str:
-    """``obj.get_<field>_display()``."""
+def label(obj: models.Model, field):
+    """``obj.get_<field>_display()``: a text, or the stored value when it has no label."""
     return label_of(field, getattr(obj, field.attname))
 
 

@@ -220,11 +220,12 @@ def forget_rule_sets(**kwargs) -> None:
 
 
 def rule_sets_for(codes, year: int) -> dict[str, RuleSet | None]:
-    """``rule_set_for`` of each code, all in one query (a province's counties), or none
-    when the shared cache holds the deployment's few rule sets (``all_rule_sets``)."""
+    """The rule set in force for each code (``rule_set_for``): one query for all of them
+    (a province's counties), or none when the shared cache holds the deployment's few rule
+    sets (``all_rule_sets``)."""
     codes = list(codes)
     prefixes = {p for c in codes for p in (c[:4], c[:2]) if len(p) in (2, 4)}
-    if settings.SHEGONG_SHARED_CACHE:  # as rule_set_for: from the shared cache, no query
+    if settings.SHEGONG_SHARED_CACHE:  # from the shared cache, no query
         found = sorted(
             (r for r in all_rule_sets() if r.region_code in prefixes and r.year <= year),
             key=lambda r: (-len(r.region_code), -r.year),
