@@ -2,7 +2,8 @@
 
 No login and no data: the database answers (and how fast), the cache keeps a value, the
 read replica's lag when one is configured, and whether the task worker is taking its
-queue (the oldest task waiting, the last one finished). 200 while the database answers
+queue (the oldest task waiting, the last one finished), and on PostgreSQL whether next
+year's partition of the fact table is ready. 200 while the database answers
 ("ok", or "degraded" when something else is wrong), 503 when it does not.
 """
 
@@ -22,6 +23,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from shegong.core import replica
+from shegong.indicators import partitions
 
 # a task waiting longer than this means no worker is taking the queue
 TASK_WAIT_SECONDS = 300
@@ -93,6 +95,10 @@ def _tasks() -> dict:
     }
 
 
+def _facts() -> dict:
+    return partitions.health()
+
+
 @login_not_required  # asked by monitors and load balancers; says nothing about anyone
 @never_cache
 @require_GET
@@ -102,6 +108,7 @@ def healthz(request):
         "cache": _timed(_cache),
         "replica": _timed(_replica),
         "tasks": _timed(_tasks),
+        "facts": _timed(_facts),  # the fact table's yearly partitions (PostgreSQL)
     }
     if checks["tasks"].get("ok") and not checks["tasks"]["worker_taking_queue"]:
         checks["tasks"]["ok"] = False

@@ -115,7 +115,10 @@ def replace(
         else list(ServiceFact.objects.filter(source_type=stype, source_id__in=source_ids))
     )
     if old:
-        ServiceFact.objects.filter(pk__in=[f.pk for f in old]).delete()
+        # their dates too: PostgreSQL then looks only in those years' partitions
+        ServiceFact.objects.filter(
+            pk__in=[f.pk for f in old], date__in=sorted({f.date for f in old})
+        ).delete()
     if new:
         insert_rows(ServiceFact, new)
     apply(added=new, removed=old, homes=homes)
