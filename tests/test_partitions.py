@@ -75,9 +75,14 @@ def test_the_migrated_table_is_partitioned_by_year_with_this_year_and_the_next(d
 
 @postgres
 def test_a_visit_lands_in_its_years_partition(client, world):
+    day = f"{TODAY.year}-{min(TODAY.month, 3):02d}-02"
+    fact = _post_visit(client, world, day, "分区测试")
+    assert _where(fact.pk) == f"indicators_servicefact_y{TODAY.year}"
+
+
+def _post_visit(client, world, day: str, situation: str) -> ServiceFact:
     own = world.places["own"]
     client.force_login(world.actors["social_worker"])
-    day = f"{TODAY.year}-{min(TODAY.month, 3):02d}-02"
     response = client.post(
         reverse("work:visit_create"),
         {
@@ -86,15 +91,27 @@ def test_a_visit_lands_in_its_years_partition(client, world):
             "recipient": own.recipient.pk,
             "workers": [world.actors["social_worker"].pk],
             "hours": "1.5",
-            "situation": "分区测试",
+            "situation": situation,
             "needs": "送餐",
             "follow_up": "链接助餐",
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    visit = HomeVisit.objects.get(situation="分区测试")
-    fact = ServiceFact.objects.get(source_type="visit", source_id=visit.pk)
-    assert _where(fact.pk) == f"indicators_servicefact_y{TODAY.year}"
+    visit = HomeVisit.objects.get(situation=situation)
+    return ServiceFact.objects.get(source_type="visit", source_id=visit.pk)
+
+
+@postgres
+def test_facts_rebuilt_from_records_of_a_past_year_get_its_partition(client, world):
+    past = TODAY.year - 2
+    fact = _post_visit(client, world, f"{past}-05-06", "两年前的走访")
+    assert _where(fact.pk) == "indicators_servicefact_default"
+    out = io.StringIO()
+    call_command("rebuild_indicators", "--facts", stdout=out)
+    assert f"fact partition made: {past}" in out.getvalue()
+    rebuilt = ServiceFact.objects.get(source_type="visit", source_id=fact.source_id)
+    assert _where(rebuilt.pk) == f"indicators_servicefact_y{past}"
+    assert partitions.health()["rows_in_default"] is False
 
 
 @postgres

@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from shegong.indicators import rebuild
+from shegong.indicators import partitions, rebuild
 
 
 class Command(BaseCommand):
@@ -23,6 +23,9 @@ class Command(BaseCommand):
                 progress=lambda stype, total: self.stdout.write(f"  {stype}: {total} facts")
             )
             self.stdout.write(f"facts: {count}")
+            # records of years without a partition wrote into the default one (PostgreSQL)
+            for year in partitions.ensure():
+                self.stdout.write(f"fact partition made: {year}")
         else:
             rows = rebuild.rebuild_aggregates()
             self.stdout.write(f"aggregate rows: {rows}")
