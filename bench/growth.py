@@ -36,18 +36,35 @@ def _sql(sql: str, params=None):
         return cur.fetchall() if cur.description else None
 
 
+def _leaves(relation: str) -> str:
+    """SQL: the relations holding ``relation``'s data (its partitions, or itself)."""
+    return f"SELECT relid FROM pg_partition_tree('{relation}') WHERE isleaf"
+
+
 def sizes() -> dict:
-    rows = _sql(
-        "SELECT indexrelid::regclass::text, pg_relation_size(indexrelid) FROM pg_index "
-        "WHERE indrelid = 'indicators_servicefact'::regclass ORDER BY 1"
-    )
+    """The fact table's size, its indexes' (each summed over the partitions) and, when
+    partitioned, each partition's with its indexes."""
     mb = 1024 * 1024
+    table = "indicators_servicefact"
+    rows = _sql(
+        "SELECT indexrelid::regclass::text, "
+        "(SELECT sum(pg_relation_size(t.relid)) FROM pg_partition_tree(indexrelid) t) "
+        "FROM pg_index WHERE indrelid = %s::regclass ORDER BY 1",
+        [table],
+    )
+    parts = _sql(
+        "SELECT relid::regclass::text, pg_total_relation_size(relid) "
+        f"FROM pg_partition_tree('{table}') WHERE isleaf AND level > 0 ORDER BY 1"
+    )
     return {
-        "table_mb": round(_sql("SELECT pg_relation_size('indicators_servicefact')")[0][0] / mb),
+        "table_mb": round(
+            _sql(f"SELECT sum(pg_relation_size(relid)) FROM ({_leaves(table)}) t")[0][0] / mb
+        ),
         "indexes_mb": {name: round(size / mb) for name, size in rows},
         "total_mb": round(
-            _sql("SELECT pg_total_relation_size('indicators_servicefact')")[0][0] / mb
+            _sql(f"SELECT sum(pg_total_relation_size(relid)) FROM ({_leaves(table)}) t")[0][0] / mb
         ),
+        "partitions_mb": {name: round(size / mb) for name, size in parts},
         "aggregate_mb": round(
             _sql("SELECT pg_total_relation_size('indicators_aggregate')")[0][0] / mb
         ),
@@ -56,10 +73,19 @@ def sizes() -> dict:
 
 def vacuum() -> dict:
     """VACUUM after a month of corrections: 0.1 % of this year's June facts changed (as
-    voids and edits do), then the table vacuumed; and a VACUUM with nothing to do."""
+    voids and edits do), then vacuumed as autovacuum would — the table, or when it is
+    partitioned only 2025's partition, the one that changed —; a VACUUM of everything with
+    nothing to do; ANALYZE of the table (of every partition)."""
     from django.db import connection
 
-    out = {}
+    from shegong.indicators import partitions
+
+    changed = (
+        "indicators_servicefact_y2025"
+        if partitions.is_partitioned(connection)
+        else "indicators_servicefact"
+    )
+    out = {"vacuumed": changed}
     with connection.cursor() as cur:
         t = time.perf_counter()
         cur.execute("VACUUM indicators_servicefact")
@@ -71,12 +97,43 @@ def vacuum() -> dict:
         )
         out["rows_changed"] = cur.rowcount
         t = time.perf_counter()
-        cur.execute("VACUUM indicators_servicefact")
+        cur.execute(f"VACUUM {changed}")
         out["vacuum_after_changes_s"] = round(time.perf_counter() - t, 2)
         t = time.perf_counter()
         cur.execute("ANALYZE indicators_servicefact")
         out["analyze_s"] = round(time.perf_counter() - t, 2)
     return out
+
+
+def drop_year(year: int) -> dict:
+    """Retention: the facts of ``year`` leave — a DETACH and a DROP of its partition, or
+    a DELETE of its rows and the VACUUM that frees their space. Measured last: it
+    destroys."""
+    from django.db import connection
+
+    from shegong.indicators import partitions
+
+    partitioned = partitions.is_partitioned(connection)
+    with connection.cursor() as cur:
+        t = time.perf_counter()
+        if partitioned:
+            cur.execute(
+                f"ALTER TABLE indicators_servicefact DETACH PARTITION indicators_servicefact_y{year}"
+            )
+            cur.execute(f"DROP TABLE indicators_servicefact_y{year}")
+            rows = None
+        else:
+            cur.execute(
+                "DELETE FROM indicators_servicefact WHERE date >= %s AND date < %s",
+                [f"{year}-01-01", f"{year + 1}-01-01"],
+            )
+            rows = cur.rowcount
+        seconds = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        if not partitioned:
+            cur.execute("VACUUM indicators_servicefact")
+        vacuum_s = round(time.perf_counter() - t, 2)
+    return {"year": year, "rows_deleted": rows, "seconds": seconds, "vacuum_s": vacuum_s}
 
 
 def copy_aggregates(year: int) -> None:
@@ -100,6 +157,13 @@ def main() -> None:
     parser.add_argument("--per-year", type=int, default=10_000_000)
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument(
+        "--layout",
+        choices=("partitioned", "plain"),
+        default="partitioned",
+        help="the fact table as migrated (a partition a year) or one plain table",
+    )
+    parser.add_argument("--key", help="results.json key (default growth_<layout>)")
     args = parser.parse_args()
     import os
 
@@ -115,12 +179,20 @@ def main() -> None:
     settings.STORAGES["staticfiles"]["BACKEND"] = (
         "django.contrib.staticfiles.storage.StaticFilesStorage"
     )
-    from shegong.indicators import rebuild
+    from django.db import connection
+
+    from shegong.indicators import partitions, rebuild
+
+    if args.layout == "plain":
+        partitions.unpartition(connection)
+    else:
+        partitions.partition(connection)
+        partitions.ensure(years=YEARS)
 
     _sql("SET maintenance_work_mem = '1GB'")
     _sql("SET work_mem = '256MB'")
     _sql("SET synchronous_commit = off")
-    out: dict = {"per_year": args.per_year, "people": args.people}
+    out: dict = {"per_year": args.per_year, "people": args.people, "layout": args.layout}
     world = indicators.build_world(out, args.people)
     stages = {}
     for i, year in enumerate(YEARS):
@@ -153,11 +225,12 @@ def main() -> None:
         "sizes": sizes(),
         "vacuum": vacuum(),
     }
+    out["drop_oldest_year"] = drop_year(YEARS[1])
     out["stages"] = stages
     out["date"] = time.strftime("%Y-%m-%d")
     path = ROOT / "bench" / "results.json"
     results = json.loads(path.read_text())
-    results["growth"] = out
+    results[args.key or f"growth_{args.layout}"] = out
     path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     import subprocess
 
@@ -182,6 +255,9 @@ LABELS = {
 }
 
 
+LAYOUTS = {"plain": "one table", "partitioned": "a partition a year"}
+
+
 def growth_lines(g: dict | None) -> list[str]:
     if not g:
         return []
@@ -189,7 +265,8 @@ def growth_lines(g: dict | None) -> list[str]:
     a, b = one["measures"], three["measures"]
     lines = [
         "",
-        "## Growth of the fact table (bench/growth.py)",
+        f"## Growth of the fact table (bench/growth.py): {LAYOUTS[g.get('layout', 'plain')]}, "
+        f"{g['per_year']:,} facts a year",
         "",
         f"PostgreSQL, {g['date']}: {a['facts']:,} facts of 2025, then {b['facts']:,} with "
         f"2023 and 2024; {g['people']:,} people, 2,008 stations. Stages (s): "
@@ -210,7 +287,8 @@ def growth_lines(g: dict | None) -> list[str]:
     v1, v3 = one["vacuum"], three["vacuum"]
     lines += [
         f"| VACUUM, nothing to do (s) | {v1['vacuum_clean_s']} | {v3['vacuum_clean_s']} | |",
-        f"| VACUUM after {v1['rows_changed']:,} / {v3['rows_changed']:,} changed rows of June (s) | {v1['vacuum_after_changes_s']} | {v3['vacuum_after_changes_s']} | |",
+        f"| VACUUM after {v1['rows_changed']:,} / {v3['rows_changed']:,} changed rows of June, "
+        f"of {v3.get('vacuumed', 'indicators_servicefact')} (s) | {v1['vacuum_after_changes_s']} | {v3['vacuum_after_changes_s']} | |",
         f"| ANALYZE (s) | {v1['analyze_s']} | {v3['analyze_s']} | |",
         f"| fact table (MB) | {s1['table_mb']:,} | {s3['table_mb']:,} | |",
         f"| its indexes, total with the table (MB) | {s1['total_mb']:,} | {s3['total_mb']:,} | |",
@@ -220,6 +298,19 @@ def growth_lines(g: dict | None) -> list[str]:
         lines.append(
             f"| index {name} (MB) | {s1['indexes_mb'][name]:,} | {s3['indexes_mb'].get(name, 0):,} | |"
         )
+    for name in s3.get("partitions_mb", {}):
+        lines.append(
+            f"| partition {name} with its indexes (MB) | {s1['partitions_mb'].get(name, 0):,} "
+            f"| {s3['partitions_mb'][name]:,} | |"
+        )
+    drop = g.get("drop_oldest_year")
+    if drop:
+        how = (
+            f"DELETE of {drop['rows_deleted']:,} rows {drop['seconds']} s, then VACUUM {drop['vacuum_s']} s"
+            if drop["rows_deleted"] is not None
+            else f"DETACH PARTITION and DROP TABLE {drop['seconds']} s"
+        )
+        lines.append(f"| retention: {drop['year']}'s facts removed (s) | | {how} | |")
     return lines
 
 

@@ -254,8 +254,8 @@ def main() -> None:
         results["imports"].append(_script("imports.py", "--db", db, "--rows", rows))
     # measured by their own commands (make loadtest, bench/growth.py): kept
     kept = json.loads((ROOT / "bench" / "results.json").read_text())
-    for key in ("loadtest", "growth"):
-        if key in kept:
+    for key in kept:
+        if key == "loadtest" or key.startswith("growth"):
             results[key] = kept[key]
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
     write_markdown(results)
@@ -302,7 +302,8 @@ def write_markdown(results: dict) -> None:
     lines += field_lines(results.get("field", []))
     lines += public_lines(results.get("public", []))
     lines += import_lines(results.get("imports", []))
-    lines += growth_lines(results.get("growth"))
+    for key in sorted(k for k in results if k.startswith("growth")):
+        lines += growth_lines(results[key])
     lines += loadtest_lines(results.get("loadtest"))
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

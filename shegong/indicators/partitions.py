@@ -121,6 +121,8 @@ def ensure(
         for year in sorted(wanted - have):
             _create_year(cursor, year)
             created.append(year)
+        # back to the session's, should this run inside a longer transaction
+        cursor.execute("SET LOCAL lock_timeout = DEFAULT")
     return created
 
 
