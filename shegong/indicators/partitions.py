@@ -77,6 +77,11 @@ def _create_year(cursor, year: int) -> None:
         cursor.execute("DROP TABLE fact_moving")
 
 
+def _wanted(today: datetime.date, years) -> set[int]:
+    """This year, the next, and ``years`` within FIRST_YEAR..LAST_YEAR."""
+    return {today.year, today.year + 1} | {y for y in years if FIRST_YEAR <= y <= LAST_YEAR}
+
+
 def _years(cursor) -> set[int]:
     """The years that have a partition."""
     return {
@@ -115,10 +120,7 @@ def ensure(
             )
         }
         have = _years(cursor)
-        wanted = {today.year, today.year + 1} | {
-            y for y in (*strays, *years) if FIRST_YEAR <= y <= LAST_YEAR
-        }
-        for year in sorted(wanted - have):
+        for year in sorted(_wanted(today, (*strays, *years)) - have):
             _create_year(cursor, year)
             created.append(year)
         # back to the session's, should this run inside a longer transaction
@@ -206,13 +208,8 @@ def _move(cursor, *, partitioned: bool, today: datetime.date) -> None:
             int(y)
             for (y,) in _rows(cursor, f"SELECT DISTINCT EXTRACT(YEAR FROM date)::int FROM {old}")
         }
-        for year in sorted(
-            {today.year, today.year + 1} | {y for y in years if FIRST_YEAR <= y <= LAST_YEAR}
-        ):
-            cursor.execute(
-                f"CREATE TABLE {_name(year)} PARTITION OF {TABLE} "
-                f"FOR VALUES FROM ('{year}-01-01') TO ('{year + 1}-01-01')"
-            )
+        for year in sorted(_wanted(today, years)):
+            _create_year(cursor, year)
         cursor.execute(f"CREATE SEQUENCE {TABLE}_id_seq AS bigint OWNED BY {TABLE}.id")
         cursor.execute(f"ALTER TABLE {TABLE} ALTER COLUMN id SET DEFAULT nextval('{TABLE}_id_seq')")
         cursor.execute("SELECT setval(%s, %s, %s)", [f"{TABLE}_id_seq", last_value, is_called])
