@@ -95,10 +95,6 @@ def _tasks() -> dict:
     }
 
 
-def _facts() -> dict:
-    return partitions.health()
-
-
 @login_not_required  # asked by monitors and load balancers; says nothing about anyone
 @never_cache
 @require_GET
@@ -108,7 +104,7 @@ def healthz(request):
         "cache": _timed(_cache),
         "replica": _timed(_replica),
         "tasks": _timed(_tasks),
-        "facts": _timed(_facts),  # the fact table's yearly partitions (PostgreSQL)
+        "facts": _timed(partitions.health),  # the fact table's yearly partitions (PostgreSQL)
     }
     if checks["tasks"].get("ok") and not checks["tasks"]["worker_taking_queue"]:
         checks["tasks"]["ok"] = False
