@@ -698,7 +698,12 @@ def loadtest_lines(r: dict | None) -> list[str]:
             f"{p['p95_ms']:.0f} | {p['p99_ms']:.0f} | {p['failures']} |"
         )
     lines += cpu_lines(m.get("cpu"), w.get("cpu"))
-    lines += webprofile.profile_lines(m.get("profile"), w.get("profile"))
+    cpu_s = {
+        label: run["cpu"]["cpu_s"]["gunicorn"]
+        for label, run in (("mixed", m), ("writers", w))
+        if run.get("cpu")
+    }
+    lines += webprofile.profile_lines(m.get("profile"), w.get("profile"), cpu_s)
     lines += [
         "",
         "List pages alone (12 requests each, the first two dropped; client time on loopback):",

@@ -19,10 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 PY_SPY = ROOT / ".venv-load" / "bin" / "py-spy"
 RATE = 25  # samples a second per process: a few per cent of one core, spent by py-spy
 
-# a sample whose innermost frame is one of these waits on a socket: not CPU
+# a sample whose innermost frame is one of these waits on a socket: not CPU. py-spy counts
+# a process as active when the kernel has it runnable, running or not; a send wakes the
+# process at the other end (a PostgreSQL backend, Redis, locust), which on two busy cores
+# often takes the CPU at once while the sender waits, runnable, on the send's line. So the
+# sends are waits too: counted as CPU, the prepared statement's send alone made a sixth of
+# the mixed run's samples (2026-12-05), and the samples then added up to 1.5 times the CPU
+# /proc gave the web processes.
 WAITS = (
     "Connection.wait",
     "_execute_send",
+    "_send_query_prepared",
+    "_send_prepare",
     "_read_from_socket",
     "send_packed_command",
     "close_graceful",
@@ -187,8 +195,16 @@ def summarise(raw: str, top: int = 12) -> dict:
     }
 
 
-def profile_lines(mixed: dict | None, writers: dict | None) -> list[str]:
-    """The two runs' profiles as markdown tables."""
+def _check(profile: dict, cpu_s: float | None) -> str:
+    if not cpu_s:
+        return "—"
+    sampled = profile["cpu_samples"] / RATE
+    return f"{sampled:.0f} s ÷ {cpu_s:.0f} s = {sampled / cpu_s:.2f}"
+
+
+def profile_lines(mixed: dict | None, writers: dict | None, cpu_s: dict | None = None) -> list[str]:
+    """The two runs' profiles as markdown tables; ``cpu_s`` (run → the web processes' CPU
+    seconds from /proc) checks the samples counted as CPU against the CPU used."""
     runs = [(label, p) for label, p in (("mixed", mixed), ("writers", writers)) if p]
     if not runs:
         return []
@@ -215,6 +231,12 @@ def profile_lines(mixed: dict | None, writers: dict | None) -> list[str]:
             + " | ".join(f"{p['cpu_samples']:,} / {p['waiting_samples']:,}" for _l, p in runs)
             + " |"
         )
+        if cpu_s:
+            lines.append(
+                "| (the samples counted as CPU, in seconds ÷ the web processes' CPU from /proc) | "
+                + " | ".join(_check(p, cpu_s.get(label)) for label, p in runs)
+                + " |"
+            )
         for label, p in runs:
             lines += [
                 "",

@@ -89,3 +89,44 @@ def test_samples_are_sorted_by_kind_and_view_and_waits_are_not_cpu():
 def test_without_py_spy_the_table_says_so():
     lines = webprofile.profile_lines({"problem": "py-spy is not installed"}, None)
     assert lines[-1] == "- mixed: py-spy is not installed"
+
+
+def test_a_send_to_the_database_is_a_wait_and_the_samples_are_checked_against_proc():
+    # a send wakes the PostgreSQL backend, which on two busy cores often runs at once while
+    # the web process waits, runnable, on the send's line: py-spy counts it, it is not CPU
+    raw = "\n".join(
+        [
+            _stack(
+                MIDDLEWARE,
+                HANDLER,
+                VIEW,
+                f"execute ({SITE}/psycopg/cursor.py:113)",
+                f"BaseCursor._send_query_prepared ({SITE}/psycopg/_cursor_base.py:602)",
+                n=30,
+            ),
+            _stack(
+                MIDDLEWARE,
+                HANDLER,
+                VIEW,
+                f"BaseCursor._send_prepare ({SITE}/psycopg/_cursor_base.py:581)",
+                n=5,
+            ),
+            _stack(
+                MIDDLEWARE,
+                HANDLER,
+                VIEW,
+                f"PostgresQuery.dump ({SITE}/psycopg/_queries.py:103)",
+                n=25,
+            ),
+            _stack(MIDDLEWARE, HANDLER, VIEW, f"get ({APP}/work/views.py:140)", n=25),
+        ]
+    )
+    profile = webprofile.summarise(raw)
+    assert profile["cpu_samples"] == 50 and profile["waiting_samples"] == 35
+    assert profile["kinds"] == {
+        "database driver (psycopg)": 50.0,
+        "application code (shegong)": 50.0,
+    }
+    # 50 samples at 25 a second are 2 s of CPU, against the 4 s /proc gave the web processes
+    lines = webprofile.profile_lines(profile, None, {"mixed": 4.0})
+    assert any("| 2 s ÷ 4 s = 0.50 |" in line for line in lines)
