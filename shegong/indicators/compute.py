@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -122,18 +122,41 @@ def _village_metrics(code: str, period: Period) -> dict:
 
 def cases_active(code: str, period: Period) -> Decimal:
     """Cases open at the end of the period: all opened up to then, less all closed."""
+    return cases_active_at(code, [period])[0]
+
+
+def cases_active_at(code: str, periods: list[Period]) -> list[Decimal]:
+    """``cases_active`` at the end of each of ``periods``, read in one query (a board's
+    period and the one before)."""
     if len(code) > 9:  # a village has no aggregate: its cases are counted where they are
-        return Decimal(stock_providers.read("open_cases", code=code, period=period))
-    keys = [str(y) for y in range(2000, period.end.year)] + [
-        f"{period.end.year}-{m:02d}" for m in range(1, period.end.month + 1)
-    ]
-    total = Aggregate.objects.filter(
-        node=code, period__in=keys, metric__in=("case_opened", "case_closed")
-    ).aggregate(
-        opened=Sum("value", filter=Q(metric="case_opened")),
-        closed=Sum("value", filter=Q(metric="case_closed")),
+        return [Decimal(stock_providers.read("open_cases", code=code, period=p)) for p in periods]
+    wanted = [_keys_up_to(p) for p in periods]
+    rows = list(
+        Aggregate.objects.filter(
+            node=code,
+            period__in=sorted(set().union(*wanted)),
+            metric__in=("case_opened", "case_closed"),
+        ).values_list("period", "metric", "value")
     )
-    return q2((total["opened"] or 0) - (total["closed"] or 0))
+    return [
+        q2(
+            sum(
+                (value if metric == "case_opened" else -value)
+                for key, metric, value in rows
+                if key in keys
+            )
+        )
+        for keys in wanted
+    ]
+
+
+def _keys_up_to(period: Period) -> set[str]:
+    """The aggregates' periods that add up to everything before the period's end: every
+    year before its year, and its year's months up to its last."""
+    end = period.end
+    return {str(y) for y in range(2000, end.year)} | {
+        f"{end.year}-{m:02d}" for m in range(1, end.month + 1)
+    }
 
 
 # ----- stocks: workers, stations, villages -------------------------------------------------
@@ -284,8 +307,7 @@ def compute(node, period: Period, *, rule_set: RuleSet | None = None, today=None
     previous = period.previous()
     data = metrics(code, [period.key, previous.key], {period.key: period, previous.key: previous})
     now, before = data[period.key], data[previous.key]
-    now["cases_active"] = cases_active(code, period)
-    before["cases_active"] = cases_active(code, previous)
+    now["cases_active"], before["cases_active"] = cases_active_at(code, [period, previous])
     rule_set = rule_set or rule_set_for(code, period.year)
     rules = {r.indicator: r for r in rule_set.rules.all()} if rule_set else {}
     board = Board(
