@@ -341,3 +341,59 @@ def test_the_visit_list_names_the_workers_from_plain_values(client, world):
     exported = client.get(reverse("work:visit_list"), {"export": "csv"}).content.decode("utf-8")
     row = next(line for line in exported.splitlines() if "两人同去" in line)
     assert expected in row
+
+
+def test_a_long_case_shows_its_latest_lines_and_the_whole_file_on_asking(client, world):
+    """A case followed for years has hundreds of records and events: its page shows the
+    latest 50 of each, oldest first, says how many earlier ones are left out, and shows
+    them all with ``?all=1`` (to read or print the whole file); the same number of queries
+    whatever the case's length, bar one count a list with lines left out."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from shegong.work.models import CaseEntry, CaseEvent
+    from shegong.work.views import CASE_PAGE_LINES
+
+    own = world.places["own"]
+    url = reverse("work:case_detail", args=[own.case.pk])
+    client.force_login(own.worker)
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as short:
+        page = client.get(url).content.decode()
+    assert 'data-testid="entries-hidden"' not in page and "data-print" in page
+    start = timezone.localdate() - datetime.timedelta(days=400)
+    CaseEntry.objects.bulk_create(
+        CaseEntry(
+            case=own.case,
+            worker=own.worker,
+            date=start + datetime.timedelta(days=i),
+            hours="1",
+            content=f"第{i:03d}次随访",
+        )
+        for i in range(CASE_PAGE_LINES + 7)
+    )
+    before = CaseEvent.objects.filter(case=own.case).count()
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=own.case, by=own.worker, kind="intervention", note=f"事件{i:03d}")
+        for i in range(CASE_PAGE_LINES + 3)
+    )
+    with CaptureQueriesContext(connection) as long:
+        page = client.get(url).content.decode()
+    assert len(long) == len(short) + 2  # how many records, and events, were left out
+    assert "较早的 7 条介入记录未显示。" in page
+    assert f"时间线中较早的 {before + 3} 条未显示。" in page
+    shown = re.findall(r"第(\d{3})次随访", page)
+    assert shown == [f"{i:03d}" for i in range(7, CASE_PAGE_LINES + 7)]  # the latest, in order
+    assert re.findall(r"事件(\d{3})", page)[-1] == f"{CASE_PAGE_LINES + 2:03d}"
+    assert "事件000" not in page
+    # printing asks for the whole file first
+    assert 'href="?all=1" data-testid="print-case"' in page and "data-print" not in page
+    everything = client.get(url + "?all=1").content.decode()
+    assert re.findall(r"第(\d{3})次随访", everything) == [
+        f"{i:03d}" for i in range(CASE_PAGE_LINES + 7)
+    ]
+    assert "事件000" in everything and 'data-testid="entries-hidden"' not in everything
+    assert "data-print" in everything

@@ -317,19 +317,41 @@ def _event_lines(events) -> list[str]:
     ]
 
 
+# of a case's intervention records, and of its timeline, the page shows the latest so many
+# unless asked for all (``?all=1``, to read or print the whole file): a case followed for
+# years has hundreds of each, and the page would grow with them
+CASE_PAGE_LINES = 50
+
+
+def _latest(rows, everything: bool) -> tuple[list, int]:
+    """The last ``CASE_PAGE_LINES`` of ``rows`` (in their model's order, oldest first), and
+    how many earlier ones are left out; all of them when ``everything``."""
+    if everything:
+        return list(rows), 0
+    newest = list(rows.reverse()[: CASE_PAGE_LINES + 1])
+    if len(newest) <= CASE_PAGE_LINES:
+        return newest[::-1], 0
+    return newest[:CASE_PAGE_LINES][::-1], rows.count() - CASE_PAGE_LINES
+
+
 def _case_context(request, case: Case, *, bound=None) -> dict:
     """The case page: every stage's content, the forms of the next step (``bound``: a form
     that failed, shown in its place with what was typed and its errors, once)."""
     can_change = can(request.user, case, "change")
     step = STEP_FORMS.get(case.stage)
+    everything = request.GET.get("all") == "1"
+    entries, entries_hidden = _latest(case.entries.select_related("worker"), everything)
+    events, events_hidden = _latest(case.events.select_related("by"), everything)
     ctx = {
         "case": case,
         "goals": case.goals.all(),
         # the intervention records and the timeline built here, line by line, as the
         # lists' rows are: a long case has scores of each
-        "entry_lines": _entry_lines(case.entries.select_related("worker")),
+        "entry_lines": _entry_lines(entries),
+        "entries_hidden": entries_hidden,
         "referrals": case.referrals.all(),
-        "event_lines": _event_lines(case.events.select_related("by")),
+        "event_lines": _event_lines(events),
+        "events_hidden": events_hidden,
         "can_change": can_change,
         "can_approve": can(request.user, case, "approve"),
         "step": step[0] if step and can_change else None,
