@@ -5,6 +5,7 @@ the mixed run's CPU it takes (time × how often the plan opens it), heaviest fir
 
     python bench/page_costs.py            # every (user, page) of the plan, 10 requests each
     python bench/page_costs.py -n 20 --top 15
+    python bench/page_costs.py -n 3 --functions 30   # + the functions the plan spends most in
 """
 
 import argparse
@@ -24,6 +25,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=10)
     parser.add_argument("--top", type=int, default=0, help="only the heaviest N rows")
+    parser.add_argument(
+        "--functions",
+        type=int,
+        default=0,
+        help="also the N functions an average read spends most in, by their own time and, "
+        "of the application's, with what they call (cProfile, each page weighted as the plan "
+        "opens it)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
@@ -41,6 +50,8 @@ def main() -> None:
 
     plan = build_plan(timezone.localdate())
     rows = []
+    own: Counter = Counter()  # function → its own time, weighted as the plan opens its page
+    inclusive: Counter = Counter()  # the application's functions → time with what they call
     for entry in plan["users"]:
         client = Client()
         client.force_login(User.objects.get(pk=entry["id"]))
@@ -67,7 +78,14 @@ def main() -> None:
                         profile.enable()
                         response = client.get(path)
                         profile.disable()
-                    calls = pstats.Stats(profile).total_calls
+                    stats = pstats.Stats(profile)
+                    calls = stats.total_calls
+                    share = 1 / len(entry["reads"])
+                    for (file, line, func), (_cc, _nc, tt, ct, _callers) in stats.stats.items():
+                        where = f"{_short(file)}:{line}({func})"
+                        own[where] += tt * share
+                        if "/shegong/" in file:
+                            inclusive[where] += ct * share
                 else:
                     response = client.get(path)
                 if i >= 2:
@@ -111,6 +129,22 @@ def main() -> None:
     )
     print(f"An average read: {calls:,.0f} Python function calls, {queries:.1f} queries.")
     print("By page:", ", ".join(f"{p} {100 * w / total:.0f} %" for p, w in by_page.most_common()))
+    if args.functions:
+        for title, counter in (
+            ("Own time (cProfile), share of all", own),
+            ("The application's functions, with what they call, share of all", inclusive),
+        ):
+            whole = sum(own.values())
+            print(f"\n{title}:")
+            for name, t in counter.most_common(args.functions):
+                print(f"  {100 * t / whole:5.1f} %  {name}")
+
+
+def _short(file: str) -> str:
+    for marker in ("site-packages/", str(ROOT) + "/"):
+        if marker in file:
+            return file.split(marker, 1)[1]
+    return file
 
 
 if __name__ == "__main__":
