@@ -130,11 +130,11 @@ def main() -> None:
     print(f"An average read: {calls:,.0f} Python function calls, {queries:.1f} queries.")
     print("By page:", ", ".join(f"{p} {100 * w / total:.0f} %" for p, w in by_page.most_common()))
     if args.functions:
+        whole = sum(own.values())  # every function's own time: all the reads' time
         for title, counter in (
             ("Own time (cProfile), share of all", own),
             ("The application's functions, with what they call, share of all", inclusive),
         ):
-            whole = sum(own.values())
             print(f"\n{title}:")
             for name, t in counter.most_common(args.functions):
                 print(f"  {100 * t / whole:5.1f} %  {name}")
