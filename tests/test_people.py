@@ -208,6 +208,57 @@ def test_a_persons_page_lists_every_service_received_with_its_link(client, world
     )  # the session, three days before, last
 
 
+def test_a_long_service_history_shows_its_latest_lines_and_says_how_many_are_left_out(
+    client, world, django_assert_max_num_queries
+):
+    """A person served for years: the page shows the latest ``TIMELINE_LINES`` services,
+    newest first, and how many earlier ones it leaves out (counted exactly, across kinds);
+    显示全部 (``?all=1``) shows every one. The selector reads at most one line more than it
+    shows, and counts only the kind that has more."""
+    import datetime
+
+    from shegong.work.selectors import TIMELINE_LINES, person_timeline
+
+    from .factories import HomeVisitFactory
+
+    own = world.places["own"]
+    first = own.visit.date - datetime.timedelta(days=1)
+    for n in range(TIMELINE_LINES + 5):
+        HomeVisitFactory(
+            recipient=own.recipient,
+            station=own.station,
+            created_by=own.worker,
+            date=first - datetime.timedelta(days=n),
+            situation=f"早先走访{n}",
+        )
+    # the world's visit and case, and the visits above
+    total = TIMELINE_LINES + 5 + 2
+    with django_assert_max_num_queries(5):
+        timeline = person_timeline(person=own.recipient, user=own.worker)
+    assert len(timeline.items) == TIMELINE_LINES
+    assert timeline.hidden == total - TIMELINE_LINES
+    assert [i.date for i in timeline.items] == sorted(
+        (i.date for i in timeline.items), reverse=True
+    )
+    assert timeline.items[-1].title == f"早先走访{TIMELINE_LINES - 3}"
+    everything = person_timeline(person=own.recipient, user=own.worker, everything=True)
+    assert len(everything.items) == total and everything.hidden == 0
+    assert everything.items[-1].title == f"早先走访{TIMELINE_LINES + 4}"
+
+    client.force_login(own.worker)
+    url = reverse("people:detail", args=[own.recipient.pk])
+    page = client.get(url).content.decode()
+    timeline_html = page.split('data-testid="person-timeline"')[1].split("</ul>")[0]
+    assert timeline_html.count('class="list-group-item d-flex') == TIMELINE_LINES
+    assert f"还有 {total - TIMELINE_LINES} 次更早的服务未显示" in timeline_html
+    assert 'href="?all=1#services"' in timeline_html
+    page = client.get(url, {"all": "1"}).content.decode()
+    timeline_html = page.split('data-testid="person-timeline"')[1].split("</ul>")[0]
+    assert timeline_html.count('class="list-group-item d-flex') == total
+    assert "timeline-hidden" not in timeline_html
+    assert f"早先走访{TIMELINE_LINES + 4}" in timeline_html
+
+
 def test_the_list_shows_each_persons_categories_in_order_from_plain_values(client, world):
     """The people list names each person's categories in the category order, the same as
     the export, and reads them as values: not one link or category object is made for a

@@ -86,7 +86,12 @@ def recipient_detail(request, pk: int):
             "members": person.household.members.exclude(pk=person.pk) if person.household else [],
             "can_change": can(request.user, person, "change"),
             "can_reveal": can(request.user, person, "reveal"),
-            "panels": panels_for("person", subject=person, user=request.user),
+            "panels": panels_for(
+                "person",
+                subject=person,
+                user=request.user,
+                everything=request.GET.get("all") == "1",
+            ),
         },
     )
 

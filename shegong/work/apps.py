@@ -39,7 +39,10 @@ class WorkConfig(AppConfig):
             panels.Panel(
                 "work.timeline",
                 "work/_person_timeline.html",
-                lambda *, subject, user: selectors.person_timeline(person=subject, user=user),
+                lambda *, subject, user, everything: selectors.person_timeline(
+                    person=subject, user=user, everything=everything
+                ),
                 order=10,
+                capped=True,
             ),
         )

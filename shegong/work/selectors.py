@@ -199,46 +199,77 @@ class TimelineItem:
     url: str
 
 
-def person_timeline(*, person: Recipient, user: User) -> list[TimelineItem]:
-    """Every service the person received that the user may see, newest first (4 queries,
-    each reading only the columns a line shows)."""
-    items: list[TimelineItem] = []
+@dataclass
+class Timeline:
+    items: list[TimelineItem]  # newest first
+    hidden: int = 0  # earlier services the viewer may see that are not shown
+
+
+TIMELINE_LINES = 100
+
+
+def person_timeline(*, person: Recipient, user: User, everything: bool = False) -> Timeline:
+    """The services the person received that the user may see, newest first: the latest
+    ``TIMELINE_LINES`` and how many earlier ones are left out, or all of them when
+    ``everything``. Four queries, each reading only the columns a line shows and at most
+    one line more than is shown; a kind is counted only when it has more than that."""
     visits = HomeVisit.objects.restrict(user).filter(
         Q(recipient=person) | Q(household_id=person.household_id)
         if person.household_id
         else Q(recipient=person)
     )
-    visit_url = id_url("work:visit_detail")
-    for pk, day, situation in (
-        visits.filter(voided_at=None).order_by("-date").values_list("pk", "date", "situation")[:200]
-    ):
-        items.append(TimelineItem(day, _("Home visit"), situation[:60], visit_url(pk)))
-    case_url, stages = id_url("work:case_detail"), dict(Case.Stage.choices)
-    for pk, opened, number, stage in (
-        Case.objects.restrict(user)
-        .filter(recipient=person)
-        .values_list("pk", "opened_on", "number", "stage")
-    ):
-        items.append(
-            TimelineItem(opened, _("Case"), f"{number} · {stages.get(stage, stage)}", case_url(pk))
-        )
-    group_url = id_url("work:group_detail")
-    sessions = GroupSession.objects.filter(
-        attendees=person, group__in=Group.objects.restrict(user), voided_at=None
-    ).values_list("date", "group__name", "number", "group_id")
-    for day, group, number, group_id in sessions:
-        items.append(
-            TimelineItem(day, _("Group session"), f"{group} #{number}", group_url(group_id))
-        )
-    activity_url = id_url("work:activity_detail")
-    for pk, day, title in (
-        Activity.objects.restrict(user)
-        .filter(participants=person, voided_at=None)
-        .values_list("pk", "date", "title")
-    ):
-        items.append(TimelineItem(day, _("Community activity"), title, activity_url(pk)))
+    visit_url, case_url = id_url("work:visit_detail"), id_url("work:case_detail")
+    group_url, activity_url = id_url("work:group_detail"), id_url("work:activity_detail")
+    stages = dict(Case.Stage.choices)
+    kinds = (
+        (
+            visits.filter(voided_at=None)
+            .order_by("-date", "-pk")
+            .values_list("pk", "date", "situation"),
+            lambda pk, day, situation: TimelineItem(
+                day, _("Home visit"), situation[:60], visit_url(pk)
+            ),
+        ),
+        (
+            Case.objects.restrict(user)
+            .filter(recipient=person)
+            .order_by("-opened_on", "-pk")
+            .values_list("pk", "opened_on", "number", "stage"),
+            lambda pk, opened, number, stage: TimelineItem(
+                opened, _("Case"), f"{number} · {stages.get(stage, stage)}", case_url(pk)
+            ),
+        ),
+        (
+            GroupSession.objects.filter(
+                attendees=person, group__in=Group.objects.restrict(user), voided_at=None
+            )
+            .order_by("-date", "-pk")
+            .values_list("date", "group__name", "number", "group_id"),
+            lambda day, group, number, group_id: TimelineItem(
+                day, _("Group session"), f"{group} #{number}", group_url(group_id)
+            ),
+        ),
+        (
+            Activity.objects.restrict(user)
+            .filter(participants=person, voided_at=None)
+            .order_by("-date", "-pk")
+            .values_list("pk", "date", "title"),
+            lambda pk, day, title: TimelineItem(
+                day, _("Community activity"), title, activity_url(pk)
+            ),
+        ),
+    )
+    items: list[TimelineItem] = []
+    total = 0
+    for rows, line in kinds:
+        read = list(rows) if everything else list(rows[: TIMELINE_LINES + 1])
+        total += rows.count() if len(read) > TIMELINE_LINES and not everything else len(read)
+        items.extend(line(*row) for row in read)
     items.sort(key=lambda i: i.date, reverse=True)
-    return items
+    if everything:
+        return Timeline(items)
+    shown = items[:TIMELINE_LINES]
+    return Timeline(shown, total - len(shown))
 
 
 # ----- what station work tells the indicators ---------------------------------------------
