@@ -344,6 +344,9 @@ SHEGONG_FIELD_KEYS = [k.strip() for k in os.environ.get("SHEGONG_FIELD_KEYS", ""
 SHEGONG_HASH_KEY = os.environ.get("SHEGONG_HASH_KEY", "")
 SHEGONG_ALLOW_DERIVED_KEYS = DEBUG or env_bool("SHEGONG_INSECURE_DEV_KEY", False)
 SHEGONG_PAGE_SIZE = 50
+# a list counts its rows up to this many past the page's start; beyond, it says "more
+# than N" (a province's lists hold millions of rows: counting them all was most of a page)
+SHEGONG_LIST_COUNT_BOUND = 10_000
 # text messages to residents (tracking code, status changes): a class with
 # send(*, phone, text); the console backend logs them; empty turns them off (shegong.inbox.sms)
 SHEGONG_SMS_BACKEND = os.environ.get("SHEGONG_SMS_BACKEND", "shegong.inbox.sms.ConsoleBackend")

@@ -3,6 +3,7 @@
 The exporter's columns are the table's columns, so what is exported is what is shown.
 """
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext_lazy
@@ -39,7 +40,7 @@ def list_page(
         queryset = queryset.only(*exporter.page_fields)
     if exporter.prepare_page is not None:
         queryset = queryset.prefetch_related(None)
-    page = paginate(request, queryset, count=count)
+    page = paginate(request, queryset, count=count, bound=settings.SHEGONG_LIST_COUNT_BOUND)
     records = list(page)
     if exporter.prepare_page is not None:
         exporter.prepare_page(records)

@@ -1,0 +1,91 @@
+"""A list counts its rows only up to a bound past the page's start (core.pagination):
+beyond it the page says "more than N", links the next page, and every row is still
+reached by paging, once; the last pages count exactly."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from shegong.core.pagination import bounded_count
+from shegong.people.models import Recipient
+
+from .factories import RecipientFactory, make_id_number
+
+pytestmark = pytest.mark.django_db
+
+LINK = re.compile(r'<tr><td data-label="[^"]*"><a href="/people/(\d+)/">')
+
+
+@pytest.fixture
+def many(world):
+    own = world.places["own"]
+    for n in range(11):
+        RecipientFactory(
+            name=f"名单{n}",
+            region_id=own.village,
+            id_number=make_id_number(own.county, "19600101", 300 + n),
+        )
+    return own
+
+
+def test_bounded_count_stops_at_its_bound_and_is_exact_below_it(many):
+    rows = Recipient.objects.restrict(many.worker).order_by("name")
+    total = rows.count()
+    assert total >= 12
+    assert bounded_count(rows, offset=0, bound=5) == (6, 5)
+    assert bounded_count(rows, offset=4, bound=5) == (10, 9)
+    assert bounded_count(rows, offset=total - 3, bound=5) == (total, None)
+    assert bounded_count(rows, offset=0, bound=total) == (total, None)
+    with CaptureQueriesContext(connection) as queries:
+        bounded_count(rows, offset=0, bound=5)
+    (sql,) = [q["sql"] for q in queries.captured_queries]
+    assert "LIMIT 6" in sql and "ORDER BY" not in sql
+
+
+def test_a_list_past_its_bound_says_more_than_and_pages_through_every_row_once(
+    client, many, settings
+):
+    settings.SHEGONG_PAGE_SIZE = 2
+    settings.SHEGONG_LIST_COUNT_BOUND = 5
+    expected = set(Recipient.objects.restrict(many.worker).values_list("pk", flat=True))
+    client.force_login(many.worker)
+    url = reverse("people:list")
+    seen: list[int] = []
+    number = 1
+    while True:
+        page = client.get(url, {"page": number}).content.decode()
+        seen += [int(pk) for pk in LINK.findall(page)]
+        counted = page.split('data-testid="record-count"')[1].split("</p>")[0]
+        left = len(expected) - (number - 1) * 2
+        if left > 5:
+            assert f"超过 {(number - 1) * 2 + 5} 条记录" in counted
+            assert f"第 {number} 页<" in page and "共" not in counted
+        else:
+            assert f"{len(expected)} 条记录" in counted and "超过" not in counted
+        if "下一页" not in page:
+            break
+        number += 1
+    assert sorted(seen) == sorted(expected)  # every row, once
+    assert number == (len(expected) + 1) // 2
+    # a page number past the end, or not a number, gives a real page
+    last = client.get(url, {"page": 99999999999999999999}).content.decode()
+    assert set(LINK.findall(last)) <= {str(pk) for pk in expected} and LINK.findall(last)
+    assert LINK.findall(client.get(url, {"page": "x"}).content.decode())
+
+
+def test_an_export_of_a_list_past_its_bound_holds_every_row(client, many, settings):
+    settings.SHEGONG_LIST_COUNT_BOUND = 5
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    client.force_login(many.worker)
+    answer = client.get(reverse("people:list"), {"export": "xlsx"})
+    sheet = load_workbook(
+        BytesIO(b"".join(answer.streaming_content) if answer.streaming else answer.content)
+    ).active
+    rows = [r for r in sheet.iter_rows(values_only=True) if any(r)]
+    assert len(rows) - 1 >= Recipient.objects.restrict(many.worker).count() > 5
