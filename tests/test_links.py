@@ -36,6 +36,11 @@ def test_row_and_page_links_equal_reverse(prefix, script):
         "residents:detail", args=[7]
     )
     assert id_url("work:case_detail")(42) == reverse("work:case_detail", args=[42])
+    # a URL of two ids: the leading one given once, the row's last
+    for round_pk, station_pk in ((1, 2), (42, 42), (7, 10**9)):
+        assert id_url("evaluation:round_station", round_pk)(station_pk) == reverse(
+            "evaluation:round_station", args=[round_pk, station_pk]
+        )
     assert url_of("work:visit_list") == reverse("work:visit_list")
     assert reverse("work:visit_list").startswith(script)
 

@@ -34,15 +34,17 @@ def row_url(name: str, attr: str = "pk"):
     return lambda obj: by_id(value(obj))
 
 
-def id_url(name: str):
-    """``row_url`` for rows read as values: the page of the record with this id."""
-    before, after = _split(name, get_script_prefix())
+def id_url(name: str, *leading: int):
+    """``row_url`` for rows read as values: the page of the record with this id. A URL
+    that takes more ids takes the ``leading`` ones here, the row's id last (a station's
+    page in one round: ``id_url("evaluation:round_station", round.pk)``)."""
+    before, after = _split(name, get_script_prefix(), tuple(int(i) for i in leading))
     return lambda pk: f"{before}{int(pk)}{after}"
 
 
 @lru_cache(maxsize=256)
-def _split(name: str, prefix: str) -> tuple[str, str]:
-    before, after = reverse(name, args=[_MARK]).split(str(_MARK))
+def _split(name: str, prefix: str, leading: tuple[int, ...] = ()) -> tuple[str, str]:
+    before, after = reverse(name, args=[*leading, _MARK]).split(str(_MARK))
     return before, after
 
 
