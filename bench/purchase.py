@@ -258,6 +258,13 @@ def measure(world: dict, repeat: int) -> dict:
         ),
         "spending_list_province_first_page": ("province", "/purchase/spending/", {}),
         "contract_list_province_first_page": ("province", "/purchase/contracts/", {}),
+        # the API's list: rows counted up to the bound past the offset, and every row counted
+        "spending_api_province_first_page": ("province", "/api/spending", {"limit": 50}),
+        "spending_api_province_exact_count": (
+            "province",
+            "/api/spending",
+            {"limit": 50, "exact_count": "true"},
+        ),
         "contract_detail": ("province", f"/purchase/contracts/{world['sample_contract']}/", {}),
         "agency_home": ("agency", "/", {}),
     }

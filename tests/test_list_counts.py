@@ -88,4 +88,38 @@ def test_an_export_of_a_list_past_its_bound_holds_every_row(client, many, settin
         BytesIO(b"".join(answer.streaming_content) if answer.streaming else answer.content)
     ).active
     rows = [r for r in sheet.iter_rows(values_only=True) if any(r)]
-    assert len(rows) - 1 >= Recipient.objects.restrict(many.worker).count() > 5
+    header = [r[0] for r in rows].index("名称")  # after the title and the exporter's line
+    names = sorted(r[0] for r in rows[header + 1 :])
+    expected = sorted(Recipient.objects.restrict(many.worker).values_list("name", flat=True))
+    assert names == expected and len(expected) > 5  # every row, once
+
+
+def test_an_api_list_counts_up_to_its_bound_and_is_paged_through_by_next_offset(
+    client, many, settings
+):
+    settings.SHEGONG_LIST_COUNT_BOUND = 5
+    expected = set(Recipient.objects.restrict(many.worker).values_list("pk", flat=True))
+    assert len(expected) > 7
+    client.force_login(many.worker)
+    seen: list[int] = []
+    offset = 0
+    while offset is not None:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/api/recipients", {"limit": 2, "offset": offset}).json()
+        (counted,) = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+        assert f"LIMIT {offset + 6}" in counted and "ORDER BY" not in counted
+        seen += [row["id"] for row in page["items"]]
+        if len(expected) - offset > 5:  # more than the bound past the offset: a floor
+            assert page["count"] == offset + 6 and page["count_exact"] is False
+            assert page["next_offset"] == offset + 2
+        else:
+            assert page["count"] == len(expected) and page["count_exact"] is True
+        offset = page["next_offset"]
+    assert sorted(seen) == sorted(expected)  # every row, once, by next_offset alone
+    assert page["next_offset"] is None and len(page["items"]) in (1, 2)
+    # every row counted when asked, at any offset
+    exact = client.get("/api/recipients", {"limit": 2, "exact_count": "true"}).json()
+    assert (exact["count"], exact["count_exact"], exact["next_offset"]) == (len(expected), True, 2)
+    # the schema says what the fields mean
+    schema = client.get("/api/openapi.json").json()["components"]["schemas"]["PagedRecipientOut"]
+    assert {"items", "count", "count_exact", "next_offset"} <= set(schema["properties"])

@@ -13,8 +13,10 @@ from functools import wraps
 from typing import Annotated, Any, Literal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField as models_CharField
+from django.db.models import QuerySet
 from django.http import JsonResponse, QueryDict
 from django.http.request import RawPostDataException
 from ninja import Field, Schema, Status
@@ -31,6 +33,7 @@ from .idempotency import (
     previous,
     run_once,
 )
+from .pagination import bounded_count
 from .validation import MAX_ID
 from .validators import parse_small_int
 
@@ -397,11 +400,43 @@ def in_progress_body() -> dict:
 
 
 class Paged(LimitOffsetPagination):
-    """Limit/offset paging with bounds: a huge offset is a 422, not a database overflow."""
+    """Limit/offset paging with bounds: a huge offset is a 422, not a database overflow.
+
+    The rows are counted as the pages' lists count them (``core.pagination.bounded_count``):
+    up to ``SHEGONG_LIST_COUNT_BOUND`` past ``offset``, so a province's millions cost what
+    a county's hundreds do. ``count_exact`` says whether ``count`` is every row or only a
+    floor (at least that many); ``exact_count=true`` asks for every row counted.
+    ``next_offset`` is the next page's offset, null on the last page: page by it."""
 
     class Input(Schema):
         limit: int = Field(50, ge=1, le=500)
         offset: int = Field(0, ge=0, le=1_000_000_000)
+        exact_count: bool = Field(
+            False,
+            description="count every row (slow over a province's millions); otherwise "
+            "rows are counted up to a bound past the offset",
+        )
+
+    class Output(Schema):
+        items: list[Any]
+        count: int = Field(description="the rows, or at least this many when count_exact is false")
+        count_exact: bool
+        next_offset: int | None = Field(description="the next page's offset; null on the last")
+
+    def paginate_queryset(self, queryset, pagination, request, **params):
+        offset, limit = pagination.offset, min(pagination.limit, self.max_limit)
+        if pagination.exact_count or not isinstance(queryset, QuerySet):
+            count, more_than = self._items_count(queryset), None
+        else:
+            count, more_than = bounded_count(
+                queryset, offset=offset, bound=settings.SHEGONG_LIST_COUNT_BOUND
+            )
+        return {
+            "items": queryset[offset : offset + limit],
+            "count": count,
+            "count_exact": more_than is None,
+            "next_offset": offset + limit if offset + limit < count else None,
+        }
 
 
 def if_match(request) -> int | None:
