@@ -43,6 +43,16 @@ def test_row_and_page_links_equal_reverse(prefix, script):
         )
     assert url_of("work:visit_list") == reverse("work:visit_list")
     assert reverse("work:visit_list").startswith(script)
+    # the template's row link ({% id_link %}: a table's link in every row)
+    from django.template import Context, Template
+
+    row = Template(
+        "{% load shegong %}{% for pk in ids %}{% id_link 'stations:detail' pk %} {% endfor %}"
+    )
+    ids = [1, 42, 10**9]
+    assert row.render(Context({"ids": ids})).split() == [
+        reverse("stations:detail", args=[pk]) for pk in ids
+    ]
 
 
 def test_a_list_links_each_row_to_its_own_page(client, world):

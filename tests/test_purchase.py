@@ -490,6 +490,19 @@ def test_a_countys_budget_by_contract_and_by_category_are_sums_of_the_same_entri
         assert part.approved == spent(entries, Spending.Status.APPROVED) > 0
         assert part.pending == spent(entries, Spending.Status.SUBMITTED) > 0
     assert view.total.budget == sum(p.budget for p in parts.values())
+    # the categories alone (the agency's home, a contract's page): the same figures, no parts
+    alone = selectors.budget_view(
+        user=world.actors["county_officer"],
+        node=first.region,
+        start=datetime.date(YEAR, 1, 1),
+        end=datetime.date(YEAR, 12, 31),
+        by_part=False,
+    )
+    figures = ("key", "budget", "approved", "pending", "flagged")
+    assert [[getattr(r, f) for f in figures] for r in alone.categories] == [
+        [getattr(r, f) for f in figures] for r in view.categories
+    ]
+    assert alone.parts == [] and alone.total.budget == view.total.budget
 
 
 def test_an_agency_sees_only_its_own_contracts_and_spending(client, world):

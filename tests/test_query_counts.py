@@ -55,8 +55,8 @@ PAGES = {
     "home (county officer)": (lambda w: reverse("home"), "county_officer", 16),
     # the agency's working page: to-do, employment check, contracts and progress, budget,
     # stations board; the agency and its region read once (not again by each selector);
-    # its budget by contract and by category from the same groups (budget_view)
-    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 17),  # + tasks
+    # its budget by category (budget_view(by_part=False): no contract read for the parts)
+    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 16),  # + tasks
     "budget (county, year)": (
         lambda w: _purchases(w, reverse("purchase:budget") + "?node=430302"),
         "county_officer",
@@ -70,7 +70,7 @@ PAGES = {
     "contract detail": (
         lambda w: _purchases(w, "contract"),
         "county_officer",
-        12,  # its budget execution: two grouped queries (budget_view)
+        11,  # its budget execution by category: two grouped queries (budget_view)
     ),
     "spending list": (
         lambda w: _purchases(w, reverse("purchase:spending_list")),

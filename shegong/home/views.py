@@ -81,7 +81,11 @@ def home(request):
                 user=user, code=user.agency.region_id, today=today
             ),
             month=month,
-            board=list(indicator_selectors.station_board(user=user, period_key=month.key)[:50]),
+            board=list(  # its name and figures: no region or agency joined
+                indicator_selectors.station_board(user=user, period_key=month.key)
+                .select_related(None)
+                .only("pk", "name", "region_id")[:50]
+            ),
             **purchase_selectors.agency_dashboard(user=user, today=today),
         )
     elif user.role == Role.AUDIT_ADMIN:

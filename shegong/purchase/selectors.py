@@ -155,6 +155,10 @@ def staff_counts(*, station_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
+# what a progress row shows of its target and station (the station's name and link)
+TARGET_FIELDS = ("contract_id", "output", "value", "station__name", "station__region_id")
+
+
 def contract_progress(
     *, contracts: list[Contract], today: datetime.date | None = None
 ) -> dict[int, list[ProgressRow]]:
@@ -167,6 +171,7 @@ def contract_progress(
     targets = list(
         Target.objects.filter(contract__in=contracts)
         .select_related("station")
+        .only(*TARGET_FIELDS)
         .order_by("contract_id", "station__region_id", "output")
     )
     by_contract = {c.pk: c for c in contracts}
@@ -254,6 +259,7 @@ def budget_view(
     project: int | None = None,
     contract: int | None = None,
     station: int | None = None,
+    by_part: bool = True,
 ) -> BudgetView:
     """Budget against spending by fund category for the contracts ``user`` may see in
     ``node`` whose term overlaps ``start``–``end`` (or one project, contract or station),
@@ -264,7 +270,8 @@ def budget_view(
     its equal share of each contract covering it (a contract's budget is not split by
     station). Four aggregate queries, whatever the number of contracts and entries; two
     where the parts are contracts (a county, a project, a contract): both ways are sums of
-    the groups by contract and category.
+    the groups by contract and category. ``by_part=False``: the categories alone (a page
+    that shows no parts: two queries, and no contract read).
     """
     contracts = _overlapping(Contract.objects.restrict(user), start, end).filter(
         in_subtree("region_id", node.code)
@@ -293,12 +300,12 @@ def budget_view(
     part_key = "contract_id" if by_part_contracts else None
     depth = {2: 4, 4: 6}.get(len(node.code), 6)
     parts: dict[str, BudgetRow] = {}
-    if part_key:
+    if part_key and by_part:
         parts = {
             c.pk: BudgetRow(str(c.pk), f"{c.number} · {c.agency.name}")
             for c in contracts.select_related("agency")[:500]
         }
-    if part_key and not shared:
+    if part_key and by_part and not shared:
         # by contract and category at once: the categories' figures and the contracts' are
         # both sums of the same groups (two queries, not four)
         for row in budget_lines.values("contract_id", "category").annotate(s=Sum("amount")):
@@ -332,6 +339,8 @@ def budget_view(
         target = categories[row["category"]]
         target.add_spent(row["status"], row["s"])
         target.flagged += row["flagged"] or 0
+    if not by_part:
+        return _budget_view(categories, {}, part_key, shared)
     if part_key:
         for row in budget_lines.values("contract_id").annotate(s=Sum("amount")):
             if row["contract_id"] in parts:
@@ -513,7 +522,7 @@ def agency_dashboard(*, user: User, today: datetime.date) -> dict:
     year_start, year_end = datetime.date(today.year, 1, 1), datetime.date(today.year, 12, 31)
     region = user.agency.region if user.agency_id else None
     budget = (
-        budget_view(user=user, node=region, start=year_start, end=year_end)
+        budget_view(user=user, node=region, start=year_start, end=year_end, by_part=False)
         if region is not None
         else None
     )

@@ -276,6 +276,7 @@ def contract_detail(request, pk: int):
         start=contract.starts_on,
         end=contract.ends_on,
         contract=contract.pk,
+        by_part=False,
     )
     can_change = can(request.user, contract, "change")
     return render(

@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.translation import gettext
 
-from shegong.core.links import url_of
+from shegong.core.links import id_url, url_of
 
 register = template.Library()
 
@@ -90,3 +90,10 @@ def link(name: str) -> str:
     """``{% url name %}`` for a URL without arguments, resolved once per process
     (``core.links.url_of``): the links every page's frame repeats."""
     return url_of(name)
+
+
+@register.simple_tag
+def id_link(name: str, pk) -> str:
+    """``{% url name pk %}`` for a URL that takes one integer id, reversed once per process
+    (``core.links.id_url``), not once per row: a table's link in every row."""
+    return id_url(name)(pk)
