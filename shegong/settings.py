@@ -121,6 +121,9 @@ TEMPLATES = [
         },
     }
 ]
+# Django's widget templates, with the commonest widgets written in Python, the same HTML
+# (a score sheet's 160 fields were half of its page: shegong/core/formrender.py)
+FORM_RENDERER = "shegong.core.formrender.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.config(
