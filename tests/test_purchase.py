@@ -331,6 +331,17 @@ def test_progress_is_the_indicators_figures_over_the_term(client, world):
     assert rows["staff"].share == (Decimal(staff) * 100 / 4).quantize(Decimal("0.1"))
     page = client.get(reverse("purchase:contract_detail", args=[contract.pk])).content.decode()
     assert re.search(rf'data-testid="progress-visit">{rows["visit"].share}%', page)
+    # a station's own outputs alone (its page's panel): the same rows, no other station's
+    every = selectors.contract_progress(contracts=[contract])[contract.pk]
+    mine = selectors.contract_progress(contracts=[contract], station_id=station.pk)[contract.pk]
+    assert [(r.station.pk, r.output, r.actual, r.share, r.expected) for r in mine] == [
+        (r.station.pk, r.output, r.actual, r.share, r.expected)
+        for r in every
+        if r.station.pk == station.pk
+    ]
+    assert mine and len(mine) == 2
+    other = world.places["neighbour"].station.pk
+    assert selectors.contract_progress(contracts=[contract], station_id=other) == {contract.pk: []}
 
 
 # ----- spending --------------------------------------------------------------------------

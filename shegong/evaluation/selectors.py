@@ -414,7 +414,13 @@ def station_panel(*, subject: Station, user: User) -> dict:
         .select_related("round")
         .order_by("-round__year", "-published_at")[:10]
     )
-    return {"results": results, "stars": star_history(user=user, station=subject)[:10]}
+    stars = (  # the panel shows each decision's stars, status and term: no one's name
+        StarDecision.objects.restrict(user)
+        .filter(station=subject)
+        .only("station_id", "stars", "status", "valid_from", "ended_on")
+        .order_by("-proposed_at", "-pk")[:10]
+    )
+    return {"results": results, "stars": list(stars)}
 
 
 # ----- dashboards ------------------------------------------------------------------------

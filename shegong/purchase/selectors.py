@@ -160,17 +160,21 @@ TARGET_FIELDS = ("contract_id", "output", "value", "station__name", "station__re
 
 
 def contract_progress(
-    *, contracts: list[Contract], today: datetime.date | None = None
+    *, contracts: list[Contract], today: datetime.date | None = None, station_id: int | None = None
 ) -> dict[int, list[ProgressRow]]:
     """Each contract's agreed outputs against the stations' figures over its term so far:
     the same monthly aggregates every dashboard reads (the targets, the staff, and one
-    query per distinct term). Staffing is held against the station's active workers today."""
+    query per distinct term). Staffing is held against the station's active workers today.
+    ``station_id``: that station's outputs alone (a station's page), not every station's
+    of its contracts."""
     today = today or timezone.localdate()
     if not contracts:
         return {}
+    targets = Target.objects.filter(contract__in=contracts)
+    if station_id is not None:
+        targets = targets.filter(station_id=station_id)
     targets = list(
-        Target.objects.filter(contract__in=contracts)
-        .select_related("station")
+        targets.select_related("station")
         .only(*TARGET_FIELDS)
         .order_by("contract_id", "station__region_id", "output")
     )
@@ -415,13 +419,8 @@ def station_panel(*, subject: Station, user: User) -> dict:
         .select_related("agency", "project")
         .order_by("-starts_on")[:10]
     )
-    progress = contract_progress(contracts=contracts)
-    return {
-        "contracts": [
-            (c, [r for r in progress.get(c.pk, []) if r.station.pk == subject.pk])
-            for c in contracts
-        ]
-    }
+    progress = contract_progress(contracts=contracts, station_id=subject.pk)
+    return {"contracts": [(c, progress.get(c.pk, [])) for c in contracts]}
 
 
 def filed_agencies_stock(*, code: str) -> dict:
