@@ -81,8 +81,15 @@ def yuan(value):
 def field_of(form, key):
     """The bound fields named ``<name>_<key>`` of a form, by ``name``: one row of a form
     that has a row of fields per item (a score sheet's score_12, comment_12 …)."""
-    suffix = f"_{key}"
-    return {name[: -len(suffix)]: form[name] for name in form.fields if name.endswith(suffix)}
+    rows = form.__dict__.get("_rows_by_key")
+    if rows is None:  # grouped once per form, not once per row (a sheet: 40 rows × 160 fields)
+        rows = {}
+        for name in form.fields:
+            field, _sep, suffix = name.rpartition("_")
+            if field:
+                rows.setdefault(suffix, {})[field] = name
+        form.__dict__["_rows_by_key"] = rows
+    return {field: form[name] for field, name in rows.get(str(key), {}).items()}
 
 
 @register.simple_tag
