@@ -42,6 +42,15 @@ class Every(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     kind = forms.ChoiceField(choices=CHOICES, required=False)
     kinds = forms.MultipleChoiceField(choices=CHOICES, required=False)
+    picks = forms.MultipleChoiceField(
+        choices=CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    boxed = forms.MultipleChoiceField(
+        choices=CHOICES[1:3],
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "list-unstyled <x>"}),
+    )
+    one = forms.ChoiceField(choices=CHOICES, required=False, widget=forms.RadioSelect)
     disabled = forms.CharField(required=False, disabled=True)
     odd = forms.CharField(
         required=False,
@@ -86,6 +95,9 @@ def _values(odd):
         "note": odd,
         "kind": "<x>",
         "kinds": ["a", "2"],
+        "picks": ["<x>", "1"],
+        "boxed": ["a"],
+        "one": "2",
         "odd": odd,
     }
 

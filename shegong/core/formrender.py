@@ -5,7 +5,8 @@ templates (``text.html`` includes ``input.html``, which includes ``attrs.html``)
 ``<select>`` one more per option. A form of a few fields costs little, but an evaluator's
 score sheet has four fields for each of its 40 items, 160 widgets, and rendering them was
 about half of that page's time. This renderer writes the commonest widgets (the inputs,
-``<select>`` with its options, ``<textarea>``, a file input with no file yet) as those templates would, character for
+``<select>`` with its options, check boxes and radio buttons in a list, ``<textarea>``,
+a file input with no file yet) as those templates would, character for
 character, and leaves every other template, and any template an app overrides, to the
 engine. ``tests/test_formrender.py`` renders each kind both ways and compares them.
 """
@@ -44,6 +45,11 @@ INPUTS = {
 }
 SELECT, OPTION = f"{WIDGETS}select.html", f"{WIDGETS}select_option.html"
 TEXTAREA, CLEARABLE = f"{WIDGETS}textarea.html", f"{WIDGETS}clearable_file_input.html"
+# boxes and buttons in a list: ``{% include "…/multiple_input.html" %}`` and its options
+CHOICE_LISTS = {f"{WIDGETS}{name}.html" for name in ("checkbox_select", "radio", "multiple_input")}
+CHOICE_OPTIONS = {
+    f"{WIDGETS}{name}.html" for name in ("checkbox_option", "radio_option", "input_option")
+}
 BUILT_IN = Path(django.forms.__file__).resolve().parent / "templates"
 
 # ``{{ value }}`` in the forms engine: autoescaped, localized as the templates are
@@ -110,6 +116,39 @@ def _select(widget: dict) -> str | None:
     return "".join(parts)
 
 
+def _choice_option(option: dict) -> str:
+    """``input_option.html`` as ``checkbox_option.html``/``radio_option.html`` include it
+    (``input.html`` and each of them end in a line break)."""
+    html = _input(option) + "\n"
+    if option["wrap_label"]:
+        box = option["attrs"].get("id")
+        label_for = f' for="{_out(box)}"' if box else ""
+        html = f"<label{label_for}>{html} {_out(option['label'])}</label>"
+    return html + "\n\n"
+
+
+def _choice_list(widget: dict) -> str | None:
+    """``multiple_input.html``: each option in its ``<div>``, a group in its own."""
+    box, css = widget["attrs"].get("id"), widget["attrs"].get("class")
+    parts = ["<div"]
+    if box:
+        parts.append(f' id="{_out(box)}"')
+    if css:
+        parts.append(f' class="{_out(css)}"')
+    parts.append(">")
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            parts.append(f"\n  <div><label>{_out(group)}</label>")
+        for option in options:
+            if option["template_name"] not in CHOICE_OPTIONS:
+                return None
+            parts.append("<div>\n    " + _choice_option(option) + "</div>")
+        if group:
+            parts.append("\n  </div>")
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
 def _textarea(widget: dict) -> str:
     value = _out(widget["value"]) if widget["value"] else ""
     return f'<textarea name="{_out(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
@@ -122,7 +161,7 @@ class FormRenderer(DjangoTemplates):
     def _own(self) -> dict:
         """Which widget templates are still Django's own (an app may override one)."""
         found = {}
-        for name in (*INPUTS, SELECT, OPTION, TEXTAREA, CLEARABLE):
+        for name in (*INPUTS, SELECT, OPTION, TEXTAREA, CLEARABLE, *CHOICE_LISTS, *CHOICE_OPTIONS):
             origin = Path(self.get_template(name).origin.name).resolve()
             found[name] = origin.is_relative_to(BUILT_IN)
         return found
@@ -139,6 +178,10 @@ class FormRenderer(DjangoTemplates):
                     f'<input type="{_out(widget["type"])}" name="{_out(widget["name"])}"'
                     f"{_attrs(widget['attrs'])}>"
                 )
+            if template_name in CHOICE_LISTS and all(self._own[o] for o in CHOICE_OPTIONS):
+                html = _choice_list(widget)
+                if html is not None:
+                    return html
             if template_name == SELECT and self._own[OPTION]:
                 html = _select(widget)
                 if html is not None:
