@@ -514,6 +514,26 @@ def test_a_countys_budget_by_contract_and_by_category_are_sums_of_the_same_entri
         [getattr(r, f) for f in figures] for r in view.categories
     ]
     assert alone.parts == [] and alone.total.budget == view.total.budget
+    # a province's view: by city and category at once (one query each), summed both ways
+    from shegong.regions.models import Region
+
+    province = selectors.budget_view(
+        user=world.actors["province_officer"],
+        node=Region.objects.get(code=first.region_id[:2]),
+        start=datetime.date(YEAR, 1, 1),
+        end=datetime.date(YEAR, 12, 31),
+    )
+    assert province.part_kind == "region"
+    assert [[getattr(r, f) for f in figures] for r in province.categories] == [
+        [getattr(r, f) for f in figures] for r in view.categories
+    ]
+    (city,) = province.parts
+    assert city.key == first.region_id[:4]
+    everything = Spending.objects.all()
+    assert city.budget == BudgetLine.objects.aggregate(s=Sum("amount"))["s"]
+    assert city.approved == spent(everything, Spending.Status.APPROVED) > 0
+    assert city.pending == spent(everything, Spending.Status.SUBMITTED) > 0
+    assert province.total.budget == city.budget
 
 
 def test_an_agency_sees_only_its_own_contracts_and_spending(client, world):

@@ -62,6 +62,11 @@ PAGES = {
         "county_officer",
         6,  # by contract: budget and spending each one query grouped by contract and category
     ),
+    "budget (province, year)": (
+        lambda w: _purchases(w, reverse("purchase:budget") + "?node=43"),
+        "province_officer",
+        6,  # by city: budget and spending each one query grouped by city and category
+    ),
     "contract list": (
         lambda w: _purchases(w, reverse("purchase:contract_list")),
         "province_officer",

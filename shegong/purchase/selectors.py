@@ -272,10 +272,10 @@ def budget_view(
     The budget is each contract's whole budget; spending is what was dated in the span,
     approved (the execution rate's numerator) or awaiting approval. A station's budget is
     its equal share of each contract covering it (a contract's budget is not split by
-    station). Four aggregate queries, whatever the number of contracts and entries; two
-    where the parts are contracts (a county, a project, a contract): both ways are sums of
-    the groups by contract and category. ``by_part=False``: the categories alone (a page
-    that shows no parts: two queries, and no contract read).
+    station). Two aggregate queries, whatever the number of contracts and entries, one over
+    the budget lines and one over the entries, each grouped by part (contract or region)
+    and category and summed both ways; four for a station's share. ``by_part=False``: the
+    categories alone (a page that shows no parts: two queries, and no contract read).
     """
     contracts = _overlapping(Contract.objects.restrict(user), start, end).filter(
         in_subtree("region_id", node.code)
@@ -326,6 +326,33 @@ def budget_view(
             if (part := parts.get(row["contract_id"])) is not None:
                 part.add_spent(row["status"], row["s"])
         return _budget_view(categories, parts, part_key, shared)
+    if not part_key and by_part:
+        # by region and category at once, as by contract above: one pass over the entries,
+        # summed both ways (a province's year: two scans of its entries were most of the page)
+        parts = {
+            r.code: BudgetRow(r.code, r.name)
+            for r in Region.objects.filter(parent_id=node.code).order_by("code")
+        }
+        for row in (
+            budget_lines.annotate(part=Substr("contract__region_id", 1, depth))
+            .values("part", "category")
+            .annotate(s=Sum("amount"))
+        ):
+            amount = row["s"] or Decimal(0)
+            categories[row["category"]].budget += amount
+            if (part := parts.get(row["part"])) is not None:
+                part.budget += amount
+        for row in (
+            spending.annotate(part=Substr("region_id", 1, depth))
+            .values("part", "category", "status")
+            .annotate(s=Sum("amount"), flagged=Count("pk", filter=~Q(over_budget_reason="")))
+        ):
+            target = categories[row["category"]]
+            target.add_spent(row["status"], row["s"])
+            target.flagged += row["flagged"] or 0
+            if (part := parts.get(row["part"])) is not None:
+                part.add_spent(row["status"], row["s"])
+        return _budget_view(categories, parts, part_key, shared)
     if shared:
         share_of = {
             c["pk"]: Decimal(1) / c["n"]
@@ -343,37 +370,16 @@ def budget_view(
         target = categories[row["category"]]
         target.add_spent(row["status"], row["s"])
         target.flagged += row["flagged"] or 0
-    if not by_part:
+    if not by_part or not part_key:
         return _budget_view(categories, {}, part_key, shared)
-    if part_key:
-        for row in budget_lines.values("contract_id").annotate(s=Sum("amount")):
-            if row["contract_id"] in parts:
-                parts[row["contract_id"]].budget = row["s"] or Decimal(0)
-        for row in spending.values("contract_id", "status").annotate(s=Sum("amount")):
-            target = parts.get(row["contract_id"])
-            if target is not None:
-                target.add_spent(row["status"], row["s"])
-    else:
-        regions = {
-            r.code: BudgetRow(r.code, r.name)
-            for r in Region.objects.filter(parent_id=node.code).order_by("code")
-        }
-        parts = regions
-        for row in (
-            budget_lines.annotate(part=Substr("contract__region_id", 1, depth))
-            .values("part")
-            .annotate(s=Sum("amount"))
-        ):
-            if row["part"] in parts:
-                parts[row["part"]].budget = row["s"] or Decimal(0)
-        for row in (
-            spending.annotate(part=Substr("region_id", 1, depth))
-            .values("part", "status")
-            .annotate(s=Sum("amount"))
-        ):
-            target = parts.get(row["part"])
-            if target is not None:
-                target.add_spent(row["status"], row["s"])
+    # a station's share of its contracts, by contract
+    for row in budget_lines.values("contract_id").annotate(s=Sum("amount")):
+        if row["contract_id"] in parts:
+            parts[row["contract_id"]].budget = row["s"] or Decimal(0)
+    for row in spending.values("contract_id", "status").annotate(s=Sum("amount")):
+        target = parts.get(row["contract_id"])
+        if target is not None:
+            target.add_spent(row["status"], row["s"])
     return _budget_view(categories, parts, part_key, shared)
 
 
