@@ -67,3 +67,39 @@ def test_a_query_run_five_times_is_prepared_once_on_postgresql(regions):
         )
         prepared = cursor.fetchone()[0]
     assert prepared == 1  # one statement for the three codes, planned once
+
+
+@pytest.mark.django_db
+def test_heavy_reads_are_planned_for_their_own_parameters_every_time(regions):
+    """Inside ``replica.reads()`` (a dashboard, a report, the budget) nothing is prepared:
+    a generic plan takes a province's range for a handful of rows. Outside, the same
+    query is prepared on its fifth run, as before."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from shegong.core.replica import plan_each_time, reads
+
+    connection.ensure_connection()
+    assert plan_each_time in connection.execute_wrappers
+
+    def prepared(marker: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                [f"%{marker}%"],
+            )
+            return cursor.fetchone()[0]
+
+    def heavy(code):  # a shape of its own, to find among the prepared statements
+        return list(
+            Region.objects.filter(code__startswith=code, level__gte=0).values_list(
+                "code", flat=True
+            )
+        )
+
+    with reads():
+        inside = [heavy("43") for _ in range(8)]
+    assert inside[0] and prepared('"regions_region"."level" >= ') == 0
+    assert connection.connection.prepare_threshold == 5  # left as it was
+    for _ in range(6):
+        assert heavy("43") == inside[0]
+    assert prepared('"regions_region"."level" >= ') == 1  # outside: prepared as before

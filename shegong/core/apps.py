@@ -11,3 +11,9 @@ class CoreConfig(AppConfig):
 
         # every model's get_<field>_display reads a dict built once (core.choices)
         install(apps.get_models(include_auto_created=True))
+        # heavy reads planned for their own parameters (core.replica.plan_each_time)
+        from django.db.backends.signals import connection_created
+
+        from .replica import install_planning
+
+        connection_created.connect(install_planning, dispatch_uid="shegong_plan_each_time")

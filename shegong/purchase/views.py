@@ -21,6 +21,7 @@ from shegong.core.files import private_file
 from shegong.core.forms import editable, form_page, say_refusal, step, through
 from shegong.core.links import row_url
 from shegong.core.lists import Filter, list_page, read_filters
+from shegong.core.replica import heavy_reads
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.indicators import periods
 from shegong.regions.models import Region
@@ -483,6 +484,7 @@ def voucher(request, pk: int):
 
 
 @require_GET
+@heavy_reads  # sums over a year's entries of a province: the replica may answer
 def budget(request):
     """Budget against spending by category and by part, for a place, period and optionally
     a project, contract or station; Excel on ``?export=xlsx``."""
