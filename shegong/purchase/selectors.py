@@ -309,48 +309,32 @@ def budget_view(
             c.pk: BudgetRow(str(c.pk), f"{c.number} · {c.agency.name}")
             for c in contracts.select_related("agency")[:500]
         }
-    if part_key and by_part and not shared:
-        # by contract and category at once: the categories' figures and the contracts' are
-        # both sums of the same groups (two queries, not four)
-        for row in budget_lines.values("contract_id", "category").annotate(s=Sum("amount")):
+    if by_part and not shared:
+        # the categories' figures and the parts' (contracts, or the regions one level down)
+        # are both sums of the same groups: one query over the budget lines and one over the
+        # entries, grouped by part and category (a province's year: one scan, not two)
+        if part_key:
+            key, lines, entries = part_key, budget_lines, spending
+        else:
+            parts = {
+                r.code: BudgetRow(r.code, r.name)
+                for r in Region.objects.filter(parent_id=node.code).order_by("code")
+            }
+            key = "part"
+            lines = budget_lines.annotate(part=Substr("contract__region_id", 1, depth))
+            entries = spending.annotate(part=Substr("region_id", 1, depth))
+        for row in lines.values(key, "category").annotate(s=Sum("amount")):
             amount = row["s"] or Decimal(0)
             categories[row["category"]].budget += amount
-            if (part := parts.get(row["contract_id"])) is not None:
+            if (part := parts.get(row[key])) is not None:
                 part.budget += amount
-        for row in spending.values("contract_id", "category", "status").annotate(
+        for row in entries.values(key, "category", "status").annotate(
             s=Sum("amount"), flagged=Count("pk", filter=~Q(over_budget_reason=""))
         ):
             target = categories[row["category"]]
             target.add_spent(row["status"], row["s"])
             target.flagged += row["flagged"] or 0
-            if (part := parts.get(row["contract_id"])) is not None:
-                part.add_spent(row["status"], row["s"])
-        return _budget_view(categories, parts, part_key, shared)
-    if not part_key and by_part:
-        # by region and category at once, as by contract above: one pass over the entries,
-        # summed both ways (a province's year: two scans of its entries were most of the page)
-        parts = {
-            r.code: BudgetRow(r.code, r.name)
-            for r in Region.objects.filter(parent_id=node.code).order_by("code")
-        }
-        for row in (
-            budget_lines.annotate(part=Substr("contract__region_id", 1, depth))
-            .values("part", "category")
-            .annotate(s=Sum("amount"))
-        ):
-            amount = row["s"] or Decimal(0)
-            categories[row["category"]].budget += amount
-            if (part := parts.get(row["part"])) is not None:
-                part.budget += amount
-        for row in (
-            spending.annotate(part=Substr("region_id", 1, depth))
-            .values("part", "category", "status")
-            .annotate(s=Sum("amount"), flagged=Count("pk", filter=~Q(over_budget_reason="")))
-        ):
-            target = categories[row["category"]]
-            target.add_spent(row["status"], row["s"])
-            target.flagged += row["flagged"] or 0
-            if (part := parts.get(row["part"])) is not None:
+            if (part := parts.get(row[key])) is not None:
                 part.add_spent(row["status"], row["s"])
         return _budget_view(categories, parts, part_key, shared)
     if shared:
