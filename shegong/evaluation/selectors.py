@@ -396,13 +396,20 @@ def stars_in_force(*, code: str, on: datetime.date) -> dict[int, int]:
     return dict(rows)  # later rows (later starts) overwrite earlier ones
 
 
+def _star_decisions(*, user: User, station: Station) -> QuerySet[StarDecision]:
+    """The star decisions of a station ``user`` may read, newest first."""
+    return (
+        StarDecision.objects.restrict(user).filter(station=station).order_by("-proposed_at", "-pk")
+    )
+
+
 def star_history(*, user: User, station: Station) -> list[StarDecision]:
-    """Every star decision of a station ``user`` may read, newest first."""
+    """Every star decision of a station ``user`` may read, newest first, with who
+    proposed, approved, confirmed and ended each."""
     return list(
-        StarDecision.objects.restrict(user)
-        .filter(station=station)
-        .select_related("proposed_by", "approved_by", "province_by", "ended_by")
-        .order_by("-proposed_at", "-pk")
+        _star_decisions(user=user, station=station).select_related(
+            "proposed_by", "approved_by", "province_by", "ended_by"
+        )
     )
 
 
@@ -414,12 +421,11 @@ def station_panel(*, subject: Station, user: User) -> dict:
         .select_related("round")
         .order_by("-round__year", "-published_at")[:10]
     )
-    stars = (  # the panel shows each decision's stars, status and term: no one's name
-        StarDecision.objects.restrict(user)
-        .filter(station=subject)
-        .only("station_id", "stars", "status", "valid_from", "ended_on")
-        .order_by("-proposed_at", "-pk")[:10]
-    )
+    stars = _star_decisions(
+        user=user, station=subject
+    ).only(  # no one's name: not shown
+        "station_id", "stars", "status", "valid_from", "ended_on"
+    )[:10]
     return {"results": results, "stars": list(stars)}
 
 

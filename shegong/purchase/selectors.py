@@ -354,9 +354,9 @@ def budget_view(
         target = categories[row["category"]]
         target.add_spent(row["status"], row["s"])
         target.flagged += row["flagged"] or 0
-    if not by_part or not part_key:
+    if not by_part:
         return _budget_view(categories, {}, part_key, shared)
-    # a station's share of its contracts, by contract
+    # a station's share (by_part and shared: the parts are its contracts)
     for row in budget_lines.values("contract_id").annotate(s=Sum("amount")):
         if row["contract_id"] in parts:
             parts[row["contract_id"]].budget = row["s"] or Decimal(0)

@@ -260,10 +260,11 @@ def person_timeline(*, person: Recipient, user: User, everything: bool = False) 
         ),
     )
     items: list[TimelineItem] = []
-    total = 0
+    total = 0  # what the viewer may see, counted only for a kind longer than is shown
     for rows, line in kinds:
         read = list(rows) if everything else list(rows[: TIMELINE_LINES + 1])
-        total += rows.count() if len(read) > TIMELINE_LINES and not everything else len(read)
+        if not everything:
+            total += rows.count() if len(read) > TIMELINE_LINES else len(read)
         items.extend(line(*row) for row in read)
     items.sort(key=lambda i: i.date, reverse=True)
     if everything:
