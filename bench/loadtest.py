@@ -460,6 +460,7 @@ class CpuMeter:
         seconds["other"] = max(0.0, busy_s - sum(seconds.values()))
         wall = time.monotonic() - self.wall_before
         return {
+            "requests": requests,
             "wall_s": round(wall, 1),
             "busy_share": round(
                 (busy - self.machine_before[0]) / max(1, total - self.machine_before[1]), 3
@@ -469,6 +470,32 @@ class CpuMeter:
                 k: round(1000 * v / max(1, requests), 1) for k, v in seconds.items()
             },
         }
+
+
+def profiled(
+    server_pid: int, base: str, plan_file: Path, out: Path, mode: str, users: int, seconds: int
+) -> dict | None:
+    """The same load again for ``seconds``, with py-spy sampling the web processes: where
+    their CPU goes. A pass of its own, so that the measured run's figures pay nothing for
+    the profiler (py-spy reading five processes' stacks takes a few per cent of the cores);
+    its own CPU is reported beside the profile."""
+    print(f"loadtest: {mode}, profiled, {seconds} s …", flush=True)
+    meter, sampler = CpuMeter(server_pid), webprofile.Sampler(server_pid, out)
+    meter.start()
+    sampler.start(f"{mode}_profiled")
+    rows, _failures = locust(base, plan_file, out, mode=mode, users=users, seconds=seconds)
+    profile = sampler.stop()
+    cpu = meter.stop(next(int(r["Request Count"]) for r in rows if r["Name"] == "Aggregated"))
+    if profile is not None and "problem" not in profile:
+        profile.update(
+            seconds=seconds,
+            requests=cpu["requests"],
+            web_cpu_s=cpu["cpu_s"]["gunicorn"],
+            profiler_ms_per_request=round(
+                1000 * profile["profiler_cpu_s"] / max(1, cpu["requests"]), 2
+            ),
+        )
+    return profile
 
 
 def deadlocks() -> int:
@@ -563,27 +590,28 @@ def main() -> None:
         plan_file.write_text(json.dumps(plan, ensure_ascii=False))
         print(f"loadtest: mixed, {args.users} users, {args.seconds} s …", flush=True)
         meter = CpuMeter(server.pid)
-        sampler = webprofile.Sampler(server.pid, out)
         meter.start()
-        sampler.start("mixed")
         mixed = summarise(
             *locust(base, plan_file, out, mode="mixed", users=args.users, seconds=args.seconds),
             args.seconds,
         )
-        mixed["profile"] = sampler.stop()
         mixed["cpu"] = meter.stop(mixed["requests"])
+        mixed["profile"] = profiled(
+            server.pid, base, plan_file, out, "mixed", args.users, max(10, args.seconds // 3)
+        )
         before = deadlocks()
         writer_seconds = max(10, args.seconds // 2)
         print(f"loadtest: 16 writers in {COUNTY}, {writer_seconds} s …", flush=True)
         meter.start()
-        sampler.start("writers")
         writers = summarise(
             *locust(base, plan_file, out, mode="writers", users=16, seconds=writer_seconds),
             writer_seconds,
         )
-        writers["profile"] = sampler.stop()
         writers["cpu"] = meter.stop(writers["requests"])
         writers["deadlocks"] = deadlocks() - before
+        writers["profile"] = profiled(
+            server.pid, base, plan_file, out, "writers", 16, max(10, writer_seconds // 3)
+        )
         print("loadtest: idle list pages …", flush=True)
         lists = idle_lists(base, plan)
     finally:
@@ -698,8 +726,8 @@ def loadtest_lines(r: dict | None) -> list[str]:
             f"{p['p95_ms']:.0f} | {p['p99_ms']:.0f} | {p['failures']} |"
         )
     lines += cpu_lines(m.get("cpu"), w.get("cpu"))
-    cpu_s = {
-        label: run["cpu"]["cpu_s"]["gunicorn"]
+    cpu_s = {  # the web processes' CPU while py-spy sampled them (older runs: the run's)
+        label: (run.get("profile") or {}).get("web_cpu_s") or run["cpu"]["cpu_s"]["gunicorn"]
         for label, run in (("mixed", m), ("writers", w))
         if run.get("cpu")
     }

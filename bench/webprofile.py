@@ -9,6 +9,7 @@ py-spy lives beside locust in .venv-load (``make loadtest``); without it (or wit
 right to read another process's memory) the run goes on and the table says so.
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -120,6 +121,7 @@ class Sampler:
     def stop(self) -> dict | None:
         if self.proc is None:
             return {"problem": self.problem} if self.problem else None
+        cpu_s = _cpu_of(self.proc.pid)  # py-spy's own CPU, before it ends and is reaped
         self.proc.send_signal(2)  # SIGINT: py-spy writes what it has and ends
         try:
             _out, err = self.proc.communicate(timeout=60)
@@ -129,7 +131,16 @@ class Sampler:
         self.proc = None
         if not self.raw.exists():
             return {"problem": "py-spy wrote nothing: " + err.decode(errors="replace")[-200:]}
-        return summarise(self.raw.read_text())
+        return {**summarise(self.raw.read_text()), "profiler_cpu_s": cpu_s}
+
+
+def _cpu_of(pid: int) -> float:
+    """Seconds of CPU a running process has used (user + system, all its threads)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _where(frame: str) -> tuple[str, str]:
@@ -208,10 +219,18 @@ def profile_lines(mixed: dict | None, writers: dict | None, cpu_s: dict | None =
     runs = [(label, p) for label, p in (("mixed", mixed), ("writers", writers)) if p]
     if not runs:
         return []
+    passes = [f"{label} {p['seconds']} s" for label, p in runs if "seconds" in p]
     lines = [
         "",
         f"Where the web processes' CPU went (py-spy, {RATE} samples a second per process; "
-        "share of the samples not waiting on the database, Redis or a socket):",
+        "share of the samples not waiting on the database, Redis or a socket"
+        + (
+            f"; sampled in a pass of its own after each measured run ({', '.join(passes)}), "
+            "so that the figures above pay nothing for the profiler"
+            if passes
+            else ""
+        )
+        + "):",
         "",
     ]
     problems = [f"- {label}: {p['problem']}" for label, p in runs if "problem" in p]
@@ -231,6 +250,12 @@ def profile_lines(mixed: dict | None, writers: dict | None, cpu_s: dict | None =
             + " | ".join(f"{p['cpu_samples']:,} / {p['waiting_samples']:,}" for _l, p in runs)
             + " |"
         )
+        if any("profiler_ms_per_request" in p for _l, p in runs):
+            lines.append(
+                "| (py-spy's own CPU, ms a request of the profiled pass) | "
+                + " | ".join(f"{p.get('profiler_ms_per_request', '—')}" for _l, p in runs)
+                + " |"
+            )
         if cpu_s:
             lines.append(
                 "| (the samples counted as CPU, in seconds ÷ the web processes' CPU from /proc) | "
