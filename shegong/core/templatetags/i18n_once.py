@@ -1,0 +1,65 @@
+"""``{% load i18n %}``, as Django's, with ``{% translate "literal" %}`` rendered once per
+language in each process (the project's templates load this library under the name
+``i18n``: settings, ``TEMPLATES["OPTIONS"]["libraries"]``).
+
+Django's tag looks the text up in the catalog, localizes and escapes it on every render:
+a county's home page renders some 60 of them, a dashboard 50, and they were 3–6 % of
+those pages' CPU. A literal's output depends only on the active language and on whether
+the template escapes (``autoescape``), so each tag keeps what it rendered for each pair.
+A tag with a variable, a filter, a message context or ``noop`` is Django's own node.
+``{% blocktranslate %}`` and every other tag and filter of the library are Django's.
+"""
+
+from django import template
+from django.template.base import Variable
+from django.templatetags import i18n as django_i18n
+from django.utils.translation import get_language
+
+register = template.Library()
+register.tags.update(django_i18n.register.tags)
+register.filters.update(django_i18n.register.filters)
+
+
+class TranslateOnceNode(django_i18n.TranslateNode):
+    """A ``{% translate "literal" %}``: Django's rendering, kept per language and
+    escaping (a node belongs to one compiled template, so the kept values are as many as
+    the templates' literals times the languages)."""
+
+    def __init__(self, node: django_i18n.TranslateNode):
+        super().__init__(node.filter_expression, node.noop, node.asvar, node.message_context)
+        self._rendered: dict[tuple[str | None, bool], str] = {}
+
+    def render(self, context):
+        key = (get_language(), context.autoescape)
+        value = self._rendered.get(key)
+        if value is None:
+            asvar, self.asvar = self.asvar, None
+            try:
+                value = super().render(context)
+            finally:
+                self.asvar = asvar
+            self._rendered[key] = value
+        if self.asvar:
+            context[self.asvar] = value
+            return ""
+        return value
+
+
+def once(node):
+    """``node`` as a ``TranslateOnceNode`` when what it renders is a literal alone."""
+    expression = node.filter_expression
+    literal = (
+        isinstance(node, django_i18n.TranslateNode)
+        and not node.noop
+        and node.message_context is None
+        and not expression.filters
+        and isinstance(expression.var, Variable)
+        and expression.var.literal is not None
+    )
+    return TranslateOnceNode(node) if literal else node
+
+
+@register.tag("translate")
+@register.tag("trans")
+def do_translate(parser, token):
+    return once(django_i18n.do_translate(parser, token))
