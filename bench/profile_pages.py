@@ -24,12 +24,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _cpu_of(pid: int) -> float:
-    """Seconds of CPU a local process has used (user + system, from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("username")
@@ -48,6 +42,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     from loadtest import URL, server_env
+    from webprofile import cpu_of
 
     os.environ.update({**server_env(), "DATABASE_URL": URL, "SHEGONG_ALLOWED_HOSTS": "testserver"})
     import django
@@ -80,13 +75,13 @@ def main() -> None:
         with connection.cursor() as cursor:  # and its PostgreSQL backend (on this machine)
             cursor.execute("SELECT pg_backend_pid()")
             backend = cursor.fetchone()[0]
-        began, cpu, db_cpu = time.perf_counter(), time.process_time(), _cpu_of(backend)
+        began, cpu, db_cpu = time.perf_counter(), time.process_time(), cpu_of(backend)
         for _ in range(args.n):
             call()
         print(
             f"{args.path} as {args.username}: "
             f"{1000 * (time.process_time() - cpu) / args.n:.2f} ms of CPU a request "
-            f"(+ {1000 * (_cpu_of(backend) - db_cpu) / args.n:.2f} ms in PostgreSQL), "
+            f"(+ {1000 * (cpu_of(backend) - db_cpu) / args.n:.2f} ms in PostgreSQL), "
             f"{1000 * (time.perf_counter() - began) / args.n:.1f} ms in all, "
             f"{len(queries)} queries"
         )

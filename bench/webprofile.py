@@ -121,7 +121,7 @@ class Sampler:
     def stop(self) -> dict | None:
         if self.proc is None:
             return {"problem": self.problem} if self.problem else None
-        cpu_s = _cpu_of(self.proc.pid)  # py-spy's own CPU, before it ends and is reaped
+        cpu_s = cpu_of(self.proc.pid)  # py-spy's own CPU, before it ends and is reaped
         self.proc.send_signal(2)  # SIGINT: py-spy writes what it has and ends
         try:
             _out, err = self.proc.communicate(timeout=60)
@@ -134,7 +134,7 @@ class Sampler:
         return {**summarise(self.raw.read_text()), "profiler_cpu_s": cpu_s}
 
 
-def _cpu_of(pid: int) -> float:
+def cpu_of(pid: int) -> float:
     """Seconds of CPU a running process has used (user + system, all its threads)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
