@@ -118,8 +118,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "shegong.accounts.context_processors.navigation",
             ],
-            # {% load i18n %} with each {% translate "literal" %} rendered once per language
-            "libraries": {"i18n": "shegong.core.templatetags.i18n_once"},
         },
     }
 ]

@@ -1,7 +1,9 @@
 """``{% translate "literal" %}`` rendered once per language (shegong/core/templatetags/
-i18n_once.py): every such tag of the project's templates is the kept node, and renders what
-Django's own node renders, in each language, escaping or not, the first time and after."""
+i18n_once.py): the project's templates load ``i18n_once``, never Django's ``i18n``; every such
+tag of theirs is the kept node, and renders what Django's own node renders, in each
+language, escaping or not, the first time and after."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,19 @@ def _render(node, context: Context) -> str:
     return f"{shown}|{context.get(node.asvar, '')}" if node.asvar else shown
 
 
+def test_no_template_loads_djangos_i18n():
+    """``{% load i18n %}`` would give a template Django's tag, every literal looked up again
+    on every render: the project's templates load ``i18n_once`` (the same tags)."""
+    loads = re.compile(r"{%\s*load\s+([^%]*?)\s*%}")
+    plain = []
+    for folder in ROOT.rglob("templates"):
+        for path in folder.rglob("*.html"):
+            for libraries in loads.findall(path.read_text(encoding="utf-8")):
+                if "i18n" in libraries.split():
+                    plain.append(str(path.relative_to(ROOT)))
+    assert plain == []
+
+
 def test_every_literal_of_the_templates_is_kept_and_renders_as_django_does():
     names = _template_names()
     assert len(names) > 100  # every app's templates were found
@@ -61,7 +76,7 @@ def test_every_literal_of_the_templates_is_kept_and_renders_as_django_does():
 
 def test_the_kept_text_follows_the_language_each_time():
     page = Template(
-        '{% load i18n %}{% translate "Stations" %}/{% translate "Stations" as t %}[{{ t }}]'
+        '{% load i18n_once %}{% translate "Stations" %}/{% translate "Stations" as t %}[{{ t }}]'
     )
     seen = {}
     for language in ("zh-hans", "en", "zh-hans", "en"):
@@ -84,7 +99,7 @@ def test_the_kept_text_follows_the_language_each_time():
     ],
 )
 def test_a_tag_that_is_not_a_literal_alone_is_djangos_own(tag):
-    page = Template("{% load i18n %}" + tag)
+    page = Template("{% load i18n_once %}" + tag)
     [node] = page.nodelist.get_nodes_by_type(TranslateNode)
     assert type(node) is TranslateNode
     with translation.override("en"):
@@ -101,7 +116,7 @@ def test_markup_and_percent_signs_as_django_renders_them():
     not escaped), and ``%`` comes out single: the kept node says the same as Django's."""
     for tag, shown in [('{% translate "<b>&" %}', "<b>&"), ('{% translate "100%" %}', "100%")]:
         for autoescape in (True, False):
-            page = Template("{% load i18n %}" + tag)
+            page = Template("{% load i18n_once %}" + tag)
             [node] = page.nodelist.get_nodes_by_type(TranslateOnceNode)
             with translation.override("en"):
                 expected = _django_node(node).render(Context(autoescape=autoescape))

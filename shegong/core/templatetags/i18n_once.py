@@ -1,6 +1,6 @@
-"""``{% load i18n %}``, as Django's, with ``{% translate "literal" %}`` rendered once per
-language in each process (the project's templates load this library under the name
-``i18n``: settings, ``TEMPLATES["OPTIONS"]["libraries"]``).
+"""``{% load i18n_once %}``: Django's ``i18n`` library, with ``{% translate "literal" %}``
+rendered once per language in each process. The project's templates load it instead of
+``i18n`` (``tests/test_translate_once.py`` fails on a template that loads Django's).
 
 Django's tag looks the text up in the catalog, localizes and escapes it on every render:
 a county's home page renders some 60 of them, a dashboard 50, and they were 3–6 % of
@@ -8,6 +8,9 @@ those pages' CPU. A literal's output depends only on the active language and on 
 the template escapes (``autoescape``), so each tag keeps what it rendered for each pair.
 A tag with a variable, a filter, a message context or ``noop`` is Django's own node.
 ``{% blocktranslate %}`` and every other tag and filter of the library are Django's.
+(Loading it under the name ``i18n`` through ``TEMPLATES["OPTIONS"]["libraries"]`` would
+spare the templates the other name, but ``check --deploy`` warns of two modules for one
+library name, templates.W003.)
 """
 
 from django import template
