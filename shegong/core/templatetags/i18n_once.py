@@ -48,18 +48,22 @@ class TranslateOnceNode(django_i18n.TranslateNode):
         return value
 
 
-def once(node):
-    """``node`` as a ``TranslateOnceNode`` when what it renders is a literal alone."""
+def is_literal(node: django_i18n.TranslateNode) -> bool:
+    """Whether what ``node`` renders is a literal alone (no variable, filter, message
+    context or ``noop``): then it depends only on the language and the escaping."""
     expression = node.filter_expression
-    literal = (
-        isinstance(node, django_i18n.TranslateNode)
-        and not node.noop
+    return (
+        not node.noop
         and node.message_context is None
         and not expression.filters
         and isinstance(expression.var, Variable)
         and expression.var.literal is not None
     )
-    return TranslateOnceNode(node) if literal else node
+
+
+def once(node: django_i18n.TranslateNode):
+    """``node`` as a ``TranslateOnceNode`` when it renders a literal alone."""
+    return TranslateOnceNode(node) if is_literal(node) else node
 
 
 @register.tag("translate")
