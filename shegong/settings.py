@@ -172,6 +172,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A SELECT's SQL is built once per shape and process, its WHERE each time (the ORM's
+# compiling was a sixth of a page's CPU): Django's backends with that compiler
+# (shegong/core/sqlcache.py; docs/operations.md). Tests compare each query with Django's.
+SHEGONG_SQL_CACHE = env_bool("SHEGONG_SQL_CACHE", True)
+SHEGONG_SQL_CACHE_VERIFY = env_bool("SHEGONG_SQL_CACHE_VERIFY", False)
+_KEPT_SHAPE_ENGINES = {
+    "django.db.backends.postgresql": "shegong.core.db.postgresql",
+    "django.db.backends.sqlite3": "shegong.core.db.sqlite3",
+}
+for _alias in DATABASES if SHEGONG_SQL_CACHE else ():
+    _engine = DATABASES[_alias]["ENGINE"]
+    DATABASES[_alias]["ENGINE"] = _KEPT_SHAPE_ENGINES.get(_engine, _engine)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

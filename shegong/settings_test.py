@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SHEGONG_INSECURE_DEV_KEY", "1")
 os.environ.setdefault("SHEGONG_HTTPS", "0")
+# every query the suite runs is compiled by Django too and must match the kept SQL
+os.environ.setdefault("SHEGONG_SQL_CACHE_VERIFY", "1")
 
 from shegong.settings import *  # noqa: E402,F403
 from shegong.settings import STORAGES  # noqa: E402
@@ -33,3 +35,9 @@ SHEGONG_INDICATOR_CACHE_SECONDS = 0  # tests change workers and stations between
 
 # Text messages are kept in shegong.inbox.sms.MemoryBackend.outbox for the tests to read.
 SHEGONG_SMS_BACKEND = "shegong.inbox.sms.MemoryBackend"
+
+# Django's SQLite backend, with the kept-shape compiler, keeps its in-memory test databases
+# (pytest-django recognises them only by Django's own ENGINE name)
+for _database in DATABASES.values():  # noqa: F405
+    if _database["ENGINE"] == "shegong.core.db.sqlite3":
+        _database.setdefault("TEST", {}).setdefault("NAME", ":memory:")
