@@ -407,11 +407,25 @@ class KeptShapeCompiler:
         expected = django.as_sql(fresh, with_limits, with_col_aliases)
         columns = [(s[1], s[2]) for s in self.select or ()]
         fresh_columns = [(s[1], s[2]) for s in fresh.select or ()]
-        if (sql, tuple(params)) != (expected[0], tuple(expected[1])) or columns != (fresh_columns):
+        if sql != expected[0] or not _same_params(params, expected[1]) or columns != fresh_columns:
             raise AssertionError(
                 f"kept SQL differs from Django's:\n  kept:   {sql} {params!r}\n"
                 f"  Django: {expected[0]} {expected[1]!r}"
             )
+
+
+def _attributes(value):
+    names = [n for k in type(value).__mro__ for n in getattr(k, "__slots__", ())]
+    return getattr(value, "__dict__", None), [getattr(value, n, None) for n in names]
+
+
+def _same_params(ours, django):
+    """Parameters equal, or of one type with equal attributes (psycopg's ``Jsonb``
+    wrappers have no equality of their own)."""
+    return len(ours) == len(django) and all(
+        a == b or (type(a) is type(b) and _attributes(a) == _attributes(b))
+        for a, b in zip(ours, django, strict=True)
+    )
 
 
 def forget():
