@@ -380,7 +380,10 @@ class KeptShapeCompiler:
         if self.having is None and self.qualify is None:
             counts["kept"] += 1
             while len(_kept) >= LIMIT:
-                del _kept[next(iter(_kept))]
+                try:  # another thread (runserver's, say) may take the same oldest
+                    _kept.pop(next(iter(_kept)), None)
+                except (StopIteration, RuntimeError):
+                    break
             state = (
                 self.select,
                 self.klass_info,
