@@ -52,7 +52,7 @@ from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 
 # the most shapes a process keeps (a shape is a few kilobytes; the load test's plan uses
-# about 300, a page of a list is a shape of its own): the oldest goes first
+# about 170, a page of a list is a shape of its own): the oldest goes first
 LIMIT = 2000
 _MARK = "\x00shegong-where\x00"
 
