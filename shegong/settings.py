@@ -184,6 +184,11 @@ _KEPT_SHAPE_ENGINES = {
 for _alias in DATABASES if SHEGONG_SQL_CACHE else ():
     _engine = DATABASES[_alias]["ENGINE"]
     DATABASES[_alias]["ENGINE"] = _KEPT_SHAPE_ENGINES.get(_engine, _engine)
+# Rows read from the database become model instances without Model.__init__ (building a
+# list's 250 instances was a sixth of its work): shegong/core/instances.py. Tests build
+# each row Django's way too and compare.
+SHEGONG_FAST_ROWS = env_bool("SHEGONG_FAST_ROWS", True)
+SHEGONG_FAST_ROWS_VERIFY = env_bool("SHEGONG_FAST_ROWS_VERIFY", False)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

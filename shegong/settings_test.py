@@ -6,6 +6,8 @@ os.environ.setdefault("SHEGONG_INSECURE_DEV_KEY", "1")
 os.environ.setdefault("SHEGONG_HTTPS", "0")
 # every query the suite runs is compiled by Django too and must match the kept SQL
 os.environ.setdefault("SHEGONG_SQL_CACHE_VERIFY", "1")
+# … and every row it reads is built by Django too and must match (core/instances.py)
+os.environ.setdefault("SHEGONG_FAST_ROWS_VERIFY", "1")
 
 from shegong.settings import *  # noqa: E402,F403
 from shegong.settings import STORAGES  # noqa: E402

@@ -11,6 +11,10 @@ class CoreConfig(AppConfig):
 
         # every model's get_<field>_display reads a dict built once (core.choices)
         install(apps.get_models(include_auto_created=True))
+        # rows read from the database made into instances without Model.__init__
+        from . import instances
+
+        instances.install(apps.get_models(include_auto_created=True))
         # heavy reads planned for their own parameters (core.replica.plan_each_time)
         from django.db.backends.signals import connection_created
 
