@@ -101,6 +101,32 @@ def test_the_registry_counts_by_qualification(client, world):
     assert own.lead.display_name in only and own.worker.display_name not in only
 
 
+def test_the_registry_puts_certificates_awaiting_review_first(client, world):
+    """Awaiting review first, then everyone by place and name, whatever their review
+    (before: a reverse sort of the status, which put the verified before the waiting)."""
+    from shegong.workforce.selectors import registry
+
+    from .factories import ProfileFactory, UserFactory
+
+    station = world.places["own"].station
+    for name in ("王五", "赵六"):
+        ProfileFactory(user=UserFactory(full_name=name, role="social_worker", station=station))
+    officer = world.actors["county_officer"]
+    profiles = list(registry(user=officer))
+    assert len(profiles) >= 4
+    waiting, verified = profiles[-1], profiles[0]
+    SocialWorkerProfile.objects.filter(pk=verified.pk).update(certificate_status="verified")
+    SocialWorkerProfile.objects.filter(pk=waiting.pk).update(certificate_status="submitted")
+    got = list(registry(user=officer))
+    assert got[0].pk == waiting.pk
+    rest = [(p.user.scope_region_id, p.user.full_name) for p in got[1:]]
+    assert rest == sorted(rest)
+    client.force_login(officer)
+    body = client.get(reverse("workforce:registry")).content.decode()
+    first = body.index(waiting.user.display_name)
+    assert all(first < body.index(p.user.display_name) for p in got[1:])
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_who_registers_and_who_reads_the_registry(client, world, role):
     client.force_login(world.actors[role])

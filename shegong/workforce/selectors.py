@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -18,7 +18,13 @@ from shegong.regions.models import Region
 
 from .exporters import TrainingExporter, WorkerExporter
 from .facts import CITY_ORGANISED
-from .models import Education, Qualification, SocialWorkerProfile, TrainingRecord
+from .models import (
+    CertificateStatus,
+    Education,
+    Qualification,
+    SocialWorkerProfile,
+    TrainingRecord,
+)
 
 COLLEGE_OR_ABOVE = (Education.COLLEGE, Education.BACHELOR, Education.MASTER, Education.DOCTOR)
 COUNTY_ORGANISED = frozenset({"county"})
@@ -149,9 +155,31 @@ def registry(*, user: User, filters: dict | None = None) -> QuerySet[SocialWorke
         qs = qs.filter(qualification=f["qualification"])
     if f.get("status"):
         qs = qs.filter(certificate_status=f["status"])
-    return qs.select_related("user__station").order_by(
-        "-certificate_status", "user__scope_region_id", "user__full_name"
+    return (
+        qs.select_related("user__station")
+        .only(*REGISTRY_COLUMNS)
+        .order_by(AWAITING_FIRST, "user__scope_region_id", "user__full_name")
     )
+
+
+# what the registry's rows show (RegistryExporter), and what orders them
+REGISTRY_COLUMNS = (
+    "user_id",
+    "education",
+    "social_work_major",
+    "qualification",
+    "certificate_no",
+    "certificate_status",
+    "user__full_name",
+    "user__username",
+    "user__scope_region_id",
+    "user__station_id",
+    "user__station__name",
+)
+# certificates awaiting review before all others (review is the officers' work here)
+AWAITING_FIRST = Case(
+    When(certificate_status=CertificateStatus.SUBMITTED, then=Value(0)), default=Value(1)
+).asc()
 
 
 def registry_counts(*, queryset: QuerySet[SocialWorkerProfile]) -> dict[str, int]:
