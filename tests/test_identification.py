@@ -122,7 +122,11 @@ def test_officers_need_a_second_factor(client, world, settings):
     code = f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
     response = client.post(reverse("accounts:otp") + "?next=/stations/", {"token": code})
     assert response.status_code == 302 and response["Location"] == "/stations/"
-    assert client.get(reverse("stations:list")).status_code == 200
+    response = client.get(reverse("stations:list"))
+    assert response.status_code == 200
+    # the views read the account itself, not lazy wrappers, and it keeps its second factor
+    seen = response.wsgi_request.user
+    assert type(seen) is type(officer) and seen.pk == officer.pk and seen.is_verified()
     device.refresh_from_db()
     assert device.confirmed
     # a resident social worker is not asked

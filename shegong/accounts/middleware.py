@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from .passwords import password_expired
@@ -10,6 +11,15 @@ from .roles import ADMIN_ROLES, OFFICER_ROLES
 
 SECOND_FACTOR_ROLES = OFFICER_ROLES | ADMIN_ROLES
 ALWAYS_OPEN = ("/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/i18n/", "/static/")
+
+
+def resolved(user):
+    """``user`` unwrapped from any lazy objects around it (evaluating them)."""
+    while isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
+    return user
 
 
 def needs_second_factor(user) -> bool:
@@ -31,6 +41,11 @@ class AccountPolicyMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        if user is not None:
+            # the user itself from here on, not the two lazy wrappers around it (Django's,
+            # and django-otp's around that): each read of an attribute through them raised
+            # and caught an AttributeError twice, on every ``user.role`` of a request
+            request.user = user = resolved(user)
         path = request.path_info
         if user is not None and user.is_authenticated and not path.startswith(ALWAYS_OPEN):
             if needs_second_factor(user):
