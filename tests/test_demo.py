@@ -48,6 +48,19 @@ def test_demo_is_complete_and_loading_twice_duplicates_nothing():
     villages = Region.objects.filter(level=Level.VILLAGE).count()
     covered = Region.objects.filter(level=Level.VILLAGE, designated_workers__isnull=False)
     assert covered.distinct().count() == villages
+    # certificates: most verified, the rest awaiting their county's review, each with a
+    # scan the reviewer can open
+    certified = SocialWorkerProfile.objects.exclude(certificate_no="")
+    assert certified.filter(certificate_status="verified").exists()
+    waiting = certified.filter(certificate_status="submitted")
+    assert waiting.exists()
+    assert not certified.filter(certificate_scan="").exists()
+    assert (
+        not SocialWorkerProfile.objects.filter(certificate_no="")
+        .exclude(certificate_scan="")
+        .exists()
+    )
+    assert waiting.first().certificate_scan.read().startswith(b"\x89PNG")
     # agencies carry valid credit codes
     for agency in Agency.objects.all():
         agency.full_clean()

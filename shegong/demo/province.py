@@ -25,6 +25,8 @@ from shegong.regions.models import Level, Region
 from shegong.stations.models import Agency, Station
 from shegong.workforce.models import Education, Qualification, SocialWorkerProfile
 
+from .purchase import PNG, _stored
+
 DEMO_CITIES = ("4303", "4308")  # 湘潭市, 张家界市
 DEMO_PASSWORD = "Shegong@2026"  # noqa: S105 - printed for the demo; never used in production
 SEED = 20261122
@@ -229,12 +231,23 @@ def _board(code: str, name: str) -> dict:
     }
 
 
+# every demo certificate's scan points at one stored file (demo.purchase keeps its
+# vouchers so too); a certificate the county has not yet reviewed waits in its registry
+CERTIFICATE_SCAN = "certificates/demo/certificate.png"
+
+
 def _published(username: str, certified) -> dict:
-    """Most staff agree to be shown on the board; most certificates have been reviewed."""
+    """Most staff agree to be shown on the board; most certificates have been reviewed
+    and the rest await the county's review, each with its scan."""
     pick = random.Random(f"staff:{username}")
+    board = pick.random() < 0.9
+    if not certified:
+        return {"on_public_board": board, "certificate_status": ""}
     return {
-        "on_public_board": pick.random() < 0.9,
-        "certificate_status": "verified" if certified and pick.random() < 0.85 else "",
+        "on_public_board": board,
+        "certificate_status": "verified" if pick.random() < 0.85 else "submitted",
+        "certificate_scan": CERTIFICATE_SCAN,
+        "certificate_scan_kind": "png",
     }
 
 
@@ -316,6 +329,10 @@ def _staff(rng, password, townships, villages_by_township, station_ids, agencies
     user_ids = dict(
         User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk")
     )
+    scan = _stored(CERTIFICATE_SCAN, PNG)
+    for _u, fields, _v in profiles:
+        if fields.get("certificate_scan"):
+            fields["certificate_scan"] = scan
     SocialWorkerProfile.objects.bulk_create(
         [SocialWorkerProfile(user_id=user_ids[u], **fields) for u, fields, _v in profiles],
         ignore_conflicts=True,
