@@ -4,8 +4,9 @@ Django builds every row of a queryset with ``cls(*values)``: ``__init__`` sends
 ``pre_init`` and ``post_init``, walks every concrete field and sets each value through
 ``setattr`` (a foreign key's ``_id`` through its descriptor), and for a row read with
 ``only()``/``defer()`` first pads the values with a marker per missing field, testing each
-field's name against a list. A list page of 50 visits, each with its station, region,
-worker and person joined, builds 250 instances that way: a sixth of the page's work.
+field's name against a list. A list page of 50 visits, each with its region, person,
+household and household head joined, builds 250 instances that way: about a sixth of the
+page's work under the profiler, and 31 % of the CPU of its read (bench/instances.py).
 
 ``install`` (CoreConfig.ready) gives every model whose ``__init__`` and ``from_db`` are
 Django's own a ``from_db`` that makes the same instance directly: a new object, its
