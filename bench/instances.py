@@ -9,13 +9,8 @@ time of each read and of one instance.
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -23,14 +18,9 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200)
     parser.add_argument("--user", default="sw4303020012")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "bench"))
-    from loadtest import URL, server_env
+    from loadtest import setup_django
 
-    os.environ.update({**server_env(), "DATABASE_URL": URL, "SHEGONG_FAST_ROWS": "1"})
-    import django
-
-    django.setup()
+    setup_django(SHEGONG_FAST_ROWS="1")
     from django.apps import apps
     from django.db.models import Model
 

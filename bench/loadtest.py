@@ -77,6 +77,16 @@ def server_env() -> dict:
     return serving.server_env(URL, SHEGONG_REDIS_URL=REDIS, SHEGONG_CACHE_PREFIX="load")
 
 
+def setup_django(**extra: str) -> None:
+    """Django set up in this process with the load test's server settings and database
+    (``extra`` on top), for the scripts that measure one page or one read in a process:
+    bench/page_costs.py, bench/profile_pages.py, bench/instances.py."""
+    os.environ.update({**server_env(), "DATABASE_URL": URL, **extra})
+    import django
+
+    django.setup()
+
+
 # ----- the plan: who the users are and what they open -----------------------------------
 
 

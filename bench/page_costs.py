@@ -10,10 +10,8 @@ the mixed run's CPU it takes (time × how often the plan opens it), heaviest fir
 
 import argparse
 import cProfile
-import os
 import pstats
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -34,14 +32,9 @@ def main() -> None:
         "opens it)",
     )
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "bench"))
-    from loadtest import URL, build_plan, server_env
+    from loadtest import build_plan, setup_django
 
-    os.environ.update({**server_env(), "DATABASE_URL": URL, "SHEGONG_ALLOWED_HOSTS": "testserver"})
-    import django
-
-    django.setup()
+    setup_django(SHEGONG_ALLOWED_HOSTS="testserver")
     from django.db import connection
     from django.test import Client
     from django.utils import timezone

@@ -14,14 +14,9 @@ import cProfile
 import datetime
 import io
 import json
-import os
 import pstats
-import sys
 import time
 import uuid
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
@@ -39,15 +34,10 @@ def main() -> None:
         "--cpu", action="store_true", help="no profile: this process's CPU time a request"
     )
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "bench"))
-    from loadtest import URL, server_env
+    from loadtest import setup_django
     from webprofile import cpu_of
 
-    os.environ.update({**server_env(), "DATABASE_URL": URL, "SHEGONG_ALLOWED_HOSTS": "testserver"})
-    import django
-
-    django.setup()
+    setup_django(SHEGONG_ALLOWED_HOSTS="testserver")
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
