@@ -25,7 +25,7 @@ from shegong.regions.models import Level, Region
 from shegong.stations.models import Agency, Station
 from shegong.workforce.models import Education, Qualification, SocialWorkerProfile
 
-from .purchase import PNG, _stored
+from .purchase import PNG, stored_once
 
 DEMO_CITIES = ("4303", "4308")  # 湘潭市, 张家界市
 DEMO_PASSWORD = "Shegong@2026"  # noqa: S105 - printed for the demo; never used in production
@@ -329,7 +329,7 @@ def _staff(rng, password, townships, villages_by_township, station_ids, agencies
     user_ids = dict(
         User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk")
     )
-    scan = _stored(CERTIFICATE_SCAN, PNG)
+    scan = stored_once(CERTIFICATE_SCAN, PNG)
     for _u, fields, _v in profiles:
         if fields.get("certificate_scan"):
             fields["certificate_scan"] = scan

@@ -58,7 +58,9 @@ def _codes(cities) -> list[str]:
     )
 
 
-def _stored(name: str, content: bytes) -> str:
+def stored_once(name: str, content: bytes) -> str:
+    """The storage name of ``content`` kept at ``name``, saved on the first load only
+    (every demo voucher, contract and certificate scan points at one file)."""
     if not default_storage.exists(name):
         name = default_storage.save(name, ContentFile(content))
     return name
@@ -70,7 +72,7 @@ def demo_purchase_load(*, today: datetime.date | None = None) -> dict[str, int]:
     rng = random.Random(SEED)
     year = today.year
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    voucher = _stored("documents/demo/voucher.png", PNG)
+    voucher = stored_once("documents/demo/voucher.png", PNG)
     done = set(Project.objects.values_list("region_id", flat=True))
     stations = list(
         Station.objects.filter(tier=Station.Tier.TOWNSHIP, agency__isnull=False)
@@ -140,7 +142,7 @@ def demo_purchase_load(*, today: datetime.date | None = None) -> dict[str, int]:
         )
     Filing.objects.bulk_create(filings)
     counts["filings"] = len(filings)
-    certificate = _stored("documents/demo/certificate.png", PNG)
+    certificate = stored_once("documents/demo/certificate.png", PNG)
     FilingDocument.objects.bulk_create(
         FilingDocument(
             filing=f,
@@ -326,7 +328,7 @@ def _employment(rng, stations, admins, officers, today) -> dict[str, int]:
     from shegong.purchase.models import LabourContract, Payroll
     from shegong.purchase.selectors import month_end
 
-    document = _stored("documents/demo/labour-contract.png", PNG)
+    document = stored_once("documents/demo/labour-contract.png", PNG)
     workers = list(
         User.objects.filter(station__in=stations, role__in=STATION_ROLES, is_active=True)
         .select_related("station")
