@@ -123,3 +123,33 @@ def test_an_api_list_counts_up_to_its_bound_and_is_paged_through_by_next_offset(
     # the schema says what the fields mean
     schema = client.get("/api/openapi.json").json()["components"]["schemas"]["PagedRecipientOut"]
     assert {"items", "count", "count_exact", "next_offset"} <= set(schema["properties"])
+
+
+def test_a_concatenated_list_pages_across_its_two_parts_as_one_list(many):
+    """``Concatenated``: every slice is the slice of the two parts' rows end to end; a
+    slice within one part reads that part alone (one query), across both, two."""
+    from shegong.core.pagination import Concatenated
+
+    rows = Recipient.objects.restrict(many.worker).order_by("name", "pk")
+    chosen = ["名单3", "名单7"]
+
+    def parts():  # unread querysets (a queryset read once answers from its cache)
+        return rows.filter(name__in=chosen), rows.exclude(name__in=chosen)
+
+    whole = [*rows.filter(name__in=chosen), *rows.exclude(name__in=chosen)]
+    both = Concatenated(*parts())
+    assert len(both) == len(whole) and [r.pk for r in both] == [r.pk for r in whole]
+    both = Concatenated(*parts(), first_count=2)
+    for start, stop in [(0, 1), (0, 2), (1, 3), (2, 5), (0, len(whole)), (3, None), (5, 4)]:
+        with CaptureQueriesContext(connection) as read:
+            got = both[start:stop]
+        assert [r.pk for r in got] == [r.pk for r in whole[start:stop]], (start, stop)
+        if stop is not None and stop <= start:
+            assert len(read) == 0
+        else:
+            assert len(read) == (2 if start < 2 < (stop or len(whole) + 1) else 1), (start, stop)
+    assert both[2].pk == whole[2].pk
+    with pytest.raises(IndexError):
+        both[len(whole)]
+    narrowed = both.only("pk", "name")
+    assert [r.pk for r in narrowed[1:4]] == [r.pk for r in whole[1:4]]

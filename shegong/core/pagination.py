@@ -1,3 +1,5 @@
+from itertools import chain
+
 from django.conf import settings
 from django.core.paginator import Paginator
 
@@ -13,6 +15,80 @@ class KnownCountPaginator(Paginator):
         super().__init__(*args, **kwargs)
         self.__dict__["count"] = count  # fills the cached_property
         self.more_than = more_than
+
+
+class Concatenated:
+    """Two querysets listed as one: every row of ``first``, then every row of ``second``,
+    each in its own order. A list that puts some rows first (certificates awaiting review
+    before the others) would otherwise sort on an expression (``CASE WHEN … END``), which
+    no index can give, so the database sorts every row of the region for each page; each
+    part here is ordered by its index and read with its own LIMIT and OFFSET, so a page
+    reads its 50 rows, whatever the region's size.
+
+    A page (a slice) reads one query per part it covers; ``first_count`` (already counted,
+    e.g. by the list's summary) spares the count that tells where ``second`` begins.
+    ``only`` and ``prefetch_related`` apply to both parts, as ``list_page`` asks of a list's
+    queryset; iterating (an export) reads both in turn."""
+
+    ordered = True  # each part is ordered (Paginator warns of an unordered list)
+
+    def __init__(self, first, second, *, first_count: int | None = None):
+        self.first, self.second = first, second
+        self.model = first.model
+        self._first_count = first_count
+
+    def _derive(self, method: str, *args) -> "Concatenated":
+        return Concatenated(
+            getattr(self.first, method)(*args),
+            getattr(self.second, method)(*args),
+            first_count=self._first_count,
+        )
+
+    def only(self, *fields) -> "Concatenated":
+        return self._derive("only", *fields)
+
+    def prefetch_related(self, *lookups) -> "Concatenated":
+        return self._derive("prefetch_related", *lookups)
+
+    @property
+    def first_count(self) -> int:
+        if self._first_count is None:
+            self._first_count = self.first.count()
+        return self._first_count
+
+    def count(self) -> int:
+        return self.first_count + self.second.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return chain(self.first, self.second)
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            if key < 0:
+                raise IndexError("negative indexing is not supported")
+            rows = self[key : key + 1]
+            if not rows:
+                raise IndexError(key)
+            return rows[0]
+        if not isinstance(key, slice) or key.step is not None:
+            raise TypeError("a Concatenated takes an index or a slice without a step")
+        start, stop = key.start or 0, key.stop
+        if start < 0 or (stop is not None and stop < 0):
+            raise ValueError("negative indexing is not supported")
+        if stop is not None and stop <= start:
+            return []
+        split = self.first_count
+        rows = []
+        if start < split:
+            rows += list(self.first[start : split if stop is None else min(stop, split)])
+        if stop is None or stop > split:
+            rows += list(
+                self.second[max(start - split, 0) : None if stop is None else stop - split]
+            )
+        return rows
 
 
 def _page_number(value) -> int:
