@@ -1,6 +1,10 @@
 """Issue #12, part 6: professionals register online and keep their profile; the county
 checks the certificate against its scan; officers read the registry with counts."""
 
+import csv
+import io
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,6 +16,9 @@ from shegong.workforce.models import SocialWorkerProfile
 
 from .conftest import ROLES
 from .factories import PNG
+
+# a list row's link to its account: the registry's rows in the order shown
+ROW = re.compile(r'<tr><td data-label="[^"]*"><a href="/accounts/users/(\d+)/">')
 
 
 @pytest.mark.parametrize("number", ["2019430000123456", "20084300", "2021B4301A000012"])
@@ -127,6 +134,39 @@ def test_the_registry_puts_certificates_awaiting_review_first(client, world):
     assert all(first < body.index(p.user.display_name) for p in got[1:])
 
 
+def test_the_registry_keeps_its_order_from_page_to_page_and_in_the_export(client, world, settings):
+    """With pages of 2, the pages read in turn give every professional once: those
+    awaiting review first, then the rest, each by place and name; the export lists them
+    in the same order (each part is read off the index in its order, not sorted whole)."""
+    from shegong.workforce.selectors import registered, registry
+
+    from .factories import ProfileFactory, UserFactory
+
+    settings.SHEGONG_PAGE_SIZE = 2
+    station = world.places["own"].station
+    for n, status in enumerate(["submitted", "verified", "submitted", "", "submitted"]):
+        ProfileFactory(
+            user=UserFactory(full_name=f"登记{n}", role="social_worker", station=station),
+            certificate_status=status,
+        )
+    officer = world.actors["county_officer"]
+    everyone = list(registered(user=officer))
+    key = lambda p: (p.user.scope_region_id, p.user.full_name, p.user_id)  # noqa: E731
+    expected = sorted(
+        (p for p in everyone if p.certificate_status == "submitted"), key=key
+    ) + sorted((p for p in everyone if p.certificate_status != "submitted"), key=key)
+    assert [p.pk for p in registry(user=officer)] == [p.pk for p in expected]
+    client.force_login(officer)
+    shown = []
+    for page in range(1, len(expected) // 2 + 2):
+        body = client.get(reverse("workforce:registry"), {"page": page}).content.decode()
+        shown += [int(pk) for pk in ROW.findall(body)]
+    assert shown == [p.user_id for p in expected]
+    exported = client.get(reverse("workforce:registry"), {"export": "csv"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))[2:]
+    assert [row[0] for row in rows] == [p.user.display_name for p in expected]
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_who_registers_and_who_reads_the_registry(client, world, role):
     client.force_login(world.actors[role])
@@ -170,3 +210,27 @@ def test_the_scan_and_the_review_by_role(client, world, role):
         assert decided == 403
     profile.refresh_from_db()
     assert (profile.certificate_status == "verified") == (role == "county_officer")
+
+
+def test_an_officer_sees_the_profiles_of_the_accounts_the_officer_sees(world):
+    """An officer's profiles are read on the joined account's region (no subquery): the
+    same rows as the accounts the officer may see, in the officer's region and elsewhere
+    (every actor of the world has an account, most a profile)."""
+    from shegong.accounts.models import User
+    from shegong.accounts.roles import OFFICER_ROLES, Role
+
+    from .factories import ProfileFactory
+
+    for account in User.objects.filter(worker_profile__isnull=True, role__in=OFFICER_ROLES):
+        ProfileFactory(user=account)  # an officer's own profile is the officer's to see
+    assert SocialWorkerProfile.objects.count() > 4
+    for role in OFFICER_ROLES:
+        officer = world.actors[role]
+        seen = set(SocialWorkerProfile.objects.restrict(officer).values_list("pk", flat=True))
+        accounts = User.objects.restrict(officer).values("pk")
+        expected = set(
+            SocialWorkerProfile.objects.filter(user__in=accounts).values_list("pk", flat=True)
+        )
+        assert seen == expected and officer.worker_profile.pk in seen, role
+        if role == Role.COUNTY_OFFICER:  # the world has more than one county
+            assert seen < set(SocialWorkerProfile.objects.values_list("pk", flat=True))

@@ -77,7 +77,12 @@ class User(Versioned, AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
-        indexes = [models.Index(fields=["role", "scope_region"])]
+        indexes = [
+            models.Index(fields=["role", "scope_region"]),
+            # a region's accounts by place and name, in order: the registry of professionals
+            # reads its page off this index (workforce.selectors.registered)
+            models.Index(fields=["scope_region", "full_name", "id"], name="user_region_name"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES, Role
 from shegong.core.divisions import in_subtree, region_filter
+from shegong.core.pagination import Concatenated
 from shegong.indicators.drilldown import Rows, total
 from shegong.indicators.periods import Period
 from shegong.regions.models import Region
@@ -139,10 +140,10 @@ def training_rows(*, user: User, node: Region, period: Period, params: QueryDict
 REGISTRY_READERS = frozenset({Role.COUNTY_OFFICER, Role.CITY_OFFICER, Role.PROVINCE_OFFICER})
 
 
-def registry(*, user: User, filters: dict | None = None) -> QuerySet[SocialWorkerProfile]:
+def registered(*, user: User, filters: dict | None = None) -> QuerySet[SocialWorkerProfile]:
     """The professionals registered in ``user``'s region (officers): active station staff
     with their qualification and certificate review, filtered by place, qualification and
-    review status; those awaiting review first."""
+    review status, by place and name (the order of the index ``user_region_name``)."""
     f = filters or {}
     if user.role not in REGISTRY_READERS:
         return SocialWorkerProfile.objects.none()
@@ -158,8 +159,19 @@ def registry(*, user: User, filters: dict | None = None) -> QuerySet[SocialWorke
     return (
         qs.select_related("user__station")
         .only(*REGISTRY_COLUMNS)
-        .order_by(AWAITING_FIRST, "user__scope_region_id", "user__full_name")
+        .order_by("user__scope_region_id", "user__full_name", "user_id")
     )
+
+
+def registry(
+    *, user: User, filters: dict | None = None, awaiting: int | None = None
+) -> Concatenated:
+    """``registered``, certificates awaiting review first (review is the officers' work
+    here), each part by place and name. ``awaiting``: how many await review, when counted
+    already (``registry_counts``)."""
+    qs = registered(user=user, filters=filters)
+    waiting = Q(certificate_status=CertificateStatus.SUBMITTED)
+    return Concatenated(qs.filter(waiting), qs.exclude(waiting), first_count=awaiting)
 
 
 # what the registry's rows show (RegistryExporter), and what orders them
@@ -176,14 +188,10 @@ REGISTRY_COLUMNS = (
     "user__station_id",
     "user__station__name",
 )
-# certificates awaiting review before all others (review is the officers' work here)
-AWAITING_FIRST = Case(
-    When(certificate_status=CertificateStatus.SUBMITTED, then=Value(0)), default=Value(1)
-).asc()
 
 
 def registry_counts(*, queryset: QuerySet[SocialWorkerProfile]) -> dict[str, int]:
-    """How many of ``queryset`` hold each qualification level, and how many certificates
+    """How many of ``queryset`` (``registered``) hold each qualification level, and how many certificates
     are verified or awaiting review (one query)."""
     agg = queryset.order_by().aggregate(
         total=Count("pk"),

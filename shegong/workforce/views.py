@@ -13,6 +13,7 @@ from shegong.core.files import private_file
 from shegong.core.forms import form_page, through
 from shegong.core.links import row_url
 from shegong.core.lists import VOID_FILTER, Filter, list_page, read_filters, void_filtered
+from shegong.core.replica import heavy_reads
 from shegong.core.restrict import can, get_restricted_or_404, may_add
 from shegong.indicators.corrections import correction_state
 from shegong.indicators.views import void_page
@@ -20,7 +21,7 @@ from shegong.indicators.views import void_page
 from .exporters import RegistryExporter, TrainingExporter
 from .forms import RegistrationForm, SocialWorkerProfileForm, TrainingRecordForm
 from .models import CertificateStatus, Qualification, SocialWorkerProfile, TrainingRecord
-from .selectors import REGISTRY_READERS, registry, registry_counts
+from .selectors import REGISTRY_READERS, registered, registry, registry_counts
 from .services import (
     certificate_review,
     registration_record,
@@ -180,13 +181,13 @@ REGISTRY_FILTERS = [
 
 
 @require_GET
+@heavy_reads  # a province's professionals: planned for its range each time, off the replica
 def registry_list(request):
     """The registry of professionals in the officer's region, with counts by level."""
     if request.user.role not in REGISTRY_READERS:
         raise PermissionDenied(_("The registry of professionals is for civil-affairs officers."))
     values = read_filters(request, REGISTRY_FILTERS)
-    queryset = registry(user=request.user, filters=values)
-    counts = registry_counts(queryset=queryset)
+    counts = registry_counts(queryset=registered(user=request.user, filters=values))
     labels = dict(Qualification.choices)
     summary = "；".join(
         [_("%(n)s registered") % {"n": counts["total"]}]
@@ -198,7 +199,7 @@ def registry_list(request):
     )
     return list_page(
         request,
-        queryset=queryset,
+        queryset=registry(user=request.user, filters=values, awaiting=counts["submitted"]),
         exporter=RegistryExporter,
         title=_("Registry of professionals"),
         filters=REGISTRY_FILTERS,
