@@ -174,7 +174,7 @@ def registry(
     return Concatenated(qs.filter(waiting), qs.exclude(waiting), first_count=awaiting)
 
 
-# what the registry's rows show (RegistryExporter), and what orders them
+# what the registry's rows show (RegistryExporter), and what orders them (``registered``)
 REGISTRY_COLUMNS = (
     "user_id",
     "education",
@@ -191,8 +191,8 @@ REGISTRY_COLUMNS = (
 
 
 def registry_counts(*, queryset: QuerySet[SocialWorkerProfile]) -> dict[str, int]:
-    """How many of ``queryset`` (``registered``) hold each qualification level, and how many certificates
-    are verified or awaiting review (one query)."""
+    """How many of ``queryset`` (``registered``) hold each qualification level, and how
+    many certificates are verified or awaiting review (one query)."""
     agg = queryset.order_by().aggregate(
         total=Count("pk"),
         **{q.value: Count("pk", filter=Q(qualification=q.value)) for q in Qualification},
