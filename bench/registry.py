@@ -1,7 +1,8 @@
 """The registry of professionals at a province's size: the load test's database
 (bench/loadtest.py builds it) copied, and every registered professional copied nine times
-over (794 → 7,940, about Hunan's 8,000 social workers), then the registry's pages timed
-in one process, as bench/profile_pages.py --cpu times a page.
+over (794 → 7,940, about Hunan's 8,000 social workers), then the registry's pages, and
+the accounts list beside them, timed in one process, as bench/profile_pages.py --cpu
+times a page.
 
     python bench/registry.py            # copy and grow (about 10 s), then 60 requests a page
     python bench/registry.py --reuse    # the copy of the last run
@@ -29,6 +30,8 @@ PAGES = [
     ("hunan", "/workforce/registry/?status=verified"),
     ("xiangtan", "/workforce/registry/"),  # a city
     ("yuhu", "/workforce/registry/"),  # a county
+    ("sysadmin", "/accounts/users/"),  # every account, by place, role and username
+    ("hunan", "/accounts/users/"),
 ]
 
 # each professional's account and profile nine times more, in the same places
