@@ -163,15 +163,19 @@ def registered(*, user: User, filters: dict | None = None) -> QuerySet[SocialWor
     )
 
 
-def registry(
-    *, user: User, filters: dict | None = None, awaiting: int | None = None
+def registry(*, user: User, filters: dict | None = None) -> Concatenated:
+    """``registered``, certificates awaiting review first (``awaiting_first``)."""
+    return awaiting_first(registered(user=user, filters=filters))
+
+
+def awaiting_first(
+    queryset: QuerySet[SocialWorkerProfile], *, awaiting: int | None = None
 ) -> Concatenated:
-    """``registered``, certificates awaiting review first (review is the officers' work
-    here), each part by place and name. ``awaiting``: how many await review, when counted
-    already (``registry_counts``)."""
-    qs = registered(user=user, filters=filters)
+    """``queryset`` (``registered``) with certificates awaiting review first (review is
+    the officers' work here), each part in its order. ``awaiting``: how many await
+    review, when counted already (``registry_counts``)."""
     waiting = Q(certificate_status=CertificateStatus.SUBMITTED)
-    return Concatenated(qs.filter(waiting), qs.exclude(waiting), first_count=awaiting)
+    return Concatenated(queryset.filter(waiting), queryset.exclude(waiting), first_count=awaiting)
 
 
 # what the registry's rows show (RegistryExporter), and what orders them (``registered``)

@@ -21,7 +21,7 @@ from shegong.indicators.views import void_page
 from .exporters import RegistryExporter, TrainingExporter
 from .forms import RegistrationForm, SocialWorkerProfileForm, TrainingRecordForm
 from .models import CertificateStatus, Qualification, SocialWorkerProfile, TrainingRecord
-from .selectors import REGISTRY_READERS, registered, registry, registry_counts
+from .selectors import REGISTRY_READERS, awaiting_first, registered, registry_counts
 from .services import (
     certificate_review,
     registration_record,
@@ -187,7 +187,8 @@ def registry_list(request):
     if request.user.role not in REGISTRY_READERS:
         raise PermissionDenied(_("The registry of professionals is for civil-affairs officers."))
     values = read_filters(request, REGISTRY_FILTERS)
-    counts = registry_counts(queryset=registered(user=request.user, filters=values))
+    queryset = registered(user=request.user, filters=values)
+    counts = registry_counts(queryset=queryset)
     labels = dict(Qualification.choices)
     summary = "；".join(
         [_("%(n)s registered") % {"n": counts["total"]}]
@@ -199,7 +200,7 @@ def registry_list(request):
     )
     return list_page(
         request,
-        queryset=registry(user=request.user, filters=values, awaiting=counts["submitted"]),
+        queryset=awaiting_first(queryset, awaiting=counts["submitted"]),
         exporter=RegistryExporter,
         title=_("Registry of professionals"),
         filters=REGISTRY_FILTERS,
