@@ -165,11 +165,11 @@ def registered(*, user: User, filters: dict | None = None) -> QuerySet[SocialWor
 
 def registry(*, user: User, filters: dict | None = None) -> Concatenated:
     """``registered``, certificates awaiting review first (``awaiting_first``)."""
-    return awaiting_first(registered(user=user, filters=filters))
+    return awaiting_first(queryset=registered(user=user, filters=filters))
 
 
 def awaiting_first(
-    queryset: QuerySet[SocialWorkerProfile], *, awaiting: int | None = None
+    *, queryset: QuerySet[SocialWorkerProfile], awaiting: int | None = None
 ) -> Concatenated:
     """``queryset`` (``registered``) with certificates awaiting review first (review is
     the officers' work here), each part in its order. ``awaiting``: how many await

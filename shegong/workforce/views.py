@@ -200,7 +200,7 @@ def registry_list(request):
     )
     return list_page(
         request,
-        queryset=awaiting_first(queryset, awaiting=counts["submitted"]),
+        queryset=awaiting_first(queryset=queryset, awaiting=counts["submitted"]),
         exporter=RegistryExporter,
         title=_("Registry of professionals"),
         filters=REGISTRY_FILTERS,
