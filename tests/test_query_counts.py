@@ -48,15 +48,17 @@ PAGES = {
     # + the residents' requests of the period (one aggregate), + party teams (Hunan's rule),
     # + community organisations (one aggregate)
     "score sheet (evaluator)": (lambda w: _evaluations(w, "sheet"), "evaluator", 25),
-    # + the purchase to-do: filings to review, spending to approve, instalments due; + the
-    # employment check of the latest month due (workers, their contracts, their pay)
-    # + evaluation's to-do: overdue rectification, appeals to answer, reports to check;
-    # the totals summed from the children's counts, not counted again (region_overview)
-    "home (county officer)": (lambda w: reverse("home"), "county_officer", 16),
+    # the stations by tier, the agencies, the purchase to-do (filings to review, spending to
+    # approve, instalments due) and evaluation's (overdue rectification, appeals to answer,
+    # reports to check): one query of counts (core.counts.count_together); + the employment
+    # check of the latest month due (workers, their contracts, their pay); the totals
+    # summed from the children's counts, not counted again (region_overview)
+    "home (county officer)": (lambda w: reverse("home"), "county_officer", 9),
     # the agency's working page: to-do, employment check, contracts and progress, budget,
     # stations board; the agency and its region read once (not again by each selector);
-    # its budget by category (budget_view(by_part=False): no contract read for the parts)
-    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 16),  # + tasks
+    # its budget by category (budget_view(by_part=False): no contract read for the parts);
+    # its filing, rejected spending and tasks to rectify counted in one query
+    "home (agency)": (lambda w: _purchases(w, reverse("home")), "agency_admin", 14),
     "budget (county, year)": (
         lambda w: _purchases(w, reverse("purchase:budget") + "?node=430302"),
         "county_officer",
@@ -83,11 +85,13 @@ PAGES = {
         4,
     ),
     # the to-do and one's open cases in one query over the station's open cases; one's
-    # profile with the colleagues
+    # profile with the colleagues; the township's villages (and, for the lead, the tasks to
+    # rectify) in one query of counts
     "home (social worker)": (lambda w: reverse("home"), "social_worker", 7),
-    "home (station lead)": (lambda w: reverse("home"), "station_lead", 8),  # + rectification
-    # the counties late with their summary from codes (no region objects, no rescan)
-    "home (province officer)": (lambda w: reverse("home"), "province_officer", 12),
+    "home (station lead)": (lambda w: reverse("home"), "station_lead", 7),
+    # the counties late with their summary from codes (no region objects, no rescan); the
+    # counts in one query, as the county's
+    "home (province officer)": (lambda w: reverse("home"), "province_officer", 9),
     "region detail (city)": (
         lambda w: reverse("regions:detail", args=["4303"]),
         "city_officer",

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import OFFICER_ROLES, Role
+from shegong.core.counts import count_together
 from shegong.core.divisions import in_subtree
 from shegong.indicators import compute
 from shegong.indicators import periods as P
@@ -486,23 +487,20 @@ def summaries_late(*, user: User, today: datetime.date) -> int:
     return sum(1 for c in codes if c not in sent and today > _summary_due(rule_sets[c], year))
 
 
-def to_do(*, user: User, today: datetime.date) -> dict:
-    """What evaluation asks of ``user`` now, as counts with the lists they open: overdue
-    rectification (officers), appeals to answer (the county), ratings to decide (the city
-    and the province), counties late with their summary (the city and the province), the
-    stations to score (an evaluator), tasks to rectify (the station and its agency)."""
+def to_do_queries(*, user: User, today: datetime.date) -> dict[str, QuerySet]:
+    """What evaluation asks of ``user`` now, as the lists to count (a page counts them with
+    others in one query: ``core.counts.count_together``): overdue rectification (officers),
+    appeals to answer and rectification to check (the county), ratings to decide (the city
+    and the province), the stations to score (an evaluator), tasks to rectify (the station
+    and its agency)."""
     role = user.role
-    out: dict = {}
+    out: dict[str, QuerySet] = {}
     if role in OFFICER_ROLES:
-        out["overdue"] = overdue_rectifications(user=user).count()
+        out["overdue"] = overdue_rectifications(user=user)
     if role == Role.COUNTY_OFFICER:
-        out["appeals"] = (
-            Appeal.objects.restrict(user, "approve").filter(status=Appeal.Status.OPEN).count()
-        )
-        out["checks"] = (
-            Rectification.objects.restrict(user, "approve")
-            .filter(status=Rectification.Status.SUBMITTED)
-            .count()
+        out["appeals"] = Appeal.objects.restrict(user, "approve").filter(status=Appeal.Status.OPEN)
+        out["checks"] = Rectification.objects.restrict(user, "approve").filter(
+            status=Rectification.Status.SUBMITTED
         )
     if role in (Role.CITY_OFFICER, Role.PROVINCE_OFFICER):
         stage = (
@@ -510,27 +508,33 @@ def to_do(*, user: User, today: datetime.date) -> dict:
             if role == Role.CITY_OFFICER
             else StarDecision.Status.CITY_APPROVED
         )
-        out["ratings"] = StarDecision.objects.restrict(user, "approve").filter(status=stage).count()
-        out["summaries_late"] = summaries_late(user=user, today=today)
+        out["ratings"] = StarDecision.objects.restrict(user, "approve").filter(status=stage)
     if role == Role.EVALUATOR:
-        out["to_score"] = (
-            Assignment.objects.active(user, today)
-            .exclude(
-                Exists(
-                    Sheet.objects.filter(
-                        round=OuterRef("round"),
-                        station=OuterRef("station"),
-                        author=user,
-                        status=Sheet.Status.SUBMITTED,
-                    )
+        out["to_score"] = Assignment.objects.active(user, today).exclude(
+            Exists(
+                Sheet.objects.filter(
+                    round=OuterRef("round"),
+                    station=OuterRef("station"),
+                    author=user,
+                    status=Sheet.Status.SUBMITTED,
                 )
             )
-            .count()
         )
     if role in (Role.STATION_LEAD, Role.AGENCY_ADMIN):
-        out["rectify"] = (
-            Rectification.objects.restrict(user, "change")
-            .filter(status=Rectification.Status.OPEN)
-            .count()
+        out["rectify"] = Rectification.objects.restrict(user, "change").filter(
+            status=Rectification.Status.OPEN
         )
+    return out
+
+
+def to_do(*, user: User, today: datetime.date, counts: dict[str, int] | None = None) -> dict:
+    """What evaluation asks of ``user`` now, as counts with the lists they open: those of
+    ``to_do_queries`` (``counts`` when the page has read them with its other counts, else
+    read here in one query) and, for the city and the province, the counties late with
+    their summary."""
+    if counts is None:
+        (counts,) = count_together(to_do_queries(user=user, today=today))
+    out = dict(counts)
+    if user.role in (Role.CITY_OFFICER, Role.PROVINCE_OFFICER):
+        out["summaries_late"] = summaries_late(user=user, today=today)
     return out

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from shegong.accounts.models import User
 from shegong.accounts.roles import OFFICER_ROLES, STATION_ROLES, Role
 from shegong.audit.models import AuditEntry
+from shegong.core.counts import count_together
 from shegong.evaluation import selectors as evaluation_selectors
 from shegong.indicators import periods
 from shegong.indicators import selectors as indicator_selectors
@@ -35,35 +36,48 @@ def home(request):
         # one's own profile came with the colleagues (one is among them)
         me = next((c for c in colleagues if c.pk == user.pk), user)
         profile = getattr(me, "worker_profile", None)
-        to_do = work_selectors.to_do(user=user, today=timezone.localdate())
+        today = timezone.localdate()
+        to_do = work_selectors.to_do(user=user, today=today)
+        evaluation, place = count_together(  # one query
+            evaluation_selectors.to_do_queries(user=user, today=today),
+            {"villages": Region.objects.filter(parent_id=station.region_id)},
+        )
         ctx.update(
             station=station,
             colleagues=colleagues,
             villages=(profile.designated_villages.order_by("code") if profile is not None else []),
-            township_villages=Region.objects.filter(parent_id=station.region_id).count(),
+            township_villages=place["villages"],
             to_do=to_do,
-            evaluation_to_do=evaluation_selectors.to_do(user=user, today=timezone.localdate()),
+            evaluation_to_do=evaluation_selectors.to_do(user=user, today=today, counts=evaluation),
             **_my_month(user, open_cases=to_do["mine"]),
         )
     elif (user.role in OFFICER_ROLES or user.role == Role.EVALUATOR) and user.scope_region_id:
         region = user.scope_region
+        today = timezone.localdate()
         stations = Station.objects.restrict(user)
         totals, rows = station_selectors.region_overview(region=region, user=user)
+        # what waits and the region's figures: every count in one query
+        by_tier, purchase, evaluation = count_together(
+            {
+                "township": stations.filter(tier=Station.Tier.TOWNSHIP),
+                "general": stations.filter(is_county_general=True),
+                "village": stations.filter(tier=Station.Tier.VILLAGE_ROOM),
+                "five_star": stations.filter(star_rating=5),
+                "agencies": Agency.objects.restrict(user),
+            },
+            purchase_selectors.to_do_queries(user=user, today=today),
+            evaluation_selectors.to_do_queries(user=user, today=today),
+        )
         ctx.update(
             region=region,
             totals=totals,
             rows=rows,
-            by_tier=stations.aggregate(
-                township=Count("pk", filter=Q(tier=Station.Tier.TOWNSHIP)),
-                general=Count("pk", filter=Q(is_county_general=True)),
-                village=Count("pk", filter=Q(tier=Station.Tier.VILLAGE_ROOM)),
-                five_star=Count("pk", filter=Q(star_rating=5)),
-            ),
-            agencies=Agency.objects.restrict(user).count(),
-            purchase_to_do=purchase_selectors.to_do(user=user, today=timezone.localdate()),
-            evaluation_to_do=evaluation_selectors.to_do(user=user, today=timezone.localdate()),
+            by_tier=by_tier,
+            agencies=by_tier["agencies"],
+            purchase_to_do=purchase_selectors.to_do(user=user, today=today, counts=purchase),
+            evaluation_to_do=evaluation_selectors.to_do(user=user, today=today, counts=evaluation),
             employment=purchase_selectors.compliance_summary(
-                user=user, code=region.code, today=timezone.localdate()
+                user=user, code=region.code, today=today
             )
             if user.role == Role.COUNTY_OFFICER
             else None,
@@ -73,10 +87,14 @@ def home(request):
         month = periods.current("month", today)
         # the agency and its region read once: the selectors below read them off the user
         user.agency = Agency.objects.select_related("region").get(pk=user.agency_id)
+        purchase, evaluation = count_together(  # one query
+            purchase_selectors.to_do_queries(user=user, today=today),
+            evaluation_selectors.to_do_queries(user=user, today=today),
+        )
         ctx.update(
             agency=user.agency,
-            purchase_to_do=purchase_selectors.to_do(user=user, today=today),
-            evaluation_to_do=evaluation_selectors.to_do(user=user, today=today),
+            purchase_to_do=purchase_selectors.to_do(user=user, today=today, counts=purchase),
+            evaluation_to_do=evaluation_selectors.to_do(user=user, today=today, counts=evaluation),
             employment=purchase_selectors.compliance_summary(
                 user=user, code=user.agency.region_id, today=today
             ),
@@ -91,16 +109,20 @@ def home(request):
     elif user.role == Role.AUDIT_ADMIN:
         ctx.update(entries=AuditEntry.objects.select_related(None).order_by("-at")[:20])
     elif user.role in (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN):
+        (n,) = count_together(
+            {
+                "regions": Region.objects.restrict(user),
+                "stations": Station.objects.restrict(user),
+                "agencies": Agency.objects.restrict(user),
+                "accounts": User.objects.restrict(user),
+            }
+        )
         ctx.update(
             counts=[
-                (_("Regions"), Region.objects.restrict(user).count(), reverse("regions:browse")),
-                (_("Stations"), Station.objects.restrict(user).count(), reverse("stations:list")),
-                (
-                    _("Agencies"),
-                    Agency.objects.restrict(user).count(),
-                    reverse("stations:agency_list"),
-                ),
-                (_("Accounts"), User.objects.restrict(user).count(), reverse("accounts:user_list")),
+                (_("Regions"), n["regions"], reverse("regions:browse")),
+                (_("Stations"), n["stations"], reverse("stations:list")),
+                (_("Agencies"), n["agencies"], reverse("stations:agency_list")),
+                (_("Accounts"), n["accounts"], reverse("accounts:user_list")),
             ]
         )
     return render(request, "home.html", ctx)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import STATION_ROLES, Role
+from shegong.core.counts import count_together
 from shegong.core.divisions import in_subtree, region_filter
 from shegong.indicators.compute import rule_set_for
 from shegong.indicators.models import Aggregate
@@ -447,37 +448,51 @@ def instalments_of(*, contract: Contract) -> list[Instalment]:
 # ----- what waits, and the agency's working dashboard ------------------------------------
 
 
-def to_do(*, user: User, today: datetime.date) -> dict[str, int]:
-    """What waits for ``user`` in the purchase cycle, as counts (three queries at most):
-    for a county officer, filings to review, spending to approve and instalments due
-    (condition met, not paid); for an agency, spending entries rejected in the last 30 days
-    and whether its filing still needs doing."""
+def to_do_queries(*, user: User, today: datetime.date) -> dict[str, QuerySet]:
+    """What waits for ``user`` in the purchase cycle, as the lists to count (a page counts
+    them with others in one query: ``core.counts.count_together``): for a county officer,
+    filings to review, spending to approve and instalments due (condition met, not paid);
+    for an agency, spending entries rejected in the last 30 days and its filing if it still
+    needs doing (``file_open``; ``filed`` tells whether it has one at all)."""
     if user.role == Role.AGENCY_ADMIN:
-        filing = Filing.objects.filter(agency_id=user.agency_id).values_list("status", flat=True)
-        status = filing.first()
+        filings = Filing.objects.filter(agency_id=user.agency_id)
         return {
-            "file": int(status in (None, Filing.Status.DRAFT, Filing.Status.RETURNED)),
-            "rejected": Spending.objects.restrict(user)
-            .filter(
+            "filed": filings,
+            "file_open": filings.filter(status__in=(Filing.Status.DRAFT, Filing.Status.RETURNED)),
+            "rejected": Spending.objects.restrict(user).filter(
                 status=Spending.Status.REJECTED,
                 decided_at__date__gte=today - datetime.timedelta(days=30),
-            )
-            .count(),
+            ),
         }
     if user.role != Role.COUNTY_OFFICER:
         return {}
     return {
-        "filings": Filing.objects.restrict(user, "approve")
-        .filter(status=Filing.Status.SUBMITTED)
-        .count(),
-        "spending": Spending.objects.restrict(user, "approve")
-        .filter(status=Spending.Status.SUBMITTED)
-        .count(),
+        "filings": Filing.objects.restrict(user, "approve").filter(status=Filing.Status.SUBMITTED),
+        "spending": Spending.objects.restrict(user, "approve").filter(
+            status=Spending.Status.SUBMITTED
+        ),
         "instalments": Instalment.objects.filter(
             contract__in=Contract.objects.restrict(user, "change").values("pk"),
             condition_met_on__isnull=False,
             paid_on__isnull=True,
-        ).count(),
+        ),
+    }
+
+
+def to_do(
+    *, user: User, today: datetime.date, counts: dict[str, int] | None = None
+) -> dict[str, int]:
+    """What waits for ``user`` in the purchase cycle, counted: ``counts`` are those of
+    ``to_do_queries`` when the page has read them with its other counts, else they are read
+    here (one query). An agency's ``file`` is 1 while it has no filing or its filing is a
+    draft or returned."""
+    if counts is None:
+        (counts,) = count_together(to_do_queries(user=user, today=today))
+    if "filed" not in counts:
+        return dict(counts)
+    return {
+        "file": int(not counts["filed"] or counts["file_open"] > 0),
+        "rejected": counts["rejected"],
     }
 
 
