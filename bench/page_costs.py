@@ -5,12 +5,14 @@ the mixed run's CPU it takes (time × how often the plan opens it), heaviest fir
 
     python bench/page_costs.py            # every (user, page) of the plan, 10 requests each
     python bench/page_costs.py -n 20 --top 15
-    python bench/page_costs.py -n 3 --functions 30   # + the functions the plan spends most in
+    python bench/page_costs.py -n 5 --functions 30   # + the functions the plan spends most in
+    python bench/page_costs.py -n 5 --functions 30 --match 'template/base.py:166'  # + these
 """
 
 import argparse
 import cProfile
 import pstats
+import re
 import statistics
 import time
 from collections import Counter
@@ -31,7 +33,13 @@ def main() -> None:
         "of the application's, with what they call (cProfile, each page weighted as the plan "
         "opens it)",
     )
+    parser.add_argument(
+        "--match",
+        help="with --functions: also the inclusive time of any function whose place matches "
+        "this pattern (e.g. 'template/base.py:166|trans_real.py.*gettext')",
+    )
     args = parser.parse_args()
+    match = re.compile(args.match) if args.match else None
     from loadtest import build_plan, setup_django
 
     setup_django(SHEGONG_ALLOWED_HOSTS="testserver")
@@ -77,7 +85,7 @@ def main() -> None:
                     for (file, line, func), (_cc, _nc, tt, ct, _callers) in stats.stats.items():
                         where = f"{_short(file)}:{line}({func})"
                         own[where] += tt * share
-                        if "/shegong/" in file:
+                        if "/shegong/" in file or (match and match.search(where)):
                             inclusive[where] += ct * share
                 else:
                     response = client.get(path)

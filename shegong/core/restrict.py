@@ -39,7 +39,7 @@ class RestrictedQuerySet(models.QuerySet):
         """Only the rows ``user`` may ``action``; an anonymous or inactive user gets none."""
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
-        if user is None or not user.is_authenticated or not user.is_active:
+        if not _active(user):
             return self.none()
         q = self.model.restrict_q(user, action)
         if q is None:
@@ -57,17 +57,42 @@ class RestrictedQuerySet(models.QuerySet):
         return self.defer(*[p for p in paths if p not in keep])
 
 
+def _active(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
 def get_restricted_or_404(queryset, user, action: str = "view", **lookup):
-    """One object the user may ``action``, else 404 (never 403: existence is not leaked)."""
+    """One object the user may ``action``, else 404 (never 403: existence is not leaked).
+    The object remembers the restriction it was read through, for ``can``."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    q = queryset.model.restrict_q(user, action) if _active(user) else None
+    if q is None:
+        raise Http404
     try:
-        return queryset.restrict(user, action).get(**lookup)
+        obj = queryset.filter(q).get(**lookup)  # what ``restrict(user, action)`` reads
     except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+    obj._shegong_read_through = (user.pk, q)
+    return obj
 
 
 def can(user, obj, action: str) -> bool:
-    """Whether ``user`` may ``action`` this (already visible) object."""
-    return type(obj).objects.restrict(user, action).filter(pk=obj.pk).exists()
+    """Whether ``user`` may ``action`` this (already visible) object.
+
+    An object ``get_restricted_or_404`` has just read for ``user`` through the very rows
+    ``action`` allows (the same ``Q``: a worker changes and reveals the people their view
+    shows) is known to be among them: no query. Otherwise (another ``Q``, or a ``Q``
+    holding a subquery, which compares by identity) the database is asked."""
+    if not _active(user):
+        return False
+    q = type(obj).restrict_q(user, action)
+    if q is None:
+        return False
+    read = getattr(obj, "_shegong_read_through", None)
+    if read is not None and read[0] == user.pk and read[1] == q:
+        return True
+    return type(obj).objects.filter(q).filter(pk=obj.pk).exists()
 
 
 def may_add(user, model) -> bool:
