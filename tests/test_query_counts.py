@@ -739,3 +739,23 @@ def test_the_station_list_page_reads_only_the_columns_it_shows(client, world):
     with CaptureQueriesContext(connection) as export:
         assert client.get(reverse("stations:list") + "?export=csv").status_code == 200
     assert any('"floor_area"' in q["sql"] for q in export.captured_queries)
+
+
+def test_a_plan_being_redone_shows_its_goals_once_read(client, world):
+    """A case back in planning: its page lists the goals and the plan form starts from
+    them, from one read of the goals (the page's, prefetched, serves the form)."""
+    from shegong.work.models import Case, CaseGoal
+
+    own = world.places["own"]
+    Case.objects.filter(pk=own.case.pk).update(stage=Case.Stage.PLANNING)
+    for text in ("每周探访一次", "链接助餐服务"):
+        CaseGoal.objects.create(case=own.case, text=text)
+    client.force_login(own.worker)
+    url = reverse("work:case_detail", args=[own.case.pk])
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert "<li>每周探访一次</li>" in page  # the goals listed
+    assert "每周探访一次\n链接助餐服务</textarea>" in page  # the form starts from them
+    goals = [q for q in queries.captured_queries if 'FROM "work_casegoal"' in q["sql"]]
+    assert len(goals) == 1

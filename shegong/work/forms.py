@@ -270,9 +270,8 @@ class CasePlanForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
-            self.initial["goals_text"] = "\n".join(
-                self.instance.goals.values_list("text", flat=True)
-            )
+            # ``all()``: the goals the case page has read for itself (prefetched) serve here
+            self.initial["goals_text"] = "\n".join(g.text for g in self.instance.goals.all())
 
     def goals(self) -> list[str]:
         return [g.strip()[:200] for g in self.cleaned_data["goals_text"].splitlines() if g.strip()]

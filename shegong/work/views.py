@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import date as date_filter
@@ -338,6 +339,7 @@ def _case_context(request, case: Case, *, bound=None) -> dict:
     """The case page: every stage's content, the forms of the next step (``bound``: a form
     that failed, shown in its place with what was typed and its errors, once)."""
     can_change = can(request.user, case, "change")
+    prefetch_related_objects([case], "goals")  # for the page and the plan form's initial
     step = STEP_FORMS.get(case.stage)
     everything = request.GET.get("all") == "1"
     entries, entries_hidden = _latest(case.entries.select_related("worker"), everything)
