@@ -1,7 +1,7 @@
 """Several counts in one query: a page that shows what waits (filings to review, spending
 to approve, rectification overdue…) counted each list apart, one round trip and one
-compiled statement a count; fourteen of them made the county's home page. Here every
-count is a scalar subquery of a single ``SELECT``:
+compiled statement a count; eight of the county's home page's sixteen queries were such
+counts. Here every count is a scalar subquery of a single ``SELECT``:
 
     purchase, evaluation = count_together(
         purchase_selectors.to_do_queries(user=user, today=today),
