@@ -24,6 +24,23 @@ class AgencyFactory(factory.django.DjangoModelFactory):
     region_id = "430302"
 
 
+class FilingFactory(factory.django.DjangoModelFactory):
+    """An agency's online filing, filed (approved) unless ``status`` says otherwise; its
+    place is the agency's."""
+
+    class Meta:
+        model = "purchase.Filing"
+
+    agency = factory.SubFactory(AgencyFactory)
+    region_id = factory.LazyAttribute(lambda f: f.agency.region_id)
+    legal_representative = "李明"
+    registration_authority = "民政局"
+    certificate_number = factory.Sequence(lambda n: f"C-{n}")
+    founded_on = datetime.date(2015, 1, 1)
+    service_fields = factory.LazyFunction(lambda: ["elderly"])
+    status = "approved"
+
+
 class StationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Station

@@ -14,11 +14,11 @@ import pytest
 from django.utils import timezone
 from openpyxl import Workbook
 
-from shegong.purchase.models import Contract, Filing, Payroll, Spending
+from shegong.purchase.models import Contract, Payroll, Spending
 from shegong.stations.models import Station
 
 from .conftest import build_world
-from .factories import PNG, StationFactory
+from .factories import PNG, FilingFactory, StationFactory
 from .test_browser import browser  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,15 +31,11 @@ YEAR = timezone.localdate().year
 def browser_world(regions):
     world = build_world()
     own = world.places["own"]
-    Filing.objects.create(
+    FilingFactory(
         agency=own.agency,
-        region_id=own.agency.region_id,
-        legal_representative="李明",
         registration_authority="雨湖区民政局",
         certificate_number="51430302MJJ123456X",
         founded_on=datetime.date(2015, 6, 1),
-        service_fields=["elderly"],
-        status=Filing.Status.APPROVED,
     )
     own.second = StationFactory(name="长城乡社工站", region_id="430302002", agency=own.agency)
     return world

@@ -94,6 +94,8 @@ def test_the_agency_home_asks_for_its_filing_until_it_is_submitted_or_filed(clie
     from shegong.purchase.models import Filing
     from shegong.purchase.selectors import to_do
 
+    from .factories import FilingFactory
+
     agency_admin = world.actors["agency_admin"]
     today = datetime.date(2026, 3, 1)
     client.force_login(agency_admin)
@@ -104,16 +106,7 @@ def test_the_agency_home_asks_for_its_filing_until_it_is_submitted_or_filed(clie
         return shown
 
     assert asked()  # no filing yet
-    filing = Filing.objects.create(
-        agency=agency_admin.agency,
-        region_id=agency_admin.agency.region_id,
-        legal_representative="王",
-        registration_authority="局",
-        certificate_number="1",
-        founded_on=datetime.date(2016, 1, 1),
-        service_fields=["elderly"],
-        status=Filing.Status.DRAFT,
-    )
+    filing = FilingFactory(agency=agency_admin.agency, status=Filing.Status.DRAFT)
     expected = {
         Filing.Status.DRAFT: True,
         Filing.Status.SUBMITTED: False,

@@ -19,7 +19,7 @@ from shegong.indicators import rebuild
 from shegong.purchase import selectors, services
 from shegong.purchase.models import Contract, Filing, Project, Spending
 
-from .factories import PNG, HomeVisitFactory
+from .factories import PNG, FilingFactory, HomeVisitFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TODAY = timezone.localdate()
@@ -610,16 +610,7 @@ def test_agencies_per_county_is_a_rule_set_indicator(client, world):
     Rule.objects.create(rule_set=rule_set, indicator="agencies_per_county", op="ge", target=2)
     file_agency(client, world)  # 雨湖区: 1
     extra = AgencyFactory(name="第二家", region_id="430302", credit_code=make_credit_code(77))
-    Filing.objects.create(
-        agency=extra,
-        region_id="430302",
-        legal_representative="王",
-        registration_authority="局",
-        certificate_number="2",
-        founded_on=datetime.date(2016, 1, 1),
-        service_fields=["elderly"],
-        status=Filing.Status.APPROVED,
-    )
+    FilingFactory(agency=extra)
     period = periods.parse(str(YEAR))
     county = compute.compute(_region("430302"), period, rule_set=rule_set)
     row = next(v for v in county.ruled if v.spec.code == "agencies_per_county")

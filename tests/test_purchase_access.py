@@ -20,7 +20,6 @@ from django.utils import timezone
 from shegong.purchase.models import (
     BudgetLine,
     Contract,
-    Filing,
     FilingDocument,
     Instalment,
     LabourContract,
@@ -32,7 +31,7 @@ from shegong.purchase.models import (
 )
 
 from .conftest import ROLES
-from .factories import PNG
+from .factories import PNG, FilingFactory
 
 OWN, CITY, ALL, NONE = {"own"}, {"own", "neighbour"}, {"own", "neighbour", "other_city"}, set()
 VIEW = {
@@ -57,16 +56,7 @@ def add_purchases(world):
     day = timezone.localdate()
     for place in world.places.values():
         officer = world.actors["county_officer"]
-        filing = Filing.objects.create(
-            agency=place.agency,
-            region_id=place.agency.region_id,
-            legal_representative="李明",
-            registration_authority="民政局",
-            certificate_number=f"C-{place.county}",
-            founded_on=datetime.date(2015, 1, 1),
-            service_fields=["elderly"],
-            status=Filing.Status.APPROVED,
-        )
+        filing = FilingFactory(agency=place.agency, certificate_number=f"C-{place.county}")
         FilingDocument.objects.create(
             filing=filing,
             title="certificate",
