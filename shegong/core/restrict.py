@@ -37,14 +37,8 @@ def scope_q(user, field: str, *, admin_everything: bool = False) -> Q:
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view") -> "RestrictedQuerySet":
         """Only the rows ``user`` may ``action``; an anonymous or inactive user gets none."""
-        if action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r}")
-        if not _active(user):
-            return self.none()
-        q = self.model.restrict_q(user, action)
-        if q is None:
-            return self.none()
-        return self.filter(q)
+        q = allowed_q(self.model, user, action)
+        return self.none() if q is None else self.filter(q)
 
     def without_secrets(self, *, keep: tuple[str, ...] = ()) -> "RestrictedQuerySet":
         """The same rows with every encrypted field left unread: the model's own and those
@@ -61,12 +55,18 @@ def _active(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
+def allowed_q(model, user, action: str):
+    """The rows of ``model`` that ``user`` may ``action``, as a ``Q``, or None (none): the
+    one answer ``restrict``, ``get_restricted_or_404`` and ``can`` filter by."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    return model.restrict_q(user, action) if _active(user) else None
+
+
 def get_restricted_or_404(queryset, user, action: str = "view", **lookup):
     """One object the user may ``action``, else 404 (never 403: existence is not leaked).
     The object remembers the restriction it was read through, for ``can``."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
-    q = queryset.model.restrict_q(user, action) if _active(user) else None
+    q = allowed_q(queryset.model, user, action)
     if q is None:
         raise Http404
     try:
@@ -84,9 +84,7 @@ def can(user, obj, action: str) -> bool:
     ``action`` allows (the same ``Q``: a worker changes and reveals the people their view
     shows) is known to be among them: no query. Otherwise (another ``Q``, or a ``Q``
     holding a subquery, which compares by identity) the database is asked."""
-    if not _active(user):
-        return False
-    q = type(obj).restrict_q(user, action)
+    q = allowed_q(type(obj), user, action)
     if q is None:
         return False
     read = getattr(obj, "_shegong_read_through", None)
@@ -97,9 +95,7 @@ def can(user, obj, action: str) -> bool:
 
 def may_add(user, model) -> bool:
     """Whether the policy lets ``user`` add ``model`` rows anywhere (there is no row yet)."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return model.restrict_q(user, "add") is not None
+    return allowed_q(model, user, "add") is not None
 
 
 def require_may_save(user, model, instance, *, add_refused, change_refused) -> None:
