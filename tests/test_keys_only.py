@@ -82,13 +82,12 @@ def test_an_api_form_built_as_keys_narrows_no_choice_it_would_drop(world, form_c
     service reads them in scope), and the service gets the same input."""
     from unittest import mock
 
-    from shegong.core.restrict import RestrictedQuerySet
+    from shegong.core import restrict
 
     worker = world.actors["social_worker"]
     data = as_form_data(BUILD[form_cls](world))
-    with mock.patch.object(
-        RestrictedQuerySet, "restrict", autospec=True, side_effect=RestrictedQuerySet.restrict
-    ) as narrowed:
+    # every restriction, from a manager or a query set, asks ``allowed_q`` for its rows
+    with mock.patch.object(restrict, "allowed_q", side_effect=restrict.allowed_q) as narrowed:
         page = form_cls(data, user=worker)
         assert narrowed.call_count > 0  # a page's form draws its choices in scope
         narrowed.reset_mock()

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shegong.core.models import Versioned
-from shegong.core.restrict import RestrictedQuerySet, scope_q
+from shegong.core.restrict import RestrictedManager, RestrictedQuerySet, scope_q
 from shegong.core.validators import validate_phone
 from shegong.regions.models import Region
 
@@ -27,8 +27,9 @@ class UserQuerySet(RestrictedQuerySet):
     update.alters_data = True
 
 
-class ShegongUserManager(UserManager.from_queryset(UserQuerySet)):
-    pass
+class ShegongUserManager(RestrictedManager, UserManager.from_queryset(UserQuerySet)):
+    """Django's user manager, with the query set's methods and ``restrict`` built once per
+    restriction (``core.restrict.RestrictedManager``)."""
 
 
 class User(Versioned, AbstractUser):
