@@ -7,10 +7,6 @@ Each restricted model answers ``restrict_q(user, action)`` with a ``Q`` (rows al
 ``get_restricted_or_404`` so that "missing" and "not yours" look the same: 404.
 """
 
-import datetime
-import decimal
-import uuid
-
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import F, Q
@@ -18,6 +14,7 @@ from django.http import Http404
 
 from shegong.core.divisions import in_subtree
 from shegong.core.fields import EncryptedTextField
+from shegong.core.sqlcache import PLAIN_VALUES
 
 # "view_masked": rows a user may read de-identified (names masked, free text left out),
 # which is how evaluators and agencies read station work
@@ -81,18 +78,6 @@ class RestrictedQuerySet(models.QuerySet):
 
 KEPT_LIMIT = 2000  # restricted query sets kept per process; the oldest goes first
 _kept: dict = {}
-_PLAIN = (
-    str,
-    int,
-    float,
-    bool,
-    decimal.Decimal,
-    datetime.date,
-    datetime.datetime,
-    datetime.time,
-    uuid.UUID,
-    type(None),
-)
 
 
 class _NotPlain(Exception):
@@ -102,7 +87,7 @@ class _NotPlain(Exception):
 def _plain(value):
     """``value`` as a hashable key that tells types apart, or ``_NotPlain``."""
     kind = type(value)
-    if kind in _PLAIN:
+    if kind in PLAIN_VALUES:
         return (kind, value)
     if kind in (list, tuple):
         return (kind, tuple(_plain(v) for v in value))

@@ -130,13 +130,16 @@ _PLAIN_EXPRESSIONS = (
     ExpressionWrapper,
     CombinedExpression,
 )
-_PLAIN_VALUES = (
+# the values a query's shape (here) or a kept restriction (``core.restrict``) tells apart
+# by their type as well as their value: 1, True and 1.0 are equal and are not one query
+PLAIN_VALUES = (
     str,
     int,
     float,
     bool,
     decimal.Decimal,
     datetime.date,
+    datetime.datetime,
     datetime.time,
     datetime.timedelta,
     uuid.UUID,
@@ -148,7 +151,7 @@ def _value_types(value, types):
     if isinstance(value, (list, tuple)):
         for item in value:
             _value_types(item, types)
-    elif isinstance(value, _PLAIN_VALUES):
+    elif isinstance(value, PLAIN_VALUES):
         types.append(type(value))  # 1, True and 1.0 are equal, and are not one shape
     else:
         raise _NotKept
