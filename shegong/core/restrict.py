@@ -14,7 +14,7 @@ from django.http import Http404
 
 from shegong.core.divisions import in_subtree
 from shegong.core.fields import EncryptedTextField
-from shegong.core.sqlcache import PLAIN_VALUES
+from shegong.core.sqlcache import PLAIN_VALUES, keep
 
 # "view_masked": rows a user may read de-identified (names masked, free text left out),
 # which is how evaluators and agencies read station work
@@ -133,9 +133,7 @@ class RestrictedManager(models.Manager):
         base = _kept.get(key)
         if base is None:
             base = self.get_queryset().filter(q)
-            if len(_kept) >= KEPT_LIMIT:
-                _kept.pop(next(iter(_kept)), None)
-            _kept[key] = base
+            keep(_kept, key, base, KEPT_LIMIT)
         return base._chain()
 
 

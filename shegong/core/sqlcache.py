@@ -68,6 +68,17 @@ _kept: dict = {}
 counts = {"kept": 0, "reused": 0, "django": 0}
 
 
+def keep(store: dict, key, value, limit: int) -> None:
+    """``store[key] = value``, the oldest keys dropped first to keep at most ``limit`` (the
+    shapes here, the restrictions of ``core.restrict``)."""
+    while len(store) >= limit:
+        try:  # another thread (runserver's, say) may take the same oldest
+            store.pop(next(iter(store)), None)
+        except (StopIteration, RuntimeError):
+            break
+    store[key] = value
+
+
 class _NotKept(Exception):
     """This query's shape is not kept: Django compiles it as it would."""
 
@@ -382,11 +393,6 @@ class KeptShapeCompiler:
         head_params, tail_params = params[:place], params[place + 1 :]
         if self.having is None and self.qualify is None:
             counts["kept"] += 1
-            while len(_kept) >= LIMIT:
-                try:  # another thread (runserver's, say) may take the same oldest
-                    _kept.pop(next(iter(_kept)), None)
-                except (StopIteration, RuntimeError):
-                    break
             state = (
                 self.select,
                 self.klass_info,
@@ -394,7 +400,7 @@ class KeptShapeCompiler:
                 self.col_count,
                 self.has_extra_select,
             )
-            _kept[key] = (head, head_params, tail, tail_params, state)
+            keep(_kept, key, (head, head_params, tail, tail_params, state), LIMIT)
         else:
             counts["django"] += 1
         if compiled[0] is None:
