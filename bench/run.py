@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from growth import growth_lines  # noqa: E402  (bench/ is this script's folder)
+from instructions import instruction_lines  # noqa: E402
 from loadtest import loadtest_lines  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -305,6 +306,7 @@ def write_markdown(results: dict) -> None:
     for key in sorted(k for k in results if k.startswith("growth")):
         lines += growth_lines(results[key])
     lines += loadtest_lines(results.get("loadtest"))
+    lines += instruction_lines(results.get("instructions"))
     (ROOT / "bench" / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
