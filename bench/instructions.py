@@ -15,7 +15,8 @@ the plan counts once (the load test weighs them by how often its users open them
     python bench/instructions.py --match 'home|dashboard'   # only these pages
 
 The database's own work is not counted (another process); ``page_costs.py`` gives the
-queries. Nothing is asserted: the figures are printed, and the whole plan's (no ``--match``) written
+queries. Run two commits side by side (at once, in two checkouts): under other load the
+driver polls a slower database more often, which moves a count by up to 1 %. Nothing is asserted: the figures are printed, and the whole plan's (no ``--match``) written
 to bench/results.json and bench/results.md.
 """
 
@@ -174,8 +175,11 @@ def instruction_lines(kept: dict | None) -> list[str]:
         "",
         "What a request of the load test's plan costs in the web process, in machine "
         "instructions: two runs in one process, every page warmed twice and then requested "
-        "in two numbers of rounds, differenced. It does not move with the machine's speed "
-        "(two runs of one commit agree to 0.01 %); the database's own work is not in it.",
+        "in two numbers of rounds, differenced. It does not move with the machine's speed: "
+        "two runs of one commit side by side agree to 0.01 %; runs made while other work "
+        "loads the machine differ by up to 1 % (the driver polls a slower database more "
+        "often), so compare two commits run side by side. The database's own work is not "
+        "in it.",
         "",
         "| request | millions of instructions | commit | requests a round | measured |",
         "|---|---|---|---|---|",
