@@ -43,6 +43,7 @@ def test_every_restricted_model_keeps_its_restriction():
     assert RESTRICTED
     for model in RESTRICTED:
         assert isinstance(model.objects, RestrictedManager), model
+        assert any(m is model.objects for m in model._meta.managers), model  # its own
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -129,3 +130,19 @@ def test_restrictions_kept_are_bounded(world, monkeypatch):
         for action in ACTIONS:
             Station.objects.restrict(user, action)
     assert 0 < len(restrict_module._kept) <= 3
+
+
+def test_a_related_manager_restricts_its_own_rows_only(world):
+    """``station.staff.restrict(user)`` reads that station's staff: a related manager's
+    query set holds its row, so it is never served another row's kept restriction."""
+    officer = world.actors["city_officer"]  # both stations lie in the city
+    own, neighbour = world.places["own"].station, world.places["neighbour"].station
+    for station in (own, neighbour, own):
+        staff = set(station.staff.restrict(officer).values_list("pk", flat=True))
+        assert staff == set(
+            type(officer)
+            .objects.filter(station=station)
+            .filter(allowed_q(type(officer), officer, "view"))
+            .values_list("pk", flat=True)
+        )
+        assert staff  # each station has staff in the officer's city

@@ -71,6 +71,7 @@ class RestrictedQuerySet(models.QuerySet):
 # keeps the restricted query set for each (query set class, model, database, ``Q``), and
 # hands out a copy of it (``_chain``, ~4 µs), as any further ``filter()`` would make.
 #
+# Only the model's own managers keep them (a related manager's query set holds its row).
 # Only a ``Q`` made of plain values is kept (text, numbers, dates, ids, model rows by their
 # id, ``F``), each told apart by its type as well (``1`` and ``True`` are equal in Python
 # and are not one restriction). A ``Q`` holding a subquery (``Exists``) is built each time,
@@ -126,7 +127,11 @@ class RestrictedManager(models.Manager):
         q = allowed_q(self.model, user, action)
         if q is None:
             return self.get_queryset().none()
-        key = restriction_key(q)
+        # only a model's own manager (``Model.objects``) starts from every row: a related
+        # manager (``station.staff``) or a ``db_manager`` copy narrows or routes its query set
+        # by what it holds, so it builds its restriction each time
+        own = any(m is self for m in self.model._meta.managers)
+        key = restriction_key(q) if own else None
         if key is None:
             return self.get_queryset().filter(q)
         key = (self._queryset_class, self.model, self._db, key)
