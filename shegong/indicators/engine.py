@@ -281,9 +281,23 @@ def _upsert_aggregates(deltas) -> None:
 
 def _upsert(table: str, columns: dict[str, str], rows: list[tuple], conflict: str) -> list:
     """INSERT ``rows`` (tuples in the order of ``columns``, which map each name to its
-    PostgreSQL type) with the ``ON CONFLICT …`` clause; the rows a ``RETURNING`` in it
-    returns. On PostgreSQL the columns go as arrays through ``unnest``: one short statement
-    per 5,000 rows, its text parsed once; elsewhere a VALUES list of 150 rows."""
+    PostgreSQL type, the conflict key's columns first) with the ``ON CONFLICT …`` clause;
+    the rows a ``RETURNING`` in it returns.
+
+    The rows go in the order of their key. Each row updated is locked until the write
+    commits, and every write in a county adds to the same rows (the county's, the city's,
+    the province's): taken in one order by every write, those locks make one write wait
+    for another, never two wait for each other. In the order the facts came in (a visit's
+    metrics before an activity's in one write, after them in another), PostgreSQL found
+    and broke deadlocks between two such writes within a few rounds
+    (``tests/test_aggregate_locks.py``)."""
+    return _sql_upsert(table, columns, sorted(rows), conflict)
+
+
+def _sql_upsert(table: str, columns: dict[str, str], rows: list[tuple], conflict: str) -> list:
+    """``_upsert``'s statements. On PostgreSQL the columns go as arrays through ``unnest``
+    (rows in the arrays' order): one short statement per 5,000 rows, its text parsed once;
+    elsewhere a VALUES list of 150 rows."""
     names = ", ".join(columns)
     returned: list = []
     with connection.cursor() as cursor:
