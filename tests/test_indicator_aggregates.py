@@ -165,6 +165,41 @@ def _snapshot():
     )
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("binding", [True, False])
+def test_the_arrays_bound_either_way_give_the_same_figures(world, monkeypatch, binding):
+    """On PostgreSQL the upserts send their arrays in the binary format where parameters are
+    bound on the server, as text where not (``SHEGONG_DB_SERVER_BINDING=0``): both add the
+    same figures, distinct keys and their removal included."""
+    from django.db import connection
+
+    options = {**connection.settings_dict["OPTIONS"], "server_side_binding": binding}
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
+    ServiceFact.objects.all().delete()
+    Aggregate.objects.all().delete()
+    DistinctKey.objects.all().delete()
+    people = [p.recipient.pk for p in world.places.values()]
+    specs = [
+        {
+            "kind": k,
+            "place": PLACES[i % 4],
+            "day": 40 * i,
+            "person": i % 4,
+            "n": 1,
+            "times": i,
+            "money": Decimal("12.50") * i,
+            "hours": "1.5",
+            "in_village": i % 2 == 0,
+        }
+        for i, k in enumerate(KINDS)
+    ]
+    engine.replace("prop", [1], _build(1, specs, people))
+    engine.replace("prop", [2], _build(2, specs[::-1], people))
+    engine.replace("prop", [1], _build(1, specs[:3], people))
+    assert _stored() == _direct(ServiceFact.objects.all())
+    assert not DistinctKey.objects.filter(refs__lte=0).exists()
+
+
 def test_writes_through_the_services_equal_a_rebuild_from_the_records(client, world):
     """Facts kept on write (pages) are the facts a full rebuild derives from the records."""
     from django.urls import reverse

@@ -297,12 +297,19 @@ def _upsert(table: str, columns: dict[str, str], rows: list[tuple], conflict: st
 def _sql_upsert(table: str, columns: dict[str, str], rows: list[tuple], conflict: str) -> list:
     """``_upsert``'s statements. On PostgreSQL the columns go as arrays through ``unnest``
     (rows in the arrays' order): one short statement per 5,000 rows, its text parsed once;
-    elsewhere a VALUES list of 150 rows."""
+    elsewhere a VALUES list of 150 rows.
+
+    Where parameters are bound on the server (the default) the arrays go in PostgreSQL's
+    binary format (``%b``): psycopg otherwise checks every element of a text array against
+    a pattern for quoting (the 500-odd strings of a visit's aggregate rows), and
+    PostgreSQL parses it back."""
     names = ", ".join(columns)
     returned: list = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
+            binding = connection.settings_dict["OPTIONS"].get("server_side_binding")
+            mark = "%b" if binding else "%s"
+            arrays = ", ".join(f"{mark}::{kind}[]" for kind in columns.values())
             sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) {conflict}"
             for chunk in _chunks(rows, 5000):
                 cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
